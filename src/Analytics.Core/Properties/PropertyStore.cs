@@ -1,0 +1,69 @@
+using Analytics.Hosting;
+using Dapper;
+using Npgsql;
+
+namespace Analytics.Properties;
+
+/// <summary>Properties in PostgreSQL (Dapper over the shared data source: plain SQL, no change tracking needed).</summary>
+public sealed class PropertyStore(NpgsqlDataSource dataSource)
+{
+    private const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt";
+
+    /// <summary>Adds a property, optionally owned by a user. Throws <see cref="FieldValidationException"/> for bad input.</summary>
+    public async Task<Property> AddAsync(string domain, string? name, string timezone, long? ownerId, CancellationToken cancellationToken)
+    {
+        var normalized = PropertyValidation.NormalizeDomain(domain);
+        var zone = PropertyValidation.ValidateTimezone(timezone);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            var property = await connection.QuerySingleAsync<Property>(new CommandDefinition(
+                $"INSERT INTO properties (domain, name, timezone) VALUES (@domain, @name, @zone) RETURNING {Columns}",
+                new { domain = normalized, name = string.IsNullOrWhiteSpace(name) ? normalized : name.Trim(), zone },
+                transaction, cancellationToken: cancellationToken));
+            if (ownerId is { } owner)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO property_members (property_id, user_id, role) VALUES (@property, @owner, 'owner')",
+                    new { property = property.Id, owner }, transaction, cancellationToken: cancellationToken));
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return property;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new FieldValidationException("domain", $"A property for '{normalized}' already exists.");
+        }
+    }
+
+    public async Task<IReadOnlyList<Property>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<Property>(new CommandDefinition(
+            $"SELECT {Columns} FROM properties ORDER BY domain", cancellationToken: cancellationToken))).AsList();
+    }
+
+    public async Task<Property?> FindAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
+            $"SELECT {Columns} FROM properties WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<Property?> FindByDomainAsync(string domain, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
+            $"SELECT {Columns} FROM properties WHERE lower(domain) = lower(@domain)", new { domain = domain.Trim() }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Deletes the property's PostgreSQL rows; its ClickHouse rows are deleted by <c>EventData.DeletePropertyAsync</c>.</summary>
+    public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM properties WHERE id = @id", new { id }, cancellationToken: cancellationToken)) > 0;
+    }
+}

@@ -1,0 +1,61 @@
+using Analytics.Hosting;
+using System.Globalization;
+using NodaTime;
+
+namespace Analytics.Properties;
+
+/// <summary>Normalizes and checks what an owner types for a property. Errors name the field and the value.</summary>
+public static class PropertyValidation
+{
+    private static readonly IdnMapping Idn = new();
+
+    /// <summary>"https://www.Example.com/blog" becomes "example.com"; anything that is not a host name is refused.</summary>
+    public static string NormalizeDomain(string input)
+    {
+        var domain = (input ?? string.Empty).Trim().ToLowerInvariant();
+        var scheme = domain.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0)
+        {
+            domain = domain[(scheme + 3)..];
+        }
+
+        var slash = domain.IndexOf('/', StringComparison.Ordinal);
+        if (slash >= 0)
+        {
+            domain = domain[..slash];
+        }
+
+        if (domain.StartsWith("www.", StringComparison.Ordinal))
+        {
+            domain = domain[4..];
+        }
+
+        string ascii;
+        try
+        {
+            ascii = domain.Length == 0 ? string.Empty : Idn.GetAscii(domain);
+        }
+        catch (ArgumentException)
+        {
+            ascii = string.Empty;
+        }
+
+        var labels = ascii.Split('.');
+        var valid = ascii.Length is > 0 and <= 253
+            && labels.All(l => l.Length is > 0 and <= 63 && !l.StartsWith('-') && !l.EndsWith('-') && l.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'));
+        if (!valid)
+        {
+            throw new FieldValidationException("domain", $"'{input}' is not a domain name (expected something like example.com).");
+        }
+
+        return domain;
+    }
+
+    /// <summary>Checks an IANA time zone id against NodaTime's tz database and returns its canonical spelling.</summary>
+    public static string ValidateTimezone(string input)
+    {
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull((input ?? string.Empty).Trim());
+        return zone?.Id ?? throw new FieldValidationException("timezone",
+            $"'{input}' is not an IANA time zone (expected an id such as Europe/Berlin, Asia/Kathmandu or UTC).");
+    }
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Analytics.Host.Configuration;
+using Analytics.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Analytics.Host.Commands;
+
+/// <summary>
+/// The stores an admin command works on. PostgreSQL-only commands run beside a running server (they join its
+/// private cluster); commands that need ClickHouse open the embedded engine, which one process at a time can hold.
+/// </summary>
+internal sealed class AdminContext : IAsyncDisposable
+{
+    private readonly StorageRuntime _runtime;
+    private readonly ServiceProvider _services;
+
+    private AdminContext(StorageRuntime runtime, ServiceProvider services)
+    {
+        _runtime = runtime;
+        _services = services;
+    }
+
+    public T Get<T>()
+        where T : notnull => _services.GetRequiredService<T>();
+
+    public static async Task<AdminContext> OpenAsync(ParseResult parse, bool withClickHouse, CancellationToken cancellationToken)
+    {
+        var configuration = AnalyticsConfiguration.Build(parse.GetValue(AnalyticsCommandLine.Config), parse.GetValue(AnalyticsCommandLine.Data));
+        var runtime = await StorageRuntime.StartAsync(configuration, withClickHouse, AnalyticsCommandLine.Progress, cancellationToken);
+        var services = new ServiceCollection()
+            .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
+            .AddAnalyticsStorage(runtime)
+            .BuildServiceProvider();
+        var context = new AdminContext(runtime, services);
+        await services.GetRequiredService<Postgres.PostgresMigrator>().MigrateAsync(cancellationToken);
+        return context;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await _runtime.DisposeAsync();
+    }
+}

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Analytics.ClickHouse;
+using Analytics.Hosting;
+using Analytics.Postgres;
+
+namespace Analytics.Host.Commands;
+
+/// <summary>The <c>analytics</c> command: <c>serve</c> (the default) and the admin commands, each with --help.</summary>
+internal static class AnalyticsCommandLine
+{
+    public static readonly Option<string?> Data = new("--data")
+    {
+        Description = "Data directory (default: /var/lib/analytics as root, else ~/.local/share/analytics; env ANALYTICS_DATA).",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Config = new("--config")
+    {
+        Description = "A JSON config file (env ANALYTICS_CONFIG; default: analytics.json in the data directory).",
+        Recursive = true,
+    };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var serve = ServeCommand.Create();
+        var root = new RootCommand("Self-hosted, cookieless web analytics on ClickHouse. Without a command, runs 'serve'.")
+        {
+            serve,
+            MigrateCommand.Create(),
+            PropertiesCommand.Create(),
+            KeysCommand.Create(),
+            UsersCommand.Create(),
+        };
+        root.Options.Add(Data);
+        root.Options.Add(Config);
+        foreach (var option in serve.Options)
+        {
+            root.Options.Add(option);
+        }
+
+        root.Action = serve.Action;
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>Runs a command body, turning the failures a user can fix into one clear line and a non-zero exit.</summary>
+    public static async Task<int> Guard(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (FieldValidationException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Field}: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is OptionsException or PostgresStartupException or ClickHouseException)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    public static void Progress(string line) => Console.Error.WriteLine(line);
+}

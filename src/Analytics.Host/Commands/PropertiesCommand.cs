@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Analytics.Properties;
+
+namespace Analytics.Host.Commands;
+
+internal static class PropertiesCommand
+{
+    public static Command Create()
+    {
+        var domain = new Argument<string>("domain") { Description = "The site's domain, e.g. example.com." };
+        var timezone = new Option<string>("--timezone")
+        {
+            Description = "IANA time zone every report of this property uses, e.g. Europe/Berlin or Asia/Kathmandu.",
+            DefaultValueFactory = _ => "UTC",
+        };
+        var name = new Option<string?>("--name") { Description = "Display name (default: the domain)." };
+        var add = new Command("add", "Adds a property and prints its id.") { domain, timezone, name };
+        add.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
+        {
+            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
+            var property = await context.Get<PropertyStore>().AddAsync(parse.GetValue(domain)!, parse.GetValue(name), parse.GetValue(timezone)!, null, cancellationToken);
+            Console.WriteLine(property.Id);
+            AnalyticsCommandLine.Progress($"Added {property.Domain} ({property.Timezone}) as property {property.Id}.");
+            return 0;
+        }));
+
+        var list = new Command("list", "Lists properties: id, domain, time zone, name.");
+        list.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
+        {
+            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
+            foreach (var property in await context.Get<PropertyStore>().ListAsync(cancellationToken))
+            {
+                Console.WriteLine($"{property.Id}\t{property.Domain}\t{property.Timezone}\t{property.Name}");
+            }
+
+            return 0;
+        }));
+
+        var id = new Argument<long>("id") { Description = "The property's id (see 'properties list')." };
+        var delete = new Command("delete", "Deletes a property's settings from PostgreSQL. Its events stay in ClickHouse until the data-deletion feature (issue #7) removes them.") { id };
+        delete.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
+        {
+            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
+            if (!await context.Get<PropertyStore>().DeleteAsync(parse.GetValue(id), cancellationToken))
+            {
+                await Console.Error.WriteLineAsync($"error: id: there is no property {parse.GetValue(id)}.");
+                return 1;
+            }
+
+            AnalyticsCommandLine.Progress($"Deleted property {parse.GetValue(id)}.");
+            return 0;
+        }));
+
+        return new Command("properties", "Adds, lists and deletes properties (websites).") { add, list, delete };
+    }
+}

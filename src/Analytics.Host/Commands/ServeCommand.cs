@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using Analytics.Api;
+using Analytics.ClickHouse.Migrations;
+using Analytics.Dashboard;
+using Analytics.Host.Configuration;
+using Analytics.Host.Demo;
+using Analytics.Hosting;
+using Analytics.Ingest;
+using Analytics.Postgres;
+using Analytics.ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+
+namespace Analytics.Host.Commands;
+
+internal static class ServeCommand
+{
+    public const string DefaultUrls = "http://localhost:8000";
+
+    public static readonly Option<string?> Urls = new("--urls")
+    {
+        Description = $"Where to listen (default {DefaultUrls}; env ASPNETCORE_URLS).",
+    };
+
+    public static readonly Option<string> Roles = new("--roles")
+    {
+        Description = "Which roles this process serves: all, or a comma list of ingest, api, dashboard (split deployment).",
+        DefaultValueFactory = _ => "all",
+    };
+
+    public static readonly Option<bool> Demo = new("--demo")
+    {
+        Description = "Add a demo property (demo.example.com) with 90 days of generated history and live generated traffic.",
+    };
+
+    public static Command Create()
+    {
+        var serve = new Command("serve", "Runs the server: collect endpoint, reporting API and dashboard (default: all roles in one process).")
+        {
+            Urls, Roles, Demo,
+        };
+        serve.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(() => RunAsync(parse, cancellationToken)));
+        return serve;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var roles = ServerRoles.Parse(parse.GetValue(Roles)!);
+        var demo = parse.GetValue(Demo);
+        var configuration = AnalyticsConfiguration.Build(parse.GetValue(AnalyticsCommandLine.Config), parse.GetValue(AnalyticsCommandLine.Data));
+        var urls = parse.GetValue(Urls) ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? DefaultUrls;
+
+        await using var runtime = await StorageRuntime.StartAsync(configuration, withClickHouse: roles.NeedsClickHouse || demo, AnalyticsCommandLine.Progress, cancellationToken);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(ServeCommand).Assembly.GetName().Name });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.WebHost.UseUrls(urls);
+        builder.Services.AddAnalyticsStorage(runtime);
+        builder.Services.AddServiceDefaults(withClickHouse: roles.NeedsClickHouse);
+        if (roles.Ingest)
+        {
+            builder.Services.AddIngest();
+        }
+
+        if (roles.Api)
+        {
+            builder.Services.AddApi();
+        }
+
+        if (roles.Dashboard)
+        {
+            builder.Services.AddDashboard();
+        }
+
+        if (demo)
+        {
+            builder.Services.AddDemoTraffic();
+        }
+
+        await using var app = builder.Build();
+        await app.Services.GetRequiredService<PostgresMigrator>().MigrateAsync(cancellationToken);
+        if (runtime.ClickHouse is not null)
+        {
+            await app.Services.GetRequiredService<ClickHouseMigrator>().MigrateAsync(cancellationToken);
+        }
+
+        app.MapDefaultEndpoints();
+        if (roles.Ingest)
+        {
+            app.MapIngestEndpoints();
+        }
+
+        if (roles.Api)
+        {
+            app.MapApiEndpoints();
+        }
+
+        if (roles.Dashboard)
+        {
+            app.MapDashboardEndpoints();
+        }
+
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OptionsException($"Cannot listen on {urls}: the address is already in use. Stop whatever holds it, or choose another with --urls (or ASPNETCORE_URLS).");
+        }
+
+        AnalyticsCommandLine.Progress($"Analytics is up on {string.Join(", ", app.Urls)} (roles: {roles}; data: {runtime.DataDirectory}). Press Ctrl+C to stop.");
+        await app.WaitForShutdownAsync(cancellationToken);
+        return 0;
+    }
+}

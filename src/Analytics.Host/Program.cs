@@ -1,0 +1,3 @@
+using Analytics.Host.Commands;
+
+return await AnalyticsCommandLine.RunAsync(args);

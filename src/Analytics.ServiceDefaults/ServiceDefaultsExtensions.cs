@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Analytics.ClickHouse;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace Analytics.ServiceDefaults;
+
+/// <summary>What every role of the host has: ProblemDetails errors, the OpenAPI document, and /health.</summary>
+public static class ServiceDefaultsExtensions
+{
+    public static IServiceCollection AddServiceDefaults(this IServiceCollection services, bool withClickHouse)
+    {
+        services.AddProblemDetails();
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Analytics API";
+            document.Info.Description = "Self-hosted, cookieless web analytics: collect and reporting endpoints.";
+            return Task.CompletedTask;
+        }));
+        var checks = services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres");
+        if (withClickHouse)
+        {
+            checks.AddCheck<ClickHouseHealthCheck>("clickhouse");
+        }
+
+        return services;
+    }
+
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        return app;
+    }
+
+    /// <summary>200 when every dependency answers, 503 otherwise, with one entry per dependency.</summary>
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(
+                e => e.Key,
+                e => new { status = e.Value.Status.ToString(), duration_ms = Math.Round(e.Value.Duration.TotalMilliseconds, 1), error = e.Value.Exception?.Message }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body));
+    }
+
+    private sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("SELECT 1");
+                await command.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy("PostgreSQL does not answer.", e);
+            }
+        }
+    }
+
+    private sealed class ClickHouseHealthCheck(IClickHouse clickHouse) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await clickHouse.QueryRawAsync("SELECT 1", "TabSeparated", cancellationToken: cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (ClickHouseException e)
+            {
+                return HealthCheckResult.Unhealthy("ClickHouse does not answer.", e);
+            }
+        }
+    }
+}
