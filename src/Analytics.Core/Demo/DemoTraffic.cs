@@ -140,11 +140,15 @@ public sealed class DemoTraffic
 
     private IEnumerable<EventRow> Session(DateTime start)
     {
-        var visitor = (ulong)_random.Next(1, VisitorPool) * 2_654_435_761UL;
-        var source = Pick(Sources, s => s.Weight);
-        var country = Pick(Countries, c => c.Weight);
-        var client = Pick(Clients, c => c.Weight);
-        var locale = Locales[_random.Next(Locales.Length)];
+        var visitorNumber = _random.Next(1, VisitorPool);
+        var visitor = (ulong)visitorNumber * 2_654_435_761UL;
+        var source = Pick(_random, Sources, s => s.Weight);
+
+        // A visitor id stands for one IP and user agent, so its country, client and language never change.
+        var person = new Random(visitorNumber);
+        var country = Pick(person, Countries, c => c.Weight);
+        var client = Pick(person, Clients, c => c.Weight);
+        var locale = Locales[person.Next(Locales.Length)];
         var template = new EventRow
         {
             PropertyId = _propertyId,
@@ -173,7 +177,7 @@ public sealed class DemoTraffic
         var time = start;
         for (var i = 0; i < pageviews; i++)
         {
-            var page = Pages[PickIndex(_pageWeights)];
+            var page = Pages[PickIndex(_random, _pageWeights)];
             var pageEvent = template with
             {
                 Timestamp = time,
@@ -221,11 +225,11 @@ public sealed class DemoTraffic
         }
     }
 
-    private T Pick<T>(IReadOnlyList<T> items, Func<T, double> weight) => items[PickIndex(items.Select(weight).ToArray())];
+    private static T Pick<T>(Random random, IReadOnlyList<T> items, Func<T, double> weight) => items[PickIndex(random, items.Select(weight).ToArray())];
 
-    private int PickIndex(double[] weights)
+    private static int PickIndex(Random random, double[] weights)
     {
-        var roll = _random.NextDouble() * weights.Sum();
+        var roll = random.NextDouble() * weights.Sum();
         for (var i = 0; i < weights.Length; i++)
         {
             roll -= weights[i];
