@@ -1,0 +1,19 @@
+# The analytics image for the split deployment (compose.yaml): the same binary as a single node, configured for a
+# ClickHouse server and an external PostgreSQL, so it carries neither chDB nor PostgreSQL.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props Analytics.sln ./
+COPY schema/ schema/
+COPY src/ src/
+RUN dotnet publish src/Analytics.Host/Analytics.Host.csproj -c Release -o /app --nologo
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app ./
+ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
+    ANALYTICS_DATA=/var/lib/analytics \
+    ANALYTICS_CLICKHOUSE_ENGINE=Server
+USER app
+EXPOSE 8080
+ENTRYPOINT ["/app/analytics"]
+CMD ["serve"]

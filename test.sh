@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real engines: the embedded ClickHouse (fetched once by the test fixture, as the
+# product fetches it), a throwaway PostgreSQL cluster, and Debian's clickhouse-server for the HTTP engine's protocol.
+# Installs the Debian packages the tests need when they are missing.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+need=()
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+command -v clickhouse-server >/dev/null 2>&1 || need+=(clickhouse-server)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing test dependencies: ${need[*]}" >&2
+  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+  # Debian's packages try to start their services; the tests start their own.
+  $sudo_cmd service clickhouse-server stop >/dev/null 2>&1 || true
+fi
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test "$here/Analytics.sln" --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+sum() { grep -oE "$1: +[0-9]+" "$log" | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }'; }
+passed=$(sum Passed)
+failed=$(sum Failed)
+echo "${passed:-0} passed, ${failed:-0} failed"
+exit "$status"

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Analytics.Tests.Infrastructure;
+
+namespace Analytics.Tests.Host;
+
+/// <summary>The single-node server as a user runs it: a separate process with its own data directory.</summary>
+public sealed class ServeTests(Engines engines)
+{
+    [Fact]
+    public async Task Serve_ThenAdminCommandsBesideIt_HealthOpenApiAndPropertiesWork()
+    {
+        var data = Path.Combine(engines.Root, $"serve-{Guid.NewGuid():N}"[..20]);
+        var port = AnalyticsProcess.FreePort();
+        var start = AnalyticsProcess.StartInfo(data, "serve", "--urls", $"http://127.0.0.1:{port}");
+        start.Environment["ANALYTICS_CHDB_LIBRARY"] = engines.LibraryPath;
+        using var server = Process.Start(start)!;
+        var output = AnalyticsProcess.Capture(server);
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var health = await WaitForHealthAsync(http, server, output);
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            using (var body = JsonDocument.Parse(await health.Content.ReadAsStringAsync()))
+            {
+                Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("clickhouse").GetProperty("status").GetString());
+                Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
+            }
+
+            using (var openApi = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json")))
+            {
+                Assert.StartsWith("3.", openApi.RootElement.GetProperty("openapi").GetString(), StringComparison.Ordinal);
+                Assert.True(openApi.RootElement.GetProperty("paths").TryGetProperty("/api/v1/properties", out _));
+            }
+
+            // Admin commands join the running server's PostgreSQL.
+            var added = await AnalyticsProcess.RunAsync(data, "properties", "add", "example.com", "--timezone", "Asia/Kathmandu");
+            Assert.True(added.Exit == 0, added.Stderr);
+            Assert.True(long.TryParse(added.Stdout.Trim(), out var id) && id > 0, added.Stdout);
+
+            var refused = await AnalyticsProcess.RunAsync(data, "properties", "add", "example.org", "--timezone", "Mars/Olympus_Mons");
+            Assert.Equal(2, refused.Exit);
+            Assert.Contains("timezone", refused.Stderr, StringComparison.Ordinal);
+            Assert.Contains("Mars/Olympus_Mons", refused.Stderr, StringComparison.Ordinal);
+
+            var listed = await AnalyticsProcess.RunAsync(data, "properties", "list");
+            Assert.Contains($"{id}\texample.com\tAsia/Kathmandu", listed.Stdout, StringComparison.Ordinal);
+
+            // An API key created beside the server opens the reporting API; a made-up one does not.
+            var key = await AnalyticsProcess.RunAsync(data, "keys", "create", "--name", "test");
+            Assert.True(key.Exit == 0, key.Stderr);
+            using var authorized = new HttpRequestMessage(HttpMethod.Get, "/api/v1/properties");
+            authorized.Headers.Authorization = new("Bearer", key.Stdout.Trim());
+            var properties = await http.SendAsync(authorized);
+            Assert.Equal(HttpStatusCode.OK, properties.StatusCode);
+            Assert.Contains("example.com", await properties.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            using var forged = new HttpRequestMessage(HttpMethod.Get, "/api/v1/properties");
+            forged.Headers.Authorization = new("Bearer", "ak_forged");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(forged)).StatusCode);
+
+            // The embedded engine is one process's: a second one on the same data directory is refused plainly.
+            var migrate = await AnalyticsProcess.RunAsync(data, "migrate");
+            Assert.NotEqual(0, migrate.Exit);
+            Assert.Contains("in use by another process", migrate.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync();
+            // SIGKILL leaves the private PostgreSQL running: stop it the way a later start would find it.
+            await Process.Start("runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "stop", "-m", "immediate", "-D", Path.Combine(data, "postgres")])!.WaitForExitAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("serve", "--help")]
+    [InlineData("migrate", "--help")]
+    [InlineData("properties", "add", "--help")]
+    [InlineData("keys", "--help")]
+    [InlineData("users", "add", "--help")]
+    public async Task EveryCommand_Help_DescribesItAndExitsZero(params string[] arguments)
+    {
+        var result = await AnalyticsProcess.RunAsync(engines.Root, arguments);
+
+        Assert.Equal(0, result.Exit);
+        Assert.Contains("Usage:", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_UnknownRole_IsRefusedNamingIt()
+    {
+        var result = await AnalyticsProcess.RunAsync(engines.Root, "serve", "--roles", "ingest,reports");
+
+        Assert.Equal(2, result.Exit);
+        Assert.Contains("reports", result.Stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<HttpResponseMessage> WaitForHealthAsync(HttpClient http, Process server, System.Text.StringBuilder output)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (server.HasExited)
+            {
+                throw new InvalidOperationException($"The server exited with {server.ExitCode}:\n{output}");
+            }
+
+            try
+            {
+                var response = await http.GetAsync("/health");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return response;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"The server did not become healthy:\n{output}");
+    }
+}

@@ -1,0 +1,81 @@
+using Analytics.ApiKeys;
+using Analytics.Hosting;
+using Analytics.Properties;
+using Analytics.Tests.Infrastructure;
+using Analytics.Users;
+using Dapper;
+
+namespace Analytics.Tests.Postgres;
+
+public sealed class StoreTests(Engines engines)
+{
+    [Fact]
+    public async Task AddProperty_NormalizesDomainAndKeepsZone_RefusesDuplicatesAndBadZones()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+        var store = new PropertyStore(dataSource);
+
+        var property = await store.AddAsync("https://www.Example.com/blog", null, "Asia/Kathmandu", null, CancellationToken.None);
+
+        Assert.Equal("example.com", property.Domain);
+        Assert.Equal("Asia/Kathmandu", property.Timezone);
+        Assert.Equal(property, await store.FindByDomainAsync("EXAMPLE.com", CancellationToken.None));
+        var duplicate = await Assert.ThrowsAsync<FieldValidationException>(() => store.AddAsync("example.com", null, "UTC", null, CancellationToken.None));
+        Assert.Equal("domain", duplicate.Field);
+        var zone = await Assert.ThrowsAsync<FieldValidationException>(() => store.AddAsync("other.com", null, "Europe/Atlantis", null, CancellationToken.None));
+        Assert.Equal("timezone", zone.Field);
+        Assert.Contains("Europe/Atlantis", zone.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<FieldValidationException>(() => store.AddAsync("not a domain", null, "UTC", null, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ApiKey_IsStoredOnlyAsHash_AuthenticatesUntilRevoked()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+        var store = new ApiKeyStore(dataSource);
+
+        var (key, secret) = await store.CreateAsync("export", null, CancellationToken.None);
+
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            var dump = string.Join('\n', await connection.QueryAsync<string>("SELECT row_to_json(k)::text FROM api_keys k"));
+            Assert.DoesNotContain(secret, dump, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret[10..], dump, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(key.Id, (await store.AuthenticateAsync(secret, CancellationToken.None))?.Id);
+        Assert.Null(await store.AuthenticateAsync(secret + "x", CancellationToken.None));
+        Assert.True(await store.RevokeAsync(key.Id, CancellationToken.None));
+        Assert.Null(await store.AuthenticateAsync(secret, CancellationToken.None));
+        Assert.NotNull((await store.ListAsync(CancellationToken.None)).Single().LastUsedAt);
+    }
+
+    [Fact]
+    public async Task Users_FirstIsAdmin_PasswordsAreHashedAndVerified()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+        var store = new UserStore(dataSource);
+
+        var first = await store.AddAsync("ada@example.com", "correct horse battery", CancellationToken.None);
+        var second = await store.AddAsync("grace@example.com", "another long password", CancellationToken.None);
+
+        Assert.True(first.IsAdmin);
+        Assert.False(second.IsAdmin);
+        Assert.Equal(first.Id, (await store.VerifyAsync("ADA@example.com", "correct horse battery", CancellationToken.None))?.Id);
+        Assert.Null(await store.VerifyAsync("ada@example.com", "wrong password!!", CancellationToken.None));
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var hashes = string.Join('\n', await connection.QueryAsync<string>("SELECT password_hash FROM users"));
+        Assert.DoesNotContain("correct horse", hashes, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<FieldValidationException>(() => store.AddAsync("short@example.com", "short", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Migrations_RunTwice_AreApplied_Once()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+
+        var again = await new Analytics.Postgres.PostgresMigrator(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<Analytics.Postgres.PostgresMigrator>.Instance).MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(0, again);
+    }
+}
