@@ -63,13 +63,22 @@ public sealed class ServeTests(Engines engines)
             var migrate = await AnalyticsProcess.RunAsync(data, "migrate");
             Assert.NotEqual(0, migrate.Exit);
             Assert.Contains("in use by another process", migrate.Stderr, StringComparison.Ordinal);
+
+            // SIGTERM (what docker and systemd send) stops the server gracefully, and its private PostgreSQL with it.
+            await Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExitAsync();
+            using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await server.WaitForExitAsync(stopped.Token);
+            Assert.True(server.ExitCode == 0, output.ToString());
+            Assert.False(File.Exists(Path.Combine(data, "postgres", "postmaster.pid")), "the private PostgreSQL is still running");
         }
         finally
         {
-            server.Kill();
-            await server.WaitForExitAsync();
-            // SIGKILL leaves the private PostgreSQL running: stop it the way a later start would find it.
-            await Process.Start("runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "stop", "-m", "immediate", "-D", Path.Combine(data, "postgres")])!.WaitForExitAsync();
+            if (!server.HasExited)
+            {
+                server.Kill();
+                await server.WaitForExitAsync();
+                await Process.Start("runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "stop", "-m", "immediate", "-D", Path.Combine(data, "postgres")])!.WaitForExitAsync();
+            }
         }
     }
 
