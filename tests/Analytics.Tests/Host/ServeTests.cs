@@ -64,12 +64,21 @@ public sealed class ServeTests(Engines engines)
             Assert.NotEqual(0, migrate.Exit);
             Assert.Contains("in use by another process", migrate.Stderr, StringComparison.Ordinal);
 
-            // SIGTERM (what docker and systemd send) stops the server gracefully, and its private PostgreSQL with it.
+            // A dependency that stops answering turns /health to 503, naming it.
+            await Process.Start("runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "stop", "-m", "fast", "-D", Path.Combine(data, "postgres")])!.WaitForExitAsync();
+            var unhealthy = await http.GetAsync("/health");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, unhealthy.StatusCode);
+            using (var body = JsonDocument.Parse(await unhealthy.Content.ReadAsStringAsync()))
+            {
+                Assert.Equal("Unhealthy", body.RootElement.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
+                Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("clickhouse").GetProperty("status").GetString());
+            }
+
+            // SIGTERM (what docker and systemd send) stops the server gracefully.
             await Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExitAsync();
             using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await server.WaitForExitAsync(stopped.Token);
             Assert.True(server.ExitCode == 0, output.ToString());
-            Assert.False(File.Exists(Path.Combine(data, "postgres", "postmaster.pid")), "the private PostgreSQL is still running");
         }
         finally
         {
@@ -80,6 +89,27 @@ public sealed class ServeTests(Engines engines)
                 await Process.Start("runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "stop", "-m", "immediate", "-D", Path.Combine(data, "postgres")])!.WaitForExitAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task Serve_SigTerm_StopsThePrivatePostgresItStarted()
+    {
+        var data = Path.Combine(engines.Root, $"stop-{Guid.NewGuid():N}"[..20]);
+        var port = AnalyticsProcess.FreePort();
+        var start = AnalyticsProcess.StartInfo(data, "serve", "--urls", $"http://127.0.0.1:{port}");
+        start.Environment["ANALYTICS_CHDB_LIBRARY"] = engines.LibraryPath;
+        using var server = Process.Start(start)!;
+        var output = AnalyticsProcess.Capture(server);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await WaitForHealthAsync(http, server, output);
+        Assert.True(File.Exists(Path.Combine(data, "postgres", "postmaster.pid")));
+
+        await Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExitAsync();
+        using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await server.WaitForExitAsync(stopped.Token);
+
+        Assert.True(server.ExitCode == 0, output.ToString());
+        Assert.False(File.Exists(Path.Combine(data, "postgres", "postmaster.pid")), "the private PostgreSQL is still running");
     }
 
     [Theory]

@@ -1,0 +1,39 @@
+using Analytics.ClickHouse;
+using Analytics.Demo;
+using NodaTime;
+
+namespace Analytics.Tests.Schema;
+
+public sealed class DemoTrafficTests
+{
+    private static readonly Instant From = Instant.FromUtc(2026, 3, 1, 0, 0);
+
+    [Fact]
+    public void Generate_SameSeed_SameEvents_OtherSeed_OtherEvents()
+    {
+        byte[] Run(int seed) => ClickHouseJson.Encode(new DemoTraffic(1, "a.example", "Europe/Berlin", seed).Generate(From, From + Duration.FromDays(3)));
+
+        Assert.Equal(Run(7), Run(7));
+        Assert.NotEqual(Run(7), Run(8));
+    }
+
+    [Fact]
+    public void Generate_LooksLikeTraffic_DiurnalSessionsEngagementAndCustomEvents()
+    {
+        var events = new DemoTraffic(1, "a.example", "Asia/Kolkata", 3).Generate(From, From + Duration.FromDays(14)).ToList();
+        var zone = DateTimeZoneProviders.Tzdb["Asia/Kolkata"];
+        var byLocalHour = events.Where(e => e.SessionFirst == 1)
+            .GroupBy(e => Instant.FromDateTimeUtc(DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc)).InZone(zone).Hour)
+            .ToDictionary(g => g.Key, g => g.Count());
+
+        Assert.True(byLocalHour.GetValueOrDefault(15) > 2 * byLocalHour.GetValueOrDefault(3), "afternoons should be busier than nights");
+        Assert.Contains(events, e => e.Name == "engagement" && e.EngagementMs > 0 && e.ScrollDepth > 0);
+        Assert.Contains(events, e => e.Name == "Signup" && e.Props.ContainsKey("plan"));
+        Assert.Contains(events, e => e.RevenueAmount > 0);
+        Assert.Contains(events, e => e.UtmSource == "newsletter");
+        var sessions = events.GroupBy(e => e.SessionId).ToList();
+        Assert.Contains(sessions, s => s.Count(e => e.Name == "pageview") > 3);
+        Assert.All(sessions, s => Assert.Equal(1, s.Sum(e => e.SessionFirst)));
+        Assert.True(events.Select(e => e.Pathname).Distinct().Count() >= 15);
+    }
+}
