@@ -11,15 +11,9 @@ public sealed class ServeTests(Engines engines)
     [Fact]
     public async Task Serve_ThenAdminCommandsBesideIt_HealthOpenApiAndPropertiesWork()
     {
-        var data = Path.Combine(engines.Root, $"serve-{Guid.NewGuid():N}"[..20]);
-        var port = AnalyticsProcess.FreePort();
-        var start = AnalyticsProcess.StartInfo(data, "serve", "--urls", $"http://127.0.0.1:{port}");
-        start.Environment["ANALYTICS_CHDB_LIBRARY"] = engines.LibraryPath;
-        using var server = Process.Start(start)!;
-        var output = AnalyticsProcess.Capture(server);
+        var (data, server, output, http) = StartServer();
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             var health = await WaitForHealthAsync(http, server, output);
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
             using (var body = JsonDocument.Parse(await health.Content.ReadAsStringAsync()))
@@ -75,9 +69,7 @@ public sealed class ServeTests(Engines engines)
             }
 
             // SIGTERM (what docker and systemd send) stops the server gracefully.
-            await Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExitAsync();
-            using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await server.WaitForExitAsync(stopped.Token);
+            await TerminateAsync(server);
             Assert.True(server.ExitCode == 0, output.ToString());
         }
         finally
@@ -88,25 +80,22 @@ public sealed class ServeTests(Engines engines)
                 await server.WaitForExitAsync();
                 await Process.Start("runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "stop", "-m", "immediate", "-D", Path.Combine(data, "postgres")])!.WaitForExitAsync();
             }
+
+            http.Dispose();
+            server.Dispose();
         }
     }
 
     [Fact]
     public async Task Serve_SigTerm_StopsThePrivatePostgresItStarted()
     {
-        var data = Path.Combine(engines.Root, $"stop-{Guid.NewGuid():N}"[..20]);
-        var port = AnalyticsProcess.FreePort();
-        var start = AnalyticsProcess.StartInfo(data, "serve", "--urls", $"http://127.0.0.1:{port}");
-        start.Environment["ANALYTICS_CHDB_LIBRARY"] = engines.LibraryPath;
-        using var server = Process.Start(start)!;
-        var output = AnalyticsProcess.Capture(server);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var (data, server, output, http) = StartServer();
+        using var _ = server;
+        using var __ = http;
         await WaitForHealthAsync(http, server, output);
         Assert.True(File.Exists(Path.Combine(data, "postgres", "postmaster.pid")));
 
-        await Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExitAsync();
-        using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await server.WaitForExitAsync(stopped.Token);
+        await TerminateAsync(server);
 
         Assert.True(server.ExitCode == 0, output.ToString());
         Assert.False(File.Exists(Path.Combine(data, "postgres", "postmaster.pid")), "the private PostgreSQL is still running");
@@ -134,6 +123,24 @@ public sealed class ServeTests(Engines engines)
 
         Assert.Equal(2, result.Exit);
         Assert.Contains("reports", result.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts <c>analytics serve</c> on a data directory of its own and a free loopback port.</summary>
+    private (string Data, Process Server, System.Text.StringBuilder Output, HttpClient Http) StartServer()
+    {
+        var data = Path.Combine(engines.Root, $"serve-{Guid.NewGuid():N}"[..20]);
+        var port = AnalyticsProcess.FreePort();
+        var start = AnalyticsProcess.StartInfo(data, "serve", "--urls", $"http://127.0.0.1:{port}");
+        start.Environment["ANALYTICS_CHDB_LIBRARY"] = engines.LibraryPath;
+        var server = Process.Start(start)!;
+        return (data, server, AnalyticsProcess.Capture(server), new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
+    }
+
+    private static async Task TerminateAsync(Process server)
+    {
+        await Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExitAsync();
+        using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await server.WaitForExitAsync(stopped.Token);
     }
 
     private static async Task<HttpResponseMessage> WaitForHealthAsync(HttpClient http, Process server, System.Text.StringBuilder output)
