@@ -102,7 +102,9 @@ public sealed class DemoTraffic
             var local = day.InZone(_zone);
             var weekly = local.DayOfWeek is IsoDayOfWeek.Saturday or IsoDayOfWeek.Sunday ? 0.6 : 1.0;
             var fraction = (dayEnd - day).TotalDays;
-            var count = (int)(SessionsPerDay * weekly * fraction * (0.85 + (0.3 * _random.NextDouble())));
+            // Rounded at random so that short windows (live traffic, a few seconds each) still get their share.
+            var expected = SessionsPerDay * weekly * fraction * (0.85 + (0.3 * _random.NextDouble()));
+            var count = (int)expected + (_random.NextDouble() < expected - Math.Floor(expected) ? 1 : 0);
             var events = new List<EventRow>(count * 6);
             for (var i = 0; i < count; i++)
             {

@@ -36,4 +36,20 @@ public sealed class DemoTrafficTests
         Assert.All(sessions, s => Assert.Equal(1, s.Sum(e => e.SessionFirst)));
         Assert.True(events.Select(e => e.Pathname).Distinct().Count() >= 15);
     }
+
+    [Fact]
+    public void Generate_InFiveSecondWindows_StillProducesItsDailyShare()
+    {
+        // Live demo traffic asks for a few seconds at a time: 3,000 sessions a day is about 0.17 per window.
+        var traffic = new DemoTraffic(1, "a.example", "UTC", 5) { SessionsPerDay = 3_000 };
+        var start = Instant.FromUtc(2026, 3, 2, 12, 0);
+        var sessions = 0;
+        for (var window = 0; window < 720; window++)
+        {
+            var from = start + Duration.FromSeconds(5 * window);
+            sessions += traffic.Generate(from, from + Duration.FromSeconds(5)).Count(e => e.SessionFirst == 1);
+        }
+
+        Assert.InRange(sessions, 60, 250); // an afternoon hour: 125 at the base rate
+    }
 }
