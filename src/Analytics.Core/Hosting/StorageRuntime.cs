@@ -122,7 +122,7 @@ public sealed class StorageRuntime : IAsyncDisposable
         }
         catch (InvalidOperationException e)
         {
-            throw new OptionsException($"A setting in section '{section}' has a value of the wrong kind: {e.InnerException?.Message ?? e.Message}");
+            throw new OptionsException($"{e.Message} {e.InnerException?.Message}".Trim());
         }
 
         var results = new List<ValidationResult>();

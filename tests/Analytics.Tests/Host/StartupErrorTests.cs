@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Analytics.Tests.Infrastructure;
+
+namespace Analytics.Tests.Host;
+
+/// <summary>What a user sees when the machine or the settings are wrong: one line naming the problem, a non-zero exit.</summary>
+public sealed class StartupErrorTests(Engines engines)
+{
+    [Fact]
+    public async Task MissingPostgresBinaries_AreNamedWithTheWayOut()
+    {
+        var start = AnalyticsProcess.StartInfo(Path.Combine(engines.Root, "no-pg"), "properties", "list");
+        start.Environment["ANALYTICS_POSTGRES_BIN"] = "/nonexistent/postgresql/bin";
+
+        var (exit, stderr) = await RunAsync(start);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("PostgreSQL server binaries were not found in '/nonexistent/postgresql/bin'", stderr, StringComparison.Ordinal);
+        Assert.Contains("ANALYTICS_POSTGRES", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddressInUse_IsNamedAndExitsNonZero()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var data = Path.Combine(engines.Root, $"busy-{Guid.NewGuid():N}"[..20]);
+        var start = AnalyticsProcess.StartInfo(data, "serve", "--urls", $"http://127.0.0.1:{port}");
+        start.Environment["ANALYTICS_CHDB_LIBRARY"] = engines.LibraryPath;
+
+        var (exit, stderr) = await RunAsync(start);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"Cannot listen on http://127.0.0.1:{port}: the address is already in use", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(data, "postgres", "postmaster.pid")), "the private PostgreSQL was left running");
+    }
+
+    [Theory]
+    [InlineData("ANALYTICS_CLICKHOUSE_MAX_MEMORY_MB", "12", "ClickHouse:MaxMemoryMb")]
+    [InlineData("ANALYTICS_CLICKHOUSE_DATABASE", "bad-name;", "ClickHouse:Database")]
+    [InlineData("ANALYTICS_CLICKHOUSE_ENGINE", "Cloud", "ClickHouse:Engine")]
+    public async Task BadSetting_IsNamed(string variable, string value, string named)
+    {
+        var start = AnalyticsProcess.StartInfo(Path.Combine(engines.Root, "bad-setting"), "migrate");
+        start.Environment[variable] = value;
+
+        var (exit, stderr) = await RunAsync(start);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(named, stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string Stderr)> RunAsync(ProcessStartInfo start)
+    {
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        await stdout;
+        return (process.ExitCode, await stderr);
+    }
+}
