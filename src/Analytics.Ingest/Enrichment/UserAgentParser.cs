@@ -1,0 +1,164 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Analytics.Hosting;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Analytics.Ingest.Enrichment;
+
+/// <summary>
+/// Parses user-agent strings with uap-core's rules, following its specification: each list is tried in order and the
+/// first match wins; a replacement may insert groups with <c>$1</c>..<c>$9</c>; without one, groups are taken in order;
+/// results are trimmed and empty ones are unknown; no match gives family "Other". Results are kept in a bounded cache
+/// because a site's visitors share a few hundred user agents.
+/// </summary>
+public sealed class UserAgentParser : IDisposable
+{
+    public const int CacheSize = 10_000;
+
+    private readonly UserAgentRules _rules;
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = CacheSize });
+
+    internal UserAgentParser(UserAgentRules rules) => _rules = rules;
+
+    public static UserAgentParser Load(string regexesYaml) => new(UserAgentRules.Load(regexesYaml));
+
+    /// <summary>The configured regexes.yaml, or uap-core's, fetched into the cache on first use.</summary>
+    public static async Task<UserAgentParser> LoadAsync(string? configuredPath, Action<string> progress, CancellationToken cancellationToken)
+        => Load(string.IsNullOrWhiteSpace(configuredPath)
+            ? await NpmPackages.EnsureFileAsync("uap-core", UserAgentRules.Package, UserAgentRules.Version, "regexes.yaml", null, progress, cancellationToken)
+            : configuredPath);
+
+    public UserAgent Parse(string? userAgent)
+    {
+        userAgent ??= string.Empty;
+        if (userAgent.Length > 1024)
+        {
+            userAgent = userAgent[..1024]; // nothing useful lies past this, and it bounds the regex work
+        }
+
+        if (_cache.TryGetValue(userAgent, out UserAgent? cached))
+        {
+            return cached!;
+        }
+
+        var agent = ParseAgent(userAgent);
+        var os = ParseSystem(userAgent);
+        var device = ParseDevice(userAgent);
+        var isBot = device.Family == "Spider";
+        var result = new UserAgent(agent, os, device, DeviceTypes.Classify(userAgent, os.Family, device, isBot), isBot);
+        _cache.Set(userAgent, result, new MemoryCacheEntryOptions { Size = 1 });
+        return result;
+    }
+
+    public void Dispose() => _cache.Dispose();
+
+    private UserAgent.Agent ParseAgent(string ua)
+    {
+        foreach (var rule in _rules.Agents)
+        {
+            if (Match(rule, ua) is not { } m)
+            {
+                continue;
+            }
+
+            return new UserAgent.Agent(
+                Value(rule.Replacements[0], m, 1) ?? "Other",
+                Value(rule.Replacements[1], m, 2),
+                Value(rule.Replacements[2], m, 3),
+                Value(rule.Replacements[3], m, 4));
+        }
+
+        return new UserAgent.Agent("Other", null, null, null);
+    }
+
+    private UserAgent.System ParseSystem(string ua)
+    {
+        foreach (var rule in _rules.Systems)
+        {
+            if (Match(rule, ua) is not { } m)
+            {
+                continue;
+            }
+
+            return new UserAgent.System(
+                Value(rule.Replacements[0], m, 1) ?? "Other",
+                Value(rule.Replacements[1], m, 2),
+                Value(rule.Replacements[2], m, 3),
+                Value(rule.Replacements[3], m, 4),
+                Value(rule.Replacements[4], m, 5));
+        }
+
+        return new UserAgent.System("Other", null, null, null, null);
+    }
+
+    private UserAgent.Device ParseDevice(string ua)
+    {
+        foreach (var rule in _rules.Devices)
+        {
+            if (Match(rule, ua) is not { } m)
+            {
+                continue;
+            }
+
+            return new UserAgent.Device(
+                Value(rule.Replacements[0], m, 1) ?? "Other",
+                Value(rule.Replacements[1], m, null),
+                Value(rule.Replacements[2], m, 1));
+        }
+
+        return new UserAgent.Device("Other", null, null);
+    }
+
+    private static Match? Match(UserAgentRules.Rule rule, string ua)
+    {
+        try
+        {
+            var m = rule.Regex.Match(ua);
+            return m.Success ? m : null;
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return null; // a pathological string must not stall collect: treat the rule as not matching
+        }
+    }
+
+    /// <summary>The replacement with $1..$9 filled in, or else group <paramref name="group"/>; trimmed; null when empty.</summary>
+    private static string? Value(string? replacement, Match match, int? group)
+    {
+        string? value;
+        if (replacement is null)
+        {
+            value = group is { } g && g < match.Groups.Count && match.Groups[g].Success ? match.Groups[g].Value : null;
+        }
+        else if (replacement.Contains('$', StringComparison.Ordinal))
+        {
+            var builder = new StringBuilder(replacement.Length + 16);
+            for (var i = 0; i < replacement.Length; i++)
+            {
+                if (replacement[i] == '$' && i + 1 < replacement.Length && replacement[i + 1] is >= '1' and <= '9')
+                {
+                    var g = replacement[i + 1] - '0';
+                    if (g < match.Groups.Count && match.Groups[g].Success)
+                    {
+                        builder.Append(match.Groups[g].Value);
+                    }
+
+                    i++;
+                }
+                else
+                {
+                    builder.Append(replacement[i]);
+                }
+            }
+
+            value = builder.ToString();
+        }
+        else
+        {
+            value = replacement;
+        }
+
+        value = value?.Trim();
+        return string.IsNullOrEmpty(value) ? null : value;
+    }
+}
