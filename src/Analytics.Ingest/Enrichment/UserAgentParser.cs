@@ -16,17 +16,23 @@ public sealed class UserAgentParser : IDisposable
     public const int CacheSize = 10_000;
 
     private readonly UserAgentRules _rules;
+    private readonly BotDetector? _bots;
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = CacheSize });
 
-    internal UserAgentParser(UserAgentRules rules) => _rules = rules;
+    internal UserAgentParser(UserAgentRules rules, BotDetector? bots)
+    {
+        _rules = rules;
+        _bots = bots;
+    }
 
-    public static UserAgentParser Load(string regexesYaml) => new(UserAgentRules.Load(regexesYaml));
-
-    /// <summary>The configured regexes.yaml, or uap-core's, fetched into the cache on first use.</summary>
-    public static async Task<UserAgentParser> LoadAsync(string? configuredPath, Action<string> progress, CancellationToken cancellationToken)
-        => Load(string.IsNullOrWhiteSpace(configuredPath)
+    /// <summary>uap-core's rules (configured, or fetched into the cache on first use) and the crawler list.</summary>
+    public static async Task<UserAgentParser> LoadAsync(string? configuredRegexes, Action<string> progress, CancellationToken cancellationToken)
+    {
+        var regexes = string.IsNullOrWhiteSpace(configuredRegexes)
             ? await NpmPackages.EnsureFileAsync("uap-core", UserAgentRules.Package, UserAgentRules.Version, "regexes.yaml", null, progress, cancellationToken)
-            : configuredPath);
+            : configuredRegexes;
+        return new UserAgentParser(UserAgentRules.Load(regexes), await BotDetector.LoadAsync(progress, cancellationToken));
+    }
 
     public UserAgent Parse(string? userAgent)
     {
@@ -44,7 +50,7 @@ public sealed class UserAgentParser : IDisposable
         var agent = ParseAgent(userAgent);
         var os = ParseSystem(userAgent);
         var device = ParseDevice(userAgent);
-        var isBot = device.Family == "Spider";
+        var isBot = _bots?.IsBot(userAgent, device.Family == "Spider") ?? device.Family == "Spider";
         var result = new UserAgent(agent, os, device, DeviceTypes.Classify(userAgent, os.Family, device, isBot), isBot);
         _cache.Set(userAgent, result, new MemoryCacheEntryOptions { Size = 1 });
         return result;

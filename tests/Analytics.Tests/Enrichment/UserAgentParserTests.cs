@@ -75,6 +75,20 @@ public sealed class UserAgentParserTests(UserAgentParserTests.Parser parser) : I
         Assert.Equal(deviceType == "bot", parsed.IsBot);
     }
 
+    [Theory]
+    [InlineData("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/130.0.0.0 Safari/537.36")]
+    [InlineData("curl/8.5.0")]
+    [InlineData("python-requests/2.32.3")]
+    [InlineData("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)")]
+    [InlineData("")]
+    public void Parse_HeadlessBrowsersCrawlersAndEmptyAgents_AreBots(string ua)
+    {
+        var parsed = parser.Instance.Parse(ua);
+
+        Assert.True(parsed.IsBot, ua);
+        Assert.Equal("bot", parsed.DeviceType);
+    }
+
     [Fact]
     public void Parse_EmptyOrHugeInput_AnswersOtherWithoutThrowing()
     {
