@@ -1,0 +1,154 @@
+using Analytics.ClickHouse;
+using Analytics.Events;
+using Analytics.Ingest;
+using Analytics.Ingest.Spool;
+using Analytics.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Analytics.Tests.Ingest;
+
+public sealed class SpoolTests(Engines engines)
+{
+    private sealed record Count(ulong N);
+
+    private static byte[] Event(int i) => ClickHouseJson.EncodeRow(new EventRow
+    {
+        PropertyId = 1,
+        Timestamp = new DateTime(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc).AddSeconds(i),
+        Name = "pageview",
+        VisitorId = (ulong)i,
+        SessionId = (ulong)i,
+        SessionStart = new DateTime(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc).AddSeconds(i),
+        SessionFirst = 1,
+        BounceDelta = 1,
+        Pathname = $"/p{i}",
+        Props = new Dictionary<string, string> { ["id"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+    });
+
+    private string NewDirectory() => Path.Combine(engines.Root, "spool-" + Guid.NewGuid().ToString("N"));
+
+    private static EventSpool Open(string directory, SpoolOptions? options = null)
+        => new(options ?? new SpoolOptions { SealAfterMs = 50 }, directory, new IngestMetrics(), NullLogger<EventSpool>.Instance);
+
+    private static async Task<ulong> CountAsync(IClickHouse clickHouse)
+        => (await clickHouse.QueryAsync<Count>("SELECT count() AS n FROM events")).Single().N;
+
+    [Fact]
+    public async Task ConcurrentAppends_AreAllOnDisk_ThenEachInsertedOnce()
+    {
+        var clickHouse = await engines.NewClickHouseAsync();
+        var directory = NewDirectory();
+        await using (var spool = Open(directory, new SpoolOptions { SealAfterMs = 50, SegmentMaxEvents = 700 }))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 5_000).Select(i => Task.Run(() => spool.AppendAsync(Event(i)))));
+            var batcher = new SpoolBatcher(spool, clickHouse, new IngestMetrics(), NullLogger<SpoolBatcher>.Instance);
+            await Task.Delay(200);
+            Assert.True(spool.ReadySegments().Count >= 7, $"{spool.ReadySegments().Count} segments");
+            Assert.True(await batcher.DrainAsync(CancellationToken.None));
+            Assert.Empty(spool.ReadySegments());
+            Assert.Equal(0, spool.Bytes);
+        }
+
+        Assert.Equal(5_000UL, await CountAsync(clickHouse));
+        var distinct = await clickHouse.QueryAsync<Count>("SELECT uniqExact(props['id']) AS n FROM events");
+        Assert.Equal(5_000UL, distinct.Single().N);
+    }
+
+    [Fact]
+    public async Task SegmentReplayedAfterCrash_IsNotInsertedTwice()
+    {
+        var clickHouse = await engines.NewClickHouseAsync();
+        var directory = NewDirectory();
+        await using var spool = Open(directory);
+        await Task.WhenAll(Enumerable.Range(0, 300).Select(i => spool.AppendAsync(Event(i))));
+        await Task.Delay(200);
+        var segment = Assert.Single(spool.ReadySegments());
+        var copy = segment + ".copy";
+        File.Copy(segment, copy);
+        var batcher = new SpoolBatcher(spool, clickHouse, new IngestMetrics(), NullLogger<SpoolBatcher>.Instance);
+        Assert.True(await batcher.DrainAsync(CancellationToken.None));
+
+        // A crash between ClickHouse's confirmation and the delete leaves the segment behind: it is inserted again.
+        File.Move(copy, segment);
+        Assert.True(await batcher.DrainAsync(CancellationToken.None));
+
+        Assert.Equal(300UL, await CountAsync(clickHouse));
+        var views = await clickHouse.QueryAsync<Count>("SELECT sum(pageviews) AS n FROM rollup_property");
+        Assert.Equal(300UL, views.Single().N);
+    }
+
+    [Fact]
+    public async Task OpenSegmentLeftByCrash_KeepsItsWholeRecords_DropsTheTornTail()
+    {
+        var directory = NewDirectory();
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, "0638990000000000000-abcdef012345.open");
+        await using (var file = File.Create(path))
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                SegmentFormat.Write(file, Event(i));
+            }
+
+            var torn = new MemoryStream();
+            SegmentFormat.Write(torn, Event(10));
+            file.Write(torn.ToArray().AsSpan(0, 20)); // the write a crash interrupted
+        }
+
+        await using var spool = Open(directory);
+
+        var segment = Assert.Single(spool.ReadySegments());
+        Assert.Equal(10, SegmentFormat.Read(segment).Records.Count);
+        Assert.Empty(Directory.GetFiles(directory, "*.open"));
+    }
+
+    [Fact]
+    public async Task SizeCapReached_RefusesInsteadOfAccepting()
+    {
+        var directory = NewDirectory();
+        await using var spool = Open(directory, new SpoolOptions { MaxBytes = 1_048_576, SealAfterMs = 50 });
+        var big = new byte[200_000];
+        big.AsSpan().Fill((byte)'x');
+
+        var accepted = 0;
+        var refused = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            try
+            {
+                await spool.AppendAsync(big);
+                accepted++;
+            }
+            catch (SpoolFullException)
+            {
+                refused++;
+            }
+        }
+
+        Assert.Equal(5, accepted);
+        Assert.Equal(5, refused);
+        Assert.True(spool.Bytes <= 1_048_576);
+    }
+
+    [Fact]
+    public async Task ClickHouseFailing_KeepsSegments_ThenDrainsThemOnceItAnswers()
+    {
+        var bare = await engines.NewBareClickHouseAsync(); // no events table yet: every insert fails
+        var directory = NewDirectory();
+        await using var spool = Open(directory);
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => spool.AppendAsync(Event(i))));
+        await Task.Delay(200);
+        var metrics = new IngestMetrics();
+        var batcher = new SpoolBatcher(spool, bare, metrics, NullLogger<SpoolBatcher>.Instance);
+
+        Assert.False(await batcher.DrainAsync(CancellationToken.None));
+        Assert.Single(spool.ReadySegments());
+        Assert.Contains("analytics_insert_failures_total 1", metrics.ToPrometheus(spool.Bytes, 1), StringComparison.Ordinal);
+
+        await new Analytics.ClickHouse.Migrations.ClickHouseMigrator(bare, NullLogger<Analytics.ClickHouse.Migrations.ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        Assert.True(await batcher.DrainAsync(CancellationToken.None));
+
+        Assert.Empty(spool.ReadySegments());
+        Assert.Equal(100UL, await CountAsync(bare));
+    }
+}
