@@ -1,15 +1,81 @@
+using Analytics.ClickHouse;
+using Analytics.Hosting;
+using Analytics.Ingest.Collect;
+using Analytics.Ingest.Sessions;
+using Analytics.Ingest.Spool;
+using Analytics.Ingest.Visitors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Analytics.Ingest;
 
-/// <summary>
-/// The collect role: <c>POST /api/event</c>, the tracker script, enrichment and the durable spool (issue #3 builds
-/// them here). The host calls these whenever the role is enabled, so the split deployment needs no other wiring.
-/// </summary>
+/// <summary>The collect role: <c>POST /api/event</c>, the spool and its batcher, <c>/metrics</c>.</summary>
 public static class IngestExtensions
 {
-    public static IServiceCollection AddIngest(this IServiceCollection services) => services;
+    public static IServiceCollection AddIngest(this IServiceCollection services, IngestRuntime runtime, IConfiguration configuration, string dataDirectory)
+    {
+        var spoolOptions = StorageRuntime.Bind<SpoolOptions>(configuration, SpoolOptions.Section);
+        var collectOptions = StorageRuntime.Bind<CollectOptions>(configuration, CollectOptions.Section);
+        services.AddSingleton(runtime.UserAgents);
+        services.AddSingleton(runtime.Geo);
+        services.AddSingleton(runtime.Referrers);
+        services.AddSingleton(spoolOptions);
+        services.AddSingleton(collectOptions);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IngestMetrics>();
+        services.AddSingleton(sp => new EventSpool(spoolOptions, spoolOptions.Directory ?? Path.Combine(dataDirectory, "spool"),
+            sp.GetRequiredService<IngestMetrics>(), sp.GetRequiredService<ILogger<EventSpool>>()));
+        services.AddSingleton<SpoolBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<SpoolBatcher>());
+        services.AddSingleton<ClientAddress>();
+        services.AddSingleton<EventEnricher>();
+        services.AddSingleton<PropertyDirectory>();
+        services.AddSingleton<VisitorIds>();
+        services.AddSingleton<SessionAssigner>();
+        services.AddSingleton<CollectEndpoint>();
+        return services;
+    }
 
-    public static IEndpointRouteBuilder MapIngestEndpoints(this IEndpointRouteBuilder endpoints) => endpoints;
+    /// <summary>Before listening: insert what a previous run left in the spool, then rebuild the sessions of the last 30 minutes.</summary>
+    public static async Task StartIngestAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var logger = services.GetRequiredService<ILogger<SpoolBatcher>>();
+        var clickHouse = services.GetRequiredService<IClickHouse>();
+        if (!await services.GetRequiredService<SpoolBatcher>().DrainAsync(cancellationToken))
+        {
+            logger.LogWarning("ClickHouse did not take the spooled events at start; they stay on disk and are retried");
+        }
+
+        try
+        {
+            await services.GetRequiredService<SessionAssigner>().RecoverAsync(clickHouse, cancellationToken);
+        }
+        catch (ClickHouseException e)
+        {
+            logger.LogWarning(e, "Active sessions could not be recovered from ClickHouse; returning visitors of the last 30 minutes start new sessions");
+        }
+    }
+
+    public static IEndpointRouteBuilder MapIngestEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/api/event", (HttpContext context, CollectEndpoint endpoint) => endpoint.HandleAsync(context))
+            .WithName("CollectEvent")
+            .WithTags("Collect")
+            .WithSummary("Records a pageview, engagement or custom event (Plausible Events API format).")
+            .WithDescription("The body is JSON sent with any content type (the tracker sends text/plain). 202: kept on disk. 400: a ValidationProblem naming each bad field. 413: larger than 16 KiB. 503 with Retry-After: not accepting now. Events dropped on purpose (bot, unknown-property, no-session) answer 202 with the X-Analytics-Dropped header.")
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        endpoints.MapMethods("/api/event", ["OPTIONS"], CollectEndpoint.Preflight).ExcludeFromDescription();
+        endpoints.MapGet("/metrics", (IngestMetrics metrics, EventSpool spool) =>
+                TypedResults.Text(metrics.ToPrometheus(spool.Bytes, spool.ReadySegments().Count), "text/plain; version=0.0.4"))
+            .WithTags("Operations")
+            .WithSummary("Collect counters in Prometheus text format.");
+        return endpoints;
+    }
 }

@@ -33,6 +33,44 @@ public sealed class SessionTracker(Func<ulong> newSessionId)
         return Apply(e, state, first: false, isPageview, delta);
     }
 
+    /// <summary>Sessions held now (one per visitor at most).</summary>
+    public int Count => _sessions.Count;
+
+    /// <summary>True when the visitor has a session that has not timed out at <paramref name="now"/>.</summary>
+    public bool IsActive(ulong propertyId, ulong visitorId, DateTime now)
+        => _sessions.TryGetValue((propertyId, visitorId), out var state) && now - state.Last <= Timeout;
+
+    /// <summary>Puts back a session known from stored events (after a restart), unless a newer one is held.</summary>
+    public void Restore(ulong propertyId, ulong visitorId, ulong sessionId, DateTime start, DateTime last, int pageviews, string lastPathname)
+    {
+        var key = (propertyId, visitorId);
+        if (_sessions.TryGetValue(key, out var held) && held.Last >= last)
+        {
+            return;
+        }
+
+        _sessions[key] = new State(sessionId, start, last) { Pageviews = pageviews, LastPathname = lastPathname };
+    }
+
+    /// <summary>A copy of the visitor's session state, to put back with <see cref="Put"/> if an event is not kept after all.</summary>
+    public object? Save(ulong propertyId, ulong visitorId)
+        => _sessions.TryGetValue((propertyId, visitorId), out var state)
+            ? new State(state.Id, state.Start, state.Last) { Pageviews = state.Pageviews, LastPathname = state.LastPathname }
+            : null;
+
+    /// <summary>Puts back what <see cref="Save"/> returned (null: the visitor had no session).</summary>
+    public void Put(ulong propertyId, ulong visitorId, object? saved)
+    {
+        if (saved is State state)
+        {
+            _sessions[(propertyId, visitorId)] = state;
+        }
+        else
+        {
+            _sessions.Remove((propertyId, visitorId));
+        }
+    }
+
     /// <summary>Forgets sessions idle for longer than the timeout as of <paramref name="now"/>.</summary>
     public void Expire(DateTime now)
     {

@@ -13,11 +13,14 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>Registers both stores of a started <see cref="StorageRuntime"/> and the services over them.</summary>
     public static IServiceCollection AddAnalyticsStorage(this IServiceCollection services, StorageRuntime runtime)
+        => services.AddSingleton(runtime).AddAnalyticsStorage(runtime.ClickHouse, runtime.PostgresConnectionString);
+
+    /// <summary>Registers the stores over a ClickHouse database (null: none) and a PostgreSQL connection string.</summary>
+    public static IServiceCollection AddAnalyticsStorage(this IServiceCollection services, IClickHouse? clickHouse, string postgresConnectionString)
     {
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
-        services.AddSingleton(runtime);
-        services.AddSingleton(_ => NpgsqlDataSource.Create(runtime.PostgresConnectionString));
-        if (runtime.ClickHouse is { } clickHouse)
+        services.AddSingleton(_ => NpgsqlDataSource.Create(postgresConnectionString));
+        if (clickHouse is not null)
         {
             services.AddSingleton(clickHouse);
             services.AddSingleton<ClickHouseMigrator>();
@@ -27,6 +30,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<PropertyStore>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<Salts.SaltStore>();
         return services;
     }
 }

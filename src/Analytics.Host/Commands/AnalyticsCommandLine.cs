@@ -54,7 +54,7 @@ internal static class AnalyticsCommandLine
             await Console.Error.WriteLineAsync($"error: {e.Field}: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is OptionsException or PostgresStartupException or ClickHouseException or NpmFetchException)
+        catch (Exception e) when (e is OptionsException or PostgresStartupException or ClickHouseException or NpmFetchException or Ingest.Enrichment.EnrichmentDataException)
         {
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return 1;

@@ -52,14 +52,15 @@ internal static class ServeCommand
         var urls = parse.GetValue(Urls) ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? DefaultUrls;
 
         await using var runtime = await StorageRuntime.StartAsync(configuration, withClickHouse: roles.NeedsClickHouse || demo, AnalyticsCommandLine.Progress, cancellationToken);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(ServeCommand).Assembly.GetName().Name });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(ServeCommand).Assembly.GetName().Name, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(urls);
         builder.Services.AddAnalyticsStorage(runtime);
         builder.Services.AddServiceDefaults(withClickHouse: roles.NeedsClickHouse);
         if (roles.Ingest)
         {
-            builder.Services.AddIngest();
+            var ingest = await IngestRuntime.LoadAsync(configuration, AnalyticsCommandLine.Progress, cancellationToken);
+            builder.Services.AddIngest(ingest, configuration, runtime.DataDirectory);
         }
 
         if (roles.Api)
@@ -87,6 +88,7 @@ internal static class ServeCommand
         app.MapDefaultEndpoints();
         if (roles.Ingest)
         {
+            await app.Services.StartIngestAsync(cancellationToken);
             app.MapIngestEndpoints();
         }
 

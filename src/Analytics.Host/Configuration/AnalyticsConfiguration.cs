@@ -22,6 +22,8 @@ internal static class AnalyticsConfiguration
         ["ANALYTICS_CLICKHOUSE_MAX_MEMORY_MB"] = "ClickHouse:MaxMemoryMb",
         ["ANALYTICS_POSTGRES"] = "Postgres:ConnectionString",
         ["ANALYTICS_POSTGRES_BIN"] = "Postgres:BinDirectory",
+        ["ANALYTICS_GEOIP_DB"] = "Enrichment:GeoIpDatabase",
+        ["ANALYTICS_TRUSTED_PROXIES"] = "Collect:TrustedProxies",
     };
 
     public static IConfigurationRoot Build(string? configFile, string? dataDirectory)

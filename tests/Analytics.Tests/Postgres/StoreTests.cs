@@ -78,4 +78,26 @@ public sealed class StoreTests(Engines engines)
 
         Assert.Equal(0, again);
     }
+
+    [Fact]
+    public async Task Salts_OnePerDay_KeepYesterday_DeleteOlder()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+        var store = new Analytics.Salts.SaltStore(dataSource);
+        var day = new DateOnly(2026, 11, 20);
+
+        var first = await store.GetAsync(day, CancellationToken.None);
+        var again = await store.GetAsync(day, CancellationToken.None);
+        var next = await store.GetAsync(day.AddDays(1), CancellationToken.None);
+        var later = await store.GetAsync(day.AddDays(2), CancellationToken.None);
+
+        Assert.Equal(first.Current, again.Current);
+        Assert.Null(first.Previous);
+        Assert.Equal(first.Current, next.Previous);
+        Assert.NotEqual(first.Current, next.Current);
+        Assert.Equal(next.Current, later.Previous);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var days = (await connection.QueryAsync<DateTime>("SELECT day::timestamp FROM visitor_salts ORDER BY day")).ToList();
+        Assert.Equal([new DateTime(2026, 11, 21), new DateTime(2026, 11, 22)], days);
+    }
 }

@@ -1,0 +1,132 @@
+using Analytics.ClickHouse;
+using Analytics.Ingest.Sessions;
+using Analytics.Ingest.Spool;
+using Analytics.Ingest.Visitors;
+using Microsoft.AspNetCore.Http;
+
+namespace Analytics.Ingest.Collect;
+
+/// <summary>
+/// <c>POST /api/event</c>. 202 once every event of the request is on disk; 400 naming each bad field; 413 above 16 KiB;
+/// 503 with Retry-After when the spool or disk is full (nothing acknowledged that was not kept). Events dropped on
+/// purpose still answer 202, with <c>X-Analytics-Dropped</c> naming the reason, and are counted per reason.
+/// </summary>
+public sealed class CollectEndpoint(
+    EventEnricher enricher,
+    PropertyDirectory properties,
+    VisitorIds visitors,
+    SessionAssigner sessions,
+    EventSpool spool,
+    ClientAddress clientAddress,
+    IngestMetrics metrics,
+    TimeProvider clock)
+{
+    public const string DroppedHeader = "X-Analytics-Dropped";
+
+    public async Task<IResult> HandleAsync(HttpContext context)
+    {
+        var cancellationToken = context.RequestAborted;
+        AllowAnyOrigin(context.Response);
+        var body = await ReadBodyAsync(context.Request, cancellationToken);
+        if (body is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Event too large",
+                detail: $"An event body may be at most {CollectOptions.MaxBodyBytes} bytes.");
+        }
+
+        var request = CollectRequestParser.Parse(body, out var errors);
+        if (request is null)
+        {
+            metrics.RecordDropped("invalid");
+            return TypedResults.ValidationProblem(errors, title: "The event has invalid fields");
+        }
+
+        var userAgent = context.Request.Headers.UserAgent.ToString();
+        var agent = enricher.ParseUserAgent(userAgent);
+        if (agent.IsBot)
+        {
+            return Dropped(context, "bot");
+        }
+
+        var ip = clientAddress.Resolve(context);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var writes = new List<Task>(request.Domains.Count);
+        string? dropped = null;
+        try
+        {
+            foreach (var domain in request.Domains)
+            {
+                var property = await properties.FindAsync(domain, cancellationToken);
+                if (property is null)
+                {
+                    dropped = "unknown-property";
+                    continue;
+                }
+
+                var (visitor, previous) = await visitors.ComputeAsync(property.Id, ip?.ToString() ?? string.Empty, userAgent, cancellationToken);
+                var row = enricher.Enrich(request, property, agent, ip, context.Request.Headers.AcceptLanguage.ToString(), now, visitor);
+                var write = sessions.Assign(row, previous, assigned => spool.AppendAsync(ClickHouseJson.EncodeRow(assigned)));
+                if (write is null)
+                {
+                    dropped = "no-session"; // an engagement event after its session ended
+                    continue;
+                }
+
+                writes.Add(write);
+            }
+
+            await Task.WhenAll(writes);
+        }
+        catch (SpoolFullException e)
+        {
+            metrics.RecordRefusedFull();
+            context.Response.Headers.RetryAfter = "5";
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not accepting events right now", detail: e.Message);
+        }
+
+        metrics.RecordAccepted(writes.Count);
+        return writes.Count == 0 && dropped is not null ? Dropped(context, dropped) : TypedResults.Text("ok", "text/plain", statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>The CORS preflight: any origin, no credentials.</summary>
+    public static IResult Preflight(HttpContext context)
+    {
+        AllowAnyOrigin(context.Response);
+        context.Response.Headers.AccessControlAllowMethods = "POST, OPTIONS";
+        context.Response.Headers.AccessControlAllowHeaders = "Content-Type";
+        context.Response.Headers.AccessControlMaxAge = "86400";
+        return TypedResults.NoContent();
+    }
+
+    private Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult Dropped(HttpContext context, string reason)
+    {
+        metrics.RecordDropped(reason);
+        context.Response.Headers[DroppedHeader] = reason;
+        return TypedResults.Text("ok", "text/plain", statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static void AllowAnyOrigin(HttpResponse response)
+    {
+        response.Headers.AccessControlAllowOrigin = "*";
+        response.Headers.AccessControlExposeHeaders = DroppedHeader;
+    }
+
+    /// <summary>The body, or null when it is larger than the limit (read no further than one byte past it).</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > CollectOptions.MaxBodyBytes)
+        {
+            return null;
+        }
+
+        var buffer = new byte[CollectOptions.MaxBodyBytes + 1];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        {
+            total += read;
+        }
+
+        return total > CollectOptions.MaxBodyBytes ? null : buffer.AsSpan(0, total).ToArray();
+    }
+}

@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using Analytics.ClickHouse;
+using Analytics.Events;
+using Microsoft.Extensions.Logging;
+
+namespace Analytics.Ingest.Sessions;
+
+/// <summary>
+/// Assigns sessions at collect time (30 minutes of inactivity opens a new one; an engagement event never does), for
+/// one collect process. A session open before midnight UTC continues under yesterday's visitor id, because the salt
+/// changed at midnight and today's id would look like a new visitor. After a restart, the sessions of the last 30
+/// minutes are rebuilt from ClickHouse. Memory holds one small entry per visitor active in the last 30 minutes.
+/// </summary>
+public sealed partial class SessionAssigner(TimeProvider clock, ILogger<SessionAssigner> logger)
+{
+    private readonly Lock _lock = new();
+    private readonly SessionTracker _tracker = new(() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) | 1);
+    private DateTime _lastExpiry = DateTime.MinValue;
+
+    public int ActiveSessions
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _tracker.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes the event with its session (choosing which visitor id it carries) and hands it to <paramref name="write"/>,
+    /// all under one lock: rows reach the spool in the order they were assigned, and when <paramref name="write"/>
+    /// refuses the row (spool full), the visitor's session is put back as it was, so the session sums stay exact.
+    /// Returns what <paramref name="write"/> returned, or null for an engagement event that belongs to no session.
+    /// </summary>
+    public Task? Assign(EventRow row, ulong? previousVisitorId, Func<EventRow, Task> write)
+    {
+        lock (_lock)
+        {
+            if (row.Timestamp - _lastExpiry > TimeSpan.FromMinutes(1))
+            {
+                _tracker.Expire(row.Timestamp);
+                _lastExpiry = row.Timestamp;
+            }
+
+            if (previousVisitorId is { } previous && !_tracker.IsActive(row.PropertyId, row.VisitorId, row.Timestamp)
+                && _tracker.IsActive(row.PropertyId, previous, row.Timestamp))
+            {
+                row = row with { VisitorId = previous };
+            }
+
+            var saved = _tracker.Save(row.PropertyId, row.VisitorId);
+            if (_tracker.Assign(row) is not { } assigned)
+            {
+                return null;
+            }
+
+            try
+            {
+                return write(assigned);
+            }
+            catch
+            {
+                _tracker.Put(row.PropertyId, row.VisitorId, saved);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Rebuilds the sessions active in the last 30 minutes from the events in ClickHouse.</summary>
+    public async Task RecoverAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
+    {
+        var since = clock.GetUtcNow().UtcDateTime - SessionTracker.Timeout;
+        var rows = await clickHouse.QueryAsync<RecoveredSession>(
+            """
+            WITH active AS
+            (
+                SELECT session_id, min(session_start) AS started FROM events WHERE timestamp >= {since:DateTime64(3)} GROUP BY session_id
+            )
+            SELECT property_id, visitor_id, session_id, any(session_start) AS session_start, max(timestamp) AS last_seen,
+                   toUInt32(countIf(name = 'pageview')) AS pageviews, argMaxIf(pathname, timestamp, name = 'pageview') AS last_pathname
+            FROM events
+            WHERE session_id IN (SELECT session_id FROM active) AND timestamp >= (SELECT min(started) FROM active)
+            GROUP BY property_id, visitor_id, session_id
+            """, new { since }, cancellationToken: cancellationToken);
+        lock (_lock)
+        {
+            foreach (var s in rows)
+            {
+                _tracker.Restore(s.PropertyId, s.VisitorId, s.SessionId, s.SessionStart, s.LastSeen, (int)s.Pageviews, s.LastPathname);
+            }
+        }
+
+        LogRecovered(rows.Count);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recovered {Count} active sessions from ClickHouse")]
+    private partial void LogRecovered(int count);
+
+    private sealed record RecoveredSession(ulong PropertyId, ulong VisitorId, ulong SessionId, DateTime SessionStart, DateTime LastSeen, uint Pageviews, string LastPathname);
+}

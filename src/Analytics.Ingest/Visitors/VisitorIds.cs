@@ -1,0 +1,61 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Analytics.Salts;
+
+namespace Analytics.Ingest.Visitors;
+
+/// <summary>
+/// Cookieless visitor ids: HMAC-SHA256 keyed with the day's secret salt over (property, IP address, user agent),
+/// truncated to 64 bits. The IP address is used here and for the geo lookup, then dropped: it is never stored or logged.
+/// The same person gets another id tomorrow, and on another site today.
+/// </summary>
+public sealed class VisitorIds(SaltStore salts, TimeProvider clock) : IDisposable
+{
+    private readonly SemaphoreSlim _refresh = new(1, 1);
+    private volatile Salted? _salted;
+
+    /// <summary>The visitor's id under today's salt, and under yesterday's (for a session that started before midnight).</summary>
+    public async ValueTask<(ulong Current, ulong? Previous)> ComputeAsync(long propertyId, string ip, string userAgent, CancellationToken cancellationToken)
+    {
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var salted = _salted;
+        if (salted is null || salted.Day != today)
+        {
+            salted = await RefreshAsync(today, cancellationToken);
+        }
+
+        return (Hash(salted.Current, propertyId, ip, userAgent), salted.Previous is null ? null : Hash(salted.Previous, propertyId, ip, userAgent));
+    }
+
+    internal static ulong Hash(byte[] salt, long propertyId, string ip, string userAgent)
+    {
+        var message = Encoding.UTF8.GetBytes($"{propertyId}\n{ip}\n{userAgent}");
+        Span<byte> digest = stackalloc byte[32];
+        HMACSHA256.HashData(salt, message, digest);
+        return BinaryPrimitives.ReadUInt64LittleEndian(digest);
+    }
+
+    private async Task<Salted> RefreshAsync(DateOnly today, CancellationToken cancellationToken)
+    {
+        await _refresh.WaitAsync(cancellationToken);
+        try
+        {
+            if (_salted is { } fresh && fresh.Day == today)
+            {
+                return fresh;
+            }
+
+            var (current, previous) = await salts.GetAsync(today, cancellationToken);
+            return _salted = new Salted(today, current, previous);
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+    }
+
+    private sealed record Salted(DateOnly Day, byte[] Current, byte[]? Previous);
+
+    public void Dispose() => _refresh.Dispose();
+}
