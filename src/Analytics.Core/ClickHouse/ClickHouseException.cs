@@ -20,6 +20,9 @@ public sealed class ClickHouseException : Exception
         Query = query;
     }
 
+    /// <summary>Our own code (not ClickHouse's): the embedded engine's data directory is held by another process.</summary>
+    public const int DataDirectoryInUse = -1;
+
     /// <summary>ClickHouse's numeric error code (e.g. 47 UNKNOWN_IDENTIFIER, 60 UNKNOWN_TABLE); 0 when none was given.</summary>
     public int ErrorCode { get; }
 

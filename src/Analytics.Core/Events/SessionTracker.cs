@@ -5,7 +5,7 @@ namespace Analytics.Events;
 /// inactivity opens a new session; an engagement event never opens one. The columns it fills let the materialized
 /// views keep visits, bounces, duration, entries and exits with plain sums (docs/architecture.md).
 /// </summary>
-public sealed class SessionTracker(Func<ulong> newSessionId)
+public sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(30);
 
@@ -23,7 +23,7 @@ public sealed class SessionTracker(Func<ulong> newSessionId)
                 return null;
             }
 
-            state = new State(newSessionId(), e.Timestamp, e.Timestamp);
+            state = new State(newSessionId(e), e.Timestamp, e.Timestamp);
             _sessions[key] = state;
             return Apply(e, state, first: true, isPageview, duration: 0);
         }

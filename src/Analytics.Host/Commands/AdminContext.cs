@@ -21,6 +21,8 @@ internal sealed class AdminContext : IAsyncDisposable
         _services = services;
     }
 
+    public string DataDirectory => _runtime.DataDirectory;
+
     public T Get<T>()
         where T : notnull => _services.GetRequiredService<T>();
 

@@ -30,6 +30,8 @@ internal static class AnalyticsCommandLine
             PropertiesCommand.Create(),
             KeysCommand.Create(),
             UsersCommand.Create(),
+            TransferCommands.Export(),
+            TransferCommands.Import(),
         };
         root.Options.Add(Data);
         root.Options.Add(Config);

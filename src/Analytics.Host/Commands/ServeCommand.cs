@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Analytics.Api;
 using Analytics.ClickHouse.Migrations;
 using Analytics.Dashboard;
+using Analytics.Host.Admin;
 using Analytics.Host.Configuration;
 using Analytics.Host.Demo;
 using Analytics.Hosting;
@@ -102,6 +103,12 @@ internal static class ServeCommand
             app.MapDashboardEndpoints();
         }
 
+        var adminToken = ServerFile.NewToken();
+        if (runtime.ClickHouse is not null && roles.Ingest)
+        {
+            app.MapAdminEndpoints(adminToken);
+        }
+
         try
         {
             await app.StartAsync(cancellationToken);
@@ -111,8 +118,17 @@ internal static class ServeCommand
             throw new OptionsException($"Cannot listen on {urls}: the address is already in use. Stop whatever holds it, or choose another with --urls (or ASPNETCORE_URLS).");
         }
 
+        ServerFile.Write(runtime.DataDirectory, app.Urls, adminToken);
         AnalyticsCommandLine.Progress($"Analytics is up on {string.Join(", ", app.Urls)} (roles: {roles}; data: {runtime.DataDirectory}). Press Ctrl+C to stop.");
-        await app.WaitForShutdownAsync(cancellationToken);
+        try
+        {
+            await app.WaitForShutdownAsync(cancellationToken);
+        }
+        finally
+        {
+            ServerFile.Delete(runtime.DataDirectory);
+        }
+
         return 0;
     }
 }

@@ -14,7 +14,7 @@ namespace Analytics.Ingest.Sessions;
 public sealed partial class SessionAssigner(TimeProvider clock, ILogger<SessionAssigner> logger)
 {
     private readonly Lock _lock = new();
-    private readonly SessionTracker _tracker = new(() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) | 1);
+    private readonly SessionTracker _tracker = new(_ => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) | 1);
     private DateTime _lastExpiry = DateTime.MinValue;
 
     public int ActiveSessions

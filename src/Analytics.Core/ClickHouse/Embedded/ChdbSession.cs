@@ -143,9 +143,9 @@ internal sealed class ChdbSession
             var connection = native.Connect(args.Length, argv);
             if (connection is null || *connection == 0)
             {
-                throw new ClickHouseException(IsLockedByAnotherProcess(dataPath)
-                    ? $"The ClickHouse data directory '{dataPath}' is in use by another process (is the analytics server already running?). Stop it, or use another data directory."
-                    : $"The embedded ClickHouse could not open '{dataPath}'; see the lines chDB printed above.");
+                throw IsLockedByAnotherProcess(dataPath)
+                    ? new ClickHouseException(ClickHouseException.DataDirectoryInUse, $"The ClickHouse data directory '{dataPath}' is in use by another process (is the analytics server already running?). Stop it, or use another data directory.", null)
+                    : new ClickHouseException($"The embedded ClickHouse could not open '{dataPath}'; see the lines chDB printed above.");
             }
 
             return connection;

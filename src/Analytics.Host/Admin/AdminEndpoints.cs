@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using System.Text;
+using Analytics.ClickHouse;
+using Analytics.Hosting;
+using Analytics.Ingest.Transfer;
+using Analytics.Properties;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using NodaTime.Text;
+
+namespace Analytics.Host.Admin;
+
+/// <summary>
+/// <c>/internal/*</c>: what admin commands ask of a running server (export, import). Every call must carry the token
+/// of <c>server.json</c>, which only the server's user can read; they are not part of the public API.
+/// </summary>
+internal static class AdminEndpoints
+{
+    public const string TokenHeader = "X-Analytics-Admin-Token";
+
+    public static void MapAdminEndpoints(this WebApplication app, string token)
+    {
+        var group = app.MapGroup("/internal").ExcludeFromDescription().AddEndpointFilter(async (context, next) =>
+        {
+            var presented = Encoding.UTF8.GetBytes(context.HttpContext.Request.Headers[TokenHeader].ToString());
+            return CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(token))
+                ? await next(context)
+                : TypedResults.Problem("This endpoint is for the analytics command on this machine.", statusCode: StatusCodes.Status403Forbidden);
+        });
+
+        group.MapGet("/export", async (HttpContext context, string property, string? from, string? to, string format, PropertyStore properties, IClickHouse clickHouse) =>
+        {
+            var target = await properties.FindByDomainAsync(property, context.RequestAborted);
+            if (target is null)
+            {
+                return Results.Problem($"There is no property '{property}'.", statusCode: StatusCodes.Status404NotFound);
+            }
+
+            context.Response.ContentType = format == "parquet" ? "application/vnd.apache.parquet" : "text/plain; charset=utf-8";
+            await EventExport.WriteAsync(clickHouse, target, Date(from), Date(to), format, context.Response.Body, _ => { }, context.RequestAborted);
+            return Results.Empty;
+        });
+
+        group.MapPost("/import", async (HttpContext context, string property, PropertyStore properties, IClickHouse clickHouse) =>
+        {
+            var target = await properties.FindByDomainAsync(property, context.RequestAborted);
+            if (target is null)
+            {
+                return Results.Problem($"There is no property '{property}'.", statusCode: StatusCodes.Status404NotFound);
+            }
+
+            try
+            {
+                var count = await EventImport.RunAsync(clickHouse, target, context.Request.Body, _ => { }, context.RequestAborted);
+                return Results.Text(count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            catch (FieldValidationException e)
+            {
+                return Results.Problem($"{e.Field}: {e.Message}", statusCode: StatusCodes.Status400BadRequest);
+            }
+        });
+    }
+
+    private static NodaTime.LocalDate? Date(string? text) => text is null ? null : LocalDatePattern.Iso.Parse(text).Value;
+}
