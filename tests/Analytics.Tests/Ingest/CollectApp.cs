@@ -1,0 +1,70 @@
+using Analytics.ClickHouse;
+using Analytics.Hosting;
+using Analytics.Ingest;
+using Analytics.Properties;
+using Analytics.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Analytics.Tests.Ingest;
+
+/// <summary>The collect role in this process on a loopback port, over the run's shared engines (databases of its own).</summary>
+public sealed class CollectApp : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private CollectApp(WebApplication app, IClickHouse clickHouse, HttpClient client)
+    {
+        _app = app;
+        ClickHouse = clickHouse;
+        Client = client;
+    }
+
+    public IClickHouse ClickHouse { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<CollectApp> StartAsync(Engines engines, IClickHouse? clickHouse = null, Dictionary<string, string?>? settings = null)
+    {
+        clickHouse ??= await engines.NewClickHouseAsync();
+        var postgres = await engines.NewPostgresAsync();
+        var connectionString = postgres.ConnectionString;
+        await postgres.DisposeAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Enrichment:GeoIpDatabase"] = Conformance.File("maxmind/GeoIP2-City-Test.mmdb"),
+            ["Spool:SealAfterMs"] = "100",
+        }.Concat(settings ?? [])).Build();
+        var runtime = await IngestRuntime.LoadAsync(configuration, _ => { }, CancellationToken.None);
+
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddAnalyticsStorage(clickHouse, connectionString);
+        builder.Services.AddIngest(runtime, configuration, Path.Combine(engines.Root, "collect-" + Guid.NewGuid().ToString("N")));
+        var app = builder.Build();
+        await app.Services.GetRequiredService<Analytics.Postgres.PostgresMigrator>().MigrateAsync(CancellationToken.None);
+        await app.Services.StartIngestAsync(CancellationToken.None);
+        app.MapIngestEndpoints();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new CollectApp(app, clickHouse, new HttpClient { BaseAddress = new Uri(address) });
+    }
+
+    public Task<Property> AddPropertyAsync(string domain, string timezone = "Asia/Kathmandu")
+        => Services.GetRequiredService<PropertyStore>().AddAsync(domain, null, timezone, null, CancellationToken.None);
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,213 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Analytics.ClickHouse;
+using Analytics.Ingest.Collect;
+using Analytics.Tests.Infrastructure;
+
+namespace Analytics.Tests.Ingest;
+
+public sealed class CollectTests(Engines engines, CollectTests.App app) : IClassFixture<CollectTests.App>
+{
+    public sealed class App(Engines engines) : IAsyncLifetime
+    {
+        public CollectApp Instance { get; private set; } = null!;
+
+        public async ValueTask InitializeAsync()
+        {
+            Instance = await CollectApp.StartAsync(engines);
+            await Instance.AddPropertyAsync("example.com");
+            await Instance.AddPropertyAsync("other.example", "UTC");
+        }
+
+        public async ValueTask DisposeAsync() => await Instance.DisposeAsync();
+    }
+
+    private const string Chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
+
+    private sealed record Stored(string Name, string Hostname, string Pathname, string Referrer, string ReferrerSource, string UtmSource, string UtmMedium,
+        string ClickIdParam, string CountryCode, string Region, string City, string Browser, string Os, string DeviceType, string ScreenSize,
+        string Locale, ulong VisitorId, ulong SessionId, byte SessionFirst, sbyte BounceDelta, string PrevPathname, Dictionary<string, string> Props,
+        decimal RevenueAmount, string RevenueCurrency, byte ScrollDepth, uint EngagementMs, string ContentType, string Author, List<string> Tags);
+
+    private async Task<HttpResponseMessage> PostAsync(string json, string userAgent = Chrome, string? forwardedFor = "2.125.160.216", string contentType = "text/plain")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event") { Content = new StringContent(json, Encoding.UTF8, contentType) };
+        request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
+        request.Headers.TryAddWithoutValidation("Accept-Language", "en-GB,en;q=0.9");
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        return await app.Instance.Client.SendAsync(request);
+    }
+
+    /// <summary>Waits for rows the batcher has not inserted yet (it seals every 100 ms here).</summary>
+    private async Task<List<Stored>> StoredAsync(string marker, int expected)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var rows = (await app.Instance.ClickHouse.QueryAsync<Stored>(
+                "SELECT * FROM events WHERE props['marker'] = {marker:String} ORDER BY timestamp", new { marker })).ToList();
+            if (rows.Count >= expected)
+            {
+                return rows;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"fewer than {expected} events with marker {marker} arrived");
+    }
+
+    private static string Marker() => Guid.NewGuid().ToString("N");
+
+    [Fact]
+    public async Task PlausibleEvent_AsTextPlain_Is202_AndStoredEnriched_UtmSourceOverridesReferrer()
+    {
+        var marker = Marker();
+        var response = await PostAsync($$$"""{"n":"pageview","u":"https://example.com/a?utm_source=news&utm_medium=email&gclid=abc","d":"example.com","r":"https://www.google.com/search?q=private","w":1280,"p":{"marker":"{{{marker}}}"}}""");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var row = Assert.Single(await StoredAsync(marker, 1));
+        Assert.Equal(("pageview", "example.com", "/a"), (row.Name, row.Hostname, row.Pathname));
+        Assert.Equal(("news", "news", "email"), (row.UtmSource, row.ReferrerSource, row.UtmMedium));
+        Assert.Equal("https://www.google.com/search", row.Referrer); // kept, without its query string
+        Assert.Equal("gclid", row.ClickIdParam);
+        Assert.Equal(("GB", "England", "Boxford"), (row.CountryCode, row.Region, row.City)); // X-Forwarded-For from a trusted (loopback) proxy
+        Assert.Equal(("Chrome", "Windows", "desktop", "laptop", "en-GB"), (row.Browser, row.Os, row.DeviceType, row.ScreenSize, row.Locale));
+        Assert.Equal((1, 1, string.Empty), (row.SessionFirst, row.BounceDelta, row.PrevPathname));
+    }
+
+    [Fact]
+    public async Task SameVisitor_SecondPageviewAndEngagement_JoinTheSession_AndUndoTheBounce()
+    {
+        var marker = Marker();
+        var agent = Chrome + " " + marker; // a visitor of its own
+        await PostAsync($$$"""{"n":"pageview","u":"https://example.com/first","d":"example.com","p":{"marker":"{{{marker}}}","seq":"1"}}""", agent);
+        await PostAsync($$$"""{"n":"pageview","u":"https://example.com/app#/settings","d":"example.com","h":1,"p":{"marker":"{{{marker}}}","seq":"2"}}""", agent);
+        await PostAsync($$$"""{"n":"engagement","u":"https://example.com/app#/settings","d":"example.com","h":true,"sd":80,"e":12000,"p":{"marker":"{{{marker}}}","seq":"3"}}""", agent);
+        await PostAsync($$$"""{"n":"Signup","u":"https://example.com/app","d":"example.com","p":{"marker":"{{{marker}}}","plan":"pro","seq":"4"},"revenue":{"amount":"49.90","currency":"eur"},"m":{"type":"form","author":"Ada","tags":"x, y"}}""", agent);
+
+        // Requests a millisecond apart can share a timestamp: order by the sequence the test sent.
+        var rows = (await StoredAsync(marker, 4)).OrderBy(r => r.Props["seq"], StringComparer.Ordinal).ToList();
+
+        Assert.Single(rows.Select(r => r.SessionId).Distinct());
+        Assert.Single(rows.Select(r => r.VisitorId).Distinct());
+        Assert.Equal(0, rows.Sum(r => r.BounceDelta));
+        Assert.Equal("/app#/settings", rows[1].Pathname);
+        Assert.Equal("/first", rows[1].PrevPathname);
+        Assert.Equal((80, 12000u), (rows[2].ScrollDepth, rows[2].EngagementMs));
+        Assert.Equal((49.9m, "EUR", "pro"), (rows[3].RevenueAmount, rows[3].RevenueCurrency, rows[3].Props["plan"]));
+        Assert.Equal(("form", "Ada"), (rows[3].ContentType, rows[3].Author));
+        Assert.Equal(["x", "y"], rows[3].Tags);
+    }
+
+    [Fact]
+    public async Task CommaSeparatedDomains_StoreOneEventPerProperty()
+    {
+        var marker = Marker();
+        var response = await PostAsync($$$"""{"n":"pageview","u":"https://example.com/","d":"example.com,other.example","p":{"marker":"{{{marker}}}"}}""");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(2, (await StoredAsync(marker, 2)).Count);
+    }
+
+    [Fact]
+    public async Task InvalidFields_400_NamesEachField_AndStoresNothing()
+    {
+        var marker = Marker();
+        var response = await PostAsync($$$"""{"n":7,"u":"ftp://example.com/","p":{"marker":"{{{marker}}}","nested":{"a":1}},"revenue":{"amount":1,"currency":"euro"},"sd":101}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var fields = body.RootElement.GetProperty("errors").EnumerateObject().Select(e => e.Name).Order().ToList();
+        Assert.Equal(["d", "n", "p.nested", "revenue.currency", "sd", "u"], fields);
+        await Task.Delay(400);
+        Assert.Empty(await app.Instance.ClickHouse.QueryAsync<Stored>("SELECT * FROM events WHERE props['marker'] = {marker:String}", new { marker }));
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[1,2,3]")]
+    [InlineData("{\"n\":\"pageview\",\"u\":\"https://example.com/\",\"d\":\"example.com\",\"p\":\"{broken\"}")]
+    public async Task MalformedBodies_400_NotA500(string body)
+        => Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(body)).StatusCode);
+
+    [Fact]
+    public async Task BodyOver16KiB_413()
+    {
+        var response = await PostAsync($$$"""{"n":"pageview","u":"https://example.com/","d":"example.com","p":{"big":"{{{new string('x', 17_000)}}}"}}""");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "example.com", "bot")]
+    [InlineData("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/130.0.0.0 Safari/537.36", "example.com", "bot")]
+    [InlineData(Chrome, "unknown.example", "unknown-property")]
+    public async Task DroppedOnPurpose_202_WithReasonHeader_AndCounted(string userAgent, string domain, string reason)
+    {
+        var metrics = app.Instance.Services.GetService(typeof(Analytics.Ingest.IngestMetrics)) as Analytics.Ingest.IngestMetrics;
+        var before = metrics!.Dropped(reason);
+
+        var response = await PostAsync($$$"""{"n":"pageview","u":"https://{{{domain}}}/","d":"{{{domain}}}"}""", userAgent);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(reason, response.Headers.GetValues(CollectEndpoint.DroppedHeader).Single());
+        Assert.Equal(before + 1, metrics.Dropped(reason));
+        Assert.Contains($"analytics_events_dropped_total{{reason=\"{reason}\"}}", await app.Instance.Client.GetStringAsync("/metrics"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EngagementWithoutSession_IsDroppedNotStored()
+    {
+        var response = await PostAsync("""{"n":"engagement","u":"https://example.com/","d":"example.com","sd":10,"e":100}""", Chrome + " lonely");
+
+        Assert.Equal("no-session", response.Headers.GetValues(CollectEndpoint.DroppedHeader).Single());
+    }
+
+    [Fact]
+    public async Task Preflight_AllowsAnyOriginWithoutCredentials()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Options, "/api/event");
+        request.Headers.Add("Origin", "https://example.com");
+        request.Headers.Add("Access-Control-Request-Method", "POST");
+
+        var response = await app.Instance.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Credentials"));
+    }
+
+    [Fact]
+    public async Task SpoolFull_503WithRetryAfter_NeverA202ForWhatWasNotKept()
+    {
+        // A database without the events table: inserts fail, so the spool only grows until its 1 MiB cap.
+        var bare = await engines.NewBareClickHouseAsync();
+        await using var full = await CollectApp.StartAsync(engines, bare, new() { ["Spool:MaxBytes"] = "1048576" });
+        await full.AddPropertyAsync("example.com");
+        var props = string.Join(',', Enumerable.Range(0, 25).Select(i => $"\"k{i}\":\"{new string('v', 500)}\""));
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 200 && refused is null; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event") { Content = new StringContent($$$"""{"n":"pageview","u":"https://example.com/","d":"example.com","p":{{{{props}}}}}""") };
+            request.Headers.TryAddWithoutValidation("User-Agent", Chrome);
+            var response = await full.Client.SendAsync(request);
+            statuses.Add(response.StatusCode);
+            refused = response.StatusCode == HttpStatusCode.ServiceUnavailable ? response : null;
+        }
+
+        Assert.NotNull(refused);
+        Assert.Equal("5", refused.Headers.GetValues("Retry-After").Single());
+        Assert.All(statuses.SkipLast(1), s => Assert.Equal(HttpStatusCode.Accepted, s));
+        var spool = (Analytics.Ingest.Spool.EventSpool)full.Services.GetService(typeof(Analytics.Ingest.Spool.EventSpool))!;
+        var kept = spool.ReadySegments().Sum(s => Analytics.Ingest.Spool.SegmentFormat.Read(s).Records.Count)
+            + Directory.GetFiles(spool.Directory, "*.open").Sum(s => Analytics.Ingest.Spool.SegmentFormat.Read(s).Records.Count);
+        Assert.Equal(statuses.Count - 1, kept); // every 202 is on disk
+    }
+}
