@@ -41,7 +41,9 @@ public sealed class StorageRuntime : IAsyncDisposable
         : _http is not null ? new HttpClickHouse(_http, ClickHouseOptions.ServerUrl!, ClickHouseOptions.Database, ClickHouseOptions.User, ClickHouseOptions.Password) : null;
 
     /// <param name="withClickHouse">False for commands that only touch PostgreSQL (they may run beside a server that holds the embedded engine).</param>
-    public static async Task<StorageRuntime> StartAsync(IConfiguration configuration, bool withClickHouse, Action<string> progress, CancellationToken cancellationToken)
+    /// <param name="ownsPostgres">True for the server: once it holds the embedded engine (so no other server runs on this
+    /// data directory), it stops the private PostgreSQL at the end, even one a crashed server left running.</param>
+    public static async Task<StorageRuntime> StartAsync(IConfiguration configuration, bool withClickHouse, Action<string> progress, CancellationToken cancellationToken, bool ownsPostgres = false)
     {
         var dataDirectory = Hosting.DataDirectory.Resolve(configuration[Hosting.DataDirectory.ConfigKey]);
         var clickHouseOptions = Bind<ClickHouseOptions>(configuration, ClickHouseOptions.Section);
@@ -73,6 +75,11 @@ public sealed class StorageRuntime : IAsyncDisposable
                 }
 
                 http = CreateHttpClient();
+            }
+
+            if (ownsPostgres && session is not null)
+            {
+                cluster?.TakeOwnership();
             }
 
             return new StorageRuntime(dataDirectory, clickHouseOptions, connectionString, cluster, session, http);

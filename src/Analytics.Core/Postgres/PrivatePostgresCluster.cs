@@ -94,6 +94,12 @@ public sealed class PrivatePostgresCluster : IAsyncDisposable
     }
 
     /// <summary>Creates a database in this cluster if it does not exist (tests use one per test class).</summary>
+    /// <summary>
+    /// Makes this process stop the cluster at the end even though it found it running: for the server, which may
+    /// find a cluster left behind by a crashed server. Call it only once nothing else can be using the cluster.
+    /// </summary>
+    public void TakeOwnership() => _startedHere = true;
+
     public async Task CreateDatabaseAsync(string name, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(ConnectionString("postgres"));

@@ -52,7 +52,7 @@ internal static class ServeCommand
         var configuration = AnalyticsConfiguration.Build(parse.GetValue(AnalyticsCommandLine.Config), parse.GetValue(AnalyticsCommandLine.Data));
         var urls = parse.GetValue(Urls) ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? DefaultUrls;
 
-        await using var runtime = await StorageRuntime.StartAsync(configuration, withClickHouse: roles.NeedsClickHouse || demo, AnalyticsCommandLine.Progress, cancellationToken);
+        await using var runtime = await StorageRuntime.StartAsync(configuration, withClickHouse: roles.NeedsClickHouse || demo, AnalyticsCommandLine.Progress, cancellationToken, ownsPostgres: true);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(ServeCommand).Assembly.GetName().Name, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(urls);

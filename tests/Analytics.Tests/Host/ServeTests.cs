@@ -11,94 +11,77 @@ public sealed class ServeTests(Engines engines)
     [Fact]
     public async Task Serve_ThenAdminCommandsBesideIt_HealthOpenApiAndPropertiesWork()
     {
-        var (data, server, output, http) = StartServer();
-        try
+        await using var server = await ServerProcess.StartAsync(engines);
+        var (data, http) = (server.Data, server.Http);
+        var health = await server.WaitHealthyAsync();
+        using (var body = JsonDocument.Parse(await health.Content.ReadAsStringAsync()))
         {
-            var health = await WaitForHealthAsync(http, server, output);
-            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-            using (var body = JsonDocument.Parse(await health.Content.ReadAsStringAsync()))
-            {
-                Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("clickhouse").GetProperty("status").GetString());
-                Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
-            }
-
-            using (var openApi = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json")))
-            {
-                Assert.StartsWith("3.", openApi.RootElement.GetProperty("openapi").GetString(), StringComparison.Ordinal);
-                Assert.True(openApi.RootElement.GetProperty("paths").TryGetProperty("/api/v1/properties", out _));
-            }
-
-            // Admin commands join the running server's PostgreSQL.
-            var added = await AnalyticsProcess.RunAsync(data, "properties", "add", "example.com", "--timezone", "Asia/Kathmandu");
-            Assert.True(added.Exit == 0, added.Stderr);
-            Assert.True(long.TryParse(added.Stdout.Trim(), out var id) && id > 0, added.Stdout);
-
-            var refused = await AnalyticsProcess.RunAsync(data, "properties", "add", "example.org", "--timezone", "Mars/Olympus_Mons");
-            Assert.Equal(2, refused.Exit);
-            Assert.Contains("timezone", refused.Stderr, StringComparison.Ordinal);
-            Assert.Contains("Mars/Olympus_Mons", refused.Stderr, StringComparison.Ordinal);
-
-            var listed = await AnalyticsProcess.RunAsync(data, "properties", "list");
-            Assert.Contains($"{id}\texample.com\tAsia/Kathmandu", listed.Stdout, StringComparison.Ordinal);
-
-            // An API key created beside the server opens the reporting API; a made-up one does not.
-            var key = await AnalyticsProcess.RunAsync(data, "keys", "create", "--name", "test");
-            Assert.True(key.Exit == 0, key.Stderr);
-            using var authorized = new HttpRequestMessage(HttpMethod.Get, "/api/v1/properties");
-            authorized.Headers.Authorization = new("Bearer", key.Stdout.Trim());
-            var properties = await http.SendAsync(authorized);
-            Assert.Equal(HttpStatusCode.OK, properties.StatusCode);
-            Assert.Contains("example.com", await properties.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-            using var forged = new HttpRequestMessage(HttpMethod.Get, "/api/v1/properties");
-            forged.Headers.Authorization = new("Bearer", "ak_forged");
-            Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(forged)).StatusCode);
-
-            // The embedded engine is one process's: a second one on the same data directory is refused plainly.
-            var migrate = await AnalyticsProcess.RunAsync(data, "migrate");
-            Assert.NotEqual(0, migrate.Exit);
-            Assert.Contains("in use by another process", migrate.Stderr, StringComparison.Ordinal);
-
-            // A dependency that stops answering turns /health to 503, naming it.
-            await Process.Start("runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "stop", "-m", "fast", "-D", Path.Combine(data, "postgres")])!.WaitForExitAsync();
-            var unhealthy = await http.GetAsync("/health");
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, unhealthy.StatusCode);
-            using (var body = JsonDocument.Parse(await unhealthy.Content.ReadAsStringAsync()))
-            {
-                Assert.Equal("Unhealthy", body.RootElement.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
-                Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("clickhouse").GetProperty("status").GetString());
-            }
-
-            // SIGTERM (what docker and systemd send) stops the server gracefully.
-            await TerminateAsync(server);
-            Assert.True(server.ExitCode == 0, output.ToString());
+            Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("clickhouse").GetProperty("status").GetString());
+            Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
         }
-        finally
+
+        using (var openApi = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json")))
         {
-            if (!server.HasExited)
-            {
-                server.Kill();
-                await server.WaitForExitAsync();
-                await Process.Start("runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "stop", "-m", "immediate", "-D", Path.Combine(data, "postgres")])!.WaitForExitAsync();
-            }
-
-            http.Dispose();
-            server.Dispose();
+            Assert.StartsWith("3.", openApi.RootElement.GetProperty("openapi").GetString(), StringComparison.Ordinal);
+            Assert.True(openApi.RootElement.GetProperty("paths").TryGetProperty("/api/v1/properties", out _));
+            Assert.True(openApi.RootElement.GetProperty("paths").TryGetProperty("/api/event", out _));
         }
+
+        // Admin commands join the running server's PostgreSQL.
+        var added = await AnalyticsProcess.RunAsync(data, "properties", "add", "example.com", "--timezone", "Asia/Kathmandu");
+        Assert.True(added.Exit == 0, added.Stderr);
+        Assert.True(long.TryParse(added.Stdout.Trim(), out var id) && id > 0, added.Stdout);
+
+        var refused = await AnalyticsProcess.RunAsync(data, "properties", "add", "example.org", "--timezone", "Mars/Olympus_Mons");
+        Assert.Equal(2, refused.Exit);
+        Assert.Contains("timezone", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Mars/Olympus_Mons", refused.Stderr, StringComparison.Ordinal);
+
+        var listed = await AnalyticsProcess.RunAsync(data, "properties", "list");
+        Assert.Contains($"{id}\texample.com\tAsia/Kathmandu", listed.Stdout, StringComparison.Ordinal);
+
+        // An API key created beside the server opens the reporting API; a made-up one does not.
+        var key = await AnalyticsProcess.RunAsync(data, "keys", "create", "--name", "test");
+        Assert.True(key.Exit == 0, key.Stderr);
+        using var authorized = new HttpRequestMessage(HttpMethod.Get, "/api/v1/properties");
+        authorized.Headers.Authorization = new("Bearer", key.Stdout.Trim());
+        var properties = await http.SendAsync(authorized);
+        Assert.Equal(HttpStatusCode.OK, properties.StatusCode);
+        Assert.Contains("example.com", await properties.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var forged = new HttpRequestMessage(HttpMethod.Get, "/api/v1/properties");
+        forged.Headers.Authorization = new("Bearer", "ak_forged");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(forged)).StatusCode);
+
+        // The embedded engine is one process's: a second one on the same data directory is refused plainly.
+        var migrate = await AnalyticsProcess.RunAsync(data, "migrate");
+        Assert.NotEqual(0, migrate.Exit);
+        Assert.Contains("in use by another process", migrate.Stderr, StringComparison.Ordinal);
+
+        // A dependency that stops answering turns /health to 503, naming it.
+        await Process.Start("runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "stop", "-m", "fast", "-D", Path.Combine(data, "postgres")])!.WaitForExitAsync();
+        var unhealthy = await http.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unhealthy.StatusCode);
+        using (var body = JsonDocument.Parse(await unhealthy.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("Unhealthy", body.RootElement.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
+            Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("clickhouse").GetProperty("status").GetString());
+        }
+
+        // SIGTERM (what docker and systemd send) stops the server gracefully.
+        await server.TerminateAsync();
+        Assert.True(server.Process.ExitCode == 0, server.Output.ToString());
     }
 
     [Fact]
     public async Task Serve_SigTerm_StopsThePrivatePostgresItStarted()
     {
-        var (data, server, output, http) = StartServer();
-        using var _ = server;
-        using var __ = http;
-        await WaitForHealthAsync(http, server, output);
-        Assert.True(File.Exists(Path.Combine(data, "postgres", "postmaster.pid")));
+        await using var server = await ServerProcess.StartAsync(engines);
+        Assert.True(File.Exists(Path.Combine(server.Data, "postgres", "postmaster.pid")));
 
-        await TerminateAsync(server);
+        await server.TerminateAsync();
 
-        Assert.True(server.ExitCode == 0, output.ToString());
-        Assert.False(File.Exists(Path.Combine(data, "postgres", "postmaster.pid")), "the private PostgreSQL is still running");
+        Assert.True(server.Process.ExitCode == 0, server.Output.ToString());
+        Assert.False(File.Exists(Path.Combine(server.Data, "postgres", "postmaster.pid")), "the private PostgreSQL is still running");
     }
 
     [Theory]
@@ -123,52 +106,5 @@ public sealed class ServeTests(Engines engines)
 
         Assert.Equal(2, result.Exit);
         Assert.Contains("reports", result.Stderr, StringComparison.Ordinal);
-    }
-
-    /// <summary>Starts <c>analytics serve</c> on a data directory of its own and a free loopback port.</summary>
-    private (string Data, Process Server, System.Text.StringBuilder Output, HttpClient Http) StartServer()
-    {
-        var data = Path.Combine(engines.Root, $"serve-{Guid.NewGuid():N}"[..20]);
-        var port = AnalyticsProcess.FreePort();
-        var start = AnalyticsProcess.StartInfo(data, "serve", "--urls", $"http://127.0.0.1:{port}");
-        start.Environment["ANALYTICS_CHDB_LIBRARY"] = engines.LibraryPath;
-        var server = Process.Start(start)!;
-        return (data, server, AnalyticsProcess.Capture(server), new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
-    }
-
-    private static async Task TerminateAsync(Process server)
-    {
-        await Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExitAsync();
-        using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await server.WaitForExitAsync(stopped.Token);
-    }
-
-    private static async Task<HttpResponseMessage> WaitForHealthAsync(HttpClient http, Process server, System.Text.StringBuilder output)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (server.HasExited)
-            {
-                throw new InvalidOperationException($"The server exited with {server.ExitCode}:\n{output}");
-            }
-
-            try
-            {
-                var response = await http.GetAsync("/health");
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return response;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException($"The server did not become healthy:\n{output}");
     }
 }
