@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against real engines: the embedded ClickHouse (fetched once by the test fixture, as the
-# product fetches it), a throwaway PostgreSQL cluster, and Debian's clickhouse-server for the HTTP engine's protocol.
-# Installs the Debian packages the tests need when they are missing.
+# product fetches it), a throwaway PostgreSQL cluster, Debian's clickhouse-server for the HTTP engine's protocol, and
+# Debian's Chromium for the tracker. Installs what the tests need when it is missing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -10,6 +10,7 @@ need=()
 command -v clickhouse-server >/dev/null 2>&1 || need+=(clickhouse-server)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing test dependencies: ${need[*]}" >&2
   sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
@@ -18,6 +19,9 @@ if [ ${#need[@]} -gt 0 ]; then
   # Debian's packages try to start their services; the tests start their own.
   $sudo_cmd service clickhouse-server stop >/dev/null 2>&1 || true
 fi
+
+# The tracker's minifier (pinned in tracker/package-lock.json), to check tracker/dist is the build of tracker/src.
+npm ci --prefix "$here/tracker" --silent --no-audit --no-fund >/dev/null
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

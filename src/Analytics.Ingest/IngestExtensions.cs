@@ -72,6 +72,7 @@ public static class IngestExtensions
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         endpoints.MapMethods("/api/event", ["OPTIONS"], CollectEndpoint.Preflight).ExcludeFromDescription();
+        endpoints.MapGet("/js/script.js", TrackerScript.Serve).ExcludeFromDescription();
         endpoints.MapGet("/metrics", (IngestMetrics metrics, EventSpool spool) =>
                 TypedResults.Text(metrics.ToPrometheus(spool.Bytes, spool.ReadySegments().Count), "text/plain; version=0.0.4"))
             .WithTags("Operations")

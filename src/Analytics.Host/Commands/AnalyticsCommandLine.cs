@@ -32,6 +32,7 @@ internal static class AnalyticsCommandLine
             UsersCommand.Create(),
             TransferCommands.Export(),
             TransferCommands.Import(),
+            LookupCommand.Create(),
         };
         root.Options.Add(Data);
         root.Options.Add(Config);

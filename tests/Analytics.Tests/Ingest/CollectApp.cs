@@ -31,7 +31,7 @@ public sealed class CollectApp : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<CollectApp> StartAsync(Engines engines, IClickHouse? clickHouse = null, Dictionary<string, string?>? settings = null)
+    public static async Task<CollectApp> StartAsync(Engines engines, IClickHouse? clickHouse = null, Dictionary<string, string?>? settings = null, Action<WebApplication>? map = null)
     {
         clickHouse ??= await engines.NewClickHouseAsync();
         var postgres = await engines.NewPostgresAsync();
@@ -53,6 +53,7 @@ public sealed class CollectApp : IAsyncDisposable
         await app.Services.GetRequiredService<Analytics.Postgres.PostgresMigrator>().MigrateAsync(CancellationToken.None);
         await app.Services.StartIngestAsync(CancellationToken.None);
         app.MapIngestEndpoints();
+        map?.Invoke(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new CollectApp(app, clickHouse, new HttpClient { BaseAddress = new Uri(address) });

@@ -1,0 +1,59 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+
+namespace Analytics.Ingest.Collect;
+
+/// <summary>
+/// <c>GET /js/script.js</c>: the tracker, embedded in this assembly, gzip-compressed once, cached by browsers for a day
+/// and revalidated with its ETag (a new version reaches visitors within a day, or at once with a cache-busting query).
+/// </summary>
+public static class TrackerScript
+{
+    private static readonly byte[] Plain = Load();
+    private static readonly byte[] Gzipped = Compress(Plain);
+    private static readonly string ETag = $"\"{Convert.ToHexStringLower(SHA256.HashData(Plain))[..16]}\"";
+
+    public static int GzipSize => Gzipped.Length;
+
+    public static IResult Serve(HttpContext context)
+    {
+        var response = context.Response;
+        response.Headers.CacheControl = "public, max-age=86400";
+        response.Headers.ETag = ETag;
+        response.Headers.Vary = "Accept-Encoding";
+        response.Headers.AccessControlAllowOrigin = "*";
+        if (context.Request.Headers.IfNoneMatch.ToString() == ETag)
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        if (context.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            response.Headers.ContentEncoding = "gzip";
+            return Results.Bytes(Gzipped, "application/javascript; charset=utf-8");
+        }
+
+        return Results.Bytes(Plain, "application/javascript; charset=utf-8");
+    }
+
+    private static byte[] Load()
+    {
+        using var stream = typeof(TrackerScript).Assembly.GetManifestResourceStream("tracker/script.js")
+            ?? throw new InvalidOperationException("The tracker script is missing from the build.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    private static byte[] Compress(byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.SmallestSize))
+        {
+            gzip.Write(data);
+        }
+
+        return output.ToArray();
+    }
+}

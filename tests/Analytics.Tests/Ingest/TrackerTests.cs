@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Net;
+using Analytics.ClickHouse;
+using Analytics.Ingest.Collect;
+using Analytics.Tests.Host;
+using Analytics.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Playwright;
+
+namespace Analytics.Tests.Ingest;
+
+public sealed class TrackerTests(Engines engines)
+{
+    private const string ChromeAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
+    private const string Page = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>Tracker test</title>
+        <meta name="analytics:type" content="article"><meta name="analytics:author" content="Ada">
+        <script>
+          window.analytics = window.analytics || function () { (window.analytics.q = window.analytics.q || []).push(arguments) };
+          analytics("Queued Before Load", { props: { early: "yes" } });
+        </script>
+        <script defer data-domain="example.com" data-local="true" data-outbound="true" data-downloads="true" src="/js/script.js"></script>
+        </head>
+        <body style="height: 6000px">
+          <a id="spa" href="#" onclick="history.pushState({}, '', '/spa/next'); return false;">next</a>
+          <a id="download" href="/files/report.pdf" download>report</a>
+          <a id="outbound" href="https://external.example/path">elsewhere</a>
+          <button id="buy" onclick="analytics('Purchase', { props: { plan: 'pro' }, revenue: { amount: 49.5, currency: 'EUR' } })">buy</button>
+        </body></html>
+        """;
+
+    private sealed record Row(string Name, string Pathname, ulong SessionId, ulong VisitorId, Dictionary<string, string> Props, decimal RevenueAmount,
+        string RevenueCurrency, byte ScrollDepth, uint EngagementMs, string ContentType, string Author, string Browser, string ScreenSize);
+
+    [Fact]
+    public void Script_IsAtMost1Point5KiBGzipped()
+    {
+        Assert.True(TrackerScript.GzipSize <= 1536, $"{TrackerScript.GzipSize} bytes gzipped");
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            gzip.Write(File.ReadAllBytes(Path.Combine(ComposeTests.FindRepositoryRoot(), "tracker", "dist", "script.js")));
+        }
+
+        Assert.True(compressed.Length <= 1536, $"{compressed.Length} bytes gzipped");
+    }
+
+    [Fact]
+    public async Task Dist_IsTheMinifiedBuildOfTheSource()
+    {
+        var tracker = Path.Combine(ComposeTests.FindRepositoryRoot(), "tracker");
+        var start = new ProcessStartInfo("node", [Path.Combine(tracker, "node_modules", "terser", "bin", "terser"), "src/script.js", "--compress", "passes=2", "--mangle", "--toplevel"])
+        {
+            WorkingDirectory = tracker,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var built = await process.StandardOutput.ReadToEndAsync();
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, $"terser failed (run 'npm ci' in tracker/): {errors}");
+        Assert.True(built.Trim() == (await File.ReadAllTextAsync(Path.Combine(tracker, "dist", "script.js"))).Trim(),
+            "tracker/dist/script.js is not the build of tracker/src/script.js: run 'npm run build' in tracker/ and commit it.");
+    }
+
+    [Fact]
+    public async Task Script_IsServedWithCachingHeaders()
+    {
+        await using var app = await CollectApp.StartAsync(engines);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/js/script.js");
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+
+        var response = await app.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("gzip", response.Content.Headers.ContentEncoding.Single());
+        Assert.Equal(86400, (int)response.Headers.CacheControl!.MaxAge!.Value.TotalSeconds);
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/js/script.js");
+        again.Headers.IfNoneMatch.Add(response.Headers.ETag!);
+        Assert.Equal(HttpStatusCode.NotModified, (await app.Client.SendAsync(again)).StatusCode);
+    }
+
+    [Fact]
+    public async Task RealChromium_PageWithTracker_EveryKindOfEventArrivesEnrichedInOneSession()
+    {
+        await using var app = await CollectApp.StartAsync(engines, map: web =>
+        {
+            web.MapGet("/test/page", () => Results.Content(Page, "text/html; charset=utf-8"));
+            web.MapGet("/files/report.pdf", () => Results.Bytes("%PDF-1.4"u8.ToArray(), "application/pdf"));
+        });
+        await app.AddPropertyAsync("example.com");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            // Headless Chromium says "HeadlessChrome", which collect rightly drops as a robot; beacons ignore the context's
+            // user agent, so the browser-wide switch sets an ordinary one.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", $"--user-agent={ChromeAgent}"],
+        });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { UserAgent = ChromeAgent, ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        var page = await context.NewPageAsync();
+        var log = new System.Text.StringBuilder();
+        page.Console += (_, message) => log.AppendLine($"console: {message.Text}");
+        page.PageError += (_, error) => log.AppendLine($"page error: {error}");
+        page.RequestFinished += (_, request) => log.AppendLine($"request: {request.Method} {request.Url}");
+        page.RequestFailed += (_, request) => log.AppendLine($"failed: {request.Method} {request.Url} {request.Failure}");
+        await page.RouteAsync("https://external.example/**", route => route.FulfillAsync(new RouteFulfillOptions { Body = "<p>elsewhere</p>", ContentType = "text/html" }));
+
+        await page.GotoAsync(new Uri(app.Client.BaseAddress!, "/test/page").ToString());
+        await page.WaitForFunctionAsync("() => window.analytics && !window.analytics.q");
+        await page.Mouse.WheelAsync(0, 2500);
+        await page.WaitForTimeoutAsync(1200);
+        await page.ClickAsync("#buy");
+        await page.ClickAsync("#spa");
+        await page.ClickAsync("#download");
+        await page.WaitForTimeoutAsync(300);
+        await page.ClickAsync("#outbound"); // leaves the page: the last engagement is sent on pagehide
+        await page.WaitForURLAsync("https://external.example/path");
+
+        var rows = await WaitForAsync(app.ClickHouse, 8);
+        var names = rows.Select(r => r.Name).Order().ToList();
+        var seen = string.Join('\n', rows.Select(r => $"{r.Name} {r.Pathname} sd={r.ScrollDepth} e={r.EngagementMs}"));
+        Assert.True(rows.Count >= 8, $"{rows.Count} events arrived:\n{seen}\n{log}\n{await app.Client.GetStringAsync("/metrics")}");
+        Assert.True(names.SequenceEqual(["File Download", "Outbound Link: Click", "Purchase", "Queued Before Load", "engagement", "engagement", "pageview", "pageview"]), seen);
+        Assert.Single(rows.Select(r => r.SessionId).Distinct());
+        Assert.Single(rows.Select(r => r.VisitorId).Distinct());
+
+        var first = rows.First(r => r.Name == "pageview" && r.Pathname == "/test/page");
+        Assert.Equal(("article", "Ada", "Chrome", "laptop"), (first.ContentType, first.Author, first.Browser, first.ScreenSize));
+        Assert.Contains(rows, r => r.Name == "pageview" && r.Pathname == "/spa/next");
+        var engagement = rows.First(r => r.Name == "engagement" && r.Pathname == "/test/page");
+        Assert.True(engagement.ScrollDepth > 20, $"scroll depth {engagement.ScrollDepth}");
+        Assert.True(engagement.EngagementMs >= 1000, $"engaged {engagement.EngagementMs} ms");
+        Assert.Equal("yes", rows.Single(r => r.Name == "Queued Before Load").Props["early"]);
+        var purchase = rows.Single(r => r.Name == "Purchase");
+        Assert.Equal(("pro", 49.5m, "EUR"), (purchase.Props["plan"], purchase.RevenueAmount, purchase.RevenueCurrency));
+        Assert.EndsWith("/files/report.pdf", rows.Single(r => r.Name == "File Download").Props["url"], StringComparison.Ordinal);
+        Assert.Equal("https://external.example/path", rows.Single(r => r.Name == "Outbound Link: Click").Props["url"]);
+    }
+
+    private static async Task<List<Row>> WaitForAsync(IClickHouse clickHouse, int expected)
+    {
+        List<Row> rows = [];
+        for (var attempt = 0; attempt < 100 && rows.Count < expected; attempt++)
+        {
+            await Task.Delay(100);
+            rows = (await clickHouse.QueryAsync<Row>("SELECT * FROM events ORDER BY timestamp")).ToList();
+        }
+
+        return rows;
+    }
+}

@@ -1,0 +1,103 @@
+// The analytics tracker: one script tag, no cookies, nothing stored on the visitor's device.
+//   <script defer data-domain="example.com" src="https://stats.example.com/js/script.js"></script>
+// Options (data-* attributes of the script tag):
+//   data-domain     the property's domain (default: this page's host); several, comma-separated
+//   data-api        where events go (default: /api/event on the script's own origin)
+//   data-hash       "true": hash-based routing, the #fragment is part of the page path
+//   data-outbound   "true": record clicks on links to other sites ("Outbound Link: Click", prop url)
+//   data-downloads  "true" (or a comma list of extensions): record file downloads ("File Download", prop url)
+//   data-local      "true": also record on localhost and in automated (headless) browsers
+// Custom events: analytics("Signup", {props: {plan: "pro"}, revenue: {amount: 49, currency: "EUR"}, callback: fn})
+// (window.plausible works too, so Plausible snippets keep working). Opt out on a device with
+// localStorage.analytics_ignore = "true".
+(function () {
+  var w = window, d = document, l = location, n = navigator, s = d.currentScript;
+  var attr = function (name) { return s && s.getAttribute("data-" + name); };
+  var api = attr("api") || new URL("/api/event", s ? s.src : l.href).href;
+  var domain = attr("domain") || l.hostname.replace(/^www\./, "");
+  var hash = attr("hash") == "true", local = attr("local") == "true";
+  var downloads = attr("downloads");
+  var extensions = downloads && downloads != "true" ? downloads.split(",") :
+    "pdf,xlsx,docx,txt,rtf,csv,exe,key,pps,ppt,pptx,7z,pkg,rar,gz,zip,avi,mov,mp4,mpeg,wmv,midi,mp3,wav,wma,dmg,iso,msi".split(",");
+  var maxScroll = 0, engaged = 0, visibleSince = 0, lastPage, lastUrl, sentPage;
+
+  function ignored() {
+    try {
+      if (localStorage.analytics_ignore == "true" || localStorage.plausible_ignore == "true") return 1;
+    } catch (e) { }
+    return !local && (/^localhost$|^127\.|^\[::1\]$/.test(l.hostname) || l.protocol == "file:" || n.webdriver || w._phantom || w.__nightmare || w.Cypress);
+  }
+
+  function meta(name) {
+    var tag = d.querySelector('meta[name="analytics:' + name + '"]');
+    return tag ? tag.content : void 0;
+  }
+
+  function send(name, options) {
+    options = options || {};
+    if (ignored()) return options.callback && options.callback();
+    var body = {
+      n: name, u: options.u || l.href, d: domain, r: d.referrer || null, w: w.innerWidth,
+      h: hash ? 1 : void 0, p: options.props, revenue: options.revenue, i: options.interactive
+    };
+    if (name == "engagement") { body.sd = options.sd; body.e = options.e; }
+    else if (meta("type") || meta("author")) body.m = { type: meta("type"), author: meta("author"), categories: meta("categories"), tags: meta("tags") };
+    body = JSON.stringify(body);
+    if (!options.callback && n.sendBeacon && n.sendBeacon(api, body)) return;
+    fetch(api, { method: "POST", body: body, keepalive: true, headers: { "Content-Type": "text/plain" } })
+      .then(function () { options.callback && options.callback(); }, function () { options.callback && options.callback(); });
+  }
+
+  function scrollDepth() {
+    var height = Math.max(d.body.scrollHeight, d.documentElement.scrollHeight, 1);
+    return Math.min(100, Math.round((w.scrollY + w.innerHeight) / height * 100));
+  }
+
+  // stop: the page is hidden or left, so the clock stops (pagehide comes before the page reports itself hidden).
+  function flushEngagement(stop) {
+    if (visibleSince) engaged += Date.now() - visibleSince;
+    visibleSince = stop === true || d.hidden ? 0 : Date.now();
+    // The engagement belongs to the page it was measured on, even when the URL has already moved on (SPA navigation).
+    if (sentPage && engaged > 0) send("engagement", { sd: maxScroll, e: engaged, u: lastUrl });
+    engaged = 0;
+  }
+
+  function pageview() {
+    var page = hash ? l.href : l.href.split("#")[0];
+    if (page == lastPage) return;
+    if (lastPage) flushEngagement();
+    lastPage = page; lastUrl = l.href; sentPage = !ignored();
+    maxScroll = scrollDepth(); engaged = 0; visibleSince = d.hidden ? 0 : Date.now();
+    send("pageview");
+  }
+
+  w.addEventListener("scroll", function () { maxScroll = Math.max(maxScroll, scrollDepth()); }, { passive: true });
+  d.addEventListener("visibilitychange", function () {
+    if (d.hidden) flushEngagement(true); else visibleSince = Date.now();
+  });
+  w.addEventListener("pagehide", function () { flushEngagement(true); });
+
+  if (attr("outbound") == "true" || downloads) {
+    d.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href]");
+      if (!link) return;
+      var url = new URL(link.href, l.href), file = url.pathname.split(".").pop().toLowerCase();
+      if (downloads && url.pathname.indexOf(".") > 0 && extensions.indexOf(file) >= 0) send("File Download", { props: { url: link.href } });
+      else if (attr("outbound") == "true" && /^https?:$/.test(url.protocol) && url.host != l.host) send("Outbound Link: Click", { props: { url: link.href } });
+    }, true);
+  }
+
+  var push = history.pushState;
+  if (push) {
+    history.pushState = function () { push.apply(this, arguments); pageview(); };
+    w.addEventListener("popstate", pageview);
+  }
+  if (hash) w.addEventListener("hashchange", pageview);
+
+  // Calls made before this script loaded wait in a queue: replay them, then take calls directly.
+  var queue = (w.analytics && w.analytics.q || []).concat(w.plausible && w.plausible.q || []);
+  w.analytics = w.plausible = send;
+  for (var i = 0; i < queue.length; i++) send.apply(this, queue[i]);
+
+  pageview();
+})();
