@@ -16,9 +16,13 @@ public sealed class BotDetector
 
     private static readonly string[] Headless = ["HeadlessChrome", "PhantomJS", "Headless", "Puppeteer", "Playwright", "Selenium", "Lighthouse", "Chrome-Lighthouse", "Electron/", "jsdom"];
 
-    private readonly Regex _crawlers;
+    // NonBacktracking: linear time whatever the input, so no timeout is needed (a timeout under CPU load once made real
+    // browsers look like robots). One automaton for all 1,500 patterns is too large for the engine, so they go in chunks.
+    private const int PatternsPerRegex = 60;
 
-    internal BotDetector(Regex crawlers) => _crawlers = crawlers;
+    private readonly Regex[] _crawlers;
+
+    internal BotDetector(Regex[] crawlers) => _crawlers = crawlers;
 
     public static async Task<BotDetector> LoadAsync(Action<string> progress, CancellationToken cancellationToken)
         => Load(await NpmPackages.EnsureFileAsync("crawlers", Package, Version, "crawler-user-agents.json", null, progress, cancellationToken));
@@ -39,8 +43,11 @@ public sealed class BotDetector
                 throw new EnrichmentDataException($"The crawler list '{path}' has no patterns.");
             }
 
-            // One alternation, compiled once: faster than hundreds of separate regexes.
-            return new BotDetector(new Regex(string.Join('|', patterns.Select(p => $"(?:{p})")), RegexOptions.Compiled | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200)));
+            var detector = new BotDetector(patterns.Chunk(PatternsPerRegex)
+                .Select(chunk => new Regex(string.Join('|', chunk.Select(p => $"(?:{p})")), RegexOptions.NonBacktracking | RegexOptions.CultureInvariant))
+                .ToArray());
+            detector.IsBot("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36", false); // builds the automata now, not in a request
+            return detector;
         }
         catch (Exception e) when (e is JsonException or IOException or KeyNotFoundException or InvalidOperationException)
         {
@@ -61,24 +68,17 @@ public sealed class BotDetector
             return true;
         }
 
-        try
-        {
-            return _crawlers.IsMatch(userAgent);
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            return true; // a user agent that long and odd is not a person's browser
-        }
+        return _crawlers.Any(regex => regex.IsMatch(userAgent));
     }
 
     private static bool IsValid(string pattern)
     {
         try
         {
-            _ = new Regex(pattern);
+            _ = new Regex(pattern, RegexOptions.NonBacktracking);
             return true;
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {
             return false;
         }

@@ -47,22 +47,27 @@ public sealed class UserAgentParser : IDisposable
             return cached!;
         }
 
-        var agent = ParseAgent(userAgent);
-        var os = ParseSystem(userAgent);
-        var device = ParseDevice(userAgent);
+        var timedOut = false;
+        var agent = ParseAgent(userAgent, ref timedOut);
+        var os = ParseSystem(userAgent, ref timedOut);
+        var device = ParseDevice(userAgent, ref timedOut);
         var isBot = _bots?.IsBot(userAgent, device.Family == "Spider") ?? device.Family == "Spider";
         var result = new UserAgent(agent, os, device, DeviceTypes.Classify(userAgent, os.Family, device, isBot), isBot);
-        _cache.Set(userAgent, result, new MemoryCacheEntryOptions { Size = 1 });
+        if (!timedOut)
+        {
+            _cache.Set(userAgent, result, new MemoryCacheEntryOptions { Size = 1 }); // an answer cut short is not kept
+        }
+
         return result;
     }
 
     public void Dispose() => _cache.Dispose();
 
-    private UserAgent.Agent ParseAgent(string ua)
+    private UserAgent.Agent ParseAgent(string ua, ref bool timedOut)
     {
         foreach (var rule in _rules.Agents)
         {
-            if (Match(rule, ua) is not { } m)
+            if (Match(rule, ua, ref timedOut) is not { } m)
             {
                 continue;
             }
@@ -77,11 +82,11 @@ public sealed class UserAgentParser : IDisposable
         return new UserAgent.Agent("Other", null, null, null);
     }
 
-    private UserAgent.System ParseSystem(string ua)
+    private UserAgent.System ParseSystem(string ua, ref bool timedOut)
     {
         foreach (var rule in _rules.Systems)
         {
-            if (Match(rule, ua) is not { } m)
+            if (Match(rule, ua, ref timedOut) is not { } m)
             {
                 continue;
             }
@@ -97,11 +102,11 @@ public sealed class UserAgentParser : IDisposable
         return new UserAgent.System("Other", null, null, null, null);
     }
 
-    private UserAgent.Device ParseDevice(string ua)
+    private UserAgent.Device ParseDevice(string ua, ref bool timedOut)
     {
         foreach (var rule in _rules.Devices)
         {
-            if (Match(rule, ua) is not { } m)
+            if (Match(rule, ua, ref timedOut) is not { } m)
             {
                 continue;
             }
@@ -115,7 +120,7 @@ public sealed class UserAgentParser : IDisposable
         return new UserAgent.Device("Other", null, null);
     }
 
-    private static Match? Match(UserAgentRules.Rule rule, string ua)
+    private static Match? Match(UserAgentRules.Rule rule, string ua, ref bool timedOut)
     {
         try
         {
@@ -124,7 +129,8 @@ public sealed class UserAgentParser : IDisposable
         }
         catch (RegexMatchTimeoutException)
         {
-            return null; // a pathological string must not stall collect: treat the rule as not matching
+            timedOut = true; // a pathological string must not stall collect: treat the rule as not matching
+            return null;
         }
     }
 

@@ -19,6 +19,9 @@ internal sealed class UserAgentRules
         Devices = devices;
     }
 
+    /// <summary>A safety net against pathological input, not a budget: a starved CPU can take this long on a normal string.</summary>
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
+
     public IReadOnlyList<Rule> Agents { get; }
 
     public IReadOnlyList<Rule> Systems { get; }
@@ -61,7 +64,7 @@ internal sealed class UserAgentRules
             string? Value(string key) => item.Children.TryGetValue(new YamlScalarNode(key), out var v) ? ((YamlScalarNode)v).Value : null;
             var pattern = Value("regex") ?? throw new EnrichmentDataException($"A rule in '{section}' of '{path}' has no regex.");
             var options = RegexOptions.CultureInvariant | (Value("regex_flag") == "i" ? RegexOptions.IgnoreCase : RegexOptions.None);
-            rules.Add(new Rule(new Regex(pattern, options, TimeSpan.FromMilliseconds(100)), replacementKeys.Select(Value).ToArray()));
+            rules.Add(new Rule(new Regex(pattern, options, MatchTimeout), replacementKeys.Select(Value).ToArray()));
         }
 
         return rules;

@@ -29,10 +29,11 @@ public sealed class DurabilityTests(Engines engines)
                 };
                 request.Headers.TryAddWithoutValidation("User-Agent", $"{Chrome} v{i % 50}");
                 var response = await server.Http.SendAsync(request);
-                return (i, response.StatusCode);
+                return (i, response.StatusCode, Dropped: response.Headers.Contains(Analytics.Ingest.Collect.CollectEndpoint.DroppedHeader));
             });
-            foreach (var (i, status) in await Task.WhenAll(sends))
+            foreach (var (i, status, dropped) in await Task.WhenAll(sends))
             {
+                Assert.False(dropped, $"event {i} was dropped on purpose, which should not happen here");
                 if (status == HttpStatusCode.Accepted)
                 {
                     acknowledged.Add(i);
