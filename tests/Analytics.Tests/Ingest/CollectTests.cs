@@ -67,7 +67,7 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
     public async Task PlausibleEvent_AsTextPlain_Is202_AndStoredEnriched_UtmSourceOverridesReferrer()
     {
         var marker = Marker();
-        var response = await PostAsync($$$"""{"n":"pageview","u":"https://example.com/a?utm_source=news&utm_medium=email&gclid=abc","d":"example.com","r":"https://www.google.com/search?q=private","w":1280,"p":{"marker":"{{{marker}}}"}}""");
+        var response = await PostAsync($$$"""{"n":"pageview","u":"https://example.com/a?utm_source=news&utm_medium=email&gclid=abc","d":"example.com","r":"https://www.google.com/search?q=private","w":1280,"p":{"marker":"{{{marker}}}"}}""", Chrome + " " + marker); // a visitor of its own: this must open a session
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var row = Assert.Single(await StoredAsync(marker, 1));
