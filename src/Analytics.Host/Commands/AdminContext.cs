@@ -36,6 +36,11 @@ internal sealed class AdminContext : IAsyncDisposable
             .BuildServiceProvider();
         var context = new AdminContext(runtime, services);
         await services.GetRequiredService<Postgres.PostgresMigrator>().MigrateAsync(cancellationToken);
+        if (runtime.ClickHouse is not null)
+        {
+            await services.GetRequiredService<ClickHouse.Migrations.ClickHouseMigrator>().MigrateAsync(cancellationToken);
+        }
+
         return context;
     }
 

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Analytics.ClickHouse.Migrations;
-using Analytics.Postgres;
 
 namespace Analytics.Host.Commands;
 
@@ -11,9 +9,9 @@ internal static class MigrateCommand
         var migrate = new Command("migrate", "Applies pending schema migrations to PostgreSQL and ClickHouse, then exits. 'serve' does this too on start.");
         migrate.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
+            // Opening the stores applies what is pending, to both of them.
             await using var context = await AdminContext.OpenAsync(parse, withClickHouse: true, cancellationToken);
-            var applied = await context.Get<ClickHouseMigrator>().MigrateAsync(cancellationToken);
-            AnalyticsCommandLine.Progress($"Schema is current (ClickHouse: {applied} migration(s) applied now).");
+            AnalyticsCommandLine.Progress($"The schema is current in PostgreSQL and in ClickHouse ({context.DataDirectory}).");
             return 0;
         }));
         return migrate;

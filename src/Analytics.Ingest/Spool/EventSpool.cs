@@ -100,11 +100,16 @@ public sealed class EventSpool : IAsyncDisposable
         Interlocked.Add(ref _bytes, -size);
     }
 
-    /// <summary>Stops accepting, writes what was accepted, and seals the active segment.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops accepting, writes what was accepted, and seals the active segment. Safe to call more than once.</summary>
+    public async Task CompleteAsync()
     {
         _queue.Writer.TryComplete();
         await _writer;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CompleteAsync();
         _readySignal.Dispose();
     }
 

@@ -76,6 +76,26 @@ public sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHous
         }
     }
 
+    /// <summary>
+    /// On a graceful stop (the web server has already stopped taking requests): seal what is in the spool and insert
+    /// it, within a bound; whatever ClickHouse does not take in time stays on disk for the next start.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await spool.CompleteAsync();
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            await DrainAsync(bound.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // the rest is replayed at the next start
+        }
+    }
+
     private static byte[] Join(List<byte[]> records)
     {
         var buffer = new byte[records.Sum(r => r.Length + 1)];

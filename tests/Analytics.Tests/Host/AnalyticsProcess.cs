@@ -25,9 +25,14 @@ internal static class AnalyticsProcess
     }
 
     /// <summary>Runs a command to its end and returns its exit code and output.</summary>
-    public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string dataDirectory, params string[] arguments)
+    public static Task<(int Exit, string Stdout, string Stderr)> RunAsync(string dataDirectory, params string[] arguments)
+        => RunWithInputAsync(dataDirectory, string.Empty, arguments);
+
+    /// <summary>Runs a command with <paramref name="input"/> on its standard input.</summary>
+    public static async Task<(int Exit, string Stdout, string Stderr)> RunWithInputAsync(string dataDirectory, string input, params string[] arguments)
     {
         using var process = Process.Start(StartInfo(dataDirectory, arguments))!;
+        await process.StandardInput.WriteAsync(input);
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -58,4 +58,40 @@ public sealed class DurabilityTests(Engines engines)
         Assert.Equal(acknowledged.Order(), ids.Order()); // every acknowledged event, each exactly once (views: SpoolTests)
         Assert.Empty(Directory.GetFiles(Path.Combine(data, "spool")));
     }
+
+    [Fact]
+    public async Task RestartWithin30Minutes_ReturningVisitorContinuesTheSameSession()
+    {
+        string data;
+        int port;
+        await using (var server = await ServerProcess.StartAsync(engines))
+        {
+            (data, port) = (server.Data, server.Port);
+            Assert.Equal(0, (await AnalyticsProcess.RunAsync(data, "properties", "add", "example.com")).Exit);
+            Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(server, "/before")).StatusCode);
+            await server.TerminateAsync();
+        }
+
+        await using (var restarted = await ServerProcess.StartAsync(engines, data, port))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(restarted, "/after")).StatusCode);
+            await restarted.TerminateAsync();
+        }
+
+        var export = await AnalyticsProcess.RunAsync(data, "export", "--property", "example.com");
+        var sessions = export.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("session_id").GetString()).ToList();
+        Assert.Equal(2, sessions.Count);
+        Assert.Equal(sessions[0], sessions[1]); // recovered from ClickHouse at start, not a new session
+    }
+
+    private static async Task<HttpResponseMessage> PostAsync(ServerProcess server, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event")
+        {
+            Content = new StringContent($$$"""{"n":"pageview","u":"https://example.com{{{path}}}","d":"example.com"}"""),
+        };
+        request.Headers.TryAddWithoutValidation("User-Agent", Chrome);
+        return await server.Http.SendAsync(request);
+    }
 }

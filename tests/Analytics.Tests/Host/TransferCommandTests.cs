@@ -1,0 +1,131 @@
+using System.Text.Json;
+using Analytics.Tests.Infrastructure;
+
+namespace Analytics.Tests.Host;
+
+/// <summary>export, import and lookup as an operator runs them: the real command, with and without a server running.</summary>
+public sealed class TransferCommandTests(Engines engines)
+{
+    private static string Line(string timestamp, string name, string visitor, string path, string extra = "")
+        => $$$"""{"timestamp":"{{{timestamp}}}","name":"{{{name}}}","visitor_id":"{{{visitor}}}","hostname":"example.com","pathname":"{{{path}}}","utm_source":"news","country_code":"DE","props":{"k":"v"}{{{extra}}}}""";
+
+    private static readonly string History = string.Join('\n',
+        Line("2025-03-30T00:10:00Z", "pageview", "ada", "/"),
+        Line("2025-03-30T00:12:00Z", "pageview", "ada", "/docs"),
+        Line("2025-03-30T01:30:00Z", "pageview", "ada", "/later"),
+        Line("2025-03-31T09:00:00.250Z", "Signup", "grace", "/signup", ",\"revenue_amount\":12.5,\"revenue_currency\":\"EUR\""),
+        Line("2025-03-31T09:00:00Z", "pageview", "grace", "/signup")) + "\n";
+
+    private string NewData() => Path.Combine(engines.Root, $"cli-{Guid.NewGuid():N}"[..18]);
+
+    private async Task<string> WithPropertyAsync()
+    {
+        var data = NewData();
+        var added = await AnalyticsProcess.RunAsync(data, "properties", "add", "example.com", "--timezone", "Europe/Berlin");
+        Assert.True(added.Exit == 0, added.Stderr);
+        return data;
+    }
+
+    private static async Task<List<JsonElement>> ExportAsync(string data, params string[] extra)
+    {
+        var result = await AnalyticsProcess.RunAsync(data, ["export", "--property", "example.com", .. extra]);
+        Assert.True(result.Exit == 0, result.Stderr);
+        return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+    }
+
+    [Fact]
+    public async Task ImportThenExport_KeepsTimestampsAndFields_AndImportingTwiceStoresOnce()
+    {
+        var data = await WithPropertyAsync();
+        var file = Path.Combine(data, "history.jsonl");
+        await File.WriteAllTextAsync(file, History);
+
+        var first = await AnalyticsProcess.RunAsync(data, "import", "--property", "example.com", file);
+        var second = await AnalyticsProcess.RunAsync(data, "import", "--property", "example.com", file);
+        Assert.True(first.Exit == 0 && second.Exit == 0, first.Stderr + second.Stderr);
+
+        var events = await ExportAsync(data);
+        Assert.Equal(5, events.Count);
+        Assert.Equal("2025-03-30T00:10:00.000Z", events[0].GetProperty("timestamp").GetString());
+        Assert.Equal(("news", "DE", "v"), (events[0].GetProperty("utm_source").GetString(), events[0].GetProperty("country_code").GetString(), events[0].GetProperty("props").GetProperty("k").GetString()));
+        // Sessions rebuilt with the 30-minute rule: ada's first two pageviews share one, the third (78 minutes later) opens another.
+        var ada = events.Where(e => e.GetProperty("pathname").GetString() is "/" or "/docs" or "/later").Select(e => e.GetProperty("session_id").GetString()).ToList();
+        Assert.Equal(ada[0], ada[1]);
+        Assert.NotEqual(ada[1], ada[2]);
+        Assert.Equal(12.5, events.Single(e => e.GetProperty("name").GetString() == "Signup").GetProperty("revenue_amount").GetDouble());
+
+        // Dates are whole days in the property's zone (Berlin switched to summer time on 2025-03-30).
+        Assert.Equal(3, (await ExportAsync(data, "--from", "2025-03-30", "--to", "2025-03-30")).Count);
+        var csv = await AnalyticsProcess.RunAsync(data, "export", "--property", "example.com", "--format", "csv", "--from", "2025-03-31");
+        Assert.Equal(3, csv.Stdout.Trim().Split('\n').Length); // header and two events
+        Assert.StartsWith("\"timestamp\",\"name\"", csv.Stdout, StringComparison.Ordinal);
+        var parquet = Path.Combine(data, "out.parquet");
+        Assert.Equal(0, (await AnalyticsProcess.RunAsync(data, "export", "--property", "example.com", "--format", "parquet", "--output", parquet)).Exit);
+        Assert.Equal("PAR1"u8.ToArray(), File.ReadAllBytes(parquet)[..4]);
+    }
+
+    [Fact]
+    public async Task Import_BadLine_IsRefusedWithItsNumberAndField_AndNothingIsStored()
+    {
+        var data = await WithPropertyAsync();
+        var file = Path.Combine(data, "bad.jsonl");
+        await File.WriteAllTextAsync(file, History + """{"timestamp":"yesterday","name":"pageview","visitor_id":"x"}""" + "\n");
+
+        var result = await AnalyticsProcess.RunAsync(data, "import", "--property", "example.com", file);
+
+        Assert.Equal(2, result.Exit);
+        Assert.Contains("line 6: timestamp", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(await ExportAsync(data));
+    }
+
+    [Fact]
+    public async Task ExportAndImport_WhileTheServerRuns_GoThroughIt()
+    {
+        await using var server = await ServerProcess.StartAsync(engines);
+        var added = await AnalyticsProcess.RunAsync(server.Data, "properties", "add", "example.com");
+        Assert.True(added.Exit == 0, added.Stderr);
+
+        var imported = await AnalyticsProcess.RunWithInputAsync(server.Data, History, "import", "--property", "example.com", "-");
+        Assert.True(imported.Exit == 0, imported.Stderr);
+        Assert.Contains("through the running server", imported.Stderr, StringComparison.Ordinal);
+        Assert.Equal(5, (await ExportAsync(server.Data)).Count);
+        var unknown = await AnalyticsProcess.RunAsync(server.Data, "export", "--property", "nope.example");
+        Assert.NotEqual(0, unknown.Exit);
+        Assert.Contains("nope.example", unknown.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LookupUa_WritesUapCoreFieldsPerLine()
+    {
+        var result = await AnalyticsProcess.RunWithInputAsync(engines.Root,
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1\ncurl/8.5.0\n", "lookup", "ua");
+
+        Assert.True(result.Exit == 0, result.Stderr);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(("Mobile Safari", "17", "iOS", "iPhone", "Apple", "mobile", false),
+            (lines[0].GetProperty("ua").GetProperty("family").GetString(), lines[0].GetProperty("ua").GetProperty("major").GetString(),
+             lines[0].GetProperty("os").GetProperty("family").GetString(), lines[0].GetProperty("device").GetProperty("family").GetString(),
+             lines[0].GetProperty("device").GetProperty("brand").GetString(), lines[0].GetProperty("device_type").GetString(), lines[0].GetProperty("bot").GetBoolean()));
+        Assert.Equal(JsonValueKind.Null, lines[0].GetProperty("ua").GetProperty("patch").ValueKind);
+        Assert.Equal(JsonValueKind.Null, lines[0].GetProperty("os").GetProperty("patch_minor").ValueKind);
+        Assert.True(lines[1].GetProperty("bot").GetBoolean());
+    }
+
+    [Fact]
+    public async Task LookupIp_ReadsTheGivenDatabase_AndABrokenOneExitsWithOneMessage()
+    {
+        var result = await AnalyticsProcess.RunWithInputAsync(engines.Root, "2.125.160.216\n10.0.0.1\n", "lookup", "ip", "--db", Conformance.File("maxmind/GeoIP2-City-Test.mmdb"));
+
+        Assert.True(result.Exit == 0, result.Stderr);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("""{"ip":"2.125.160.216","country_code":"GB","region":"England","city":"Boxford"}""", lines[0]);
+        Assert.Equal("""{"ip":"10.0.0.1","country_code":null,"region":null,"city":null}""", lines[1]);
+
+        var broken = Path.Combine(engines.Root, "broken.mmdb");
+        await File.WriteAllTextAsync(broken, "not a database");
+        var failed = await AnalyticsProcess.RunWithInputAsync(engines.Root, "1.1.1.1\n", "lookup", "ip", "--db", broken);
+        Assert.Equal(1, failed.Exit);
+        Assert.Single(failed.Stderr.Trim().Split('\n'));
+        Assert.Contains("not a valid MaxMind DB file", failed.Stderr, StringComparison.Ordinal);
+    }
+}
