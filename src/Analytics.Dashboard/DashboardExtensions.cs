@@ -30,7 +30,9 @@ public static class DashboardExtensions
             code{background:#f3f4f6;padding:.1rem .3rem}</style></head>
             <body><h1>Analytics is running</h1>
             <p>Health: <a href="/health">/health</a> &middot; API description: <a href="/openapi/v1.json">/openapi/v1.json</a></p>
-            <p>Add a property with <code>./analytics properties add example.com --timezone Europe/Berlin</code>.</p>
+            <p>Add a property with <code>./analytics properties add example.com --timezone Europe/Berlin</code>, then put
+            <code>&lt;script defer data-domain="example.com" src="/js/script.js"&gt;&lt;/script&gt;</code> (with this server's address) into its pages.</p>
+            <p style="color:#6b7280;font-size:.85rem">IP Geolocation by <a href="https://db-ip.com">DB-IP</a> (CC BY 4.0).</p>
             </body></html>
             """;
         return Results.Content(Html, "text/html; charset=utf-8");
