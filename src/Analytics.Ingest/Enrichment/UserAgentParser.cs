@@ -64,60 +64,32 @@ public sealed class UserAgentParser : IDisposable
     public void Dispose() => _cache.Dispose();
 
     private UserAgent.Agent ParseAgent(string ua, ref bool timedOut)
-    {
-        foreach (var rule in _rules.Agents)
-        {
-            if (Match(rule, ua, ref timedOut) is not { } m)
-            {
-                continue;
-            }
-
-            return new UserAgent.Agent(
-                Value(rule.Replacements[0], m, 1) ?? "Other",
-                Value(rule.Replacements[1], m, 2),
-                Value(rule.Replacements[2], m, 3),
-                Value(rule.Replacements[3], m, 4));
-        }
-
-        return new UserAgent.Agent("Other", null, null, null);
-    }
+        => FirstMatch(_rules.Agents, ua, ref timedOut) is var (rule, m)
+            ? new UserAgent.Agent(Value(rule.Replacements[0], m, 1) ?? "Other", Value(rule.Replacements[1], m, 2), Value(rule.Replacements[2], m, 3), Value(rule.Replacements[3], m, 4))
+            : new UserAgent.Agent("Other", null, null, null);
 
     private UserAgent.System ParseSystem(string ua, ref bool timedOut)
-    {
-        foreach (var rule in _rules.Systems)
-        {
-            if (Match(rule, ua, ref timedOut) is not { } m)
-            {
-                continue;
-            }
-
-            return new UserAgent.System(
-                Value(rule.Replacements[0], m, 1) ?? "Other",
-                Value(rule.Replacements[1], m, 2),
-                Value(rule.Replacements[2], m, 3),
-                Value(rule.Replacements[3], m, 4),
-                Value(rule.Replacements[4], m, 5));
-        }
-
-        return new UserAgent.System("Other", null, null, null, null);
-    }
+        => FirstMatch(_rules.Systems, ua, ref timedOut) is var (rule, m)
+            ? new UserAgent.System(Value(rule.Replacements[0], m, 1) ?? "Other", Value(rule.Replacements[1], m, 2), Value(rule.Replacements[2], m, 3), Value(rule.Replacements[3], m, 4), Value(rule.Replacements[4], m, 5))
+            : new UserAgent.System("Other", null, null, null, null);
 
     private UserAgent.Device ParseDevice(string ua, ref bool timedOut)
-    {
-        foreach (var rule in _rules.Devices)
-        {
-            if (Match(rule, ua, ref timedOut) is not { } m)
-            {
-                continue;
-            }
+        => FirstMatch(_rules.Devices, ua, ref timedOut) is var (rule, m)
+            ? new UserAgent.Device(Value(rule.Replacements[0], m, 1) ?? "Other", Value(rule.Replacements[1], m, null), Value(rule.Replacements[2], m, 1))
+            : new UserAgent.Device("Other", null, null);
 
-            return new UserAgent.Device(
-                Value(rule.Replacements[0], m, 1) ?? "Other",
-                Value(rule.Replacements[1], m, null),
-                Value(rule.Replacements[2], m, 1));
+    /// <summary>The first rule of the list that matches (the specification's order decides), or null.</summary>
+    private static (UserAgentRules.Rule Rule, Match Match)? FirstMatch(IReadOnlyList<UserAgentRules.Rule> rules, string ua, ref bool timedOut)
+    {
+        foreach (var rule in rules)
+        {
+            if (Match(rule, ua, ref timedOut) is { } m)
+            {
+                return (rule, m);
+            }
         }
 
-        return new UserAgent.Device("Other", null, null);
+        return null;
     }
 
     private static Match? Match(UserAgentRules.Rule rule, string ua, ref bool timedOut)
