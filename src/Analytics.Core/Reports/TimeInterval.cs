@@ -1,0 +1,9 @@
+namespace Analytics.Reports;
+
+public enum TimeInterval
+{
+    Hour,
+    Day,
+    Week,
+    Month,
+}
