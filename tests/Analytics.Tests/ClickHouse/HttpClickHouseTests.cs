@@ -16,7 +16,7 @@ public sealed class HttpClickHouseTests(ClickHouseServer server) : IClassFixture
     private readonly HttpClient _http = StorageRuntime.CreateHttpClient();
 
     private HttpClickHouse Client(string? password = ClickHouseServer.Password, string database = "default")
-        => new HttpClickHouse(_http, server.Endpoint, database, ClickHouseServer.User, password);
+        => new HttpClickHouse(_http, server.Endpoint, database, ClickHouseServer.User, password, utcSession: false); // 18.16 predates session_timezone
 
     private sealed record Row(ulong Id, string Text);
 
@@ -103,10 +103,21 @@ public sealed class HttpClickHouseTests(ClickHouseServer server) : IClassFixture
     }
 
     [Fact]
+    public async Task UtcSession_IsAskedOfTheServer()
+    {
+        // 18.16 does not know session_timezone, so its refusal shows the engine sends it with every query.
+        var utc = new HttpClickHouse(_http, server.Endpoint, "default", ClickHouseServer.User, ClickHouseServer.Password);
+
+        var error = await Assert.ThrowsAsync<ClickHouseException>(() => utc.ExecuteAsync("SELECT 1"));
+
+        Assert.Contains("session_timezone", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnreachableServer_FailsWithAClearMessage()
     {
         var port = Analytics.Tests.Host.AnalyticsProcess.FreePort();
-        var clickHouse = new HttpClickHouse(_http, new Uri($"http://127.0.0.1:{port}/"), "default", null, null);
+        var clickHouse = new HttpClickHouse(_http, new Uri($"http://127.0.0.1:{port}/"), "default", null, null, utcSession: false);
 
         var error = await Assert.ThrowsAsync<ClickHouseException>(() => clickHouse.ExecuteAsync("SELECT 1"));
 

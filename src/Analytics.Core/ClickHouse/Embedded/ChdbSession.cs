@@ -131,6 +131,10 @@ internal sealed class ChdbSession
             "clickhouse",
             $"--path={dataPath}",
             $"--max_server_memory_usage={options.MaxServerMemoryBytes.ToString(CultureInfo.InvariantCulture)}",
+
+            // Every time we send or read is UTC. Without this, a zone-less DateTime parameter is read in the machine's
+            // zone (measured: time series shifted on a machine set to America/New_York).
+            "--session_timezone=UTC",
         ];
         var argv = stackalloc byte*[args.Length];
         for (var i = 0; i < args.Length; i++)

@@ -8,9 +8,9 @@ namespace Analytics.ClickHouse.Http;
 /// A ClickHouse server reached through its HTTP interface: every call a POST, SQL (or an insert's rows) in a gzip body,
 /// settings and <c>param_*</c> values in the query string, a <c>query_id</c> on every call, credentials in headers.
 /// </summary>
-internal sealed class HttpClickHouse(HttpClient http, Uri endpoint, string database, string? user, string? password) : ClickHouseClient(database)
+internal sealed class HttpClickHouse(HttpClient http, Uri endpoint, string database, string? user, string? password, bool utcSession = true) : ClickHouseClient(database)
 {
-    public override IClickHouse WithDatabase(string database) => new HttpClickHouse(http, endpoint, database, user, password);
+    public override IClickHouse WithDatabase(string database) => new HttpClickHouse(http, endpoint, database, user, password, utcSession);
 
     protected override async Task<byte[]> SendAsync(ClickHouseCommand command, CancellationToken cancellationToken)
     {
@@ -21,6 +21,12 @@ internal sealed class HttpClickHouse(HttpClient http, Uri endpoint, string datab
         foreach (var (name, value) in command.Parameters)
         {
             query.Append("&param_").Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        if (utcSession)
+        {
+            // As in the embedded engine: times are UTC whatever the server's own zone (servers before 23.5 lack the setting).
+            query.Append("&session_timezone=UTC");
         }
 
         foreach (var (name, value) in command.Settings ?? [])
