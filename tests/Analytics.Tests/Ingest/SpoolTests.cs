@@ -42,7 +42,7 @@ public sealed class SpoolTests(Engines engines)
         {
             await Task.WhenAll(Enumerable.Range(0, 5_000).Select(i => Task.Run(() => spool.AppendAsync(Event(i)))));
             var batcher = new SpoolBatcher(spool, clickHouse, new IngestMetrics(), NullLogger<SpoolBatcher>.Instance);
-            await Task.Delay(200);
+            await spool.CompleteAsync(); // seals the active segment: no waiting on the timer
             Assert.True(spool.ReadySegments().Count >= 7, $"{spool.ReadySegments().Count} segments");
             Assert.True(await batcher.DrainAsync(CancellationToken.None));
             Assert.Empty(spool.ReadySegments());
@@ -61,7 +61,7 @@ public sealed class SpoolTests(Engines engines)
         var directory = NewDirectory();
         await using var spool = Open(directory);
         await Task.WhenAll(Enumerable.Range(0, 300).Select(i => spool.AppendAsync(Event(i))));
-        await Task.Delay(200);
+        await spool.CompleteAsync(); // seals the active segment: no waiting on the timer
         var segment = Assert.Single(spool.ReadySegments());
         var copy = segment + ".copy";
         File.Copy(segment, copy);
@@ -137,7 +137,7 @@ public sealed class SpoolTests(Engines engines)
         var directory = NewDirectory();
         await using var spool = Open(directory);
         await Task.WhenAll(Enumerable.Range(0, 100).Select(i => spool.AppendAsync(Event(i))));
-        await Task.Delay(200);
+        await spool.CompleteAsync(); // seals the active segment: no waiting on the timer
         var metrics = new IngestMetrics();
         var batcher = new SpoolBatcher(spool, bare, metrics, NullLogger<SpoolBatcher>.Instance);
 
