@@ -68,16 +68,11 @@ public sealed class ReportQueries(IClickHouse clickHouse)
               GROUP BY index
               """
             : """
-              SELECT index, uniqIf(visitor_id, name != 'engagement' AND in_range) AS visitors,
-                     countIf(name = 'pageview' AND in_range) AS pageviews, countIf(session_first = 1 AND starts_here) AS visits
-              FROM
-              (
-                  SELECT visitor_id, name, session_first,
-                         toUInt32(arrayCount(e -> e <= timestamp, {edges:Array(DateTime64(3))})) AS index,
-                         1 AS in_range, session_start = timestamp AS starts_here
-                  FROM events
-                  WHERE property_id = {property:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}
-              )
+              SELECT toUInt32(arrayCount(e -> e <= timestamp, {edges:Array(DateTime64(3))})) AS index,
+                     uniqIf(visitor_id, name != 'engagement') AS visitors, countIf(name = 'pageview') AS pageviews,
+                     sum(session_first) AS visits
+              FROM events
+              WHERE property_id = {property:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}
               GROUP BY index
               """;
         var points = (await clickHouse.QueryAsync<Point>(sql, parameters, cancellationToken: cancellationToken)).ToDictionary(p => (int)p.Index);
