@@ -48,6 +48,50 @@ public sealed class ReportQueries(IClickHouse clickHouse)
         return new TopStats(totals.Visitors, totals.Visits, totals.Pageviews, totals.Events, (ulong)Math.Max(0, totals.Bounces), totals.DurationMs);
     }
 
+    /// <summary>The most viewed pages, most pageviews first (then by path, so the order is stable).</summary>
+    public async Task<IReadOnlyList<PageStats>> TopPagesAsync(long propertyId, ReportRange range, int limit, ReportSource source, CancellationToken cancellationToken)
+    {
+        var parameters = new { property = (ulong)propertyId, from = range.From, to = range.To, limit = Math.Clamp(limit, 1, 10_000) };
+        var sql = source == ReportSource.Rollup
+            ? """
+              SELECT pathname, uniqMerge(visitors) AS visitors, sum(pageviews) AS pageviews, sum(entries) AS entries, sum(exits) AS exits,
+                     sum(engagements) AS engagements, sum(engaged_ms) AS engaged_ms, sum(scroll_depth_sum) AS scroll_depth_sum
+              FROM rollup_page
+              WHERE property_id = {property:UInt64} AND bucket >= {from:DateTime64(3)} AND bucket < {to:DateTime64(3)}
+              GROUP BY pathname
+              HAVING pageviews > 0
+              ORDER BY pageviews DESC, pathname
+              LIMIT {limit:UInt32}
+              """
+            : """
+              SELECT pathname, any(v.visitors) AS visitors, any(v.pageviews) AS pageviews, any(v.engagements) AS engagements,
+                     any(v.engaged_ms) AS engaged_ms, any(v.scroll_depth_sum) AS scroll_depth_sum,
+                     toUInt64(countIf(s.entry = pathname)) AS entries, toInt64(countIf(s.exit = pathname)) AS exits
+              FROM
+              (
+                  SELECT pathname, uniqIf(visitor_id, name = 'pageview') AS visitors, countIf(name = 'pageview') AS pageviews,
+                         countIf(name = 'engagement') AS engagements, sumIf(engagement_ms, name = 'engagement') AS engaged_ms,
+                         sumIf(scroll_depth, name = 'engagement') AS scroll_depth_sum
+                  FROM events
+                  WHERE property_id = {property:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}
+                    AND name IN ('pageview', 'engagement')
+                  GROUP BY pathname
+                  HAVING pageviews > 0
+              ) AS v
+              LEFT JOIN
+              (
+                  SELECT argMinIf(pathname, timestamp, name = 'pageview') AS entry, argMaxIf(pathname, timestamp, name = 'pageview') AS exit
+                  FROM events
+                  WHERE property_id = {property:UInt64} AND session_start >= {from:DateTime64(3)} AND session_start < {to:DateTime64(3)}
+                  GROUP BY session_id
+              ) AS s ON s.entry = v.pathname OR s.exit = v.pathname
+              GROUP BY pathname
+              ORDER BY pageviews DESC, pathname
+              LIMIT {limit:UInt32}
+              """;
+        return await clickHouse.QueryAsync<PageStats>(sql, parameters, cancellationToken: cancellationToken);
+    }
+
     /// <summary>Visitors, pageviews and visits per bucket; buckets without traffic are zeros.</summary>
     public async Task<IReadOnlyList<SeriesPoint>> TimeseriesAsync(long propertyId, IReadOnlyList<TimeBucket> buckets, ReportSource source, CancellationToken cancellationToken)
     {

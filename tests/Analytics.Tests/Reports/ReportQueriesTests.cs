@@ -80,4 +80,22 @@ public sealed class ReportQueriesTests(ReportQueriesTests.Data data) : IClassFix
             Assert.Equal(expected, day.Pageviews);
         }
     }
+
+    [Theory]
+    [MemberData(nameof(ZoneCases))]
+    public async Task TopPages_RollupEqualsRaw(long propertyId, string zoneId)
+    {
+        var zone = DateTimeZoneProviders.Tzdb[zoneId];
+        var queries = new ReportQueries(data.ClickHouse);
+        var range = ReportRanges.Days(zone, new LocalDate(2026, 10, 24), new LocalDate(2026, 11, 2));
+
+        var rollup = await queries.TopPagesAsync(propertyId, range, 50, ReportSource.Rollup, CancellationToken.None);
+        var raw = await queries.TopPagesAsync(propertyId, range, 50, ReportSource.Raw, CancellationToken.None);
+
+        Assert.True(raw.Count >= 15, $"{raw.Count} pages");
+        Assert.Equal(raw.Select(p => p with { Visitors = 0 }), rollup.Select(p => p with { Visitors = 0 }));
+        Assert.All(raw.Zip(rollup), pair => Assert.InRange((double)pair.Second.Visitors, pair.First.Visitors * 0.98 - 1, pair.First.Visitors * 1.02 + 1));
+        Assert.Equal("/", raw[0].Pathname); // the demo's most popular page
+        Assert.True(raw[0].Entries > 0 && raw[0].Exits > 0 && raw[0].TimeOnPage > 0 && raw[0].ScrollDepth > 0);
+    }
 }
