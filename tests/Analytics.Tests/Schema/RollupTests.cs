@@ -24,11 +24,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         public async ValueTask InitializeAsync()
         {
             ClickHouse = await engines.NewClickHouseAsync();
-            foreach (var (id, zone) in Zones)
-            {
-                var traffic = new DemoTraffic(id, $"site{id}.example", zone, seed: (int)id) { SessionsPerDay = 120, VisitorPool = 900 };
-                await DemoLoader.LoadAsync(ClickHouse, traffic, From, To, $"rollup-test-{id}", _ => { }, CancellationToken.None);
-            }
+            await GeneratedTraffic.LoadAsync(ClickHouse, Zones, From, To, sessionsPerDay: 120, visitorPool: 900, seedBase: 0);
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -86,7 +82,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
             Assert.Equal(raw.Visits, rollup.Visits);
             Assert.Equal(raw.Bounces, rollup.Bounces);
             Assert.Equal(raw.DurationMs, rollup.DurationMs);
-            WithinUniqError(raw.Visitors, rollup.Visitors, context);
+            GeneratedTraffic.AssertVisitorsClose(raw.Visitors, rollup.Visitors, context);
         }
 
         Assert.True(days >= 30);
@@ -195,7 +191,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         foreach (var (raw, rollup) in fromRaw.Zip(fromRollup))
         {
             Assert.Equal(raw with { Visitors = 0 }, rollup with { Visitors = 0 });
-            WithinUniqError(raw.Visitors, rollup.Visitors, raw.Pathname);
+            GeneratedTraffic.AssertVisitorsClose(raw.Visitors, rollup.Visitors, raw.Pathname);
         }
     }
 
@@ -241,11 +237,4 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
     }
 
     private sealed record TableName(string Name);
-
-    /// <summary>uniq is an approximate count (documented error well under 2% at these sizes).</summary>
-    private static void WithinUniqError(ulong exact, ulong estimate, string context)
-    {
-        var allowed = Math.Max(2, exact * 0.02);
-        Assert.True(Math.Abs((double)exact - estimate) <= allowed, $"{context}: uniq {estimate} vs exact {exact}");
-    }
 }
