@@ -16,7 +16,7 @@ public static class DataDirectory
             return Path.GetFullPath(configured);
         }
 
-        if (Environment.UserName == "root")
+        if (Posix.IsRoot)
         {
             return "/var/lib/analytics";
         }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
+using Analytics.Hosting;
 using Npgsql;
 
 namespace Analytics.Postgres;
@@ -129,7 +129,7 @@ public sealed class PrivatePostgresCluster : IAsyncDisposable
     {
         _progress($"Creating a private PostgreSQL cluster in {Directory} (first run only).");
         System.IO.Directory.CreateDirectory(Directory);
-        if (IsRoot)
+        if (Posix.IsRoot)
         {
             await RunToolAsync("chown", ["postgres:postgres", Directory], throwOnError: true, cancellationToken).ConfigureAwait(false);
         }
@@ -142,20 +142,15 @@ public sealed class PrivatePostgresCluster : IAsyncDisposable
         {
             throw new PostgresStartupException(
                 $"initdb failed in '{Directory}' (exit {exit}). " +
-                (IsRoot ? "As root it runs as the 'postgres' user, which must be able to reach that directory: every parent needs o+x (a data directory under /root does not work; use the default /var/lib/analytics or another --data)." : string.Empty));
+                (Posix.IsRoot ? "As root it runs as the 'postgres' user, which must be able to reach that directory: every parent needs o+x (a data directory under /root does not work; use the default /var/lib/analytics or another --data)." : string.Empty));
         }
     }
-
-    private static bool IsRoot => geteuid() == 0;
-
-    [DllImport("libc")]
-    private static extern uint geteuid();
 
     /// <summary>Runs a PostgreSQL tool, as the postgres user when we are root.</summary>
     private Task<int> RunAsync(string tool, IReadOnlyList<string> arguments, bool throwOnError, CancellationToken cancellationToken)
     {
         var executable = Path.Combine(_binDirectory, tool);
-        return IsRoot
+        return Posix.IsRoot
             ? RunToolAsync("runuser", ["-u", "postgres", "--", executable, .. arguments], throwOnError, cancellationToken)
             : RunToolAsync(executable, arguments, throwOnError, cancellationToken);
     }

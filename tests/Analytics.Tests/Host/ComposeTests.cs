@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Analytics.Tests.Infrastructure;
 
 namespace Analytics.Tests.Host;
 
@@ -7,7 +8,7 @@ public sealed class ComposeTests
     [Fact]
     public async Task ComposeFile_IsValidForDockerCompose()
     {
-        var root = FindRepositoryRoot();
+        var root = Repository.Root;
         var start = new ProcessStartInfo("docker-compose", ["-f", Path.Combine(root, "compose.yaml"), "config", "-q"])
         {
             RedirectStandardError = true,
@@ -19,16 +20,5 @@ public sealed class ComposeTests
         await process.WaitForExitAsync();
 
         Assert.True(process.ExitCode == 0, errors);
-    }
-
-    internal static string FindRepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Analytics.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("Analytics.sln not found above the test binaries.");
     }
 }

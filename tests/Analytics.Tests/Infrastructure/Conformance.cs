@@ -1,4 +1,3 @@
-using Analytics.Tests.Host;
 
 namespace Analytics.Tests.Infrastructure;
 
@@ -7,7 +6,7 @@ internal static class Conformance
 {
     public static string File(string relative)
     {
-        var path = Path.GetFullPath(Path.Combine(ComposeTests.FindRepositoryRoot(), "..", "shared", "conformance", relative));
+        var path = Path.GetFullPath(Path.Combine(Repository.Root, "..", "shared", "conformance", relative));
         return System.IO.File.Exists(path) ? path : throw new FileNotFoundException($"Conformance data not found at {path} (shared/ must sit beside the repository).");
     }
 }

@@ -3,7 +3,6 @@ using System.IO.Compression;
 using System.Net;
 using Analytics.ClickHouse;
 using Analytics.Ingest.Collect;
-using Analytics.Tests.Host;
 using Analytics.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -43,7 +42,7 @@ public sealed class TrackerTests(Engines engines)
         using var compressed = new MemoryStream();
         using (var gzip = new GZipStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
         {
-            gzip.Write(File.ReadAllBytes(Path.Combine(ComposeTests.FindRepositoryRoot(), "tracker", "dist", "script.js")));
+            gzip.Write(File.ReadAllBytes(Path.Combine(Repository.Root, "tracker", "dist", "script.js")));
         }
 
         Assert.True(compressed.Length <= 1536, $"{compressed.Length} bytes gzipped");
@@ -52,7 +51,7 @@ public sealed class TrackerTests(Engines engines)
     [Fact]
     public async Task Dist_IsTheMinifiedBuildOfTheSource()
     {
-        var tracker = Path.Combine(ComposeTests.FindRepositoryRoot(), "tracker");
+        var tracker = Path.Combine(Repository.Root, "tracker");
         var start = new ProcessStartInfo("node", [Path.Combine(tracker, "node_modules", "terser", "bin", "terser"), "src/script.js", "--compress", "passes=2", "--mangle", "--toplevel"])
         {
             WorkingDirectory = tracker,
