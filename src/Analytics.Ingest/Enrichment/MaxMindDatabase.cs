@@ -111,7 +111,13 @@ public sealed class MaxMindDatabase
     }
 
     /// <summary>The record for an address (maps, lists, strings, numbers as the file holds them), or null when none.</summary>
-    public object? Lookup(IPAddress address)
+    public object? Lookup(IPAddress address) => FindRecord(address) is { } offset ? Decode(offset) : null;
+
+    /// <summary>
+    /// Where the address's record starts in the data section, or null when the database has none. Many networks share
+    /// one record, so callers that read the same fields again and again can keep their result per offset.
+    /// </summary>
+    public int? FindRecord(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
         {
@@ -155,7 +161,12 @@ public sealed class MaxMindDatabase
             return null; // ran out of address bits inside the tree: malformed, treat as unknown
         }
 
-        var offset = _dataStart + (node - _nodeCount - 16);
+        return _dataStart + (node - _nodeCount - 16);
+    }
+
+    /// <summary>The record at an offset <see cref="FindRecord"/> returned; null when that record is damaged.</summary>
+    public object? Decode(int offset)
+    {
         try
         {
             return new Decoder(_data, _dataStart).Decode(offset);
@@ -226,11 +237,11 @@ public sealed class MaxMindDatabase
                 case 5:
                 case 6:
                 case 9:
-                    return (ulong)UnsignedInteger(ref offset, size);
+                    return SmallUnsignedInteger(ref offset, size);
                 case 10:
                     return UnsignedInteger(ref offset, size);
                 case 8:
-                    return (int)(uint)UnsignedInteger(ref offset, size);
+                    return (int)(uint)SmallUnsignedInteger(ref offset, size);
                 case 7:
                     var map = new Dictionary<string, object?>(size);
                     for (var i = 0; i < size; i++)
@@ -304,6 +315,24 @@ public sealed class MaxMindDatabase
             }
 
             return pointerBase + value;
+        }
+
+        /// <summary>uint16, uint32, int32 and uint64: at most 8 big-endian bytes.</summary>
+        private ulong SmallUnsignedInteger(ref int offset, int size)
+        {
+            if (size > 8)
+            {
+                throw new EnrichmentDataException($"A GeoIP integer is {size} bytes long.");
+            }
+
+            ulong value = 0;
+            for (var i = 0; i < size; i++)
+            {
+                value = (value << 8) | data[offset + i];
+            }
+
+            offset += size;
+            return value;
         }
 
         private BigInteger UnsignedInteger(ref int offset, int size)
