@@ -63,9 +63,9 @@ public sealed class CollectEndpoint(
                     continue;
                 }
 
-                var (visitor, previous) = await visitors.ComputeAsync(property.Id, ip?.ToString() ?? string.Empty, userAgent, cancellationToken);
-                var row = enricher.Enrich(request, property, agent, ip, context.Request.Headers.AcceptLanguage.ToString(), now, visitor);
-                var write = sessions.Assign(row, previous, assigned => spool.AppendAsync(ClickHouseJson.EncodeRow(assigned)));
+                var visitor = await visitors.ComputeAsync(property.Id, ip?.ToString() ?? string.Empty, userAgent, cancellationToken);
+                var row = enricher.Enrich(request, property, agent, ip, context.Request.Headers.AcceptLanguage.ToString(), now, visitor.Current);
+                var write = sessions.Assign(row, visitor, assigned => spool.AppendAsync(ClickHouseJson.EncodeRow(assigned)));
                 if (write is null)
                 {
                     dropped = "no-session"; // an engagement event after its session ended

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Analytics.ClickHouse;
 using Analytics.Events;
+using Analytics.Ingest.Visitors;
 using Microsoft.Extensions.Logging;
 
 namespace Analytics.Ingest.Sessions;
@@ -34,7 +35,7 @@ public sealed partial class SessionAssigner(TimeProvider clock, ILogger<SessionA
     /// refuses the row (spool full), the visitor's session is put back as it was, so the session sums stay exact.
     /// Returns what <paramref name="write"/> returned, or null for an engagement event that belongs to no session.
     /// </summary>
-    public Task? Assign(EventRow row, ulong? previousVisitorId, Func<EventRow, Task> write)
+    public Task? Assign(EventRow row, VisitorId visitor, Func<EventRow, Task> write)
     {
         lock (_lock)
         {
@@ -44,8 +45,8 @@ public sealed partial class SessionAssigner(TimeProvider clock, ILogger<SessionA
                 _lastExpiry = row.Timestamp;
             }
 
-            if (previousVisitorId is { } previous && !_tracker.IsActive(row.PropertyId, row.VisitorId, row.Timestamp)
-                && _tracker.IsActive(row.PropertyId, previous, row.Timestamp))
+            if (!_tracker.IsActive(row.PropertyId, row.VisitorId, row.Timestamp)
+                && visitor.Previous() is { } previous && _tracker.IsActive(row.PropertyId, previous, row.Timestamp))
             {
                 row = row with { VisitorId = previous };
             }

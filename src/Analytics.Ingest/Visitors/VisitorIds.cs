@@ -15,8 +15,8 @@ public sealed class VisitorIds(SaltStore salts, TimeProvider clock) : IDisposabl
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private volatile Salted? _salted;
 
-    /// <summary>The visitor's id under today's salt, and under yesterday's (for a session that started before midnight).</summary>
-    public async ValueTask<(ulong Current, ulong? Previous)> ComputeAsync(long propertyId, string ip, string userAgent, CancellationToken cancellationToken)
+    /// <summary>The visitor's id under today's salt (and, on demand, under yesterday's, for a session that started before midnight).</summary>
+    public async ValueTask<VisitorId> ComputeAsync(long propertyId, string ip, string userAgent, CancellationToken cancellationToken)
     {
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var salted = _salted;
@@ -25,7 +25,7 @@ public sealed class VisitorIds(SaltStore salts, TimeProvider clock) : IDisposabl
             salted = await RefreshAsync(today, cancellationToken);
         }
 
-        return (Hash(salted.Current, propertyId, ip, userAgent), salted.Previous is null ? null : Hash(salted.Previous, propertyId, ip, userAgent));
+        return new VisitorId(Hash(salted.Current, propertyId, ip, userAgent), salted.Previous, propertyId, ip, userAgent);
     }
 
     internal static ulong Hash(byte[] salt, long propertyId, string ip, string userAgent)
