@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Analytics.Host.Configuration;
 using Analytics.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -28,7 +27,7 @@ internal sealed class AdminContext : IAsyncDisposable
 
     public static async Task<AdminContext> OpenAsync(ParseResult parse, bool withClickHouse, CancellationToken cancellationToken)
     {
-        var configuration = AnalyticsConfiguration.Build(parse.GetValue(AnalyticsCommandLine.Config), parse.GetValue(AnalyticsCommandLine.Data));
+        var configuration = AnalyticsCommandLine.Configuration(parse);
         var runtime = await StorageRuntime.StartAsync(configuration, withClickHouse, AnalyticsCommandLine.Progress, cancellationToken);
         var services = new ServiceCollection()
             .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))

@@ -65,4 +65,8 @@ internal static class AnalyticsCommandLine
     }
 
     public static void Progress(string line) => Console.Error.WriteLine(line);
+
+    /// <summary>The settings a command runs with: its --config and --data over the file and the environment.</summary>
+    public static Microsoft.Extensions.Configuration.IConfigurationRoot Configuration(ParseResult parse)
+        => Host.Configuration.AnalyticsConfiguration.Build(parse.GetValue(Config), parse.GetValue(Data));
 }

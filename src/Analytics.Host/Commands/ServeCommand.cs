@@ -4,7 +4,6 @@ using Analytics.Api;
 using Analytics.ClickHouse.Migrations;
 using Analytics.Dashboard;
 using Analytics.Host.Admin;
-using Analytics.Host.Configuration;
 using Analytics.Host.Demo;
 using Analytics.Hosting;
 using Analytics.Ingest;
@@ -49,7 +48,7 @@ internal static class ServeCommand
     {
         var roles = ServerRoles.Parse(parse.GetValue(Roles)!);
         var demo = parse.GetValue(Demo);
-        var configuration = AnalyticsConfiguration.Build(parse.GetValue(AnalyticsCommandLine.Config), parse.GetValue(AnalyticsCommandLine.Data));
+        var configuration = AnalyticsCommandLine.Configuration(parse);
         var urls = parse.GetValue(Urls) ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? DefaultUrls;
 
         await using var runtime = await StorageRuntime.StartAsync(configuration, withClickHouse: roles.NeedsClickHouse || demo, AnalyticsCommandLine.Progress, cancellationToken, ownsPostgres: true);

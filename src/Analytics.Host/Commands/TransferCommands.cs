@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Analytics.ClickHouse;
 using Analytics.Host.Admin;
-using Analytics.Host.Configuration;
 using Analytics.Hosting;
 using Analytics.Ingest.Transfer;
 using Analytics.Properties;
@@ -107,7 +106,7 @@ internal static class TransferCommands
 
     private static async Task<HttpResponseMessage> RemoteAsync(ParseResult parse, HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
-        var configuration = AnalyticsConfiguration.Build(parse.GetValue(AnalyticsCommandLine.Config), parse.GetValue(AnalyticsCommandLine.Data));
+        var configuration = AnalyticsCommandLine.Configuration(parse);
         var dataDirectory = DataDirectory.Resolve(configuration[DataDirectory.ConfigKey]);
         var server = ServerFile.Read(dataDirectory)
             ?? throw new OptionsException($"The ClickHouse data in {dataDirectory} is held by another process, but no running server left its address (server.json).");

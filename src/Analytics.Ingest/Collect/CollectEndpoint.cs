@@ -49,6 +49,7 @@ public sealed class CollectEndpoint(
         }
 
         var ip = clientAddress.Resolve(context);
+        var acceptLanguage = context.Request.Headers.AcceptLanguage.ToString();
         var now = clock.GetUtcNow().UtcDateTime;
         var writes = new List<Task>(request.Domains.Count);
         string? dropped = null;
@@ -64,7 +65,7 @@ public sealed class CollectEndpoint(
                 }
 
                 var visitor = await visitors.ComputeAsync(property.Id, ip?.ToString() ?? string.Empty, userAgent, cancellationToken);
-                var row = enricher.Enrich(request, property, agent, ip, context.Request.Headers.AcceptLanguage.ToString(), now, visitor.Current);
+                var row = enricher.Enrich(request, property, agent, ip, acceptLanguage, now, visitor.Current);
                 var write = sessions.Assign(row, visitor, assigned => spool.AppendAsync(ClickHouseJson.EncodeRow(assigned)));
                 if (write is null)
                 {
