@@ -1,8 +1,13 @@
 namespace Analytics.Reports;
 
-/// <summary>Where a query is answered from: the 15-minute rollups (fast) or the raw events (any filter). Both give the same answer.</summary>
+/// <summary>
+/// The tables a query may be answered from, fastest first. All three give the same answer (tests hold them equal):
+/// the 15-minute rollups when the query needs no more than they keep, the sessions table for session attributes and
+/// metrics (with raw events for event metrics), and raw events alone.
+/// </summary>
 public enum ReportSource
 {
     Rollup,
+    Sessions,
     Raw,
 }

@@ -1,0 +1,311 @@
+using System.Globalization;
+using NodaTime;
+
+namespace Analytics.Reports;
+
+/// <summary>The tables one half of a query reads.</summary>
+internal enum TableSource
+{
+    /// <summary><c>rollup_property</c>: totals per 15-minute bucket.</summary>
+    PropertyRollup,
+
+    /// <summary><c>rollup_page</c>: event totals per page and 15-minute bucket.</summary>
+    PageRollup,
+
+    /// <summary><c>sessions</c> for session rows (with raw events for event rows).</summary>
+    Sessions,
+
+    /// <summary>Raw <c>events</c> only; sessions are rebuilt from them.</summary>
+    Raw,
+}
+
+/// <summary>Which half of a query: event metrics count event rows in the range, session metrics the sessions that started in it.</summary>
+internal enum QuerySide
+{
+    Events,
+    Sessions,
+}
+
+/// <summary>
+/// Writes the SQL of one half of a report query. Every statement returns the dimensions as strings <c>d0..dn</c>, a
+/// hash of them <c>k</c>, and the additive parts of the metrics (never the ratios, which the engine divides), so that
+/// every source returns the same columns. Values are bound as parameters, never spliced.
+///
+/// Time dimensions are cut with the zone's offsets from NodaTime (the transitions in the range are passed as arrays),
+/// so local hours, days, weeks and months are exact in every zone and identical to <see cref="TimeBuckets"/>.
+/// Session attributes come from the <c>sessions</c> table or are rebuilt from raw events with the same definitions
+/// as its materialized view.
+/// </summary>
+internal sealed class ReportSql
+{
+    private const string FarFuture = "toDateTime64('2299-12-31 00:00:00', 3, 'UTC')";
+    private const string Epoch = "toDateTime64(0, 3, 'UTC')";
+
+    private readonly ReportQuery _query;
+    private readonly string _property;
+    private readonly string _from;
+    private readonly string _to;
+    private string? _offsets;
+    private string? _transitions;
+    private int _next;
+
+    public ReportSql(ReportQuery query)
+    {
+        _query = query;
+        _property = Param((ulong)query.PropertyId, "UInt64");
+        _from = Param(query.Range.From, "DateTime64(3)");
+        _to = Param(query.Range.To, "DateTime64(3)");
+    }
+
+    public Dictionary<string, object?> Parameters { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The key of a time bucket as the SQL writes it: the local label, and for hours the offset (a repeated hour is two buckets).</summary>
+    public static string BucketKey(TimeBucket bucket, TimeInterval interval) => interval == TimeInterval.Hour
+        ? bucket.Label.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "|" + bucket.Offset.Seconds.ToString(CultureInfo.InvariantCulture)
+        : bucket.Label.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The events half: visitors, pageviews, events, engagement sums and revenue per group of
+    /// <paramref name="dimensions"/>, over the events in the range that pass <paramref name="filter"/>.
+    /// </summary>
+    public string Events(TableSource source, IReadOnlyList<Dimension> dimensions, Filter? filter, Shape shape)
+    {
+        if (source is TableSource.PropertyRollup or TableSource.PageRollup)
+        {
+            var rollupPage = source == TableSource.PageRollup;
+            var dims = dimensions.Select(d => d.IsTime ? TimeKey(d.Interval, "bucket") : "pathname").ToList();
+            var where = $"property_id = {_property} AND bucket >= {_from} AND bucket < {_to}"
+                + (filter is null ? string.Empty : $" AND {Render(filter, _ => "pathname")}");
+            var aggregates = rollupPage
+                ? "uniqMerge(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, sum(engagements) AS engagements, "
+                  + "sum(engaged_ms) AS engaged_ms, sum(scroll_depth_sum) AS scroll_sum, toFloat64(0) AS revenue"
+                : "uniqMerge(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, toUInt64(0) AS engagements, "
+                  + "toUInt64(0) AS engaged_ms, toUInt64(0) AS scroll_sum, toFloat64(0) AS revenue";
+
+            // A page group exists when events of it are in range, as in raw events (entries and exits alone do not make one).
+            var having = rollupPage && dims.Count > 0 ? "events + engagements > 0" : null;
+            return Grouped(dims, aggregates, rollupPage ? "rollup_page" : "rollup_property", where, having, shape);
+        }
+
+        var needsSession = dimensions.Any(d => d.Scope == DimensionScope.Session) || Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Session);
+        var from = needsSession
+            ? $"""
+               events LEFT JOIN
+               (
+               {SessionRows(source, $"(SELECT min(session_start) FROM events WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to})")}
+               ) AS s ON session_id = s_session_id
+               """
+            : "events";
+        var eventDims = dimensions.Select(d => Breakdown(d, EventRow(d, "timestamp"))).ToList();
+        var eventWhere = $"property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to}"
+            + (filter is null ? string.Empty : $" AND {Render(filter, d => EventRow(d, "timestamp"))}");
+        const string EventAggregates =
+            "uniqIf(visitor_id, name != 'engagement') AS visitors, countIf(name = 'pageview') AS pageviews, countIf(name != 'engagement') AS events, "
+            + "countIf(name = 'engagement') AS engagements, sumIf(engagement_ms, name = 'engagement') AS engaged_ms, "
+            + "sumIf(scroll_depth, name = 'engagement') AS scroll_sum, toFloat64(sum(revenue_amount)) AS revenue";
+        return Grouped(eventDims, EventAggregates, from, eventWhere, null, shape);
+    }
+
+    /// <summary>
+    /// The sessions half: visits, bounces and duration per group, over the sessions that started in the range. With
+    /// event dimensions or event conditions, a session counts once for each distinct value among its matching events.
+    /// </summary>
+    public string Sessions(TableSource source, IReadOnlyList<Dimension> dimensions, Filter? filter, Shape shape)
+    {
+        if (source == TableSource.PropertyRollup)
+        {
+            var dims = dimensions.Select(d => TimeKey(d.Interval, "bucket")).ToList();
+            return Grouped(dims, "sum(visits) AS visits, sum(bounces) AS bounces, sum(duration_ms) AS duration_ms", "rollup_property",
+                $"property_id = {_property} AND bucket >= {_from} AND bucket < {_to}", null, shape);
+        }
+
+        const string SessionAggregates = "count() AS visits, sum(s_bounce) AS bounces, sum(s_duration_ms) AS duration_ms";
+        var sessions = SessionRows(source, _from);
+        var needsEvents = dimensions.Any(d => d.Scope == DimensionScope.Event) || Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Event);
+        if (!needsEvents)
+        {
+            var dims = dimensions.Select(d => SessionRow(d)).ToList();
+            return Grouped(dims, SessionAggregates, $"({sessions})", filter is null ? null : Render(filter, SessionRow), null, shape);
+        }
+
+        var inner = dimensions.Select((d, i) => $"{Breakdown(d, EventRow(d, "s_session_start"))} AS d{i}");
+        var matching = $"""
+            (
+                SELECT DISTINCT s_session_id, s_bounce, s_duration_ms{string.Concat(inner.Select(d => ", " + d))}
+                FROM events INNER JOIN ({sessions}) AS s ON session_id = s_session_id
+                WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "s_session_start")))}
+            )
+            """;
+        return Grouped(dimensions.Select((_, i) => $"d{i}").ToList(), SessionAggregates, matching, null, null, shape);
+    }
+
+    /// <summary>How a statement is cut: ordering and paging in SQL, the total number of groups, or only the groups with these keys.</summary>
+    public sealed record Shape(IReadOnlyList<string> OrderBy, int? Limit = null, int Offset = 0, bool Total = false, IReadOnlyList<ulong>? Keys = null)
+    {
+        public static Shape All { get; } = new([]);
+    }
+
+    private string Grouped(List<string> dims, string aggregates, string from, string? where, string? having, Shape shape)
+    {
+        var select = new List<string>();
+        for (var i = 0; i < dims.Count; i++)
+        {
+            select.Add(dims[i] == $"d{i}" ? dims[i] : $"{dims[i]} AS d{i}");
+        }
+
+        var names = Enumerable.Range(0, dims.Count).Select(i => $"d{i}").ToList();
+        if (dims.Count > 0)
+        {
+            select.Add($"cityHash64({string.Join(", ", names)}) AS k");
+        }
+
+        select.Add(aggregates);
+        if (shape.Total)
+        {
+            select.Add("count() OVER () AS total");
+        }
+
+        var havings = new List<string>();
+        if (having is not null)
+        {
+            havings.Add(having);
+        }
+
+        if (shape.Keys is { } keys)
+        {
+            havings.Add($"k IN {Param(keys, "Array(UInt64)")}");
+        }
+
+        var sql = $"SELECT {string.Join(", ", select)}\nFROM {from}"
+            + (where is null ? string.Empty : $"\nWHERE {where}")
+            + (dims.Count > 0 ? $"\nGROUP BY {string.Join(", ", names)}" : string.Empty)
+            + (havings.Count > 0 ? $"\nHAVING {string.Join(" AND ", havings)}" : string.Empty);
+        if (shape.OrderBy.Count > 0)
+        {
+            sql += $"\nORDER BY {string.Join(", ", shape.OrderBy)}";
+        }
+
+        if (shape.Limit is { } limit)
+        {
+            sql += $"\nLIMIT {limit.ToString(CultureInfo.InvariantCulture)} OFFSET {shape.Offset.ToString(CultureInfo.InvariantCulture)}";
+        }
+
+        return sql;
+    }
+
+    /// <summary>
+    /// One row per session that started at or after <paramref name="startFrom"/> and before the range's end, with its
+    /// attributes: from the sessions table (merging its partial rows), or rebuilt from raw events with the view's definitions.
+    /// </summary>
+    private string SessionRows(TableSource source, string startFrom)
+    {
+        const string VisitorAttributes = "country_code, region, city, browser, browser_version, os, os_version, device_type, screen_size, locale";
+        var visitor = string.Join(", ", VisitorAttributes.Split(", ").Select(c => $"toString(any({c})) AS s_{c}"));
+        if (source == TableSource.Sessions)
+        {
+            return $"""
+                SELECT session_id AS s_session_id, min(session_start) AS s_session_start, sum(pageviews) AS s_pageviews,
+                       sum(bounce) AS s_bounce, sum(duration_ms) AS s_duration_ms,
+                       if(s_pageviews = 0, '', argMinMerge(entry_page)) AS s_entry_page, if(s_pageviews = 0, '', argMaxMerge(exit_page)) AS s_exit_page,
+                       argMinMerge(hostname) AS s_hostname, argMinMerge(referrer) AS s_referrer, argMinMerge(referrer_source) AS s_source,
+                       argMinMerge(utm_source) AS s_utm_source, argMinMerge(utm_medium) AS s_utm_medium, argMinMerge(utm_campaign) AS s_utm_campaign,
+                       argMinMerge(utm_content) AS s_utm_content, argMinMerge(utm_term) AS s_utm_term, {visitor}
+                FROM sessions
+                WHERE property_id = {_property} AND session_start >= {startFrom} AND session_start < {_to}
+                GROUP BY session_id
+                """;
+        }
+
+        // A session's events all come at or after its start, so the timestamp bound only helps the primary key.
+        return $"""
+            SELECT session_id AS s_session_id, min(session_start) AS s_session_start, countIf(name = 'pageview') AS s_pageviews,
+                   toInt64(s_pageviews = 1) AS s_bounce, toUInt64(dateDiff('millisecond', min(timestamp), max(timestamp))) AS s_duration_ms,
+                   if(s_pageviews = 0, '', argMin(pathname, if(name = 'pageview', timestamp, {FarFuture}))) AS s_entry_page,
+                   if(s_pageviews = 0, '', argMax(pathname, if(name = 'pageview', timestamp, {Epoch}))) AS s_exit_page,
+                   argMin(toString(hostname), timestamp) AS s_hostname, argMin(referrer, timestamp) AS s_referrer,
+                   argMin(toString(referrer_source), timestamp) AS s_source, argMin(utm_source, timestamp) AS s_utm_source,
+                   argMin(utm_medium, timestamp) AS s_utm_medium, argMin(utm_campaign, timestamp) AS s_utm_campaign,
+                   argMin(utm_content, timestamp) AS s_utm_content, argMin(utm_term, timestamp) AS s_utm_term, {visitor}
+            FROM events
+            WHERE property_id = {_property} AND timestamp >= {startFrom} AND session_start >= {startFrom} AND session_start < {_to}
+            GROUP BY session_id
+            """;
+    }
+
+    /// <summary>A dimension on an event row (joined with its session as <c>s_*</c> where needed); time from <paramref name="time"/>.</summary>
+    private string EventRow(Dimension dimension, string time) => dimension.Scope switch
+    {
+        DimensionScope.Time => TimeKey(dimension.Interval, time),
+        DimensionScope.Event when dimension.PropKey is { } key => $"props[{Param(key, "String")}]",
+        DimensionScope.Event or DimensionScope.Visitor => dimension.EventColumn!,
+        _ => dimension.SessionColumn!,
+    };
+
+    /// <summary>A dimension on a session row (never an event dimension: the planner joins events for those).</summary>
+    private string SessionRow(Dimension dimension) => dimension.Scope switch
+    {
+        DimensionScope.Time => TimeKey(dimension.Interval, "s_session_start"),
+        DimensionScope.Event => throw new InvalidOperationException($"{dimension.Name} is not a session attribute."),
+        _ => dimension.SessionColumn!,
+    };
+
+    /// <summary>List dimensions break down by each element.</summary>
+    private static string Breakdown(Dimension dimension, string expression) => dimension.IsArray ? $"arrayJoin({expression})" : expression;
+
+    /// <summary>The bucket key of a UTC time: its local time from the offsets in force (all multiples of 15 minutes), cut to the interval.</summary>
+    private string TimeKey(TimeInterval interval, string time)
+    {
+        if (_offsets is null)
+        {
+            var intervals = _query.Zone.GetZoneIntervals(_query.Range.From, _query.Range.To).ToList();
+            _offsets = Param(intervals.Select(i => (long)i.WallOffset.Seconds).ToList(), "Array(Int64)");
+            _transitions = Param(intervals.Skip(1).Select(i => i.Start.ToUnixTimeSeconds()).ToList(), "Array(Int64)");
+        }
+
+        var seconds = $"toInt64(toUnixTimestamp({time}))";
+        var offset = $"{_offsets}[arrayCount(x -> x <= {seconds}, {_transitions}) + 1]";
+        var local = $"toDateTime({seconds} + {offset}, 'UTC')";
+        return interval switch
+        {
+            TimeInterval.Hour => $"concat(toString(toStartOfHour({local})), '|', toString({offset}))",
+            TimeInterval.Day => $"toString(toDate({local}))",
+            TimeInterval.Week => $"toString(toDate({local}) - ((toDayOfWeek({local}) + 7 - {(int)_query.WeekStart}) % 7))",
+            _ => $"toString(toStartOfMonth({local}))",
+        };
+    }
+
+    private string Render(Filter filter, Func<Dimension, string> expression) => filter switch
+    {
+        Condition c => Render(c, expression(c.Dimension)),
+        AllOf all => "(" + string.Join(" AND ", all.Filters.Select(f => Render(f, expression))) + ")",
+        AnyOf any => "(" + string.Join(" OR ", any.Filters.Select(f => Render(f, expression))) + ")",
+        Not not => $"NOT ({Render(not.Filter, expression)})",
+        _ => throw new InvalidOperationException($"Unknown filter {filter.GetType().Name}."),
+    };
+
+    private string Render(Condition condition, string value)
+    {
+        var sensitive = condition.CaseSensitive;
+        var positive = condition.Operator switch
+        {
+            FilterOperator.Is or FilterOperator.IsNot => sensitive
+                ? Each(condition, value, v => $"{v} IN {Param(condition.Values, "Array(String)")}")
+                : Each(condition, value, v => $"lowerUTF8({v}) IN {Param(condition.Values.Select(x => x.ToLowerInvariant()).ToList(), "Array(String)")}"),
+            FilterOperator.Contains or FilterOperator.ContainsNot => Each(condition, value, v =>
+                $"{(sensitive ? "multiSearchAny" : "multiSearchAnyCaseInsensitiveUTF8")}({v}, {Param(condition.Values, "Array(String)")})"),
+            _ => Each(condition, value, v => $"multiMatchAny({v}, {Param(condition.Values.Select(x => sensitive ? x : "(?i)" + x).ToList(), "Array(String)")})"),
+        };
+        return condition.Operator is FilterOperator.IsNot or FilterOperator.ContainsNot or FilterOperator.MatchesNot ? $"NOT {positive}" : positive;
+    }
+
+    /// <summary>A test on a value; on a list, true when any element passes.</summary>
+    private static string Each(Condition condition, string value, Func<string, string> test)
+        => condition.Dimension.IsArray ? $"arrayExists(x -> {test("x")}, {value})" : $"({test(value)})";
+
+    private string Param(object value, string type)
+    {
+        var name = $"p{_next++}";
+        Parameters[name] = value;
+        return $"{{{name}:{type}}}";
+    }
+}

@@ -1,0 +1,235 @@
+using System.Globalization;
+using Analytics.ClickHouse;
+using Analytics.Reports;
+using Analytics.Tests.Infrastructure;
+using NodaTime;
+
+namespace Analytics.Tests.Reports;
+
+/// <summary>
+/// The planner's three sources (rollups, sessions table, raw events) give the same answers, for fixed dashboard
+/// queries in zones of every kind and for many random queries, and the numbers match counts made independently.
+/// </summary>
+public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixture<ReportEngineTests.Data>
+{
+    public sealed class Data(Engines engines) : IAsyncLifetime
+    {
+        public static readonly Instant From = Instant.FromUtc(2026, 10, 20, 0, 0);
+        public static readonly Instant To = Instant.FromUtc(2026, 11, 6, 0, 0);
+
+        public IClickHouse ClickHouse { get; private set; } = null!;
+
+        public async ValueTask InitializeAsync()
+        {
+            ClickHouse = await engines.NewClickHouseAsync();
+            await GeneratedTraffic.LoadAsync(ClickHouse, Zones.Select(z => ((ulong)z.Id, z.Zone)), From, To, sessionsPerDay: 150, visitorPool: 1_000, seedBase: 100);
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private static readonly (long Id, string Zone)[] Zones =
+        [(1, "America/New_York"), (2, "Asia/Kathmandu"), (3, "Australia/Lord_Howe"), (4, "Pacific/Chatham"), (5, "Europe/London")];
+
+    private static readonly Metric[] AllMetrics =
+        [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration, Metric.Events, Metric.ScrollDepth, Metric.TimeOnPage, Metric.TotalRevenue, Metric.Percentage];
+
+    public static TheoryData<long, string> ZoneCases() => new(Zones.Select(z => (z.Id, z.Zone)));
+
+    private ReportEngine Engine => new(data.ClickHouse);
+
+    private static ReportQuery Query(long propertyId, string zoneId, IReadOnlyList<Metric> metrics, params string[] dimensions)
+    {
+        var zone = DateTimeZoneProviders.Tzdb[zoneId];
+        return new ReportQuery
+        {
+            PropertyId = propertyId,
+            Zone = zone,
+            Range = ReportRanges.Days(zone, new LocalDate(2026, 10, 24), new LocalDate(2026, 11, 2)), // both autumn DST changes
+            Metrics = metrics,
+            Dimensions = dimensions.Select(d => Dimension.Parse(d, "dimensions")).ToList(),
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(ZoneCases))]
+    public async Task TopStats_FromRollups_EqualRawAndSessions(long propertyId, string zoneId)
+    {
+        var query = Query(propertyId, zoneId, [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration, Metric.Events]);
+        Assert.Equal(new QueryPlan("PropertyRollup", "PropertyRollup"), ReportEngine.Explain(query));
+
+        var answers = await AllSourcesAsync(query);
+
+        var raw = answers[ReportSource.Raw].Rows.Single().Metrics;
+        Assert.True(raw[2] > 1000, $"{raw[2]} pageviews");
+        Assert.InRange(raw[4], 1, 99);
+        AssertSame(query, answers);
+    }
+
+    [Theory]
+    [MemberData(nameof(ZoneCases))]
+    public async Task HourlyAndDailySeries_EqualAcrossSources_AndEqualALocalTimeCountOfEachEvent(long propertyId, string zoneId)
+    {
+        var zone = DateTimeZoneProviders.Tzdb[zoneId];
+
+        // Independently: every pageview's instant converted with NodaTime, counted per local hour (with its offset) and day.
+        var query = Query(propertyId, zoneId, [Metric.Pageviews, Metric.Visitors, Metric.Visits], "time:hour");
+        var times = await data.ClickHouse.QueryAsync<Stamp>(
+            "SELECT timestamp FROM events WHERE property_id = {p:UInt64} AND name = 'pageview' AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}",
+            new { p = (ulong)propertyId, from = query.Range.From, to = query.Range.To });
+        var local = times.Select(t => Instant.FromDateTimeUtc(DateTime.SpecifyKind(t.Timestamp, DateTimeKind.Utc)).InZone(zone)).ToList();
+
+        foreach (var interval in new[] { TimeInterval.Hour, TimeInterval.Day })
+        {
+            var series = query with { Dimensions = [Dimension.Time(interval)] };
+            var answers = await AllSourcesAsync(series);
+            AssertSame(series, answers);
+
+            var rows = answers[ReportSource.Rollup].Rows;
+            var buckets = answers[ReportSource.Rollup].TimeBuckets;
+            Assert.Equal(buckets.Count, rows.Count);
+            var expected = buckets.Select(b => local.Count(t => interval == TimeInterval.Hour
+                ? t.Date == b.Label.Date && t.Hour == b.Label.Hour && t.Offset == b.Offset
+                : t.Date == b.Label.Date)).ToList();
+            Assert.Equal(expected, rows.Select(r => (int)r.Metrics[0]).ToList());
+            Assert.Equal(local.Count, (int)rows.Sum(r => r.Metrics[0]));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ZoneCases))]
+    public async Task TopPages_FromThePageRollup_EqualRaw(long propertyId, string zoneId)
+    {
+        var query = Query(propertyId, zoneId, [Metric.Visitors, Metric.Pageviews, Metric.Events, Metric.TimeOnPage, Metric.ScrollDepth, Metric.Percentage], "event:page")
+            with { OrderBy = [new OrderBy("pageviews", true)], Limit = 5 };
+        Assert.Equal(new QueryPlan("PageRollup", null), ReportEngine.Explain(query));
+
+        var answers = await AllSourcesAsync(query);
+
+        AssertSame(query, answers, ordered: true);
+        var top = answers[ReportSource.Rollup];
+        Assert.Equal(5, top.Rows.Count);
+        Assert.True(top.TotalRows >= 15, $"{top.TotalRows} pages");
+        Assert.Equal("/", top.Rows[0].Dimensions[0]); // the demo's most popular page
+        Assert.True(top.Rows[0].Metrics[3] > 0 && top.Rows[0].Metrics[4] > 0);
+    }
+
+    [Fact]
+    public async Task RandomQueries_GiveTheSameAnswerFromEverySource()
+    {
+        var random = new Random(20261122);
+        string[] dimensionNames =
+        [
+            "event:page", "event:name", "event:category", "event:props:plan", "event:page_type", "visit:entry_page", "visit:exit_page", "visit:source",
+            "visit:utm_medium", "visit:country", "visit:city", "visit:browser", "visit:os", "visit:device", "visit:locale", "time:day", "time:hour", "time:week",
+        ];
+        (string Dimension, string[] Values)[] conditions =
+        [
+            ("event:page", ["/", "/pricing", "/docs/api", "/blog/timezones-are-hard"]), ("event:name", ["pageview", "Signup", "File Download"]),
+            ("event:category", ["docs", "blog"]), ("event:props:plan", ["pro", "free"]), ("visit:entry_page", ["/", "/docs"]),
+            ("visit:source", ["Google", "", "Hacker News"]), ("visit:utm_medium", ["email", "cpc"]), ("visit:country", ["US", "DE", "GB"]),
+            ("visit:browser", ["Chrome", "Firefox", "Mobile Safari"]), ("visit:device", ["mobile", "desktop"]),
+        ];
+
+        var (answered, fromRollups) = (0, 0);
+        for (var n = 0; n < 40; n++)
+        {
+            var (propertyId, zone) = Zones[random.Next(Zones.Length)];
+
+            // Every third query keeps to what the rollups hold (time, pages), so the planner uses them.
+            var rollupShaped = n % 3 == 0;
+            var dimensionPool = rollupShaped ? ["event:page", "time:day", "time:hour", "time:month"] : dimensionNames;
+            var conditionPool = rollupShaped ? conditions.Where(c => c.Dimension == "event:page").ToArray() : conditions;
+            var dimensions = dimensionPool.OrderBy(_ => random.Next()).Take(random.Next(0, 3)).Where((d, i) => i == 0 || !d.StartsWith("time", StringComparison.Ordinal)).ToArray();
+            Filter? filter = null;
+            var parts = Enumerable.Range(0, random.Next(0, 3)).Select(_ =>
+            {
+                var (dimension, values) = conditionPool[random.Next(conditionPool.Length)];
+                var op = (FilterOperator)random.Next(6);
+                var chosen = values.OrderBy(_ => random.Next()).Take(random.Next(1, 3)).ToList();
+                Filter condition = new Condition(op, Dimension.Parse(dimension, "filters"), op is FilterOperator.Matches or FilterOperator.MatchesNot ? chosen.Select(v => "^" + v).ToList() : chosen, random.Next(2) == 0);
+                return random.Next(5) == 0 ? new Not(condition) : condition;
+            }).ToList();
+            if (parts.Count > 0)
+            {
+                filter = parts.Count == 1 ? parts[0] : random.Next(2) == 0 ? new AllOf(parts) : new AnyOf(parts);
+            }
+
+            var metrics = AllMetrics.Where(_ => random.Next(3) == 0).Where(m => m != Metric.ViewsPerVisit || filter is null)
+                .Where(m => !rollupShaped || Metrics.IsEventMetric(m) && m != Metric.TotalRevenue).ToList();
+            if (metrics.Count == 0)
+            {
+                metrics.Add(rollupShaped ? Metric.Pageviews : Metric.Visits);
+            }
+
+            var query = Query(propertyId, zone, metrics, dimensions) with { Filter = filter };
+            var ordered = dimensions.Length > 0 && !dimensions[0].StartsWith("time", StringComparison.Ordinal) && random.Next(2) == 0;
+            if (ordered)
+            {
+                // An exact metric first, so every source orders alike; then a page in the middle.
+                var exact = metrics.FirstOrDefault(m => m is Metric.Pageviews or Metric.Visits or Metric.Events);
+                query = exact == default && !metrics.Contains(Metric.Visitors) ? query with { Metrics = [Metric.Visits, .. metrics.Where(m => m != Metric.Visits)] } : query;
+                var by = exact != default ? exact : Metric.Visits;
+                query = query with { Metrics = query.Metrics.Contains(by) ? query.Metrics : [by, .. query.Metrics], OrderBy = [new OrderBy(Metrics.Name(by), true)], Limit = 3, Offset = 1 };
+            }
+
+            var answers = await AllSourcesAsync(query);
+            AssertSame(query, answers, ordered);
+            answered += answers[ReportSource.Raw].Rows.Any(r => r.Metrics.Any(m => m > 0)) ? 1 : 0;
+            fromRollups += ReportEngine.Explain(query).Events?.Contains("Rollup", StringComparison.Ordinal) == true ? 1 : 0;
+        }
+
+        // The comparison means something only if most queries find data and some are planned on the rollups.
+        Assert.True(answered >= 30, $"{answered} of 40 random queries found data");
+        Assert.True(fromRollups >= 8, $"{fromRollups} of 40 random queries were planned on the rollups");
+    }
+
+    private async Task<Dictionary<ReportSource, QueryResult>> AllSourcesAsync(ReportQuery query)
+    {
+        var answers = new Dictionary<ReportSource, QueryResult>();
+        foreach (var source in Enum.GetValues<ReportSource>())
+        {
+            answers[source] = await Engine.RunAsync(query with { Source = source }, CancellationToken.None);
+        }
+
+        return answers;
+    }
+
+    /// <summary>Equal rows from every source; visitor counts (an estimate) within 2%, and what derives from them within a point.</summary>
+    private static void AssertSame(ReportQuery query, Dictionary<ReportSource, QueryResult> answers, bool ordered = false)
+    {
+        var context = $"{string.Join(",", query.Metrics)} by {string.Join(",", query.Dimensions.Select(d => d.Name))} where {query.Filter}";
+        var raw = answers[ReportSource.Raw];
+        foreach (var source in new[] { ReportSource.Rollup, ReportSource.Sessions })
+        {
+            var other = answers[source];
+            Assert.True(raw.TotalRows == other.TotalRows, $"{source}: {other.TotalRows} rows, raw {raw.TotalRows}: {context}");
+            Assert.True(raw.Rows.Count == other.Rows.Count, $"{source}: {other.Rows.Count} rows returned, raw {raw.Rows.Count}: {context}");
+            var expected = ordered ? raw.Rows : raw.Rows.OrderBy(r => string.Join('|', r.Dimensions), StringComparer.Ordinal).ToList();
+            var actual = ordered ? other.Rows : other.Rows.OrderBy(r => string.Join('|', r.Dimensions), StringComparer.Ordinal).ToList();
+            foreach (var (want, got) in expected.Zip(actual))
+            {
+                Assert.True(want.Dimensions.SequenceEqual(got.Dimensions), $"{source}: [{string.Join(",", got.Dimensions)}] vs raw [{string.Join(",", want.Dimensions)}]: {context}");
+                for (var i = 0; i < query.Metrics.Count; i++)
+                {
+                    var metric = query.Metrics[i];
+                    var where = $"{source} {metric} of [{string.Join(",", want.Dimensions)}]: {got.Metrics[i]} vs raw {want.Metrics[i]}: {context}";
+                    if (metric == Metric.Visitors)
+                    {
+                        GeneratedTraffic.AssertVisitorsClose((ulong)want.Metrics[i], (ulong)got.Metrics[i], where);
+                    }
+                    else if (metric is Metric.Percentage or Metric.ConversionRate)
+                    {
+                        Assert.True(Math.Abs(want.Metrics[i] - got.Metrics[i]) <= 1, where);
+                    }
+                    else
+                    {
+                        Assert.True(want.Metrics[i] == got.Metrics[i], where);
+                    }
+                }
+            }
+        }
+    }
+
+    private sealed record Stamp(DateTime Timestamp);
+}
