@@ -1,27 +1,76 @@
-using Analytics.Properties;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.RateLimiting;
+using Analytics.ApiKeys;
+using Analytics.Reports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Analytics.Api;
 
-/// <summary>The reporting role. Reporting queries arrive with issue #4; the property lookup is here already.</summary>
+/// <summary>
+/// The reporting role: the native API under <c>/api/v1/properties</c> and Plausible's Stats API. Every endpoint needs
+/// an API key (bearer), is rate limited per key, and checks the property it names against the key's scope.
+/// </summary>
 public static class ApiExtensions
 {
-    public static IServiceCollection AddApi(this IServiceCollection services) => services;
+    public const string RateLimitPolicy = "api-key";
 
-    public static IEndpointRouteBuilder MapApiEndpoints(this IEndpointRouteBuilder endpoints)
+    /// <param name="configuration"><c>Api:RateLimitPerMinute</c> (env <c>ANALYTICS_API_RATE_LIMIT</c>): requests per key per minute, default 600.</param>
+    public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration)
     {
-        var group = endpoints.MapGroup("/api/v1").WithTags("Properties").AddEndpointFilter<ApiKeyFilter>();
-        group.MapGet("/properties", ListProperties)
-            .WithName("ListProperties")
-            .WithSummary("Lists the properties the API key may read.")
-            .WithDescription("Requires `Authorization: Bearer <API key>`. Keys without an owner (created with `analytics keys create`) see every property.");
-        return endpoints;
+        var perMinute = configuration.GetValue("Api:RateLimitPerMinute", 600);
+        services.AddSingleton<ReportEngine>();
+        services.AddSingleton<LiveQueries>();
+        services.AddRateLimiter(options =>
+        {
+            options.AddPolicy(RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                PartitionKey(http),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, perMinute), Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            options.OnRejected = async (context, cancellationToken) =>
+            {
+                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 60;
+                context.HttpContext.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
+                await TypedResults.Problem($"This API key made more than {perMinute} requests in a minute; retry after {retry} s.",
+                    statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests").ExecuteAsync(context.HttpContext);
+            };
+        });
+        return services;
     }
 
-    private static async Task<Ok<IReadOnlyList<Property>>> ListProperties(PropertyStore properties, CancellationToken cancellationToken)
-        => TypedResults.Ok(await properties.ListAsync(cancellationToken));
+    public static WebApplication MapApiEndpoints(this WebApplication app)
+    {
+        app.UseRateLimiter();
+        void Secure(RouteGroupBuilder group) => group
+            .AddEndpointFilter<ApiKeyFilter>()
+            .AddEndpointFilter<ApiErrorFilter>()
+            .RequireRateLimiting(RateLimitPolicy)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        var api = app.MapGroup("/api/v1");
+        Secure(api);
+        api.MapGet("/properties", ListProperties).WithTags("Properties")
+            .WithName("ListProperties")
+            .WithSummary("Lists the properties the API key may read.")
+            .WithDescription("Requires `Authorization: Bearer <API key>`. A key sees the properties it was created for, or all of them when created with --all.");
+        ReportEndpoints.Map(api);
+        PlausibleEndpoints.Map(app, Secure);
+        return app;
+    }
+
+    /// <summary>A key's limit is its own: partitioned by a hash of the presented token (the token itself is not kept).</summary>
+    private static string PartitionKey(HttpContext http)
+        => ApiAccess.BearerToken(http) is { } token ? Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))) : "anonymous:" + http.Connection.RemoteIpAddress;
+
+    private static async Task<Ok<IReadOnlyList<Analytics.Properties.Property>>> ListProperties(HttpContext http, ApiKeyStore keys, CancellationToken cancellationToken)
+        => TypedResults.Ok(await keys.ReadablePropertiesAsync(ApiAccess.Key(http), cancellationToken));
 }

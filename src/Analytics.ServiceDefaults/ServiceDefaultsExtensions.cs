@@ -15,6 +15,9 @@ public static class ServiceDefaultsExtensions
     public static IServiceCollection AddServiceDefaults(this IServiceCollection services, bool withClickHouse)
     {
         services.AddProblemDetails();
+
+        // JSON bodies use snake_case names, as Plausible's APIs (which we are compatible with) and ClickHouse do.
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Analytics API";

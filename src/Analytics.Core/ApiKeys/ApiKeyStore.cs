@@ -1,4 +1,5 @@
 using Analytics.Hosting;
+using Analytics.Properties;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
@@ -12,22 +13,72 @@ namespace Analytics.ApiKeys;
 /// </summary>
 public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "id AS Id, user_id AS UserId, name AS Name, prefix AS Prefix, created_at AS CreatedAt, last_used_at AS LastUsedAt, revoked_at AS RevokedAt";
+    private const string Columns = "id AS Id, user_id AS UserId, name AS Name, prefix AS Prefix, created_at AS CreatedAt, last_used_at AS LastUsedAt, revoked_at AS RevokedAt, all_properties AS AllProperties";
 
-    /// <summary>Creates a key and returns it with its plaintext, which is never stored.</summary>
-    public async Task<(ApiKey Key, string Secret)> CreateAsync(string name, long? userId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates a key for the properties <paramref name="propertyIds"/> (null: every property its owner may read) and
+    /// returns it with its plaintext, which is never stored.
+    /// </summary>
+    public async Task<(ApiKey Key, string Secret)> CreateAsync(string name, long? userId, IReadOnlyCollection<long>? propertyIds, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
         {
             throw new FieldValidationException("name", "An API key needs a name of 1 to 100 characters.");
         }
 
+        if (propertyIds is { Count: 0 })
+        {
+            throw new FieldValidationException("properties", "A key needs at least one property, or all of them.");
+        }
+
         var secret = "ak_" + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var key = await connection.QuerySingleAsync<ApiKey>(new CommandDefinition(
-            $"INSERT INTO api_keys (user_id, name, prefix, key_hash) VALUES (@userId, @name, @prefix, @hash) RETURNING {Columns}",
-            new { userId, name = name.Trim(), prefix = secret[..10], hash = Hash(secret) }, cancellationToken: cancellationToken));
+            $"INSERT INTO api_keys (user_id, name, prefix, key_hash, all_properties) VALUES (@userId, @name, @prefix, @hash, @all) RETURNING {Columns}",
+            new { userId, name = name.Trim(), prefix = secret[..10], hash = Hash(secret), all = propertyIds is null }, transaction, cancellationToken: cancellationToken));
+        if (propertyIds is not null)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO api_key_properties (key_id, property_id) SELECT @key, unnest(@propertyIds)",
+                new { key = key.Id, propertyIds = propertyIds.Distinct().ToArray() }, transaction, cancellationToken: cancellationToken));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
         return (key, secret);
+    }
+
+    /// <summary>
+    /// The properties a key may read: in its scope and, for a user's key, still readable by that user. Anything else
+    /// is invisible to it, whether or not it exists.
+    /// </summary>
+    public async Task<IReadOnlyList<Property>> ReadablePropertiesAsync(ApiKey key, CancellationToken cancellationToken)
+        => await ReadableAsync(key, "TRUE", new { }, cancellationToken);
+
+    /// <summary>The property with this id if the key may read it, else null.</summary>
+    public async Task<Property?> FindReadableAsync(ApiKey key, long propertyId, CancellationToken cancellationToken)
+        => (await ReadableAsync(key, "p.id = @propertyId", new { propertyId }, cancellationToken)).SingleOrDefault();
+
+    /// <summary>The property with this domain if the key may read it, else null.</summary>
+    public async Task<Property?> FindReadableAsync(ApiKey key, string domain, CancellationToken cancellationToken)
+        => (await ReadableAsync(key, "lower(p.domain) = lower(@domain)", new { domain = domain.Trim() }, cancellationToken)).SingleOrDefault();
+
+    private async Task<IReadOnlyList<Property>> ReadableAsync(ApiKey key, string condition, object parameters, CancellationToken cancellationToken)
+    {
+        var arguments = new DynamicParameters(parameters);
+        arguments.Add("key", key.Id);
+        arguments.Add("user", key.UserId);
+        arguments.Add("all", key.AllProperties);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<Property>(new CommandDefinition(
+            $"""
+            SELECT p.id AS Id, p.domain AS Domain, p.name AS Name, p.timezone AS Timezone, p.created_at AS CreatedAt, p.week_start AS WeekStart
+            FROM properties p
+            WHERE {condition}
+              AND (@all OR EXISTS (SELECT 1 FROM api_key_properties k WHERE k.key_id = @key AND k.property_id = p.id))
+              AND (@user::bigint IS NULL OR EXISTS (SELECT 1 FROM property_members m WHERE m.user_id = @user AND m.property_id = p.id))
+            ORDER BY p.domain
+            """, arguments, cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken)

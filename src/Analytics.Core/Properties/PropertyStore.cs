@@ -7,7 +7,7 @@ namespace Analytics.Properties;
 /// <summary>Properties in PostgreSQL (Dapper over the shared data source: plain SQL, no change tracking needed).</summary>
 public sealed class PropertyStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt";
+    private const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt, week_start AS WeekStart";
 
     /// <summary>Adds a property, optionally owned by a user. Throws <see cref="FieldValidationException"/> for bad input.</summary>
     public async Task<Property> AddAsync(string domain, string? name, string timezone, long? ownerId, CancellationToken cancellationToken)
@@ -57,6 +57,32 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
             $"SELECT {Columns} FROM properties WHERE lower(domain) = lower(@domain)", new { domain = domain.Trim() }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Changes a property's name, time zone or first day of the week (null leaves it). Reports follow at once: events
+    /// are stored in UTC and every query converts with the zone it is given.
+    /// </summary>
+    public async Task<Property?> UpdateAsync(long id, string? name, string? timezone, short? weekStart, CancellationToken cancellationToken)
+    {
+        if (name is not null && string.IsNullOrWhiteSpace(name))
+        {
+            throw new FieldValidationException("name", "A property's name cannot be empty.");
+        }
+
+        if (weekStart is < 1 or > 7)
+        {
+            throw new FieldValidationException("week_start", $"{weekStart} is not a day of the week (1 = Monday ... 7 = Sunday).");
+        }
+
+        var zone = timezone is null ? null : PropertyValidation.ValidateTimezone(timezone);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
+            $"""
+            UPDATE properties SET name = coalesce(@name, name), timezone = coalesce(@zone, timezone), week_start = coalesce(@weekStart, week_start)
+            WHERE id = @id RETURNING {Columns}
+            """,
+            new { id, name = name?.Trim(), zone, weekStart }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Deletes the property's PostgreSQL rows; its ClickHouse rows are deleted by <c>EventData.DeletePropertyAsync</c>.</summary>

@@ -58,4 +58,18 @@ public static class PropertyValidation
         return zone?.Id ?? throw new FieldValidationException("timezone",
             $"'{input}' is not an IANA time zone (expected an id such as Europe/Berlin, Asia/Kathmandu or UTC).");
     }
+
+    /// <summary>A first day of the week: a day name (monday, Sunday) or its ISO number (1 = Monday ... 7 = Sunday).</summary>
+    public static short ParseWeekStart(string input)
+    {
+        var text = (input ?? string.Empty).Trim();
+        if (short.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 7)
+        {
+            return number;
+        }
+
+        return Enum.TryParse<IsoDayOfWeek>(text, ignoreCase: true, out var day) && day != IsoDayOfWeek.None && !char.IsAsciiDigit(text.FirstOrDefault())
+            ? (short)day
+            : throw new FieldValidationException("week_start", $"'{input}' is not a day of the week (monday ... sunday, or 1 ... 7).");
+    }
 }

@@ -15,7 +15,6 @@ public sealed class ReportEngine(IClickHouse clickHouse)
 {
     public const int MaxLimit = 10_000;
     private const int MaxValues = 100;
-    private const int CannotCompileRegexp = 427;
 
     /// <summary>Runs a query, and with <paramref name="comparison"/> the same query over that range, row by row.</summary>
     public async Task<QueryResult> RunAsync(ReportQuery query, ReportRange? comparison, CancellationToken cancellationToken)
@@ -65,54 +64,67 @@ public sealed class ReportEngine(IClickHouse clickHouse)
     private async Task<QueryResult> RunAsync(ReportQuery query, bool allowManyValues, CancellationToken cancellationToken)
     {
         Validate(query, allowManyValues);
+        await ValidatePatternsAsync(query.Filter, cancellationToken);
         var (eventSource, sessionSource) = Plan(query);
         var plan = new QueryPlan(eventSource?.ToString(), sessionSource?.ToString());
         var order = Order(query);
         var time = query.Dimensions.FirstOrDefault(d => d.IsTime);
-        try
+        if (query.Dimensions.Count == 0 || (time is not null && query.Dimensions.Count == 1))
         {
-            if (query.Dimensions.Count == 0 || (time is not null && query.Dimensions.Count == 1))
-            {
-                // Aggregates and time series: every group, in C# (a series is at most a few thousand buckets).
-                var events = eventSource is { } e ? await SideAsync(QuerySide.Events, e, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
-                var sessions = sessionSource is { } s ? await SideAsync(QuerySide.Sessions, s, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
-                IReadOnlyList<string[]> keys;
-                var buckets = time is null ? [] : TimeBuckets.Split(query.Range, query.Zone, time.Interval, query.WeekStart);
-                keys = time is null ? [[]] : buckets.Select(b => new[] { ReportSql.BucketKey(b, time.Interval) }).ToList();
-                var rows = await ComposeAsync(query, keys, events, sessions, eventSource, cancellationToken);
-                var sorted = Sort(rows, order, query);
-                return new QueryResult(query, sorted.Skip(query.Offset).Take(query.Limit).ToList(), sorted.Count, plan) { TimeBuckets = buckets };
-            }
-
-            var lead = LeadSide(query, order, eventSource, sessionSource);
-            if (lead is { } side)
-            {
-                // Order and page in SQL on the half that holds every ordering metric; the other half fetches those rows only.
-                var shape = new ReportSql.Shape(order.Select(o => SqlOrder(o, query) + (o.Descending ? " DESC" : " ASC")).Append("k").ToList(), query.Limit, query.Offset, Total: true);
-                var leadRows = await SideAsync(side, side == QuerySide.Events ? eventSource!.Value : sessionSource!.Value, query, query.Dimensions, query.Filter, shape, cancellationToken);
-                var keys = leadRows.Keys.Select(k => leadRows.Rows[k].Dimensions).ToList();
-                var followSide = side == QuerySide.Events ? QuerySide.Sessions : QuerySide.Events;
-                var followSource = side == QuerySide.Events ? sessionSource : eventSource;
-                var follow = followSource is { } f && keys.Count > 0
-                    ? await SideAsync(followSide, f, query, query.Dimensions, query.Filter, new ReportSql.Shape([], Keys: leadRows.Rows.Values.Select(r => r.Hash).Distinct().ToList()), cancellationToken)
-                    : null;
-                var rows = await ComposeAsync(query, keys, side == QuerySide.Events ? leadRows : follow, side == QuerySide.Sessions ? leadRows : follow, eventSource, cancellationToken);
-                var total = leadRows.Rows.Count == 0 ? await CountAsync(side, side == QuerySide.Events ? eventSource!.Value : sessionSource!.Value, query, cancellationToken) : leadRows.Total;
-                return new QueryResult(query, rows.Select(r => r.Row).ToList(), total, plan);
-            }
-
-            // Ordered by a metric that needs both halves: every group, ordered here.
-            var allEvents = eventSource is { } ae ? await SideAsync(QuerySide.Events, ae, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
-            var allSessions = sessionSource is { } asrc ? await SideAsync(QuerySide.Sessions, asrc, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
-            var allKeys = (allEvents?.Rows.Values.AsEnumerable() ?? []).Concat(allSessions?.Rows.Values.AsEnumerable() ?? []).Select(r => r.Dimensions)
-                .DistinctBy(d => string.Join('\u001f', d)).ToList();
-            var all = await ComposeAsync(query, allKeys, allEvents, allSessions, eventSource, cancellationToken);
-            var ordered = Sort(all, order, query);
-            return new QueryResult(query, ordered.Skip(query.Offset).Take(query.Limit).ToList(), ordered.Count, plan);
+            // Aggregates and time series: every group, in C# (a series is at most a few thousand buckets).
+            var events = eventSource is { } e ? await SideAsync(QuerySide.Events, e, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
+            var sessions = sessionSource is { } s ? await SideAsync(QuerySide.Sessions, s, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
+            IReadOnlyList<string[]> keys;
+            var buckets = time is null ? [] : TimeBuckets.Split(query.Range, query.Zone, time.Interval, query.WeekStart);
+            keys = time is null ? [[]] : buckets.Select(b => new[] { ReportSql.BucketKey(b, time.Interval) }).ToList();
+            var rows = await ComposeAsync(query, keys, events, sessions, eventSource, cancellationToken);
+            var sorted = Sort(rows, order, query);
+            return new QueryResult(query, sorted.Skip(query.Offset).Take(query.Limit).ToList(), sorted.Count, plan) { TimeBuckets = buckets };
         }
-        catch (ClickHouseException e) when (e.ErrorCode == CannotCompileRegexp)
+
+        var lead = LeadSide(query, order, eventSource, sessionSource);
+        if (lead is { } side)
         {
-            throw new FieldValidationException("filters", $"a 'matches' pattern is not a valid RE2 regular expression: {e.Message}");
+            // Order and page in SQL on the half that holds every ordering metric; the other half fetches those rows only.
+            var shape = new ReportSql.Shape(order.Select(o => SqlOrder(o, query) + (o.Descending ? " DESC" : " ASC")).Append("k").ToList(), query.Limit, query.Offset, Total: true);
+            var leadRows = await SideAsync(side, side == QuerySide.Events ? eventSource!.Value : sessionSource!.Value, query, query.Dimensions, query.Filter, shape, cancellationToken);
+            var keys = leadRows.Keys.Select(k => leadRows.Rows[k].Dimensions).ToList();
+            var followSide = side == QuerySide.Events ? QuerySide.Sessions : QuerySide.Events;
+            var followSource = side == QuerySide.Events ? sessionSource : eventSource;
+            var follow = followSource is { } f && keys.Count > 0
+                ? await SideAsync(followSide, f, query, query.Dimensions, query.Filter, new ReportSql.Shape([], Keys: leadRows.Rows.Values.Select(r => r.Hash).Distinct().ToList()), cancellationToken)
+                : null;
+            var rows = await ComposeAsync(query, keys, side == QuerySide.Events ? leadRows : follow, side == QuerySide.Sessions ? leadRows : follow, eventSource, cancellationToken);
+            var total = leadRows.Rows.Count == 0 ? await CountAsync(side, side == QuerySide.Events ? eventSource!.Value : sessionSource!.Value, query, cancellationToken) : leadRows.Total;
+            return new QueryResult(query, rows.Select(r => r.Row).ToList(), total, plan);
+        }
+
+        // Ordered by a metric that needs both halves: every group, ordered here.
+        var allEvents = eventSource is { } ae ? await SideAsync(QuerySide.Events, ae, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
+        var allSessions = sessionSource is { } asrc ? await SideAsync(QuerySide.Sessions, asrc, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
+        var allKeys = (allEvents?.Rows.Values.AsEnumerable() ?? []).Concat(allSessions?.Rows.Values.AsEnumerable() ?? []).Select(r => r.Dimensions)
+            .DistinctBy(d => string.Join('\u001f', d)).ToList();
+        var all = await ComposeAsync(query, allKeys, allEvents, allSessions, eventSource, cancellationToken);
+        var ordered = Sort(all, order, query);
+        return new QueryResult(query, ordered.Skip(query.Offset).Take(query.Limit).ToList(), ordered.Count, plan);
+    }
+
+    /// <summary>Compiles every "matches" pattern once with ClickHouse's own engine (RE2), so a bad one is the caller's 400.</summary>
+    private async Task ValidatePatternsAsync(Filter? filter, CancellationToken cancellationToken)
+    {
+        foreach (var condition in Filters.Conditions(filter).Where(c => c.Operator is FilterOperator.Matches or FilterOperator.MatchesNot))
+        {
+            foreach (var pattern in condition.Values)
+            {
+                try
+                {
+                    await clickHouse.ExecuteAsync("SELECT match('', {pattern:String})", new { pattern }, cancellationToken: cancellationToken);
+                }
+                catch (ClickHouseException e)
+                {
+                    throw new FieldValidationException("filters", $"'{pattern}' ({condition.Dimension.Name}) is not a valid RE2 regular expression: {e.Message.Split(" (", 2)[0]}");
+                }
+            }
         }
     }
 

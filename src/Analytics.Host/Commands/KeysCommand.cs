@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Analytics.ApiKeys;
+using Analytics.Hosting;
+using Analytics.Properties;
 
 namespace Analytics.Host.Commands;
 
@@ -7,14 +9,42 @@ internal static class KeysCommand
 {
     public static Command Create()
     {
-        var name = new Option<string>("--name") { Description = "What the key is for, e.g. 'nightly export'.", Required = true };
-        var create = new Command("create", "Creates an instance API key and prints it once; only its hash is stored.") { name };
+        var name = new Option<string?>("--name") { Description = "What the key is for, e.g. 'nightly export' (default: the properties it reads)." };
+        var properties = new Option<string[]>("--property")
+        {
+            Description = "A property (domain) the key may read; repeat for several.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var all = new Option<bool>("--all") { Description = "The key may read every property, including those added later." };
+        var create = new Command("create", "Creates an API key for the reporting API and prints it once, alone on the last line; only its hash is stored.")
+        {
+            name, properties, all,
+        };
         create.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
+            var domains = parse.GetValue(properties) ?? [];
+            if (domains.Length == 0 == !parse.GetValue(all))
+            {
+                throw new FieldValidationException("--property", "name the properties the key may read with --property DOMAIN (repeatable), or give --all.");
+            }
+
             await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
-            var (key, secret) = await context.Get<ApiKeyStore>().CreateAsync(parse.GetValue(name)!, null, cancellationToken);
+            List<long>? ids = null;
+            if (domains.Length > 0)
+            {
+                ids = [];
+                foreach (var domain in domains)
+                {
+                    var property = await context.Get<PropertyStore>().FindByDomainAsync(domain, cancellationToken)
+                        ?? throw new FieldValidationException("--property", $"there is no property '{domain}' (see 'properties list').");
+                    ids.Add(property.Id);
+                }
+            }
+
+            var label = parse.GetValue(name) ?? (domains.Length > 0 ? string.Join(", ", domains) : "all properties");
+            var (key, secret) = await context.Get<ApiKeyStore>().CreateAsync(label, null, ids, cancellationToken);
+            AnalyticsCommandLine.Progress($"Created API key {key.Id} ({key.Prefix}...) for {(ids is null ? "every property" : string.Join(", ", domains))}. Copy it now: it cannot be shown again.");
             Console.WriteLine(secret);
-            AnalyticsCommandLine.Progress($"Created API key {key.Id} ({key.Prefix}...). Copy it now: it cannot be shown again.");
             return 0;
         }));
 

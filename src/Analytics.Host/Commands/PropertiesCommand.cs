@@ -24,13 +24,13 @@ internal static class PropertiesCommand
             return 0;
         }));
 
-        var list = new Command("list", "Lists properties: id, domain, time zone, name.");
+        var list = new Command("list", "Lists properties: id, domain, time zone, name, first day of the week.");
         list.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
             await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
             foreach (var property in await context.Get<PropertyStore>().ListAsync(cancellationToken))
             {
-                Console.WriteLine($"{property.Id}\t{property.Domain}\t{property.Timezone}\t{property.Name}");
+                Console.WriteLine($"{property.Id}\t{property.Domain}\t{property.Timezone}\t{property.Name}\tweeks from {property.FirstDayOfWeek}");
             }
 
             return 0;
@@ -51,6 +51,24 @@ internal static class PropertiesCommand
             return 0;
         }));
 
-        return new Command("properties", "Adds, lists and deletes properties (websites).") { add, list, delete };
+        var newZone = new Option<string?>("--timezone") { Description = "A new IANA time zone; every report, past data included, follows it at once." };
+        var newName = new Option<string?>("--name") { Description = "A new display name." };
+        var weekStart = new Option<string?>("--week-start") { Description = "The day weekly reports start on: monday ... sunday (default monday)." };
+        var update = new Command("update", "Changes a property's time zone, first day of the week or name.") { id, newZone, weekStart, newName };
+        update.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
+        {
+            var week = parse.GetValue(weekStart) is { } day ? PropertyValidation.ParseWeekStart(day) : (short?)null;
+            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
+            if (await context.Get<PropertyStore>().UpdateAsync(parse.GetValue(id), parse.GetValue(newName), parse.GetValue(newZone), week, cancellationToken) is not { } property)
+            {
+                await Console.Error.WriteLineAsync($"error: id: there is no property {parse.GetValue(id)}.");
+                return 1;
+            }
+
+            AnalyticsCommandLine.Progress($"Property {property.Id}: {property.Domain}, {property.Timezone}, weeks start on {property.FirstDayOfWeek}.");
+            return 0;
+        }));
+
+        return new Command("properties", "Adds, lists, updates and deletes properties (websites).") { add, list, update, delete };
     }
 }

@@ -65,7 +65,7 @@ internal static class ServeCommand
 
         if (roles.Api)
         {
-            builder.Services.AddApi();
+            builder.Services.AddApi(configuration);
         }
 
         if (roles.Dashboard)

@@ -24,6 +24,7 @@ internal static class AnalyticsConfiguration
         ["ANALYTICS_POSTGRES_BIN"] = "Postgres:BinDirectory",
         ["ANALYTICS_GEOIP_DB"] = "Enrichment:GeoIpDatabase",
         ["ANALYTICS_TRUSTED_PROXIES"] = "Collect:TrustedProxies",
+        ["ANALYTICS_API_RATE_LIMIT"] = "Api:RateLimitPerMinute",
     };
 
     public static IConfigurationRoot Build(string? configFile, string? dataDirectory)

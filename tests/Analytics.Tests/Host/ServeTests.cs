@@ -41,7 +41,7 @@ public sealed class ServeTests(Engines engines)
         Assert.Contains($"{id}\texample.com\tAsia/Kathmandu", listed.Stdout, StringComparison.Ordinal);
 
         // An API key created beside the server opens the reporting API; a made-up one does not.
-        var key = await AnalyticsProcess.RunAsync(data, "keys", "create", "--name", "test");
+        var key = await AnalyticsProcess.RunAsync(data, "keys", "create", "--name", "test", "--all");
         Assert.True(key.Exit == 0, key.Stderr);
         using var authorized = new HttpRequestMessage(HttpMethod.Get, "/api/v1/properties");
         authorized.Headers.Authorization = new("Bearer", key.Stdout.Trim());

@@ -34,7 +34,7 @@ public sealed class StoreTests(Engines engines)
         await using var dataSource = await engines.NewPostgresAsync();
         var store = new ApiKeyStore(dataSource);
 
-        var (key, secret) = await store.CreateAsync("export", null, CancellationToken.None);
+        var (key, secret) = await store.CreateAsync("export", null, null, CancellationToken.None);
 
         await using (var connection = await dataSource.OpenConnectionAsync())
         {
@@ -48,6 +48,47 @@ public sealed class StoreTests(Engines engines)
         Assert.True(await store.RevokeAsync(key.Id, CancellationToken.None));
         Assert.Null(await store.AuthenticateAsync(secret, CancellationToken.None));
         Assert.NotNull((await store.ListAsync(CancellationToken.None)).Single().LastUsedAt);
+    }
+
+    [Fact]
+    public async Task ApiKeyScopes_ListedProperties_AllProperties_AndAUsersKeySeesOnlyItsUsersProperties()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+        var properties = new PropertyStore(dataSource);
+        var keys = new ApiKeyStore(dataSource);
+        var ada = await new UserStore(dataSource).AddAsync("ada@example.com", "correct horse battery", CancellationToken.None);
+        var a = await properties.AddAsync("a.example", null, "UTC", ada.Id, CancellationToken.None);
+        var b = await properties.AddAsync("b.example", null, "UTC", null, CancellationToken.None);
+
+        var (onlyA, _) = await keys.CreateAsync("a only", null, [a.Id], CancellationToken.None);
+        var (instance, _) = await keys.CreateAsync("everything", null, null, CancellationToken.None);
+        var (adaAll, _) = await keys.CreateAsync("ada's", ada.Id, null, CancellationToken.None);
+        var (adaB, _) = await keys.CreateAsync("ada's, for b", ada.Id, [b.Id], CancellationToken.None);
+
+        Assert.Equal(["a.example"], (await keys.ReadablePropertiesAsync(onlyA, CancellationToken.None)).Select(p => p.Domain));
+        Assert.Null(await keys.FindReadableAsync(onlyA, b.Id, CancellationToken.None));
+        Assert.Null(await keys.FindReadableAsync(onlyA, "B.example", CancellationToken.None));
+        Assert.Equal(a, await keys.FindReadableAsync(onlyA, "A.example", CancellationToken.None));
+        Assert.Equal(["a.example", "b.example"], (await keys.ReadablePropertiesAsync(instance, CancellationToken.None)).Select(p => p.Domain));
+        Assert.Equal(["a.example"], (await keys.ReadablePropertiesAsync(adaAll, CancellationToken.None)).Select(p => p.Domain));
+        Assert.Empty(await keys.ReadablePropertiesAsync(adaB, CancellationToken.None)); // listed, but not Ada's
+        await Assert.ThrowsAsync<FieldValidationException>(() => keys.CreateAsync("none", null, [], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task UpdateProperty_ChangesZoneAndWeekStart_RefusesBadValues()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+        var store = new PropertyStore(dataSource);
+        var property = await store.AddAsync("example.com", null, "UTC", null, CancellationToken.None);
+        Assert.Equal(1, property.WeekStart);
+
+        var updated = await store.UpdateAsync(property.Id, null, "America/St_Johns", PropertyValidation.ParseWeekStart("sunday"), CancellationToken.None);
+
+        Assert.Equal(property with { Timezone = "America/St_Johns", WeekStart = 7 }, updated);
+        Assert.Equal("week_start", Assert.Throws<FieldValidationException>(() => PropertyValidation.ParseWeekStart("8")).Field);
+        Assert.Equal("timezone", (await Assert.ThrowsAsync<FieldValidationException>(() => store.UpdateAsync(property.Id, null, "Mars/Olympus", null, CancellationToken.None))).Field);
+        Assert.Null(await store.UpdateAsync(property.Id + 1, "x", null, null, CancellationToken.None));
     }
 
     [Fact]

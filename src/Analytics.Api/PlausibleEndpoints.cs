@@ -1,0 +1,462 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Analytics.Hosting;
+using Analytics.Properties;
+using Analytics.Reports;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Analytics.Api;
+
+/// <summary>
+/// Plausible's Stats API, so its clients work unchanged: <c>POST /api/v2/query</c> and the v1 GET endpoints. The
+/// property is <c>site_id</c> (its domain). Anything we do not support answers 400 naming it. Date ranges follow
+/// Plausible's definitions (which differ from the native API's: "30d" is today and the 30 days before it).
+/// </summary>
+internal static class PlausibleEndpoints
+{
+    private static readonly HashSet<string> QueryKeys = ["site_id", "metrics", "date_range", "dimensions", "filters", "order_by", "include", "pagination"];
+
+    public static void Map(IEndpointRouteBuilder endpoints, Action<RouteGroupBuilder> secure)
+    {
+        var v2 = endpoints.MapGroup("/api/v2").WithTags("Plausible Stats API");
+        secure(v2);
+        v2.MapPost("/query", QueryAsync).WithName("PlausibleQuery")
+            .WithSummary("Plausible Stats API v2 query.")
+            .WithDescription("Plausible's request body (`site_id`, `metrics`, `date_range`, `dimensions`, `filters`, `order_by`, `include`, `pagination`) and response (`results` of `{metrics, dimensions}`, `meta`, `query`). Example body: `{\"site_id\":\"example.com\",\"metrics\":[\"visitors\"],\"date_range\":\"7d\",\"dimensions\":[\"visit:country\"]}`.")
+            .Accepts<JsonObject>("application/json");
+
+        var v1 = endpoints.MapGroup("/api/v1/stats").WithTags("Plausible Stats API");
+        secure(v1);
+        v1.MapGet("/realtime/visitors", RealtimeAsync).WithName("PlausibleRealtimeVisitors")
+            .WithSummary("Plausible v1: visitors in the last 5 minutes, as a bare number.");
+        v1.MapGet("/aggregate", AggregateAsync).WithName("PlausibleAggregate")
+            .WithSummary("Plausible v1: aggregate metrics, `{\"results\": {\"visitors\": {\"value\": 1}}}`.");
+        v1.MapGet("/timeseries", TimeseriesAsync).WithName("PlausibleTimeseries")
+            .WithSummary("Plausible v1: metrics per day (interval=date), month or hour, `{\"results\": [{\"date\": ..., \"visitors\": 1}]}`.");
+        v1.MapGet("/breakdown", BreakdownAsync).WithName("PlausibleBreakdown")
+            .WithSummary("Plausible v1: metrics by one property (dimension), `{\"results\": [{\"source\": ..., \"visitors\": 1}]}`.");
+    }
+
+    private static async Task<IResult> QueryAsync(HttpContext http, ReportEngine engine, LiveQueries live, CancellationToken cancellationToken)
+    {
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            throw new FieldValidationException("body", $"is not JSON: {e.Message}");
+        }
+
+        using (document)
+        {
+            var body = document.RootElement;
+            if (body.ValueKind != JsonValueKind.Object)
+            {
+                throw new FieldValidationException("body", "must be a JSON object.");
+            }
+
+            if (body.EnumerateObject().Select(p => p.Name).FirstOrDefault(name => !QueryKeys.Contains(name)) is { } unknown)
+            {
+                throw new FieldValidationException(unknown, $"'{unknown}' is not supported; the query takes {string.Join(", ", QueryKeys)}.");
+            }
+
+            var property = await ApiAccess.PropertyAsync(http, body.TryGetProperty("site_id", out var site) && site.ValueKind == JsonValueKind.String ? site.GetString() : null, "site_id");
+            var now = ReportEndpoints.Now(http);
+            var range = await Range(body.TryGetProperty("date_range", out var dr) ? dr : default, "date_range", property, live, now, cancellationToken);
+            var metrics = Strings(body, "metrics", required: true).Select((m, i) => Metrics.Parse(m, $"metrics[{i}]")).ToList();
+            var dimensions = Strings(body, "dimensions", required: false).Select((d, i) => Dimension.Parse(d, $"dimensions[{i}]", TimeBuckets.Natural(range))).ToList();
+            var include = body.TryGetProperty("include", out var inc) ? inc : default;
+            var (timeLabels, totalRows, comparisonMode) = Include(include);
+            var (limit, offset) = Pagination(body);
+            var query = new ReportQuery
+            {
+                PropertyId = property.Id,
+                Zone = property.Zone,
+                WeekStart = property.FirstDayOfWeek,
+                Range = range,
+                Metrics = metrics,
+                Dimensions = dimensions,
+                Filter = FilterJson.Parse(body.TryGetProperty("filters", out var f) ? f : default),
+                OrderBy = OrderBy(body),
+                Limit = limit,
+                Offset = offset,
+            };
+            var comparison = comparisonMode switch
+            {
+                "previous_period" => ReportRanges.Previous(range, property.Zone, DateRangeKind.CustomDates),
+                "year_over_year" => ReportRanges.YearBefore(range, property.Zone),
+                _ => null,
+            };
+            var result = await engine.RunAsync(query, comparison, cancellationToken);
+
+            // Plausible leaves empty time buckets out (time_labels lists them all).
+            var rows = dimensions.Count == 1 && dimensions[0].IsTime ? result.Rows.Where(r => r.Metrics.Any(m => m != 0)).ToList() : result.Rows;
+            var meta = new JsonObject();
+            if (timeLabels)
+            {
+                var time = dimensions.FirstOrDefault(d => d.IsTime) ?? throw new FieldValidationException("include.time_labels", "needs a time dimension.");
+                meta["time_labels"] = new JsonArray(TimeBuckets.Split(range, property.Zone, time.Interval, property.FirstDayOfWeek)
+                    .Select(b => (JsonNode?)Label(b, time.Interval)).DistinctBy(n => n!.GetValue<string>()).ToArray());
+            }
+
+            if (totalRows)
+            {
+                meta["total_rows"] = result.TotalRows;
+            }
+
+            var echo = JsonNode.Parse(body.GetRawText())!.AsObject();
+            echo["date_range"] = new JsonArray(Iso(range.From, property.Zone), Iso(range.To - Duration.FromSeconds(1), property.Zone));
+            var results = new JsonArray(rows.Select(r =>
+            {
+                var row = new JsonObject { ["metrics"] = Numbers(r.Metrics, metrics), ["dimensions"] = new JsonArray(r.Dimensions.Select(d => (JsonNode?)d).ToArray()) };
+                if (r.Comparison is { } c)
+                {
+                    row["comparison"] = new JsonObject
+                    {
+                        ["dimensions"] = new JsonArray(c.Dimensions.Select(d => (JsonNode?)d).ToArray()),
+                        ["metrics"] = Numbers(c.Metrics, metrics),
+                        ["change"] = new JsonArray(r.Change!.Select(x => (JsonNode?)x).ToArray()),
+                    };
+                }
+
+                return (JsonNode?)row;
+            }).ToArray());
+            return Results.Json(new JsonObject { ["results"] = results, ["meta"] = meta, ["query"] = echo });
+        }
+    }
+
+    private static async Task<IResult> RealtimeAsync(HttpContext http, LiveQueries live, [FromQuery(Name = "site_id"), Description("The property's domain.")] string? siteId, CancellationToken cancellationToken)
+    {
+        var property = await ApiAccess.PropertyAsync(http, siteId, "site_id");
+        return Results.Json((await live.RealtimeAsync(property.Id, ReportEndpoints.Now(http), cancellationToken)).Visitors);
+    }
+
+    private static async Task<IResult> AggregateAsync(HttpContext http, ReportEngine engine, LiveQueries live, [AsParameters] V1Parameters parameters, CancellationToken cancellationToken)
+    {
+        var (query, comparison) = await parameters.ToQueryAsync(http, live, "visitors", cancellationToken);
+        var result = await engine.RunAsync(query, comparison, cancellationToken);
+        var row = result.Rows.Single();
+        var results = new JsonObject();
+        for (var i = 0; i < query.Metrics.Count; i++)
+        {
+            var value = new JsonObject { ["value"] = Number(row.Metrics[i], query.Metrics[i]) };
+            if (row.Change is { } change)
+            {
+                value["change"] = change[i];
+                value["comparison_value"] = Number(row.Comparison!.Metrics[i], query.Metrics[i]);
+            }
+
+            results[Metrics.Name(query.Metrics[i])] = value;
+        }
+
+        return Results.Json(new JsonObject { ["results"] = results });
+    }
+
+    private static async Task<IResult> TimeseriesAsync(HttpContext http, ReportEngine engine, LiveQueries live, [AsParameters] V1Parameters parameters,
+        [FromQuery, Description("date (default), month, or hour (for a day).")] string? interval, CancellationToken cancellationToken)
+    {
+        var (query, _) = await parameters.ToQueryAsync(http, live, "visitors", cancellationToken);
+        var time = (interval ?? "date").Trim() switch
+        {
+            "date" or "day" => TimeInterval.Day,
+            "month" => TimeInterval.Month,
+            "hour" => TimeInterval.Hour,
+            "week" => TimeInterval.Week,
+            _ => throw new FieldValidationException("interval", $"'{interval}' is not an interval; use date, week, month or hour."),
+        };
+        var result = await engine.RunAsync(query with { Dimensions = [Dimension.Time(time)] }, cancellationToken);
+        return Results.Json(new JsonObject { ["results"] = new JsonArray(result.Rows.Select(r => (JsonNode?)V1Row("date", r.Dimensions[0], r, query)).ToArray()) });
+    }
+
+    private static async Task<IResult> BreakdownAsync(HttpContext http, ReportEngine engine, LiveQueries live, [AsParameters] V1Parameters parameters,
+        [FromQuery(Name = "property"), Description("The dimension, e.g. visit:source, event:page or event:props:plan.")] string? dimension,
+        [FromQuery, Description("Rows per page, 1 to 1000 (default 100).")] string? limit,
+        [FromQuery, Description("The page, from 1 (default 1).")] string? page,
+        CancellationToken cancellationToken)
+    {
+        var (query, _) = await parameters.ToQueryAsync(http, live, "visitors", cancellationToken);
+        if (string.IsNullOrWhiteSpace(dimension))
+        {
+            throw new FieldValidationException("property", "name the property to break down by, e.g. visit:source.");
+        }
+
+        var d = Dimension.Parse(dimension, "property");
+        var size = ReportParameters.Number(limit, "limit", 100, 1, 1000);
+        var result = await engine.RunAsync(query with { Dimensions = [d], Limit = size, Offset = (ReportParameters.Number(page, "page", 1, 1, 1_000_000) - 1) * size }, cancellationToken);
+        var name = d.Name[(d.Name.LastIndexOf(':') + 1)..];
+        return Results.Json(new JsonObject { ["results"] = new JsonArray(result.Rows.Select(r => (JsonNode?)V1Row(name, r.Dimensions[0], r, query)).ToArray()) });
+    }
+
+    private static JsonObject V1Row(string name, string value, ResultRow row, ReportQuery query)
+    {
+        var json = new JsonObject { [name] = value };
+        for (var i = 0; i < query.Metrics.Count; i++)
+        {
+            json[Metrics.Name(query.Metrics[i])] = Number(row.Metrics[i], query.Metrics[i]);
+        }
+
+        return json;
+    }
+
+    /// <summary>The v1 endpoints' shared parameters.</summary>
+    internal sealed record V1Parameters
+    {
+        [FromQuery(Name = "site_id"), Description("The property's domain.")]
+        public string? SiteId { get; init; }
+
+        [FromQuery(Name = "period"), Description("day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all, or custom (with date=YYYY-MM-DD,YYYY-MM-DD). Default 30d.")]
+        public string? Period { get; init; }
+
+        [FromQuery(Name = "date"), Description("For custom: the first and last day, comma-separated; otherwise the day the period ends on (default today).")]
+        public string? Date { get; init; }
+
+        [FromQuery(Name = "metrics"), Description("Comma-separated metrics (default visitors).")]
+        public string? Metrics { get; init; }
+
+        [FromQuery(Name = "filters"), Description("v1 filters (visit:browser==Firefox;visit:os!=Mac, values joined with |, ~ for contains) or a v2 JSON filter list.")]
+        public string? Filters { get; init; }
+
+        [FromQuery(Name = "compare"), Description("previous_period, or nothing.")]
+        public string? Compare { get; init; }
+
+        public async Task<(ReportQuery Query, ReportRange? Comparison)> ToQueryAsync(HttpContext http, LiveQueries live, string defaultMetrics, CancellationToken cancellationToken)
+        {
+            var property = await ApiAccess.PropertyAsync(http, SiteId, "site_id");
+            var now = ReportEndpoints.Now(http);
+            ReportRange range;
+            if ((Period ?? string.Empty).Trim() == "custom")
+            {
+                var days = (Date ?? string.Empty).Split(',', StringSplitOptions.TrimEntries);
+                if (days.Length != 2)
+                {
+                    throw new FieldValidationException("date", "a custom period needs date=YYYY-MM-DD,YYYY-MM-DD.");
+                }
+
+                range = ReportRanges.Resolve(DateRangeKind.CustomDates, property.Zone, now, Day(days[0], "date"), Day(days[1], "date"));
+            }
+            else
+            {
+                if (!string.IsNullOrWhiteSpace(Date))
+                {
+                    now = property.Zone.AtStartOfDay(Day(Date, "date")).ToInstant();
+                }
+
+                range = await NamedRange(Period ?? "30d", "period", property, live, now, cancellationToken);
+            }
+
+            var comparison = (Compare ?? string.Empty).Trim() switch
+            {
+                "" => null,
+                "previous_period" => ReportRanges.Previous(range, property.Zone, DateRangeKind.CustomDates),
+                _ => throw new FieldValidationException("compare", $"'{Compare}' is not supported; use previous_period."),
+            };
+            var query = new ReportQuery
+            {
+                PropertyId = property.Id,
+                Zone = property.Zone,
+                WeekStart = property.FirstDayOfWeek,
+                Range = range,
+                Metrics = Reports.Metrics.ParseList(Metrics ?? defaultMetrics, "metrics"),
+                Filter = V1Filters(Filters),
+            };
+            return (query, comparison);
+        }
+    }
+
+    /// <summary>v1 filters: "visit:browser==Firefox|Safari;event:page~blog;visit:os!=Mac" (or a v2 JSON list).</summary>
+    private static Filter? V1Filters(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (text.TrimStart().StartsWith('['))
+        {
+            return FilterJson.Parse(text);
+        }
+
+        var conditions = text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(part =>
+        {
+            foreach (var (token, op) in new[] { ("!=", FilterOperator.IsNot), ("==", FilterOperator.Is), ("!~", FilterOperator.ContainsNot), ("~", FilterOperator.Contains) })
+            {
+                var at = part.IndexOf(token, StringComparison.Ordinal);
+                if (at > 0)
+                {
+                    return (Filter)new Condition(op, Dimension.Parse(part[..at].Trim(), "filters"), part[(at + token.Length)..].Split('|').Select(v => v.Trim()).ToList());
+                }
+            }
+
+            throw new FieldValidationException("filters", $"'{part}' is not a filter; write dimension==value, !=, ~ (contains) or !~.");
+        }).ToList();
+        return conditions.Count == 1 ? conditions[0] : new AllOf(conditions);
+    }
+
+    private static async Task<ReportRange> Range(JsonElement element, string field, Property property, LiveQueries live, Instant now, CancellationToken cancellationToken)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return await NamedRange(element.GetString()!, field, property, live, now, cancellationToken);
+            case JsonValueKind.Array when element.GetArrayLength() == 2 && element.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String):
+                var (first, last) = (element[0].GetString()!, element[1].GetString()!);
+                if (first.Contains('T', StringComparison.Ordinal) || last.Contains('T', StringComparison.Ordinal))
+                {
+                    // Instants: Plausible's end is inclusive (to the second).
+                    return ReportRanges.Instants(Moment(first, $"{field}[0]"), Moment(last, $"{field}[1]") + Duration.FromSeconds(1));
+                }
+
+                return ReportRanges.Resolve(DateRangeKind.CustomDates, property.Zone, now, Day(first, $"{field}[0]"), Day(last, $"{field}[1]"));
+            default:
+                throw new FieldValidationException(field, "is a name (day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) or [first, last] dates or ISO-8601 times.");
+        }
+    }
+
+    /// <summary>Plausible's named ranges: N days end today and begin N-1 days before ("30d" begins 30 days before, as Plausible does); month, 6mo, 12mo and year are whole calendar periods.</summary>
+    private static async Task<ReportRange> NamedRange(string name, string field, Property property, LiveQueries live, Instant now, CancellationToken cancellationToken)
+    {
+        var zone = property.Zone;
+        var today = now.InZone(zone).Date;
+        var month = today.With(DateAdjusters.StartOfMonth);
+        var monthEnd = today.With(DateAdjusters.EndOfMonth);
+        return name.Trim() switch
+        {
+            "day" or "today" => ReportRanges.Days(zone, today, today),
+            "7d" => ReportRanges.Days(zone, today.PlusDays(-6), today),
+            "28d" => ReportRanges.Days(zone, today.PlusDays(-27), today),
+            "30d" => ReportRanges.Days(zone, today.PlusDays(-30), today),
+            "91d" => ReportRanges.Days(zone, today.PlusDays(-90), today),
+            "month" => ReportRanges.Days(zone, month, monthEnd),
+            "6mo" => ReportRanges.Days(zone, month.PlusMonths(-5), monthEnd),
+            "12mo" => ReportRanges.Days(zone, month.PlusMonths(-11), monthEnd),
+            "year" => ReportRanges.Days(zone, new LocalDate(today.Year, 1, 1), new LocalDate(today.Year, 12, 31)),
+            "all" => ReportRanges.Days(zone, await live.FirstDayAsync(property.Id, zone, cancellationToken) is { } first && first <= today ? first : today, today),
+            _ => throw new FieldValidationException(field, $"'{name}' is not supported; use day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all, or a [first, last] pair."),
+        };
+    }
+
+    private static (bool TimeLabels, bool TotalRows, string? Comparison) Include(JsonElement include)
+    {
+        if (include.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            return (false, false, null);
+        }
+
+        if (include.ValueKind != JsonValueKind.Object)
+        {
+            throw new FieldValidationException("include", "must be an object, e.g. {\"total_rows\": true}.");
+        }
+
+        var (labels, total) = (false, false);
+        string? comparison = null;
+        foreach (var option in include.EnumerateObject())
+        {
+            switch (option.Name)
+            {
+                case "time_labels":
+                    labels = Bool(option.Value, "include.time_labels");
+                    break;
+                case "total_rows":
+                    total = Bool(option.Value, "include.total_rows");
+                    break;
+                case "imports" or "legacy_time_on_page_cutoff":
+                    if (option.Value.ValueKind == JsonValueKind.True && option.Name == "imports")
+                    {
+                        throw new FieldValidationException("include.imports", "imported data is not supported.");
+                    }
+
+                    break;
+                case "comparisons":
+                    var mode = option.Value.ValueKind == JsonValueKind.Object && option.Value.TryGetProperty("mode", out var m) ? m.GetString() : null;
+                    comparison = mode is "previous_period" or "year_over_year"
+                        ? mode
+                        : throw new FieldValidationException("include.comparisons.mode", $"'{mode}' is not supported; use previous_period or year_over_year.");
+                    break;
+                default:
+                    throw new FieldValidationException($"include.{option.Name}", $"'{option.Name}' is not supported; include takes time_labels, total_rows and comparisons.");
+            }
+        }
+
+        return (labels, total, comparison);
+    }
+
+    private static (int Limit, int Offset) Pagination(JsonElement body)
+    {
+        if (!body.TryGetProperty("pagination", out var pagination))
+        {
+            return (ReportEngine.MaxLimit, 0);
+        }
+
+        int Field(string name, int fallback, int max) => !pagination.TryGetProperty(name, out var v) ? fallback
+            : v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n >= (name == "limit" ? 1 : 0) && n <= max ? n
+            : throw new FieldValidationException($"pagination.{name}", $"must be a whole number up to {max}.");
+        return (Field("limit", ReportEngine.MaxLimit, ReportEngine.MaxLimit), Field("offset", 0, int.MaxValue));
+    }
+
+    private static List<OrderBy> OrderBy(JsonElement body)
+    {
+        if (!body.TryGetProperty("order_by", out var order))
+        {
+            return [];
+        }
+
+        return order.ValueKind != JsonValueKind.Array
+            ? throw new FieldValidationException("order_by", "is a list of [field, \"asc\"|\"desc\"] pairs.")
+            : order.EnumerateArray().Select((o, i) => o.ValueKind == JsonValueKind.Array && o.GetArrayLength() == 2 && o[1].GetString() is "asc" or "desc"
+                ? new OrderBy(o[0].GetString() ?? string.Empty, o[1].GetString() == "desc")
+                : throw new FieldValidationException($"order_by[{i}]", "is [field, \"asc\"|\"desc\"].")).ToList();
+    }
+
+    private static List<string> Strings(JsonElement body, string field, bool required)
+    {
+        if (!body.TryGetProperty(field, out var list))
+        {
+            return required ? throw new FieldValidationException(field, "is required.") : [];
+        }
+
+        if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+        {
+            throw new FieldValidationException(field, "is a list of strings.");
+        }
+
+        return list.EnumerateArray().Select(e => e.GetString()!).ToList();
+    }
+
+    private static bool Bool(JsonElement value, string field) => value.ValueKind is JsonValueKind.True or JsonValueKind.False
+        ? value.GetBoolean()
+        : throw new FieldValidationException(field, "is true or false.");
+
+    private static LocalDate Day(string text, string field)
+    {
+        var parsed = LocalDatePattern.Iso.Parse(text.Trim());
+        return parsed.Success ? parsed.Value : throw new FieldValidationException(field, $"'{text}' is not a date (YYYY-MM-DD).");
+    }
+
+    private static Instant Moment(string text, string field)
+    {
+        var parsed = OffsetDateTimePattern.ExtendedIso.Parse(text.Trim());
+        return parsed.Success ? parsed.Value.ToInstant() : throw new FieldValidationException(field, $"'{text}' is not an ISO-8601 time with an offset.");
+    }
+
+    private static string Iso(Instant instant, DateTimeZone zone) => OffsetDateTimePattern.ExtendedIso.Format(instant.InZone(zone).ToOffsetDateTime());
+
+    private static string Label(TimeBucket bucket, TimeInterval interval) => interval == TimeInterval.Hour
+        ? bucket.Label.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
+        : bucket.Label.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static JsonArray Numbers(IReadOnlyList<double> values, List<Metric> metrics)
+        => new(values.Select((v, i) => (JsonNode?)Number(v, metrics[i])).ToArray());
+
+    /// <summary>Counts as integers, rates and averages as decimals, as Plausible writes them.</summary>
+    private static JsonValue Number(double value, Metric metric)
+        => metric is Metric.ViewsPerVisit or Metric.ConversionRate or Metric.Percentage or Metric.TotalRevenue ? JsonValue.Create(value) : JsonValue.Create((long)value);
+}

@@ -1,0 +1,118 @@
+using System.ComponentModel;
+using System.Globalization;
+using Analytics.Hosting;
+using Analytics.Properties;
+using Analytics.Reports;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Analytics.Api;
+
+/// <summary>The query-string parameters every native report endpoint shares, and their translation into a <see cref="ReportQuery"/>.</summary>
+public sealed record ReportParameters
+{
+    [FromQuery(Name = "period")]
+    [Description("The date range in the property's time zone: today, yesterday, 7d, 28d, 30d, month (to date), last_month, 6mo, 12mo, year (to date), all, or custom with `from` and `to`. Default 30d.")]
+    [DefaultValue("30d")]
+    public string? Period { get; init; }
+
+    [FromQuery(Name = "from")]
+    [Description("With period=custom: the first local day (2024-03-01), or an instant with its offset (2024-03-01T09:00:00+05:45) for a range of instants.")]
+    public string? From { get; init; }
+
+    [FromQuery(Name = "to")]
+    [Description("With period=custom: the last local day, included (2024-03-31), or the end instant, excluded.")]
+    public string? To { get; init; }
+
+    [FromQuery(Name = "compare")]
+    [Description("Compare with the previous_period or the year_over_year; each row then carries its comparison and % change.")]
+    public string? Compare { get; init; }
+
+    [FromQuery(Name = "filters")]
+    [Description("A JSON filter list as in Plausible's Stats API v2: [[\"is\",\"visit:country\",[\"DE\"]],[\"contains\",\"event:page\",[\"/blog\"],{\"case_sensitive\":false}]]; also [\"and\"|\"or\",[...]] and [\"not\",filter].")]
+    public string? Filters { get; init; }
+
+    internal async Task<(ReportQuery Query, ReportRange? Comparison)> ToQueryAsync(Property property, IReadOnlyList<Metric> metrics, LiveQueries live, Instant now, CancellationToken cancellationToken)
+    {
+        var zone = property.Zone;
+        var period = string.IsNullOrWhiteSpace(Period) ? "30d" : Period;
+        ReportRange range;
+        DateRangeKind kind;
+        if (period.Trim() == "custom" && (From?.Contains('T', StringComparison.Ordinal) == true || To?.Contains('T', StringComparison.Ordinal) == true))
+        {
+            kind = DateRangeKind.CustomInstants;
+            range = ReportRanges.Instants(Instant(From, "from"), Instant(To, "to"));
+        }
+        else
+        {
+            kind = ReportRanges.Parse(period);
+            var first = kind == DateRangeKind.All ? await live.FirstDayAsync(property.Id, zone, cancellationToken) : null;
+            range = ReportRanges.Resolve(kind, zone, now, Date(From, "from"), Date(To, "to"), first);
+        }
+
+        var comparison = Compare?.Trim() switch
+        {
+            null or "" => null,
+            "previous_period" => ReportRanges.Previous(range, zone, kind),
+            "year_over_year" => ReportRanges.YearBefore(range, zone),
+            _ => throw new FieldValidationException("compare", $"'{Compare}' is not a comparison; use previous_period or year_over_year."),
+        };
+        var query = new ReportQuery
+        {
+            PropertyId = property.Id,
+            Zone = zone,
+            WeekStart = property.FirstDayOfWeek,
+            Range = range,
+            Metrics = metrics,
+            Filter = FilterJson.Parse(Filters),
+        };
+        return (query, comparison);
+    }
+
+    /// <summary>"visitors:desc,visit:country:asc": a field, then optionally its direction (metrics default to descending).</summary>
+    internal static IReadOnlyList<OrderBy> ParseOrder(string? text) => (text ?? string.Empty)
+        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(part =>
+        {
+            var colon = part.LastIndexOf(':');
+            var direction = colon > 0 ? part[(colon + 1)..] : string.Empty;
+            return direction switch
+            {
+                "asc" => new OrderBy(part[..colon], false),
+                "desc" => new OrderBy(part[..colon], true),
+                _ => new OrderBy(part, Metrics.TryParse(part, out _)),
+            };
+        }).ToList();
+
+    private static LocalDate? Date(string? text, string field)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var parsed = LocalDatePattern.Iso.Parse(text.Trim());
+        return parsed.Success ? parsed.Value : throw new FieldValidationException(field, $"'{text}' is not a date (yyyy-MM-dd).");
+    }
+
+    private static Instant Instant(string? text, string field)
+    {
+        var parsed = OffsetDateTimePattern.ExtendedIso.Parse((text ?? string.Empty).Trim());
+        return parsed.Success
+            ? parsed.Value.ToInstant()
+            : throw new FieldValidationException(field, $"'{text}' is not an instant with an offset (e.g. 2024-03-01T09:00:00+05:45 or 2024-03-01T03:15:00Z).");
+    }
+
+    internal static int Number(string? text, string field, int fallback, int min, int max)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new FieldValidationException(field, $"'{text}' is not a whole number from {min} to {max}.");
+    }
+}

@@ -1,0 +1,96 @@
+using Analytics.ClickHouse;
+using NodaTime;
+
+namespace Analytics.Reports;
+
+/// <summary>Current visitors and the last 30 minutes minute by minute. "Current" means seen in the last 5 minutes.</summary>
+public sealed record Realtime(ulong Visitors, IReadOnlyList<RealtimeMinute> Minutes);
+
+public sealed record RealtimeMinute(DateTime Minute, ulong Visitors, ulong Pageviews);
+
+/// <summary>One visit in a session list. The id is a string: it is a 64-bit number, beyond what JSON numbers hold exactly.</summary>
+public sealed record SessionSummary(string Id, DateTime Start, DateTime End, ulong Pageviews, ulong Events, ulong DurationMs, string EntryPage,
+    string ExitPage, string Source, string Country, string Browser, string Os, string Device);
+
+public sealed record SessionEvent(DateTime Timestamp, string Name, string Pathname, IReadOnlyDictionary<string, string> Props, uint EngagementMs, byte ScrollDepth, double Revenue, string RevenueCurrency);
+
+/// <summary>Queries outside the aggregate model: realtime numbers, the list of visits and one visit's timeline.</summary>
+public sealed class LiveQueries(IClickHouse clickHouse)
+{
+    public static readonly Duration CurrentWindow = Duration.FromMinutes(5);
+
+    public async Task<Realtime> RealtimeAsync(long propertyId, Instant now, CancellationToken cancellationToken)
+    {
+        var parameters = new { property = (ulong)propertyId, since = now - Duration.FromMinutes(30), current = now - CurrentWindow, now };
+        var current = await clickHouse.QueryAsync<Count>(
+            """
+            SELECT uniq(visitor_id) AS n FROM events
+            WHERE property_id = {property:UInt64} AND timestamp >= {current:DateTime64(3)} AND timestamp <= {now:DateTime64(3)} AND name != 'engagement'
+            """, parameters, cancellationToken: cancellationToken);
+        var minutes = await clickHouse.QueryAsync<RealtimeMinute>(
+            """
+            SELECT toStartOfMinute(timestamp) AS minute, uniq(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews FROM events
+            WHERE property_id = {property:UInt64} AND timestamp >= {since:DateTime64(3)} AND timestamp <= {now:DateTime64(3)} AND name != 'engagement'
+            GROUP BY minute ORDER BY minute
+            """, parameters, cancellationToken: cancellationToken);
+        var byMinute = minutes.ToDictionary(m => m.Minute);
+        var first = now.ToDateTimeUtc().AddMinutes(-29);
+        first = new DateTime(first.Year, first.Month, first.Day, first.Hour, first.Minute, 0, DateTimeKind.Utc);
+        var all = Enumerable.Range(0, 30).Select(i => first.AddMinutes(i)).Select(m => byMinute.GetValueOrDefault(m) ?? new RealtimeMinute(m, 0, 0)).ToList();
+        return new Realtime(current.Single().N, all);
+    }
+
+    /// <summary>Visits that started in the range, newest first.</summary>
+    public async Task<IReadOnlyList<SessionSummary>> SessionsAsync(long propertyId, ReportRange range, int limit, int offset, CancellationToken cancellationToken)
+        => await clickHouse.QueryAsync<SessionSummary>(
+            """
+            SELECT toString(session_id) AS id, min(session_start) AS start, max(session_end) AS end, sum(pageviews) AS pageviews, sum(events) AS events,
+                   sum(duration_ms) AS duration_ms, argMinMerge(entry_page) AS entry_page, argMaxMerge(exit_page) AS exit_page,
+                   argMinMerge(referrer_source) AS source, toString(any(country_code)) AS country, toString(any(browser)) AS browser,
+                   toString(any(os)) AS os, toString(any(device_type)) AS device
+            FROM sessions
+            WHERE property_id = {property:UInt64} AND session_start >= {from:DateTime64(3)} AND session_start < {to:DateTime64(3)}
+            GROUP BY session_id
+            ORDER BY start DESC, id
+            LIMIT {limit:UInt32} OFFSET {offset:UInt32}
+            """,
+            new { property = (ulong)propertyId, from = range.From, to = range.To, limit, offset }, cancellationToken: cancellationToken);
+
+    /// <summary>One visit's events in order, or null when the property has no such visit.</summary>
+    public async Task<IReadOnlyList<SessionEvent>?> TimelineAsync(long propertyId, ulong sessionId, CancellationToken cancellationToken)
+    {
+        var bounds = await clickHouse.QueryAsync<Bounds>(
+            """
+            SELECT min(session_start) AS start, max(session_end) AS end, count() AS n FROM sessions
+            WHERE property_id = {property:UInt64} AND session_id = {session:UInt64}
+            """, new { property = (ulong)propertyId, session = sessionId }, cancellationToken: cancellationToken);
+        if (bounds.Single() is not { N: > 0 } found)
+        {
+            return null;
+        }
+
+        return await clickHouse.QueryAsync<SessionEvent>(
+            """
+            SELECT timestamp, toString(name) AS name, pathname, props, engagement_ms, scroll_depth, toFloat64(revenue_amount) AS revenue,
+                   toString(revenue_currency) AS revenue_currency
+            FROM events
+            WHERE property_id = {property:UInt64} AND session_id = {session:UInt64} AND timestamp >= {start:DateTime64(3)} AND timestamp <= {end:DateTime64(3)}
+            ORDER BY timestamp, name
+            """, new { property = (ulong)propertyId, session = sessionId, start = found.Start, end = found.End }, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>The local day of the property's first event (for the "all" range), or null before any.</summary>
+    public async Task<LocalDate?> FirstDayAsync(long propertyId, DateTimeZone zone, CancellationToken cancellationToken)
+    {
+        var first = await clickHouse.QueryAsync<First>(
+            "SELECT min(bucket) AS bucket, count() AS n FROM rollup_property WHERE property_id = {property:UInt64}",
+            new { property = (ulong)propertyId }, cancellationToken: cancellationToken);
+        return first.Single() is { N: > 0 } found ? Instant.FromDateTimeUtc(DateTime.SpecifyKind(found.Bucket, DateTimeKind.Utc)).InZone(zone).Date : null;
+    }
+
+    private sealed record Count(ulong N);
+
+    private sealed record First(DateTime Bucket, ulong N);
+
+    private sealed record Bounds(DateTime Start, DateTime End, ulong N);
+}

@@ -1,0 +1,311 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Analytics.Properties;
+using Analytics.Reports;
+using Analytics.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+
+namespace Analytics.Tests.Api;
+
+/// <summary>The reporting endpoints over HTTP: Plausible's v2 and v1 shapes, the native endpoints, key scopes, limits and errors.</summary>
+public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : IClassFixture<ReportApiTests.Data>
+{
+    public sealed class Data(Engines engines) : IAsyncLifetime
+    {
+        public static readonly DateTimeOffset Now = new(2026, 11, 5, 12, 0, 0, TimeSpan.Zero);
+
+        public ApiApp App { get; private set; } = null!;
+
+        public Property A { get; private set; } = null!;
+
+        public Property B { get; private set; } = null!;
+
+        /// <summary>A key that may read property A only.</summary>
+        public HttpClient OnlyA { get; private set; } = null!;
+
+        /// <summary>A key that may read every property.</summary>
+        public HttpClient All { get; private set; } = null!;
+
+        public async ValueTask InitializeAsync()
+        {
+            var clickHouse = await engines.NewClickHouseAsync();
+            App = await ApiApp.StartAsync(engines, clickHouse, Now);
+            A = await App.AddPropertyAsync("a.example", "Asia/Kathmandu");
+            B = await App.AddPropertyAsync("b.example", "America/New_York");
+            await GeneratedTraffic.LoadAsync(clickHouse, [((ulong)A.Id, A.Timezone), ((ulong)B.Id, B.Timezone)],
+                Instant.FromUtc(2026, 10, 20, 0, 0), Instant.FromDateTimeOffset(Now), sessionsPerDay: 120, visitorPool: 800, seedBase: 300);
+            OnlyA = await App.ClientWithKeyAsync([A.Id]);
+            All = await App.ClientWithKeyAsync(null);
+        }
+
+        public async ValueTask DisposeAsync() => await App.DisposeAsync();
+    }
+
+    private static async Task<JsonNode> PostQueryAsync(HttpClient client, string body, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        using var response = await client.PostAsync("/api/v2/query", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"{response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    private static double[] MetricsOf(JsonNode row) => row["metrics"]!.AsArray().Select(m => m!.GetValue<double>()).ToArray();
+
+    private ReportQuery EngineQuery(Property property, LocalDate first, LocalDate last, IReadOnlyList<Metric> metrics) => new()
+    {
+        PropertyId = property.Id,
+        Zone = property.Zone,
+        Range = ReportRanges.Days(property.Zone, first, last),
+        Metrics = metrics,
+    };
+
+    [Fact]
+    public async Task V2Query_Aggregate_WithAndWithoutFilters_EqualsTheEngine()
+    {
+        var engine = data.App.Services.GetRequiredService<ReportEngine>();
+        var metrics = new[] { Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.BounceRate, Metric.VisitDuration, Metric.ViewsPerVisit };
+
+        var all = await PostQueryAsync(data.OnlyA, """
+            {"site_id": "a.example", "metrics": ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration", "views_per_visit"],
+             "date_range": ["2026-10-25", "2026-11-01"]}
+            """);
+        var expected = await engine.RunAsync(EngineQuery(data.A, new LocalDate(2026, 10, 25), new LocalDate(2026, 11, 1), metrics), CancellationToken.None);
+        Assert.Equal(expected.Rows.Single().Metrics, MetricsOf(all["results"]![0]!));
+        Assert.True(MetricsOf(all["results"]![0]!)[2] > 500);
+        Assert.Equal("2026-10-25T00:00:00+05:45", all["query"]!["date_range"]![0]!.GetValue<string>());
+
+        var filtered = await PostQueryAsync(data.OnlyA, """
+            {"site_id": "a.example", "metrics": ["visitors", "pageviews"], "date_range": ["2026-10-25", "2026-11-01"],
+             "filters": [["is", "visit:country", ["US", "DE"]], ["contains", "event:page", ["/BLOG"], {"case_sensitive": false}]]}
+            """);
+        var filter = new AllOf([
+            new Condition(FilterOperator.Is, Dimension.Parse("visit:country", "f"), ["US", "DE"]),
+            new Condition(FilterOperator.Contains, Dimension.Parse("event:page", "f"), ["/BLOG"], CaseSensitive: false)]);
+        var expectedFiltered = await engine.RunAsync(EngineQuery(data.A, new LocalDate(2026, 10, 25), new LocalDate(2026, 11, 1), [Metric.Visitors, Metric.Pageviews]) with { Filter = filter }, CancellationToken.None);
+        Assert.Equal(expectedFiltered.Rows.Single().Metrics, MetricsOf(filtered["results"]![0]!));
+        Assert.InRange(MetricsOf(filtered["results"]![0]!)[1], 1, MetricsOf(all["results"]![0]!)[2] / 2);
+    }
+
+    [Fact]
+    public async Task V2Query_Timeseries_DaysAndHours_WithTimeLabels_AddUpToTheAggregate()
+    {
+        var total = MetricsOf((await PostQueryAsync(data.OnlyA, """{"site_id": "a.example", "metrics": ["pageviews"], "date_range": ["2026-10-25", "2026-11-01"]}"""))["results"]![0]!)[0];
+
+        var days = await PostQueryAsync(data.OnlyA, """
+            {"site_id": "a.example", "metrics": ["pageviews", "visitors"], "date_range": ["2026-10-25", "2026-11-01"], "dimensions": ["time:day"],
+             "include": {"time_labels": true}}
+            """);
+
+        Assert.Equal(Enumerable.Range(25, 7).Select(d => $"2026-10-{d}").Append("2026-11-01"), days["meta"]!["time_labels"]!.AsArray().Select(l => l!.GetValue<string>()));
+        Assert.Equal(total, days["results"]!.AsArray().Sum(r => MetricsOf(r!)[0]));
+        Assert.Equal("2026-10-25", days["results"]![0]!["dimensions"]![0]!.GetValue<string>());
+
+        // New York's clocks fall back on 1 November 2026: 25 hours, 1 AM twice.
+        var oneDay = MetricsOf((await PostQueryAsync(data.All, """{"site_id": "b.example", "metrics": ["pageviews"], "date_range": ["2026-11-01", "2026-11-01"]}"""))["results"]![0]!)[0];
+        var hours = await PostQueryAsync(data.All, """
+            {"site_id": "b.example", "metrics": ["pageviews"], "date_range": ["2026-11-01", "2026-11-01"], "dimensions": ["time:hour"], "include": {"time_labels": true}}
+            """);
+        Assert.Equal(24, hours["meta"]!["time_labels"]!.AsArray().Count);
+        Assert.Equal(oneDay, hours["results"]!.AsArray().Sum(r => MetricsOf(r!)[0]));
+        Assert.All(hours["results"]!.AsArray(), r => Assert.StartsWith("2026-11-01 ", r!["dimensions"]![0]!.GetValue<string>(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task V2Query_Breakdown_OrderedAndPaged_WithTotalRowsAndComparison()
+    {
+        var page = await PostQueryAsync(data.OnlyA, """
+            {"site_id": "a.example", "metrics": ["visitors", "bounce_rate"], "date_range": "7d", "dimensions": ["visit:source"],
+             "order_by": [["visitors", "desc"]], "pagination": {"limit": 3, "offset": 1}, "include": {"total_rows": true, "comparisons": {"mode": "previous_period"}}}
+            """);
+        var everything = await PostQueryAsync(data.OnlyA, """
+            {"site_id": "a.example", "metrics": ["visitors", "bounce_rate"], "date_range": "7d", "dimensions": ["visit:source"], "order_by": [["visitors", "desc"]]}
+            """);
+
+        var rows = page["results"]!.AsArray();
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(everything["results"]!.AsArray().Count, page["meta"]!["total_rows"]!.GetValue<long>());
+        Assert.True(everything["results"]!.AsArray().Count >= 6);
+        Assert.Equal(everything["results"]!.AsArray().Skip(1).Take(3).Select(r => r!.ToJsonString()), rows.Select(r => new JsonObject { ["metrics"] = r!["metrics"]!.DeepClone(), ["dimensions"] = r["dimensions"]!.DeepClone() }.ToJsonString()));
+        Assert.All(rows, r => Assert.Equal(2, r!["comparison"]!["change"]!.AsArray().Count));
+        Assert.True(MetricsOf(rows[0]!)[0] >= MetricsOf(rows[1]!)[0]);
+    }
+
+    [Fact]
+    public async Task V1Endpoints_AnswerInPlausiblesShapes()
+    {
+        var aggregate = JsonNode.Parse(await data.OnlyA.GetStringAsync("/api/v1/stats/aggregate?site_id=a.example&period=custom&date=2026-10-25,2026-11-01&metrics=visitors,pageviews&compare=previous_period"))!;
+        var v2 = MetricsOf((await PostQueryAsync(data.OnlyA, """{"site_id": "a.example", "metrics": ["visitors", "pageviews"], "date_range": ["2026-10-25", "2026-11-01"]}"""))["results"]![0]!);
+        Assert.Equal(v2[1], aggregate["results"]!["pageviews"]!["value"]!.GetValue<double>());
+        Assert.NotNull(aggregate["results"]!["visitors"]!["change"]);
+
+        var series = JsonNode.Parse(await data.OnlyA.GetStringAsync("/api/v1/stats/timeseries?site_id=a.example&period=custom&date=2026-10-25,2026-11-01&metrics=pageviews"))!;
+        Assert.Equal(8, series["results"]!.AsArray().Count);
+        Assert.Equal(v2[1], series["results"]!.AsArray().Sum(r => r!["pageviews"]!.GetValue<double>()));
+
+        var breakdown = JsonNode.Parse(await data.OnlyA.GetStringAsync("/api/v1/stats/breakdown?site_id=a.example&period=7d&property=event:page&metrics=visitors,pageviews&limit=5&filters=visit:device%3D%3Dmobile"))!;
+        Assert.Equal(5, breakdown["results"]!.AsArray().Count);
+        Assert.Equal("/", breakdown["results"]![0]!["page"]!.GetValue<string>());
+
+        var realtime = await data.OnlyA.GetStringAsync("/api/v1/stats/realtime/visitors?site_id=a.example");
+        Assert.True(int.Parse(realtime, System.Globalization.CultureInfo.InvariantCulture) >= 0);
+    }
+
+    [Fact]
+    public async Task NativeEndpoints_AggregateTimeseriesBreakdownRealtimeSessionsAndTimeline()
+    {
+        var prefix = $"/api/v1/properties/{data.A.Id}";
+        var aggregate = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/aggregate?period=7d&compare=previous_period"))!;
+        var row = aggregate["results"]![0]!;
+        Assert.True(row["metrics"]!["visitors"]!.GetValue<double>() > 0);
+        Assert.NotNull(row["comparison"]!["visits"]);
+        Assert.Equal("Asia/Kathmandu", aggregate["meta"]!["timezone"]!.GetValue<string>());
+
+        var series = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/timeseries?period=7d"))!;
+        Assert.Equal(7, series["results"]!.AsArray().Count);
+
+        var sources = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/breakdown?period=30d&dimension=visit:source&metrics=visits,bounce_rate&order_by=visits:desc&limit=4"))!;
+        Assert.Equal(4, sources["results"]!.AsArray().Count);
+        Assert.Equal("Sessions", sources["meta"]!["plan"]!["sessions"]!.GetValue<string>());
+
+        var realtime = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/realtime"))!;
+        Assert.Equal(30, realtime["minutes"]!.AsArray().Count);
+
+        var sessions = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=5"))!.AsArray();
+        Assert.Equal(5, sessions.Count);
+        var session = sessions[0]!;
+        var timeline = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions/{session["id"]!.GetValue<string>()}"))!.AsArray();
+        Assert.Equal("pageview", timeline[0]!["name"]!.GetValue<string>());
+        Assert.Equal(session["entry_page"]!.GetValue<string>(), timeline[0]!["pathname"]!.GetValue<string>());
+        Assert.Equal(session["pageviews"]!.GetValue<double>(), timeline.Count(e => e!["name"]!.GetValue<string>() == "pageview"));
+    }
+
+    [Fact]
+    public async Task EveryReportingEndpoint_AnswersNotFound_ForAPropertyOutsideTheKeysScope_AndAnUnknownOne()
+    {
+        var sessions = JsonNode.Parse(await data.OnlyA.GetStringAsync($"/api/v1/properties/{data.A.Id}/sessions?period=yesterday&limit=1"))!.AsArray();
+        var sessionId = sessions[0]!["id"]!.GetValue<string>();
+        var endpoints = data.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal)).ToList();
+        Assert.True(endpoints.Count >= 11, $"{endpoints.Count} API endpoints");
+
+        var checkedCount = 0;
+        foreach (var endpoint in endpoints)
+        {
+            var method = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Single();
+            var pattern = endpoint.RoutePattern.RawText!;
+            if (pattern == "/api/v1/properties")
+            {
+                var listed = JsonNode.Parse(await data.OnlyA.GetStringAsync(pattern))!.AsArray();
+                Assert.Equal(["a.example"], listed.Select(p => p!["domain"]!.GetValue<string>()));
+                continue;
+            }
+
+            foreach (var (property, domain, expected) in new[] { (data.A.Id, "a.example", HttpStatusCode.OK), (data.B.Id, "b.example", HttpStatusCode.NotFound), (987_654L, "nowhere.example", HttpStatusCode.NotFound) })
+            {
+                var path = pattern.Replace("{propertyId:long}", property.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                    .Replace("{sessionId}", sessionId, StringComparison.Ordinal);
+                using var request = new HttpRequestMessage(new HttpMethod(method),
+                    $"{path}?site_id={domain}&period=7d&metrics=visitors&property=visit:source&dimension=visit:source");
+                if (method == "POST")
+                {
+                    request.Content = new StringContent($$"""{"site_id": "{{domain}}", "metrics": ["visitors"], "date_range": "7d"}""", System.Text.Encoding.UTF8, "application/json");
+                }
+
+                using var response = await data.OnlyA.SendAsync(request);
+                Assert.True(expected == response.StatusCode, $"{method} {path} for {domain}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+
+            checkedCount++;
+        }
+
+        Assert.Equal(endpoints.Count - 1, checkedCount);
+    }
+
+    [Fact]
+    public async Task BadInput_Answers400_NamingTheField()
+    {
+        foreach (var (body, field) in new[]
+        {
+            ("""{"site_id": "a.example", "metrics": ["visitors", "sessions"], "date_range": "7d"}""", "metrics[1]"),
+            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "fortnight"}""", "date_range"),
+            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "dimensions": ["visit:planet"]}""", "dimensions[0]"),
+            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["is_like", "event:page", ["/"]]]}""", "filters[0][0]"),
+            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["matches", "event:page", ["(unclosed"]]]}""", "filters"),
+            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "include": {"imports": true}}""", "include.imports"),
+            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "date": "2026-01-01"}""", "date"),
+            ("""{"site_id": "a.example", "metrics": ["conversion_rate"], "date_range": "7d"}""", "metrics"),
+            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "pagination": {"limit": 0}}""", "pagination.limit"),
+            ("not json", "body"),
+        })
+        {
+            var problem = await PostQueryAsync(data.OnlyA, body, HttpStatusCode.BadRequest);
+            Assert.True(field == problem["field"]?.GetValue<string>(), $"{body}: {problem.ToJsonString()}");
+            Assert.StartsWith(field + ":", problem["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        using var native = await data.OnlyA.GetAsync($"/api/v1/properties/{data.A.Id}/breakdown?period=7d&dimension=visit:source&limit=0");
+        Assert.Equal(HttpStatusCode.BadRequest, native.StatusCode);
+        Assert.Equal("limit", (await native.Content.ReadFromJsonAsync<JsonObject>())!["field"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ConversionRate_IsConvertingVisitorsOverAllVisitors()
+    {
+        var result = await PostQueryAsync(data.OnlyA, """
+            {"site_id": "a.example", "metrics": ["visitors", "conversion_rate", "total_revenue"], "date_range": "30d", "filters": [["is", "event:goal", ["Signup"]]],
+             "dimensions": ["event:props:plan"]}
+            """);
+        var all = MetricsOf((await PostQueryAsync(data.OnlyA, """{"site_id": "a.example", "metrics": ["visitors"], "date_range": "30d"}"""))["results"]![0]!)[0];
+
+        var plans = result["results"]!.AsArray().ToDictionary(r => r!["dimensions"]![0]!.GetValue<string>(), r => MetricsOf(r!));
+        Assert.Equal(["free", "pro"], plans.Keys.Order());
+        Assert.All(plans.Values, m => Assert.Equal(Math.Round(100 * m[0] / all, 2), m[1]));
+        Assert.Equal(0, plans["free"][2]);
+        Assert.Equal(0, plans["pro"][2] % 49);
+        Assert.True(plans["pro"][2] > 0);
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocument_DescribesEveryReportingEndpoint()
+    {
+        using var document = JsonDocument.Parse(await data.App.Client.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+        var endpoints = data.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal)).ToList();
+        foreach (var endpoint in endpoints)
+        {
+            var path = endpoint.RoutePattern.RawText!.Replace(":long", string.Empty, StringComparison.Ordinal);
+            var method = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Single().ToLowerInvariant();
+            Assert.True(paths.TryGetProperty(path, out var item), $"{path} is not in the document");
+            Assert.True(item.TryGetProperty(method, out var operation), $"{method} {path} is not in the document");
+            Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("summary").GetString()), $"{path} has no summary");
+            Assert.True(operation.GetProperty("responses").TryGetProperty("404", out _), $"{path} does not document 404");
+        }
+    }
+
+    [Fact]
+    public async Task RateLimit_PerKey_Answers429WithRetryAfter()
+    {
+        await using var app = await ApiApp.StartAsync(engines, data.App.ClickHouse, Data.Now, new() { ["Api:RateLimitPerMinute"] = "3" });
+        var property = await app.AddPropertyAsync("limited.example", "UTC");
+        var first = await app.ClientWithKeyAsync([property.Id]);
+        var second = await app.ClientWithKeyAsync(null);
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var ok = await first.GetAsync("/api/v1/properties");
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        using var limited = await first.GetAsync("/api/v1/properties");
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.True(int.Parse(limited.Headers.RetryAfter!.ToString(), System.Globalization.CultureInfo.InvariantCulture) is > 0 and <= 60);
+        using var other = await second.GetAsync("/api/v1/properties");
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+}
