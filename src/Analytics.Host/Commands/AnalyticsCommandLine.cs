@@ -29,6 +29,7 @@ internal static class AnalyticsCommandLine
             MigrateCommand.Create(),
             PropertiesCommand.Create(),
             KeysCommand.Create(),
+            BenchCommand.Create(),
             UsersCommand.Create(),
             TransferCommands.Export(),
             TransferCommands.Import(),

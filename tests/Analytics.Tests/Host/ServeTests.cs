@@ -90,6 +90,9 @@ public sealed class ServeTests(Engines engines)
     [InlineData("migrate", "--help")]
     [InlineData("properties", "add", "--help")]
     [InlineData("keys", "--help")]
+    [InlineData("keys", "create", "--help")]
+    [InlineData("properties", "update", "--help")]
+    [InlineData("bench", "queries", "--help")]
     [InlineData("users", "add", "--help")]
     public async Task EveryCommand_Help_DescribesItAndExitsZero(params string[] arguments)
     {
