@@ -90,12 +90,7 @@ internal static class PlausibleEndpoints
                 Limit = limit,
                 Offset = offset,
             };
-            var comparison = comparisonMode switch
-            {
-                "previous_period" => ReportRanges.Previous(range, property.Zone, DateRangeKind.CustomDates),
-                "year_over_year" => ReportRanges.YearBefore(range, property.Zone),
-                _ => null,
-            };
+            var comparison = ReportRanges.Comparison(comparisonMode, range, property.Zone, DateRangeKind.CustomDates, "include.comparisons.mode");
             var result = await engine.RunAsync(query, comparison, cancellationToken);
 
             // Plausible leaves empty time buckets out (time_labels lists them all).
@@ -105,7 +100,7 @@ internal static class PlausibleEndpoints
             {
                 var time = dimensions.FirstOrDefault(d => d.IsTime) ?? throw new FieldValidationException("include.time_labels", "needs a time dimension.");
                 meta["time_labels"] = new JsonArray(TimeBuckets.Split(range, property.Zone, time.Interval, property.FirstDayOfWeek)
-                    .Select(b => (JsonNode?)Label(b, time.Interval)).DistinctBy(n => n!.GetValue<string>()).ToArray());
+                    .Select(b => (JsonNode?)TimeBuckets.LabelText(b, time.Interval)).DistinctBy(n => n!.GetValue<string>()).ToArray());
             }
 
             if (totalRows)
@@ -165,14 +160,7 @@ internal static class PlausibleEndpoints
         [FromQuery, Description("date (default), month, or hour (for a day).")] string? interval, CancellationToken cancellationToken)
     {
         var (query, _) = await parameters.ToQueryAsync(http, live, "visitors", cancellationToken);
-        var time = (interval ?? "date").Trim() switch
-        {
-            "date" or "day" => TimeInterval.Day,
-            "month" => TimeInterval.Month,
-            "hour" => TimeInterval.Hour,
-            "week" => TimeInterval.Week,
-            _ => throw new FieldValidationException("interval", $"'{interval}' is not an interval; use date, week, month or hour."),
-        };
+        var time = TimeBuckets.ParseInterval(interval, "interval") ?? TimeInterval.Day;
         var result = await engine.RunAsync(query with { Dimensions = [Dimension.Time(time)] }, cancellationToken);
         return Results.Json(new JsonObject { ["results"] = new JsonArray(result.Rows.Select(r => (JsonNode?)V1Row("date", r.Dimensions[0], r, query)).ToArray()) });
     }
@@ -225,7 +213,7 @@ internal static class PlausibleEndpoints
         [FromQuery(Name = "filters"), Description("v1 filters (visit:browser==Firefox;visit:os!=Mac, values joined with |, ~ for contains) or a v2 JSON filter list.")]
         public string? Filters { get; init; }
 
-        [FromQuery(Name = "compare"), Description("previous_period, or nothing.")]
+        [FromQuery(Name = "compare"), Description("previous_period (or year_over_year), or nothing.")]
         public string? Compare { get; init; }
 
         public async Task<(ReportQuery Query, ReportRange? Comparison)> ToQueryAsync(HttpContext http, LiveQueries live, string defaultMetrics, CancellationToken cancellationToken)
@@ -241,24 +229,19 @@ internal static class PlausibleEndpoints
                     throw new FieldValidationException("date", "a custom period needs date=YYYY-MM-DD,YYYY-MM-DD.");
                 }
 
-                range = ReportRanges.Resolve(DateRangeKind.CustomDates, property.Zone, now, Day(days[0], "date"), Day(days[1], "date"));
+                range = ReportRanges.Resolve(DateRangeKind.CustomDates, property.Zone, now, ReportRanges.ParseDay(days[0], "date"), ReportRanges.ParseDay(days[1], "date"));
             }
             else
             {
                 if (!string.IsNullOrWhiteSpace(Date))
                 {
-                    now = property.Zone.AtStartOfDay(Day(Date, "date")).ToInstant();
+                    now = property.Zone.AtStartOfDay(ReportRanges.ParseDay(Date, "date")).ToInstant();
                 }
 
                 range = await NamedRange(Period ?? "30d", "period", property, live, now, cancellationToken);
             }
 
-            var comparison = (Compare ?? string.Empty).Trim() switch
-            {
-                "" => null,
-                "previous_period" => ReportRanges.Previous(range, property.Zone, DateRangeKind.CustomDates),
-                _ => throw new FieldValidationException("compare", $"'{Compare}' is not supported; use previous_period."),
-            };
+            var comparison = ReportRanges.Comparison(Compare, range, property.Zone, DateRangeKind.CustomDates, "compare");
             var query = new ReportQuery
             {
                 PropertyId = property.Id,
@@ -312,10 +295,10 @@ internal static class PlausibleEndpoints
                 if (first.Contains('T', StringComparison.Ordinal) || last.Contains('T', StringComparison.Ordinal))
                 {
                     // Instants: Plausible's end is inclusive (to the second).
-                    return ReportRanges.Instants(Moment(first, $"{field}[0]"), Moment(last, $"{field}[1]") + Duration.FromSeconds(1));
+                    return ReportRanges.Instants(ReportRanges.ParseInstant(first, $"{field}[0]"), ReportRanges.ParseInstant(last, $"{field}[1]") + Duration.FromSeconds(1));
                 }
 
-                return ReportRanges.Resolve(DateRangeKind.CustomDates, property.Zone, now, Day(first, $"{field}[0]"), Day(last, $"{field}[1]"));
+                return ReportRanges.Resolve(DateRangeKind.CustomDates, property.Zone, now, ReportRanges.ParseDay(first, $"{field}[0]"), ReportRanges.ParseDay(last, $"{field}[1]"));
             default:
                 throw new FieldValidationException(field, "is a name (day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) or [first, last] dates or ISO-8601 times.");
         }
@@ -339,7 +322,7 @@ internal static class PlausibleEndpoints
             "6mo" => ReportRanges.Days(zone, month.PlusMonths(-5), monthEnd),
             "12mo" => ReportRanges.Days(zone, month.PlusMonths(-11), monthEnd),
             "year" => ReportRanges.Days(zone, new LocalDate(today.Year, 1, 1), new LocalDate(today.Year, 12, 31)),
-            "all" => ReportRanges.Days(zone, await live.FirstDayAsync(property.Id, zone, cancellationToken) is { } first && first <= today ? first : today, today),
+            "all" => ReportRanges.Resolve(DateRangeKind.All, zone, now, firstEvent: await live.FirstDayAsync(property.Id, zone, cancellationToken)),
             _ => throw new FieldValidationException(field, $"'{name}' is not supported; use day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all, or a [first, last] pair."),
         };
     }
@@ -435,23 +418,7 @@ internal static class PlausibleEndpoints
         ? value.GetBoolean()
         : throw new FieldValidationException(field, "is true or false.");
 
-    private static LocalDate Day(string text, string field)
-    {
-        var parsed = LocalDatePattern.Iso.Parse(text.Trim());
-        return parsed.Success ? parsed.Value : throw new FieldValidationException(field, $"'{text}' is not a date (YYYY-MM-DD).");
-    }
-
-    private static Instant Moment(string text, string field)
-    {
-        var parsed = OffsetDateTimePattern.ExtendedIso.Parse(text.Trim());
-        return parsed.Success ? parsed.Value.ToInstant() : throw new FieldValidationException(field, $"'{text}' is not an ISO-8601 time with an offset.");
-    }
-
     private static string Iso(Instant instant, DateTimeZone zone) => OffsetDateTimePattern.ExtendedIso.Format(instant.InZone(zone).ToOffsetDateTime());
-
-    private static string Label(TimeBucket bucket, TimeInterval interval) => interval == TimeInterval.Hour
-        ? bucket.Label.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
-        : bucket.Label.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static JsonArray Numbers(IReadOnlyList<double> values, List<Metric> metrics)
         => new(values.Select((v, i) => (JsonNode?)Number(v, metrics[i])).ToArray());

@@ -69,13 +69,7 @@ internal static class ReportEndpoints
     {
         var property = await ApiAccess.PropertyAsync(http, propertyId);
         var (query, comparison) = await parameters.ToQueryAsync(property, Metrics.ParseList(metrics ?? "visitors,pageviews", "metrics"), live, Now(http), cancellationToken);
-        var time = string.IsNullOrWhiteSpace(interval) ? Dimension.Time(TimeBuckets.Natural(query.Range)) : Dimension.Parse("time:" + interval.Trim(), "interval");
-        if (!time.IsTime)
-        {
-            throw new FieldValidationException("interval", $"'{interval}' is not an interval; use hour, day, week or month.");
-        }
-
-        query = query with { Dimensions = [time] };
+        query = query with { Dimensions = [Dimension.Time(TimeBuckets.ParseInterval(interval, "interval") ?? TimeBuckets.Natural(query.Range))] };
         return TypedResults.Ok(Response(await engine.RunAsync(query, comparison, cancellationToken), comparison));
     }
 

@@ -5,7 +5,6 @@ using Analytics.Properties;
 using Analytics.Reports;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
-using NodaTime.Text;
 
 namespace Analytics.Api;
 
@@ -42,7 +41,7 @@ public sealed record ReportParameters
         if (period.Trim() == "custom" && (From?.Contains('T', StringComparison.Ordinal) == true || To?.Contains('T', StringComparison.Ordinal) == true))
         {
             kind = DateRangeKind.CustomInstants;
-            range = ReportRanges.Instants(Instant(From, "from"), Instant(To, "to"));
+            range = ReportRanges.Instants(ReportRanges.ParseInstant(From ?? string.Empty, "from"), ReportRanges.ParseInstant(To ?? string.Empty, "to"));
         }
         else
         {
@@ -51,13 +50,7 @@ public sealed record ReportParameters
             range = ReportRanges.Resolve(kind, zone, now, Date(From, "from"), Date(To, "to"), first);
         }
 
-        var comparison = Compare?.Trim() switch
-        {
-            null or "" => null,
-            "previous_period" => ReportRanges.Previous(range, zone, kind),
-            "year_over_year" => ReportRanges.YearBefore(range, zone),
-            _ => throw new FieldValidationException("compare", $"'{Compare}' is not a comparison; use previous_period or year_over_year."),
-        };
+        var comparison = ReportRanges.Comparison(Compare, range, zone, kind, "compare");
         var query = new ReportQuery
         {
             PropertyId = property.Id,
@@ -85,24 +78,7 @@ public sealed record ReportParameters
             };
         }).ToList();
 
-    private static LocalDate? Date(string? text, string field)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        var parsed = LocalDatePattern.Iso.Parse(text.Trim());
-        return parsed.Success ? parsed.Value : throw new FieldValidationException(field, $"'{text}' is not a date (yyyy-MM-dd).");
-    }
-
-    private static Instant Instant(string? text, string field)
-    {
-        var parsed = OffsetDateTimePattern.ExtendedIso.Parse((text ?? string.Empty).Trim());
-        return parsed.Success
-            ? parsed.Value.ToInstant()
-            : throw new FieldValidationException(field, $"'{text}' is not an instant with an offset (e.g. 2024-03-01T09:00:00+05:45 or 2024-03-01T03:15:00Z).");
-    }
+    private static LocalDate? Date(string? text, string field) => string.IsNullOrWhiteSpace(text) ? null : ReportRanges.ParseDay(text, field);
 
     internal static int Number(string? text, string field, int fallback, int min, int max)
     {

@@ -1,5 +1,6 @@
 using Analytics.Hosting;
 using NodaTime;
+using NodaTime.Text;
 
 namespace Analytics.Reports;
 
@@ -50,6 +51,31 @@ public static class ReportRanges
             _ => throw new FieldValidationException("date_range", "a range of instants is made with Instants(from, to)."),
         };
     }
+
+    /// <summary>A day as yyyy-MM-dd; anything else is refused naming <paramref name="field"/>.</summary>
+    public static LocalDate ParseDay(string text, string field)
+    {
+        var parsed = LocalDatePattern.Iso.Parse(text.Trim());
+        return parsed.Success ? parsed.Value : throw new FieldValidationException(field, $"'{text}' is not a date (yyyy-MM-dd).");
+    }
+
+    /// <summary>An ISO-8601 time with its offset (2024-03-01T09:00:00+05:45, or Z for UTC).</summary>
+    public static Instant ParseInstant(string text, string field)
+    {
+        var parsed = OffsetDateTimePattern.ExtendedIso.Parse(text.Trim());
+        return parsed.Success
+            ? parsed.Value.ToInstant()
+            : throw new FieldValidationException(field, $"'{text}' is not a time with an offset (e.g. 2024-03-01T09:00:00+05:45 or 2024-03-01T03:15:00Z).");
+    }
+
+    /// <summary>The range to compare with: "previous_period", "year_over_year", or none (null or empty).</summary>
+    public static ReportRange? Comparison(string? mode, ReportRange range, DateTimeZone zone, DateRangeKind kind, string field) => mode?.Trim() switch
+    {
+        null or "" => null,
+        "previous_period" => Previous(range, zone, kind),
+        "year_over_year" => YearBefore(range, zone),
+        _ => throw new FieldValidationException(field, $"'{mode}' is not a comparison; use previous_period or year_over_year."),
+    };
 
     /// <summary>The local days <paramref name="first"/> to <paramref name="last"/>, both included.</summary>
     public static ReportRange Days(DateTimeZone zone, LocalDate first, LocalDate last)

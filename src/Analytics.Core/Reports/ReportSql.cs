@@ -61,8 +61,8 @@ internal sealed class ReportSql
 
     /// <summary>The key of a time bucket as the SQL writes it: the local label, and for hours the offset (a repeated hour is two buckets).</summary>
     public static string BucketKey(TimeBucket bucket, TimeInterval interval) => interval == TimeInterval.Hour
-        ? bucket.Label.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "|" + bucket.Offset.Seconds.ToString(CultureInfo.InvariantCulture)
-        : bucket.Label.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        ? TimeBuckets.LabelText(bucket, interval) + "|" + bucket.Offset.Seconds.ToString(CultureInfo.InvariantCulture)
+        : TimeBuckets.LabelText(bucket, interval);
 
     /// <summary>
     /// The events half: visitors, pageviews, events, engagement sums and revenue per group of

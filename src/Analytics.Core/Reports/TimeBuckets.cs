@@ -1,3 +1,5 @@
+using System.Globalization;
+using Analytics.Hosting;
 using NodaTime;
 
 namespace Analytics.Reports;
@@ -41,6 +43,22 @@ public static class TimeBuckets
         <= 730 => TimeInterval.Week,
         _ => TimeInterval.Month,
     };
+
+    /// <summary>An interval by name: hour, day (or Plausible's "date"), week, month; null when none is given.</summary>
+    public static TimeInterval? ParseInterval(string? text, string field) => text?.Trim() switch
+    {
+        null or "" => null,
+        "hour" => TimeInterval.Hour,
+        "day" or "date" => TimeInterval.Day,
+        "week" => TimeInterval.Week,
+        "month" => TimeInterval.Month,
+        _ => throw new FieldValidationException(field, $"'{text}' is not an interval; use hour, day, week or month."),
+    };
+
+    /// <summary>How a bucket is written in results: "2024-03-31 02:00:00" for hours, "2024-03-31" otherwise (as Plausible writes them).</summary>
+    public static string LabelText(TimeBucket bucket, TimeInterval interval) => interval == TimeInterval.Hour
+        ? bucket.Label.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
+        : bucket.Label.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>What identifies the bucket a local time falls in. Hours include the offset, so a repeated hour is a new bucket.</summary>
     private static (LocalDate Date, int Hour, Offset Offset) Key(ZonedDateTime local, TimeInterval interval, IsoDayOfWeek weekStart) => interval switch

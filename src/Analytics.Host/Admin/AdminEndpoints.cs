@@ -4,9 +4,9 @@ using Analytics.ClickHouse;
 using Analytics.Hosting;
 using Analytics.Ingest.Transfer;
 using Analytics.Properties;
+using Analytics.Reports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using NodaTime.Text;
 
 namespace Analytics.Host.Admin;
 
@@ -36,8 +36,18 @@ internal static class AdminEndpoints
                 return Results.Problem($"There is no property '{property}'.", statusCode: StatusCodes.Status404NotFound);
             }
 
+            NodaTime.LocalDate? first, last;
+            try
+            {
+                (first, last) = (from is null ? null : ReportRanges.ParseDay(from, "from"), to is null ? null : ReportRanges.ParseDay(to, "to"));
+            }
+            catch (FieldValidationException e)
+            {
+                return Results.Problem($"{e.Field}: {e.Message}", statusCode: StatusCodes.Status400BadRequest);
+            }
+
             context.Response.ContentType = format == "parquet" ? "application/vnd.apache.parquet" : "text/plain; charset=utf-8";
-            await EventExport.WriteAsync(clickHouse, target, Date(from), Date(to), format, context.Response.Body, _ => { }, context.RequestAborted);
+            await EventExport.WriteAsync(clickHouse, target, first, last, format, context.Response.Body, _ => { }, context.RequestAborted);
             return Results.Empty;
         });
 
@@ -60,6 +70,4 @@ internal static class AdminEndpoints
             }
         });
     }
-
-    private static NodaTime.LocalDate? Date(string? text) => text is null ? null : LocalDatePattern.Iso.Parse(text).Value;
 }

@@ -5,8 +5,8 @@ using Analytics.Host.Admin;
 using Analytics.Hosting;
 using Analytics.Ingest.Transfer;
 using Analytics.Properties;
+using Analytics.Reports;
 using NodaTime;
-using NodaTime.Text;
 
 namespace Analytics.Host.Commands;
 
@@ -128,14 +128,5 @@ internal static class TransferCommands
         => await context.Get<PropertyStore>().FindByDomainAsync(domain, cancellationToken)
             ?? throw new FieldValidationException("--property", $"there is no property '{domain}' (see 'analytics properties list').");
 
-    private static LocalDate? Date(string? text, string option)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        var parsed = LocalDatePattern.Iso.Parse(text);
-        return parsed.Success ? parsed.Value : throw new FieldValidationException(option, $"'{text}' is not a date (yyyy-MM-dd).");
-    }
+    private static LocalDate? Date(string? text, string option) => text is null ? null : ReportRanges.ParseDay(text, option);
 }
