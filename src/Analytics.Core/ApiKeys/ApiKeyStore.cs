@@ -72,7 +72,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<Property>(new CommandDefinition(
             $"""
-            SELECT p.id AS Id, p.domain AS Domain, p.name AS Name, p.timezone AS Timezone, p.created_at AS CreatedAt, p.week_start AS WeekStart
+            SELECT {PropertyStore.Columns}
             FROM properties p
             WHERE {condition}
               AND (@all OR EXISTS (SELECT 1 FROM api_key_properties k WHERE k.key_id = @key AND k.property_id = p.id))

@@ -7,7 +7,8 @@ namespace Analytics.Properties;
 /// <summary>Properties in PostgreSQL (Dapper over the shared data source: plain SQL, no change tracking needed).</summary>
 public sealed class PropertyStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt, week_start AS WeekStart";
+    /// <summary>The columns of a <see cref="Property"/> (also read by the API key store's scoped queries).</summary>
+    internal const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt, week_start AS WeekStart";
 
     /// <summary>Adds a property, optionally owned by a user. Throws <see cref="FieldValidationException"/> for bad input.</summary>
     public async Task<Property> AddAsync(string domain, string? name, string timezone, long? ownerId, CancellationToken cancellationToken)
