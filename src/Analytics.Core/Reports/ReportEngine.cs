@@ -26,17 +26,16 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         }
 
         // The comparison needs only the current rows' values (time buckets pair up by position).
-        var restrict = query.Dimensions.Where(d => !d.IsTime).Select((d, i) => (d, i)).ToList();
-        var index = query.Dimensions.ToList();
+        var restrict = query.Dimensions.Select((d, i) => (d, i)).Where(x => !x.d.IsTime).ToList();
         var filter = query.Filter;
         if (result.Rows.Count > 0 && restrict.Count > 0)
         {
-            var conditions = restrict.Select(r => (Filter)new Condition(FilterOperator.Is, r.d,
-                result.Rows.Select(row => row.Dimensions[index.IndexOf(r.d)]).Distinct().ToList())).ToList();
+            var conditions = restrict.Select(x => (Filter)new Condition(FilterOperator.Is, x.d, result.Rows.Select(row => row.Dimensions[x.i]).Distinct().ToList())).ToList();
             filter = new AllOf(filter is null ? conditions : [filter, .. conditions]);
         }
 
-        var before = await RunAsync(query with { Range = comparison, Filter = filter, Limit = MaxLimit, Offset = 0, OrderBy = [] }, allowManyValues: true, cancellationToken);
+        // The same query again over the earlier range: already validated, and its value lists may be long.
+        var before = await RunAsync(query with { Range = comparison, Filter = filter, Limit = MaxLimit, Offset = 0, OrderBy = [] }, comparisonRun: true, cancellationToken);
         var time = query.Dimensions.ToList().FindIndex(d => d.IsTime);
         string Key(ResultRow row, Func<string, int> bucket) => string.Join('\u001f', row.Dimensions.Select((v, i) => i == time ? bucket(v).ToString(CultureInfo.InvariantCulture) : v));
         var currentLabels = Positions(result.TimeBuckets, query);
@@ -52,7 +51,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         return result with { Rows = rows };
     }
 
-    public Task<QueryResult> RunAsync(ReportQuery query, CancellationToken cancellationToken) => RunAsync(query, allowManyValues: false, cancellationToken);
+    public Task<QueryResult> RunAsync(ReportQuery query, CancellationToken cancellationToken) => RunAsync(query, comparisonRun: false, cancellationToken);
 
     /// <summary>The plan the engine would use, for tests and the response's meta.</summary>
     public static QueryPlan Explain(ReportQuery query)
@@ -61,10 +60,14 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         return new QueryPlan(events?.ToString(), sessions?.ToString());
     }
 
-    private async Task<QueryResult> RunAsync(ReportQuery query, bool allowManyValues, CancellationToken cancellationToken)
+    private async Task<QueryResult> RunAsync(ReportQuery query, bool comparisonRun, CancellationToken cancellationToken)
     {
-        Validate(query, allowManyValues);
-        await ValidatePatternsAsync(query.Filter, cancellationToken);
+        if (!comparisonRun)
+        {
+            Validate(query);
+            await ValidatePatternsAsync(query.Filter, cancellationToken);
+        }
+
         var (eventSource, sessionSource) = Plan(query);
         var plan = new QueryPlan(eventSource?.ToString(), sessionSource?.ToString());
         var order = Order(query);
@@ -74,11 +77,10 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             // Aggregates and time series: every group, in C# (a series is at most a few thousand buckets).
             var events = eventSource is { } e ? await SideAsync(QuerySide.Events, e, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
             var sessions = sessionSource is { } s ? await SideAsync(QuerySide.Sessions, s, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
-            IReadOnlyList<string[]> keys;
             var buckets = time is null ? [] : TimeBuckets.Split(query.Range, query.Zone, time.Interval, query.WeekStart);
-            keys = time is null ? [[]] : buckets.Select(b => new[] { ReportSql.BucketKey(b, time.Interval) }).ToList();
+            IReadOnlyList<string[]> keys = time is null ? [[]] : buckets.Select(b => new[] { ReportSql.BucketKey(b, time.Interval) }).ToList();
             var rows = await ComposeAsync(query, keys, events, sessions, eventSource, cancellationToken);
-            var sorted = Sort(rows, order, query);
+            var sorted = Sort(rows, order, query, buckets);
             return new QueryResult(query, sorted.Skip(query.Offset).Take(query.Limit).ToList(), sorted.Count, plan) { TimeBuckets = buckets };
         }
 
@@ -105,7 +107,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         var allKeys = (allEvents?.Rows.Values.AsEnumerable() ?? []).Concat(allSessions?.Rows.Values.AsEnumerable() ?? []).Select(r => r.Dimensions)
             .DistinctBy(d => string.Join('\u001f', d)).ToList();
         var all = await ComposeAsync(query, allKeys, allEvents, allSessions, eventSource, cancellationToken);
-        var ordered = Sort(all, order, query);
+        var ordered = Sort(all, order, query, time is null ? [] : TimeBuckets.Split(query.Range, query.Zone, time.Interval, query.WeekStart));
         return new QueryResult(query, ordered.Skip(query.Offset).Take(query.Limit).ToList(), ordered.Count, plan);
     }
 
@@ -128,7 +130,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         }
     }
 
-    private static void Validate(ReportQuery query, bool allowManyValues)
+    private static void Validate(ReportQuery query)
     {
         if (query.Metrics.Count == 0)
         {
@@ -162,7 +164,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
                 throw new FieldValidationException("filters", $"'{condition.Dimension.Name}' cannot be filtered on; the date range chooses the time.");
             }
 
-            if (condition.Values.Count == 0 || (!allowManyValues && condition.Values.Count > MaxValues))
+            if (condition.Values.Count is 0 or > MaxValues)
             {
                 throw new FieldValidationException("filters", $"a filter on '{condition.Dimension.Name}' needs 1 to {MaxValues} values.");
             }
@@ -193,8 +195,8 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         var needEvents = query.Metrics.Any(Metrics.IsEventMetric);
         var needSessions = query.Metrics.Any(Metrics.IsSessionMetric);
         var fallback = query.Source == ReportSource.Raw ? TableSource.Raw : TableSource.Sessions;
-        var onGrid = query.Range.From.ToUnixTimeSeconds() % 900 == 0 && query.Range.To.ToUnixTimeSeconds() % 900 == 0
-            && query.Range.From.ToUnixTimeTicks() % TimeSpan.TicksPerSecond == 0 && query.Range.To.ToUnixTimeTicks() % TimeSpan.TicksPerSecond == 0;
+        const long Grid = 15 * TimeSpan.TicksPerMinute; // the rollups' bucket
+        var onGrid = query.Range.From.ToUnixTimeTicks() % Grid == 0 && query.Range.To.ToUnixTimeTicks() % Grid == 0;
         var rollups = query.Source == ReportSource.Rollup && onGrid;
         var conditions = Filters.Conditions(query.Filter).ToList();
         var onlyTime = query.Dimensions.All(d => d.IsTime);
@@ -393,34 +395,26 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         return list;
     }
 
-    private static List<ResultRow> Sort(List<Composed> rows, List<OrderBy> order, ReportQuery query)
+    /// <summary>Orders composed rows; each ordering field is resolved once to a metric or dimension position (time by bucket order).</summary>
+    private static List<ResultRow> Sort(List<Composed> rows, List<OrderBy> order, ReportQuery query, IReadOnlyList<TimeBucket> buckets)
     {
         var time = query.Dimensions.FirstOrDefault(d => d.IsTime);
         var position = time is null
             ? []
-            : TimeBuckets.Split(query.Range, query.Zone, time.Interval, query.WeekStart).Select((b, i) => (k: ReportSql.BucketKey(b, time.Interval), i))
-                .DistinctBy(x => x.k).ToDictionary(x => x.k, x => x.i, StringComparer.Ordinal);
+            : buckets.Select((b, i) => (k: ReportSql.BucketKey(b, time.Interval), i)).DistinctBy(x => x.k).ToDictionary(x => x.k, x => x.i, StringComparer.Ordinal);
+        var fields = order.Select(o => Metrics.TryParse(o.Field, out var metric)
+            ? (Metric: query.Metrics.ToList().IndexOf(metric), Dimension: -1, o.Descending)
+            : (Metric: -1, Dimension: query.Dimensions.ToList().FindIndex(d => d.Name == o.Field), o.Descending)).ToList();
         var comparison = Comparer<Composed>.Create((a, b) =>
         {
-            foreach (var o in order)
+            foreach (var (metric, dimension, descending) in fields)
             {
-                int c;
-                if (Metrics.TryParse(o.Field, out var metric))
-                {
-                    var i = query.Metrics.ToList().IndexOf(metric);
-                    c = a.Row.Metrics[i].CompareTo(b.Row.Metrics[i]);
-                }
-                else
-                {
-                    var d = query.Dimensions.ToList().FindIndex(x => x.Name == o.Field);
-                    c = query.Dimensions[d].IsTime
-                        ? position.GetValueOrDefault(a.Key[d]).CompareTo(position.GetValueOrDefault(b.Key[d]))
-                        : string.CompareOrdinal(a.Key[d], b.Key[d]);
-                }
-
+                var c = metric >= 0 ? a.Row.Metrics[metric].CompareTo(b.Row.Metrics[metric])
+                    : query.Dimensions[dimension].IsTime ? position.GetValueOrDefault(a.Key[dimension]).CompareTo(position.GetValueOrDefault(b.Key[dimension]))
+                    : string.CompareOrdinal(a.Key[dimension], b.Key[dimension]);
                 if (c != 0)
                 {
-                    return o.Descending ? -c : c;
+                    return descending ? -c : c;
                 }
             }
 
