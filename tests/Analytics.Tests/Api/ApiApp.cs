@@ -6,12 +6,8 @@ using Analytics.Properties;
 using Analytics.ServiceDefaults;
 using Analytics.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Analytics.Tests.Api;
 
@@ -33,29 +29,20 @@ public sealed class ApiApp : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public WebApplication App => _app;
-
     public static async Task<ApiApp> StartAsync(Engines engines, IClickHouse clickHouse, DateTimeOffset now, Dictionary<string, string?>? settings = null)
     {
-        var postgres = await engines.NewPostgresAsync();
-        var connectionString = postgres.ConnectionString;
-        await postgres.DisposeAsync();
+        var connectionString = await LoopbackApp.NewPostgresConnectionStringAsync(engines);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? []).Build();
 
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var builder = LoopbackApp.CreateBuilder();
         builder.Services.AddAnalyticsStorage(clickHouse, connectionString);
         builder.Services.AddServiceDefaults(withClickHouse: true);
         builder.Services.AddApi(configuration);
         builder.Services.AddSingleton<TimeProvider>(new FixedClock(now));
         var app = builder.Build();
-        await app.Services.GetRequiredService<Analytics.Postgres.PostgresMigrator>().MigrateAsync(CancellationToken.None);
         app.MapDefaultEndpoints();
         app.MapApiEndpoints();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ApiApp(app, clickHouse, new HttpClient { BaseAddress = new Uri(address) });
+        return new ApiApp(app, clickHouse, await LoopbackApp.StartAsync(app));
     }
 
     public Task<Property> AddPropertyAsync(string domain, string timezone, long? owner = null)

@@ -4,12 +4,8 @@ using Analytics.Ingest;
 using Analytics.Properties;
 using Analytics.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Analytics.Tests.Ingest;
 
@@ -34,9 +30,7 @@ public sealed class CollectApp : IAsyncDisposable
     public static async Task<CollectApp> StartAsync(Engines engines, IClickHouse? clickHouse = null, Dictionary<string, string?>? settings = null, Action<WebApplication>? map = null)
     {
         clickHouse ??= await engines.NewClickHouseAsync();
-        var postgres = await engines.NewPostgresAsync();
-        var connectionString = postgres.ConnectionString;
-        await postgres.DisposeAsync();
+        var connectionString = await LoopbackApp.NewPostgresConnectionStringAsync(engines);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Enrichment:GeoIpDatabase"] = Conformance.File("maxmind/GeoIP2-City-Test.mmdb"),
@@ -44,19 +38,14 @@ public sealed class CollectApp : IAsyncDisposable
         }.Concat(settings ?? [])).Build();
         var runtime = await IngestRuntime.LoadAsync(configuration, _ => { }, CancellationToken.None);
 
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var builder = LoopbackApp.CreateBuilder();
         builder.Services.AddAnalyticsStorage(clickHouse, connectionString);
         builder.Services.AddIngest(runtime, configuration, Path.Combine(engines.Root, "collect-" + Guid.NewGuid().ToString("N")));
         var app = builder.Build();
-        await app.Services.GetRequiredService<Analytics.Postgres.PostgresMigrator>().MigrateAsync(CancellationToken.None);
         await app.Services.StartIngestAsync(CancellationToken.None);
         app.MapIngestEndpoints();
         map?.Invoke(app);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new CollectApp(app, clickHouse, new HttpClient { BaseAddress = new Uri(address) });
+        return new CollectApp(app, clickHouse, await LoopbackApp.StartAsync(app));
     }
 
     public Task<Property> AddPropertyAsync(string domain, string timezone = "Asia/Kathmandu")
