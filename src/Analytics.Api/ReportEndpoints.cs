@@ -53,7 +53,7 @@ internal static class ReportEndpoints
 
     private static async Task<Ok<ReportResponse>> AggregateAsync(
         HttpContext http, long propertyId, [AsParameters] ReportParameters parameters, ReportEngine engine, LiveQueries live,
-        [FromQuery, Description("Comma-separated metrics: " + "visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, scroll_depth, time_on_page, conversion_rate, total_revenue, percentage.")] string? metrics,
+        [FromQuery, Description("Comma-separated metrics: visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, scroll_depth, time_on_page, conversion_rate, total_revenue, percentage.")] string? metrics,
         CancellationToken cancellationToken)
     {
         var property = await ApiAccess.PropertyAsync(http, propertyId);
