@@ -3,7 +3,9 @@ namespace Analytics.Events;
 /// <summary>
 /// Assigns sessions and the session bookkeeping columns to a visitor's events, in timestamp order: 30 minutes of
 /// inactivity opens a new session; an engagement event never opens one. The columns it fills let the materialized
-/// views keep visits, bounces, duration, entries and exits with plain sums (docs/architecture.md).
+/// views keep visits, bounces, duration, entries and exits with plain sums (docs/architecture.md). Every event of a
+/// session carries the session's attributes, taken from its first event (<see cref="Stamp"/>), so a report can count
+/// events by visit:source or visit:country without rebuilding sessions, and the daily rollup can keep them.
 /// </summary>
 public sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
 {
@@ -23,7 +25,7 @@ public sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
                 return null;
             }
 
-            state = new State(newSessionId(e), e.Timestamp, e.Timestamp);
+            state = new State(newSessionId(e), e.Timestamp, e.Timestamp, e);
             _sessions[key] = state;
             return Apply(e, state, first: true, isPageview, duration: 0);
         }
@@ -41,21 +43,22 @@ public sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
         => _sessions.TryGetValue((propertyId, visitorId), out var state) && now - state.Last <= Timeout;
 
     /// <summary>Puts back a session known from stored events (after a restart), unless a newer one is held.</summary>
-    public void Restore(ulong propertyId, ulong visitorId, ulong sessionId, DateTime start, DateTime last, int pageviews, string lastPathname)
+    /// <param name="first">The session's first event, whose attributes the session's later events carry.</param>
+    public void Restore(EventRow first, DateTime last, int pageviews, string lastPathname)
     {
-        var key = (propertyId, visitorId);
+        var key = (first.PropertyId, first.VisitorId);
         if (_sessions.TryGetValue(key, out var held) && held.Last >= last)
         {
             return;
         }
 
-        _sessions[key] = new State(sessionId, start, last) { Pageviews = pageviews, LastPathname = lastPathname };
+        _sessions[key] = new State(first.SessionId, first.SessionStart, last, first) { Pageviews = pageviews, LastPathname = lastPathname };
     }
 
     /// <summary>A copy of the visitor's session state, to put back with <see cref="Put"/> if an event is not kept after all.</summary>
     public object? Save(ulong propertyId, ulong visitorId)
         => _sessions.TryGetValue((propertyId, visitorId), out var state)
-            ? new State(state.Id, state.Start, state.Last) { Pageviews = state.Pageviews, LastPathname = state.LastPathname }
+            ? new State(state.Id, state.Start, state.Last, state.First) { Pageviews = state.Pageviews, LastPathname = state.LastPathname }
             : null;
 
     /// <summary>Puts back what <see cref="Save"/> returned (null: the visitor had no session).</summary>
@@ -92,7 +95,7 @@ public sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
             state.LastPathname = e.Pathname;
         }
 
-        return e with
+        return Stamp(e, state.First) with
         {
             SessionId = state.Id,
             SessionStart = state.Start,
@@ -103,8 +106,33 @@ public sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
         };
     }
 
-    private sealed class State(ulong id, DateTime start, DateTime last)
+    /// <summary>The session's attributes (referrer, UTM tags, location, client, screen, language) from its first event.</summary>
+    private static EventRow Stamp(EventRow e, EventRow first) => ReferenceEquals(e, first) ? e : e with
     {
+        Referrer = first.Referrer,
+        ReferrerSource = first.ReferrerSource,
+        UtmSource = first.UtmSource,
+        UtmMedium = first.UtmMedium,
+        UtmCampaign = first.UtmCampaign,
+        UtmContent = first.UtmContent,
+        UtmTerm = first.UtmTerm,
+        ClickIdParam = first.ClickIdParam,
+        CountryCode = first.CountryCode,
+        Region = first.Region,
+        City = first.City,
+        Browser = first.Browser,
+        BrowserVersion = first.BrowserVersion,
+        Os = first.Os,
+        OsVersion = first.OsVersion,
+        DeviceType = first.DeviceType,
+        ScreenSize = first.ScreenSize,
+        Locale = first.Locale,
+    };
+
+    private sealed class State(ulong id, DateTime start, DateTime last, EventRow first)
+    {
+        public EventRow First { get; } = first;
+
         public ulong Id { get; } = id;
 
         public DateTime Start { get; } = start;

@@ -11,10 +11,13 @@ public enum DimensionScope
     /// <summary>A property of each event (page, name, hostname, custom props, page metadata).</summary>
     Event,
 
-    /// <summary>Fixed for a visitor, so the same on each of its events and on its session (country, browser, device...).</summary>
-    Visitor,
+    /// <summary>
+    /// Fixed for a visit (source, referrer, UTM tags, location, client, screen, language): collect stamps the session's
+    /// first event's values on each of its events, so these are event columns and session attributes alike.
+    /// </summary>
+    Visit,
 
-    /// <summary>A property of the session as a whole (entry and exit page, source, referrer, UTM tags).</summary>
+    /// <summary>Known only from the session as a whole (entry and exit page, the entry page's hostname).</summary>
     Session,
 }
 
@@ -41,23 +44,23 @@ public sealed record Dimension(string Name, DimensionScope Scope, string? EventC
         new("visit:entry_page", DimensionScope.Session, null, "s_entry_page"),
         new("visit:exit_page", DimensionScope.Session, null, "s_exit_page"),
         new("visit:entry_page_hostname", DimensionScope.Session, null, "s_hostname"),
-        new("visit:source", DimensionScope.Session, null, "s_source"),
-        new("visit:referrer", DimensionScope.Session, null, "s_referrer"),
-        new("visit:utm_source", DimensionScope.Session, null, "s_utm_source"),
-        new("visit:utm_medium", DimensionScope.Session, null, "s_utm_medium"),
-        new("visit:utm_campaign", DimensionScope.Session, null, "s_utm_campaign"),
-        new("visit:utm_content", DimensionScope.Session, null, "s_utm_content"),
-        new("visit:utm_term", DimensionScope.Session, null, "s_utm_term"),
-        new("visit:country", DimensionScope.Visitor, "toString(country_code)", "s_country_code"),
-        new("visit:region", DimensionScope.Visitor, "toString(region)", "s_region"),
-        new("visit:city", DimensionScope.Visitor, "city", "s_city"),
-        new("visit:browser", DimensionScope.Visitor, "toString(browser)", "s_browser"),
-        new("visit:browser_version", DimensionScope.Visitor, "toString(browser_version)", "s_browser_version"),
-        new("visit:os", DimensionScope.Visitor, "toString(os)", "s_os"),
-        new("visit:os_version", DimensionScope.Visitor, "toString(os_version)", "s_os_version"),
-        new("visit:device", DimensionScope.Visitor, "toString(device_type)", "s_device_type"),
-        new("visit:screen", DimensionScope.Visitor, "toString(screen_size)", "s_screen_size"),
-        new("visit:locale", DimensionScope.Visitor, "toString(locale)", "s_locale"),
+        new("visit:source", DimensionScope.Visit, "toString(referrer_source)", "s_source"),
+        new("visit:referrer", DimensionScope.Visit, "referrer", "s_referrer"),
+        new("visit:utm_source", DimensionScope.Visit, "utm_source", "s_utm_source"),
+        new("visit:utm_medium", DimensionScope.Visit, "utm_medium", "s_utm_medium"),
+        new("visit:utm_campaign", DimensionScope.Visit, "utm_campaign", "s_utm_campaign"),
+        new("visit:utm_content", DimensionScope.Visit, "utm_content", "s_utm_content"),
+        new("visit:utm_term", DimensionScope.Visit, "utm_term", "s_utm_term"),
+        new("visit:country", DimensionScope.Visit, "toString(country_code)", "s_country_code"),
+        new("visit:region", DimensionScope.Visit, "toString(region)", "s_region"),
+        new("visit:city", DimensionScope.Visit, "city", "s_city"),
+        new("visit:browser", DimensionScope.Visit, "toString(browser)", "s_browser"),
+        new("visit:browser_version", DimensionScope.Visit, "toString(browser_version)", "s_browser_version"),
+        new("visit:os", DimensionScope.Visit, "toString(os)", "s_os"),
+        new("visit:os_version", DimensionScope.Visit, "toString(os_version)", "s_os_version"),
+        new("visit:device", DimensionScope.Visit, "toString(device_type)", "s_device_type"),
+        new("visit:screen", DimensionScope.Visit, "toString(screen_size)", "s_screen_size"),
+        new("visit:locale", DimensionScope.Visit, "toString(locale)", "s_locale"),
     ];
 
     private static readonly Dictionary<string, Dimension> ByName = Catalog.ToDictionary(d => d.Name, StringComparer.Ordinal);
@@ -68,6 +71,9 @@ public sealed record Dimension(string Name, DimensionScope Scope, string? EventC
     public static IReadOnlyList<string> Names { get; } = [.. Catalog.Select(d => d.Name), PropsPrefix + "<key>"];
 
     public bool IsTime => Scope == DimensionScope.Time;
+
+    /// <summary>Kept by the daily rollup (<c>rollup_daily</c>, one row per day and value; schema/clickhouse/0006).</summary>
+    public bool InDailyRollup => Scope == DimensionScope.Visit || Name == "event:page";
 
     /// <summary>Parses a dimension name. "time" alone is the natural interval of the range (<paramref name="naturalInterval"/>).</summary>
     public static Dimension Parse(string name, string field, TimeInterval naturalInterval = TimeInterval.Day)

@@ -201,13 +201,19 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         var conditions = Filters.Conditions(query.Filter).ToList();
         var onlyTime = query.Dimensions.All(d => d.IsTime);
 
+        // Without a time dimension, ranges that hold whole UTC days are answered from the daily rollup.
+        var dailyDimension = query.Source == ReportSource.Rollup && !query.Dimensions.Any(d => d.IsTime) && ReportSql.WholeDays(query.Range) is not null
+            ? ReportSql.DailyDimension(query.Dimensions, query.Filter)
+            : null;
+        var pageMetrics = !query.Metrics.Contains(Metric.TotalRevenue) && !query.Metrics.Contains(Metric.ConversionRate);
+
         TableSource? events = null;
         if (needEvents)
         {
             var pageOnly = query.Dimensions.All(d => d.IsTime || d.Name == "event:page") && conditions.All(c => c.Dimension.Name == "event:page");
-            var pageMetrics = !query.Metrics.Contains(Metric.TotalRevenue) && !query.Metrics.Contains(Metric.ConversionRate);
             var totalsOnly = query.Metrics.All(m => m is not (Metric.ScrollDepth or Metric.TimeOnPage));
-            events = !rollups || !pageOnly || !pageMetrics ? fallback
+            events = dailyDimension is not null && pageMetrics ? TableSource.Daily
+                : !rollups || !pageOnly || !pageMetrics ? fallback
                 : onlyTime && conditions.Count == 0 && totalsOnly ? TableSource.PropertyRollup
                 : TableSource.PageRollup;
         }
@@ -215,7 +221,9 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         TableSource? sessions = null;
         if (needSessions)
         {
-            sessions = rollups && onlyTime && query.Filter is null ? TableSource.PropertyRollup : fallback;
+            sessions = dailyDimension is not null && dailyDimension != "event:page" ? TableSource.Daily
+                : rollups && onlyTime && query.Filter is null ? TableSource.PropertyRollup
+                : fallback;
         }
 
         return (events, sessions);
@@ -319,7 +327,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             }
 
             var key = string.Join('\u001f', dims);
-            rows[key] = new SideRow(dims, r.TryGetValue("k", out var k) ? (ulong)Number(k) : 0, values);
+            rows[key] = new SideRow(dims, r.TryGetValue("k", out var k) ? Hash(k) : 0, values);
             keys.Add(key);
             total = r.TryGetValue("total", out var t) ? (long)Number(t) : total;
         }
@@ -459,6 +467,11 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         _ when before == 0 => now == 0 ? 0 : 100,
         _ => Math.Round((now - before) / before * 100),
     };
+
+    /// <summary>A group's 64-bit key, exactly (a double would round it, and the other half would find no such group).</summary>
+    private static ulong Hash(JsonElement value) => value.ValueKind == JsonValueKind.String
+        ? ulong.Parse(value.GetString()!, CultureInfo.InvariantCulture)
+        : value.GetUInt64();
 
     private static double Number(JsonElement value) => value.ValueKind == JsonValueKind.String
         ? double.Parse(value.GetString()!, CultureInfo.InvariantCulture)

@@ -12,6 +12,12 @@ internal enum TableSource
     /// <summary><c>rollup_page</c>: event totals per page and 15-minute bucket.</summary>
     PageRollup,
 
+    /// <summary>
+    /// <c>rollup_daily</c> (totals per UTC day and value of one dimension) for the whole UTC days of the range, raw
+    /// events and the sessions table for its partial first and last days.
+    /// </summary>
+    Daily,
+
     /// <summary><c>sessions</c> for session rows (with raw events for event rows).</summary>
     Sessions,
 
@@ -59,6 +65,29 @@ internal sealed class ReportSql
 
     public Dictionary<string, object?> Parameters { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The whole UTC days inside a range, which the daily rollup answers; null when there are none.</summary>
+    public static (Instant From, Instant To)? WholeDays(ReportRange range)
+    {
+        var from = Instant.FromUnixTimeTicks((range.From.ToUnixTimeTicks() + TimeSpan.TicksPerDay - 1) / TimeSpan.TicksPerDay * TimeSpan.TicksPerDay);
+        var to = Instant.FromUnixTimeTicks(range.To.ToUnixTimeTicks() / TimeSpan.TicksPerDay * TimeSpan.TicksPerDay);
+        return from < to ? (from, to) : null;
+    }
+
+    /// <summary>
+    /// The one dimension a query needs from the daily rollup ("" for none): the breakdown's, which every filter
+    /// condition must also be on, or the filters' single dimension. Null when the daily rollup cannot answer.
+    /// </summary>
+    public static string? DailyDimension(IReadOnlyList<Dimension> dimensions, Filter? filter)
+    {
+        var used = dimensions.Concat(Filters.Conditions(filter).Select(c => c.Dimension)).ToList();
+        if (dimensions.Count > 1 || used.Any(d => !d.InDailyRollup) || used.Select(d => d.Name).Distinct().Count() > 1)
+        {
+            return null;
+        }
+
+        return used.Count == 0 ? string.Empty : used[0].Name;
+    }
+
     /// <summary>The key of a time bucket as the SQL writes it: the local label, and for hours the offset (a repeated hour is two buckets).</summary>
     public static string BucketKey(TimeBucket bucket, TimeInterval interval) => interval == TimeInterval.Hour
         ? TimeBuckets.LabelText(bucket, interval) + "|" + bucket.Offset.Seconds.ToString(CultureInfo.InvariantCulture)
@@ -70,6 +99,38 @@ internal sealed class ReportSql
     /// </summary>
     public string Events(TableSource source, IReadOnlyList<Dimension> dimensions, Filter? filter, Shape shape)
     {
+        const string EventAggregates =
+            "uniqIf(visitor_id, name != 'engagement') AS visitors, countIf(name = 'pageview') AS pageviews, countIf(name != 'engagement') AS events, "
+            + "countIf(name = 'engagement') AS engagements, sumIf(engagement_ms, name = 'engagement') AS engaged_ms, "
+            + "sumIf(scroll_depth, name = 'engagement') AS scroll_sum, toFloat64(sum(revenue_amount)) AS revenue";
+        if (source == TableSource.Daily)
+        {
+            var (body, edges) = DailyParts(dimensions, filter);
+            var value = dimensions.Count == 1 ? $"{EventRow(dimensions[0], "timestamp")} AS d0, " : string.Empty;
+            var partial = $"""
+                SELECT {value}uniqStateIf(visitor_id, name != 'engagement') AS visitors, countIf(name = 'pageview') AS pageviews,
+                       countIf(name != 'engagement') AS events, countIf(name = 'engagement') AS engagements,
+                       sumIf(engagement_ms, name = 'engagement') AS engaged_ms, sumIf(scroll_depth, name = 'engagement') AS scroll_sum
+                FROM events
+                WHERE property_id = {_property} AND (timestamp >= {_from} AND timestamp < {edges.From} OR timestamp >= {edges.To} AND timestamp < {_to}){(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
+                {(value.Length > 0 ? "GROUP BY d0" : string.Empty)}
+                """;
+            return Grouped(
+                dimensions.Count == 1 ? ["d0"] : [],
+                "uniqMerge(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, sum(engagements) AS engagements, "
+                + "sum(engaged_ms) AS engaged_ms, sum(scroll_sum) AS scroll_sum, toFloat64(0) AS revenue",
+                $"""
+                (
+                    {body("visitors, pageviews, events, engagements, engaged_ms, scroll_depth_sum AS scroll_sum")}
+                    UNION ALL
+                    {partial}
+                )
+                """,
+                null,
+                dimensions.Count == 1 ? "events + engagements > 0" : null, // a group exists when events of it are in range, as in raw events
+                shape);
+        }
+
         if (source is TableSource.PropertyRollup or TableSource.PageRollup)
         {
             var rollupPage = source == TableSource.PageRollup;
@@ -92,17 +153,13 @@ internal sealed class ReportSql
             ? $"""
                events LEFT JOIN
                (
-               {SessionRows(source, $"(SELECT min(session_start) FROM events WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to})")}
+               {SessionRows(source, $"(SELECT min(session_start) FROM events WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to})", _to)}
                ) AS s ON session_id = s_session_id
                """
             : "events";
         var eventDims = dimensions.Select(d => Breakdown(d, EventRow(d, "timestamp"))).ToList();
         var eventWhere = $"property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to}"
             + (filter is null ? string.Empty : $" AND {Render(filter, d => EventRow(d, "timestamp"))}");
-        const string EventAggregates =
-            "uniqIf(visitor_id, name != 'engagement') AS visitors, countIf(name = 'pageview') AS pageviews, countIf(name != 'engagement') AS events, "
-            + "countIf(name = 'engagement') AS engagements, sumIf(engagement_ms, name = 'engagement') AS engaged_ms, "
-            + "sumIf(scroll_depth, name = 'engagement') AS scroll_sum, toFloat64(sum(revenue_amount)) AS revenue";
         return Grouped(eventDims, EventAggregates, from, eventWhere, null, shape);
     }
 
@@ -120,7 +177,32 @@ internal sealed class ReportSql
         }
 
         const string SessionAggregates = "count() AS visits, sum(s_bounce) AS bounces, sum(s_duration_ms) AS duration_ms";
-        var sessions = SessionRows(source, _from);
+        if (source == TableSource.Daily)
+        {
+            var (body, edges) = DailyParts(dimensions, filter);
+            string Partial(string from, string to) => $"""
+                SELECT {(dimensions.Count == 1 ? SessionRow(dimensions[0]) + " AS d0, " : string.Empty)}toUInt64(1) AS visits, s_bounce AS bounces, s_duration_ms AS duration_ms
+                FROM ({SessionRows(TableSource.Sessions, from, to)})
+                {(filter is null ? string.Empty : "WHERE " + Render(filter, SessionRow))}
+                """;
+            return Grouped(
+                dimensions.Count == 1 ? ["d0"] : [],
+                "sum(visits) AS visits, sum(bounces) AS bounces, sum(duration_ms) AS duration_ms",
+                $"""
+                (
+                    {body("visits, bounces, duration_ms")}
+                    UNION ALL
+                    {Partial(_from, edges.From)}
+                    UNION ALL
+                    {Partial(edges.To, _to)}
+                )
+                """,
+                null,
+                dimensions.Count == 1 ? "visits > 0" : null, // a group exists when sessions of it started in range
+                shape);
+        }
+
+        var sessions = SessionRows(source, _from, _to);
         var needsEvents = dimensions.Any(d => d.Scope == DimensionScope.Event) || Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Event);
         if (!needsEvents)
         {
@@ -194,10 +276,11 @@ internal sealed class ReportSql
     }
 
     /// <summary>
-    /// One row per session that started at or after <paramref name="startFrom"/> and before the range's end, with its
-    /// attributes: from the sessions table (merging its partial rows), or rebuilt from raw events with the view's definitions.
+    /// One row per session that started at or after <paramref name="startFrom"/> and before <paramref name="startTo"/>,
+    /// with its attributes: from the sessions table (merging its partial rows), or rebuilt from raw events with the
+    /// view's definitions.
     /// </summary>
-    private string SessionRows(TableSource source, string startFrom)
+    private string SessionRows(TableSource source, string startFrom, string startTo)
     {
         const string VisitorAttributes = "country_code, region, city, browser, browser_version, os, os_version, device_type, screen_size, locale";
         var visitor = string.Join(", ", VisitorAttributes.Split(", ").Select(c => $"toString(any({c})) AS s_{c}"));
@@ -211,7 +294,7 @@ internal sealed class ReportSql
                        argMinMerge(utm_source) AS s_utm_source, argMinMerge(utm_medium) AS s_utm_medium, argMinMerge(utm_campaign) AS s_utm_campaign,
                        argMinMerge(utm_content) AS s_utm_content, argMinMerge(utm_term) AS s_utm_term, {visitor}
                 FROM sessions
-                WHERE property_id = {_property} AND session_start >= {startFrom} AND session_start < {_to}
+                WHERE property_id = {_property} AND session_start >= {startFrom} AND session_start < {startTo}
                 GROUP BY session_id
                 """;
         }
@@ -227,9 +310,24 @@ internal sealed class ReportSql
                    argMin(utm_medium, timestamp) AS s_utm_medium, argMin(utm_campaign, timestamp) AS s_utm_campaign,
                    argMin(utm_content, timestamp) AS s_utm_content, argMin(utm_term, timestamp) AS s_utm_term, {visitor}
             FROM events
-            WHERE property_id = {_property} AND timestamp >= {startFrom} AND session_start >= {startFrom} AND session_start < {_to}
+            WHERE property_id = {_property} AND timestamp >= {startFrom} AND session_start >= {startFrom} AND session_start < {startTo}
             GROUP BY session_id
             """;
+    }
+
+    /// <summary>
+    /// The daily rollup's rows of the query's dimension over the whole UTC days of the range (a function of the columns
+    /// to read), and the bounds of those days: the partial days before and after are read from raw events or sessions.
+    /// </summary>
+    private (Func<string, string> Body, (string From, string To) Edges) DailyParts(IReadOnlyList<Dimension> dimensions, Filter? filter)
+    {
+        var days = WholeDays(_query.Range) ?? throw new InvalidOperationException("The range holds no whole UTC day.");
+        var dimension = DailyDimension(dimensions, filter) ?? throw new InvalidOperationException("The daily rollup cannot answer this query.");
+        var where = $"property_id = {_property} AND dimension = {Param(dimension, "String")} AND day >= {Param(days.From.InUtc().Date, "Date")} "
+            + $"AND day < {Param(days.To.InUtc().Date, "Date")}"
+            + (filter is null ? string.Empty : $" AND {Render(filter, _ => "value")}");
+        var value = dimensions.Count == 1 ? "value AS d0, " : string.Empty;
+        return (columns => $"SELECT {value}{columns} FROM rollup_daily WHERE {where}", (Param(days.From, "DateTime64(3)"), Param(days.To, "DateTime64(3)")));
     }
 
     /// <summary>A dimension on an event row (joined with its session as <c>s_*</c> where needed); time from <paramref name="time"/>.</summary>
@@ -237,7 +335,7 @@ internal sealed class ReportSql
     {
         DimensionScope.Time => TimeKey(dimension.Interval, time),
         DimensionScope.Event when dimension.PropKey is { } key => $"props[{Param(key, "String")}]",
-        DimensionScope.Event or DimensionScope.Visitor => dimension.EventColumn!,
+        DimensionScope.Event or DimensionScope.Visit => dimension.EventColumn!,
         _ => dimension.SessionColumn!,
     };
 

@@ -15,7 +15,7 @@ internal static class BenchCommand
 {
     private const long PropertyId = 1;
     private const double EventsPerSession = 5.4; // the demo generator's mean (pageviews, engagements, custom events)
-    private static readonly string[] Tables = ["events", "sessions", "rollup_property", "rollup_page"];
+    private static readonly string[] Tables = ["events", "sessions", "rollup_property", "rollup_page", "rollup_daily"];
 
     public static Command Create()
     {
@@ -44,7 +44,12 @@ internal static class BenchCommand
                 var watch = Stopwatch.StartNew();
                 var loaded = await DemoLoader.LoadAsync(clickHouse, traffic, from, to, "bench", AnalyticsCommandLine.Progress, cancellationToken);
                 AnalyticsCommandLine.Progress($"Generated {loaded:N0} events in {watch.Elapsed.TotalSeconds:F1} s ({loaded / watch.Elapsed.TotalSeconds:N0} events/s).");
-                await clickHouse.ExecuteAsync("OPTIMIZE TABLE events FINAL", cancellationToken: cancellationToken);
+                // Merged as background merges leave a table that has had time to settle.
+                foreach (var table in Tables)
+                {
+                    await clickHouse.ExecuteAsync($"OPTIMIZE TABLE {table} FINAL", cancellationToken: cancellationToken);
+                }
+
                 have = (ulong)loaded;
             }
 

@@ -69,35 +69,46 @@ public sealed partial class SessionAssigner(TimeProvider clock, ILogger<SessionA
         }
     }
 
-    /// <summary>Rebuilds the sessions active in the last 30 minutes from the events in ClickHouse.</summary>
+    /// <summary>Rebuilds the sessions active in the last 30 minutes (with their first events' attributes) from the events in ClickHouse.</summary>
     public async Task RecoverAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
     {
         var since = clock.GetUtcNow().UtcDateTime - SessionTracker.Timeout;
-        var rows = await clickHouse.QueryAsync<RecoveredSession>(
-            """
+        const string Active = """
             WITH active AS
             (
                 SELECT session_id, min(session_start) AS started FROM events WHERE timestamp >= {since:DateTime64(3)} GROUP BY session_id
             )
-            SELECT property_id, visitor_id, session_id, any(session_start) AS session_start, max(timestamp) AS last_seen,
-                   toUInt32(countIf(name = 'pageview')) AS pageviews, argMaxIf(pathname, timestamp, name = 'pageview') AS last_pathname
+            """;
+        var rows = await clickHouse.QueryAsync<RecoveredSession>(
+            Active + """
+            SELECT session_id, max(timestamp) AS last_seen, toUInt32(countIf(name = 'pageview')) AS pageviews,
+                   argMaxIf(pathname, timestamp, name = 'pageview') AS last_pathname
             FROM events
             WHERE session_id IN (SELECT session_id FROM active) AND timestamp >= (SELECT min(started) FROM active)
-            GROUP BY property_id, visitor_id, session_id
+            GROUP BY session_id
             """, new { since }, cancellationToken: cancellationToken);
+        var firsts = await clickHouse.QueryAsync<EventRow>(
+            Active + """
+            SELECT * FROM events
+            WHERE session_first = 1 AND session_id IN (SELECT session_id FROM active) AND timestamp >= (SELECT min(started) FROM active)
+            """, new { since }, cancellationToken: cancellationToken);
+        var state = rows.ToDictionary(r => r.SessionId);
         lock (_lock)
         {
-            foreach (var s in rows)
+            foreach (var first in firsts)
             {
-                _tracker.Restore(s.PropertyId, s.VisitorId, s.SessionId, s.SessionStart, s.LastSeen, (int)s.Pageviews, s.LastPathname);
+                if (state.TryGetValue(first.SessionId, out var s))
+                {
+                    _tracker.Restore(first, s.LastSeen, (int)s.Pageviews, s.LastPathname);
+                }
             }
         }
 
-        LogRecovered(rows.Count);
+        LogRecovered(firsts.Count);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recovered {Count} active sessions from ClickHouse")]
     private partial void LogRecovered(int count);
 
-    private sealed record RecoveredSession(ulong PropertyId, ulong VisitorId, ulong SessionId, DateTime SessionStart, DateTime LastSeen, uint Pageviews, string LastPathname);
+    private sealed record RecoveredSession(ulong SessionId, DateTime LastSeen, uint Pageviews, string LastPathname);
 }

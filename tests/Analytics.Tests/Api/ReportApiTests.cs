@@ -170,7 +170,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
 
         var sources = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/breakdown?period=30d&dimension=visit:source&metrics=visits,bounce_rate&order_by=visits:desc&limit=4"))!;
         Assert.Equal(4, sources["results"]!.AsArray().Count);
-        Assert.Equal("Sessions", sources["meta"]!["plan"]!["sessions"]!.GetValue<string>());
+        Assert.Equal("Daily", sources["meta"]!["plan"]!["sessions"]!.GetValue<string>());
 
         var realtime = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/realtime"))!;
         Assert.Equal(30, realtime["minutes"]!.AsArray().Count);

@@ -68,28 +68,30 @@ public sealed class DurabilityTests(Engines engines)
         {
             (data, port) = (server.Data, server.Port);
             Assert.Equal(0, (await AnalyticsProcess.RunAsync(data, "properties", "add", "example.com")).Exit);
-            Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(server, "/before")).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(server, "/before", "https://news.ycombinator.com/")).StatusCode);
             await server.TerminateAsync();
         }
 
         await using (var restarted = await ServerProcess.StartAsync(engines, data, port))
         {
-            Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(restarted, "/after")).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(restarted, "/after", "https://www.google.com/")).StatusCode);
             await restarted.TerminateAsync();
         }
 
         var export = await AnalyticsProcess.RunAsync(data, "export", "--property", "example.com");
-        var sessions = export.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("session_id").GetString()).ToList();
-        Assert.Equal(2, sessions.Count);
-        Assert.Equal(sessions[0], sessions[1]); // recovered from ClickHouse at start, not a new session
+        var events = export.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.Equal(2, events.Count);
+        Assert.Equal(events[0].GetProperty("session_id").GetString(), events[1].GetProperty("session_id").GetString()); // recovered at start, not a new session
+
+        // The recovered session keeps its first event's attributes: the later event carries the session's source.
+        Assert.All(events, e => Assert.Equal("Hacker News", e.GetProperty("referrer_source").GetString()));
     }
 
-    private static async Task<HttpResponseMessage> PostAsync(ServerProcess server, string path)
+    private static async Task<HttpResponseMessage> PostAsync(ServerProcess server, string path, string referrer = "")
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event")
         {
-            Content = new StringContent($$$"""{"n":"pageview","u":"https://example.com{{{path}}}","d":"example.com"}"""),
+            Content = new StringContent($$$"""{"n":"pageview","u":"https://example.com{{{path}}}","d":"example.com","r":"{{{referrer}}}"}"""),
         };
         request.Headers.TryAddWithoutValidation("User-Agent", Chrome);
         return await server.Http.SendAsync(request);

@@ -40,4 +40,25 @@ public sealed class SessionAssignerTests
         assigner.Assign(Pageview(new DateTime(2026, 11, 22, 0, 6, 0, DateTimeKind.Utc), stranger.Current, "/"), stranger, Keep);
         Assert.Equal((stranger.Current, (byte)1), (stored[2].VisitorId, stored[2].SessionFirst));
     }
+
+    [Fact]
+    public void LaterEventsOfASession_CarryTheFirstEventsAttributes_ANewSessionTakesItsOwn()
+    {
+        var tracker = new SessionTracker(e => (ulong)e.Timestamp.Ticks);
+        var start = new DateTime(2026, 11, 22, 9, 0, 0, DateTimeKind.Utc);
+        EventRow Event(int minutes, string name, string source, string country, string screen) => Pageview(start.AddMinutes(minutes), 1, "/") with
+        {
+            Name = name, Referrer = $"https://{source}/", ReferrerSource = source, UtmSource = source, CountryCode = country, ScreenSize = screen, Pathname = "/" + minutes,
+        };
+
+        var first = tracker.Assign(Event(0, "pageview", "Google", "DE", "Desktop"))!;
+        var later = tracker.Assign(Event(10, "Signup", "Bing", "FR", "Mobile"))!;
+        var next = tracker.Assign(Event(70, "pageview", "Bing", "FR", "Mobile"))!; // after 30 idle minutes: a new session
+
+        Assert.Equal(("https://Google/", "Google", "Google", "DE", "Desktop"), (later.Referrer, later.ReferrerSource, later.UtmSource, later.CountryCode, later.ScreenSize));
+        Assert.Equal(("/10", "Signup"), (later.Pathname, later.Name)); // the event's own columns stay its own
+        Assert.Equal(first.SessionId, later.SessionId);
+        Assert.NotEqual(first.SessionId, next.SessionId);
+        Assert.Equal(("Bing", "FR", "Mobile"), (next.ReferrerSource, next.CountryCode, next.ScreenSize));
+    }
 }

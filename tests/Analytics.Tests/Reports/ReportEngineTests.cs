@@ -55,8 +55,9 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
     [MemberData(nameof(ZoneCases))]
     public async Task TopStats_FromRollups_EqualRawAndSessions(long propertyId, string zoneId)
     {
+        // Ten local days: the whole UTC days from the daily rollup, the partial ones around them from raw events and sessions.
         var query = Query(propertyId, zoneId, [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration, Metric.Events]);
-        Assert.Equal(new QueryPlan("PropertyRollup", "PropertyRollup"), ReportEngine.Explain(query));
+        Assert.Equal(new QueryPlan("Daily", "Daily"), ReportEngine.Explain(query));
 
         var answers = await AllSourcesAsync(query);
 
@@ -64,6 +65,41 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         Assert.True(raw[2] > 1000, $"{raw[2]} pageviews");
         Assert.InRange(raw[4], 1, 99);
         AssertSame(query, answers);
+
+        // One local day (the autumn DST change) holds no whole UTC day, so the 15-minute rollup answers; in London
+        // (UTC+0 by then) it is one, which the daily rollup answers alone.
+        var zone = DateTimeZoneProviders.Tzdb[zoneId];
+        var day = query with { Range = ReportRanges.Days(zone, new LocalDate(2026, 11, 1), new LocalDate(2026, 11, 1)) };
+        var source = zoneId == "Europe/London" ? "Daily" : "PropertyRollup";
+        Assert.Equal(new QueryPlan(source, source), ReportEngine.Explain(day));
+        AssertSame(day, await AllSourcesAsync(day));
+    }
+
+    [Theory]
+    [MemberData(nameof(ZoneCases))]
+    public async Task VisitBreakdowns_FromTheDailyRollup_EqualRawAndSessions(long propertyId, string zoneId)
+    {
+        Metric[] metrics = [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.BounceRate, Metric.VisitDuration, Metric.TimeOnPage, Metric.ScrollDepth, Metric.Percentage];
+        foreach (var dimension in new[] { "visit:source", "visit:referrer", "visit:country", "visit:browser", "visit:device", "visit:utm_medium", "visit:screen" })
+        {
+            var query = Query(propertyId, zoneId, metrics, dimension);
+            Assert.Equal(new QueryPlan("Daily", "Daily"), ReportEngine.Explain(query));
+            var answers = await AllSourcesAsync(query);
+            AssertSame(query, answers);
+            Assert.True(answers[ReportSource.Raw].Rows.Count >= 2, $"{dimension}: {answers[ReportSource.Raw].Rows.Count} rows");
+        }
+
+        // A filter on the breakdown's own dimension, and an aggregate filtered by one dimension, stay on the daily rollup.
+        var chrome = new Condition(FilterOperator.IsNot, Dimension.Parse("visit:browser", "filters"), ["Chrome"]);
+        foreach (var query in new[]
+        {
+            Query(propertyId, zoneId, metrics, "visit:browser") with { Filter = chrome, OrderBy = [new OrderBy("visits", true)], Limit = 2, Offset = 1 },
+            Query(propertyId, zoneId, [Metric.Visitors, Metric.Visits, Metric.ViewsPerVisit, Metric.BounceRate]) with { Filter = chrome },
+        })
+        {
+            Assert.Equal(new QueryPlan("Daily", "Daily"), ReportEngine.Explain(query));
+            AssertSame(query, await AllSourcesAsync(query), ordered: query.OrderBy.Count > 0);
+        }
     }
 
     [Theory]
@@ -98,11 +134,11 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
 
     [Theory]
     [MemberData(nameof(ZoneCases))]
-    public async Task TopPages_FromThePageRollup_EqualRaw(long propertyId, string zoneId)
+    public async Task TopPages_FromTheRollups_EqualRaw(long propertyId, string zoneId)
     {
         var query = Query(propertyId, zoneId, [Metric.Visitors, Metric.Pageviews, Metric.Events, Metric.TimeOnPage, Metric.ScrollDepth, Metric.Percentage], "event:page")
             with { OrderBy = [new OrderBy("pageviews", true)], Limit = 5 };
-        Assert.Equal(new QueryPlan("PageRollup", null), ReportEngine.Explain(query));
+        Assert.Equal(new QueryPlan("Daily", null), ReportEngine.Explain(query));
 
         var answers = await AllSourcesAsync(query);
 
@@ -112,6 +148,12 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         Assert.True(top.TotalRows >= 15, $"{top.TotalRows} pages");
         Assert.Equal("/", top.Rows[0].Dimensions[0]); // the demo's most popular page
         Assert.True(top.Rows[0].Metrics[3] > 0 && top.Rows[0].Metrics[4] > 0);
+
+        // Over one local day, the 15-minute page rollup (in London, a UTC day: the daily rollup).
+        var zone = DateTimeZoneProviders.Tzdb[zoneId];
+        var day = query with { Range = ReportRanges.Days(zone, new LocalDate(2026, 11, 1), new LocalDate(2026, 11, 1)) };
+        Assert.Equal(new QueryPlan(zoneId == "Europe/London" ? "Daily" : "PageRollup", null), ReportEngine.Explain(day));
+        AssertSame(day, await AllSourcesAsync(day), ordered: true);
     }
 
     [Fact]
@@ -131,7 +173,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
             ("visit:browser", ["Chrome", "Firefox", "Mobile Safari"]), ("visit:device", ["mobile", "desktop"]),
         ];
 
-        var (answered, fromRollups) = (0, 0);
+        var (answered, fromRollups, fromDaily) = (0, 0, 0);
         for (var n = 0; n < 40; n++)
         {
             var (propertyId, zone) = Zones[random.Next(Zones.Length)];
@@ -176,12 +218,15 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
             var answers = await AllSourcesAsync(query);
             AssertSame(query, answers, ordered);
             answered += answers[ReportSource.Raw].Rows.Any(r => r.Metrics.Any(m => m > 0)) ? 1 : 0;
-            fromRollups += ReportEngine.Explain(query).Events?.Contains("Rollup", StringComparison.Ordinal) == true ? 1 : 0;
+            var plan = ReportEngine.Explain(query);
+            fromRollups += plan.Events?.Contains("Rollup", StringComparison.Ordinal) == true ? 1 : 0;
+            fromDaily += plan.Events == "Daily" || plan.Sessions == "Daily" ? 1 : 0;
         }
 
-        // The comparison means something only if most queries find data and some are planned on the rollups.
+        // The comparison means something only if most queries find data and some are planned on each kind of rollup.
         Assert.True(answered >= 30, $"{answered} of 40 random queries found data");
-        Assert.True(fromRollups >= 8, $"{fromRollups} of 40 random queries were planned on the rollups");
+        Assert.True(fromRollups >= 5, $"{fromRollups} of 40 random queries were planned on the 15-minute rollups");
+        Assert.True(fromDaily >= 5, $"{fromDaily} of 40 random queries were planned on the daily rollup");
     }
 
     private async Task<Dictionary<ReportSource, QueryResult>> AllSourcesAsync(ReportQuery query)
@@ -200,6 +245,14 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
     {
         var context = $"{string.Join(",", query.Metrics)} by {string.Join(",", query.Dimensions.Select(d => d.Name))} where {query.Filter}";
         var raw = answers[ReportSource.Raw];
+
+        // Both halves found their groups: without filters, the groups with visitors are the groups with visits, give or take the range's edges.
+        var (visitors, visits) = (query.Metrics.ToList().IndexOf(Metric.Visitors), query.Metrics.ToList().IndexOf(Metric.Visits));
+        if (visitors >= 0 && visits >= 0 && query.Filter is null)
+        {
+            Assert.True(raw.Rows.Any(r => r.Metrics[visitors] > 0) == raw.Rows.Any(r => r.Metrics[visits] > 0), $"visitors without visits or the reverse: {context}");
+        }
+
         foreach (var source in new[] { ReportSource.Rollup, ReportSource.Sessions })
         {
             var other = answers[source];
