@@ -27,6 +27,9 @@ public sealed record EventRow
     /// <summary>On a pageview, the session's previous pageview path ("" on its first): moves the exit page.</summary>
     public string PrevPathname { get; init; } = string.Empty;
 
+    /// <summary>The session's entry page: the path of its first event, stamped on each of its events.</summary>
+    public string EntryPage { get; init; } = string.Empty;
+
     public string Hostname { get; init; } = string.Empty;
 
     public string Pathname { get; init; } = "/";

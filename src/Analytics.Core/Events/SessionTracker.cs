@@ -4,8 +4,9 @@ namespace Analytics.Events;
 /// Assigns sessions and the session bookkeeping columns to a visitor's events, in timestamp order: 30 minutes of
 /// inactivity opens a new session; an engagement event never opens one. The columns it fills let the materialized
 /// views keep visits, bounces, duration, entries and exits with plain sums (docs/architecture.md). Every event of a
-/// session carries the session's attributes, taken from its first event (<see cref="Stamp"/>), so a report can count
-/// events by visit:source or visit:country without rebuilding sessions, and the daily rollup can keep them.
+/// session carries the session's attributes, taken from its first event (entry page, referrer and source, UTM tags,
+/// location, client, screen, language), so a report can count events by visit:source or visit:entry_page without
+/// rebuilding sessions, and the daily rollup can keep them.
 /// </summary>
 public sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
 {
@@ -95,8 +96,27 @@ public sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
             state.LastPathname = e.Pathname;
         }
 
-        return Stamp(e, state.First) with
+        return e with
         {
+            EntryPage = state.First.Pathname,
+            Referrer = state.First.Referrer,
+            ReferrerSource = state.First.ReferrerSource,
+            UtmSource = state.First.UtmSource,
+            UtmMedium = state.First.UtmMedium,
+            UtmCampaign = state.First.UtmCampaign,
+            UtmContent = state.First.UtmContent,
+            UtmTerm = state.First.UtmTerm,
+            ClickIdParam = state.First.ClickIdParam,
+            CountryCode = state.First.CountryCode,
+            Region = state.First.Region,
+            City = state.First.City,
+            Browser = state.First.Browser,
+            BrowserVersion = state.First.BrowserVersion,
+            Os = state.First.Os,
+            OsVersion = state.First.OsVersion,
+            DeviceType = state.First.DeviceType,
+            ScreenSize = state.First.ScreenSize,
+            Locale = state.First.Locale,
             SessionId = state.Id,
             SessionStart = state.Start,
             SessionFirst = first ? (byte)1 : (byte)0,
@@ -105,29 +125,6 @@ public sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
             PrevPathname = previous,
         };
     }
-
-    /// <summary>The session's attributes (referrer, UTM tags, location, client, screen, language) from its first event.</summary>
-    private static EventRow Stamp(EventRow e, EventRow first) => ReferenceEquals(e, first) ? e : e with
-    {
-        Referrer = first.Referrer,
-        ReferrerSource = first.ReferrerSource,
-        UtmSource = first.UtmSource,
-        UtmMedium = first.UtmMedium,
-        UtmCampaign = first.UtmCampaign,
-        UtmContent = first.UtmContent,
-        UtmTerm = first.UtmTerm,
-        ClickIdParam = first.ClickIdParam,
-        CountryCode = first.CountryCode,
-        Region = first.Region,
-        City = first.City,
-        Browser = first.Browser,
-        BrowserVersion = first.BrowserVersion,
-        Os = first.Os,
-        OsVersion = first.OsVersion,
-        DeviceType = first.DeviceType,
-        ScreenSize = first.ScreenSize,
-        Locale = first.Locale,
-    };
 
     private sealed class State(ulong id, DateTime start, DateTime last, EventRow first)
     {

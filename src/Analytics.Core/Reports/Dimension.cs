@@ -12,12 +12,12 @@ public enum DimensionScope
     Event,
 
     /// <summary>
-    /// Fixed for a visit (source, referrer, UTM tags, location, client, screen, language): collect stamps the session's
+    /// Fixed for a visit (entry page, source, referrer, UTM tags, location, client, screen, language): collect stamps the session's
     /// first event's values on each of its events, so these are event columns and session attributes alike.
     /// </summary>
     Visit,
 
-    /// <summary>Known only from the session as a whole (entry and exit page, the entry page's hostname).</summary>
+    /// <summary>Known only from the session as a whole (the exit page, the entry page's hostname).</summary>
     Session,
 }
 
@@ -41,7 +41,7 @@ public sealed record Dimension(string Name, DimensionScope Scope, string? EventC
         new("event:author", DimensionScope.Event, "toString(author)", null),
         new("event:category", DimensionScope.Event, "arrayMap(c -> toString(c), categories)", null, IsArray: true),
         new("event:tag", DimensionScope.Event, "tags", null, IsArray: true),
-        new("visit:entry_page", DimensionScope.Session, null, "s_entry_page"),
+        new("visit:entry_page", DimensionScope.Visit, "entry_page", "s_entry_page"),
         new("visit:exit_page", DimensionScope.Session, null, "s_exit_page"),
         new("visit:entry_page_hostname", DimensionScope.Session, null, "s_hostname"),
         new("visit:source", DimensionScope.Visit, "toString(referrer_source)", "s_source"),

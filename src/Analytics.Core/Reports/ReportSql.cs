@@ -44,7 +44,6 @@ internal enum QuerySide
 /// </summary>
 internal sealed class ReportSql
 {
-    private const string FarFuture = "toDateTime64('2299-12-31 00:00:00', 3, 'UTC')";
     private const string Epoch = "toDateTime64(0, 3, 'UTC')";
 
     private readonly ReportQuery _query;
@@ -289,7 +288,7 @@ internal sealed class ReportSql
             return $"""
                 SELECT session_id AS s_session_id, min(session_start) AS s_session_start, sum(pageviews) AS s_pageviews,
                        sum(bounce) AS s_bounce, sum(duration_ms) AS s_duration_ms,
-                       if(s_pageviews = 0, '', argMinMerge(entry_page)) AS s_entry_page, if(s_pageviews = 0, '', argMaxMerge(exit_page)) AS s_exit_page,
+                       argMinMerge(entry_page) AS s_entry_page, if(s_pageviews = 0, '', argMaxMerge(exit_page)) AS s_exit_page,
                        argMinMerge(hostname) AS s_hostname, argMinMerge(referrer) AS s_referrer, argMinMerge(referrer_source) AS s_source,
                        argMinMerge(utm_source) AS s_utm_source, argMinMerge(utm_medium) AS s_utm_medium, argMinMerge(utm_campaign) AS s_utm_campaign,
                        argMinMerge(utm_content) AS s_utm_content, argMinMerge(utm_term) AS s_utm_term, {visitor}
@@ -303,7 +302,7 @@ internal sealed class ReportSql
         return $"""
             SELECT session_id AS s_session_id, min(session_start) AS s_session_start, countIf(name = 'pageview') AS s_pageviews,
                    toInt64(s_pageviews = 1) AS s_bounce, toUInt64(dateDiff('millisecond', min(timestamp), max(timestamp))) AS s_duration_ms,
-                   if(s_pageviews = 0, '', argMin(pathname, if(name = 'pageview', timestamp, {FarFuture}))) AS s_entry_page,
+                   argMin(entry_page, timestamp) AS s_entry_page,
                    if(s_pageviews = 0, '', argMax(pathname, if(name = 'pageview', timestamp, {Epoch}))) AS s_exit_page,
                    argMin(toString(hostname), timestamp) AS s_hostname, argMin(referrer, timestamp) AS s_referrer,
                    argMin(toString(referrer_source), timestamp) AS s_source, argMin(utm_source, timestamp) AS s_utm_source,

@@ -1,3 +1,44 @@
+-- Every event carries its session's entry page (the path of the session's first event, stamped by collect like the
+-- session's source), so entry pages are counted like any visit attribute. Rows stored before have none.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS entry_page String AFTER prev_pathname;
+
+-- The sessions view takes the entry page from it (before: the first pageview's path, or "" without pageviews).
+DROP VIEW IF EXISTS sessions_mv;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS sessions_mv TO sessions AS
+SELECT
+    property_id,
+    session_start,
+    session_id,
+    any(visitor_id) AS visitor_id,
+    max(timestamp) AS session_end,
+    countIf(name = 'pageview') AS pageviews,
+    countIf(name != 'engagement') AS events,
+    sum(bounce_delta) AS bounce,
+    sum(duration_delta_ms) AS duration_ms,
+    argMinState(entry_page, timestamp) AS entry_page,
+    argMaxState(pathname, if(name = 'pageview', timestamp, toDateTime64(0, 3, 'UTC'))) AS exit_page,
+    argMinState(toString(hostname), timestamp) AS hostname,
+    argMinState(referrer, timestamp) AS referrer,
+    argMinState(toString(referrer_source), timestamp) AS referrer_source,
+    argMinState(utm_source, timestamp) AS utm_source,
+    argMinState(utm_medium, timestamp) AS utm_medium,
+    argMinState(utm_campaign, timestamp) AS utm_campaign,
+    argMinState(utm_content, timestamp) AS utm_content,
+    argMinState(utm_term, timestamp) AS utm_term,
+    any(country_code) AS country_code,
+    any(region) AS region,
+    any(city) AS city,
+    any(browser) AS browser,
+    any(browser_version) AS browser_version,
+    any(os) AS os,
+    any(os_version) AS os_version,
+    any(device_type) AS device_type,
+    any(screen_size) AS screen_size,
+    any(locale) AS locale
+FROM events
+GROUP BY property_id, session_start, session_id;
+
 -- Per property, UTC day and one dimension's value: the rollup that answers long ranges. A year of a busy site is a
 -- few hundred rows per value instead of millions of events. `dimension` is the report dimension's name ("" for the
 -- property as a whole, "event:page", "visit:country", ...) and `value` its value; each event adds one row per
@@ -44,7 +85,7 @@ SELECT
 FROM events
 ARRAY JOIN
 [
-    ('', ''), ('event:page', pathname),
+    ('', ''), ('event:page', pathname), ('visit:entry_page', entry_page),
     ('visit:source', toString(referrer_source)), ('visit:referrer', referrer), ('visit:utm_source', utm_source),
     ('visit:utm_medium', utm_medium), ('visit:utm_campaign', utm_campaign), ('visit:utm_content', utm_content),
     ('visit:utm_term', utm_term), ('visit:country', toString(country_code)), ('visit:region', toString(region)),
@@ -66,7 +107,7 @@ SELECT
 FROM events
 ARRAY JOIN
 [
-    ('', ''),
+    ('', ''), ('visit:entry_page', entry_page),
     ('visit:source', toString(referrer_source)), ('visit:referrer', referrer), ('visit:utm_source', utm_source),
     ('visit:utm_medium', utm_medium), ('visit:utm_campaign', utm_campaign), ('visit:utm_content', utm_content),
     ('visit:utm_term', utm_term), ('visit:country', toString(country_code)), ('visit:region', toString(region)),
@@ -97,7 +138,7 @@ FROM
     FROM events
     ARRAY JOIN
     [
-        ('', ''), ('event:page', pathname),
+        ('', ''), ('event:page', pathname), ('visit:entry_page', entry_page),
         ('visit:source', toString(referrer_source)), ('visit:referrer', referrer), ('visit:utm_source', utm_source),
         ('visit:utm_medium', utm_medium), ('visit:utm_campaign', utm_campaign), ('visit:utm_content', utm_content),
         ('visit:utm_term', utm_term), ('visit:country', toString(country_code)), ('visit:region', toString(region)),
@@ -123,7 +164,7 @@ FROM
     FROM events
     ARRAY JOIN
     [
-        ('', ''),
+        ('', ''), ('visit:entry_page', entry_page),
         ('visit:source', toString(referrer_source)), ('visit:referrer', referrer), ('visit:utm_source', utm_source),
         ('visit:utm_medium', utm_medium), ('visit:utm_campaign', utm_campaign), ('visit:utm_content', utm_content),
         ('visit:utm_term', utm_term), ('visit:country', toString(country_code)), ('visit:region', toString(region)),
