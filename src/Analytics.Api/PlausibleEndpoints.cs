@@ -85,7 +85,7 @@ internal static class PlausibleEndpoints
                 Range = range,
                 Metrics = metrics,
                 Dimensions = dimensions,
-                Filter = FilterJson.Parse(body.TryGetProperty("filters", out var f) ? f : default),
+                Filter = NativeValues(FilterJson.Parse(body.TryGetProperty("filters", out var f) ? f : default)),
                 OrderBy = OrderBy(body),
                 Limit = limit,
                 Offset = offset,
@@ -112,12 +112,12 @@ internal static class PlausibleEndpoints
             echo["date_range"] = new JsonArray(Iso(range.From, property.Zone), Iso(range.To - Duration.FromSeconds(1), property.Zone));
             var results = new JsonArray(rows.Select(r =>
             {
-                var row = new JsonObject { ["metrics"] = Numbers(r.Metrics, metrics), ["dimensions"] = new JsonArray(r.Dimensions.Select(d => (JsonNode?)d).ToArray()) };
+                var row = new JsonObject { ["metrics"] = Numbers(r.Metrics, metrics), ["dimensions"] = new JsonArray(r.Dimensions.Select((d, i) => (JsonNode?)PlausibleValue(dimensions[i], d)).ToArray()) };
                 if (r.Comparison is { } c)
                 {
                     row["comparison"] = new JsonObject
                     {
-                        ["dimensions"] = new JsonArray(c.Dimensions.Select(d => (JsonNode?)d).ToArray()),
+                        ["dimensions"] = new JsonArray(c.Dimensions.Select((d, i) => (JsonNode?)PlausibleValue(dimensions[i], d)).ToArray()),
                         ["metrics"] = Numbers(c.Metrics, metrics),
                         ["change"] = new JsonArray(r.Change!.Select(x => (JsonNode?)x).ToArray()),
                     };
@@ -181,8 +181,29 @@ internal static class PlausibleEndpoints
         var size = ReportParameters.Number(limit, "limit", 100, 1, 1000);
         var result = await engine.RunAsync(query with { Dimensions = [d], Limit = size, Offset = (ReportParameters.Number(page, "page", 1, 1, 1_000_000) - 1) * size }, cancellationToken);
         var name = d.Name[(d.Name.LastIndexOf(':') + 1)..];
-        return Results.Json(new JsonObject { ["results"] = new JsonArray(result.Rows.Select(r => (JsonNode?)V1Row(name, r.Dimensions[0], r, query)).ToArray()) });
+        return Results.Json(new JsonObject { ["results"] = new JsonArray(result.Rows.Select(r => (JsonNode?)V1Row(name, PlausibleValue(d, r.Dimensions[0]), r, query)).ToArray()) });
     }
+
+    private const string DirectNone = "Direct / None";
+
+    /// <summary>Plausible's spelling of a value: "Direct / None" for visits without a source, device types capitalised ("Desktop").</summary>
+    private static string PlausibleValue(Dimension dimension, string value) => dimension.Name switch
+    {
+        "visit:source" when value.Length == 0 => DirectNone,
+        "visit:device" when value.Length > 0 => char.ToUpperInvariant(value[0]) + value[1..],
+        _ => value,
+    };
+
+    /// <summary>Filter values in Plausible's spelling, in ours ("Direct / None" is no source; device types are lower case).</summary>
+    private static Filter? NativeValues(Filter? filter) => filter switch
+    {
+        Condition { Operator: FilterOperator.Is or FilterOperator.IsNot, Dimension.Name: "visit:source" } c => c with { Values = c.Values.Select(v => v == DirectNone ? string.Empty : v).ToList() },
+        Condition { Operator: not (FilterOperator.Matches or FilterOperator.MatchesNot), Dimension.Name: "visit:device" } c => c with { Values = c.Values.Select(v => v.ToLowerInvariant()).ToList() },
+        AllOf all => new AllOf(all.Filters.Select(f => NativeValues(f)!).ToList()),
+        AnyOf any => new AnyOf(any.Filters.Select(f => NativeValues(f)!).ToList()),
+        Not not => new Not(NativeValues(not.Filter)!),
+        _ => filter,
+    };
 
     private static JsonObject V1Row(string name, string value, ResultRow row, ReportQuery query)
     {
@@ -249,7 +270,7 @@ internal static class PlausibleEndpoints
                 WeekStart = property.FirstDayOfWeek,
                 Range = range,
                 Metrics = Reports.Metrics.ParseList(Metrics ?? defaultMetrics, "metrics"),
-                Filter = V1Filters(Filters),
+                Filter = NativeValues(V1Filters(Filters)),
             };
             return (query, comparison);
         }

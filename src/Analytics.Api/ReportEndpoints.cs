@@ -108,19 +108,14 @@ internal static class ReportEndpoints
     }
 
     private static async Task<Ok<IReadOnlyList<SessionSummary>>> SessionsAsync(
-        HttpContext http, long propertyId, [AsParameters] ReportParameters parameters, LiveQueries live,
+        HttpContext http, long propertyId, [AsParameters] ReportParameters parameters, LiveQueries live, ReportEngine engine,
         [FromQuery, Description("Visits per page, 1 to 1000 (default 100).")] string? limit,
         [FromQuery, Description("Visits to skip (default 0).")] string? offset,
         CancellationToken cancellationToken)
     {
         var property = await ApiAccess.PropertyAsync(http, propertyId);
         var (query, _) = await parameters.ToQueryAsync(property, [Metric.Visits], live, Now(http), cancellationToken);
-        if (query.Filter is not null)
-        {
-            throw new FieldValidationException("filters", "the sessions list takes no filters yet; use the breakdown endpoint to slice visits.");
-        }
-
-        return TypedResults.Ok(await live.SessionsAsync(property.Id, query.Range, ReportParameters.Number(limit, "limit", 100, 1, 1000),
+        return TypedResults.Ok(await engine.SessionsAsync(query, ReportParameters.Number(limit, "limit", 100, 1, 1000),
             ReportParameters.Number(offset, "offset", 0, 0, int.MaxValue), cancellationToken));
     }
 

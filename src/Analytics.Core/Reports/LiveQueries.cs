@@ -40,22 +40,6 @@ public sealed class LiveQueries(IClickHouse clickHouse)
         return new Realtime(current.Single().N, all);
     }
 
-    /// <summary>Visits that started in the range, newest first.</summary>
-    public async Task<IReadOnlyList<SessionSummary>> SessionsAsync(long propertyId, ReportRange range, int limit, int offset, CancellationToken cancellationToken)
-        => await clickHouse.QueryAsync<SessionSummary>(
-            """
-            SELECT toString(session_id) AS id, min(session_start) AS start, max(session_end) AS end, sum(pageviews) AS pageviews, sum(events) AS events,
-                   sum(duration_ms) AS duration_ms, argMinMerge(entry_page) AS entry_page, argMaxMerge(exit_page) AS exit_page,
-                   argMinMerge(referrer_source) AS source, toString(any(country_code)) AS country, toString(any(browser)) AS browser,
-                   toString(any(os)) AS os, toString(any(device_type)) AS device
-            FROM sessions
-            WHERE property_id = {property:UInt64} AND session_start >= {from:DateTime64(3)} AND session_start < {to:DateTime64(3)}
-            GROUP BY session_id
-            ORDER BY start DESC, id
-            LIMIT {limit:UInt32} OFFSET {offset:UInt32}
-            """,
-            new { property = (ulong)propertyId, from = range.From, to = range.To, limit, offset }, cancellationToken: cancellationToken);
-
     /// <summary>One visit's events in order, or null when the property has no such visit.</summary>
     public async Task<IReadOnlyList<SessionEvent>?> TimelineAsync(long propertyId, ulong sessionId, CancellationToken cancellationToken)
     {

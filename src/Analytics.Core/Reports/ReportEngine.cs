@@ -53,6 +53,15 @@ public sealed class ReportEngine(IClickHouse clickHouse)
 
     public Task<QueryResult> RunAsync(ReportQuery query, CancellationToken cancellationToken) => RunAsync(query, comparisonRun: false, cancellationToken);
 
+    /// <summary>The visits that started in the query's range and pass its filter, newest first (the sessions list).</summary>
+    public async Task<IReadOnlyList<SessionSummary>> SessionsAsync(ReportQuery query, int limit, int offset, CancellationToken cancellationToken)
+    {
+        Validate(query with { Metrics = [Metric.Visits], Dimensions = [], OrderBy = [] });
+        await ValidatePatternsAsync(query.Filter, cancellationToken);
+        var sql = new ReportSql(query);
+        return await clickHouse.QueryAsync<SessionSummary>(sql.SessionList(query.Filter, limit, offset), sql.Parameters, cancellationToken: cancellationToken);
+    }
+
     /// <summary>The plan the engine would use, for tests and the response's meta.</summary>
     public static QueryPlan Explain(ReportQuery query)
     {

@@ -220,6 +220,34 @@ internal sealed class ReportSql
         return Grouped(dimensions.Select((_, i) => $"d{i}").ToList(), SessionAggregates, matching, null, null, shape);
     }
 
+    /// <summary>
+    /// The visits that started in the range and pass <paramref name="filter"/> (on the visit's attributes, or with
+    /// event conditions on any of its events in the range), newest first: the sessions list.
+    /// </summary>
+    public string SessionList(Filter? filter, int limit, int offset)
+    {
+        var sessions = SessionRows(TableSource.Sessions, _from, _to);
+        var where = filter is null ? string.Empty
+            : Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Event)
+                ? $"""
+                   WHERE s_session_id IN
+                   (
+                       SELECT session_id FROM events INNER JOIN ({sessions}) AS s ON session_id = s_session_id
+                       WHERE property_id = {_property} AND timestamp >= {_from} AND {Render(filter, d => EventRow(d, "s_session_start"))}
+                   )
+                   """
+                : $"WHERE {Render(filter, SessionRow)}";
+        return $"""
+            SELECT toString(s_session_id) AS id, s_session_start AS start, s_end AS end, s_pageviews AS pageviews, s_events AS events,
+                   s_duration_ms AS duration_ms, s_entry_page AS entry_page, s_exit_page AS exit_page, s_source AS source,
+                   s_country_code AS country, s_browser AS browser, s_os AS os, s_device_type AS device
+            FROM ({sessions})
+            {where}
+            ORDER BY start DESC, id
+            LIMIT {Param((uint)limit, "UInt32")} OFFSET {Param((uint)offset, "UInt32")}
+            """;
+    }
+
     /// <summary>How a statement is cut: ordering and paging in SQL, the total number of groups, or only the groups with these keys.</summary>
     public sealed record Shape(IReadOnlyList<string> OrderBy, int? Limit = null, int Offset = 0, bool Total = false, IReadOnlyList<ulong>? Keys = null)
     {
@@ -286,7 +314,7 @@ internal sealed class ReportSql
         if (source == TableSource.Sessions)
         {
             return $"""
-                SELECT session_id AS s_session_id, min(session_start) AS s_session_start, sum(pageviews) AS s_pageviews,
+                SELECT session_id AS s_session_id, min(session_start) AS s_session_start, max(session_end) AS s_end, sum(events) AS s_events, sum(pageviews) AS s_pageviews,
                        sum(bounce) AS s_bounce, sum(duration_ms) AS s_duration_ms,
                        argMinMerge(entry_page) AS s_entry_page, if(s_pageviews = 0, '', argMaxMerge(exit_page)) AS s_exit_page,
                        argMinMerge(hostname) AS s_hostname, argMinMerge(referrer) AS s_referrer, argMinMerge(referrer_source) AS s_source,
@@ -300,7 +328,8 @@ internal sealed class ReportSql
 
         // A session's events all come at or after its start, so the timestamp bound only helps the primary key.
         return $"""
-            SELECT session_id AS s_session_id, min(session_start) AS s_session_start, countIf(name = 'pageview') AS s_pageviews,
+            SELECT session_id AS s_session_id, min(session_start) AS s_session_start, max(timestamp) AS s_end, countIf(name != 'engagement') AS s_events,
+                   countIf(name = 'pageview') AS s_pageviews,
                    toInt64(s_pageviews = 1) AS s_bounce, toUInt64(dateDiff('millisecond', min(timestamp), max(timestamp))) AS s_duration_ms,
                    argMin(entry_page, timestamp) AS s_entry_page,
                    if(s_pageviews = 0, '', argMax(pathname, if(name = 'pageview', timestamp, {Epoch}))) AS s_exit_page,

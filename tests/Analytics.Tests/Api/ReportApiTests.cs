@@ -136,6 +136,28 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
     }
 
     [Fact]
+    public async Task PlausibleApis_SpellValuesAsPlausibleDoes_DirectNoneAndCapitalisedDevices()
+    {
+        var sources = (await PostQueryAsync(data.OnlyA, """
+            {"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "dimensions": ["visit:source"]}
+            """))["results"]!.AsArray();
+        var direct = sources.Single(r => r!["dimensions"]![0]!.GetValue<string>() == "Direct / None")!;
+        var filtered = await PostQueryAsync(data.OnlyA, """
+            {"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["is", "visit:source", ["Direct / None"]]]}
+            """);
+        Assert.Equal(MetricsOf(direct)[0], MetricsOf(filtered["results"]![0]!)[0]);
+        Assert.DoesNotContain(sources, r => r!["dimensions"]![0]!.GetValue<string>().Length == 0);
+
+        var devices = (await PostQueryAsync(data.OnlyA, """
+            {"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "dimensions": ["visit:device"], "filters": [["is", "visit:device", ["Desktop", "Mobile"]]]}
+            """))["results"]!.AsArray().Select(r => r!["dimensions"]![0]!.GetValue<string>()).Order().ToList();
+        Assert.Equal(["Desktop", "Mobile"], devices);
+
+        var v1 = JsonNode.Parse(await data.OnlyA.GetStringAsync("/api/v1/stats/breakdown?site_id=a.example&period=7d&property=visit:device&filters=visit:source%3D%3DDirect%20%2F%20None"))!;
+        Assert.Contains(v1["results"]!.AsArray(), r => r!["device"]!.GetValue<string>() == "Desktop");
+    }
+
+    [Fact]
     public async Task V1Endpoints_AnswerInPlausiblesShapes()
     {
         var aggregate = JsonNode.Parse(await data.OnlyA.GetStringAsync("/api/v1/stats/aggregate?site_id=a.example&period=custom&date=2026-10-25,2026-11-01&metrics=visitors,pageviews&compare=previous_period"))!;
@@ -182,6 +204,23 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         Assert.Equal("pageview", timeline[0]!["name"]!.GetValue<string>());
         Assert.Equal(session["entry_page"]!.GetValue<string>(), timeline[0]!["pathname"]!.GetValue<string>());
         Assert.Equal(session["pageviews"]!.GetValue<double>(), timeline.Count(e => e!["name"]!.GetValue<string>() == "pageview"));
+
+        // Filtered lists: by a visit attribute, and by an event any of the visit's events matches.
+        var google = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=1000&filters=" + Uri.EscapeDataString("""[["is","visit:source",["Google"]]]""")))!.AsArray();
+        var all = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=1000"))!.AsArray();
+        Assert.InRange(google.Count, 1, all.Count - 1);
+        Assert.All(google, s => Assert.Equal("Google", s!["source"]!.GetValue<string>()));
+        var pricing = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=20&filters=" + Uri.EscapeDataString("""[["is","event:page",["/pricing"]]]""")))!.AsArray();
+        Assert.NotEmpty(pricing);
+        foreach (var visit in pricing)
+        {
+            var events = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions/{visit!["id"]!.GetValue<string>()}"))!.AsArray();
+            Assert.Contains(events, e => e!["pathname"]!.GetValue<string>() == "/pricing");
+        }
+
+        using var badPattern = await data.OnlyA.GetAsync($"{prefix}/sessions?period=yesterday&filters=" + Uri.EscapeDataString("""[["matches","event:page",["(unclosed"]]]"""));
+        Assert.Equal(HttpStatusCode.BadRequest, badPattern.StatusCode);
+        Assert.Contains("filters", await badPattern.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
