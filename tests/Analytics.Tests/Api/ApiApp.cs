@@ -2,7 +2,6 @@ using Analytics.Api;
 using Analytics.ApiKeys;
 using Analytics.ClickHouse;
 using Analytics.Hosting;
-using Analytics.Properties;
 using Analytics.ServiceDefaults;
 using Analytics.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -12,29 +11,19 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Analytics.Tests.Api;
 
 /// <summary>The reporting role in this process on a loopback port, over the run's shared engines, with a fixed clock.</summary>
-public sealed class ApiApp : IAsyncDisposable
+public sealed class ApiApp : LoopbackApp
 {
-    private readonly WebApplication _app;
-
     private ApiApp(WebApplication app, IClickHouse clickHouse, HttpClient client)
+        : base(app, clickHouse, client)
     {
-        _app = app;
-        ClickHouse = clickHouse;
-        Client = client;
     }
-
-    public IClickHouse ClickHouse { get; }
-
-    public HttpClient Client { get; }
-
-    public IServiceProvider Services => _app.Services;
 
     public static async Task<ApiApp> StartAsync(Engines engines, IClickHouse clickHouse, DateTimeOffset now, Dictionary<string, string?>? settings = null)
     {
-        var connectionString = await LoopbackApp.NewPostgresConnectionStringAsync(engines);
+        var connectionString = await NewPostgresConnectionStringAsync(engines);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? []).Build();
 
-        var builder = LoopbackApp.CreateBuilder();
+        var builder = CreateBuilder();
         builder.Services.AddAnalyticsStorage(clickHouse, connectionString);
         builder.Services.AddServiceDefaults(withClickHouse: true);
         builder.Services.AddApi(configuration);
@@ -42,11 +31,8 @@ public sealed class ApiApp : IAsyncDisposable
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapApiEndpoints();
-        return new ApiApp(app, clickHouse, await LoopbackApp.StartAsync(app));
+        return new ApiApp(app, clickHouse, await StartAsync(app));
     }
-
-    public Task<Property> AddPropertyAsync(string domain, string timezone, long? owner = null)
-        => Services.GetRequiredService<PropertyStore>().AddAsync(domain, null, timezone, owner, CancellationToken.None);
 
     /// <summary>A key for the given properties (null: all) and a client that sends it.</summary>
     public async Task<HttpClient> ClientWithKeyAsync(IReadOnlyCollection<long>? properties)
@@ -55,13 +41,6 @@ public sealed class ApiApp : IAsyncDisposable
         var client = new HttpClient { BaseAddress = Client.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new("Bearer", secret);
         return client;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

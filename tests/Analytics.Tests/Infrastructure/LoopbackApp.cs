@@ -1,3 +1,5 @@
+using Analytics.ClickHouse;
+using Analytics.Properties;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -7,11 +9,40 @@ using Microsoft.Extensions.Logging;
 
 namespace Analytics.Tests.Infrastructure;
 
-/// <summary>Hosts a role of the product in the test process on a free loopback port, as the in-process test apps do.</summary>
-internal static class LoopbackApp
+/// <summary>
+/// A role of the product hosted in the test process on a free loopback port, over the run's shared engines: the base of
+/// the in-process test apps (collect, reporting), with their client, services and teardown.
+/// </summary>
+public abstract class LoopbackApp : IAsyncDisposable
 {
+    private readonly WebApplication _app;
+
+    protected LoopbackApp(WebApplication app, IClickHouse clickHouse, HttpClient client)
+    {
+        _app = app;
+        ClickHouse = clickHouse;
+        Client = client;
+    }
+
+    public IClickHouse ClickHouse { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public Task<Property> AddPropertyAsync(string domain, string timezone = "Asia/Kathmandu", long? owner = null)
+        => Services.GetRequiredService<PropertyStore>().AddAsync(domain, null, timezone, owner, CancellationToken.None);
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
     /// <summary>A builder that listens on a free loopback port and logs warnings only.</summary>
-    public static WebApplicationBuilder CreateBuilder()
+    protected static WebApplicationBuilder CreateBuilder()
     {
         var builder = WebApplication.CreateBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -20,7 +51,7 @@ internal static class LoopbackApp
     }
 
     /// <summary>Starts the app and returns a client for the address it got.</summary>
-    public static async Task<HttpClient> StartAsync(WebApplication app)
+    protected static async Task<HttpClient> StartAsync(WebApplication app)
     {
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -28,7 +59,7 @@ internal static class LoopbackApp
     }
 
     /// <summary>A fresh PostgreSQL database with the schema applied, as a connection string.</summary>
-    public static async Task<string> NewPostgresConnectionStringAsync(Engines engines)
+    protected static async Task<string> NewPostgresConnectionStringAsync(Engines engines)
     {
         await using var postgres = await engines.NewPostgresAsync();
         return postgres.ConnectionString;

@@ -1,7 +1,6 @@
 using Analytics.ClickHouse;
 using Analytics.Hosting;
 using Analytics.Ingest;
-using Analytics.Properties;
 using Analytics.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -10,27 +9,17 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Analytics.Tests.Ingest;
 
 /// <summary>The collect role in this process on a loopback port, over the run's shared engines (databases of its own).</summary>
-public sealed class CollectApp : IAsyncDisposable
+public sealed class CollectApp : LoopbackApp
 {
-    private readonly WebApplication _app;
-
     private CollectApp(WebApplication app, IClickHouse clickHouse, HttpClient client)
+        : base(app, clickHouse, client)
     {
-        _app = app;
-        ClickHouse = clickHouse;
-        Client = client;
     }
-
-    public IClickHouse ClickHouse { get; }
-
-    public HttpClient Client { get; }
-
-    public IServiceProvider Services => _app.Services;
 
     public static async Task<CollectApp> StartAsync(Engines engines, IClickHouse? clickHouse = null, Dictionary<string, string?>? settings = null, Action<WebApplication>? map = null)
     {
         clickHouse ??= await engines.NewClickHouseAsync();
-        var connectionString = await LoopbackApp.NewPostgresConnectionStringAsync(engines);
+        var connectionString = await NewPostgresConnectionStringAsync(engines);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Enrichment:GeoIpDatabase"] = Conformance.File("maxmind/GeoIP2-City-Test.mmdb"),
@@ -38,23 +27,13 @@ public sealed class CollectApp : IAsyncDisposable
         }.Concat(settings ?? [])).Build();
         var runtime = await IngestRuntime.LoadAsync(configuration, _ => { }, CancellationToken.None);
 
-        var builder = LoopbackApp.CreateBuilder();
+        var builder = CreateBuilder();
         builder.Services.AddAnalyticsStorage(clickHouse, connectionString);
         builder.Services.AddIngest(runtime, configuration, Path.Combine(engines.Root, "collect-" + Guid.NewGuid().ToString("N")));
         var app = builder.Build();
         await app.Services.StartIngestAsync(CancellationToken.None);
         app.MapIngestEndpoints();
         map?.Invoke(app);
-        return new CollectApp(app, clickHouse, await LoopbackApp.StartAsync(app));
-    }
-
-    public Task<Property> AddPropertyAsync(string domain, string timezone = "Asia/Kathmandu")
-        => Services.GetRequiredService<PropertyStore>().AddAsync(domain, null, timezone, null, CancellationToken.None);
-
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        return new CollectApp(app, clickHouse, await StartAsync(app));
     }
 }
