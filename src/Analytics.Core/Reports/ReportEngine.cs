@@ -230,7 +230,9 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         TableSource? sessions = null;
         if (needSessions)
         {
-            sessions = dailyDimension is not null && dailyDimension != "event:page" ? TableSource.Daily
+            // The daily rollup splits session metrics by visit attributes only (a page is an event's, not a visit's).
+            var visitOnly = query.Dimensions.Concat(conditions.Select(c => c.Dimension)).All(d => d.Scope == DimensionScope.Visit);
+            sessions = dailyDimension is not null && visitOnly ? TableSource.Daily
                 : rollups && onlyTime && query.Filter is null ? TableSource.PropertyRollup
                 : fallback;
         }
