@@ -46,6 +46,11 @@ internal sealed class ReportSql
 {
     private const string Epoch = "toDateTime64(0, 3, 'UTC')";
 
+    /// <summary>The event metrics' sums over raw event rows (visitors, a uniq, are added by each caller as a count or a state).</summary>
+    private const string EventSums =
+        "countIf(name = 'pageview') AS pageviews, countIf(name != 'engagement') AS events, countIf(name = 'engagement') AS engagements, "
+        + "sumIf(engagement_ms, name = 'engagement') AS engaged_ms, sumIf(scroll_depth, name = 'engagement') AS scroll_sum";
+
     private readonly ReportQuery _query;
     private readonly string _property;
     private readonly string _from;
@@ -98,18 +103,12 @@ internal sealed class ReportSql
     /// </summary>
     public string Events(TableSource source, IReadOnlyList<Dimension> dimensions, Filter? filter, Shape shape)
     {
-        const string EventAggregates =
-            "uniqIf(visitor_id, name != 'engagement') AS visitors, countIf(name = 'pageview') AS pageviews, countIf(name != 'engagement') AS events, "
-            + "countIf(name = 'engagement') AS engagements, sumIf(engagement_ms, name = 'engagement') AS engaged_ms, "
-            + "sumIf(scroll_depth, name = 'engagement') AS scroll_sum, toFloat64(sum(revenue_amount)) AS revenue";
         if (source == TableSource.Daily)
         {
             var (body, edges) = DailyParts(dimensions, filter);
             var value = dimensions.Count == 1 ? $"{EventRow(dimensions[0], "timestamp")} AS d0, " : string.Empty;
             var partial = $"""
-                SELECT {value}uniqStateIf(visitor_id, name != 'engagement') AS visitors, countIf(name = 'pageview') AS pageviews,
-                       countIf(name != 'engagement') AS events, countIf(name = 'engagement') AS engagements,
-                       sumIf(engagement_ms, name = 'engagement') AS engaged_ms, sumIf(scroll_depth, name = 'engagement') AS scroll_sum
+                SELECT {value}uniqStateIf(visitor_id, name != 'engagement') AS visitors, {EventSums}
                 FROM events
                 WHERE property_id = {_property} AND (timestamp >= {_from} AND timestamp < {edges.From} OR timestamp >= {edges.To} AND timestamp < {_to}){(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
                 {(value.Length > 0 ? "GROUP BY d0" : string.Empty)}
@@ -159,7 +158,7 @@ internal sealed class ReportSql
         var eventDims = dimensions.Select(d => Breakdown(d, EventRow(d, "timestamp"))).ToList();
         var eventWhere = $"property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to}"
             + (filter is null ? string.Empty : $" AND {Render(filter, d => EventRow(d, "timestamp"))}");
-        return Grouped(eventDims, EventAggregates, from, eventWhere, null, shape);
+        return Grouped(eventDims, $"uniqIf(visitor_id, name != 'engagement') AS visitors, {EventSums}, toFloat64(sum(revenue_amount)) AS revenue", from, eventWhere, null, shape);
     }
 
     /// <summary>
@@ -213,8 +212,7 @@ internal sealed class ReportSql
         var matching = $"""
             (
                 SELECT DISTINCT s_session_id, s_bounce, s_duration_ms{string.Concat(inner.Select(d => ", " + d))}
-                FROM events INNER JOIN ({sessions}) AS s ON session_id = s_session_id
-                WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "s_session_start")))}
+                {SessionEvents(sessions, filter)}
             )
             """;
         return Grouped(dimensions.Select((_, i) => $"d{i}").ToList(), SessionAggregates, matching, null, null, shape);
@@ -229,13 +227,7 @@ internal sealed class ReportSql
         var sessions = SessionRows(TableSource.Sessions, _from, _to);
         var where = filter is null ? string.Empty
             : Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Event)
-                ? $"""
-                   WHERE s_session_id IN
-                   (
-                       SELECT session_id FROM events INNER JOIN ({sessions}) AS s ON session_id = s_session_id
-                       WHERE property_id = {_property} AND timestamp >= {_from} AND {Render(filter, d => EventRow(d, "s_session_start"))}
-                   )
-                   """
+                ? $"WHERE s_session_id IN (SELECT session_id {SessionEvents(sessions, filter)})"
                 : $"WHERE {Render(filter, SessionRow)}";
         return $"""
             SELECT toString(s_session_id) AS id, s_session_start AS start, s_end AS end, s_pageviews AS pageviews, s_events AS events,
@@ -342,6 +334,15 @@ internal sealed class ReportSql
             GROUP BY session_id
             """;
     }
+
+    /// <summary>
+    /// FROM and WHERE of the range's events joined with their sessions (<paramref name="sessions"/>, started in the
+    /// range) that pass <paramref name="filter"/>: event conditions test the event, visit conditions its session.
+    /// </summary>
+    private string SessionEvents(string sessions, Filter? filter) => $"""
+        FROM events INNER JOIN ({sessions}) AS s ON session_id = s_session_id
+        WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "s_session_start")))}
+        """;
 
     /// <summary>
     /// The daily rollup's rows of the query's dimension over the whole UTC days of the range (a function of the columns
