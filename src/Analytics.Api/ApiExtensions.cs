@@ -26,8 +26,6 @@ public static class ApiExtensions
     public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration)
     {
         var perMinute = configuration.GetValue("Api:RateLimitPerMinute", 600);
-        services.AddSingleton<ReportEngine>();
-        services.AddSingleton<LiveQueries>();
         services.AddRateLimiter(options =>
         {
             options.AddPolicy(RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(

@@ -34,32 +34,7 @@ public sealed record ReportParameters
 
     internal async Task<(ReportQuery Query, ReportRange? Comparison)> ToQueryAsync(Property property, IReadOnlyList<Metric> metrics, LiveQueries live, Instant now, CancellationToken cancellationToken)
     {
-        var zone = property.Zone;
-        var period = string.IsNullOrWhiteSpace(Period) ? "30d" : Period;
-        ReportRange range;
-        DateRangeKind kind;
-        if (period.Trim() == "custom" && (From?.Contains('T', StringComparison.Ordinal) == true || To?.Contains('T', StringComparison.Ordinal) == true))
-        {
-            kind = DateRangeKind.CustomInstants;
-            range = ReportRanges.Instants(ReportRanges.ParseInstant(From ?? string.Empty, "from"), ReportRanges.ParseInstant(To ?? string.Empty, "to"));
-        }
-        else
-        {
-            kind = ReportRanges.Parse(period);
-            var first = kind == DateRangeKind.All ? await live.FirstDayAsync(property.Id, zone, cancellationToken) : null;
-            range = ReportRanges.Resolve(kind, zone, now, Date(From, "from"), Date(To, "to"), first);
-        }
-
-        var comparison = ReportRanges.Comparison(Compare, range, zone, kind, "compare");
-        var query = new ReportQuery
-        {
-            PropertyId = property.Id,
-            Zone = zone,
-            WeekStart = property.FirstDayOfWeek,
-            Range = range,
-            Metrics = metrics,
-            Filter = FilterJson.Parse(Filters),
-        };
+        var (query, comparison, _) = await new ReportRequest(Period, From, To, Compare, Filters).ToQueryAsync(property, metrics, live, now, cancellationToken);
         return (query, comparison);
     }
 
@@ -77,8 +52,6 @@ public sealed record ReportParameters
                 _ => new OrderBy(part, Metrics.TryParse(part, out _)),
             };
         }).ToList();
-
-    private static LocalDate? Date(string? text, string field) => string.IsNullOrWhiteSpace(text) ? null : ReportRanges.ParseDay(text, field);
 
     internal static int Number(string? text, string field, int fallback, int min, int max)
     {

@@ -76,23 +76,26 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
             FROM properties p
             WHERE {condition}
               AND (@all OR EXISTS (SELECT 1 FROM api_key_properties k WHERE k.key_id = @key AND k.property_id = p.id))
-              AND (@user::bigint IS NULL OR EXISTS (SELECT 1 FROM property_members m WHERE m.user_id = @user AND m.property_id = p.id))
+              AND (@user::bigint IS NULL OR {PropertyStore.ReadableByUser})
             ORDER BY p.domain
             """, arguments, cancellationToken: cancellationToken))).AsList();
     }
 
-    public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken)
+    /// <summary>Every key (<paramref name="userId"/> null), or one user's keys.</summary>
+    public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken, long? userId = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<ApiKey>(new CommandDefinition(
-            $"SELECT {Columns} FROM api_keys ORDER BY id", cancellationToken: cancellationToken))).AsList();
+            $"SELECT {Columns} FROM api_keys WHERE @userId::bigint IS NULL OR user_id = @userId ORDER BY id", new { userId }, cancellationToken: cancellationToken))).AsList();
     }
 
-    public async Task<bool> RevokeAsync(long id, CancellationToken cancellationToken)
+    /// <summary>Revokes a key (<paramref name="userId"/> set: only if it is that user's); false when there is no such live key.</summary>
+    public async Task<bool> RevokeAsync(long id, CancellationToken cancellationToken, long? userId = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE api_keys SET revoked_at = now() WHERE id = @id AND revoked_at IS NULL", new { id }, cancellationToken: cancellationToken)) > 0;
+            "UPDATE api_keys SET revoked_at = now() WHERE id = @id AND revoked_at IS NULL AND (@userId::bigint IS NULL OR user_id = @userId)",
+            new { id, userId }, cancellationToken: cancellationToken)) > 0;
     }
 
     /// <summary>The live key matching a presented secret (and marks it used), or null.</summary>

@@ -188,6 +188,7 @@ public sealed class DemoTraffic
                 ContentType = page.Type,
                 Author = page.Author,
                 Categories = page.Categories,
+                Tags = page.Type == "article" ? [page.Path.Split('/')[^1].Split('-')[0]] : [],
                 Referrer = i == 0 ? template.Referrer : string.Empty,
             };
             yield return pageEvent;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Analytics.ApiKeys;
 using Analytics.ClickHouse;
 using Analytics.ClickHouse.Migrations;
@@ -24,8 +25,12 @@ public static class StorageServiceCollectionExtensions
         {
             services.AddSingleton(clickHouse);
             services.AddSingleton<ClickHouseMigrator>();
+            services.AddSingleton<Events.EventData>();
+            services.AddSingleton<Reports.ReportEngine>();
+            services.AddSingleton<Reports.LiveQueries>();
         }
 
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PostgresMigrator>();
         services.AddSingleton<PropertyStore>();
         services.AddSingleton<UserStore>();

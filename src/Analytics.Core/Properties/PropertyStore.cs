@@ -10,6 +10,21 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
     /// <summary>The columns of a <see cref="Property"/> (also read by the API key store's scoped queries).</summary>
     internal const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt, week_start AS WeekStart";
 
+    /// <summary>
+    /// SQL condition: user <c>@user</c> may read property <c>p</c>, as one of its members or, for a property without
+    /// members (added with the command line, or the demo), as an admin of the instance.
+    /// </summary>
+    internal const string ReadableByUser = """
+        (EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id AND m.user_id = @user)
+         OR (EXISTS (SELECT 1 FROM users u WHERE u.id = @user AND u.is_admin) AND NOT EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id)))
+        """;
+
+    /// <summary>SQL condition: user <c>@user</c> may change or delete property <c>p</c> (its owner, or an admin for a property without members).</summary>
+    private const string OwnedByUser = """
+        (EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id AND m.user_id = @user AND m.role = 'owner')
+         OR (EXISTS (SELECT 1 FROM users u WHERE u.id = @user AND u.is_admin) AND NOT EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id)))
+        """;
+
     /// <summary>Adds a property, optionally owned by a user. Throws <see cref="FieldValidationException"/> for bad input.</summary>
     public async Task<Property> AddAsync(string domain, string? name, string timezone, long? ownerId, CancellationToken cancellationToken)
     {
@@ -44,6 +59,26 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<Property>(new CommandDefinition(
             $"SELECT {Columns} FROM properties ORDER BY domain", cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>The properties a user may read, by domain.</summary>
+    public async Task<IReadOnlyList<Property>> ListForUserAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<Property>(new CommandDefinition(
+            $"SELECT {Columns} FROM properties p WHERE {ReadableByUser} ORDER BY domain", new { user = userId }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>
+    /// The property with this domain if the user may read it (<paramref name="owner"/>: change it), else null, whether
+    /// or not it exists.
+    /// </summary>
+    public async Task<Property?> FindForUserAsync(long userId, string domain, bool owner, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
+            $"SELECT {Columns} FROM properties p WHERE lower(domain) = lower(@domain) AND {(owner ? OwnedByUser : ReadableByUser)}",
+            new { user = userId, domain = (domain ?? string.Empty).Trim() }, cancellationToken: cancellationToken));
     }
 
     public async Task<Property?> FindAsync(long id, CancellationToken cancellationToken)
@@ -86,7 +121,7 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
             new { id, name = name?.Trim(), zone, weekStart }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Deletes the property's PostgreSQL rows; its ClickHouse rows are deleted by <c>EventData.DeletePropertyAsync</c>.</summary>
+    /// <summary>Deletes the property's PostgreSQL rows (members and key scopes cascade); <c>EventData.DeletePropertyAsync</c> deletes its events.</summary>
     public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

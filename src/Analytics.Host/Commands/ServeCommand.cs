@@ -73,7 +73,7 @@ internal static class ServeCommand
             // A build (tests, `dotnet run`) serves Radzen's files from the NuGet cache through this manifest; a publish
             // has them in wwwroot and no manifest, which makes this a no-op.
             builder.WebHost.UseStaticWebAssets();
-            builder.Services.AddDashboard();
+            builder.Services.AddDashboard(configuration, runtime.DataDirectory);
         }
 
         if (demo)

@@ -25,6 +25,12 @@ internal static class AnalyticsConfiguration
         ["ANALYTICS_GEOIP_DB"] = "Enrichment:GeoIpDatabase",
         ["ANALYTICS_TRUSTED_PROXIES"] = "Collect:TrustedProxies",
         ["ANALYTICS_API_RATE_LIMIT"] = "Api:RateLimitPerMinute",
+        ["ANALYTICS_OPEN_SIGNUP"] = "Dashboard:OpenSignup",
+        ["ANALYTICS_SMTP_HOST"] = "Smtp:Host",
+        ["ANALYTICS_SMTP_PORT"] = "Smtp:Port",
+        ["ANALYTICS_SMTP_USER"] = "Smtp:User",
+        ["ANALYTICS_SMTP_PASSWORD"] = "Smtp:Password",
+        ["ANALYTICS_SMTP_FROM"] = "Smtp:From",
     };
 
     public static IConfigurationRoot Build(string? configFile, string? dataDirectory)

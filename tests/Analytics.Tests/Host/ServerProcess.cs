@@ -29,11 +29,11 @@ internal sealed class ServerProcess : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>Starts a server (a new data directory unless one is given) and waits until /health answers 200.</summary>
-    public static async Task<ServerProcess> StartAsync(Engines engines, string? data = null, int? port = null)
+    public static async Task<ServerProcess> StartAsync(Engines engines, string? data = null, int? port = null, params string[] arguments)
     {
         data ??= Path.Combine(engines.Root, $"serve-{Guid.NewGuid():N}"[..20]);
         var chosen = port ?? AnalyticsProcess.FreePort();
-        var start = AnalyticsProcess.StartInfo(data, "serve", "--urls", $"http://127.0.0.1:{chosen}");
+        var start = AnalyticsProcess.StartInfo(data, ["serve", "--urls", $"http://127.0.0.1:{chosen}", .. arguments]);
         start.Environment["ANALYTICS_CHDB_LIBRARY"] = engines.LibraryPath;
         var process = Process.Start(start)!;
         var server = new ServerProcess(data, chosen, process, AnalyticsProcess.Capture(process));

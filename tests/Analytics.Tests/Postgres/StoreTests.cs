@@ -56,7 +56,9 @@ public sealed class StoreTests(Engines engines)
         await using var dataSource = await engines.NewPostgresAsync();
         var properties = new PropertyStore(dataSource);
         var keys = new ApiKeyStore(dataSource);
-        var ada = await new UserStore(dataSource).AddAsync("ada@example.com", "correct horse battery", CancellationToken.None);
+        var users = new UserStore(dataSource);
+        await users.AddAsync("admin@example.com", "correct horse battery", CancellationToken.None); // the admin also sees b (no members)
+        var ada = await users.AddAsync("ada@example.com", "correct horse battery", CancellationToken.None);
         var a = await properties.AddAsync("a.example", null, "UTC", ada.Id, CancellationToken.None);
         var b = await properties.AddAsync("b.example", null, "UTC", null, CancellationToken.None);
 
@@ -102,12 +104,77 @@ public sealed class StoreTests(Engines engines)
 
         Assert.True(first.IsAdmin);
         Assert.False(second.IsAdmin);
-        Assert.Equal(first.Id, (await store.VerifyAsync("ADA@example.com", "correct horse battery", CancellationToken.None))?.Id);
-        Assert.Null(await store.VerifyAsync("ada@example.com", "wrong password!!", CancellationToken.None));
+        Assert.Equal(first.Id, (await store.SignInAsync("ADA@example.com", "correct horse battery", CancellationToken.None)).User?.Id);
+        Assert.Null((await store.SignInAsync("ada@example.com", "wrong password!!", CancellationToken.None)).User);
         await using var connection = await dataSource.OpenConnectionAsync();
         var hashes = string.Join('\n', await connection.QueryAsync<string>("SELECT password_hash FROM users"));
         Assert.DoesNotContain("correct horse", hashes, StringComparison.Ordinal);
         await Assert.ThrowsAsync<FieldValidationException>(() => store.AddAsync("short@example.com", "short", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SignIn_LocksAfterFiveFailures_ResetTokenWorksOnce_AndChangesTheStamp()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+        var store = new UserStore(dataSource);
+        var ada = await store.AddAsync("ada@example.com", "correct horse battery", CancellationToken.None);
+        var stamp = await store.SecurityStampAsync(ada.Id, CancellationToken.None);
+
+        for (var i = 0; i < UserStore.MaxFailedLogins - 1; i++)
+        {
+            Assert.Equal(new SignInResult(null, null), await store.SignInAsync("ada@example.com", "wrong " + i, CancellationToken.None));
+        }
+
+        Assert.NotNull((await store.SignInAsync("ada@example.com", "wrong again", CancellationToken.None)).LockedUntil);
+        var locked = await store.SignInAsync("ada@example.com", "correct horse battery", CancellationToken.None);
+        Assert.Null(locked.User);
+        Assert.True(locked.LockedUntil > DateTime.UtcNow.AddMinutes(UserStore.LockoutMinutes - 1));
+        Assert.Null(await store.CreateResetTokenAsync("nobody@example.com", CancellationToken.None));
+
+        var (_, token) = (await store.CreateResetTokenAsync("ADA@example.com", CancellationToken.None))!.Value;
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            Assert.DoesNotContain(token, string.Join('\n', await connection.QueryAsync<string>("SELECT row_to_json(r)::text FROM password_resets r")), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("new_password", (await Assert.ThrowsAsync<FieldValidationException>(() => store.ResetPasswordAsync(token, "short", CancellationToken.None))).Field);
+        Assert.Equal(ada.Id, (await store.ResetPasswordAsync(token, "a brand new password", CancellationToken.None)).Id);
+        Assert.Equal("token", (await Assert.ThrowsAsync<FieldValidationException>(() => store.ResetPasswordAsync(token, "a third password!", CancellationToken.None))).Field);
+        Assert.NotEqual(stamp, await store.SecurityStampAsync(ada.Id, CancellationToken.None));
+        Assert.Equal(ada.Id, (await store.SignInAsync("ada@example.com", "a brand new password", CancellationToken.None)).User?.Id);
+
+        Assert.Equal("current_password", (await Assert.ThrowsAsync<FieldValidationException>(() => store.ChangePasswordAsync(ada.Id, "wrong", "another long one", CancellationToken.None))).Field);
+        await store.ChangePasswordAsync(ada.Id, "a brand new password", "another long one", CancellationToken.None);
+        Assert.Null((await store.SignInAsync("ada@example.com", "a brand new password", CancellationToken.None)).User);
+        Assert.NotNull((await store.SignInAsync("ada@example.com", "another long one", CancellationToken.None)).User);
+    }
+
+    [Fact]
+    public async Task PropertyAccess_MembersSeeTheirs_AdminsAlsoSeeThoseWithoutMembers_OthersNothing()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+        var users = new UserStore(dataSource);
+        var properties = new PropertyStore(dataSource);
+        var admin = await users.AddAsync("admin@example.com", "correct horse battery", CancellationToken.None);
+        var grace = await users.AddAsync("grace@example.com", "correct horse battery", CancellationToken.None);
+        var linus = await users.AddAsync("linus@example.com", "correct horse battery", CancellationToken.None);
+        await properties.AddAsync("cli.example", null, "UTC", null, CancellationToken.None);
+        await properties.AddAsync("grace.example", null, "UTC", grace.Id, CancellationToken.None);
+
+        Assert.Equal(["cli.example"], (await properties.ListForUserAsync(admin.Id, CancellationToken.None)).Select(p => p.Domain));
+        Assert.Equal(["grace.example"], (await properties.ListForUserAsync(grace.Id, CancellationToken.None)).Select(p => p.Domain));
+        Assert.Empty(await properties.ListForUserAsync(linus.Id, CancellationToken.None));
+        Assert.Null(await properties.FindForUserAsync(linus.Id, "grace.example", owner: false, CancellationToken.None));
+        Assert.Null(await properties.FindForUserAsync(admin.Id, "grace.example", owner: false, CancellationToken.None));
+        Assert.NotNull(await properties.FindForUserAsync(admin.Id, "cli.example", owner: true, CancellationToken.None));
+        Assert.NotNull(await properties.FindForUserAsync(grace.Id, "GRACE.example", owner: true, CancellationToken.None));
+
+        var keys = new ApiKeyStore(dataSource);
+        var (key, _) = await keys.CreateAsync("admin's", admin.Id, null, CancellationToken.None);
+        Assert.Equal(["cli.example"], (await keys.ReadablePropertiesAsync(key, CancellationToken.None)).Select(p => p.Domain));
+        Assert.False(await keys.RevokeAsync(key.Id, CancellationToken.None, grace.Id));
+        Assert.Empty(await keys.ListAsync(CancellationToken.None, grace.Id));
+        Assert.True(await keys.RevokeAsync(key.Id, CancellationToken.None, admin.Id));
     }
 
     [Fact]

@@ -196,6 +196,31 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
     }
 
     [Fact]
+    public async Task DeletingAProperty_RemovesItsRowsFromEveryTable_AndKeepsOthers()
+    {
+        var clickHouse = await engines.NewClickHouseAsync();
+        foreach (var id in new ulong[] { 21, 22 })
+        {
+            var traffic = new DemoTraffic(id, $"p{id}.example", "UTC", seed: (int)id) { SessionsPerDay = 100 };
+            await clickHouse.InsertAsync("events", ClickHouseJson.Encode(traffic.Generate(Data.From, Data.From + Duration.FromDays(2))));
+        }
+
+        await new Analytics.Events.EventData(clickHouse).DeletePropertyAsync(21, CancellationToken.None);
+
+        foreach (var table in Analytics.Events.EventData.Tables)
+        {
+            var counts = await clickHouse.QueryAsync<TableCounts>($"SELECT countIf(property_id = 21) AS deleted, countIf(property_id = 22) AS kept FROM {table}");
+            Assert.Equal(0UL, counts.Single().Deleted);
+            Assert.True(counts.Single().Kept > 0, table);
+        }
+
+        var tables = await clickHouse.QueryAsync<TableName>("SELECT name FROM system.tables WHERE database = currentDatabase() AND has_own_data AND name NOT LIKE '.inner%' AND name != 'schema_migrations'");
+        Assert.Equal(tables.Select(t => t.Name).Order(), Analytics.Events.EventData.Tables.Order());
+    }
+
+    private sealed record TableCounts(ulong Deleted, ulong Kept);
+
+    [Fact]
     public async Task ReplayedBatch_WithSameToken_IsStoredOnceInRawAndEveryView()
     {
         var clickHouse = await engines.NewClickHouseAsync();

@@ -1,0 +1,32 @@
+using Analytics.Hosting;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Http;
+
+namespace Analytics.Dashboard.Components.Shared;
+
+/// <summary>What every page needs: the request, the signed-in user, and form errors answered with a status code.</summary>
+public abstract class DashboardPage : ComponentBase
+{
+    [CascadingParameter]
+    protected HttpContext HttpContext { get; set; } = default!;
+
+    [Inject]
+    protected NavigationManager Navigation { get; set; } = default!;
+
+    protected long UserId => HttpContext.User.UserId();
+
+    protected CancellationToken Aborted => HttpContext.RequestAborted;
+
+    /// <summary>Marks the response as refused input (400, or <paramref name="status"/>) and gives the message naming the field.</summary>
+    protected string Refuse(FieldValidationException e, int status = StatusCodes.Status400BadRequest)
+    {
+        HttpContext.Response.StatusCode = status;
+        return $"{Label(e.Field)}: {e.Message}";
+    }
+
+    /// <summary>A local path to go to after a form, or "/" for anything that would leave this site.</summary>
+    protected static string LocalUrl(string? url)
+        => url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) ? url : "/";
+
+    private static string Label(string field) => field.Length == 0 ? field : char.ToUpperInvariant(field[0]) + field[1..].Replace('_', ' ');
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using Analytics.Reports;
+
+namespace Analytics.Dashboard;
+
+/// <summary>How the dashboard writes numbers: counts with separators, rates in %, durations in minutes and seconds.</summary>
+public static class Format
+{
+    private static readonly CultureInfo Culture = CultureInfo.InvariantCulture;
+
+    public static string Metric(Reports.Metric metric, double value) => metric switch
+    {
+        Reports.Metric.BounceRate or Reports.Metric.ScrollDepth or Reports.Metric.ConversionRate or Reports.Metric.Percentage => Math.Round(value).ToString("0", Culture) + "%",
+        Reports.Metric.VisitDuration or Reports.Metric.TimeOnPage => Duration(value),
+        Reports.Metric.ViewsPerVisit => value.ToString("0.##", Culture),
+        Reports.Metric.TotalRevenue => value.ToString("#,0.00", Culture),
+        _ => Count(value),
+    };
+
+    /// <summary>1234 as "1,234"; a million and more as "1.2M".</summary>
+    public static string Count(double value) => value >= 1_000_000
+        ? (value / 1_000_000).ToString("0.#", Culture) + "M"
+        : value.ToString("#,0", Culture);
+
+    public static string Duration(double seconds)
+    {
+        var total = (long)Math.Round(seconds);
+        return total switch
+        {
+            < 60 => $"{total}s",
+            < 3600 => $"{total / 60}m {total % 60}s",
+            _ => $"{total / 3600}h {total % 3600 / 60}m",
+        };
+    }
+
+    /// <summary>A change as "+12%" (for bounce rate, points: "-3 pts"); null when there is none to show.</summary>
+    public static string? Change(Reports.Metric metric, double? change) => change is not { } c || double.IsNaN(c) || double.IsInfinity(c)
+        ? null
+        : (c > 0 ? "+" : string.Empty) + Math.Round(c).ToString("0", Culture) + (metric == Reports.Metric.BounceRate ? " pts" : "%");
+
+    /// <summary>Whether a change is good news: up, except for bounce rate.</summary>
+    public static bool IsGood(Reports.Metric metric, double change) => metric == Reports.Metric.BounceRate ? change < 0 : change > 0;
+
+    public static string Label(Reports.Metric metric) => metric switch
+    {
+        Reports.Metric.Visitors => "Visitors",
+        Reports.Metric.Visits => "Visits",
+        Reports.Metric.Pageviews => "Pageviews",
+        Reports.Metric.ViewsPerVisit => "Views per visit",
+        Reports.Metric.BounceRate => "Bounce rate",
+        Reports.Metric.VisitDuration => "Visit duration",
+        Reports.Metric.Events => "Events",
+        Reports.Metric.ScrollDepth => "Scroll depth",
+        Reports.Metric.TimeOnPage => "Time on page",
+        Reports.Metric.ConversionRate => "Conversion",
+        Reports.Metric.TotalRevenue => "Revenue",
+        _ => "Share",
+    };
+
+    /// <summary>A dimension as a filter chip names it: "visit:utm_source" as "UTM source", "event:props:plan" as "plan".</summary>
+    public static string DimensionName(string dimension)
+    {
+        if (dimension.StartsWith("event:props:", StringComparison.Ordinal))
+        {
+            return dimension["event:props:".Length..];
+        }
+
+        var name = dimension[(dimension.IndexOf(':', StringComparison.Ordinal) + 1)..].Replace("utm_", "UTM ", StringComparison.Ordinal).Replace('_', ' ');
+        return name.Length == 0 ? dimension : char.ToUpperInvariant(name[0]) + name[1..];
+    }
+
+    /// <summary>A breakdown value as shown: the empty value named.</summary>
+    public static string Value(string dimension, string value) => (dimension, value) switch
+    {
+        ("visit:source", "") => "Direct / None",
+        (_, "") => "(none)",
+        _ => value,
+    };
+
+    /// <summary>A date range as words: "1 Nov – 22 Nov 2026".</summary>
+    public static string Range(ReportRange range) => range.FirstDay is { } first && range.LastDay is { } last
+        ? first == last ? first.ToString("d MMM yyyy", Culture) : $"{first.ToString(first.Year == last.Year ? "d MMM" : "d MMM yyyy", Culture)} – {last.ToString("d MMM yyyy", Culture)}"
+        : $"{range.From} – {range.To}";
+}
