@@ -119,8 +119,22 @@ public sealed class DashboardTests(Engines engines)
         var export = await other.APIRequest.GetAsync(origin + "/properties/site.example/export.csv?dimension=event:page");
         Assert.Equal(404, export.Status);
 
+        // The owner renames the property, then deletes it: a wrong confirmation is refused, the right one removes it and its data.
+        await page.GotoAsync(origin + "/properties/site.example/settings");
+        await page.FillAsync("input[name='General.Name']", "My site");
+        Assert.Equal(200, await SubmitAsync(page, "Save"));
+        Assert.Equal("My site settings", await page.InnerTextAsync("h1"));
+        await page.FillAsync("input[name='Delete.Confirm']", "other.example");
+        Assert.Equal(400, await SubmitAsync(page, "Delete property and data"));
+        Assert.Contains("Confirm: type the domain (site.example)", await page.InnerTextAsync(".form-error"), StringComparison.Ordinal);
+        await page.FillAsync("input[name='Delete.Confirm']", "site.example");
+        Assert.Equal(302, await SubmitAsync(page, "Delete property and data"));
+        Assert.Contains("No property yet", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        Assert.Equal(404, (await page.GotoAsync(origin + "/properties/site.example"))!.Status);
+
         // Only this server was asked for anything; the only answers of 400 and above are the ones provoked above.
-        Assert.Equal(["400 /properties/new", "400 /properties/site.example"], problems.Select(p => p.Split('?')[0]).ToList());
+        Assert.Equal(["400 /properties/new", "400 /properties/site.example", "400 /properties/site.example/settings", "404 /properties/site.example"],
+            problems.Select(p => p.Split('?')[0]).ToList());
         Assert.Equal(["404 /properties/site.example", "404 /properties/site.example/settings"], otherProblems);
     }
 
@@ -260,10 +274,10 @@ public sealed class DashboardTests(Engines engines)
     }
 
     /// <summary>Clicks the page's form's submit button (not the header's log-out) and returns the status of the post (302 when it went on to another page).</summary>
-    private static async Task<int> SubmitAsync(IPage page)
+    private static async Task<int> SubmitAsync(IPage page, string? button = null)
     {
         var response = await page.RunAndWaitForResponseAsync(
-            () => page.ClickAsync("main button[type=submit]"),
+            () => page.ClickAsync(button is null ? "main button[type=submit]" : $"main button:text-is('{button}')"),
             r => r.Request.Method == "POST" && r.Request.IsNavigationRequest);
         await page.WaitForLoadStateAsync(LoadState.Load);
         return response.Status;
