@@ -125,13 +125,8 @@ public static class DashboardExtensions
 
         try
         {
-            var (query, _, _) = await new ReportRequest(period, from, to, null, filters).ToQueryAsync(site, tab.Metrics, live, Instant.FromDateTimeOffset(time.GetUtcNow()), http.RequestAborted);
-            query = query with { Dimensions = [Dimension.Parse(tab.Dimension, "dimension")], Limit = ReportEngine.MaxLimit };
-            if (tab.Dimension == "event:name")
-            {
-                query = query with { Filter = query.Filter is null ? Panels.CustomEventsOnly : new AllOf([query.Filter, Panels.CustomEventsOnly]) };
-            }
-
+            var (view, _, _) = await new ReportRequest(period, from, to, null, filters).ToQueryAsync(site, tab.Metrics, live, Instant.FromDateTimeOffset(time.GetUtcNow()), http.RequestAborted);
+            var query = tab.Query(view, ReportEngine.MaxLimit);
             var result = await engine.RunAsync(query, http.RequestAborted);
             var csv = new StringBuilder();
             csv.AppendJoin(',', [Csv(tab.Dimension), .. tab.Metrics.Select(m => Csv(Metrics.Name(m)))]).Append("\r\n");

@@ -2,8 +2,18 @@ using Analytics.Reports;
 
 namespace Analytics.Dashboard;
 
-/// <summary>One tab of a panel: a breakdown by <see cref="Dimension"/> with its columns.</summary>
-public sealed record PanelTab(string Key, string Label, string Dimension, IReadOnlyList<Metric> Metrics);
+/// <summary>One tab of a panel: a breakdown by <see cref="Dimension"/> with its columns, of the rows that pass <see cref="Only"/> (if set) as well as the view's filters.</summary>
+public sealed record PanelTab(string Key, string Label, string Dimension, IReadOnlyList<Metric> Metrics, Filter? Only = null)
+{
+    /// <summary>The breakdown of <paramref name="view"/> (its range and filters) that this tab shows.</summary>
+    public ReportQuery Query(ReportQuery view, int limit) => view with
+    {
+        Metrics = Metrics,
+        Dimensions = [Reports.Dimension.Parse(Dimension, "dimension")],
+        Filter = Filters.Both(view.Filter, Only),
+        Limit = limit,
+    };
+}
 
 /// <summary>A panel of the dashboard; the tab shown is chosen in the URL (<c>?{Key}={tab}</c>).</summary>
 public sealed record Panel(string Key, string Title, IReadOnlyList<PanelTab> Tabs)
@@ -57,10 +67,11 @@ public static class Panels
         new("tag", "Tags", "event:tag", [Metric.Visitors, Metric.Pageviews]),
     ]);
 
-    /// <summary>Custom events (every event name but pageviews and engagement pings).</summary>
+    /// <summary>Custom events: every event name but pageviews and engagement pings.</summary>
     public static readonly Panel Events = new("events", "Custom events",
     [
-        new("name", "Events", "event:name", [Metric.Visitors, Metric.Events]),
+        new("name", "Events", "event:name", [Metric.Visitors, Metric.Events],
+            new Condition(FilterOperator.IsNot, Dimension.Parse("event:name", "dimension"), ["pageview", "engagement"])),
     ]);
 
     public static readonly IReadOnlyList<Panel> Breakdowns = [Sources, Pages, Locations, Devices, Content];
@@ -72,7 +83,4 @@ public static class Panels
     public static PanelTab? ByDimension(string dimension)
         => Breakdowns.Append(Events).SelectMany(p => p.Tabs).FirstOrDefault(t => t.Dimension == dimension)
            ?? (dimension.StartsWith("event:props:", StringComparison.Ordinal) && dimension.Length > "event:props:".Length ? Prop(dimension["event:props:".Length..]) : null);
-
-    /// <summary>The events panel's own filter: names other than the built-in ones.</summary>
-    public static Filter CustomEventsOnly { get; } = new Condition(FilterOperator.IsNot, Dimension.Parse("event:name", "dimension"), ["pageview", "engagement"]);
 }

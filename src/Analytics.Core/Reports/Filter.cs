@@ -36,4 +36,15 @@ public static class Filters
         Not not => Conditions(not.Filter),
         _ => [],
     };
+
+    /// <summary>Both filters (either may be null: then the other alone).</summary>
+    public static Filter? Both(Filter? first, Filter? second) => (first, second) switch
+    {
+        (null, _) => second,
+        (_, null) => first,
+        _ => new AllOf([first, second]),
+    };
+
+    /// <summary>Whether a filter has a condition on an event dimension (page, name, props, ...), which makes views per visit undefined.</summary>
+    public static bool OnEvents(Filter? filter) => Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Event);
 }

@@ -31,7 +31,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         if (result.Rows.Count > 0 && restrict.Count > 0)
         {
             var conditions = restrict.Select(x => (Filter)new Condition(FilterOperator.Is, x.d, result.Rows.Select(row => row.Dimensions[x.i]).Distinct().ToList())).ToList();
-            filter = new AllOf(filter is null ? conditions : [filter, .. conditions]);
+            filter = Filters.Both(filter, new AllOf(conditions));
         }
 
         // The same query again over the earlier range: already validated, and its value lists may be long.
@@ -179,7 +179,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             }
         }
 
-        if (query.Metrics.Contains(Metric.ViewsPerVisit) && Filters.Conditions(query.Filter).Any(c => c.Dimension.Scope == DimensionScope.Event))
+        if (query.Metrics.Contains(Metric.ViewsPerVisit) && Filters.OnEvents(query.Filter))
         {
             throw new FieldValidationException("metrics", "views_per_visit cannot be combined with filters on event dimensions.");
         }
