@@ -1,15 +1,13 @@
 using Analytics.Hosting;
 using Analytics.Properties;
-using System.Security.Cryptography;
-using System.Text;
 using Dapper;
 using Npgsql;
 
 namespace Analytics.ApiKeys;
 
 /// <summary>
-/// API keys: 32 random bytes shown once as <c>ak_&lt;base64url&gt;</c>; PostgreSQL keeps only their SHA-256 (a
-/// fast hash is right here: the key is random and long, unlike a password) and a short prefix to recognise it by.
+/// API keys: 32 random bytes shown once as <c>ak_&lt;base64url&gt;</c>; PostgreSQL keeps only their SHA-256
+/// (<see cref="Secrets"/>) and a short prefix to recognise it by.
 /// </summary>
 public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
 {
@@ -31,12 +29,12 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
             throw new FieldValidationException("properties", "A key needs at least one property, or all of them.");
         }
 
-        var secret = "ak_" + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var secret = Secrets.New("ak_");
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var key = await connection.QuerySingleAsync<ApiKey>(new CommandDefinition(
             $"INSERT INTO api_keys (user_id, name, prefix, key_hash, all_properties) VALUES (@userId, @name, @prefix, @hash, @all) RETURNING {Columns}",
-            new { userId, name = name.Trim(), prefix = secret[..10], hash = Hash(secret), all = propertyIds is null }, transaction, cancellationToken: cancellationToken));
+            new { userId, name = name.Trim(), prefix = secret[..10], hash = Secrets.Hash(secret), all = propertyIds is null }, transaction, cancellationToken: cancellationToken));
         if (propertyIds is not null)
         {
             await connection.ExecuteAsync(new CommandDefinition(
@@ -104,10 +102,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<ApiKey>(new CommandDefinition(
             $"UPDATE api_keys SET last_used_at = now() WHERE key_hash = @hash AND revoked_at IS NULL RETURNING {Columns}",
-            new { hash = Hash(secret) }, cancellationToken: cancellationToken));
+            new { hash = Secrets.Hash(secret) }, cancellationToken: cancellationToken));
     }
 
-    private static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
-
-    private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

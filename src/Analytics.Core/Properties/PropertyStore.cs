@@ -10,18 +10,16 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
     /// <summary>The columns of a <see cref="Property"/> (also read by the API key store's scoped queries).</summary>
     internal const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt, week_start AS WeekStart";
 
-    /// <summary>
-    /// SQL condition: user <c>@user</c> may read property <c>p</c>, as one of its members or, for a property without
-    /// members (added with the command line, or the demo), as an admin of the instance.
-    /// </summary>
-    internal const string ReadableByUser = """
-        (EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id AND m.user_id = @user)
-         OR (EXISTS (SELECT 1 FROM users u WHERE u.id = @user AND u.is_admin) AND NOT EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id)))
-        """;
+    /// <summary>SQL condition: user <c>@user</c> may read property <c>p</c> (see <see cref="UserMay"/>).</summary>
+    internal static readonly string ReadableByUser = UserMay(change: false);
 
-    /// <summary>SQL condition: user <c>@user</c> may change or delete property <c>p</c> (its owner, or an admin for a property without members).</summary>
-    private const string OwnedByUser = """
-        (EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id AND m.user_id = @user AND m.role = 'owner')
+    /// <summary>
+    /// SQL condition: user <c>@user</c> may read property <c>p</c> as one of its members (<paramref name="change"/>:
+    /// change it, as its owner), or, for a property without members (added with the command line, or the demo), as an
+    /// admin of the instance.
+    /// </summary>
+    private static string UserMay(bool change) => $"""
+        (EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id AND m.user_id = @user{(change ? " AND m.role = 'owner'" : "")})
          OR (EXISTS (SELECT 1 FROM users u WHERE u.id = @user AND u.is_admin) AND NOT EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id)))
         """;
 
@@ -77,7 +75,7 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
-            $"SELECT {Columns} FROM properties p WHERE lower(domain) = lower(@domain) AND {(owner ? OwnedByUser : ReadableByUser)}",
+            $"SELECT {Columns} FROM properties p WHERE lower(domain) = lower(@domain) AND {UserMay(change: owner)}",
             new { user = userId, domain = (domain ?? string.Empty).Trim() }, cancellationToken: cancellationToken));
     }
 

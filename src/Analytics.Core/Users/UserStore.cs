@@ -1,7 +1,6 @@
 using Analytics.Hosting;
 using System.Net.Mail;
 using System.Security.Cryptography;
-using System.Text;
 using Dapper;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -151,11 +150,11 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
             return null;
         }
 
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = Secrets.New();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES (@hash, @user, now() + @lifetime)",
-            new { hash = Hash(token), user = user.Id, lifetime = ResetTokenLifetime }, cancellationToken: cancellationToken));
+            new { hash = Secrets.Hash(token), user = user.Id, lifetime = ResetTokenLifetime }, cancellationToken: cancellationToken));
         return (user, token);
     }
 
@@ -167,7 +166,7 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var userId = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
             "UPDATE password_resets SET used_at = now() WHERE token_hash = @hash AND used_at IS NULL AND expires_at > now() RETURNING user_id",
-            new { hash = Hash(token ?? string.Empty) }, transaction, cancellationToken: cancellationToken))
+            new { hash = Secrets.Hash(token ?? string.Empty) }, transaction, cancellationToken: cancellationToken))
             ?? throw new FieldValidationException("token", "This reset link is not valid: it was used already, has expired, or was mistyped. Ask for a new one.");
         var email = await connection.QuerySingleAsync<string>(new CommandDefinition(
             "SELECT email FROM users WHERE id = @userId", new { userId }, transaction, cancellationToken: cancellationToken));
@@ -190,8 +189,6 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
             throw new FieldValidationException(field, $"The password must have at least {MinimumPasswordLength} characters.");
         }
     }
-
-    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
     private sealed record Credentials(long Id, string Email, string Hash, DateTime? LockedUntil);
 }
