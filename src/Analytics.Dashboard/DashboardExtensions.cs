@@ -115,7 +115,7 @@ public static class DashboardExtensions
     {
         if (await properties.FindForUserAsync(http.User.UserId(), domain, owner: false, http.RequestAborted) is not { } site)
         {
-            return Results.Problem($"There is no property '{domain}' that you may read.", statusCode: StatusCodes.Status404NotFound);
+            return NotReadable(domain);
         }
 
         if (Panels.ByDimension(dimension ?? string.Empty) is not { } tab)
@@ -148,12 +148,15 @@ public static class DashboardExtensions
     {
         if (await properties.FindForUserAsync(http.User.UserId(), domain, owner: false, http.RequestAborted) is not { } site)
         {
-            return Results.Problem($"There is no property '{domain}' that you may read.", statusCode: StatusCodes.Status404NotFound);
+            return NotReadable(domain);
         }
 
         var realtime = await live.RealtimeAsync(site.Id, Instant.FromDateTimeOffset(time.GetUtcNow()), http.RequestAborted);
         return Results.Json(realtime);
     }
+
+    private static IResult NotReadable(string domain)
+        => Results.Problem($"There is no property '{domain}' that you may read.", statusCode: StatusCodes.Status404NotFound);
 
     /// <summary>A CSV field: quoted when needed, and a leading = + - @ neutralised so a spreadsheet does not run it as a formula.</summary>
     private static string Csv(string value)

@@ -19,10 +19,17 @@ public sealed class DashboardView
 
     private readonly Dictionary<string, string> _parameters;
 
+    /// <summary>The URL's filter list, parsed once (every row of every panel links to it with one filter more).</summary>
+    private readonly JsonArray _filters;
+
     private DashboardView(string domain, Dictionary<string, string> parameters)
     {
         Domain = domain;
         _parameters = parameters;
+        _filters = ParseFilters(Get("filters"));
+        Chips = [.. _filters.Select((filter, i) => filter is JsonArray { Count: >= 3 } f && f[0] is JsonValue op && f[1] is JsonValue dimension && f[2] is JsonArray values
+            ? new FilterChip(i, dimension.ToString(), op.ToString(), [.. values.Select(v => v?.ToString() ?? string.Empty)])
+            : new FilterChip(i, "filter", "is", [filter?.ToJsonString() ?? "null"]))];
     }
 
     public string Domain { get; }
@@ -73,29 +80,12 @@ public sealed class DashboardView
     }
 
     /// <summary>The filters in the URL, one chip each; empty when there are none or they are not a list (the query reports that).</summary>
-    public IReadOnlyList<FilterChip> Chips()
-    {
-        var list = FilterList();
-        var chips = new List<FilterChip>();
-        for (var i = 0; i < list.Count; i++)
-        {
-            if (list[i] is JsonArray { Count: >= 3 } f && f[0] is JsonValue op && f[1] is JsonValue dimension && f[2] is JsonArray values)
-            {
-                chips.Add(new FilterChip(i, dimension.ToString(), op.ToString(), values.Select(v => v?.ToString() ?? string.Empty).ToList()));
-            }
-            else
-            {
-                chips.Add(new FilterChip(i, "filter", "is", [list[i]?.ToJsonString() ?? "null"]));
-            }
-        }
-
-        return chips;
-    }
+    public IReadOnlyList<FilterChip> Chips { get; }
 
     /// <summary>This view filtered to <paramref name="dimension"/> = <paramref name="value"/> (replacing an "is" filter on the same dimension).</summary>
     public string WithFilter(string dimension, string value)
     {
-        var list = FilterList();
+        var list = (JsonArray)_filters.DeepClone();
         for (var i = list.Count - 1; i >= 0; i--)
         {
             if (list[i] is JsonArray { Count: >= 3 } f && f[0]?.ToString() == "is" && f[1]?.ToString() == dimension)
@@ -110,25 +100,25 @@ public sealed class DashboardView
 
     public string WithoutFilter(int index)
     {
-        var list = FilterList();
+        var list = (JsonArray)_filters.DeepClone();
         list.RemoveAt(index);
         return With(("filters", list.Count == 0 ? null : list.ToJsonString()));
     }
 
     /// <summary>The value of an "is" filter on <paramref name="dimension"/> with one value, if the view has one.</summary>
     public string? FilteredTo(string dimension)
-        => Chips().FirstOrDefault(c => c.Dimension == dimension && c.Operator == "is" && c.Values.Count == 1)?.Values[0];
+        => Chips.FirstOrDefault(c => c.Dimension == dimension && c.Operator == "is" && c.Values.Count == 1)?.Values[0];
 
-    private JsonArray FilterList()
+    private static JsonArray ParseFilters(string? filters)
     {
-        if (Filters is null)
+        if (filters is null)
         {
             return [];
         }
 
         try
         {
-            return JsonNode.Parse(Filters) as JsonArray is { } list && (list.Count == 0 || list[0] is not JsonValue) ? list : [];
+            return JsonNode.Parse(filters) as JsonArray is { } list && (list.Count == 0 || list[0] is not JsonValue) ? list : [];
         }
         catch (JsonException)
         {
