@@ -20,7 +20,7 @@ public sealed class DashboardTests(Engines engines)
         await using var server = await ServerProcess.StartAsync(engines);
         var origin = server.Http.BaseAddress!.ToString().TrimEnd('/');
         await using var browser = await Browser.LaunchAsync();
-        var (context, page, problems) = await browser.NewPageAsync(origin, 1280, 900);
+        var (context, page, problems) = await browser.NewPageAsync(origin, 1280, 900, "http://site.example/");
 
         // A fresh server sends its first visitor to sign up; the first account is the admin.
         await page.GotoAsync(origin + "/");

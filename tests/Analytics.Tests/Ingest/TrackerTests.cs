@@ -12,8 +12,6 @@ namespace Analytics.Tests.Ingest;
 
 public sealed class TrackerTests(Engines engines)
 {
-    private const string ChromeAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
-
     private const string Page = """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>Tracker test</title>
@@ -95,17 +93,8 @@ public sealed class TrackerTests(Engines engines)
         });
         await app.AddPropertyAsync("example.com");
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            // Headless Chromium says "HeadlessChrome", which collect rightly drops as a robot; beacons ignore the context's
-            // user agent, so the browser-wide switch sets an ordinary one.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", $"--user-agent={ChromeAgent}"],
-        });
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { UserAgent = ChromeAgent, ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
-        var page = await context.NewPageAsync();
+        await using var browser = await Browser.LaunchAsync();
+        var (_, page, _) = await browser.NewPageAsync(app.Client.BaseAddress!.ToString().TrimEnd('/'), 1280, 800, "https://external.example/");
         var log = new System.Text.StringBuilder();
         page.Console += (_, message) => log.AppendLine($"console: {message.Text}");
         page.PageError += (_, error) => log.AppendLine($"page error: {error}");

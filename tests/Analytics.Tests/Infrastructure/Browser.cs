@@ -1,12 +1,12 @@
 using Microsoft.Playwright;
 
-namespace Analytics.Tests.Dashboard;
+namespace Analytics.Tests.Infrastructure;
 
 /// <summary>
 /// Debian's Chromium through Playwright, headless. Its user agent is an ordinary Chrome's: headless Chromium says
-/// "HeadlessChrome", which collect rightly drops as a robot, and beacons ignore a context's user agent. The tracked
-/// test site is routed at a public name while this server listens on loopback, which Chromium's private network
-/// access checks would block (in production both are public), so those checks are off.
+/// "HeadlessChrome", which collect rightly drops as a robot, and beacons ignore a context's user agent. Tests route
+/// tracked sites at public names while the server listens on loopback, which Chromium's private network access
+/// checks would block (in production both are public), so those checks are off.
 /// </summary>
 internal sealed class Browser : IAsyncDisposable
 {
@@ -35,11 +35,11 @@ internal sealed class Browser : IAsyncDisposable
     }
 
     /// <summary>
-    /// A page in a new context (its own cookies) of the given size. <c>Problems</c> collects the server's answers of
-    /// 400 and above as "status path?query", and requests that went to any other origin than <paramref name="origin"/>
-    /// (routed pages of a tracked site aside).
+    /// A page in a new context (its own cookies) of the given size. <c>Problems</c> collects the answers of 400 and
+    /// above as "status path?query", and requests that went to any other origin than <paramref name="origin"/> and the
+    /// <paramref name="routed"/> ones (pages a test fulfils itself).
     /// </summary>
-    public async Task<(IBrowserContext Context, IPage Page, List<string> Problems)> NewPageAsync(string origin, int width, int height)
+    public async Task<(IBrowserContext Context, IPage Page, List<string> Problems)> NewPageAsync(string origin, int width, int height, params string[] routed)
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -59,7 +59,7 @@ internal sealed class Browser : IAsyncDisposable
         };
         page.Request += (_, request) =>
         {
-            if (!request.Url.StartsWith(origin, StringComparison.Ordinal) && !request.Url.StartsWith("http://site.example/", StringComparison.Ordinal))
+            if (!request.Url.StartsWith(origin, StringComparison.Ordinal) && !routed.Any(r => request.Url.StartsWith(r, StringComparison.Ordinal)))
             {
                 problems.Add("elsewhere " + request.Url);
             }
