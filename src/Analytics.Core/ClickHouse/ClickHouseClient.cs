@@ -23,15 +23,25 @@ internal abstract class ClickHouseClient : IClickHouse
     public Task<byte[]> QueryRawAsync(string sql, string format, object? parameters = null, ClickHouseSettings? settings = null, CancellationToken cancellationToken = default)
         => SendAsync(new ClickHouseCommand(sql, format, QueryParameterFormatter.Format(parameters), settings), cancellationToken);
 
-    public async Task InsertAsync(string table, ReadOnlyMemory<byte> jsonEachRow, ClickHouseSettings? settings = null, CancellationToken cancellationToken = default)
+    public Task InsertAsync(string table, ReadOnlyMemory<byte> jsonEachRow, ClickHouseSettings? settings = null, CancellationToken cancellationToken = default)
+        => InsertAsync(table, [], "JSONEachRow", jsonEachRow, settings, cancellationToken);
+
+    public async Task InsertAsync(string table, IReadOnlyList<string> columns, string format, ReadOnlyMemory<byte> rows, ClickHouseSettings? settings = null, CancellationToken cancellationToken = default)
     {
         ClickHouseIdentifiers.EnsureValid(table, nameof(table));
-        if (jsonEachRow.IsEmpty)
+        ClickHouseIdentifiers.EnsureValid(format, nameof(format));
+        foreach (var column in columns)
+        {
+            ClickHouseIdentifiers.EnsureValid(column, nameof(columns));
+        }
+
+        if (rows.IsEmpty)
         {
             return;
         }
 
-        await SendAsync(new ClickHouseCommand($"INSERT INTO {table}", "JSONEachRow", [], settings, jsonEachRow), cancellationToken).ConfigureAwait(false);
+        var target = columns.Count == 0 ? table : $"{table} ({string.Join(", ", columns)})";
+        await SendAsync(new ClickHouseCommand($"INSERT INTO {target}", format, [], settings, rows), cancellationToken).ConfigureAwait(false);
     }
 
     public abstract IClickHouse WithDatabase(string database);

@@ -21,6 +21,9 @@ public interface IClickHouse
     /// <summary>Inserts rows already encoded as JSONEachRow (one object per line) into <paramref name="table"/>.</summary>
     Task InsertAsync(string table, ReadOnlyMemory<byte> jsonEachRow, ClickHouseSettings? settings = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Inserts rows encoded in <paramref name="format"/> (e.g. RowBinary, whose values carry no names) into the named columns of <paramref name="table"/>.</summary>
+    Task InsertAsync(string table, IReadOnlyList<string> columns, string format, ReadOnlyMemory<byte> rows, ClickHouseSettings? settings = null, CancellationToken cancellationToken = default);
+
     /// <summary>The same engine bound to another database.</summary>
     IClickHouse WithDatabase(string database);
 }

@@ -86,6 +86,12 @@ public sealed class DemoTraffic
         _tracker = new SessionTracker(_ => (ulong)_random.NextInt64(1, long.MaxValue));
     }
 
+    /// <summary>The mean number of events in a generated session (pageviews, engagements, custom events), measured.</summary>
+    public const double EventsPerSession = 5.4;
+
+    /// <summary>The base rate that makes about <paramref name="events"/> events in <paramref name="days"/> days (weekends run at 60%).</summary>
+    public static int SessionsPerDayFor(long events, double days) => (int)Math.Ceiling(events / EventsPerSession / days / ((5 + (2 * 0.6)) / 7));
+
     /// <summary>Sessions a day at the base rate, before the weekly and diurnal shape.</summary>
     public int SessionsPerDay { get; init; } = 400;
 

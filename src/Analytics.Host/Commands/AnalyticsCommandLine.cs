@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Analytics.ClickHouse;
 using Analytics.Hosting;
 using Analytics.Postgres;
@@ -29,6 +30,7 @@ internal static class AnalyticsCommandLine
             MigrateCommand.Create(),
             PropertiesCommand.Create(),
             KeysCommand.Create(),
+            GenerateCommand.Create(),
             BenchCommand.Create(),
             UsersCommand.Create(),
             TransferCommands.Export(),
@@ -66,6 +68,32 @@ internal static class AnalyticsCommandLine
     }
 
     public static void Progress(string line) => Console.Error.WriteLine(line);
+
+    private static DateTime s_lastBarLine;
+
+    /// <summary>
+    /// A progress bar on standard error: redrawn in place on a terminal; where the output is a file or a pipe, a
+    /// plain line every 5 seconds. <paramref name="final"/> ends it with a newline.
+    /// </summary>
+    public static void Bar(double fraction, string detail, bool final = false)
+    {
+        const int Width = 30;
+        var filled = (int)Math.Round(Math.Clamp(fraction, 0, 1) * Width);
+        var line = $"[{new string('#', filled)}{new string('.', Width - filled)}] {fraction,4:P0}  {detail}";
+        if (!Console.IsErrorRedirected)
+        {
+            Console.Error.Write($"\r{line}\u001b[K{(final ? "\n" : string.Empty)}");
+        }
+        else if (final || DateTime.UtcNow - s_lastBarLine > TimeSpan.FromSeconds(5))
+        {
+            s_lastBarLine = DateTime.UtcNow;
+            Console.Error.WriteLine(line);
+        }
+    }
+
+    /// <summary>A load's progress as a bar: events written and the rate reached.</summary>
+    public static void Bar(Analytics.Demo.LoadProgress progress, bool final = false)
+        => Bar(progress.Fraction, string.Create(CultureInfo.InvariantCulture, $"{progress.Events:N0} events  {progress.EventsPerSecond:N0} rows/s  {progress.Elapsed:hh\\:mm\\:ss}"), final);
 
     /// <summary>The settings a command runs with: its --config and --data over the file and the environment.</summary>
     public static Microsoft.Extensions.Configuration.IConfigurationRoot Configuration(ParseResult parse)

@@ -31,8 +31,8 @@ internal sealed class DemoTrafficService(PropertyStore properties, IClickHouse c
             {
                 logger.LogInformation("Generating 90 days of demo traffic for {Domain} (property {Id})", Domain, property.Id);
                 var history = new DemoTraffic((ulong)property.Id, Domain, Timezone, Seed);
-                await DemoLoader.LoadAsync(clickHouse, history, now - Duration.FromDays(90), now, $"demo-history-{now.ToUnixTimeSeconds()}",
-                    line => logger.LogInformation("{Progress}", line.Trim()), stoppingToken);
+                var loaded = await DemoLoader.LoadAsync(clickHouse, history, now - Duration.FromDays(90), now, $"demo-history-{now.ToUnixTimeSeconds()}", _ => { }, stoppingToken);
+                logger.LogInformation("Generated {Events} demo events in {Seconds:F1} s ({Rate:F0} events/s)", loaded.Events, loaded.Elapsed.TotalSeconds, loaded.EventsPerSecond);
             }
 
             await RunLiveAsync(property, now, stoppingToken);

@@ -1,0 +1,82 @@
+using Analytics.ClickHouse;
+using Analytics.Demo;
+using Analytics.Events;
+using Analytics.Tests.Infrastructure;
+using NodaTime;
+
+namespace Analytics.Tests.Schema;
+
+/// <summary>Bulk loads write RowBinary, collect writes JSONEachRow: both must store exactly the same rows.</summary>
+public sealed class EventRowBinaryTests(Engines engines)
+{
+    [Fact]
+    public async Task RowBinary_StoresTheSameRowsAsJson_IncludingOddValues()
+    {
+        var clickHouse = await engines.NewBareClickHouseAsync();
+        var schema = await engines.NewClickHouseAsync();
+        foreach (var table in new[] { "json", "binary" })
+        {
+            await clickHouse.ExecuteAsync($"CREATE TABLE {table} AS {schema.Database}.events");
+        }
+
+        var from = Instant.FromUtc(2026, 3, 28, 0, 0);
+        var rows = new DemoTraffic(3, "a.example", "Europe/Berlin", 11).Generate(from, from + Duration.FromDays(2)).ToList();
+        var at = new DateTime(2026, 3, 29, 1, 2, 3, 456, DateTimeKind.Utc).AddTicks(7_999);
+        rows.Add(new EventRow
+        {
+            PropertyId = ulong.MaxValue,
+            Timestamp = at,
+            Name = "Ünïcode ✓ \"quoted\"\ttab\\n",
+            VisitorId = 1,
+            BounceDelta = -1,
+            DurationDeltaMs = uint.MaxValue,
+            Pathname = new string('x', 300) + "/ü",
+            Props = new Dictionary<string, string> { ["k"] = "v", ["emoji"] = "🙂", [""] = "" },
+            RevenueAmount = 1234.5678919m,
+            Categories = ["a", "b"],
+            Tags = ["", "t"],
+            ScrollDepth = 255,
+        });
+
+        await clickHouse.InsertAsync("json", ClickHouseJson.Encode(rows));
+        await clickHouse.InsertAsync("binary", EventRowBinary.Columns, EventRowBinary.Format, EventRowBinary.Encode(rows));
+
+        const string All = "SELECT * FROM {0} ORDER BY property_id, timestamp, name, visitor_id, session_id, pathname";
+        var json = await clickHouse.QueryRawAsync(string.Format(null, All, "json"), "TSV");
+        var binary = await clickHouse.QueryRawAsync(string.Format(null, All, "binary"), "TSV");
+        Assert.True(rows.Count > 1_000);
+        Assert.Equal(rows.Count, json.Count(b => b == (byte)'\n'));
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(json), System.Text.Encoding.UTF8.GetString(binary));
+    }
+
+    [Fact]
+    public async Task RowBinary_WithItsToken_InsertsOnce_IntoEventsAndEveryView()
+    {
+        var clickHouse = await engines.NewClickHouseAsync();
+        var from = Instant.FromUtc(2026, 3, 28, 0, 0);
+        var rows = EventRowBinary.Encode(new DemoTraffic(4, "b.example", "UTC", 12).Generate(from, from + Duration.FromDays(1)));
+        const string Totals = """
+            SELECT (SELECT count() FROM events) AS events, (SELECT count() FROM sessions FINAL) AS sessions,
+                   (SELECT sum(pageviews) FROM rollup_property) AS property, (SELECT sum(pageviews) FROM rollup_page) AS page,
+                   (SELECT sum(pageviews) FROM rollup_daily) AS daily
+            """;
+
+        await clickHouse.InsertAsync("events", EventRowBinary.Columns, EventRowBinary.Format, rows, ClickHouseSettings.Deduplicated("batch-1"));
+        var once = Assert.Single(await clickHouse.QueryAsync<Counts>(Totals));
+        await clickHouse.InsertAsync("events", EventRowBinary.Columns, EventRowBinary.Format, rows, ClickHouseSettings.Deduplicated("batch-1"));
+        var again = Assert.Single(await clickHouse.QueryAsync<Counts>(Totals));
+
+        Assert.True(once.Events > 100 && once.Sessions > 10 && once.Property > 10, once.ToString());
+        Assert.Equal(once, again);
+        Assert.Empty(Directory.GetFiles(Path.Combine(engines.Root, "clickhouse", "tmp", "inserts")));
+    }
+
+    private sealed record Counts(ulong Events, ulong Sessions, ulong Property, ulong Page, ulong Daily);
+
+    [Fact]
+    public void Columns_AreEveryColumnOfEventRow()
+    {
+        var properties = typeof(EventRow).GetProperties().Select(p => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name));
+        Assert.Equal(properties.Order(), EventRowBinary.Columns.Order());
+    }
+}
