@@ -25,9 +25,11 @@ internal sealed class AdminContext : IAsyncDisposable
     public T Get<T>()
         where T : notnull => _services.GetRequiredService<T>();
 
-    public static async Task<AdminContext> OpenAsync(ParseResult parse, bool withClickHouse, CancellationToken cancellationToken)
+    public static Task<AdminContext> OpenAsync(ParseResult parse, bool withClickHouse, CancellationToken cancellationToken)
+        => OpenAsync(AnalyticsCommandLine.Configuration(parse), withClickHouse, cancellationToken);
+
+    public static async Task<AdminContext> OpenAsync(Microsoft.Extensions.Configuration.IConfiguration configuration, bool withClickHouse, CancellationToken cancellationToken)
     {
-        var configuration = AnalyticsCommandLine.Configuration(parse);
         var runtime = await StorageRuntime.StartAsync(configuration, withClickHouse, AnalyticsCommandLine.Progress, cancellationToken);
         var services = new ServiceCollection()
             .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))

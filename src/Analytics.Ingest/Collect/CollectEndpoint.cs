@@ -1,3 +1,4 @@
+using System.Buffers;
 using Analytics.ClickHouse;
 using Analytics.Ingest.Sessions;
 using Analytics.Ingest.Spool;
@@ -27,14 +28,25 @@ public sealed class CollectEndpoint(
     {
         var cancellationToken = context.RequestAborted;
         AllowAnyOrigin(context.Response);
-        var body = await ReadBodyAsync(context.Request, cancellationToken);
-        if (body is null)
+        var buffer = ArrayPool<byte>.Shared.Rent(CollectOptions.MaxBodyBytes + 1);
+        CollectRequest? request;
+        Dictionary<string, string[]> errors;
+        try
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Event too large",
-                detail: $"An event body may be at most {CollectOptions.MaxBodyBytes} bytes.");
+            var length = await ReadBodyAsync(context.Request, buffer, cancellationToken);
+            if (length > CollectOptions.MaxBodyBytes)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Event too large",
+                    detail: $"An event body may be at most {CollectOptions.MaxBodyBytes} bytes.");
+            }
+
+            request = CollectRequestParser.Parse(buffer.AsSpan(0, length), out errors);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        var request = CollectRequestParser.Parse(body, out var errors);
         if (request is null)
         {
             metrics.RecordDropped("invalid");
@@ -112,22 +124,22 @@ public sealed class CollectEndpoint(
         response.Headers.AccessControlExposeHeaders = DroppedHeader;
     }
 
-    /// <summary>The body, or null when it is larger than the limit (read no further than one byte past it).</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>Reads the body into a pooled buffer; a length past the limit means too large (read no further than one byte past it).</summary>
+    private static async Task<int> ReadBodyAsync(HttpRequest request, byte[] buffer, CancellationToken cancellationToken)
     {
+        const int TooLarge = CollectOptions.MaxBodyBytes + 1;
         if (request.ContentLength > CollectOptions.MaxBodyBytes)
         {
-            return null;
+            return TooLarge;
         }
 
-        var buffer = new byte[CollectOptions.MaxBodyBytes + 1];
         var total = 0;
         int read;
-        while (total < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        while (total < TooLarge && (read = await request.Body.ReadAsync(buffer.AsMemory(total, TooLarge - total), cancellationToken)) > 0)
         {
             total += read;
         }
 
-        return total > CollectOptions.MaxBodyBytes ? null : buffer.AsSpan(0, total).ToArray();
+        return total;
     }
 }
