@@ -352,24 +352,11 @@ internal sealed class ReportSql
     {
         var days = WholeDays(_query.Range) ?? throw new InvalidOperationException("The range holds no whole UTC day.");
         var dimension = DailyDimension(dimensions, filter) ?? throw new InvalidOperationException("The daily rollup cannot answer this query.");
-        var rows = $"property_id = {_property} AND dimension = {Param(dimension, "String")}"
+        var where = $"property_id = {_property} AND dimension = {Param(dimension, "String")} AND day >= {Param(days.From.InUtc().Date, "Date")} "
+            + $"AND day < {Param(days.To.InUtc().Date, "Date")}"
             + (filter is null ? string.Empty : $" AND {Render(filter, _ => "value")}");
         var value = dimensions.Count == 1 ? "value AS d0, " : string.Empty;
-
-        // The whole UTC months among those days come from rollup_monthly (12 rows a year per value), the other days from rollup_daily.
-        var (first, end) = (days.From.InUtc().Date, days.To.InUtc().Date);
-        var monthsFrom = first.Day == 1 ? first : first.With(DateAdjusters.StartOfMonth).PlusMonths(1);
-        var monthsTo = end.With(DateAdjusters.StartOfMonth);
-        string Days(LocalDate from, LocalDate to) => $"day >= {Param(from, "Date")} AND day < {Param(to, "Date")}";
-        var edges = (Param(days.From, "DateTime64(3)"), Param(days.To, "DateTime64(3)"));
-        if (monthsFrom >= monthsTo)
-        {
-            return (columns => $"SELECT {value}{columns} FROM rollup_daily WHERE {rows} AND {Days(first, end)}", edges);
-        }
-
-        var daily = $"{rows} AND ({Days(first, monthsFrom)} OR {Days(monthsTo, end)})";
-        var monthly = $"{rows} AND month >= {Param(monthsFrom, "Date")} AND month < {Param(monthsTo, "Date")}";
-        return (columns => $"SELECT {value}{columns} FROM rollup_daily WHERE {daily} UNION ALL SELECT {value}{columns} FROM rollup_monthly WHERE {monthly}", edges);
+        return (columns => $"SELECT {value}{columns} FROM rollup_daily WHERE {where}", (Param(days.From, "DateTime64(3)"), Param(days.To, "DateTime64(3)")));
     }
 
     /// <summary>A dimension on an event row (joined with its session as <c>s_*</c> where needed); time from <paramref name="time"/>.</summary>
