@@ -235,9 +235,17 @@ internal static class BenchCommand
                 Refuse(max, "collect at full speed");
                 AnalyticsCommandLine.Progress($"collect: {max.RequestsPerSecond:N0} events/s (p50 {max.P50Ms:F1} ms, p99 {max.P99Ms:F1} ms)");
 
-                // Half the maximum rate: each connection waits between requests (wrk has no fixed-rate mode).
-                const int Paced = 32;
-                var delay = Math.Max(1, (int)Math.Round(Paced * 1000 / (max.RequestsPerSecond / 2)));
+                // Half the maximum rate: each connection waits between requests (wrk has no fixed-rate mode). The wait
+                // is calibrated with short runs, since each request's own latency adds to it.
+                const int Paced = 64;
+                var target = max.RequestsPerSecond / 2;
+                var delay = Math.Max(1, (int)Math.Round(Paced * 1000 / target));
+                for (var calibration = 0; calibration < 3; calibration++)
+                {
+                    var probe = await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Paced, TimeSpan.FromSeconds(3), delay, cancellationToken);
+                    delay = Math.Max(1, (int)Math.Round(delay * probe.RequestsPerSecond / target));
+                }
+
                 var half = await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Paced, duration, delay, cancellationToken);
                 Refuse(half, "collect at half speed");
                 AnalyticsCommandLine.Progress($"collect at {half.RequestsPerSecond:N0} events/s: p50 {half.P50Ms:F2} ms, p99 {half.P99Ms:F2} ms");

@@ -50,30 +50,7 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
     public async Task<Timings> TimeSetAsync(string label, IReadOnlyList<(string Name, ReportQuery Query)> set, int runs, CancellationToken cancellationToken)
     {
         var engine = new ReportEngine(clickHouse);
-        var totals = new List<double>();
-        var perQuery = set.ToDictionary(q => q.Name, _ => new List<double>());
-        for (var run = -1; run < runs; run++)
-        {
-            var all = Stopwatch.StartNew();
-            foreach (var (name, query) in set)
-            {
-                var one = Stopwatch.StartNew();
-                await engine.RunAsync(query, cancellationToken);
-                if (run >= 0)
-                {
-                    perQuery[name].Add(one.Elapsed.TotalMilliseconds);
-                }
-            }
-
-            if (run >= 0)
-            {
-                totals.Add(all.Elapsed.TotalMilliseconds);
-            }
-
-            AnalyticsCommandLine.Bar((run + 2) / (double)(runs + 1), $"{label}: {all.Elapsed.TotalMilliseconds:F0} ms", final: run == runs - 1);
-        }
-
-        return new Timings(totals, perQuery.ToDictionary(q => q.Key, q => Timings.Percentile(q.Value, 0.5)));
+        return await Timings.MeasureAsync(label, set.Select(q => (q.Name, (Func<Task>)(() => engine.RunAsync(q.Query, cancellationToken)))).ToList(), runs);
     }
 
     /// <summary>
@@ -128,6 +105,35 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
 /// <summary>The times of repeated runs of one set (ms), and the median of each query in it.</summary>
 internal sealed record Timings(IReadOnlyList<double> Runs, IReadOnlyDictionary<string, double> QueryMedians)
 {
+    /// <summary>Runs a set of named steps <paramref name="runs"/> times after one warm-up run, timing each step and the whole set.</summary>
+    public static async Task<Timings> MeasureAsync(string label, IReadOnlyList<(string Name, Func<Task> Run)> set, int runs)
+    {
+        var totals = new List<double>();
+        var perStep = set.ToDictionary(q => q.Name, _ => new List<double>());
+        for (var run = -1; run < runs; run++)
+        {
+            var all = Stopwatch.StartNew();
+            foreach (var (name, step) in set)
+            {
+                var one = Stopwatch.StartNew();
+                await step();
+                if (run >= 0)
+                {
+                    perStep[name].Add(one.Elapsed.TotalMilliseconds);
+                }
+            }
+
+            if (run >= 0)
+            {
+                totals.Add(all.Elapsed.TotalMilliseconds);
+            }
+
+            AnalyticsCommandLine.Bar((run + 2) / (double)(runs + 1), $"{label}: {all.Elapsed.TotalMilliseconds:F0} ms", final: run == runs - 1);
+        }
+
+        return new Timings(totals, perStep.ToDictionary(q => q.Key, q => Percentile(q.Value, 0.5)));
+    }
+
     public double P50 => Percentile(Runs, 0.5);
 
     public double P95 => Percentile(Runs, 0.95);

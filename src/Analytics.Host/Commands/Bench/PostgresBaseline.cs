@@ -95,46 +95,26 @@ internal sealed class PostgresBaseline : IAsyncDisposable
         var from = lastDay.PlusDays(1 - days).AtStartOfDayInZone(zone).ToInstant().ToDateTimeUtc();
         var to = lastDay.PlusDays(1).AtStartOfDayInZone(zone).ToInstant().ToDateTimeUtc();
         var interval = days > 62 ? "month" : "day";
-        var totals = new List<double>();
-        var perQuery = Set.ToDictionary(q => q.Name, _ => new List<double>());
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(connection, "SET work_mem = '256MB'; SET max_parallel_workers_per_gather = 2;", cancellationToken);
-        for (var run = -1; run < runs; run++)
+        async Task RunAsync(string[] statements)
         {
-            var all = Stopwatch.StartNew();
-            foreach (var (name, sql) in Set)
+            foreach (var statement in statements)
             {
-                var one = Stopwatch.StartNew();
-                foreach (var statement in sql)
+                await using var command = new NpgsqlCommand(statement, connection) { CommandTimeout = 0 };
+                command.Parameters.AddWithValue("p", propertyId);
+                command.Parameters.AddWithValue("from", from);
+                command.Parameters.AddWithValue("to", to);
+                command.Parameters.AddWithValue("zone", zone.Id);
+                command.Parameters.AddWithValue("interval", interval);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
                 {
-                    await using var command = new NpgsqlCommand(statement, connection);
-                    command.CommandTimeout = 0;
-                    command.Parameters.AddWithValue("p", propertyId);
-                    command.Parameters.AddWithValue("from", from);
-                    command.Parameters.AddWithValue("to", to);
-                    command.Parameters.AddWithValue("zone", zone.Id);
-                    command.Parameters.AddWithValue("interval", interval);
-                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                    while (await reader.ReadAsync(cancellationToken))
-                    {
-                    }
-                }
-
-                if (run >= 0)
-                {
-                    perQuery[name].Add(one.Elapsed.TotalMilliseconds);
                 }
             }
-
-            if (run >= 0)
-            {
-                totals.Add(all.Elapsed.TotalMilliseconds);
-            }
-
-            AnalyticsCommandLine.Bar((run + 2) / (double)(runs + 1), $"{label}: {all.Elapsed.TotalMilliseconds:F0} ms", final: run == runs - 1);
         }
 
-        return new Timings(totals, perQuery.ToDictionary(q => q.Key, q => Timings.Percentile(q.Value, 0.5)));
+        return await Timings.MeasureAsync(label, Set.Select(q => (q.Name, (Func<Task>)(() => RunAsync(q.Sql)))).ToList(), runs);
     }
 
     /// <summary>Bytes on disk of the three tables with their indexes, per event.</summary>
