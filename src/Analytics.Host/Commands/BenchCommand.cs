@@ -20,7 +20,7 @@ namespace Analytics.Host.Commands;
 
 /// <summary>
 /// <c>analytics bench</c>: every figure of docs/benchmarks.md in one run, written to bench/results/latest.json. The
-/// data lives in a directory of its own (default: the cache), never the product's.
+/// data lives in a directory of its own (default: beside the product's data directory), never the product's.
 /// </summary>
 internal static class BenchCommand
 {
@@ -52,7 +52,7 @@ internal static class BenchCommand
         var noBaseline = new Option<bool>("--no-baseline") { Description = "Skip the PostgreSQL baseline (it copies every event into PostgreSQL: minutes at 10M events)." };
         var bench = new Command(
             "bench",
-            "Benchmarks: collect throughput and latency (against a hello-world endpoint), freshness, bulk load, dashboard queries (rollups, raw events, a PostgreSQL baseline), storage, memory, tracker size. Data goes to its own directory (--data, default ~/.cache/analytics/bench); figures to --output.")
+            "Benchmarks: collect throughput and latency (against a hello-world endpoint), freshness, bulk load, dashboard queries (rollups, raw events, a PostgreSQL baseline), storage, memory, tracker size. Data goes to its own directory (--data; default /var/lib/analytics-bench as root, else ~/.local/share/analytics-bench); figures to --output.")
         {
             quick, events, output, noBaseline, Hello(),
         };
@@ -65,7 +65,8 @@ internal static class BenchCommand
                 throw new FieldValidationException("--events", "must be between 10000 and 10000000000.");
             }
 
-            var data = parse.GetValue(AnalyticsCommandLine.Data) ?? Path.Combine(NpmPackages.CacheDirectory, "bench");
+            // Beside the product's default data directory, never in it (and, like it, reachable by the postgres user when run as root).
+            var data = parse.GetValue(AnalyticsCommandLine.Data) ?? DataDirectory.Resolve(null) + "-bench";
             var configFile = parse.GetValue(AnalyticsCommandLine.Config);
             var configuration = Configuration.AnalyticsConfiguration.Build(configFile, data);
             var run = new Run(isQuick, new GenerateCommand.Spec(count, 365, LastDay, 1), data, configFile, configuration, parse.GetValue(noBaseline));
