@@ -18,7 +18,7 @@ public readonly record struct LoadProgress(double Fraction, long Events, TimeSpa
 /// </summary>
 public static class DemoLoader
 {
-    public const int BatchSize = 50_000;
+    public const int BatchSize = 100_000;
 
     /// <summary>Loads [from, to) and returns how much was written (progress is reported about once a second). Re-running with the same seed and prefix writes nothing twice.</summary>
     public static async Task<LoadProgress> LoadAsync(
@@ -28,8 +28,7 @@ public static class DemoLoader
         Instant to,
         string batchPrefix,
         Action<LoadProgress> progress,
-        CancellationToken cancellationToken,
-        int batchSize = BatchSize)
+        CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var batches = Channel.CreateBounded<(byte[] Rows, int Count, DateTime Last)>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
@@ -39,7 +38,7 @@ public static class DemoLoader
             {
                 try
                 {
-                    foreach (var batch in traffic.Generate(from, to).Chunk(batchSize))
+                    foreach (var batch in traffic.Generate(from, to).Chunk(BatchSize))
                     {
                         await batches.Writer.WriteAsync((EventRowBinary.Encode(batch), batch.Length, batch[^1].Timestamp), stop.Token);
                     }
@@ -60,7 +59,7 @@ public static class DemoLoader
         {
             await foreach (var (rows, count, last) in batches.Reader.ReadAllAsync(cancellationToken))
             {
-                await clickHouse.InsertAsync("events", EventRowBinary.Columns, EventRowBinary.Format, rows, ClickHouseSettings.Deduplicated($"{batchPrefix}-{batchNumber++}"), cancellationToken);
+                await EventRowBinary.InsertAsync(clickHouse, "events", rows, ClickHouseSettings.Deduplicated($"{batchPrefix}-{batchNumber++}"), cancellationToken);
                 written += count;
                 if (stopwatch.Elapsed - lastReport > TimeSpan.FromSeconds(1))
                 {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using Analytics.ClickHouse;
 
 namespace Analytics.Events;
 
@@ -33,6 +34,10 @@ public static class EventRowBinary
 
     /// <summary>The columns, in the order <see cref="Encode"/> writes them (an insert names them, so the table's order does not matter).</summary>
     public static readonly IReadOnlyList<string> Columns = Header.Select(c => c.Name).ToArray();
+
+    /// <summary>Inserts rows made by <see cref="Encode"/> into <paramref name="table"/> (the events table, or one with its columns), naming the columns in their order.</summary>
+    public static Task InsertAsync(IClickHouse clickHouse, string table, ReadOnlyMemory<byte> rows, ClickHouseSettings? settings = null, CancellationToken cancellationToken = default)
+        => clickHouse.InsertAsync(table, Columns, Format, rows, settings, cancellationToken);
 
     public static byte[] Encode(IEnumerable<EventRow> rows)
     {

@@ -69,7 +69,7 @@ internal static class GenerateCommand
     public static async Task<LoadProgress> RunAsync(IClickHouse clickHouse, Spec spec, Property property, CancellationToken cancellationToken)
     {
         var traffic = spec.Traffic((ulong)property.Id, property.Domain, property.Timezone);
-        var result = await DemoLoader.LoadAsync(clickHouse, traffic, spec.From, spec.To, spec.BatchPrefix(property.Domain), p => AnalyticsCommandLine.Bar(p), cancellationToken, batchSize: 100_000);
+        var result = await DemoLoader.LoadAsync(clickHouse, traffic, spec.From, spec.To, spec.BatchPrefix(property.Domain), p => AnalyticsCommandLine.Bar(p), cancellationToken);
         AnalyticsCommandLine.Bar(result, final: true);
         return result;
     }

@@ -39,7 +39,7 @@ public sealed class EventRowBinaryTests(Engines engines)
         });
 
         await clickHouse.InsertAsync("json", ClickHouseJson.Encode(rows));
-        await clickHouse.InsertAsync("binary", EventRowBinary.Columns, EventRowBinary.Format, EventRowBinary.Encode(rows));
+        await EventRowBinary.InsertAsync(clickHouse, "binary", EventRowBinary.Encode(rows));
 
         const string All = "SELECT * FROM {0} ORDER BY property_id, timestamp, name, visitor_id, session_id, pathname";
         var json = await clickHouse.QueryRawAsync(string.Format(null, All, "json"), "TSV");
@@ -61,9 +61,9 @@ public sealed class EventRowBinaryTests(Engines engines)
                    (SELECT sum(pageviews) FROM rollup_daily) AS daily
             """;
 
-        await clickHouse.InsertAsync("events", EventRowBinary.Columns, EventRowBinary.Format, rows, ClickHouseSettings.Deduplicated("batch-1"));
+        await EventRowBinary.InsertAsync(clickHouse, "events", rows, ClickHouseSettings.Deduplicated("batch-1"));
         var once = Assert.Single(await clickHouse.QueryAsync<Counts>(Totals));
-        await clickHouse.InsertAsync("events", EventRowBinary.Columns, EventRowBinary.Format, rows, ClickHouseSettings.Deduplicated("batch-1"));
+        await EventRowBinary.InsertAsync(clickHouse, "events", rows, ClickHouseSettings.Deduplicated("batch-1"));
         var again = Assert.Single(await clickHouse.QueryAsync<Counts>(Totals));
 
         Assert.True(once.Events > 100 && once.Sessions > 10 && once.Property > 10, once.ToString());

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Analytics.ClickHouse;
 using Analytics.ClickHouse.Migrations;
 using Analytics.Demo;
@@ -46,6 +48,15 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
         ];
     }
 
+    /// <summary>The same set as Plausible v2 queries for <c>POST /api/v2/query</c> (to time it through the server).</summary>
+    public IReadOnlyList<JsonObject> ApiQueries(string domain, int days) => DashboardSet(days).Select(q => new JsonObject
+    {
+        ["site_id"] = domain,
+        ["metrics"] = new JsonArray(q.Query.Metrics.Select(m => (JsonNode?)Metrics.Name(m)).ToArray()),
+        ["date_range"] = new JsonArray(Day(lastDay.PlusDays(1 - days)), Day(lastDay)),
+        ["dimensions"] = new JsonArray(q.Query.Dimensions.Select(d => (JsonNode?)d.Name).ToArray()),
+    }).ToList();
+
     /// <summary>Runs a set <paramref name="runs"/> times after one warm-up run; the time of each whole set, in ms.</summary>
     public async Task<Timings> TimeSetAsync(string label, IReadOnlyList<(string Name, ReportQuery Query)> set, int runs, CancellationToken cancellationToken)
     {
@@ -62,10 +73,8 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
         var scratch = server.WithDatabase("bench_load");
         await scratch.WithDatabase("default").ExecuteAsync("DROP DATABASE IF EXISTS bench_load SYNC", cancellationToken: cancellationToken);
         await new ClickHouseMigrator(scratch, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(cancellationToken);
-        var to = Instant.FromUtc(2026, 11, 1, 0, 0);
-        var days = Math.Max(1, events / 100_000);
-        var traffic = new DemoTraffic(1, "load.bench", "UTC", 3) { SessionsPerDay = DemoTraffic.SessionsPerDayFor(events, days), VisitorPool = Math.Max(20_000, events / 50) };
-        var batches = traffic.Generate(to - Duration.FromDays(days), to).Chunk(100_000).Select(b => (Rows: EventRowBinary.Encode(b), b.Length)).ToList();
+        var spec = new GenerateCommand.Spec(events, Math.Max(1, events / 100_000), new LocalDate(2026, 10, 31), 3);
+        var batches = spec.Traffic(1, "load.bench", "UTC").Generate(spec.From, spec.To).Chunk(DemoLoader.BatchSize).Select(b => (Rows: EventRowBinary.Encode(b), b.Length)).ToList();
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpu = process.TotalProcessorTime;
@@ -73,7 +82,7 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
         long rows = 0;
         foreach (var (data, count) in batches)
         {
-            await scratch.InsertAsync("events", EventRowBinary.Columns, EventRowBinary.Format, data, cancellationToken: cancellationToken);
+            await EventRowBinary.InsertAsync(scratch, "events", data, cancellationToken: cancellationToken);
             rows += count;
             AnalyticsCommandLine.Bar(rows / (double)batches.Sum(b => b.Length), $"bulk load: {rows:N0} rows", final: rows == batches.Sum(b => b.Length));
         }
@@ -96,6 +105,8 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
         var perTable = parts.Where(p => EventData.Tables.Contains(p.Table)).ToDictionary(p => p.Table, p => p.Bytes / (double)Math.Max(events, 1));
         return (perTable.Values.Sum(), perTable, events);
     }
+
+    private static string Day(LocalDate day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private sealed record CountRow(ulong N);
 

@@ -37,8 +37,8 @@ internal sealed partial class BenchServer : IAsyncDisposable
 
     public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
 
-    /// <summary>Starts <c>analytics ARGS --urls http://127.0.0.1:PORT</c> and waits for <paramref name="readyPath"/> to answer 2xx.</summary>
-    public static async Task<BenchServer> StartAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string readyPath, CancellationToken cancellationToken)
+    /// <summary>Starts <c>analytics ARGS --urls http://127.0.0.1:PORT</c> and waits for its <c>/health</c> to answer 2xx.</summary>
+    public static async Task<BenchServer> StartAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
         var port = FreePort();
         var self = Environment.ProcessPath ?? throw new OptionsException("Cannot find this program's path to start the benchmark server.");
@@ -69,8 +69,7 @@ internal sealed partial class BenchServer : IAsyncDisposable
 
             try
             {
-                using var probe = new HttpRequestMessage(readyPath == "/" ? HttpMethod.Post : HttpMethod.Get, readyPath);
-                if ((await server.Http.SendAsync(probe, cancellationToken)).IsSuccessStatusCode)
+                if ((await server.Http.GetAsync("/health", cancellationToken)).IsSuccessStatusCode)
                 {
                     return server;
                 }
@@ -83,7 +82,7 @@ internal sealed partial class BenchServer : IAsyncDisposable
         }
 
         await server.DisposeAsync();
-        throw new OptionsException($"The benchmark server did not answer {readyPath} within 3 minutes:\n{server.Tail()}");
+        throw new OptionsException($"The benchmark server did not answer /health within 3 minutes:\n{server.Tail()}");
     }
 
     /// <summary>The peak resident set size of the server process so far (VmHWM), in MiB.</summary>
@@ -119,23 +118,9 @@ internal sealed partial class BenchServer : IAsyncDisposable
                 ["metrics"] = new JsonArray("pageviews"),
                 ["date_range"] = "day",
                 ["filters"] = new JsonArray(new JsonArray("is", "event:page", new JsonArray(path))),
-            }.ToJsonString();
-            while (true)
+            };
+            while (JsonNode.Parse(await PostQueryAsync(apiKey, query, cancellationToken))!["results"]!.AsArray() is not [{ } row, ..] || row["metrics"]![0]!.GetValue<double>() < 1)
             {
-                using var report = new HttpRequestMessage(HttpMethod.Post, "/api/v2/query") { Content = new StringContent(query, Encoding.UTF8, "application/json") };
-                report.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-                var response = await Http.SendAsync(report, cancellationToken);
-                var body = await response.Content.ReadAsStringAsync(cancellationToken);
-                if (!response.IsSuccessStatusCode)
-                {
-                    throw new OptionsException($"the report answered {(int)response.StatusCode}: {body}");
-                }
-
-                if (JsonNode.Parse(body)!["results"]!.AsArray() is [{ } row, ..] && row["metrics"]![0]!.GetValue<double>() >= 1)
-                {
-                    break;
-                }
-
                 if (watch.Elapsed > TimeSpan.FromSeconds(30))
                 {
                     throw new OptionsException($"an accepted event did not show in a report within 30 s ({path}).");
@@ -156,16 +141,18 @@ internal sealed partial class BenchServer : IAsyncDisposable
     public async Task<double> QueryAsync(string apiKey, JsonObject query, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
+        await PostQueryAsync(apiKey, query, cancellationToken);
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>Posts a Plausible v2 query with the key; the body of a 2xx answer (anything else ends the run).</summary>
+    private async Task<string> PostQueryAsync(string apiKey, JsonObject query, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v2/query") { Content = new StringContent(query.ToJsonString(), Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         var response = await Http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new OptionsException($"the report answered {(int)response.StatusCode}: {body}");
-        }
-
-        return watch.Elapsed.TotalMilliseconds;
+        return response.IsSuccessStatusCode ? body : throw new OptionsException($"the report answered {(int)response.StatusCode}: {body}");
     }
 
     public const string UserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";

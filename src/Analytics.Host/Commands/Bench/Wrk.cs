@@ -51,7 +51,6 @@ internal static partial class Wrk
             lua.AppendLine(CultureInfo.InvariantCulture, $"function delay() return {delayMs} end");
         }
 
-        // Counts of non-2xx answers (wrk prints them too, but only when there are some).
         await File.WriteAllTextAsync(script, lua.ToString(), cancellationToken);
         try
         {
