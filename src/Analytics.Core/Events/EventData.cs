@@ -6,7 +6,7 @@ namespace Analytics.Events;
 public sealed class EventData(IClickHouse clickHouse)
 {
     /// <summary>The tables holding a property's rows: the raw events and everything the materialized views derive from them.</summary>
-    public static readonly IReadOnlyList<string> Tables = ["events", "sessions", "rollup_property", "rollup_page", "rollup_daily"];
+    public static readonly IReadOnlyList<string> Tables = ["events", "sessions", "rollup_property", "rollup_hourly", "rollup_page", "rollup_daily", "rollup_monthly"];
 
     /// <summary>Deletes every row of the property from the raw table and the rollups, waiting until the deletes are done.</summary>
     public async Task DeletePropertyAsync(long propertyId, CancellationToken cancellationToken)

@@ -216,6 +216,9 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             : null;
         var pageMetrics = !query.Metrics.Contains(Metric.TotalRevenue) && !query.Metrics.Contains(Metric.ConversionRate);
 
+        // Totals over time: by the hour where every edge is a whole UTC hour, by the quarter hour elsewhere.
+        var totals = ReportSql.OnHours(query.Range, query.Zone) ? TableSource.HourlyRollup : TableSource.PropertyRollup;
+
         TableSource? events = null;
         if (needEvents)
         {
@@ -223,7 +226,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             var totalsOnly = query.Metrics.All(m => m is not (Metric.ScrollDepth or Metric.TimeOnPage));
             events = dailyDimension is not null && pageMetrics ? TableSource.Daily
                 : !rollups || !pageOnly || !pageMetrics ? fallback
-                : onlyTime && conditions.Count == 0 && totalsOnly ? TableSource.PropertyRollup
+                : onlyTime && conditions.Count == 0 && totalsOnly ? totals
                 : TableSource.PageRollup;
         }
 
@@ -233,7 +236,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             // The daily rollup splits session metrics by visit attributes only (a page is an event's, not a visit's).
             var visitOnly = query.Dimensions.Concat(conditions.Select(c => c.Dimension)).All(d => d.Scope == DimensionScope.Visit);
             sessions = dailyDimension is not null && visitOnly ? TableSource.Daily
-                : rollups && onlyTime && query.Filter is null ? TableSource.PropertyRollup
+                : rollups && onlyTime && query.Filter is null ? totals
                 : fallback;
         }
 

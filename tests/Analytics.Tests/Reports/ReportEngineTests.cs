@@ -14,7 +14,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
 {
     public sealed class Data(Engines engines) : IAsyncLifetime
     {
-        public static readonly Instant From = Instant.FromUtc(2026, 10, 20, 0, 0);
+        public static readonly Instant From = Instant.FromUtc(2026, 8, 27, 0, 0);
         public static readonly Instant To = Instant.FromUtc(2026, 11, 6, 0, 0);
 
         public IClickHouse ClickHouse { get; private set; } = null!;
@@ -66,13 +66,49 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         Assert.InRange(raw[4], 1, 99);
         AssertSame(query, answers);
 
-        // One local day (the autumn DST change) holds no whole UTC day, so the 15-minute rollup answers; in London
-        // (UTC+0 by then) it is one, which the daily rollup answers alone.
+        // One local day (the autumn DST change) holds no whole UTC day, so the hourly rollup answers where offsets are
+        // whole hours (Lord Howe is at +11 until April) and the 15-minute one elsewhere; in London (UTC+0 by then) it is one, which the daily rollup answers alone.
         var zone = DateTimeZoneProviders.Tzdb[zoneId];
         var day = query with { Range = ReportRanges.Days(zone, new LocalDate(2026, 11, 1), new LocalDate(2026, 11, 1)) };
-        var source = zoneId == "Europe/London" ? "Daily" : "PropertyRollup";
+        var source = zoneId switch { "Europe/London" => "Daily", "America/New_York" or "Australia/Lord_Howe" => "HourlyRollup", _ => "PropertyRollup" };
         Assert.Equal(new QueryPlan(source, source), ReportEngine.Explain(day));
         AssertSame(day, await AllSourcesAsync(day));
+    }
+
+    [Theory]
+    [MemberData(nameof(ZoneCases))]
+    public async Task LongRanges_WholeMonthsFromTheMonthlyRollup_EqualRawAndSessions(long propertyId, string zoneId)
+    {
+        // September and October are whole UTC months inside the range in every zone; the days around them come from
+        // the daily rollup, the partial first and last days from raw events and sessions.
+        var zone = DateTimeZoneProviders.Tzdb[zoneId];
+        var range = ReportRanges.Days(zone, new LocalDate(2026, 8, 29), new LocalDate(2026, 11, 3));
+        Metric[] visits = [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.BounceRate, Metric.VisitDuration];
+        Metric[] pages = [Metric.Visitors, Metric.Pageviews, Metric.TimeOnPage, Metric.ScrollDepth];
+        ReportQuery[] queries =
+        [
+            Query(propertyId, zoneId, visits) with { Range = range },
+            Query(propertyId, zoneId, visits, "visit:source") with { Range = range },
+            Query(propertyId, zoneId, visits, "visit:entry_page") with { Range = range },
+            Query(propertyId, zoneId, visits, "visit:country") with { Range = range },
+            Query(propertyId, zoneId, visits, "visit:browser") with { Range = range, Filter = new Condition(FilterOperator.IsNot, Dimension.Parse("visit:browser", "filters"), ["Chrome"]) },
+            Query(propertyId, zoneId, pages, "event:page") with { Range = range },
+        ];
+        foreach (var query in queries)
+        {
+            Assert.Equal(query.Metrics == pages ? new QueryPlan("Daily", null) : new QueryPlan("Daily", "Daily"), ReportEngine.Explain(query));
+            var answers = await AllSourcesAsync(query);
+            AssertSame(query, answers);
+            var pageviews = Array.IndexOf(query.Metrics.ToArray(), Metric.Pageviews);
+            Assert.True(answers[ReportSource.Rollup].Rows.Sum(r => r.Metrics[pageviews]) > 10_000, $"{query}: too few pageviews to tell");
+        }
+
+        // The graph of the same range by local month and week: hourly sketches where offsets are whole hours.
+        foreach (var interval in new[] { TimeInterval.Month, TimeInterval.Week })
+        {
+            var series = Query(propertyId, zoneId, [Metric.Visitors, Metric.Pageviews, Metric.Visits, Metric.BounceRate]) with { Range = range, Dimensions = [Dimension.Time(interval)] };
+            AssertSame(series, await AllSourcesAsync(series));
+        }
     }
 
     [Theory]
@@ -118,6 +154,8 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         foreach (var interval in new[] { TimeInterval.Hour, TimeInterval.Day })
         {
             var series = query with { Dimensions = [Dimension.Time(interval)] };
+            var hourly = zoneId is "America/New_York" or "Europe/London" or "Australia/Lord_Howe";
+            Assert.Equal(hourly ? "HourlyRollup" : "PropertyRollup", ReportEngine.Explain(series).Events);
             var answers = await AllSourcesAsync(series);
             AssertSame(series, answers);
 

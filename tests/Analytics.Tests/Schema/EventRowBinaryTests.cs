@@ -58,7 +58,8 @@ public sealed class EventRowBinaryTests(Engines engines)
         const string Totals = """
             SELECT (SELECT count() FROM events) AS events, (SELECT count() FROM sessions FINAL) AS sessions,
                    (SELECT sum(pageviews) FROM rollup_property) AS property, (SELECT sum(pageviews) FROM rollup_page) AS page,
-                   (SELECT sum(pageviews) FROM rollup_daily) AS daily
+                   (SELECT sum(pageviews) FROM rollup_daily) AS daily, (SELECT sum(pageviews) FROM rollup_hourly) AS hourly,
+                   (SELECT sum(pageviews) FROM rollup_monthly) AS monthly
             """;
 
         await EventRowBinary.InsertAsync(clickHouse, "events", rows, ClickHouseSettings.Deduplicated("batch-1"));
@@ -66,12 +67,12 @@ public sealed class EventRowBinaryTests(Engines engines)
         await EventRowBinary.InsertAsync(clickHouse, "events", rows, ClickHouseSettings.Deduplicated("batch-1"));
         var again = Assert.Single(await clickHouse.QueryAsync<Counts>(Totals));
 
-        Assert.True(once.Events > 100 && once.Sessions > 10 && once.Property > 10, once.ToString());
+        Assert.True(once.Events > 100 && once.Sessions > 10 && once.Property > 10 && once.Hourly == once.Property && once.Monthly == once.Daily, once.ToString());
         Assert.Equal(once, again);
         Assert.Empty(Directory.GetFiles(Path.Combine(engines.Root, "clickhouse", "tmp", "inserts")));
     }
 
-    private sealed record Counts(ulong Events, ulong Sessions, ulong Property, ulong Page, ulong Daily);
+    private sealed record Counts(ulong Events, ulong Sessions, ulong Property, ulong Page, ulong Daily, ulong Hourly, ulong Monthly);
 
     [Fact]
     public void Columns_AreEveryColumnOfEventRow()

@@ -238,17 +238,25 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
                    (SELECT sum(pageviews) FROM rollup_property) AS rollup_pageviews,
                    (SELECT sum(pageviews) FROM rollup_page) AS page_pageviews,
                    (SELECT sum(pageviews) FROM sessions) AS session_pageviews,
+                   (SELECT sum(pageviews) FROM rollup_hourly) AS hourly_pageviews,
+                   (SELECT sum(pageviews) FROM rollup_daily WHERE dimension = '') AS daily_pageviews,
+                   (SELECT sum(pageviews) FROM rollup_monthly WHERE dimension = '') AS monthly_pageviews,
                    (SELECT sum(visits) FROM rollup_property) AS visits,
+                   (SELECT sum(visits) FROM rollup_hourly) AS hourly_visits,
                    (SELECT uniqExact(session_id) FROM events) AS sessions
             """)).Single();
         Assert.True(counts.RawPageviews > 100);
         Assert.Equal(counts.RawPageviews, counts.RollupPageviews);
         Assert.Equal(counts.RawPageviews, counts.PagePageviews);
         Assert.Equal(counts.RawPageviews, counts.SessionPageviews);
+        Assert.Equal(counts.RawPageviews, counts.HourlyPageviews);
+        Assert.Equal(counts.RawPageviews, counts.DailyPageviews);
+        Assert.Equal(counts.RawPageviews, counts.MonthlyPageviews);
         Assert.Equal(counts.Sessions, counts.Visits);
+        Assert.Equal(counts.Sessions, counts.HourlyVisits);
     }
 
-    private sealed record ReplayCounts(ulong RawPageviews, ulong RollupPageviews, ulong PagePageviews, ulong SessionPageviews, ulong Visits, ulong Sessions);
+    private sealed record ReplayCounts(ulong RawPageviews, ulong RollupPageviews, ulong PagePageviews, ulong SessionPageviews, ulong HourlyPageviews, ulong DailyPageviews, ulong MonthlyPageviews, ulong Visits, ulong HourlyVisits, ulong Sessions);
 
     [Fact]
     public async Task Migrator_RunTwice_AppliesNothingTheSecondTime()
