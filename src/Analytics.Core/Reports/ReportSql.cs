@@ -265,7 +265,7 @@ internal sealed class ReportSql
                 : $"WHERE {Render(filter, SessionRow)}";
         return $"""
             SELECT toString(s_session_id) AS id, s_session_start AS start, s_end AS end, s_pageviews AS pageviews, s_events AS events,
-                   s_duration_ms AS duration_ms, s_entry_page AS entry_page, s_exit_page AS exit_page, s_source AS source,
+                   s_duration_ms AS duration_ms, s_entry_page AS entry_page, s_exit_page AS exit_page, s_referrer_source AS source,
                    s_country_code AS country, s_browser AS browser, s_os AS os, s_device_type AS device
             FROM ({sessions})
             {where}
@@ -343,7 +343,7 @@ internal sealed class ReportSql
                 SELECT session_id AS s_session_id, min(session_start) AS s_session_start, max(session_end) AS s_end, sum(events) AS s_events, sum(pageviews) AS s_pageviews,
                        sum(bounce) AS s_bounce, sum(duration_ms) AS s_duration_ms,
                        argMinMerge(entry_page) AS s_entry_page, if(s_pageviews = 0, '', argMaxMerge(exit_page)) AS s_exit_page,
-                       argMinMerge(hostname) AS s_hostname, argMinMerge(referrer) AS s_referrer, argMinMerge(referrer_source) AS s_source,
+                       argMinMerge(hostname) AS s_hostname, argMinMerge(referrer) AS s_referrer, argMinMerge(referrer_source) AS s_referrer_source,
                        argMinMerge(utm_source) AS s_utm_source, argMinMerge(utm_medium) AS s_utm_medium, argMinMerge(utm_campaign) AS s_utm_campaign,
                        argMinMerge(utm_content) AS s_utm_content, argMinMerge(utm_term) AS s_utm_term, {visitor}
                 FROM sessions
@@ -360,7 +360,7 @@ internal sealed class ReportSql
                    argMin(entry_page, timestamp) AS s_entry_page,
                    if(s_pageviews = 0, '', argMax(pathname, if(name = 'pageview', timestamp, {Epoch}))) AS s_exit_page,
                    argMin(toString(hostname), timestamp) AS s_hostname, argMin(referrer, timestamp) AS s_referrer,
-                   argMin(toString(referrer_source), timestamp) AS s_source, argMin(utm_source, timestamp) AS s_utm_source,
+                   argMin(toString(referrer_source), timestamp) AS s_referrer_source, argMin(utm_source, timestamp) AS s_utm_source,
                    argMin(utm_medium, timestamp) AS s_utm_medium, argMin(utm_campaign, timestamp) AS s_utm_campaign,
                    argMin(utm_content, timestamp) AS s_utm_content, argMin(utm_term, timestamp) AS s_utm_term, {visitor}
             FROM events
@@ -507,8 +507,8 @@ internal sealed class ReportSql
             return TimeKey(dimension.Interval, "session_start");
         }
 
-        // s_source is referrer_source; the first-value columns are argMin states, the others plain values.
-        var column = dimension.SessionColumn == "s_source" ? "referrer_source" : dimension.SessionColumn![2..];
+        // A session row's s_<column> is the table's <column>: the first-value columns are argMin states, the others plain values.
+        var column = dimension.SessionColumn![2..];
         return column is "entry_page" or "referrer" or "referrer_source" || column.StartsWith("utm_", StringComparison.Ordinal)
             ? $"finalizeAggregation({column})"
             : $"toString({column})";
