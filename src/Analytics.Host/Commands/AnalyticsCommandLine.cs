@@ -32,6 +32,7 @@ internal static class AnalyticsCommandLine
             KeysCommand.Create(),
             GenerateCommand.Create(),
             BenchCommand.Create(),
+            ChaosCommand.Create(),
             UsersCommand.Create(),
             TransferCommands.Export(),
             TransferCommands.Import(),

@@ -218,11 +218,11 @@ internal static class BenchCommand
             var duration = TimeSpan.FromSeconds(quick ? 5 : 15);
             const int Connections = 64;
             var bodies = Enumerable.Range(0, 256)
-                .Select(i => (BenchServer.CollectBody(CollectDomain, $"/p/{i % 40}"), $"100.64.{i / 16}.{i % 16}"))
+                .Select(i => (ChildServer.CollectBody(CollectDomain, $"/p/{i % 40}"), $"100.64.{i / 16}.{i % 16}"))
                 .ToList();
 
             double hello;
-            await using (var server = await BenchServer.StartAsync(["bench", "hello"], new Dictionary<string, string>(), cancellationToken))
+            await using (var server = await ChildServer.StartAsync(["bench", "hello"], new Dictionary<string, string>(), cancellationToken))
             {
                 await Wrk.RunAsync(wrk, server.Url("/"), bodies, Connections, TimeSpan.FromSeconds(2), 0, cancellationToken);
                 var result = await Wrk.RunAsync(wrk, server.Url("/"), bodies, Connections, duration, 0, cancellationToken);
@@ -232,7 +232,7 @@ internal static class BenchCommand
 
             string[] serve = ["serve", "--data", data, .. configFile is null ? Array.Empty<string>() : ["--config", configFile]];
             var environment = new Dictionary<string, string> { ["ANALYTICS_API_RATE_LIMIT"] = "1000000000" };
-            await using (var server = await BenchServer.StartAsync(serve, environment, cancellationToken))
+            await using (var server = await ChildServer.StartAsync(serve, environment, cancellationToken))
             {
                 await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Connections, TimeSpan.FromSeconds(2), 0, cancellationToken);
                 var max = await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Connections, duration, 0, cancellationToken);

@@ -41,7 +41,7 @@ internal static partial class Wrk
         lua.AppendLine("function init(args)");
         foreach (var (body, forwardedFor) in bodies)
         {
-            lua.AppendLine(CultureInfo.InvariantCulture, $"  requests[#requests + 1] = wrk.format('POST', nil, {{['Content-Type'] = 'text/plain', ['User-Agent'] = '{BenchServer.UserAgent}', ['X-Forwarded-For'] = '{forwardedFor}'}}, {Quote(body)})");
+            lua.AppendLine(CultureInfo.InvariantCulture, $"  requests[#requests + 1] = wrk.format('POST', nil, {{['Content-Type'] = 'text/plain', ['User-Agent'] = '{ChildServer.UserAgent}', ['X-Forwarded-For'] = '{forwardedFor}'}}, {Quote(body)})");
         }
 
         lua.AppendLine("end");

@@ -9,18 +9,18 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Analytics.Hosting;
 
-namespace Analytics.Host.Commands.Bench;
+namespace Analytics.Host.Commands;
 
 /// <summary>
 /// A child process of this same program (<c>serve</c>, or the hello-world endpoint), on a loopback port: the
-/// collect benchmarks measure the server as users run it, not an in-process copy.
+/// benchmarks and the crash harness work on the server as users run it, not an in-process copy.
 /// </summary>
-internal sealed partial class BenchServer : IAsyncDisposable
+internal sealed partial class ChildServer : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private BenchServer(Process process, int port)
+    private ChildServer(Process process, int port)
     {
         _process = process;
         Port = port;
@@ -33,19 +33,37 @@ internal sealed partial class BenchServer : IAsyncDisposable
 
     public int Port { get; }
 
+    public bool HasExited => _process.HasExited;
+
     public HttpClient Http { get; }
 
     public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
 
     /// <summary>Starts <c>analytics ARGS --urls http://127.0.0.1:PORT</c> and waits for its <c>/health</c> to answer 2xx.</summary>
-    public static async Task<BenchServer> StartAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    public static async Task<ChildServer> StartAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        var server = Launch(arguments, environment);
+        try
+        {
+            await server.WaitHealthyAsync(cancellationToken);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts <c>analytics ARGS --urls http://127.0.0.1:PORT</c> without waiting for it.</summary>
+    public static ChildServer Launch(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
         var port = FreePort();
-        var self = Environment.ProcessPath ?? throw new OptionsException("Cannot find this program's path to start the benchmark server.");
+        var self = Environment.ProcessPath ?? throw new OptionsException("Cannot find this program's path to start a server.");
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
-            start.ArgumentList.Add(typeof(BenchServer).Assembly.Location);
+            start.ArgumentList.Add(typeof(ChildServer).Assembly.Location);
         }
 
         foreach (var argument in arguments.Concat(["--urls", $"http://127.0.0.1:{port}"]))
@@ -58,31 +76,55 @@ internal sealed partial class BenchServer : IAsyncDisposable
             start.Environment[name] = value;
         }
 
-        var server = new BenchServer(Process.Start(start)!, port);
+        return new ChildServer(Process.Start(start)!, port);
+    }
+
+    /// <summary>Waits (up to 3 minutes) until <c>/health</c> answers 2xx; throws if the process exits first.</summary>
+    public async Task WaitHealthyAsync(CancellationToken cancellationToken)
+    {
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (DateTime.UtcNow < deadline)
         {
-            if (server._process.HasExited)
+            if (_process.HasExited)
             {
-                throw new OptionsException($"The benchmark server exited with {server._process.ExitCode}:\n{server.Tail()}");
+                throw new OptionsException($"The server exited with {_process.ExitCode}:\n{Tail()}");
             }
 
             try
             {
-                if ((await server.Http.GetAsync("/health", cancellationToken)).IsSuccessStatusCode)
+                if ((await Http.GetAsync("/health", cancellationToken)).IsSuccessStatusCode)
                 {
-                    return server;
+                    return;
                 }
             }
             catch (HttpRequestException)
             {
             }
 
-            await Task.Delay(200, cancellationToken);
+            await Task.Delay(100, cancellationToken);
         }
 
-        await server.DisposeAsync();
-        throw new OptionsException($"The benchmark server did not answer /health within 3 minutes:\n{server.Tail()}");
+        throw new OptionsException($"The server did not answer /health within 3 minutes:\n{Tail()}");
+    }
+
+    /// <summary>SIGKILL: no shutdown code of the server runs.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, as systemd and docker stop a service; the exit code once it has stopped.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        Posix.Terminate(_process.Id);
+        using var bound = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(bound.Token);
+        return _process.ExitCode;
     }
 
     /// <summary>The peak resident set size of the server process so far (VmHWM), in MiB.</summary>
@@ -172,11 +214,9 @@ internal sealed partial class BenchServer : IAsyncDisposable
         Http.Dispose();
         if (!_process.HasExited)
         {
-            Posix.Terminate(_process.Id);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             try
             {
-                await _process.WaitForExitAsync(timeout.Token);
+                await TerminateAsync(TimeSpan.FromSeconds(60));
             }
             catch (OperationCanceledException)
             {
