@@ -21,6 +21,7 @@ public sealed class IngestMetrics
     private long _insertFailures;
     private long _rejectedEvents;
     private long _refusedFull;
+    private long _spoolWriteFailures;
 
     public long Accepted => Interlocked.Read(ref _accepted);
 
@@ -37,6 +38,9 @@ public sealed class IngestMetrics
         Interlocked.Increment(ref _spoolWrites);
         Interlocked.Add(ref _spoolWriteMicros, (long)latency.TotalMicroseconds);
     }
+
+    /// <summary>A group commit that failed (e.g. the disk is full); its events were refused.</summary>
+    public void RecordSpoolWriteFailure() => Interlocked.Increment(ref _spoolWriteFailures);
 
     public void RecordBatch(int events, TimeSpan latency)
     {
@@ -68,6 +72,7 @@ public sealed class IngestMetrics
         Metric("analytics_events_refused_full_total", "counter", "Events refused with 503 because the spool or disk was full.", Interlocked.Read(ref _refusedFull));
         Metric("analytics_spool_writes_total", "counter", "Group commits (one fsync each).", Interlocked.Read(ref _spoolWrites));
         Metric("analytics_spool_write_seconds_micros_total", "counter", "Time spent writing and fsyncing the spool, in microseconds.", Interlocked.Read(ref _spoolWriteMicros));
+        Metric("analytics_spool_write_failures_total", "counter", "Group commits that failed (e.g. a full disk); their events were refused with 503.", Interlocked.Read(ref _spoolWriteFailures));
         Metric("analytics_spool_bytes", "gauge", "Bytes of events waiting in the spool.", spoolBytes);
         Metric("analytics_spool_segments", "gauge", "Sealed segments waiting for ClickHouse.", spoolSegments);
         Metric("analytics_batches_total", "counter", "Batches inserted into ClickHouse.", Interlocked.Read(ref _batches));

@@ -9,15 +9,21 @@ namespace Analytics.Ingest.Spool;
 /// The durable queue between the collect endpoint and ClickHouse. An event is acknowledged (202) only after the fsync
 /// that covers it: appends are group-committed by one writer loop, so many requests share one fsync. The active
 /// segment (<c>*.open</c>) is sealed into <c>*.ready</c> after <see cref="SpoolOptions.SealAfterMs"/> or
-/// <see cref="SpoolOptions.SegmentMaxEvents"/>; the <see cref="SpoolBatcher"/> inserts each sealed segment as one batch
-/// and deletes it only once ClickHouse has confirmed. Segment names are unique forever (time + random), because the
-/// batcher uses them as deduplication tokens: a reused name inside ClickHouse's window would drop new data silently.
+/// <see cref="SpoolOptions.SegmentMaxEvents"/>. The <see cref="SpoolBatcher"/> inserts sealed segments in batches: a
+/// batch is fixed on disk (a <c>*.batch</c> file naming its segments) before its first insert, so after a crash it is
+/// inserted again as the same group under the same deduplication token, and its segments are deleted only once
+/// ClickHouse has confirmed. Segment names are unique forever (time + random) because a batch's token is its first
+/// segment's name: a reused name inside ClickHouse's deduplication window would drop new data silently.
 /// </summary>
 public sealed class EventSpool : IAsyncDisposable
 {
     private const string OpenSuffix = ".open";
     private const string ReadySuffix = ".ready";
     private const string RejectedSuffix = ".rejected";
+    private const string BatchSuffix = ".batch";
+
+    /// <summary>A new batch takes sealed segments up to this many bytes (one insert; a backlog drains in few of them).</summary>
+    public const long MaxBatchBytes = 32L << 20;
 
     private readonly SpoolOptions _options;
     private readonly IngestMetrics _metrics;
@@ -35,6 +41,7 @@ public sealed class EventSpool : IAsyncDisposable
     private int _activeCount;
     private long _activeValidLength;
     private long _activeOpenedAt;
+    private int _refusedSince;
 
     public EventSpool(SpoolOptions options, string directory, IngestMetrics metrics, ILogger<EventSpool> logger)
     {
@@ -81,23 +88,91 @@ public sealed class EventSpool : IAsyncDisposable
     /// <summary>Waits until a segment is sealed or the timeout passes.</summary>
     public Task WaitForReadyAsync(TimeSpan timeout, CancellationToken cancellationToken) => _readySignal.WaitAsync(timeout, cancellationToken);
 
-    /// <summary>The deduplication token of a segment: its unique name.</summary>
-    public static string Token(string segmentPath) => Path.GetFileNameWithoutExtension(segmentPath);
+    /// <summary>
+    /// Batches fixed earlier and not yet completed, oldest first: an insert of them may have failed or been cut short
+    /// by a crash, so they must be inserted again exactly as they were (same segments, same token). Segments already
+    /// deleted (a crash while completing) are left out; ClickHouse drops the rest as already inserted.
+    /// </summary>
+    public IReadOnlyList<SpoolBatch> FixedBatches()
+        => System.IO.Directory.GetFiles(Directory, "*" + BatchSuffix).Order(StringComparer.Ordinal)
+            .Select(manifest => new SpoolBatch(
+                manifest,
+                Path.GetFileNameWithoutExtension(manifest),
+                File.ReadAllLines(manifest).Where(name => name.Length > 0).Select(name => Path.Combine(Directory, name)).Where(File.Exists).ToList()))
+            .ToList();
 
-    /// <summary>Removes a segment ClickHouse has confirmed.</summary>
-    public void Complete(string segmentPath)
+    /// <summary>
+    /// Groups the sealed segments that are in no batch yet into new batches of up to <see cref="MaxBatchBytes"/>,
+    /// oldest first, and fixes each on disk (written, fsynced, renamed into place) before returning it.
+    /// </summary>
+    public IReadOnlyList<SpoolBatch> NewBatches()
     {
-        var size = new FileInfo(segmentPath).Length;
-        File.Delete(segmentPath);
-        Interlocked.Add(ref _bytes, -size);
+        var taken = System.IO.Directory.GetFiles(Directory, "*" + BatchSuffix)
+            .SelectMany(File.ReadAllLines).Where(name => name.Length > 0).ToHashSet(StringComparer.Ordinal);
+        var batches = new List<SpoolBatch>();
+        var group = new List<string>();
+        var bytes = 0L;
+        foreach (var segment in ReadySegments().Where(s => !taken.Contains(Path.GetFileName(s))))
+        {
+            var size = new FileInfo(segment).Length;
+            if (group.Count > 0 && bytes + size > MaxBatchBytes)
+            {
+                batches.Add(Fix(group));
+                group = [];
+                bytes = 0;
+            }
+
+            group.Add(segment);
+            bytes += size;
+        }
+
+        if (group.Count > 0)
+        {
+            batches.Add(Fix(group));
+        }
+
+        return batches;
     }
 
-    /// <summary>Sets aside a segment ClickHouse refuses as data (never retried; kept for an operator to inspect).</summary>
-    public void Reject(string segmentPath)
+    /// <summary>Removes a batch ClickHouse has confirmed: its segments first, then the file that fixed it.</summary>
+    public void Complete(SpoolBatch batch)
     {
-        var size = new FileInfo(segmentPath).Length;
-        File.Move(segmentPath, Path.ChangeExtension(segmentPath, RejectedSuffix));
-        Interlocked.Add(ref _bytes, -size);
+        foreach (var segment in batch.Segments)
+        {
+            var size = new FileInfo(segment).Length;
+            File.Delete(segment);
+            Interlocked.Add(ref _bytes, -size);
+        }
+
+        File.Delete(batch.Manifest);
+    }
+
+    /// <summary>Sets aside a batch ClickHouse refuses as data (never retried; its segments are kept for an operator to inspect).</summary>
+    public void Reject(SpoolBatch batch)
+    {
+        foreach (var segment in batch.Segments)
+        {
+            var size = new FileInfo(segment).Length;
+            File.Move(segment, Path.ChangeExtension(segment, RejectedSuffix));
+            Interlocked.Add(ref _bytes, -size);
+        }
+
+        File.Delete(batch.Manifest);
+    }
+
+    private SpoolBatch Fix(List<string> segments)
+    {
+        var token = Path.GetFileNameWithoutExtension(segments[0]);
+        var manifest = Path.Combine(Directory, token + BatchSuffix);
+        var temporary = manifest + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        {
+            file.Write(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', segments.Select(Path.GetFileName)) + "\n"));
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, manifest, overwrite: true);
+        return new SpoolBatch(manifest, token, segments);
     }
 
     /// <summary>Stops accepting, writes what was accepted, and seals the active segment. Safe to call more than once.</summary>
@@ -129,14 +204,14 @@ public sealed class EventSpool : IAsyncDisposable
                 }
                 catch (OperationCanceledException)
                 {
-                    Seal(); // nothing arrived for a while: make what is there visible
+                    SealOrAbandon(); // nothing arrived for a while: make what is there visible
                     continue;
                 }
             }
 
             if (!more)
             {
-                Seal();
+                SealOrAbandon();
                 return;
             }
 
@@ -149,7 +224,7 @@ public sealed class EventSpool : IAsyncDisposable
             waiting.Clear();
             if (_active is not null && Stopwatch.GetElapsedTime(_activeOpenedAt).TotalMilliseconds >= _options.SealAfterMs)
             {
-                Seal();
+                SealOrAbandon();
             }
         }
     }
@@ -180,17 +255,38 @@ public sealed class EventSpool : IAsyncDisposable
         }
         catch (IOException e)
         {
-            _logger.LogError(e, "Writing to the spool failed; {Count} events are refused", written.Count);
-            foreach (var pending in written)
-            {
-                pending.Done.TrySetException(new SpoolFullException($"The spool could not write: {e.Message}"));
-            }
-
             foreach (var pending in group.Where(p => !p.Done.Task.IsCompleted))
             {
                 pending.Done.TrySetException(new SpoolFullException($"The spool could not write: {e.Message}"));
             }
 
+            if (_refusedSince++ == 0)
+            {
+                _logger.LogError(e, "Writing to the spool failed; events are refused (503) until it writes again");
+            }
+
+            _metrics.RecordSpoolWriteFailure();
+            Abandon();
+            return;
+        }
+
+        if (_refusedSince > 0)
+        {
+            _logger.LogInformation("The spool writes again after {Failures} failed writes", _refusedSince);
+            _refusedSince = 0;
+        }
+    }
+
+    /// <summary>Seals the active segment; if that fails, keeps its acknowledged prefix as <see cref="Abandon"/> does.</summary>
+    private void SealOrAbandon()
+    {
+        try
+        {
+            Seal();
+        }
+        catch (IOException e)
+        {
+            _logger.LogError(e, "Sealing the spool's active segment failed");
             Abandon();
         }
     }
@@ -290,9 +386,17 @@ public sealed class EventSpool : IAsyncDisposable
         }
     }
 
-    /// <summary>On start: a segment left open by a crash keeps its whole records and is sealed; byte count rebuilt.</summary>
+    /// <summary>
+    /// On start: a segment left open by a crash keeps its whole records and is sealed; a batch file a crash cut short
+    /// never fixed anything (its segments were not inserted under it) and is removed; byte count rebuilt.
+    /// </summary>
     private void Recover()
     {
+        foreach (var torn in System.IO.Directory.GetFiles(Directory, "*" + BatchSuffix + ".tmp"))
+        {
+            File.Delete(torn);
+        }
+
         foreach (var open in System.IO.Directory.GetFiles(Directory, "*" + OpenSuffix))
         {
             var (records, validLength) = SegmentFormat.Read(open);
@@ -336,3 +440,6 @@ public sealed class EventSpool : IAsyncDisposable
 
     private sealed record Pending(byte[] Payload, TaskCompletionSource Done);
 }
+
+/// <summary>Sealed segments inserted as one, under one deduplication token, fixed on disk by <see cref="Manifest"/>.</summary>
+public sealed record SpoolBatch(string Manifest, string Token, IReadOnlyList<string> Segments);

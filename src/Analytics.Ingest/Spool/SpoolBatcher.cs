@@ -6,49 +6,105 @@ using Microsoft.Extensions.Logging;
 namespace Analytics.Ingest.Spool;
 
 /// <summary>
-/// Drains sealed spool segments into ClickHouse, oldest first, one insert per segment with the segment's name as the
-/// deduplication token (so a segment replayed after a crash inserts nothing twice, in the raw table or any view). A
-/// segment is deleted only after ClickHouse confirmed it. Failures back off exponentially (0.1 s doubling to 30 s);
-/// a segment ClickHouse refuses as malformed data is set aside, never retried forever.
+/// Drains sealed spool segments into ClickHouse in batches (<see cref="EventSpool.NewBatches"/>: a backlog goes in a few
+/// large inserts, not one per segment), each with its first segment's name as the deduplication token, so a batch
+/// replayed after a crash inserts nothing twice, in the raw table or any view. Batches fixed earlier go first, and new
+/// ones are formed only once those are in. Segments are deleted only after ClickHouse confirmed them. Failures of any
+/// kind (ClickHouse down, a timeout, an error it reports) are retried with a backoff from 0.1 s doubling to 1 s, so a
+/// backlog starts draining within a second of ClickHouse answering again; a batch ClickHouse refuses as malformed data
+/// is set aside, never retried forever.
 /// </summary>
 public sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHouse, IngestMetrics metrics, ILogger<SpoolBatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
 
     // ClickHouse codes that say the rows themselves are wrong: retrying cannot help.
     private static readonly HashSet<int> DataErrors = [6, 26, 27, 38, 41, 53, 69, 72, 117, 130];
 
-    /// <summary>Inserts every sealed segment now; returns false when ClickHouse failed and segments remain.</summary>
+    // The current run of failed inserts: logged as a warning when it starts, and once more when it ends.
+    private int _failures;
+    private long _failingSince;
+
+    /// <summary>Inserts every sealed segment now; returns false when an insert failed and segments remain.</summary>
     public async Task<bool> DrainAsync(CancellationToken cancellationToken)
     {
-        foreach (var segment in spool.ReadySegments())
+        try
         {
-            var (records, _) = SegmentFormat.Read(segment);
-            var start = Stopwatch.GetTimestamp();
-            try
+            foreach (var batch in spool.FixedBatches())
             {
-                await clickHouse.InsertAsync("events", Join(records), ClickHouseSettings.Deduplicated(EventSpool.Token(segment)), cancellationToken);
-            }
-            catch (ClickHouseException e) when (DataErrors.Contains(e.ErrorCode))
-            {
-                LogRejected(e, Path.GetFileName(segment), records.Count);
-                spool.Reject(segment);
-                metrics.RecordRejected(records.Count);
-                continue;
-            }
-            catch (ClickHouseException e)
-            {
-                LogInsertFailed(e, Path.GetFileName(segment), e.Message);
-                metrics.RecordInsertFailure();
-                return false;
+                if (!await InsertAsync(batch, cancellationToken))
+                {
+                    return false;
+                }
             }
 
-            spool.Complete(segment);
-            metrics.RecordBatch(records.Count, Stopwatch.GetElapsedTime(start));
+            foreach (var batch in spool.NewBatches())
+            {
+                if (!await InsertAsync(batch, cancellationToken))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            Failed(e, "the spool directory"); // its own files: e.g. a full disk while fixing a batch
+            return false;
+        }
+    }
+
+    private async Task<bool> InsertAsync(SpoolBatch batch, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var records = new List<byte[]>();
+        try
+        {
+            foreach (var segment in batch.Segments)
+            {
+                records.AddRange(SegmentFormat.Read(segment).Records);
+            }
+
+            if (records.Count > 0)
+            {
+                await clickHouse.InsertAsync("events", Join(records), ClickHouseSettings.Deduplicated(batch.Token), cancellationToken);
+            }
+        }
+        catch (ClickHouseException e) when (DataErrors.Contains(e.ErrorCode))
+        {
+            LogRejected(e, batch.Token, batch.Segments.Count, records.Count);
+            spool.Reject(batch);
+            metrics.RecordRejected(records.Count);
+            return true;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            Failed(e, "batch " + batch.Token);
+            return false;
         }
 
+        if (_failures > 0)
+        {
+            LogRecovered(_failures, Stopwatch.GetElapsedTime(_failingSince).TotalSeconds, spool.ReadySegments().Count);
+            _failures = 0;
+        }
+
+        spool.Complete(batch);
+        metrics.RecordBatch(records.Count, Stopwatch.GetElapsedTime(start));
         return true;
+    }
+
+    private void Failed(Exception e, string what)
+    {
+        if (_failures++ == 0)
+        {
+            _failingSince = Stopwatch.GetTimestamp();
+            LogInsertFailed(e, what, e.Message);
+        }
+
+        metrics.RecordInsertFailure();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -110,9 +166,12 @@ public sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHous
         return buffer;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Inserting spool segment {Segment} failed, will retry: {Reason}")]
-    private partial void LogInsertFailed(Exception exception, string segment, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Draining the spool failed at {What}; events wait in the spool and the insert is retried every second: {Reason}")]
+    private partial void LogInsertFailed(Exception exception, string what, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "ClickHouse refused spool segment {Segment} ({Count} events) as malformed; it is set aside as .rejected")]
-    private partial void LogRejected(Exception exception, string segment, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "ClickHouse takes inserts again after {Failures} failed attempts over {Seconds:F0} s; {Segments} segments to drain")]
+    private partial void LogRecovered(int failures, double seconds, int segments);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "ClickHouse refused spool batch {Batch} ({Segments} segments, {Count} events) as malformed; its segments are set aside as .rejected")]
+    private partial void LogRejected(Exception exception, string batch, int segments, int count);
 }

@@ -78,6 +78,42 @@ public sealed class SpoolTests(Engines engines)
     }
 
     [Fact]
+    public async Task BatchInsertedThenCrash_IsInsertedAgainAsTheSameGroup_WhateverSealedSince_NeverTwice()
+    {
+        var clickHouse = await engines.NewClickHouseAsync();
+        var directory = NewDirectory();
+        await using (var spool = Open(directory, new SpoolOptions { SealAfterMs = 50, SegmentMaxEvents = 100 }))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 300).Select(i => spool.AppendAsync(Event(i))));
+            await spool.CompleteAsync();
+            Assert.Equal(3, spool.ReadySegments().Count);
+
+            // The batcher fixed a batch of the three and ClickHouse took it; the process died before deleting anything.
+            var batch = Assert.Single(spool.NewBatches());
+            Assert.Equal(3, batch.Segments.Count);
+            var rows = batch.Segments.SelectMany(s => SegmentFormat.Read(s).Records).SelectMany(r => r.Append((byte)'\n')).ToArray();
+            await clickHouse.InsertAsync("events", rows, ClickHouseSettings.Deduplicated(batch.Token));
+        }
+
+        // After the restart more segments are sealed; then a crash while completing deleted one segment of the batch.
+        await using (var spool = Open(directory, new SpoolOptions { SealAfterMs = 50, SegmentMaxEvents = 100 }))
+        {
+            await Task.WhenAll(Enumerable.Range(300, 150).Select(i => spool.AppendAsync(Event(i))));
+            await spool.CompleteAsync();
+            var fixedBatch = Assert.Single(spool.FixedBatches());
+            File.Delete(fixedBatch.Segments[0]);
+
+            var batcher = new SpoolBatcher(spool, clickHouse, new IngestMetrics(), NullLogger<SpoolBatcher>.Instance);
+            Assert.True(await batcher.DrainAsync(CancellationToken.None));
+            Assert.Empty(Directory.GetFiles(directory));
+        }
+
+        Assert.Equal(450UL, await CountAsync(clickHouse));
+        Assert.Equal(450UL, (await clickHouse.QueryAsync<Count>("SELECT uniqExact(props['id']) AS n FROM events")).Single().N);
+        Assert.Equal(450UL, (await clickHouse.QueryAsync<Count>("SELECT sum(events) AS n FROM rollup_hourly")).Single().N);
+    }
+
+    [Fact]
     public async Task OpenSegmentLeftByCrash_KeepsItsWholeRecords_DropsTheTornTail()
     {
         var directory = NewDirectory();
