@@ -49,7 +49,7 @@ internal static class PlausibleEndpoints
         JsonDocument document;
         try
         {
-            document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: cancellationToken);
+            document = await StrictJson.ParseAsync(http.Request.Body, default, cancellationToken);
         }
         catch (JsonException e)
         {
@@ -380,7 +380,7 @@ internal static class PlausibleEndpoints
 
                     break;
                 case "comparisons":
-                    var mode = option.Value.ValueKind == JsonValueKind.Object && option.Value.TryGetProperty("mode", out var m) ? m.GetString() : null;
+                    var mode = option.Value.ValueKind == JsonValueKind.Object && option.Value.TryGetProperty("mode", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
                     comparison = mode is "previous_period" or "year_over_year"
                         ? mode
                         : throw new FieldValidationException("include.comparisons.mode", $"'{mode}' is not supported; use previous_period or year_over_year.");
@@ -415,8 +415,8 @@ internal static class PlausibleEndpoints
 
         return order.ValueKind != JsonValueKind.Array
             ? throw new FieldValidationException("order_by", "is a list of [field, \"asc\"|\"desc\"] pairs.")
-            : order.EnumerateArray().Select((o, i) => o.ValueKind == JsonValueKind.Array && o.GetArrayLength() == 2 && o[1].GetString() is "asc" or "desc"
-                ? new OrderBy(o[0].GetString() ?? string.Empty, o[1].GetString() == "desc")
+            : order.EnumerateArray().Select((o, i) => o.ValueKind == JsonValueKind.Array && o.GetArrayLength() == 2 && o[0].ValueKind == JsonValueKind.String && o[1].ValueKind == JsonValueKind.String && o[1].GetString() is "asc" or "desc"
+                ? new OrderBy(o[0].GetString()!, o[1].GetString() == "desc")
                 : throw new FieldValidationException($"order_by[{i}]", "is [field, \"asc\"|\"desc\"].")).ToList();
     }
 

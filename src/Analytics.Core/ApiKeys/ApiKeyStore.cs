@@ -59,7 +59,9 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
 
     /// <summary>The property with this domain if the key may read it, else null.</summary>
     public async Task<Property?> FindReadableAsync(ApiKey key, string domain, CancellationToken cancellationToken)
-        => (await ReadableAsync(key, "lower(p.domain) = lower(@domain)", new { domain = domain.Trim() }, cancellationToken)).SingleOrDefault();
+        => PropertyValidation.CouldBeDomain(domain)
+            ? (await ReadableAsync(key, "lower(p.domain) = lower(@domain)", new { domain = domain.Trim() }, cancellationToken)).SingleOrDefault()
+            : null;
 
     private async Task<IReadOnlyList<Property>> ReadableAsync(ApiKey key, string condition, object parameters, CancellationToken cancellationToken)
     {

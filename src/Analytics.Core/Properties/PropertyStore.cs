@@ -73,6 +73,11 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<Property?> FindForUserAsync(long userId, string domain, bool owner, CancellationToken cancellationToken)
     {
+        if (!PropertyValidation.CouldBeDomain(domain))
+        {
+            return null;
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
             $"SELECT {Columns} FROM properties p WHERE lower(domain) = lower(@domain) AND {UserMay(change: owner)}",
@@ -88,6 +93,11 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
 
     public async Task<Property?> FindByDomainAsync(string domain, CancellationToken cancellationToken)
     {
+        if (!PropertyValidation.CouldBeDomain(domain))
+        {
+            return null;
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
             $"SELECT {Columns} FROM properties WHERE lower(domain) = lower(@domain)", new { domain = domain.Trim() }, cancellationToken: cancellationToken));

@@ -10,6 +10,12 @@ public static class PropertyValidation
     private static readonly IdnMapping Idn = new();
 
     /// <summary>"https://www.Example.com/blog" becomes "example.com"; anything that is not a host name is refused.</summary>
+    /// <summary>
+    /// False for text no property's domain can be, such as one holding NUL, which PostgreSQL text cannot hold: a lookup
+    /// of it finds nothing without a query.
+    /// </summary>
+    public static bool CouldBeDomain(string? text) => text is not null && !text.Contains('\0', StringComparison.Ordinal);
+
     public static string NormalizeDomain(string input)
     {
         var domain = (input ?? string.Empty).Trim().ToLowerInvariant();

@@ -20,7 +20,7 @@ public static class FilterJson
 
         try
         {
-            using var document = JsonDocument.Parse(json);
+            using var document = StrictJson.Parse(json);
             return Parse(document.RootElement, field);
         }
         catch (JsonException e)

@@ -1,3 +1,4 @@
+using Analytics.Hosting;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -25,7 +26,7 @@ public static class CollectRequestParser
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body.ToArray(), DocumentOptions);
+            document = StrictJson.Parse(body.ToArray(), DocumentOptions);
         }
         catch (JsonException e)
         {
@@ -218,7 +219,7 @@ public static class CollectRequestParser
             {
                 try
                 {
-                    parsed = JsonDocument.Parse(value.GetString() ?? "{}", DocumentOptions);
+                    parsed = StrictJson.Parse(value.GetString() ?? "{}", DocumentOptions);
                     value = parsed.RootElement;
                 }
                 catch (JsonException)
