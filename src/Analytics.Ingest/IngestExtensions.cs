@@ -23,6 +23,8 @@ public static class IngestExtensions
         services.AddSingleton(runtime.UserAgents);
         services.AddSingleton(runtime.Geo);
         services.AddSingleton(runtime.Referrers);
+        services.AddSingleton(runtime.Spam);
+        services.AddSingleton<CollectLimits>();
         services.AddSingleton(spoolOptions);
         services.AddSingleton(collectOptions);
         services.AddSingleton(TimeProvider.System);

@@ -22,6 +22,7 @@ public sealed class IngestMetrics
     private long _rejectedEvents;
     private long _refusedFull;
     private long _spoolWriteFailures;
+    private long _rateLimited;
 
     public long Accepted => Interlocked.Read(ref _accepted);
 
@@ -32,6 +33,8 @@ public sealed class IngestMetrics
     public void RecordDropped(string reason) => _dropped.AddOrUpdate(reason, 1, (_, n) => n + 1);
 
     public void RecordRefusedFull() => Interlocked.Increment(ref _refusedFull);
+
+    public void RecordRateLimited() => Interlocked.Increment(ref _rateLimited);
 
     public void RecordSpoolWrite(int events, TimeSpan latency)
     {
@@ -70,6 +73,7 @@ public sealed class IngestMetrics
         }
 
         Metric("analytics_events_refused_full_total", "counter", "Events refused with 503 because the spool or disk was full.", Interlocked.Read(ref _refusedFull));
+        Metric("analytics_events_rate_limited_total", "counter", "Requests refused with 429: a client address or a property above its rate limit.", Interlocked.Read(ref _rateLimited));
         Metric("analytics_spool_writes_total", "counter", "Group commits (one fsync each).", Interlocked.Read(ref _spoolWrites));
         Metric("analytics_spool_write_seconds_micros_total", "counter", "Time spent writing and fsyncing the spool, in microseconds.", Interlocked.Read(ref _spoolWriteMicros));
         Metric("analytics_spool_write_failures_total", "counter", "Group commits that failed (e.g. a full disk); their events were refused with 503.", Interlocked.Read(ref _spoolWriteFailures));

@@ -217,8 +217,10 @@ internal static class BenchCommand
             var wrk = await Wrk.EnsureAsync(cancellationToken);
             var duration = TimeSpan.FromSeconds(quick ? 5 : 15);
             const int Connections = 64;
-            var bodies = Enumerable.Range(0, 256)
-                .Select(i => (ChildServer.CollectBody(CollectDomain, $"/p/{i % 40}"), $"100.64.{i / 16}.{i % 16}"))
+            // 4,096 client addresses, so that no address is above collect's per-address rate limit (one site's
+            // visitors, not one client hammering it); the per-property limit is raised above the rate reached.
+            var bodies = Enumerable.Range(0, 4_096)
+                .Select(i => (ChildServer.CollectBody(CollectDomain, $"/p/{i % 40}"), $"100.64.{i / 256}.{i % 256}"))
                 .ToList();
 
             double hello;
@@ -231,7 +233,7 @@ internal static class BenchCommand
             }
 
             string[] serve = ["serve", "--data", data, .. configFile is null ? Array.Empty<string>() : ["--config", configFile]];
-            var environment = new Dictionary<string, string> { ["ANALYTICS_API_RATE_LIMIT"] = "1000000000" };
+            var environment = new Dictionary<string, string> { ["ANALYTICS_API_RATE_LIMIT"] = "1000000000", ["ANALYTICS_COLLECT__RATELIMITPERPROPERTY"] = "10000000" };
             await using (var server = await ChildServer.StartAsync(serve, environment, cancellationToken))
             {
                 await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Connections, TimeSpan.FromSeconds(2), 0, cancellationToken);

@@ -9,8 +9,10 @@ namespace Analytics.Ingest.Collect;
 
 /// <summary>
 /// <c>POST /api/event</c>. 202 once every event of the request is on disk; 400 naming each bad field; 413 above 16 KiB;
-/// 503 with Retry-After when the spool or disk is full (nothing acknowledged that was not kept). Events dropped on
-/// purpose still answer 202, with <c>X-Analytics-Dropped</c> naming the reason, and are counted per reason.
+/// 429 with Retry-After above a client address's or a property's rate limit; 503 with Retry-After when the spool or
+/// disk is full (nothing acknowledged that was not kept). Events dropped on purpose (bots, referrer spam, hostnames a
+/// property does not allow...) still answer 202, with <c>X-Analytics-Dropped</c> naming the reason, and are counted
+/// per reason.
 /// </summary>
 public sealed class CollectEndpoint(
     EventEnricher enricher,
@@ -19,6 +21,8 @@ public sealed class CollectEndpoint(
     SessionAssigner sessions,
     EventSpool spool,
     ClientAddress clientAddress,
+    CollectLimits limits,
+    Enrichment.SpamReferrers spam,
     IngestMetrics metrics,
     TimeProvider clock)
 {
@@ -28,6 +32,12 @@ public sealed class CollectEndpoint(
     {
         var cancellationToken = context.RequestAborted;
         AllowAnyOrigin(context.Response);
+        var ip = clientAddress.Resolve(context);
+        if (limits.RetryAfter(ip) is { } wait)
+        {
+            return TooMany(context, wait, "this address");
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(CollectOptions.MaxBodyBytes + 1);
         CollectRequest? request;
         Dictionary<string, string[]> errors;
@@ -60,11 +70,16 @@ public sealed class CollectEndpoint(
             return Dropped(context, "bot");
         }
 
-        var ip = clientAddress.Resolve(context);
+        if (spam.IsSpam(request.Referrer))
+        {
+            return Dropped(context, "spam-referrer");
+        }
+
         var acceptLanguage = context.Request.Headers.AcceptLanguage.ToString();
         var now = clock.GetUtcNow().UtcDateTime;
         var writes = new List<Task>(request.Domains.Count);
         string? dropped = null;
+        int? limited = null;
         try
         {
             foreach (var domain in request.Domains)
@@ -73,6 +88,12 @@ public sealed class CollectEndpoint(
                 if (property is null)
                 {
                     dropped = "unknown-property";
+                    continue;
+                }
+
+                if (limits.RetryAfter(property.Id) is { } after)
+                {
+                    limited = after;
                     continue;
                 }
 
@@ -98,7 +119,20 @@ public sealed class CollectEndpoint(
         }
 
         metrics.RecordAccepted(writes.Count);
+        if (writes.Count == 0 && limited is { } seconds)
+        {
+            return TooMany(context, seconds, "this property");
+        }
+
         return writes.Count == 0 && dropped is not null ? Dropped(context, dropped) : TypedResults.Text("ok", "text/plain", statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult TooMany(HttpContext context, int retryAfter, string who)
+    {
+        metrics.RecordRateLimited();
+        context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many events",
+            detail: $"The rate limit of {who} is reached; retry after {retryAfter} s.");
     }
 
     /// <summary>The CORS preflight: any origin, no credentials.</summary>

@@ -10,4 +10,12 @@ public sealed class CollectOptions
 
     /// <summary>Proxies whose X-Forwarded-For is believed: addresses or CIDR ranges, comma-separated. Default: loopback only.</summary>
     public string TrustedProxies { get; set; } = "127.0.0.0/8,::1/128";
+
+    /// <summary>Events per second one client address may send (bursts up to ten times that); above it, 429. 0: no limit.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 1_000_000, ErrorMessage = "Collect:RateLimitPerAddress must be between 0 and 1000000.")]
+    public int RateLimitPerAddress { get; set; } = 50;
+
+    /// <summary>Events per second one property may receive (bursts up to ten times that); above it, 429. 0: no limit.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 10_000_000, ErrorMessage = "Collect:RateLimitPerProperty must be between 0 and 10000000.")]
+    public int RateLimitPerProperty { get; set; } = 5_000;
 }

@@ -22,7 +22,7 @@ public sealed class FuzzTests(Engines engines)
     {
         var data = Path.Combine(engines.Root, "fuzz-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
-        await File.WriteAllTextAsync(Path.Combine(data, "analytics.json"), """{"Api":{"RateLimitPerMinute":100000000}}"""); // the fuzzer is not throttled
+        await File.WriteAllTextAsync(Path.Combine(data, "analytics.json"), """{"Api":{"RateLimitPerMinute":100000000},"Collect":{"RateLimitPerAddress":0}}"""); // the fuzzer, one client, is not throttled
         await using var server = await ServerProcess.StartAsync(engines, data);
         Assert.Equal(0, (await AnalyticsProcess.RunAsync(data, "properties", "add", Domain)).Exit);
         var created = await AnalyticsProcess.RunAsync(data, "keys", "create", "--name", "fuzz", "--all");

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Threading.RateLimiting;
+
+namespace Analytics.Ingest.Collect;
+
+/// <summary>
+/// Rate limits of the collect endpoint, as token buckets: per client address (<see cref="CollectOptions.RateLimitPerAddress"/>)
+/// and per property (<see cref="CollectOptions.RateLimitPerProperty"/>), each allowing bursts of ten seconds' worth.
+/// Buckets of idle keys are dropped by the limiter, so memory follows the number of active clients.
+/// </summary>
+public sealed class CollectLimits : IDisposable
+{
+    private readonly PartitionedRateLimiter<string>? _perAddress;
+    private readonly PartitionedRateLimiter<long>? _perProperty;
+
+    public CollectLimits(CollectOptions options)
+    {
+        _perAddress = options.RateLimitPerAddress > 0
+            ? PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetTokenBucketLimiter(address, _ => Bucket(options.RateLimitPerAddress)))
+            : null;
+        _perProperty = options.RateLimitPerProperty > 0
+            ? PartitionedRateLimiter.Create<long, long>(property => RateLimitPartition.GetTokenBucketLimiter(property, _ => Bucket(options.RateLimitPerProperty)))
+            : null;
+    }
+
+    /// <summary>Null when this address may send one more event now; else the seconds to wait.</summary>
+    public int? RetryAfter(IPAddress? address) => _perAddress is null ? null : RetryAfter(_perAddress.AttemptAcquire(address?.ToString() ?? string.Empty));
+
+    /// <summary>Null when this property may receive one more event now; else the seconds to wait.</summary>
+    public int? RetryAfter(long propertyId) => _perProperty is null ? null : RetryAfter(_perProperty.AttemptAcquire(propertyId));
+
+    public void Dispose()
+    {
+        _perAddress?.Dispose();
+        _perProperty?.Dispose();
+    }
+
+    private static int? RetryAfter(RateLimitLease lease)
+    {
+        using (lease)
+        {
+            return lease.IsAcquired ? null
+                : lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds))
+                : 1;
+        }
+    }
+
+    private static TokenBucketRateLimiterOptions Bucket(int perSecond) => new()
+    {
+        TokenLimit = perSecond * 10,
+        TokensPerPeriod = perSecond,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+}
