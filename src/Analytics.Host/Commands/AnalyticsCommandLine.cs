@@ -37,6 +37,7 @@ internal static class AnalyticsCommandLine
             TransferCommands.Export(),
             TransferCommands.Import(),
             LookupCommand.Create(),
+            SqlCommand.Create(),
         };
         root.Options.Add(Data);
         root.Options.Add(Config);
