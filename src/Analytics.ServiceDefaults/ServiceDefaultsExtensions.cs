@@ -33,8 +33,35 @@ public static class ServiceDefaultsExtensions
         return services;
     }
 
+    /// <summary>
+    /// Headers every response carries. The policy allows only this server's own scripts, styles, fonts and images
+    /// (Radzen's style attributes need inline styles; no page has an inline script), no framing and no plugins; pages
+    /// may post forms only to this server. CORS is per surface: the collect endpoint answers any origin (without
+    /// credentials), the tracker script is a plain script, and the API and the dashboard send no CORS headers, so no
+    /// other origin's page can read them.
+    /// </summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.Use((context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "same-origin";
+            headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
+            headers["Cross-Origin-Opener-Policy"] = "same-origin";
+            if (context.Request.IsHttps)
+            {
+                headers.StrictTransportSecurity = "max-age=31536000";
+            }
+
+            return next(context);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();

@@ -64,6 +64,13 @@ internal sealed class Browser : IAsyncDisposable
                 problems.Add("elsewhere " + request.Url);
             }
         };
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                problems.Add("csp " + message.Text); // the page broke the policy the server sends
+            }
+        };
         return (context, page, problems);
     }
 
