@@ -33,6 +33,8 @@ public static class IngestExtensions
             sp.GetRequiredService<IngestMetrics>(), sp.GetRequiredService<ILogger<EventSpool>>()));
         services.AddSingleton<SpoolBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<SpoolBatcher>());
+        services.AddSingleton<RetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         services.AddSingleton<ClientAddress>();
         services.AddSingleton<EventEnricher>();
         services.AddSingleton<PropertyDirectory>();

@@ -8,7 +8,8 @@ namespace Analytics.Properties;
 public sealed class PropertyStore(NpgsqlDataSource dataSource)
 {
     /// <summary>The columns of a <see cref="Property"/> (also read by the API key store's scoped queries).</summary>
-    internal const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt, week_start AS WeekStart";
+    internal const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt, week_start AS WeekStart, " +
+        "array_to_string(allowed_hostnames, ',') AS AllowedHostnameList, retention_days AS RetentionDays, honor_do_not_track AS HonorDoNotTrack";
 
     /// <summary>SQL condition: user <c>@user</c> may read property <c>p</c> (see <see cref="UserMay"/>).</summary>
     internal static readonly string ReadableByUser = UserMay(change: false);
@@ -107,6 +108,34 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
     /// Changes a property's name, time zone or first day of the week (null leaves it). Reports follow at once: events
     /// are stored in UTC and every query converts with the zone it is given.
     /// </summary>
+    /// <summary>
+    /// Changes a property's privacy controls (null leaves one as it is): the hostnames whose events are kept (an empty
+    /// list: any), the days of events kept (0: all), and whether Do Not Track / Global Privacy Control are honoured.
+    /// </summary>
+    public async Task<Property?> UpdatePrivacyAsync(long id, IReadOnlyList<string>? allowedHostnames, int? retentionDays, bool? honorDoNotTrack, CancellationToken cancellationToken)
+    {
+        var hostnames = allowedHostnames?.Select(PropertyValidation.NormalizeHostnamePattern).Distinct(StringComparer.Ordinal).ToArray();
+        if (hostnames is { Length: > 100 })
+        {
+            throw new FieldValidationException("allowed_hostnames", "at most 100 hostnames.");
+        }
+
+        if (retentionDays is < 0 or > 36_500)
+        {
+            throw new FieldValidationException("retention_days", $"{retentionDays} is not a number of days between 1 and 36500 (0: keep everything).");
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
+            $"""
+            UPDATE properties SET allowed_hostnames = coalesce(@hostnames::text[], allowed_hostnames),
+                retention_days = CASE WHEN @retention::integer IS NULL THEN retention_days WHEN @retention::integer = 0 THEN NULL ELSE @retention::integer END,
+                honor_do_not_track = coalesce(@honor::boolean, honor_do_not_track)
+            WHERE id = @id RETURNING {Columns}
+            """,
+            new { id, hostnames, retention = retentionDays, honor = honorDoNotTrack }, cancellationToken: cancellationToken));
+    }
+
     public async Task<Property?> UpdateAsync(long id, string? name, string? timezone, short? weekStart, CancellationToken cancellationToken)
     {
         if (name is not null && string.IsNullOrWhiteSpace(name))

@@ -16,6 +16,16 @@ public static class PropertyValidation
     /// </summary>
     public static bool CouldBeDomain(string? text) => text is not null && !text.Contains('\0', StringComparison.Ordinal);
 
+    /// <summary>A hostname of an allowlist, lowercased: <c>shop.example.com</c>, or <c>*.example.com</c> for its subdomains.</summary>
+    public static string NormalizeHostnamePattern(string input)
+    {
+        var pattern = (input ?? string.Empty).Trim().TrimEnd('.').ToLowerInvariant();
+        var host = pattern.StartsWith("*.", StringComparison.Ordinal) ? pattern[2..] : pattern;
+        return host.Length is > 0 and <= 253 && Uri.CheckHostName(host) == UriHostNameType.Dns
+            ? pattern
+            : throw new FieldValidationException("allowed_hostnames", $"'{input}' is not a hostname (e.g. example.com, or *.example.com for its subdomains).");
+    }
+
     public static string NormalizeDomain(string input)
     {
         var domain = (input ?? string.Empty).Trim().ToLowerInvariant();

@@ -54,18 +54,34 @@ internal static class PropertiesCommand
         var newZone = new Option<string?>("--timezone") { Description = "A new IANA time zone; every report, past data included, follows it at once." };
         var newName = new Option<string?>("--name") { Description = "A new display name." };
         var weekStart = new Option<string?>("--week-start") { Description = "The day weekly reports start on: monday ... sunday (default monday)." };
-        var update = new Command("update", "Changes a property's time zone, first day of the week or name.") { id, newZone, weekStart, newName };
+        var hostnames = new Option<string?>("--hostnames") { Description = "Keep events only from these hostnames, comma-separated (*.example.com: its subdomains); \"\" allows any." };
+        var retention = new Option<int?>("--retention-days") { Description = "Delete events older than this many days (checked hourly); 0 keeps everything." };
+        var honorDnt = new Option<bool?>("--honor-dnt") { Description = "true: drop events from browsers that send Do Not Track or Global Privacy Control." };
+        var update = new Command("update", "Changes a property's time zone, first day of the week, name, allowed hostnames, retention or Do Not Track handling.")
+        {
+            id, newZone, weekStart, newName, hostnames, retention, honorDnt,
+        };
         update.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
             var week = parse.GetValue(weekStart) is { } day ? PropertyValidation.ParseWeekStart(day) : (short?)null;
             await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
-            if (await context.Get<PropertyStore>().UpdateAsync(parse.GetValue(id), parse.GetValue(newName), parse.GetValue(newZone), week, cancellationToken) is not { } property)
+            var store = context.Get<PropertyStore>();
+            var property = await store.UpdateAsync(parse.GetValue(id), parse.GetValue(newName), parse.GetValue(newZone), week, cancellationToken);
+            var hosts = parse.GetValue(hostnames)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (property is not null && (hosts is not null || parse.GetValue(retention) is not null || parse.GetValue(honorDnt) is not null))
+            {
+                property = await store.UpdatePrivacyAsync(property.Id, hosts, parse.GetValue(retention), parse.GetValue(honorDnt), cancellationToken);
+            }
+
+            if (property is null)
             {
                 await Console.Error.WriteLineAsync($"error: id: there is no property {parse.GetValue(id)}.");
                 return 1;
             }
 
-            AnalyticsCommandLine.Progress($"Property {property.Id}: {property.Domain}, {property.Timezone}, weeks start on {property.FirstDayOfWeek}.");
+            AnalyticsCommandLine.Progress($"Property {property.Id}: {property.Domain}, {property.Timezone}, weeks start on {property.FirstDayOfWeek}; " +
+                $"hostnames: {(property.AllowedHostnames.Length == 0 ? "any" : string.Join(", ", property.AllowedHostnames))}; " +
+                $"retention: {(property.RetentionDays is { } d ? $"{d} days" : "all")}; Do Not Track / GPC {(property.HonorDoNotTrack ? "honoured" : "not honoured")}.");
             return 0;
         }));
 

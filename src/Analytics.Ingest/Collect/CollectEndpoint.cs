@@ -76,6 +76,7 @@ public sealed class CollectEndpoint(
         }
 
         var acceptLanguage = context.Request.Headers.AcceptLanguage.ToString();
+        var optedOut = context.Request.Headers["DNT"] == "1" || context.Request.Headers["Sec-GPC"] == "1";
         var now = clock.GetUtcNow().UtcDateTime;
         var writes = new List<Task>(request.Domains.Count);
         string? dropped = null;
@@ -88,6 +89,18 @@ public sealed class CollectEndpoint(
                 if (property is null)
                 {
                     dropped = "unknown-property";
+                    continue;
+                }
+
+                if (!property.AllowsHostname(request.Url.Host))
+                {
+                    dropped = "hostname-not-allowed";
+                    continue;
+                }
+
+                if (property.HonorDoNotTrack && optedOut)
+                {
+                    dropped = "do-not-track";
                     continue;
                 }
 

@@ -3,8 +3,9 @@ using Analytics.Properties;
 namespace Analytics.Ingest.Collect;
 
 /// <summary>
-/// Domain -> property for the collect path, held in memory and reloaded from PostgreSQL at most every few seconds,
-/// so a request never waits on PostgreSQL and a new property starts counting within seconds of being added.
+/// Domain -> property for the collect path, held in memory and reloaded from PostgreSQL every few seconds, so a request
+/// rarely waits on PostgreSQL, a new property starts counting within seconds of being added, and a changed or deleted
+/// one is followed as soon.
 /// </summary>
 public sealed class PropertyDirectory(PropertyStore properties, TimeProvider clock) : IDisposable
 {
@@ -18,6 +19,22 @@ public sealed class PropertyDirectory(PropertyStore properties, TimeProvider clo
         var snapshot = _snapshot;
         if (snapshot.Properties.TryGetValue(key, out var property))
         {
+            // A known property's settings (hostnames, Do Not Track, deletion) are followed within seconds too: one
+            // request reloads the list when it is old, the others go on with it meanwhile.
+            if (clock.GetUtcNow() - snapshot.LoadedAt >= MaxAge && _reload.Wait(0, CancellationToken.None))
+            {
+                try
+                {
+                    await ReloadAsync(cancellationToken);
+                }
+                finally
+                {
+                    _reload.Release();
+                }
+
+                return _snapshot.Properties.GetValueOrDefault(key);
+            }
+
             return property;
         }
 
@@ -31,8 +48,7 @@ public sealed class PropertyDirectory(PropertyStore properties, TimeProvider clo
         {
             if (clock.GetUtcNow() - _snapshot.LoadedAt >= MaxAge)
             {
-                var all = await properties.ListAsync(cancellationToken);
-                _snapshot = new Snapshot(all.ToDictionary(p => p.Domain, StringComparer.OrdinalIgnoreCase), clock.GetUtcNow());
+                await ReloadAsync(cancellationToken);
             }
 
             return _snapshot.Properties.GetValueOrDefault(key);
@@ -41,6 +57,12 @@ public sealed class PropertyDirectory(PropertyStore properties, TimeProvider clo
         {
             _reload.Release();
         }
+    }
+
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        var all = await properties.ListAsync(cancellationToken);
+        _snapshot = new Snapshot(all.ToDictionary(p => p.Domain, StringComparer.OrdinalIgnoreCase), clock.GetUtcNow());
     }
 
     private static string Normalize(string domain)

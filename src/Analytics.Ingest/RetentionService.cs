@@ -1,0 +1,69 @@
+using Analytics.Events;
+using Analytics.Properties;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Analytics.Ingest;
+
+/// <summary>
+/// Per-property data retention: a minute after start and then every hour, each property with a retention period loses
+/// the events (and rollup rows) older than that many days, counted back from the start of today (UTC).
+/// </summary>
+public sealed partial class RetentionService(PropertyStore properties, EventData eventData, TimeProvider clock, ILogger<RetentionService> logger) : BackgroundService
+{
+    private static readonly TimeSpan FirstRun = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+
+    /// <summary>Applies every property's retention once; returns how many properties lost rows.</summary>
+    public async Task<int> ApplyAsync(CancellationToken cancellationToken)
+    {
+        var today = clock.GetUtcNow().UtcDateTime.Date;
+        var trimmed = 0;
+        foreach (var property in await properties.ListAsync(cancellationToken))
+        {
+            if (property.RetentionDays is not { } days)
+            {
+                continue;
+            }
+
+            var cutoff = today.AddDays(-days);
+            var tables = await eventData.DeleteBeforeAsync(property.Id, cutoff, cancellationToken);
+            if (tables.Count > 0)
+            {
+                trimmed++;
+                LogTrimmed(property.Domain, days, cutoff, string.Join(", ", tables));
+            }
+        }
+
+        return trimmed;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var wait = FirstRun;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(wait, clock, stoppingToken);
+                await ApplyAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogFailed(e); // tried again at the next interval
+            }
+
+            wait = Interval;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: deleted {Domain}'s data from before {Cutoff:yyyy-MM-dd} ({Days} days kept) from {Tables}")]
+    private partial void LogTrimmed(string domain, int days, DateTime cutoff, string tables);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Applying data retention failed; it is tried again in an hour")]
+    private partial void LogFailed(Exception exception);
+}

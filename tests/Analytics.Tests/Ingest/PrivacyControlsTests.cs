@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text;
+using Analytics.ClickHouse;
+using Analytics.Demo;
+using Analytics.Events;
+using Analytics.Ingest;
+using Analytics.Ingest.Collect;
+using Analytics.Properties;
+using Analytics.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+
+namespace Analytics.Tests.Ingest;
+
+/// <summary>A property's privacy controls: allowed hostnames, Do Not Track / Global Privacy Control, retention.</summary>
+public sealed class PrivacyControlsTests(Engines engines)
+{
+    private const string Chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
+
+    private static async Task<string?> SendAsync(CollectApp app, string url, string domain, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event")
+        {
+            Content = new StringContent($$$"""{"n":"pageview","u":"{{{url}}}","d":"{{{domain}}}"}""", Encoding.UTF8, "text/plain"),
+        };
+        request.Headers.TryAddWithoutValidation("User-Agent", Chrome);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await app.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return response.Headers.TryGetValues(CollectEndpoint.DroppedHeader, out var reason) ? reason.Single() : null;
+    }
+
+    [Fact]
+    public async Task AllowedHostnames_KeepListedHostsAndSubdomainPatterns_DropOthers_AndInvalidPatternsAreRefused()
+    {
+        await using var app = await CollectApp.StartAsync(engines);
+        var store = app.Services.GetRequiredService<PropertyStore>();
+        var property = await app.AddPropertyAsync("hosts.example");
+        var updated = await store.UpdatePrivacyAsync(property.Id, ["Shop.Hosts.Example", "*.blog.hosts.example"], null, null, CancellationToken.None);
+        Assert.Equal(["shop.hosts.example", "*.blog.hosts.example"], updated!.AllowedHostnames);
+
+        Assert.Null(await SendAsync(app, "https://shop.hosts.example/cart", "hosts.example"));
+        Assert.Null(await SendAsync(app, "https://en.blog.hosts.example/post", "hosts.example"));
+        Assert.Equal("hostname-not-allowed", await SendAsync(app, "https://blog.hosts.example/", "hosts.example"));
+        Assert.Equal("hostname-not-allowed", await SendAsync(app, "https://copy-of-the-site.example/", "hosts.example"));
+        Assert.Equal(2, app.Services.GetRequiredService<IngestMetrics>().Dropped("hostname-not-allowed"));
+
+        var refused = await Assert.ThrowsAsync<Analytics.Hosting.FieldValidationException>(() => store.UpdatePrivacyAsync(property.Id, ["not a host!"], null, null, CancellationToken.None));
+        Assert.Equal("allowed_hostnames", refused.Field);
+    }
+
+    [Fact]
+    public async Task DoNotTrackAndGlobalPrivacyControl_AreHonouredOnlyWhenTheOwnerSaysSo()
+    {
+        await using var app = await CollectApp.StartAsync(engines);
+        var store = app.Services.GetRequiredService<PropertyStore>();
+        var honouring = await app.AddPropertyAsync("dnt.example");
+        await store.UpdatePrivacyAsync(honouring.Id, null, null, true, CancellationToken.None);
+        await app.AddPropertyAsync("plain.example");
+
+        Assert.Equal("do-not-track", await SendAsync(app, "https://dnt.example/", "dnt.example", ("DNT", "1")));
+        Assert.Equal("do-not-track", await SendAsync(app, "https://dnt.example/", "dnt.example", ("Sec-GPC", "1")));
+        Assert.Null(await SendAsync(app, "https://dnt.example/", "dnt.example", ("DNT", "0")));
+        Assert.Null(await SendAsync(app, "https://plain.example/", "plain.example", ("DNT", "1")));
+    }
+
+    [Fact]
+    public async Task Retention_DeletesOnlyOlderRows_FromTheRawTableAndEveryRollup_OfThatPropertyOnly()
+    {
+        await using var app = await CollectApp.StartAsync(engines);
+        var store = app.Services.GetRequiredService<PropertyStore>();
+        var kept = await app.AddPropertyAsync("retention.example", "UTC");
+        var other = await app.AddPropertyAsync("keeps-all.example", "UTC");
+        await store.UpdatePrivacyAsync(kept.Id, null, 30, null, CancellationToken.None);
+
+        var today = SystemClock.Instance.GetCurrentInstant().InUtc().Date;
+        foreach (var property in new[] { kept, other })
+        {
+            var traffic = new DemoTraffic((ulong)property.Id, property.Domain, "UTC", seed: 3) { SessionsPerDay = 40 };
+            var from = today.PlusDays(-75).AtStartOfDayInZone(DateTimeZone.Utc).ToInstant();
+            await app.ClickHouse.InsertAsync("events", ClickHouseJson.Encode(traffic.Generate(from, today.AtStartOfDayInZone(DateTimeZone.Utc).ToInstant())));
+        }
+
+        var before = await OldestAsync(app.ClickHouse, kept.Id);
+        Assert.All(before, t => Assert.True(t.Value < today.PlusDays(-60), $"{t.Key} starts {t.Value}"));
+
+        Assert.Equal(1, await app.Services.GetRequiredService<RetentionService>().ApplyAsync(CancellationToken.None));
+
+        var cutoff = today.PlusDays(-30);
+        foreach (var (table, oldest) in await OldestAsync(app.ClickHouse, kept.Id))
+        {
+            var limit = table == "rollup_monthly" ? new LocalDate(cutoff.Year, cutoff.Month, 1) : cutoff; // whole months only
+            Assert.True(oldest >= limit, $"{table} still holds {oldest}, the cutoff is {cutoff}");
+        }
+
+        Assert.Equal(before.Keys.Order(), EventData.Tables.Order()); // every table was checked, and held rows
+        Assert.All(await OldestAsync(app.ClickHouse, other.Id), t => Assert.True(t.Value < today.PlusDays(-60), $"{t.Key} of the other property lost rows"));
+        Assert.Equal(0, await app.Services.GetRequiredService<RetentionService>().ApplyAsync(CancellationToken.None)); // nothing more to delete
+    }
+
+    private sealed record Oldest(string Table, DateTime First);
+
+    /// <summary>The first day each table holds for the property.</summary>
+    private static async Task<Dictionary<string, LocalDate>> OldestAsync(IClickHouse clickHouse, long property)
+    {
+        var rows = await clickHouse.QueryAsync<Oldest>(
+            """
+            SELECT 'events' AS table, toDateTime(min(timestamp)) AS first FROM events WHERE property_id = {p:UInt64}
+            UNION ALL SELECT 'sessions', toDateTime(min(session_start)) FROM sessions WHERE property_id = {p:UInt64}
+            UNION ALL SELECT 'rollup_property', toDateTime(min(bucket)) FROM rollup_property WHERE property_id = {p:UInt64}
+            UNION ALL SELECT 'rollup_hourly', toDateTime(min(hour)) FROM rollup_hourly WHERE property_id = {p:UInt64}
+            UNION ALL SELECT 'rollup_page', toDateTime(min(bucket)) FROM rollup_page WHERE property_id = {p:UInt64}
+            UNION ALL SELECT 'rollup_daily', toDateTime(min(day)) FROM rollup_daily WHERE property_id = {p:UInt64}
+            UNION ALL SELECT 'rollup_monthly', toDateTime(min(month)) FROM rollup_monthly WHERE property_id = {p:UInt64}
+            """, new { p = property });
+        return rows.ToDictionary(r => r.Table, r => LocalDate.FromDateTime(r.First));
+    }
+}
