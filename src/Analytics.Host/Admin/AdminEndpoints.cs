@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Http;
 namespace Analytics.Host.Admin;
 
 /// <summary>
-/// <c>/internal/*</c>: what admin commands ask of a running server (export, import). Every call must carry the token
+/// <c>/internal/*</c>: what admin commands ask of a running server (export, import, deleting a property). Every call must carry the token
 /// of <c>server.json</c>, which only the server's user can read; they are not part of the public API.
 /// </summary>
 internal static class AdminEndpoints
@@ -49,6 +49,18 @@ internal static class AdminEndpoints
             context.Response.ContentType = format == "parquet" ? "application/vnd.apache.parquet" : "text/plain; charset=utf-8";
             await EventExport.WriteAsync(clickHouse, target, first, last, format, context.Response.Body, _ => { }, context.RequestAborted);
             return Results.Empty;
+        });
+
+        group.MapPost("/delete-property", async (HttpContext context, long id, PropertyStore properties, Analytics.Events.EventData eventData) =>
+        {
+            // PostgreSQL first: collect stops accepting the domain, then its events go.
+            if (!await properties.DeleteAsync(id, context.RequestAborted))
+            {
+                return Results.Problem($"id: there is no property {id}.", statusCode: StatusCodes.Status404NotFound);
+            }
+
+            await eventData.DeletePropertyAsync(id, context.RequestAborted);
+            return Results.NoContent();
         });
 
         group.MapPost("/import", async (HttpContext context, string property, PropertyStore properties, IClickHouse clickHouse) =>

@@ -37,17 +37,30 @@ internal static class PropertiesCommand
         }));
 
         var id = new Argument<long>("id") { Description = "The property's id (see 'properties list')." };
-        var delete = new Command("delete", "Deletes a property's settings from PostgreSQL. Its events stay in ClickHouse until the data-deletion feature (issue #7) removes them.") { id };
+        var delete = new Command("delete", "Deletes a property and all of its data: its settings, members and key scopes in PostgreSQL, and every event and rollup row in ClickHouse.") { id };
         delete.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
-            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
-            if (!await context.Get<PropertyStore>().DeleteAsync(parse.GetValue(id), cancellationToken))
+            var local = await TransferCommands.LocalAsync(parse, cancellationToken);
+            if (local is null)
             {
-                await Console.Error.WriteLineAsync($"error: id: there is no property {parse.GetValue(id)}.");
-                return 1;
+                using var response = await TransferCommands.RemoteAsync(parse, HttpMethod.Post, $"/internal/delete-property?id={parse.GetValue(id)}", null, cancellationToken);
+            }
+            else
+            {
+                await using (local)
+                {
+                    // PostgreSQL first: collect stops accepting the domain, then its events go.
+                    if (!await local.Get<PropertyStore>().DeleteAsync(parse.GetValue(id), cancellationToken))
+                    {
+                        await Console.Error.WriteLineAsync($"error: id: there is no property {parse.GetValue(id)}.");
+                        return 1;
+                    }
+
+                    await local.Get<Analytics.Events.EventData>().DeletePropertyAsync(parse.GetValue(id), cancellationToken);
+                }
             }
 
-            AnalyticsCommandLine.Progress($"Deleted property {parse.GetValue(id)}.");
+            AnalyticsCommandLine.Progress($"Deleted property {parse.GetValue(id)} and all of its data.");
             return 0;
         }));
 

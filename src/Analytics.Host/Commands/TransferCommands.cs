@@ -92,7 +92,8 @@ internal static class TransferCommands
     }
 
     /// <summary>The stores opened here, or null when a running server holds the embedded engine.</summary>
-    private static async Task<AdminContext?> LocalAsync(ParseResult parse, CancellationToken cancellationToken)
+    /// <summary>The stores with ClickHouse opened here, or null when a running server holds the embedded engine.</summary>
+    internal static async Task<AdminContext?> LocalAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         try
         {
@@ -104,7 +105,8 @@ internal static class TransferCommands
         }
     }
 
-    private static async Task<HttpResponseMessage> RemoteAsync(ParseResult parse, HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    /// <summary>Asks the running server that holds the embedded engine (its address and token are in server.json).</summary>
+    internal static async Task<HttpResponseMessage> RemoteAsync(ParseResult parse, HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         var configuration = AnalyticsCommandLine.Configuration(parse);
         var dataDirectory = DataDirectory.Resolve(configuration[DataDirectory.ConfigKey]);

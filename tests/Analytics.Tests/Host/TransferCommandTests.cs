@@ -33,6 +33,38 @@ public sealed class TransferCommandTests(Engines engines)
         return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // through the running server, which holds the embedded engine
+    public async Task PropertiesDelete_RemovesTheEventsAndRollupsToo(bool serverRunning)
+    {
+        var data = await WithPropertyAsync();
+        Assert.Equal(0, (await AnalyticsProcess.RunAsync(data, "properties", "add", "kept.example")).Exit);
+        foreach (var domain in new[] { "example.com", "kept.example" })
+        {
+            var imported = await AnalyticsProcess.RunWithInputAsync(data, History, "import", "--property", domain, "-");
+            Assert.True(imported.Exit == 0, imported.Stderr);
+        }
+
+        var server = serverRunning ? await ServerProcess.StartAsync(engines, data) : null;
+        var deleted = await AnalyticsProcess.RunAsync(data, "properties", "delete", "1");
+        Assert.True(deleted.Exit == 0, deleted.Stderr);
+        Assert.Contains("and all of its data", deleted.Stderr, StringComparison.Ordinal);
+        if (server is not null)
+        {
+            await server.TerminateAsync();
+            await server.DisposeAsync();
+        }
+
+        var left = await AnalyticsProcess.RunAsync(data, "sql",
+            "SELECT property_id, count() FROM (SELECT property_id FROM events UNION ALL SELECT property_id FROM sessions UNION ALL SELECT property_id FROM rollup_daily UNION ALL SELECT property_id FROM rollup_monthly) GROUP BY property_id",
+            "--format", "TSV");
+        Assert.True(left.Exit == 0, left.Stderr);
+        var counts = left.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).ToDictionary(c => c[0], c => long.Parse(c[1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.False(counts.ContainsKey("1"), left.Stdout);
+        Assert.True(counts["2"] > 0);
+    }
+
     [Fact]
     public async Task ImportThenExport_KeepsTimestampsAndFields_AndImportingTwiceStoresOnce()
     {
