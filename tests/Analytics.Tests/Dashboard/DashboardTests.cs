@@ -124,6 +124,20 @@ public sealed class DashboardTests(Engines engines)
         await page.FillAsync("input[name='General.Name']", "My site");
         Assert.Equal(200, await SubmitAsync(page, "Save"));
         Assert.Equal("My site settings", await page.InnerTextAsync("h1"));
+
+        // Privacy controls: a wrong hostname is refused, naming the field; what is saved shows again.
+        await page.FillAsync("input[name='Privacy.Hostnames']", "site.example, bad_host!");
+        Assert.Equal(400, await SubmitAsync(page, "Save privacy settings"));
+        Assert.Contains("Allowed hostnames: 'bad_host!' is not a hostname", await page.InnerTextAsync(".form-error"), StringComparison.Ordinal);
+        await page.FillAsync("input[name='Privacy.Hostnames']", "site.example, *.site.example");
+        await page.FillAsync("input[name='Privacy.RetentionDays']", "400");
+        await page.CheckAsync("input[name='Privacy.HonorDoNotTrack']");
+        Assert.Equal(200, await SubmitAsync(page, "Save privacy settings"));
+        await page.GotoAsync(origin + "/properties/site.example/settings");
+        Assert.Equal("site.example, *.site.example", await page.InputValueAsync("input[name='Privacy.Hostnames']"));
+        Assert.Equal("400", await page.InputValueAsync("input[name='Privacy.RetentionDays']"));
+        Assert.True(await page.IsCheckedAsync("input[name='Privacy.HonorDoNotTrack']"));
+
         await page.FillAsync("input[name='Delete.Confirm']", "other.example");
         Assert.Equal(400, await SubmitAsync(page, "Delete property and data"));
         Assert.Contains("Confirm: type the domain (site.example)", await page.InnerTextAsync(".form-error"), StringComparison.Ordinal);
@@ -133,7 +147,7 @@ public sealed class DashboardTests(Engines engines)
         Assert.Equal(404, (await page.GotoAsync(origin + "/properties/site.example"))!.Status);
 
         // Only this server was asked for anything; the only answers of 400 and above are the ones provoked above.
-        Assert.Equal(["400 /properties/new", "400 /properties/site.example", "400 /properties/site.example/settings", "404 /properties/site.example"],
+        Assert.Equal(["400 /properties/new", "400 /properties/site.example", "400 /properties/site.example/settings", "400 /properties/site.example/settings", "404 /properties/site.example"],
             problems.Select(p => p.Split('?')[0]).ToList());
         Assert.Equal(["404 /properties/site.example", "404 /properties/site.example/settings"], otherProblems);
     }
