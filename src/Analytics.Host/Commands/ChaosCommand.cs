@@ -29,11 +29,12 @@ internal static class ChaosCommand
         var rate = new Option<int>("--rate") { Description = "Events per second the load generator sends while the server is up.", DefaultValueFactory = _ => 1_000 };
         var seed = new Option<int?>("--seed") { Description = "Seed of the kill moments (default: random, printed so that a run can be repeated)." };
         var keep = new Option<bool>("--keep") { Description = "Keep the run's data directory even when nothing was lost (it is always kept when something was)." };
+        var maxMinutes = new Option<int?>("--max-minutes") { Description = "Start no new cycle after this many minutes; the check then covers the cycles done (the last line says how many)." };
         var chaos = new Command(
             "chaos",
             "Crash harness: sends events with unique ids, kills the server with SIGKILL at random moments and restarts it, then checks that every acknowledged event is stored once in the raw table and counted once in every view. Each run works in a new directory under --data (default /var/lib/analytics-chaos as root, else ~/.local/share/analytics-chaos), never the product's data. Last line: lost=N duplicates=M cycles=K.")
         {
-            cycles, rate, seed, keep,
+            cycles, rate, seed, keep, maxMinutes,
         };
         chaos.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
@@ -55,8 +56,9 @@ internal static class ChaosCommand
             Directory.CreateDirectory(run);
             AnalyticsCommandLine.Progress($"Chaos run: {count} cycles at {perSecond} events/s, seed {chosenSeed}, in {run}.");
             var harness = new Harness(run, parse.GetValue(AnalyticsCommandLine.Config), perSecond, new Random(chosenSeed));
-            var (lost, duplicates) = await harness.RunAsync(count, cancellationToken);
-            Console.WriteLine($"lost={lost} duplicates={duplicates} cycles={count}");
+            var deadline = parse.GetValue(maxMinutes) is { } minutes ? DateTime.UtcNow.AddMinutes(minutes) : DateTime.MaxValue;
+            var (lost, duplicates, done) = await harness.RunAsync(count, deadline, cancellationToken);
+            Console.WriteLine($"lost={lost} duplicates={duplicates} cycles={done}");
             if (lost == 0 && duplicates == 0 && !parse.GetValue(keep))
             {
                 Directory.Delete(run, recursive: true);
@@ -75,8 +77,9 @@ internal static class ChaosCommand
     {
         private readonly Ledger _ledger = new();
 
-        public async Task<(long Lost, long Duplicates)> RunAsync(int cycles, CancellationToken cancellationToken)
+        public async Task<(long Lost, long Duplicates, int Cycles)> RunAsync(int cycles, DateTime deadline, CancellationToken cancellationToken)
         {
+            var done = 0;
             string[] serve = ["serve", "--data", data, .. configFile is null ? Array.Empty<string>() : ["--config", configFile]];
             var environment = new Dictionary<string, string>();
             var server = await ChildServer.StartAsync(serve, environment, cancellationToken);
@@ -87,7 +90,7 @@ internal static class ChaosCommand
                     await admin.Get<PropertyStore>().AddAsync(Domain, "Chaos", "UTC", null, cancellationToken);
                 }
 
-                for (var cycle = 1; cycle <= cycles; cycle++)
+                for (var cycle = 1; cycle <= cycles && DateTime.UtcNow < deadline; cycle++)
                 {
                     string moment;
                     var kind = random.Next(4);
@@ -130,7 +133,8 @@ internal static class ChaosCommand
 
                     await server.KillAsync();
                     await server.DisposeAsync();
-                    AnalyticsCommandLine.Bar(cycle / (double)cycles, $"cycle {cycle}/{cycles}: killed {moment}; {_ledger.Summary()}", final: cycle == cycles);
+                    done = cycle;
+                    AnalyticsCommandLine.Bar(cycle / (double)cycles, $"cycle {cycle}/{cycles}: killed {moment}; {_ledger.Summary()}", final: cycle == cycles || DateTime.UtcNow >= deadline);
                     server = ChildServer.Launch(serve, environment);
                 }
 
@@ -148,7 +152,8 @@ internal static class ChaosCommand
                 await server.DisposeAsync();
             }
 
-            return await CheckAsync(cancellationToken);
+            var (lost, duplicates) = await CheckAsync(cancellationToken);
+            return (lost, duplicates, done);
         }
 
         private Microsoft.Extensions.Configuration.IConfiguration Configuration() => Host.Configuration.AnalyticsConfiguration.Build(configFile, data);
