@@ -41,7 +41,19 @@ public sealed class AbuseTests(Engines engines)
         Assert.All(refused, a => Assert.True(a.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1)));
         Assert.Contains("rate limit of this address", await refused[0].Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(app, "limits.example", "198.51.100.8")).StatusCode);
-        Assert.Contains("analytics_events_rate_limited_total " + refused.Count, await app.Client.GetStringAsync("/metrics"), StringComparison.Ordinal);
+
+        // An IPv6 client counts by its /64: another address in the same network shares the bucket, another network does not.
+        var sameNetwork = new List<HttpStatusCode>();
+        for (var i = 0; i < 25; i++)
+        {
+            sameNetwork.Add((await PostAsync(app, "limits.example", $"2001:db8:0:7:{i + 1:x}::1")).StatusCode);
+        }
+
+        Assert.All(sameNetwork.Take(20), s => Assert.Equal(HttpStatusCode.Accepted, s));
+        var refusedInNetwork = sameNetwork.Skip(20).Count(s => s == HttpStatusCode.TooManyRequests);
+        Assert.True(refusedInNetwork >= 3, $"{refusedInNetwork} of the last 5 refused");
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(app, "limits.example", "2001:db8:0:8::1")).StatusCode);
+        Assert.Contains("analytics_events_rate_limited_total " + (refused.Count + refusedInNetwork), await app.Client.GetStringAsync("/metrics"), StringComparison.Ordinal);
     }
 
     [Fact]
