@@ -46,6 +46,8 @@ internal abstract class ClickHouseClient : IClickHouse
 
     public abstract IClickHouse WithDatabase(string database);
 
+    public abstract Task FlushToDiskAsync(CancellationToken cancellationToken = default);
+
     /// <summary>One round trip. Returns the output bytes (empty for statements that return nothing).</summary>
     protected abstract Task<byte[]> SendAsync(ClickHouseCommand command, CancellationToken cancellationToken);
 }

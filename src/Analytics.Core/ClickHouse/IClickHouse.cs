@@ -24,6 +24,13 @@ public interface IClickHouse
     /// <summary>Inserts rows encoded in <paramref name="format"/> (e.g. RowBinary, whose values carry no names) into the named columns of <paramref name="table"/>.</summary>
     Task InsertAsync(string table, IReadOnlyList<string> columns, string format, ReadOnlyMemory<byte> rows, ClickHouseSettings? settings = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Makes every insert this engine has confirmed survive a power loss, not only a crash of this process. The embedded
+    /// engine syncs the file system its data is on (ClickHouse writes parts without fsync by default); a server keeps
+    /// its own durability (its <c>fsync_after_insert</c> table setting, replication), so there it returns at once.
+    /// </summary>
+    Task FlushToDiskAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The same engine bound to another database.</summary>
     IClickHouse WithDatabase(string database);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using Analytics.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Analytics.Ingest.Spool;
@@ -13,7 +14,9 @@ namespace Analytics.Ingest.Spool;
 /// batch is fixed on disk (a <c>*.batch</c> file naming its segments) before its first insert, so after a crash it is
 /// inserted again as the same group under the same deduplication token, and its segments are deleted only once
 /// ClickHouse has confirmed. Segment names are unique forever (time + random) because a batch's token is its first
-/// segment's name: a reused name inside ClickHouse's deduplication window would drop new data silently.
+/// segment's name: a reused name inside ClickHouse's deduplication window would drop new data silently. Names are
+/// made durable too (the directory is fsynced after a segment is created, a batch fixed, a batch's segments deleted),
+/// so a power loss, not only a crash, keeps every acknowledged event and every batch's grouping.
 /// </summary>
 public sealed class EventSpool : IAsyncDisposable
 {
@@ -134,7 +137,10 @@ public sealed class EventSpool : IAsyncDisposable
         return batches;
     }
 
-    /// <summary>Removes a batch ClickHouse has confirmed: its segments first, then the file that fixed it.</summary>
+    /// <summary>
+    /// Removes a batch ClickHouse has confirmed: its segments first (durably: were the file that fixed it gone and a
+    /// segment back after a power loss, it would go in again in a new batch under a new token), then that file.
+    /// </summary>
     public void Complete(SpoolBatch batch)
     {
         foreach (var segment in batch.Segments)
@@ -144,6 +150,7 @@ public sealed class EventSpool : IAsyncDisposable
             Interlocked.Add(ref _bytes, -size);
         }
 
+        Posix.SyncDirectory(Directory);
         File.Delete(batch.Manifest);
     }
 
@@ -157,6 +164,7 @@ public sealed class EventSpool : IAsyncDisposable
             Interlocked.Add(ref _bytes, -size);
         }
 
+        Posix.SyncDirectory(Directory);
         File.Delete(batch.Manifest);
     }
 
@@ -172,6 +180,7 @@ public sealed class EventSpool : IAsyncDisposable
         }
 
         File.Move(temporary, manifest, overwrite: true);
+        Posix.SyncDirectory(Directory); // the batch file, and the sealed names it lists, before any insert under its token
         return new SpoolBatch(manifest, token, segments);
     }
 
@@ -317,6 +326,7 @@ public sealed class EventSpool : IAsyncDisposable
 
         _activeName = $"{DateTime.UtcNow.Ticks:D19}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
         _active = new FileStream(Path.Combine(Directory, _activeName + OpenSuffix), FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16);
+        Posix.SyncDirectory(Directory); // its name, before the first fsync that acknowledges events in it
         _activeCount = 0;
         _activeValidLength = 0;
         _activeOpenedAt = Stopwatch.GetTimestamp();

@@ -5,13 +5,16 @@ namespace Analytics.Tests.Infrastructure;
 /// <summary>
 /// Fault injection in front of a real ClickHouse: while <see cref="Failing"/> is set, every insert fails, alternately
 /// as ClickHouse reports an unreachable server and as an HTTP client's timeout does (an exception that is not a
-/// ClickHouseException). Everything else goes to the real engine.
+/// ClickHouseException); while <see cref="FlushFailing"/> is set, inserts go in but making them durable fails.
+/// Everything else goes to the real engine.
 /// </summary>
 public sealed class FaultyClickHouse(IClickHouse inner) : IClickHouse
 {
     private int _failed;
 
     public volatile bool Failing;
+
+    public volatile bool FlushFailing;
 
     /// <summary>Inserts refused so far.</summary>
     public int Failed => Volatile.Read(ref _failed);
@@ -33,7 +36,10 @@ public sealed class FaultyClickHouse(IClickHouse inner) : IClickHouse
     public Task InsertAsync(string table, IReadOnlyList<string> columns, string format, ReadOnlyMemory<byte> rows, ClickHouseSettings? settings = null, CancellationToken cancellationToken = default)
         => Fault() ?? inner.InsertAsync(table, columns, format, rows, settings, cancellationToken);
 
-    public IClickHouse WithDatabase(string database) => new FaultyClickHouse(inner.WithDatabase(database)) { Failing = Failing };
+    public Task FlushToDiskAsync(CancellationToken cancellationToken = default)
+        => FlushFailing ? Task.FromException(new IOException("syncfs failed: Input/output error (fault injected)")) : inner.FlushToDiskAsync(cancellationToken);
+
+    public IClickHouse WithDatabase(string database) => new FaultyClickHouse(inner.WithDatabase(database)) { Failing = Failing, FlushFailing = FlushFailing };
 
     private Task? Fault()
     {

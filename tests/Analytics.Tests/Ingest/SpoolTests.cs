@@ -187,4 +187,26 @@ public sealed class SpoolTests(Engines engines)
         Assert.Empty(spool.ReadySegments());
         Assert.Equal(100UL, await CountAsync(bare));
     }
+
+    [Fact]
+    public async Task InsertNotYetOnDisk_KeepsItsSegments_ThenTheReplayInsertsNothingTwice()
+    {
+        var faulty = new FaultyClickHouse(await engines.NewClickHouseAsync()) { FlushFailing = true };
+        var directory = NewDirectory();
+        await using var spool = Open(directory);
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => spool.AppendAsync(Event(i))));
+        await spool.CompleteAsync();
+        var batcher = new SpoolBatcher(spool, faulty, new IngestMetrics(), NullLogger<SpoolBatcher>.Instance);
+
+        // ClickHouse took the rows, but they are not known to be on disk: the segments stay, the only other copy.
+        Assert.False(await batcher.DrainAsync(CancellationToken.None));
+        Assert.Equal(100UL, await CountAsync(faulty));
+        Assert.Single(spool.ReadySegments());
+
+        faulty.FlushFailing = false;
+        Assert.True(await batcher.DrainAsync(CancellationToken.None));
+        Assert.Empty(spool.ReadySegments());
+        Assert.Empty(Directory.GetFiles(directory));
+        Assert.Equal(100UL, await CountAsync(faulty));
+    }
 }

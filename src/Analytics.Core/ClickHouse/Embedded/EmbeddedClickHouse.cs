@@ -5,6 +5,10 @@ internal sealed class EmbeddedClickHouse(ChdbSession session, string database) :
 {
     public override IClickHouse WithDatabase(string database) => new EmbeddedClickHouse(session, database);
 
+    /// <summary>One syncfs of the data's file system: parts, their directories and the deduplication log in one call.</summary>
+    public override Task FlushToDiskAsync(CancellationToken cancellationToken = default)
+        => Task.Run(() => Analytics.Hosting.Posix.SyncFileSystem(session.DataPath), cancellationToken);
+
     protected override async Task<byte[]> SendAsync(ClickHouseCommand command, CancellationToken cancellationToken)
     {
         if (command.Data is not { } data || command.Format?.StartsWith("RowBinary", StringComparison.Ordinal) != true)

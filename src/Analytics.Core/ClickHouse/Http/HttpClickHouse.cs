@@ -12,6 +12,9 @@ internal sealed class HttpClickHouse(HttpClient http, Uri endpoint, string datab
 {
     public override IClickHouse WithDatabase(string database) => new HttpClickHouse(http, endpoint, database, user, password, utcSession);
 
+    /// <summary>The server decides how its parts reach the disk (see <see cref="IClickHouse.FlushToDiskAsync"/>).</summary>
+    public override Task FlushToDiskAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     protected override async Task<byte[]> SendAsync(ClickHouseCommand command, CancellationToken cancellationToken)
     {
         var queryId = Guid.NewGuid().ToString("N");
