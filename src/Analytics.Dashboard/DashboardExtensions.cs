@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
+using Analytics.ClickHouse;
 using Analytics.Dashboard.Accounts;
+using Analytics.Events;
 using Analytics.Hosting;
 using Analytics.Properties;
 using Analytics.Reports;
@@ -82,6 +84,7 @@ public static class DashboardExtensions
         });
         var property = app.MapGroup("/properties/{domain}").RequireAuthorization();
         property.MapGet("/export.csv", ExportCsvAsync);
+        property.MapGet("/events.{format}", ExportEventsAsync);
         property.MapGet("/realtime.json", RealtimeAsync);
         return app;
     }
@@ -149,6 +152,33 @@ public static class DashboardExtensions
         {
             return Results.Problem($"{e.Field}: {e.Message}", statusCode: StatusCodes.Status400BadRequest);
         }
+    }
+
+    /// <summary>
+    /// Every event of the property, exactly as <c>analytics export</c> writes them (so <c>analytics import</c> reads them
+    /// back): owners only, as it is all of the raw data. Streamed a month at a time.
+    /// </summary>
+    private static async Task<IResult> ExportEventsAsync(string domain, string format, HttpContext http, PropertyStore properties, IClickHouse clickHouse)
+    {
+        if (await properties.FindForUserAsync(http.User.UserId(), domain, owner: true, http.RequestAborted) is not { } site)
+        {
+            return Results.Problem($"There is no property '{domain}' that you own.", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        if (!EventExport.Formats.Contains(format))
+        {
+            return Results.Problem($"format: '{format}' is not one of {string.Join(", ", EventExport.Formats)}.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        http.Response.ContentType = format switch
+        {
+            "csv" => "text/csv; charset=utf-8",
+            "parquet" => "application/vnd.apache.parquet",
+            _ => "application/x-ndjson; charset=utf-8",
+        };
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{site.Domain}-events.{format}\"";
+        await EventExport.WriteAsync(clickHouse, site, null, null, format, http.Response.Body, _ => { }, http.RequestAborted);
+        return Results.Empty;
     }
 
     private static async Task<IResult> RealtimeAsync(string domain, HttpContext http, PropertyStore properties, LiveQueries live, TimeProvider time)

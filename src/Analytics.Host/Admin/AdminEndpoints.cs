@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Analytics.ClickHouse;
+using Analytics.Events;
 using Analytics.Hosting;
 using Analytics.Ingest.Transfer;
 using Analytics.Properties;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Analytics.ClickHouse;
+using Analytics.Events;
 using Analytics.Host.Admin;
 using Analytics.Hosting;
 using Analytics.Ingest.Transfer;

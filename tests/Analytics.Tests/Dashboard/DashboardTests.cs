@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using Analytics.Tests.Host;
 using Analytics.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -137,6 +138,21 @@ public sealed class DashboardTests(Engines engines)
         Assert.Equal("site.example, *.site.example", await page.InputValueAsync("input[name='Privacy.Hostnames']"));
         Assert.Equal("400", await page.InputValueAsync("input[name='Privacy.RetentionDays']"));
         Assert.True(await page.IsCheckedAsync("input[name='Privacy.HonorDoNotTrack']"));
+
+        // All of the data, as the owner downloads it from the settings: the rows `analytics import` reads back.
+        var events = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync(".export-links a:text-is('JSON lines')"));
+        Assert.Equal("site.example-events.jsonl", events.SuggestedFilename);
+        var rows = (await File.ReadAllLinesAsync((await events.PathAsync())!)).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.Contains(rows, e => e.GetProperty("name").GetString() == "pageview" && e.GetProperty("pathname").GetString() == "/hello");
+        Assert.Contains(rows, e => e.GetProperty("name").GetString() == "Signup" && e.GetProperty("props").GetProperty("plan").GetString() == "pro");
+        var table = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync(".export-links a:text-is('CSV')"));
+        var lines = await File.ReadAllLinesAsync((await table.PathAsync())!);
+        Assert.StartsWith("\"timestamp\",\"name\",", lines[0], StringComparison.Ordinal);
+        Assert.Equal(rows.Count + 1, lines.Length);
+        var wrongFormat = await page.APIRequest.GetAsync(origin + "/properties/site.example/events.xlsx");
+        Assert.Equal(400, wrongFormat.Status);
+        Assert.Contains("format: 'xlsx' is not one of jsonl, csv, parquet", await wrongFormat.TextAsync(), StringComparison.Ordinal);
+        Assert.Equal(404, (await other.APIRequest.GetAsync(origin + "/properties/site.example/events.jsonl")).Status);
 
         await page.FillAsync("input[name='Delete.Confirm']", "other.example");
         Assert.Equal(400, await SubmitAsync(page, "Delete property and data"));

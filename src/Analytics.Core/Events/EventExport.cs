@@ -2,7 +2,7 @@ using Analytics.ClickHouse;
 using Analytics.Properties;
 using NodaTime;
 
-namespace Analytics.Ingest.Transfer;
+namespace Analytics.Events;
 
 /// <summary>
 /// Raw events of one property as JSONL (one object per event), CSV or Parquet, converted by ClickHouse itself.
