@@ -19,7 +19,7 @@ public sealed class StorageRuntime : IAsyncDisposable
     private readonly ChdbSession? _session;
     private readonly HttpClient? _http;
 
-    private StorageRuntime(string dataDirectory, ClickHouseOptions clickHouseOptions, string postgresConnectionString, PrivatePostgresCluster? cluster, ChdbSession? session, HttpClient? http)
+    private StorageRuntime(string dataDirectory, ClickHouseOptions clickHouseOptions, string? postgresConnectionString, PrivatePostgresCluster? cluster, ChdbSession? session, HttpClient? http)
     {
         DataDirectory = dataDirectory;
         ClickHouseOptions = clickHouseOptions;
@@ -33,17 +33,18 @@ public sealed class StorageRuntime : IAsyncDisposable
 
     public ClickHouseOptions ClickHouseOptions { get; }
 
-    public string PostgresConnectionString { get; }
+    /// <summary>The PostgreSQL connection string; null when this runtime was started without PostgreSQL.</summary>
+    public string? PostgresConnectionString { get; }
 
     /// <summary>The configured database; null when this runtime was started without ClickHouse.</summary>
     public IClickHouse? ClickHouse => _session is not null
         ? new EmbeddedClickHouse(_session, ClickHouseOptions.Database)
         : _http is not null ? new HttpClickHouse(_http, ClickHouseOptions.ServerUrl!, ClickHouseOptions.Database, ClickHouseOptions.User, ClickHouseOptions.Password) : null;
 
-    /// <param name="withClickHouse">False for commands that only touch PostgreSQL (they may run beside a server that holds the embedded engine).</param>
+    /// <param name="stores">The stores to open; a command that only touches PostgreSQL may run beside a server that holds the embedded engine.</param>
     /// <param name="ownsPostgres">True for the server: once it holds the embedded engine (so no other server runs on this
     /// data directory), it stops the private PostgreSQL at the end, even one a crashed server left running.</param>
-    public static async Task<StorageRuntime> StartAsync(IConfiguration configuration, bool withClickHouse, Action<string> progress, CancellationToken cancellationToken, bool ownsPostgres = false)
+    public static async Task<StorageRuntime> StartAsync(IConfiguration configuration, Stores stores, Action<string> progress, CancellationToken cancellationToken, bool ownsPostgres = false)
     {
         var dataDirectory = Hosting.DataDirectory.Resolve(configuration[Hosting.DataDirectory.ConfigKey]);
         var clickHouseOptions = Bind<ClickHouseOptions>(configuration, ClickHouseOptions.Section);
@@ -55,8 +56,10 @@ public sealed class StorageRuntime : IAsyncDisposable
         HttpClient? http = null;
         try
         {
-            var connectionString = postgresOptions.ConnectionString;
-            if (string.IsNullOrWhiteSpace(connectionString))
+            var withPostgres = stores.HasFlag(Stores.Postgres);
+            var withClickHouse = stores.HasFlag(Stores.ClickHouse);
+            var connectionString = withPostgres ? postgresOptions.ConnectionString : null;
+            if (withPostgres && string.IsNullOrWhiteSpace(connectionString))
             {
                 cluster = await PrivatePostgresCluster.StartAsync(Path.Combine(dataDirectory, "postgres"), postgresOptions.BinDirectory, progress, cancellationToken);
                 connectionString = cluster.ConnectionString();

@@ -16,11 +16,10 @@ public static class StorageServiceCollectionExtensions
     public static IServiceCollection AddAnalyticsStorage(this IServiceCollection services, StorageRuntime runtime)
         => services.AddSingleton(runtime).AddAnalyticsStorage(runtime.ClickHouse, runtime.PostgresConnectionString);
 
-    /// <summary>Registers the stores over a ClickHouse database (null: none) and a PostgreSQL connection string.</summary>
-    public static IServiceCollection AddAnalyticsStorage(this IServiceCollection services, IClickHouse? clickHouse, string postgresConnectionString)
+    /// <summary>Registers the stores over a ClickHouse database and a PostgreSQL connection string (null: without that store).</summary>
+    public static IServiceCollection AddAnalyticsStorage(this IServiceCollection services, IClickHouse? clickHouse, string? postgresConnectionString)
     {
-        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
-        services.AddSingleton(_ => NpgsqlDataSource.Create(postgresConnectionString));
+        services.TryAddSingleton(TimeProvider.System);
         if (clickHouse is not null)
         {
             services.AddSingleton(clickHouse);
@@ -30,7 +29,13 @@ public static class StorageServiceCollectionExtensions
             services.AddSingleton<Reports.LiveQueries>();
         }
 
-        services.TryAddSingleton(TimeProvider.System);
+        if (postgresConnectionString is null)
+        {
+            return services;
+        }
+
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+        services.AddSingleton(_ => NpgsqlDataSource.Create(postgresConnectionString));
         services.AddSingleton<PostgresMigrator>();
         services.AddSingleton<PropertyStore>();
         services.AddSingleton<UserStore>();

@@ -8,6 +8,7 @@ namespace Analytics.Host.Commands;
 /// <summary>
 /// The stores an admin command works on. PostgreSQL-only commands run beside a running server (they join its
 /// private cluster); commands that need ClickHouse open the embedded engine, which one process at a time can hold.
+/// Each store opened is migrated first.
 /// </summary>
 internal sealed class AdminContext : IAsyncDisposable
 {
@@ -25,18 +26,22 @@ internal sealed class AdminContext : IAsyncDisposable
     public T Get<T>()
         where T : notnull => _services.GetRequiredService<T>();
 
-    public static Task<AdminContext> OpenAsync(ParseResult parse, bool withClickHouse, CancellationToken cancellationToken)
-        => OpenAsync(AnalyticsCommandLine.Configuration(parse), withClickHouse, cancellationToken);
+    public static Task<AdminContext> OpenAsync(ParseResult parse, Stores stores, CancellationToken cancellationToken)
+        => OpenAsync(AnalyticsCommandLine.Configuration(parse), stores, cancellationToken);
 
-    public static async Task<AdminContext> OpenAsync(Microsoft.Extensions.Configuration.IConfiguration configuration, bool withClickHouse, CancellationToken cancellationToken)
+    public static async Task<AdminContext> OpenAsync(Microsoft.Extensions.Configuration.IConfiguration configuration, Stores stores, CancellationToken cancellationToken)
     {
-        var runtime = await StorageRuntime.StartAsync(configuration, withClickHouse, AnalyticsCommandLine.Progress, cancellationToken);
+        var runtime = await StorageRuntime.StartAsync(configuration, stores, AnalyticsCommandLine.Progress, cancellationToken);
         var services = new ServiceCollection()
             .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
             .AddAnalyticsStorage(runtime)
             .BuildServiceProvider();
         var context = new AdminContext(runtime, services);
-        await services.GetRequiredService<Postgres.PostgresMigrator>().MigrateAsync(cancellationToken);
+        if (runtime.PostgresConnectionString is not null)
+        {
+            await services.GetRequiredService<Postgres.PostgresMigrator>().MigrateAsync(cancellationToken);
+        }
+
         if (runtime.ClickHouse is not null)
         {
             await services.GetRequiredService<ClickHouse.Migrations.ClickHouseMigrator>().MigrateAsync(cancellationToken);

@@ -120,7 +120,7 @@ internal static class BenchCommand
         /// <summary>Everything that runs on the embedded engine in this process; returns an API key for the server phase.</summary>
         private async Task<string> InProcessAsync(CancellationToken cancellationToken)
         {
-            await using var context = await AdminContext.OpenAsync(configuration, withClickHouse: true, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(configuration, Stores.Both, cancellationToken);
             var properties = context.Get<PropertyStore>();
             var clickHouse = context.Get<IClickHouse>();
             var property = await properties.FindByDomainAsync(Domain, cancellationToken) ?? await properties.AddAsync(Domain, "Benchmark", Timezone, null, cancellationToken);

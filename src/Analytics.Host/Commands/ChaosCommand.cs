@@ -85,7 +85,7 @@ internal static class ChaosCommand
             var server = await ChildServer.StartAsync(serve, environment, cancellationToken);
             try
             {
-                await using (var admin = await AdminContext.OpenAsync(Configuration(), withClickHouse: false, cancellationToken))
+                await using (var admin = await AdminContext.OpenAsync(Configuration(), Stores.Postgres, cancellationToken))
                 {
                     await admin.Get<PropertyStore>().AddAsync(Domain, "Chaos", "UTC", null, cancellationToken);
                 }
@@ -226,7 +226,7 @@ internal static class ChaosCommand
         /// <summary>Compares what was acknowledged with the raw table, and the raw table with every view.</summary>
         private async Task<(long Lost, long Duplicates)> CheckAsync(CancellationToken cancellationToken)
         {
-            await using var admin = await AdminContext.OpenAsync(Configuration(), withClickHouse: true, cancellationToken);
+            await using var admin = await AdminContext.OpenAsync(Configuration(), Stores.Both, cancellationToken);
             var clickHouse = admin.Get<IClickHouse>();
             var property = await admin.Get<PropertyStore>().FindByDomainAsync(Domain, cancellationToken) ?? throw new OptionsException("The chaos property is gone.");
             var stored = (await clickHouse.QueryAsync<StoredId>(

@@ -53,7 +53,7 @@ internal static class GenerateCommand
                 parse.GetValue(days) is var d and >= 1 and <= 3_660 ? d : throw new FieldValidationException("--days", "must be between 1 and 3660."),
                 ParseEnd(parse.GetValue(end)),
                 parse.GetValue(seed));
-            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: true, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Both, cancellationToken);
             var properties = context.Get<PropertyStore>();
             var property = await properties.FindByDomainAsync(parse.GetValue(domain)!, cancellationToken)
                 ?? await properties.AddAsync(parse.GetValue(domain)!, null, parse.GetValue(timezone)!, null, cancellationToken);

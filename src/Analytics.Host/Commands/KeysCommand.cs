@@ -28,7 +28,7 @@ internal static class KeysCommand
                 throw new FieldValidationException("--property", "name the properties the key may read with --property DOMAIN (repeatable), or give --all.");
             }
 
-            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
             List<long>? ids = null;
             if (domains.Length > 0)
             {
@@ -51,7 +51,7 @@ internal static class KeysCommand
         var list = new Command("list", "Lists API keys: id, prefix, name, created, last used, revoked.");
         list.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
-            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
             foreach (var key in await context.Get<ApiKeyStore>().ListAsync(cancellationToken))
             {
                 Console.WriteLine($"{key.Id}\t{key.Prefix}...\t{key.Name}\t{key.CreatedAt:u}\t{key.LastUsedAt?.ToString("u") ?? "never used"}\t{(key.RevokedAt is null ? "active" : "revoked")}");
@@ -64,7 +64,7 @@ internal static class KeysCommand
         var revoke = new Command("revoke", "Revokes an API key at once.") { id };
         revoke.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
-            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
             if (!await context.Get<ApiKeyStore>().RevokeAsync(parse.GetValue(id), cancellationToken))
             {
                 await Console.Error.WriteLineAsync($"error: id: there is no active API key {parse.GetValue(id)}.");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Analytics.Hosting;
 
 namespace Analytics.Host.Commands;
 
@@ -10,7 +11,7 @@ internal static class MigrateCommand
         migrate.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
             // Opening the stores applies what is pending, to both of them.
-            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: true, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Both, cancellationToken);
             AnalyticsCommandLine.Progress($"The schema is current in PostgreSQL and in ClickHouse ({context.DataDirectory}).");
             return 0;
         }));

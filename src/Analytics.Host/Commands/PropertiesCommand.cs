@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Analytics.Hosting;
 using Analytics.Properties;
 
 namespace Analytics.Host.Commands;
@@ -17,7 +18,7 @@ internal static class PropertiesCommand
         var add = new Command("add", "Adds a property and prints its id.") { domain, timezone, name };
         add.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
-            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
             var property = await context.Get<PropertyStore>().AddAsync(parse.GetValue(domain)!, parse.GetValue(name), parse.GetValue(timezone)!, null, cancellationToken);
             Console.WriteLine(property.Id);
             AnalyticsCommandLine.Progress($"Added {property.Domain} ({property.Timezone}) as property {property.Id}.");
@@ -27,7 +28,7 @@ internal static class PropertiesCommand
         var list = new Command("list", "Lists properties: id, domain, time zone, name, first day of the week.");
         list.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
-            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
             foreach (var property in await context.Get<PropertyStore>().ListAsync(cancellationToken))
             {
                 Console.WriteLine($"{property.Id}\t{property.Domain}\t{property.Timezone}\t{property.Name}\tweeks from {property.FirstDayOfWeek}");
@@ -77,7 +78,7 @@ internal static class PropertiesCommand
         update.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
             var week = parse.GetValue(weekStart) is { } day ? PropertyValidation.ParseWeekStart(day) : (short?)null;
-            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
             var store = context.Get<PropertyStore>();
             var property = await store.UpdateAsync(parse.GetValue(id), parse.GetValue(newName), parse.GetValue(newZone), week, cancellationToken);
             var hosts = parse.GetValue(hostnames)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -51,7 +51,7 @@ internal static class ServeCommand
         var configuration = AnalyticsCommandLine.Configuration(parse);
         var urls = parse.GetValue(Urls) ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? DefaultUrls;
 
-        await using var runtime = await StorageRuntime.StartAsync(configuration, withClickHouse: roles.NeedsClickHouse || demo, AnalyticsCommandLine.Progress, cancellationToken, ownsPostgres: true);
+        await using var runtime = await StorageRuntime.StartAsync(configuration, roles.NeedsClickHouse || demo ? Stores.Both : Stores.Postgres, AnalyticsCommandLine.Progress, cancellationToken, ownsPostgres: true);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(ServeCommand).Assembly.GetName().Name, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(urls);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Analytics.ClickHouse;
+using Analytics.Hosting;
 
 namespace Analytics.Host.Commands;
 
@@ -23,7 +24,7 @@ internal static class SqlCommand
                 text = await Console.In.ReadToEndAsync(cancellationToken);
             }
 
-            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: true, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.ClickHouse, cancellationToken);
             var output = await context.Get<IClickHouse>().QueryRawAsync(text.Trim().TrimEnd(';'), parse.GetValue(format)!, cancellationToken: cancellationToken);
             await using var stdout = Console.OpenStandardOutput();
             await stdout.WriteAsync(output, cancellationToken);

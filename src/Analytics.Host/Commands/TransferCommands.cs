@@ -98,7 +98,7 @@ internal static class TransferCommands
     {
         try
         {
-            return await AdminContext.OpenAsync(parse, withClickHouse: true, cancellationToken);
+            return await AdminContext.OpenAsync(parse, Stores.Both, cancellationToken);
         }
         catch (ClickHouseException e) when (e.ErrorCode == ClickHouseException.DataDirectoryInUse)
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Analytics.Hosting;
 using Analytics.Users;
 
 namespace Analytics.Host.Commands;
@@ -13,7 +14,7 @@ internal static class UsersCommand
         add.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
             var secret = parse.GetValue(fromStdin) || Console.IsInputRedirected ? Console.ReadLine() : ReadHidden("Password: ");
-            await using var context = await AdminContext.OpenAsync(parse, withClickHouse: false, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
             var user = await context.Get<UserStore>().AddAsync(parse.GetValue(email)!, secret ?? string.Empty, cancellationToken);
             Console.WriteLine(user.Id);
             AnalyticsCommandLine.Progress($"Added user {user.Email}{(user.IsAdmin ? " (admin)" : string.Empty)}.");

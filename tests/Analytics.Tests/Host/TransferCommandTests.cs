@@ -3,7 +3,7 @@ using Analytics.Tests.Infrastructure;
 
 namespace Analytics.Tests.Host;
 
-/// <summary>export, import and lookup as an operator runs them: the real command, with and without a server running.</summary>
+/// <summary>export, import, lookup and sql as an operator runs them: the real command, with and without a server running.</summary>
 public sealed class TransferCommandTests(Engines engines)
 {
     private static string Line(string timestamp, string name, string visitor, string path, string extra = "")
@@ -63,6 +63,16 @@ public sealed class TransferCommandTests(Engines engines)
         var counts = left.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).ToDictionary(c => c[0], c => long.Parse(c[1], System.Globalization.CultureInfo.InvariantCulture));
         Assert.False(counts.ContainsKey("1"), left.Stdout);
         Assert.True(counts["2"] > 0);
+    }
+
+    [Fact]
+    public async Task Sql_OpensClickHouseOnly_NeitherCreatingNorStartingPostgreSQL()
+    {
+        var data = NewData();
+        var result = await AnalyticsProcess.RunAsync(data, "sql", "SELECT count() FROM events", "--format", "TSV");
+        Assert.True(result.Exit == 0, result.Stderr);
+        Assert.Equal("0", result.Stdout.Trim());
+        Assert.False(Directory.Exists(Path.Combine(data, "postgres")), "sql created a PostgreSQL cluster it does not use");
     }
 
     [Fact]
