@@ -140,6 +140,7 @@ internal static class ChaosCommand
 
                     await server.KillAsync();
                     await server.DisposeAsync();
+                    await File.AppendAllTextAsync(Path.Combine(data, "server.log"), $"--- cycle {cycle}: killed {moment}\n{server.Output()}", cancellationToken);
                     done = cycle;
                     AnalyticsCommandLine.Bar(cycle / (double)cycles, $"cycle {cycle}/{cycles}: killed {moment}; {_ledger.Summary()}", final: cycle == cycles || DateTime.UtcNow >= deadline);
                     server = ChildServer.Launch(serve, environment);
@@ -157,6 +158,7 @@ internal static class ChaosCommand
             finally
             {
                 await server.DisposeAsync();
+                await File.AppendAllTextAsync(Path.Combine(data, "server.log"), $"--- the last start, drained and stopped\n{server.Output()}", CancellationToken.None);
             }
 
             var (lost, duplicates) = await CheckAsync(cancellationToken);

@@ -229,10 +229,16 @@ internal sealed partial class ChildServer : IAsyncDisposable
 
     public string Tail()
     {
+        var text = Output();
+        return text.Length > 4000 ? text[^4000..] : text;
+    }
+
+    /// <summary>What the process wrote to standard output and error (the last 32 to 64 KB of it).</summary>
+    public string Output()
+    {
         lock (_output)
         {
-            var text = _output.ToString();
-            return text.Length > 4000 ? text[^4000..] : text;
+            return _output.ToString();
         }
     }
 
