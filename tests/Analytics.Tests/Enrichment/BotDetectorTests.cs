@@ -35,6 +35,14 @@ public sealed class BotDetectorTests
         => Assert.False(BotDetector.Load(await ListAsync()).IsBot(ua, uapSaysSpider: false), ua);
 
     [Theory]
+    [InlineData("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/130.0.0.0 Safari/537.36")]
+    [InlineData("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Chrome-Lighthouse")]
+    [InlineData("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) puppeteer/22.0")] // any case
+    [InlineData("Mozilla/5.0 (linux) AppleWebKit/537.36 (KHTML, like Gecko) jsdom/24.0.0")]
+    public async Task HeadlessAndAutomationBrowsers_AreBots(string ua)
+        => Assert.True(BotDetector.Load(await ListAsync()).IsBot(ua, uapSaysSpider: false), ua);
+
+    [Theory]
     [InlineData(@"Googlebot\/", "Googlebot/")]
     [InlineData(@"Mediapartners-Google", "Mediapartners-Google")]
     [InlineData(@"Yahoo! Slurp", "Yahoo! Slurp")] // '!' is no operator
