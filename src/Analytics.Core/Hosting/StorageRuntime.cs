@@ -68,7 +68,7 @@ public sealed class StorageRuntime : IAsyncDisposable
             if (withClickHouse && clickHouseOptions.Engine == ClickHouseEngineKind.Embedded)
             {
                 var library = await ChdbLibrary.EnsureAsync(clickHouseOptions.LibraryPath, progress, cancellationToken);
-                session = ChdbSession.Acquire(new ChdbSessionOptions(library, Path.Combine(dataDirectory, "clickhouse"), clickHouseOptions.MaxMemoryMb * 1024L * 1024L));
+                session = ChdbSession.Acquire(new ChdbSessionOptions(library, Path.Combine(dataDirectory, "clickhouse"), clickHouseOptions.MaxMemoryMb * 1024L * 1024L), progress);
             }
             else if (withClickHouse)
             {

@@ -28,7 +28,7 @@ public sealed class Engines : IAsyncLifetime
     {
         Directory.CreateDirectory(Root);
         LibraryPath = await ChdbLibrary.EnsureAsync(Environment.GetEnvironmentVariable("ANALYTICS_CHDB_LIBRARY"), Console.Error.WriteLine, CancellationToken.None);
-        _session = ChdbSession.Acquire(new ChdbSessionOptions(LibraryPath, Path.Combine(Root, "clickhouse"), 4L << 30));
+        _session = ChdbSession.Acquire(new ChdbSessionOptions(LibraryPath, Path.Combine(Root, "clickhouse"), 4L << 30), Console.Error.WriteLine);
         Postgres = await PrivatePostgresCluster.StartAsync(Path.Combine(Root, "pg"), "/usr/lib/postgresql/15/bin", Console.Error.WriteLine, CancellationToken.None);
     }
 

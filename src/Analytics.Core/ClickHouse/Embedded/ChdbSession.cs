@@ -33,7 +33,8 @@ internal sealed class ChdbSession
     public string DataPath { get; }
 
     /// <summary>Opens the session (first caller) or joins it (later callers, same data path). Pair with <see cref="Release"/>.</summary>
-    public static unsafe ChdbSession Acquire(ChdbSessionOptions options)
+    /// <param name="progress">Told of deduplication records a killed process left behind and the opening dropped.</param>
+    public static unsafe ChdbSession Acquire(ChdbSessionOptions options, Action<string> progress)
     {
         var dataPath = Path.GetFullPath(options.DataPath);
         lock (Registry)
@@ -56,6 +57,11 @@ internal sealed class ChdbSession
             }
 
             Directory.CreateDirectory(dataPath);
+            foreach (var dropped in DeduplicationLogRepair.Run(dataPath))
+            {
+                progress($"ClickHouse: forgot the deduplication record of an insert cut short by a crash ({dropped}); its replay will be stored.");
+            }
+
             var native = ChdbNative.Load(options.LibraryPath);
             var connection = SignalHandlers.Preserve(() =>
             {
