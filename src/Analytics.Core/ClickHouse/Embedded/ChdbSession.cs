@@ -30,6 +30,9 @@ internal sealed class ChdbSession
         DataPath = dataPath;
     }
 
+    /// <summary>How the opening reports each deduplication record it dropped (<see cref="DeduplicationLogRepair"/>).</summary>
+    public const string ForgotRecord = "ClickHouse: forgot the deduplication record of an insert cut short by a crash";
+
     public string DataPath { get; }
 
     /// <summary>Opens the session (first caller) or joins it (later callers, same data path). Pair with <see cref="Release"/>.</summary>
@@ -59,7 +62,7 @@ internal sealed class ChdbSession
             Directory.CreateDirectory(dataPath);
             foreach (var dropped in DeduplicationLogRepair.Run(dataPath))
             {
-                progress($"ClickHouse: forgot the deduplication record of an insert cut short by a crash ({dropped}); its replay will be stored.");
+                progress($"{ForgotRecord} ({dropped}); its replay will be stored.");
             }
 
             var native = ChdbNative.Load(options.LibraryPath);
