@@ -252,7 +252,7 @@ internal static class ChaosCommand
             output.AppendLine(CultureInfo.InvariantCulture, $"acknowledged {acknowledged.Count:N0}; in doubt (no answer) {_ledger.InDoubtCount:N0}; other answers {_ledger.OtherAnswers()}");
             output.AppendLine(CultureInfo.InvariantCulture, $"raw table: {raw:N0} rows, {stored.Count:N0} ids; acknowledged and missing {lost}; stored more than once {duplicates}; rejected segments {rejected}");
             var log = Path.Combine(data, "server.log");
-            var repaired = File.Exists(log) ? File.ReadLines(log).Count(line => line.Contains(ChdbSession.ForgotRecord, StringComparison.Ordinal)) : 0;
+            var repaired = File.Exists(log) ? File.ReadLines(log).Count(line => line.Contains(DeduplicationLogRepair.ForgotRecord, StringComparison.Ordinal)) : 0;
             output.AppendLine(CultureInfo.InvariantCulture, $"deduplication records a kill left without their part, dropped at a start: {repaired}");
             output.AppendLine("view                       counts    raw  difference");
             var views = (await clickHouse.QueryAsync<ViewCounts>(

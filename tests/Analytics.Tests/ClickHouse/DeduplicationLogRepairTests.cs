@@ -100,8 +100,23 @@ public sealed class DeduplicationLogRepairTests(Engines engines) : IDisposable
         }
 
         Assert.Equal(Lines("1\tall_2_2_0\tb"), File.ReadAllText(log));
-        Assert.Equal(["t: block of part all_2_2_0"], DeduplicationLogRepair.Run(data)); // once free, the same record is a leftover
+        Assert.Equal( // once free, the same record is a leftover
+            [$"{DeduplicationLogRepair.ForgotRecord} (t: block of part all_2_2_0); its replay will be stored."],
+            DeduplicationLogRepair.Run(data));
         Assert.True(File.Exists(Path.Combine(data, "status")), "the status file a crashed ClickHouse left is its own, kept");
+    }
+
+    [Fact]
+    public void ALogThatCannotBeRead_IsReported_AndDoesNotStopTheStart()
+    {
+        var logs = Table("all_1_1_0");
+        File.CreateSymbolicLink(Path.Combine(logs, "deduplication_log_1.txt"), Path.Combine(_files, "gone.txt"));
+        var data = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(logs))))!;
+
+        var message = Assert.Single(DeduplicationLogRepair.Run(data));
+
+        Assert.StartsWith("ClickHouse: could not check the deduplication log of t for records a crash left (", message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(data, "status")), "a status file the repair created for its lock is removed");
     }
 
     /// <summary>A table directory of <c>data/store/abc/UUID</c> with these part directories; returns its log directory.</summary>

@@ -30,13 +30,10 @@ internal sealed class ChdbSession
         DataPath = dataPath;
     }
 
-    /// <summary>How the opening reports each deduplication record it dropped (<see cref="DeduplicationLogRepair"/>).</summary>
-    public const string ForgotRecord = "ClickHouse: forgot the deduplication record of an insert cut short by a crash";
-
     public string DataPath { get; }
 
     /// <summary>Opens the session (first caller) or joins it (later callers, same data path). Pair with <see cref="Release"/>.</summary>
-    /// <param name="progress">Told of deduplication records a killed process left behind and the opening dropped.</param>
+    /// <param name="progress">Told of deduplication records a killed process left and the opening dropped (<see cref="DeduplicationLogRepair"/>).</param>
     public static unsafe ChdbSession Acquire(ChdbSessionOptions options, Action<string> progress)
     {
         var dataPath = Path.GetFullPath(options.DataPath);
@@ -60,9 +57,9 @@ internal sealed class ChdbSession
             }
 
             Directory.CreateDirectory(dataPath);
-            foreach (var dropped in DeduplicationLogRepair.Run(dataPath))
+            foreach (var message in DeduplicationLogRepair.Run(dataPath))
             {
-                progress($"{ForgotRecord} ({dropped}); its replay will be stored.");
+                progress(message);
             }
 
             var native = ChdbNative.Load(options.LibraryPath);
