@@ -155,29 +155,12 @@ internal static partial class DeduplicationLogRepair
     /// <summary>A record cut short by the kill is dropped: its part was never renamed, and ClickHouse would stop reading the file at it.</summary>
     private static void TruncateTornRecord(string file)
     {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite);
-        if (stream.Length == 0)
+        var bytes = File.ReadAllBytes(file);
+        var whole = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+        if (whole != bytes.Length)
         {
-            return;
-        }
-
-        var length = stream.Length;
-        var one = new byte[1];
-        while (length > 0)
-        {
-            stream.Position = length - 1;
-            stream.ReadExactly(one);
-            if (one[0] == (byte)'\n')
-            {
-                break;
-            }
-
-            length--;
-        }
-
-        if (length != stream.Length)
-        {
-            stream.SetLength(length);
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Write);
+            stream.SetLength(whole);
             stream.Flush(flushToDisk: true);
         }
     }
@@ -219,10 +202,8 @@ internal static partial class DeduplicationLogRepair
         {
             var fields = name.Split('_');
             return fields.Length is 4 or 5
-                   && fields.Skip(1).All(field => field.Length > 0 && field.All(char.IsAsciiDigit))
-                   && long.TryParse(fields[1], CultureInfo.InvariantCulture, out var min)
-                   && long.TryParse(fields[2], CultureInfo.InvariantCulture, out var max)
-                ? new Part(fields[0], min, max)
+                   && fields.Skip(1).All(field => long.TryParse(field, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                ? new Part(fields[0], long.Parse(fields[1], CultureInfo.InvariantCulture), long.Parse(fields[2], CultureInfo.InvariantCulture))
                 : null;
         }
     }
