@@ -15,12 +15,14 @@ internal sealed class ApiKeyFilter : IEndpointFilter
         var http = context.HttpContext;
         if (ApiAccess.BearerToken(http) is not { } token)
         {
+            http.Response.Headers.WWWAuthenticate = "Bearer realm=\"analytics\"";
             return TypedResults.Problem("Send an API key as 'Authorization: Bearer <key>'.", statusCode: StatusCodes.Status401Unauthorized, title: "API key required");
         }
 
         var key = await http.RequestServices.GetRequiredService<ApiKeyStore>().AuthenticateAsync(token, http.RequestAborted);
         if (key is null)
         {
+            http.Response.Headers.WWWAuthenticate = "Bearer realm=\"analytics\", error=\"invalid_token\"";
             return TypedResults.Problem("The API key is unknown or revoked.", statusCode: StatusCodes.Status401Unauthorized, title: "Invalid API key");
         }
 

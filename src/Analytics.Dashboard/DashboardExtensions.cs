@@ -7,7 +7,9 @@ using Analytics.Events;
 using Analytics.Hosting;
 using Analytics.Properties;
 using Analytics.Reports;
+using Analytics.Security;
 using Analytics.Users;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
@@ -28,35 +30,41 @@ namespace Analytics.Dashboard;
 /// </summary>
 public static class DashboardExtensions
 {
-    public const string StampClaim = "analytics:stamp";
+    /// <summary>The claim that carries the sign-in session's token (<see cref="SessionStore"/>).</summary>
+    public const string SessionClaim = "analytics:session";
 
     /// <param name="dataDirectory">Where the keys that protect cookies and antiforgery tokens are kept, so a restart keeps everyone signed in.</param>
-    public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration, string dataDirectory, PublicUrl publicUrl)
     {
         services.AddRazorComponents();
         services.AddRadzenComponents();
-        services.AddOptions<DashboardOptions>().Bind(configuration.GetSection("Dashboard"));
+        var options = StorageRuntime.Bind<DashboardOptions>(configuration, DashboardOptions.Section);
+        services.AddSingleton(options);
         services.AddOptions<SmtpOptions>().Bind(configuration.GetSection("Smtp"));
         services.AddSingleton<AccountMail>();
         services.AddDataProtection()
             .SetApplicationName("analytics")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
-        services.AddAntiforgery(options =>
+
+        // Behind https the cookies are Secure and take the __Host- prefix: only this exact host, over https, path "/".
+        var prefix = publicUrl.IsHttps ? "__Host-" : string.Empty;
+        var secure = publicUrl.IsHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+        services.AddAntiforgery(antiforgery =>
         {
-            options.Cookie.Name = "analytics_antiforgery";
-            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            antiforgery.Cookie.Name = prefix + "analytics_antiforgery";
+            antiforgery.Cookie.SecurePolicy = secure;
         });
-        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(options =>
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
         {
-            options.Cookie.Name = "analytics_session";
-            options.Cookie.HttpOnly = true;
-            options.Cookie.SameSite = SameSiteMode.Lax;
-            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            options.ExpireTimeSpan = TimeSpan.FromDays(14);
-            options.SlidingExpiration = true;
-            options.LoginPath = "/login";
-            options.AccessDeniedPath = "/login";
-            options.Events.OnValidatePrincipal = ValidateStampAsync;
+            cookie.Cookie.Name = prefix + "analytics_session";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.SecurePolicy = secure;
+            cookie.ExpireTimeSpan = options.Limits.Lifetime;
+            cookie.SlidingExpiration = false;
+            cookie.LoginPath = "/login";
+            cookie.AccessDeniedPath = "/login";
+            cookie.Events.OnValidatePrincipal = ValidateSessionAsync;
         });
         services.AddAuthorization();
         services.AddCascadingAuthenticationState();
@@ -66,7 +74,7 @@ public static class DashboardExtensions
     public static WebApplication MapDashboardEndpoints(this WebApplication app)
     {
         // Signed-in state and form tokens belong to the dashboard's pages. The collect endpoint skips them: an owner's own
-        // browser may send it the session cookie, and checking the cookie's stamp costs a PostgreSQL query per event.
+        // browser may send it the session cookie, and checking the session costs a PostgreSQL query per event.
         app.UseWhen(
             context => !context.Request.Path.StartsWithSegments("/api/event", StringComparison.Ordinal),
             dashboard =>
@@ -74,14 +82,11 @@ public static class DashboardExtensions
                 dashboard.UseAuthentication();
                 dashboard.UseAuthorization();
                 dashboard.UseAntiforgery();
+                dashboard.Use(LogAntiforgeryRejection);
             });
         app.MapStaticAssets();
         app.MapRazorComponents<Components.App>();
-        app.MapPost("/logout", async (HttpContext http) =>
-        {
-            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            return Results.LocalRedirect("/login");
-        });
+        app.MapPost("/logout", LogOutAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         var property = app.MapGroup("/properties/{domain}").RequireAuthorization();
         property.MapGet("/export.csv", ExportCsvAsync);
         property.MapGet("/events.{format}", ExportEventsAsync);
@@ -89,33 +94,104 @@ public static class DashboardExtensions
         return app;
     }
 
+    /// <summary>
+    /// On a server with closed sign-up and no account yet, prints a one-time link that makes the first admin (valid a
+    /// day; every start makes a new one and voids the last), next to the command that does the same.
+    /// </summary>
+    public static async Task AnnounceSetupAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (services.GetRequiredService<DashboardOptions>().OpenSignup
+            || await services.GetRequiredService<UserStore>().NewSetupTokenAsync(cancellationToken) is not { } token)
+        {
+            return;
+        }
+
+        var link = services.GetRequiredService<PublicUrl>().Link("/signup?setup=" + Uri.EscapeDataString(token));
+        Console.Error.WriteLine($"No account exists yet and sign-up is closed. Create the admin at {link} (valid for a day, once), or with: analytics users add EMAIL --admin");
+    }
+
     /// <summary>The signed-in user's id.</summary>
     public static long UserId(this ClaimsPrincipal user)
         => long.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("Not signed in."), CultureInfo.InvariantCulture);
 
-    /// <summary>Signs a user in with the password's current stamp, so changing the password signs out other browsers.</summary>
-    public static async Task SignInAsync(HttpContext http, User user, UserStore users)
+    /// <summary>The signed-in browser's session id (as the account page lists it), or null.</summary>
+    public static long? SessionId(this HttpContext http) => http.Items[SessionClaim] as long?;
+
+    /// <summary>Starts a server-side session for the user and gives this browser its cookie.</summary>
+    public static async Task SignInAsync(HttpContext http, User user)
     {
-        var stamp = await users.SecurityStampAsync(user.Id, http.RequestAborted);
+        var limits = http.RequestServices.GetRequiredService<DashboardOptions>().Limits;
+        var network = http.RequestServices.GetRequiredService<ClientAddress>().Network(http);
+        var (token, expires) = await http.RequestServices.GetRequiredService<SessionStore>()
+            .StartAsync(user.Id, http.Request.Headers.UserAgent.ToString(), network, limits, http.RequestAborted);
         var identity = new ClaimsIdentity(
         [
             new Claim(ClaimTypes.NameIdentifier, user.Id.ToString(CultureInfo.InvariantCulture)),
             new Claim(ClaimTypes.Name, user.Email),
-            new Claim(StampClaim, stamp?.ToString() ?? string.Empty),
+            new Claim(SessionClaim, token),
             .. user.IsAdmin ? new[] { new Claim(ClaimTypes.Role, "admin") } : [],
         ], CookieAuthenticationDefaults.AuthenticationScheme);
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity), new AuthenticationProperties
+        {
+            IsPersistent = true,
+            ExpiresUtc = expires,
+            AllowRefresh = false,
+        });
     }
 
-    private static async Task ValidateStampAsync(CookieValidatePrincipalContext context)
+    /// <summary>Every request checks its session on the server: ended, expired, idle or disabled means signed out.</summary>
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
     {
-        var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
-        var id = context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
-        var stamp = id is null ? null : await users.SecurityStampAsync(long.Parse(id, CultureInfo.InvariantCulture), context.HttpContext.RequestAborted);
-        if (stamp is null || stamp.ToString() != context.Principal!.FindFirstValue(StampClaim))
+        var http = context.HttpContext;
+        var token = context.Principal?.FindFirstValue(SessionClaim);
+        var live = token is null ? null : await http.RequestServices.GetRequiredService<SessionStore>()
+            .ValidateAsync(token, http.RequestServices.GetRequiredService<DashboardOptions>().Limits, http.RequestAborted);
+        if (live is not { } session)
         {
             context.RejectPrincipal();
-            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return;
+        }
+
+        http.Items[SessionClaim] = session.SessionId;
+        if (session.User.IsAdmin != context.Principal!.IsInRole("admin"))
+        {
+            // A role granted or taken away since the sign-in holds from the next request on.
+            var identity = new ClaimsIdentity(context.Principal.Claims.Where(c => c.Type != ClaimTypes.Role), CookieAuthenticationDefaults.AuthenticationScheme);
+            if (session.User.IsAdmin)
+            {
+                identity.AddClaim(new Claim(ClaimTypes.Role, "admin"));
+            }
+
+            context.ReplacePrincipal(new ClaimsPrincipal(identity));
+        }
+    }
+
+    /// <summary>Ends the session on the server too, so a copy of the cookie no longer signs anyone in.</summary>
+    private static async Task<IResult> LogOutAsync(HttpContext http, SessionStore sessions, SecurityLog log, ClientAddress clients)
+    {
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
+        {
+            return Results.Problem("A valid antiforgery token was not sent: log out with the dashboard's Log out button.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (http.User.FindFirstValue(SessionClaim) is { } token && await sessions.EndAsync(token, http.RequestAborted))
+        {
+            log.Write("logout", "succeeded", http.User.UserId(), http.User.Identity?.Name, clients.Network(http));
+        }
+
+        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        return Results.LocalRedirect("/login");
+    }
+
+    private static async Task LogAntiforgeryRejection(HttpContext context, RequestDelegate next)
+    {
+        await next(context);
+        if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false } rejected)
+        {
+            context.RequestServices.GetRequiredService<SecurityLog>().Write(
+                "antiforgery", "refused", context.User.Identity?.IsAuthenticated == true ? context.User.UserId() : null, context.User.Identity?.Name,
+                context.RequestServices.GetRequiredService<ClientAddress>().Network(context), $"{context.Request.Method} {context.Request.Path}: {rejected.Error?.Message}");
         }
     }
 
@@ -195,10 +271,20 @@ public static class DashboardExtensions
     private static IResult NotReadable(string domain)
         => Results.Problem($"There is no property '{domain}' that you may read.", statusCode: StatusCodes.Status404NotFound);
 
-    /// <summary>A CSV field: quoted when needed, and a leading = + - @ neutralised so a spreadsheet does not run it as a formula.</summary>
-    private static string Csv(string value)
+    /// <summary>
+    /// A CSV field: quoted when needed, and neutralised like the raw export (<see cref="EventExport.FormulaPattern"/>): a
+    /// value that starts with = + - @ (perhaps after spaces or control characters), or with a tab, carriage return or
+    /// NUL, gets a leading apostrophe so a spreadsheet does not run it as a formula.
+    /// </summary>
+    internal static string Csv(string value)
     {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        var first = 0;
+        while (first < value.Length && value[first] <= ' ')
+        {
+            first++;
+        }
+
+        if ((first < value.Length && value[first] is '=' or '+' or '-' or '@') || (value.Length > 0 && value[0] is '\0' or '\t' or '\r'))
         {
             value = "'" + value;
         }

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace Analytics.Ingest;
@@ -35,7 +36,7 @@ public static class IngestExtensions
         services.AddHostedService(sp => sp.GetRequiredService<SpoolBatcher>());
         services.AddSingleton<RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
-        services.AddSingleton<ClientAddress>();
+        services.TryAddSingleton(new ClientAddress(collectOptions.TrustedProxies));
         services.AddSingleton<EventEnricher>();
         services.AddSingleton<PropertyDirectory>();
         services.AddSingleton<VisitorIds>();
@@ -64,6 +65,23 @@ public static class IngestExtensions
         }
     }
 
+    /// <summary>
+    /// A direct loopback connection (nothing forwarded it: a proxy on this machine would make anyone look local), or the
+    /// configured token as a bearer token, compared in constant time.
+    /// </summary>
+    private static bool MetricsAllowed(HttpContext context, string? token)
+    {
+        if (context.Connection.RemoteIpAddress is { } remote && System.Net.IPAddress.IsLoopback(remote) && !context.Request.Headers.ContainsKey("X-Forwarded-For"))
+        {
+            return true;
+        }
+
+        var sent = context.Request.Headers.Authorization.ToString();
+        return !string.IsNullOrEmpty(token) && sent.StartsWith("Bearer ", StringComparison.Ordinal)
+            && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.UTF8.GetBytes(sent["Bearer ".Length..].Trim()), System.Text.Encoding.UTF8.GetBytes(token));
+    }
+
     public static IEndpointRouteBuilder MapIngestEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/api/event", (HttpContext context, CollectEndpoint endpoint) => endpoint.HandleAsync(context))
@@ -77,10 +95,14 @@ public static class IngestExtensions
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         endpoints.MapMethods("/api/event", ["OPTIONS"], CollectEndpoint.Preflight).ExcludeFromDescription();
         endpoints.MapGet("/js/script.js", TrackerScript.Serve).ExcludeFromDescription();
-        endpoints.MapGet("/metrics", (IngestMetrics metrics, EventSpool spool) =>
-                TypedResults.Text(metrics.ToPrometheus(spool.Bytes, spool.ReadySegments().Count), "text/plain; version=0.0.4"))
+        endpoints.MapGet("/metrics", (HttpContext context, IngestMetrics metrics, EventSpool spool, CollectOptions options) =>
+                MetricsAllowed(context, options.MetricsToken)
+                    ? Results.Text(metrics.ToPrometheus(spool.Bytes, spool.ReadySegments().Count), "text/plain; version=0.0.4")
+                    : Results.Problem(
+                        "/metrics answers only on this machine (not through a proxy), or to 'Authorization: Bearer <Collect:MetricsToken>'.",
+                        statusCode: StatusCodes.Status403Forbidden))
             .WithTags("Operations")
-            .WithSummary("Collect counters in Prometheus text format.");
+            .WithSummary("Collect counters in Prometheus text format (loopback, or with the metrics token).");
         return endpoints;
     }
 }

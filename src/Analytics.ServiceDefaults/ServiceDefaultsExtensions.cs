@@ -4,16 +4,30 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Net.Http.Headers;
+using Analytics.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace Analytics.ServiceDefaults;
 
-/// <summary>What every role of the host has: ProblemDetails errors, the OpenAPI document, and /health.</summary>
+/// <summary>
+/// What every role of the host has: security headers on every response, the client's address and scheme from trusted
+/// proxies only, requests for other hosts refused, ProblemDetails errors, the OpenAPI document, and /health.
+/// </summary>
 public static class ServiceDefaultsExtensions
 {
-    public static IServiceCollection AddServiceDefaults(this IServiceCollection services, bool withClickHouse)
+    /// <param name="publicUrl">Where users reach the server (<see cref="PublicUrl"/>); null when no host is known, and then no host is refused.</param>
+    public static IServiceCollection AddServiceDefaults(this IServiceCollection services, IConfiguration configuration, PublicUrl? publicUrl, bool withClickHouse)
     {
+        services.TryAddSingleton(ClientAddress.FromConfiguration(configuration));
+        if (publicUrl is not null)
+        {
+            services.AddSingleton(publicUrl);
+        }
+
         services.AddProblemDetails();
 
         // JSON bodies use snake_case names, as Plausible's APIs (which we are compatible with) and ClickHouse do.
@@ -42,22 +56,55 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        var publicUrl = app.Services.GetService<PublicUrl>();
+        var clients = app.Services.GetRequiredService<ClientAddress>();
         app.Use((context, next) =>
         {
-            var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
-            headers["Referrer-Policy"] = "same-origin";
-            headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
-            headers["Cross-Origin-Opener-Policy"] = "same-origin";
-            if (context.Request.IsHttps)
+            // Only a trusted proxy says which scheme the client used (the TLS proxy in front of us).
+            if (clients.IsTrustedProxy(context) && context.Request.Headers["X-Forwarded-Proto"].ToString() is { Length: > 0 } forwarded)
             {
-                headers.StrictTransportSecurity = "max-age=31536000";
+                var scheme = forwarded.Split(',')[^1].Trim().ToLowerInvariant();
+                if (scheme is "http" or "https")
+                {
+                    context.Request.Scheme = scheme;
+                }
+            }
+
+            // Set as the response starts, so that error pages (which clear the headers of the response they replace)
+            // carry them too. Anything not marked cacheable is not stored: pages, API answers and exports are private.
+            context.Response.OnStarting(() =>
+            {
+                var headers = context.Response.Headers;
+                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                headers.XContentTypeOptions = "nosniff";
+                headers.XFrameOptions = "DENY";
+                headers["Referrer-Policy"] = "same-origin";
+                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
+                headers["Cross-Origin-Opener-Policy"] = "same-origin";
+                if (publicUrl?.IsHttps == true || context.Request.IsHttps)
+                {
+                    headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+                }
+
+                if (!headers.ContainsKey(HeaderNames.CacheControl))
+                {
+                    headers.CacheControl = "no-store";
+                }
+
+                return Task.CompletedTask;
+            });
+
+            // A request for another host (a forged Host header) is refused, so nothing can be made to point elsewhere.
+            if (publicUrl is not null && !publicUrl.Allows(context.Request.Host))
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                return context.Response.WriteAsJsonAsync(
+                    new { title = "Unknown host", status = 400, detail = $"Host: '{context.Request.Host}' is not this server's address ({publicUrl.Origin.GetLeftPart(UriPartial.Authority)}; setting Dashboard:PublicUrl)." },
+                    (JsonSerializerOptions?)null, "application/problem+json");
             }
 
             return next(context);

@@ -103,7 +103,11 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<ApiKey>(new CommandDefinition(
-            $"UPDATE api_keys SET last_used_at = now() WHERE key_hash = @hash AND revoked_at IS NULL RETURNING {Columns}",
+            $"""
+            UPDATE api_keys SET last_used_at = now() WHERE key_hash = @hash AND revoked_at IS NULL
+                AND NOT EXISTS (SELECT 1 FROM users WHERE users.id = api_keys.user_id AND users.disabled_at IS NOT NULL)
+            RETURNING {Columns}
+            """,
             new { hash = Secrets.Hash(secret) }, cancellationToken: cancellationToken));
     }
 

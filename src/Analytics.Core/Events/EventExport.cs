@@ -20,6 +20,24 @@ public static class EventExport
         revenue_amount, revenue_currency, scroll_depth, engagement_ms, content_type, author, categories, tags
         """;
 
+    /// <summary>Columns whose text comes from visitors' browsers, which a spreadsheet could take for a formula.</summary>
+    private static readonly string[] TextColumns =
+    [
+        "name", "hostname", "pathname", "referrer", "referrer_source", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
+        "click_id_param", "country_code", "region", "city", "browser", "browser_version", "os", "os_version", "device_type", "screen_size",
+        "locale", "revenue_currency", "content_type", "author",
+    ];
+
+    /// <summary>
+    /// CSV only: a text that a spreadsheet would run as a formula (it starts with = + - @, perhaps after spaces or control
+    /// characters, or with a tab, carriage return or NUL) gets a leading apostrophe (OWASP's CSV injection advice). JSON
+    /// lines and Parquet stay exact, for <c>analytics import</c>.
+    /// </summary>
+    public const string FormulaPattern = @"^([\x00-\x20]*[=+@-]|[\x00\t\r])";
+
+    private static readonly string Neutralised =
+        $"* REPLACE ({string.Join(", ", TextColumns.Select(c => $"if(match({c}, '{FormulaPattern.Replace(@"\", @"\\", StringComparison.Ordinal)}'), concat('''', {c}), {c}) AS {c}"))})";
+
     /// <summary>Writes the events and returns how many there were.</summary>
     public static async Task<long> WriteAsync(IClickHouse clickHouse, Property property, LocalDate? from, LocalDate? to, string format, Stream output, Action<string> progress, CancellationToken cancellationToken)
     {
@@ -53,7 +71,7 @@ public static class EventExport
                 to = Instant.Min(end, Instant.FromDateTimeUtc(DateTime.SpecifyKind(month.Month, DateTimeKind.Utc).AddMonths(1))),
             };
             var clickHouseFormat = format == "csv" ? (first ? "CSVWithNames" : "CSV") : "JSONEachRow";
-            var bytes = await clickHouse.QueryRawAsync(Select, clickHouseFormat, chunk, settings, cancellationToken);
+            var bytes = await clickHouse.QueryRawAsync(format == "csv" ? $"SELECT {Neutralised} FROM ({Select})" : Select, clickHouseFormat, chunk, settings, cancellationToken);
             await output.WriteAsync(bytes, cancellationToken);
             written += (long)month.Count;
             first = false;

@@ -30,6 +30,9 @@ public static class Posix
         }
     }
 
+    /// <summary>Files and directories this process creates from now on are its user's alone (umask 077: 0600 and 0700).</summary>
+    public static void RestrictNewFiles() => _ = umask(0b000_111_111);
+
     private static void WithDescriptor(string path, Func<int, int> call, string name)
     {
         var descriptor = open(path, 0 /* O_RDONLY: enough to fsync a directory */);
@@ -53,6 +56,9 @@ public static class Posix
 
     [DllImport("libc")]
     private static extern uint geteuid();
+
+    [DllImport("libc")]
+    private static extern uint umask(uint mask);
 
     [DllImport("libc")]
     private static extern int kill(int pid, int signal);

@@ -19,9 +19,10 @@ public sealed class StorageRuntime : IAsyncDisposable
     private readonly ChdbSession? _session;
     private readonly HttpClient? _http;
 
-    private StorageRuntime(string dataDirectory, ClickHouseOptions clickHouseOptions, string? postgresConnectionString, PrivatePostgresCluster? cluster, ChdbSession? session, HttpClient? http)
+    private StorageRuntime(string dataDirectory, ClickHouseOptions clickHouseOptions, string? postgresConnectionString, Users.PasswordPolicy? passwords, PrivatePostgresCluster? cluster, ChdbSession? session, HttpClient? http)
     {
         DataDirectory = dataDirectory;
+        Passwords = passwords;
         ClickHouseOptions = clickHouseOptions;
         PostgresConnectionString = postgresConnectionString;
         _cluster = cluster;
@@ -36,6 +37,9 @@ public sealed class StorageRuntime : IAsyncDisposable
     /// <summary>The PostgreSQL connection string; null when this runtime was started without PostgreSQL.</summary>
     public string? PostgresConnectionString { get; }
 
+    /// <summary>What new passwords must be (with the common-password list, fetched once); null without PostgreSQL.</summary>
+    public Users.PasswordPolicy? Passwords { get; }
+
     /// <summary>The configured database; null when this runtime was started without ClickHouse.</summary>
     public IClickHouse? ClickHouse => _session is not null
         ? new EmbeddedClickHouse(_session, ClickHouseOptions.Database)
@@ -49,7 +53,7 @@ public sealed class StorageRuntime : IAsyncDisposable
         var dataDirectory = Hosting.DataDirectory.Resolve(configuration[Hosting.DataDirectory.ConfigKey]);
         var clickHouseOptions = Bind<ClickHouseOptions>(configuration, ClickHouseOptions.Section);
         var postgresOptions = Bind<PostgresOptions>(configuration, PostgresOptions.Section);
-        Directory.CreateDirectory(dataDirectory);
+        Hosting.DataDirectory.Ensure(dataDirectory);
 
         PrivatePostgresCluster? cluster = null;
         ChdbSession? session = null;
@@ -80,12 +84,13 @@ public sealed class StorageRuntime : IAsyncDisposable
                 http = CreateHttpClient();
             }
 
+            var passwords = withPostgres ? await Users.PasswordPolicy.LoadAsync(progress, cancellationToken) : null;
             if (ownsPostgres && session is not null)
             {
                 cluster?.TakeOwnership();
             }
 
-            return new StorageRuntime(dataDirectory, clickHouseOptions, connectionString, cluster, session, http);
+            return new StorageRuntime(dataDirectory, clickHouseOptions, connectionString, passwords, cluster, session, http);
         }
         catch
         {

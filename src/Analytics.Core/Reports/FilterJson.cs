@@ -11,6 +11,14 @@ namespace Analytics.Reports;
 /// </summary>
 public static class FilterJson
 {
+    /// <summary>At most this many conditions in one filter tree (a dashboard or a Plausible query uses a handful).</summary>
+    public const int MaxConditions = 100;
+
+    /// <summary>At most this many values across all conditions, and this many characters in all of them.</summary>
+    public const int MaxValues = 1_000;
+
+    public const int MaxValueCharacters = 64 * 1024;
+
     public static Filter? Parse(string? json, string field = "filters")
     {
         if (string.IsNullOrWhiteSpace(json))
@@ -43,12 +51,26 @@ public static class FilterJson
         }
 
         var filters = element.EnumerateArray().Select((f, i) => One(f, $"{field}[{i}]")).ToList();
-        return filters.Count switch
+        Filter? tree = filters.Count switch
         {
             0 => null,
             1 => filters[0],
             _ => new AllOf(filters),
         };
+        var conditions = Filters.Conditions(tree).ToList();
+        if (conditions.Count > MaxConditions)
+        {
+            throw new FieldValidationException(field, $"has {conditions.Count} conditions; at most {MaxConditions} are allowed.");
+        }
+
+        var values = conditions.Sum(c => c.Values.Count);
+        var characters = conditions.Sum(c => c.Values.Sum(v => v.Length));
+        if (values > MaxValues || characters > MaxValueCharacters)
+        {
+            throw new FieldValidationException(field, $"has {values} values of {characters} characters in all; at most {MaxValues} values of {MaxValueCharacters} characters are allowed.");
+        }
+
+        return tree;
     }
 
     private static Filter One(JsonElement element, string path)

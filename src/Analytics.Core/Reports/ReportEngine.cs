@@ -120,7 +120,10 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         return new QueryResult(query, ordered.Skip(query.Offset).Take(query.Limit).ToList(), ordered.Count, plan);
     }
 
-    /// <summary>Compiles every "matches" pattern once with ClickHouse's own engine (RE2), so a bad one is the caller's 400.</summary>
+    /// <summary>
+    /// Compiles every "matches" pattern with the very function the report runs it with (<c>multiMatchAny</c>, whose
+    /// engine refuses some patterns RE2 takes, such as large repeats), so a bad one is the caller's 400.
+    /// </summary>
     private async Task ValidatePatternsAsync(Filter? filter, CancellationToken cancellationToken)
     {
         foreach (var condition in Filters.Conditions(filter).Where(c => c.Operator is FilterOperator.Matches or FilterOperator.MatchesNot))
@@ -129,11 +132,11 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             {
                 try
                 {
-                    await clickHouse.ExecuteAsync("SELECT match('', {pattern:String})", new { pattern }, cancellationToken: cancellationToken);
+                    await clickHouse.ExecuteAsync("SELECT multiMatchAny('', {patterns:Array(String)})", new { patterns = new[] { ReportSql.Pattern(pattern, condition.CaseSensitive) } }, cancellationToken: cancellationToken);
                 }
                 catch (ClickHouseException e)
                 {
-                    throw new FieldValidationException("filters", $"'{pattern}' ({condition.Dimension.Name}) is not a valid RE2 regular expression: {e.Message.Split(" (", 2)[0]}");
+                    throw new FieldValidationException("filters", $"'{pattern}' ({condition.Dimension.Name}) is not a regular expression this server can run: {e.Message.Split(" (", 2)[0]}");
                 }
             }
         }

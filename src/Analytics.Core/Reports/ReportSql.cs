@@ -558,10 +558,13 @@ internal sealed class ReportSql
                 : Each(condition, value, v => $"lowerUTF8({v}) IN {Param(condition.Values.Select(x => x.ToLowerInvariant()).ToList(), "Array(String)")}"),
             FilterOperator.Contains or FilterOperator.ContainsNot => Each(condition, value, v =>
                 $"{(sensitive ? "multiSearchAny" : "multiSearchAnyCaseInsensitiveUTF8")}({v}, {Param(condition.Values, "Array(String)")})"),
-            _ => Each(condition, value, v => $"multiMatchAny({v}, {Param(condition.Values.Select(x => sensitive ? x : "(?i)" + x).ToList(), "Array(String)")})"),
+            _ => Each(condition, value, v => $"multiMatchAny({v}, {Param(condition.Values.Select(x => Pattern(x, sensitive)).ToList(), "Array(String)")})"),
         };
         return condition.Operator is FilterOperator.IsNot or FilterOperator.ContainsNot or FilterOperator.MatchesNot ? $"NOT {positive}" : positive;
     }
+
+    /// <summary>A "matches" pattern as <c>multiMatchAny</c> gets it: case-insensitive unless asked otherwise.</summary>
+    public static string Pattern(string pattern, bool caseSensitive) => caseSensitive ? pattern : "(?i)" + pattern;
 
     /// <summary>A test on a value; on a list, true when any element passes.</summary>
     private static string Each(Condition condition, string value, Func<string, string> test)

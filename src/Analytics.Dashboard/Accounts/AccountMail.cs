@@ -1,12 +1,16 @@
 using System.Net;
 using System.Net.Mail;
+using Analytics.Security;
 using Analytics.Users;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Analytics.Dashboard.Accounts;
 
-/// <summary>Sends a password reset link by SMTP when a host is configured; otherwise writes it to the log for the operator.</summary>
+/// <summary>
+/// Sends a password reset link by SMTP when a host is configured. Without one no link leaves the server: the log says a
+/// reset was asked for, and the operator makes a link with <c>analytics users reset-link EMAIL</c>.
+/// </summary>
 public sealed class AccountMail(IOptions<SmtpOptions> options, ILogger<AccountMail> logger)
 {
     public async Task SendResetLinkAsync(User user, string link, CancellationToken cancellationToken)
@@ -14,7 +18,7 @@ public sealed class AccountMail(IOptions<SmtpOptions> options, ILogger<AccountMa
         var smtp = options.Value;
         if (string.IsNullOrWhiteSpace(smtp.Host))
         {
-            logger.LogWarning("Password reset for {Email} (no SMTP host is configured, so the link is logged instead of mailed): {Link}", user.Email, link);
+            logger.LogWarning("A password reset was asked for user {UserId} ({Email}), but no SMTP host is configured: give them a link made with `analytics users reset-link EMAIL`.", user.Id, SecurityLog.Mask(user.Email));
             return;
         }
 
@@ -32,11 +36,11 @@ public sealed class AccountMail(IOptions<SmtpOptions> options, ILogger<AccountMa
         try
         {
             await client.SendMailAsync(message, cancellationToken);
-            logger.LogInformation("Sent a password reset link to {Email}.", user.Email);
+            logger.LogInformation("Sent a password reset link to user {UserId} ({Email}).", user.Id, SecurityLog.Mask(user.Email));
         }
         catch (SmtpException e)
         {
-            logger.LogError(e, "Could not mail the password reset link to {Email} through {Host}:{Port}.", user.Email, smtp.Host, smtp.Port);
+            logger.LogError(e, "Could not mail the password reset link to user {UserId} ({Email}) through {Host}:{Port}.", user.Id, SecurityLog.Mask(user.Email), smtp.Host, smtp.Port);
         }
     }
 }

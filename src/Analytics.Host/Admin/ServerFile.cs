@@ -6,17 +6,17 @@ namespace Analytics.Host.Admin;
 /// <summary>
 /// How admin commands reach a running server for work that needs ClickHouse (the embedded engine admits one process):
 /// the server writes <c>server.json</c> (its loopback URL and a random token, readable by its user only) into the data
-/// directory at start and removes it at stop.
+/// directory at start and removes it at stop. It also says the server's public URL, for links the command line makes.
 /// </summary>
-internal sealed record ServerFile(string Url, string Token)
+internal sealed record ServerFile(string Url, string Token, string? PublicUrl = null)
 {
     private const string Name = "server.json";
 
     public static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
-    public static ServerFile Write(string dataDirectory, IEnumerable<string> listening, string token)
+    public static ServerFile Write(string dataDirectory, IEnumerable<string> listening, string token, Hosting.PublicUrl? publicUrl)
     {
-        var file = new ServerFile(listening.Select(Loopback).First(), token);
+        var file = new ServerFile(listening.Select(Loopback).First(), token, publicUrl?.Origin.ToString());
         var path = Path.Combine(dataDirectory, Name);
         var temporary = path + ".tmp";
         File.WriteAllText(temporary, JsonSerializer.Serialize(file));

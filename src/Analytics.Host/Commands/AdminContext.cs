@@ -33,7 +33,11 @@ internal sealed class AdminContext : IAsyncDisposable
     {
         var runtime = await StorageRuntime.StartAsync(configuration, stores, AnalyticsCommandLine.Progress, cancellationToken);
         var services = new ServiceCollection()
-            .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
+            .AddLogging(logging => logging
+                .AddSimpleConsole(o => o.SingleLine = true)
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace) // standard output is the command's answer
+                .SetMinimumLevel(LogLevel.Warning)
+                .AddFilter("Analytics.Security", LogLevel.Information))
             .AddAnalyticsStorage(runtime)
             .BuildServiceProvider();
         var context = new AdminContext(runtime, services);

@@ -43,6 +43,7 @@ internal static class KeysCommand
 
             var label = parse.GetValue(name) ?? (domains.Length > 0 ? string.Join(", ", domains) : "all properties");
             var (key, secret) = await context.Get<ApiKeyStore>().CreateAsync(label, null, ids, cancellationToken);
+            context.Get<Analytics.Security.SecurityLog>().Write("key-create", "succeeded", null, null, "command line", $"key {key.Id} ({key.Prefix}…)");
             AnalyticsCommandLine.Progress($"Created API key {key.Id} ({key.Prefix}...) for {(ids is null ? "every property" : string.Join(", ", domains))}. Copy it now: it cannot be shown again.");
             Console.WriteLine(secret);
             return 0;
@@ -70,6 +71,8 @@ internal static class KeysCommand
                 await Console.Error.WriteLineAsync($"error: id: there is no active API key {parse.GetValue(id)}.");
                 return 1;
             }
+
+            context.Get<Analytics.Security.SecurityLog>().Write("key-revoke", "succeeded", null, null, "command line", $"key {parse.GetValue(id)}");
 
             AnalyticsCommandLine.Progress($"Revoked API key {parse.GetValue(id)}.");
             return 0;

@@ -50,13 +50,18 @@ internal static class ServeCommand
         var demo = parse.GetValue(Demo);
         var configuration = AnalyticsCommandLine.Configuration(parse);
         var urls = parse.GetValue(Urls) ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? DefaultUrls;
+        var publicUrl = PublicUrl.Resolve(configuration, urls);
+        if (roles.Dashboard && publicUrl is null)
+        {
+            throw PublicUrl.Missing(urls);
+        }
 
         await using var runtime = await StorageRuntime.StartAsync(configuration, roles.NeedsClickHouse || demo ? Stores.Both : Stores.Postgres, AnalyticsCommandLine.Progress, cancellationToken, ownsPostgres: true);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(ServeCommand).Assembly.GetName().Name, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(urls);
         builder.Services.AddAnalyticsStorage(runtime);
-        builder.Services.AddServiceDefaults(withClickHouse: roles.NeedsClickHouse);
+        builder.Services.AddServiceDefaults(configuration, publicUrl, withClickHouse: roles.NeedsClickHouse);
         if (roles.Ingest)
         {
             var ingest = await IngestRuntime.LoadAsync(configuration, AnalyticsCommandLine.Progress, cancellationToken);
@@ -73,7 +78,7 @@ internal static class ServeCommand
             // A build (tests, `dotnet run`) serves Radzen's files from the NuGet cache through this manifest; a publish
             // has them in wwwroot and no manifest, which makes this a no-op.
             builder.WebHost.UseStaticWebAssets();
-            builder.Services.AddDashboard(configuration, runtime.DataDirectory);
+            builder.Services.AddDashboard(configuration, runtime.DataDirectory, publicUrl!);
         }
 
         if (demo)
@@ -120,7 +125,12 @@ internal static class ServeCommand
             throw new OptionsException($"Cannot listen on {urls}: the address is already in use. Stop whatever holds it, or choose another with --urls (or ASPNETCORE_URLS).");
         }
 
-        ServerFile.Write(runtime.DataDirectory, app.Urls, adminToken);
+        ServerFile.Write(runtime.DataDirectory, app.Urls, adminToken, publicUrl);
+        if (roles.Dashboard)
+        {
+            await app.Services.AnnounceSetupAsync(cancellationToken);
+        }
+
         AnalyticsCommandLine.Progress($"Analytics is up on {string.Join(", ", app.Urls)} (roles: {roles}; data: {runtime.DataDirectory}). Press Ctrl+C to stop.");
         try
         {

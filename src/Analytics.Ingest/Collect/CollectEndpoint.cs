@@ -1,3 +1,4 @@
+using Analytics.Hosting;
 using System.Buffers;
 using Analytics.ClickHouse;
 using Analytics.Ingest.Sessions;

@@ -9,7 +9,13 @@ public sealed class CollectOptions
     public const int MaxBodyBytes = 16 * 1024;
 
     /// <summary>Proxies whose X-Forwarded-For is believed: addresses or CIDR ranges, comma-separated. Default: loopback only.</summary>
-    public string TrustedProxies { get; set; } = "127.0.0.0/8,::1/128";
+    public string TrustedProxies { get; set; } = Hosting.ClientAddress.DefaultTrustedProxies;
+
+    /// <summary>
+    /// A secret that lets a scraper on another machine read <c>/metrics</c> as <c>Authorization: Bearer TOKEN</c> (env
+    /// <c>ANALYTICS_METRICS_TOKEN</c>). Without it, only direct connections from this machine may.
+    /// </summary>
+    public string? MetricsToken { get; set; }
 
     /// <summary>Events per second one client address may send (bursts up to ten times that); above it, 429. 0: no limit.</summary>
     [System.ComponentModel.DataAnnotations.Range(0, 1_000_000, ErrorMessage = "Collect:RateLimitPerAddress must be between 0 and 1000000.")]

@@ -25,7 +25,7 @@ public sealed class ApiApp : LoopbackApp
 
         var builder = CreateBuilder();
         builder.Services.AddAnalyticsStorage(clickHouse, connectionString);
-        builder.Services.AddServiceDefaults(withClickHouse: true);
+        builder.Services.AddServiceDefaults(configuration, publicUrl: null, withClickHouse: true);
         builder.Services.AddApi(configuration);
         builder.Services.AddSingleton<TimeProvider>(new FixedClock(now));
         var app = builder.Build();

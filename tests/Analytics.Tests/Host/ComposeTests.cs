@@ -6,7 +6,20 @@ namespace Analytics.Tests.Host;
 public sealed class ComposeTests
 {
     [Fact]
-    public async Task ComposeFile_IsValidForDockerCompose()
+    public async Task ComposeFile_IsValidForDockerCompose_AndRequiresBothPasswords()
+    {
+        var (exit, errors) = await ConfigAsync(("CLICKHOUSE_PASSWORD", "s3cret-one"), ("POSTGRES_PASSWORD", "s3cret-two"));
+        Assert.True(exit == 0, errors);
+
+        (exit, errors) = await ConfigAsync(("POSTGRES_PASSWORD", "s3cret-two"));
+        Assert.NotEqual(0, exit);
+        Assert.Contains("set CLICKHOUSE_PASSWORD", errors, StringComparison.Ordinal);
+        (exit, errors) = await ConfigAsync(("CLICKHOUSE_PASSWORD", "s3cret-one"));
+        Assert.NotEqual(0, exit);
+        Assert.Contains("set POSTGRES_PASSWORD", errors, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string Errors)> ConfigAsync(params (string Name, string Value)[] environment)
     {
         var root = Repository.Root;
         var start = new ProcessStartInfo("docker-compose", ["-f", Path.Combine(root, "compose.yaml"), "config", "-q"])
@@ -15,10 +28,16 @@ public sealed class ComposeTests
             RedirectStandardOutput = true,
             WorkingDirectory = root,
         };
+        start.Environment.Remove("CLICKHOUSE_PASSWORD");
+        start.Environment.Remove("POSTGRES_PASSWORD");
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var errors = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-
-        Assert.True(process.ExitCode == 0, errors);
+        return (process.ExitCode, errors);
     }
 }

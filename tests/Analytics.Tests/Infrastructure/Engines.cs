@@ -2,6 +2,8 @@ using Analytics.ClickHouse;
 using Analytics.ClickHouse.Embedded;
 using Analytics.ClickHouse.Migrations;
 using Analytics.Postgres;
+using Analytics.Security;
+using Analytics.Users;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -24,11 +26,15 @@ public sealed class Engines : IAsyncLifetime
 
     public string LibraryPath { get; private set; } = null!;
 
+    /// <summary>The product's password policy with its common-password list (fetched once, as the product fetches it).</summary>
+    public PasswordPolicy Passwords { get; private set; } = null!;
+
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(Root);
         LibraryPath = await ChdbLibrary.EnsureAsync(Environment.GetEnvironmentVariable("ANALYTICS_CHDB_LIBRARY"), Console.Error.WriteLine, CancellationToken.None);
         _session = ChdbSession.Acquire(new ChdbSessionOptions(LibraryPath, Path.Combine(Root, "clickhouse"), 4L << 30), Console.Error.WriteLine);
+        Passwords = await PasswordPolicy.LoadAsync(Console.Error.WriteLine, CancellationToken.None);
         Postgres = await PrivatePostgresCluster.StartAsync(Path.Combine(Root, "pg"), "/usr/lib/postgresql/15/bin", Console.Error.WriteLine, CancellationToken.None);
     }
 
@@ -59,6 +65,10 @@ public sealed class Engines : IAsyncLifetime
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         return dataSource;
     }
+
+    /// <summary>The account store over a database, as the product wires it (the security log goes nowhere).</summary>
+    public UserStore NewUserStore(NpgsqlDataSource dataSource)
+        => new(dataSource, Passwords, new AttemptThrottle(dataSource), new SecurityLog(NullLoggerFactory.Instance));
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,5 @@
 using Analytics.Hosting;
+using Analytics.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Http;
 
@@ -13,6 +14,15 @@ public abstract class DashboardPage : ComponentBase
     [Inject]
     protected NavigationManager Navigation { get; set; } = default!;
 
+    [Inject]
+    private ClientAddress Clients { get; set; } = default!;
+
+    [Inject]
+    protected SecurityLog SecurityLog { get; set; } = default!;
+
+    /// <summary>The client's network (an IPv6 client by its /64), as throttling and the security log count it.</summary>
+    protected string Network => Clients.Network(HttpContext);
+
     protected long UserId => HttpContext.User.UserId();
 
     protected CancellationToken Aborted => HttpContext.RequestAborted;
@@ -24,9 +34,18 @@ public abstract class DashboardPage : ComponentBase
         return $"{Label(e.Field)}: {e.Message}";
     }
 
+    /// <summary>Marks the response 429 with Retry-After and gives the message, the same whoever the attempt was for.</summary>
+    protected string Refuse(ThrottledException e, string field)
+    {
+        HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        HttpContext.Response.Headers.RetryAfter = (e.Minutes * 60).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return $"{Label(field)}: too many attempts; try again in {e.Minutes} minute{(e.Minutes == 1 ? "" : "s")}.";
+    }
+
     /// <summary>A local path to go to after a form, or "/" for anything that would leave this site.</summary>
     protected static string LocalUrl(string? url)
-        => url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) ? url : "/";
+        => url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
+            && Uri.TryCreate(url, UriKind.Relative, out _) && url.All(c => c > ' ' && c < 0x7f) ? url : "/";
 
     private static string Label(string field) => field.Length == 0 ? field : char.ToUpperInvariant(field[0]) + field[1..].Replace('_', ' ');
 }

@@ -1,16 +1,30 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 
-namespace Analytics.Ingest.Collect;
+namespace Analytics.Hosting;
 
 /// <summary>
-/// The visitor's address: the connection's, unless the connection comes from a trusted proxy, in which case the
-/// right-most address of X-Forwarded-For that is not itself a trusted proxy (the left part is the client's to forge).
+/// The client's address: the connection's, unless the connection comes from a trusted proxy (setting
+/// <c>Collect:TrustedProxies</c>, env <c>ANALYTICS_TRUSTED_PROXIES</c>), in which case the right-most address of
+/// X-Forwarded-For that is not itself a trusted proxy (the left part is the client's to forge). Only a trusted proxy's
+/// X-Forwarded-Proto is believed too (<see cref="IsTrustedProxy"/>).
 /// </summary>
-public sealed class ClientAddress(CollectOptions options)
+public sealed class ClientAddress(string trustedProxies)
 {
-    private readonly IPNetwork[] _trusted = options.TrustedProxies
+    public const string ConfigKey = "Collect:TrustedProxies";
+    public const string DefaultTrustedProxies = "127.0.0.0/8,::1/128";
+
+    private readonly IPNetwork[] _trusted = trustedProxies
         .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse).ToArray();
+
+    public static ClientAddress FromConfiguration(Microsoft.Extensions.Configuration.IConfiguration configuration)
+        => new(configuration[ConfigKey] ?? DefaultTrustedProxies);
+
+    /// <summary>Whether the connection comes from a trusted proxy, whose forwarded headers are believed.</summary>
+    public bool IsTrustedProxy(HttpContext context) => Normalize(context.Connection.RemoteIpAddress) is { } remote && IsTrusted(remote);
+
+    /// <summary>The client's network for throttling and logs: <see cref="ClientNetwork.Of"/> of <see cref="Resolve"/>.</summary>
+    public string Network(HttpContext context) => ClientNetwork.Of(Resolve(context));
 
     public IPAddress? Resolve(HttpContext context)
     {
@@ -60,6 +74,6 @@ public sealed class ClientAddress(CollectOptions options)
             return new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
         }
 
-        throw new Hosting.OptionsException($"Collect:TrustedProxies: '{text}' is not an IP address or CIDR range.");
+        throw new OptionsException($"Collect:TrustedProxies: '{text}' is not an IP address or CIDR range.");
     }
 }
