@@ -117,8 +117,12 @@ public static class DashboardExtensions
     /// <summary>The signed-in browser's session id (as the account page lists it), or null.</summary>
     public static long? SessionId(this HttpContext http) => http.Items[SessionClaim] as long?;
 
-    /// <summary>Starts a server-side session for the user and gives this browser its cookie.</summary>
-    public static async Task SignInAsync(HttpContext http, User user)
+    /// <summary>
+    /// Starts a server-side session for the user and gives this browser its cookie. On the log-in page,
+    /// <paramref name="redirectTo"/> is the checked local path it goes to next: the cookie handler would otherwise follow
+    /// the raw ReturnUrl of the page's address itself (and fail on one that is not ASCII).
+    /// </summary>
+    public static async Task SignInAsync(HttpContext http, User user, string? redirectTo = null)
     {
         var limits = http.RequestServices.GetRequiredService<DashboardOptions>().Limits;
         var network = http.RequestServices.GetRequiredService<ClientAddress>().Network(http);
@@ -136,6 +140,7 @@ public static class DashboardExtensions
             IsPersistent = true,
             ExpiresUtc = expires,
             AllowRefresh = false,
+            RedirectUri = redirectTo,
         });
     }
 

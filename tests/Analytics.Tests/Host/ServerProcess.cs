@@ -29,12 +29,21 @@ internal sealed class ServerProcess : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>Starts a server (a new data directory unless one is given) and waits until /health answers 200.</summary>
-    public static async Task<ServerProcess> StartAsync(Engines engines, string? data = null, int? port = null, params string[] arguments)
+    public static Task<ServerProcess> StartAsync(Engines engines, string? data = null, int? port = null, params string[] arguments)
+        => StartAsync(engines, data, port, arguments, []);
+
+    /// <summary>Starts a server with settings in its environment, e.g. ("ANALYTICS_PUBLIC_URL", "https://analytics.test").</summary>
+    public static async Task<ServerProcess> StartAsync(Engines engines, string? data, int? port, string[] arguments, params (string Name, string Value)[] environment)
     {
         data ??= Path.Combine(engines.Root, $"serve-{Guid.NewGuid():N}"[..20]);
         var chosen = port ?? AnalyticsProcess.FreePort();
         var start = AnalyticsProcess.StartInfo(data, ["serve", "--urls", $"http://127.0.0.1:{chosen}", .. arguments]);
         start.Environment["ANALYTICS_CHDB_LIBRARY"] = engines.LibraryPath;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start)!;
         var server = new ServerProcess(data, chosen, process, AnalyticsProcess.Capture(process));
         await server.WaitHealthyAsync();
