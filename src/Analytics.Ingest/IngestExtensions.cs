@@ -36,7 +36,7 @@ public static class IngestExtensions
         services.AddHostedService(sp => sp.GetRequiredService<SpoolBatcher>());
         services.AddSingleton<RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
-        services.TryAddSingleton(new ClientAddress(collectOptions.TrustedProxies));
+        services.TryAddSingleton(ClientAddress.FromConfiguration(configuration)); // the same one every role has (ServiceDefaults)
         services.AddSingleton<EventEnricher>();
         services.AddSingleton<PropertyDirectory>();
         services.AddSingleton<VisitorIds>();

@@ -9,14 +9,19 @@ namespace Analytics.Hosting;
 /// X-Forwarded-For that is not itself a trusted proxy (the left part is the client's to forge). Only a trusted proxy's
 /// X-Forwarded-Proto is believed too (<see cref="IsTrustedProxy"/>).
 /// </summary>
-public sealed class ClientAddress(string trustedProxies)
+public sealed class ClientAddress
 {
-    public const string ConfigKey = "Collect:TrustedProxies";
-    public const string DefaultTrustedProxies = "127.0.0.0/8,::1/128";
+    private const string ConfigKey = "Collect:TrustedProxies";
 
-    private readonly IPNetwork[] _trusted = trustedProxies
-        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse).ToArray();
+    /// <summary>By default only this machine: a proxy on it (nginx, Caddy) is believed, nothing else.</summary>
+    private const string DefaultTrustedProxies = "127.0.0.0/8,::1/128";
 
+    private readonly IPNetwork[] _trusted;
+
+    private ClientAddress(string trustedProxies)
+        => _trusted = trustedProxies.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse).ToArray();
+
+    /// <summary>Reads the setting; a bad entry fails the start with a message naming it.</summary>
     public static ClientAddress FromConfiguration(Microsoft.Extensions.Configuration.IConfiguration configuration)
         => new(configuration[ConfigKey] ?? DefaultTrustedProxies);
 
@@ -74,6 +79,6 @@ public sealed class ClientAddress(string trustedProxies)
             return new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
         }
 
-        throw new OptionsException($"Collect:TrustedProxies: '{text}' is not an IP address or CIDR range.");
+        throw new OptionsException($"{ConfigKey}: '{text}' is not an IP address or CIDR range.");
     }
 }

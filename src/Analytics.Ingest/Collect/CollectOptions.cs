@@ -8,9 +8,6 @@ public sealed class CollectOptions
     /// <summary>Bodies above this answer 413.</summary>
     public const int MaxBodyBytes = 16 * 1024;
 
-    /// <summary>Proxies whose X-Forwarded-For is believed: addresses or CIDR ranges, comma-separated. Default: loopback only.</summary>
-    public string TrustedProxies { get; set; } = Hosting.ClientAddress.DefaultTrustedProxies;
-
     /// <summary>
     /// A secret that lets a scraper on another machine read <c>/metrics</c> as <c>Authorization: Bearer TOKEN</c> (env
     /// <c>ANALYTICS_METRICS_TOKEN</c>). Without it, only direct connections from this machine may.
