@@ -62,41 +62,47 @@ public static class ServiceDefaultsExtensions
     {
         var publicUrl = app.Services.GetService<PublicUrl>();
         var clients = app.Services.GetRequiredService<ClientAddress>();
+        var https = publicUrl?.IsHttps == true;
+
+        // Set as the response starts, so that error pages (which clear the headers of the response they replace) carry
+        // them too. Anything not marked cacheable is not stored: pages, API answers and exports are private. One delegate
+        // for every request (the collect endpoint runs through here too), with the response as its state.
+        Func<object, Task> applyHeaders = state =>
+        {
+            var context = (HttpContext)state;
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "same-origin";
+            headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
+            headers["Cross-Origin-Opener-Policy"] = "same-origin";
+            if (https || context.Request.IsHttps)
+            {
+                headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+            }
+
+            if (!headers.ContainsKey(HeaderNames.CacheControl))
+            {
+                headers.CacheControl = "no-store";
+            }
+
+            return Task.CompletedTask;
+        };
+
         app.Use((context, next) =>
         {
             // Only a trusted proxy says which scheme the client used (the TLS proxy in front of us).
-            if (clients.IsTrustedProxy(context) && context.Request.Headers["X-Forwarded-Proto"].ToString() is { Length: > 0 } forwarded)
+            if (context.Request.Headers.TryGetValue("X-Forwarded-Proto", out var forwarded) && clients.IsTrustedProxy(context))
             {
-                var scheme = forwarded.Split(',')[^1].Trim().ToLowerInvariant();
+                var scheme = forwarded.ToString().Split(',')[^1].Trim().ToLowerInvariant();
                 if (scheme is "http" or "https")
                 {
                     context.Request.Scheme = scheme;
                 }
             }
 
-            // Set as the response starts, so that error pages (which clear the headers of the response they replace)
-            // carry them too. Anything not marked cacheable is not stored: pages, API answers and exports are private.
-            context.Response.OnStarting(() =>
-            {
-                var headers = context.Response.Headers;
-                headers.ContentSecurityPolicy = ContentSecurityPolicy;
-                headers.XContentTypeOptions = "nosniff";
-                headers.XFrameOptions = "DENY";
-                headers["Referrer-Policy"] = "same-origin";
-                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
-                headers["Cross-Origin-Opener-Policy"] = "same-origin";
-                if (publicUrl?.IsHttps == true || context.Request.IsHttps)
-                {
-                    headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
-                }
-
-                if (!headers.ContainsKey(HeaderNames.CacheControl))
-                {
-                    headers.CacheControl = "no-store";
-                }
-
-                return Task.CompletedTask;
-            });
+            context.Response.OnStarting(applyHeaders, context);
 
             // A request for another host (a forged Host header) is refused, so nothing can be made to point elsewhere.
             if (publicUrl is not null && !publicUrl.Allows(context.Request.Host))
