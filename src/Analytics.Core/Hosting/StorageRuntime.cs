@@ -37,7 +37,7 @@ public sealed class StorageRuntime : IAsyncDisposable
     /// <summary>The PostgreSQL connection string; null when this runtime was started without PostgreSQL.</summary>
     public string? PostgresConnectionString { get; }
 
-    /// <summary>What new passwords must be (with the common-password list, fetched once); null without PostgreSQL.</summary>
+    /// <summary>What new passwords must be (with the common-password list, fetched once); null unless <see cref="Stores.Accounts"/> was asked for.</summary>
     public Users.PasswordPolicy? Passwords { get; }
 
     /// <summary>The configured database; null when this runtime was started without ClickHouse.</summary>
@@ -84,7 +84,7 @@ public sealed class StorageRuntime : IAsyncDisposable
                 http = CreateHttpClient();
             }
 
-            var passwords = withPostgres ? await Users.PasswordPolicy.LoadAsync(progress, cancellationToken) : null;
+            var passwords = stores.HasFlag(Stores.Accounts) ? await Users.PasswordPolicy.LoadAsync(progress, cancellationToken) : null;
             if (ownsPostgres && session is not null)
             {
                 cluster?.TakeOwnership();

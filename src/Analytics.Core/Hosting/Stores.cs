@@ -11,4 +11,10 @@ public enum Stores
     ClickHouse = 2,
 
     Both = Postgres | ClickHouse,
+
+    /// <summary>
+    /// PostgreSQL with what accounts need beside it, the common-password list (fetched once): the dashboard role and the
+    /// <c>users</c> commands. Collect and reporting replicas and the other commands do without it.
+    /// </summary>
+    Accounts = Postgres | 4,
 }

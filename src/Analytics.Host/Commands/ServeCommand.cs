@@ -56,7 +56,8 @@ internal static class ServeCommand
             throw PublicUrl.Missing(urls);
         }
 
-        await using var runtime = await StorageRuntime.StartAsync(configuration, roles.NeedsClickHouse || demo ? Stores.Both : Stores.Postgres, AnalyticsCommandLine.Progress, cancellationToken, ownsPostgres: true);
+        var stores = (roles.NeedsClickHouse || demo ? Stores.Both : Stores.Postgres) | (roles.Dashboard ? Stores.Accounts : Stores.Postgres);
+        await using var runtime = await StorageRuntime.StartAsync(configuration, stores, AnalyticsCommandLine.Progress, cancellationToken, ownsPostgres: true);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(ServeCommand).Assembly.GetName().Name, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(urls);

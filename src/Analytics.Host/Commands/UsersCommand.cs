@@ -16,7 +16,7 @@ internal static class UsersCommand
         add.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
             var secret = parse.GetValue(fromStdin) || Console.IsInputRedirected ? Console.ReadLine() : ReadHidden("Password: ");
-            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Accounts, cancellationToken);
             var user = await context.Get<UserStore>().AddAsync(parse.GetValue(email)!, secret ?? string.Empty, parse.GetValue(admin), cancellationToken);
             context.Get<SecurityLog>().Write("signup", "succeeded", user.Id, user.Email, "command line", user.IsAdmin ? "admin" : null);
             Console.WriteLine(user.Id);
@@ -29,7 +29,7 @@ internal static class UsersCommand
         resetLink.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
             var configuration = AnalyticsCommandLine.Configuration(parse);
-            await using var context = await AdminContext.OpenAsync(configuration, Stores.Postgres, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(configuration, Stores.Accounts, cancellationToken);
 
             // The configured public URL, else the running server's, else where `serve` would listen.
             var listening = Admin.ServerFile.Read(context.DataDirectory)?.PublicUrl ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? ServeCommand.DefaultUrls;
@@ -52,7 +52,7 @@ internal static class UsersCommand
             : "Enables a disabled account again.") { email };
         command.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
-            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Accounts, cancellationToken);
             var user = await context.Get<UserStore>().SetDisabledAsync(parse.GetValue(email)!, disabled, null, "command line", cancellationToken);
             AnalyticsCommandLine.Progress($"{(disabled ? "Disabled" : "Enabled")} user {user.Email}.");
             return 0;
