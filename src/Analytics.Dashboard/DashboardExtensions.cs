@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
+using System.Text.RegularExpressions;
 using Analytics.ClickHouse;
 using Analytics.Dashboard.Accounts;
 using Analytics.Events;
@@ -276,20 +277,13 @@ public static class DashboardExtensions
     private static IResult NotReadable(string domain)
         => Results.Problem($"There is no property '{domain}' that you may read.", statusCode: StatusCodes.Status404NotFound);
 
-    /// <summary>
-    /// A CSV field: quoted when needed, and neutralised like the raw export (<see cref="EventExport.FormulaPattern"/>): a
-    /// value that starts with = + - @ (perhaps after spaces or control characters), or with a tab, carriage return or
-    /// NUL, gets a leading apostrophe so a spreadsheet does not run it as a formula.
-    /// </summary>
-    internal static string Csv(string value)
-    {
-        var first = 0;
-        while (first < value.Length && value[first] <= ' ')
-        {
-            first++;
-        }
+    /// <summary>The raw export's formula rule (<see cref="EventExport.FormulaPattern"/>), so both CSVs neutralise alike.</summary>
+    private static readonly Regex Formula = new(EventExport.FormulaPattern, RegexOptions.CultureInvariant);
 
-        if ((first < value.Length && value[first] is '=' or '+' or '-' or '@') || (value.Length > 0 && value[0] is '\0' or '\t' or '\r'))
+    /// <summary>A CSV field: quoted when needed, with a leading apostrophe when a spreadsheet would run it as a formula.</summary>
+    private static string Csv(string value)
+    {
+        if (Formula.IsMatch(value))
         {
             value = "'" + value;
         }
