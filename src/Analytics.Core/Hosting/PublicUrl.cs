@@ -23,8 +23,8 @@ public sealed class PublicUrl
 
     public bool IsHttps => Origin.Scheme == Uri.UriSchemeHttps;
 
-    /// <summary>The host a request must name (with loopback): <c>example.com</c>, <c>[2001:db8::1]</c>.</summary>
-    public string Host => Origin.HostNameType == UriHostNameType.IPv6 ? $"[{Origin.DnsSafeHost}]" : Origin.Host;
+    /// <summary>The host a request must name (with loopback): <c>example.com</c>, <c>[2001:db8::1]</c> (Uri keeps the brackets).</summary>
+    public string Host => Origin.Host;
 
     /// <summary>Whether a request's Host header names this server (its public host or a loopback name; any port).</summary>
     public bool Allows(Microsoft.AspNetCore.Http.HostString host)

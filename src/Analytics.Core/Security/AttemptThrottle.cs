@@ -7,9 +7,6 @@ namespace Analytics.Security;
 public sealed class ThrottledException(DateTime until) : Exception($"Too many attempts; try again after {until:u}.")
 {
     public DateTime Until { get; } = until;
-
-    /// <summary>Whole minutes to wait, at least one.</summary>
-    public int Minutes => Math.Max(1, (int)Math.Ceiling((Until - DateTime.UtcNow).TotalMinutes));
 }
 
 /// <summary>

@@ -27,6 +27,9 @@ public sealed class UserStore(NpgsqlDataSource dataSource, PasswordPolicy policy
 
     private const string Columns = "id AS Id, email AS Email, is_admin AS IsAdmin, created_at AS CreatedAt";
 
+    /// <summary>The user's columns and what a password check needs.</summary>
+    private const string CredentialColumns = Columns + ", password_hash AS Hash, disabled_at IS NOT NULL AS Disabled";
+
     private static readonly PasswordHasher<string> Hasher = new(Options.Create(new PasswordHasherOptions
     {
         CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
@@ -159,7 +162,7 @@ public sealed class UserStore(NpgsqlDataSource dataSource, PasswordPolicy policy
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<Credentials>(new CommandDefinition(
-            "SELECT id AS Id, email AS Email, password_hash AS Hash, disabled_at IS NOT NULL AS Disabled FROM users WHERE lower(email) = lower(@email)",
+            $"SELECT {CredentialColumns} FROM users WHERE lower(email) = lower(@email)",
             new { email }, cancellationToken: cancellationToken));
         if (row is null)
         {
@@ -182,7 +185,7 @@ public sealed class UserStore(NpgsqlDataSource dataSource, PasswordPolicy policy
 
         await throttle.PasswordSucceededAsync(email, network, cancellationToken);
         log.Write("login", "succeeded", row.Id, row.Email, network);
-        return new SignInResult((await FindAsync(row.Id, cancellationToken))!, null);
+        return new SignInResult(row.User, null);
     }
 
     /// <summary>
@@ -193,7 +196,7 @@ public sealed class UserStore(NpgsqlDataSource dataSource, PasswordPolicy policy
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<Credentials>(new CommandDefinition(
-            "SELECT id AS Id, email AS Email, password_hash AS Hash, disabled_at IS NOT NULL AS Disabled FROM users WHERE id = @id",
+            $"SELECT {CredentialColumns} FROM users WHERE id = @id",
             new { id }, cancellationToken: cancellationToken)) ?? throw new FieldValidationException("user", "This account no longer exists.");
         try
         {
@@ -319,7 +322,10 @@ public sealed class UserStore(NpgsqlDataSource dataSource, PasswordPolicy policy
             "UPDATE password_resets SET used_at = now() WHERE user_id = @userId AND used_at IS NULL",
             new { userId }, transaction, cancellationToken: cancellationToken));
 
-    private sealed record Credentials(long Id, string Email, string Hash, bool Disabled);
+    private sealed record Credentials(long Id, string Email, bool IsAdmin, DateTime CreatedAt, string Hash, bool Disabled)
+    {
+        public User User => new(Id, Email, IsAdmin, CreatedAt);
+    }
 
     private sealed record Owner(long Id, string Email);
 

@@ -34,18 +34,22 @@ public abstract class DashboardPage : ComponentBase
         return $"{Label(e.Field)}: {e.Message}";
     }
 
-    /// <summary>Marks the response 429 with Retry-After and gives the message, the same whoever the attempt was for.</summary>
-    protected string Refuse(ThrottledException e, string field)
+    /// <summary>
+    /// Marks the response 429 with Retry-After (whole minutes until <paramref name="until"/>) and gives the message, the
+    /// same whoever the attempt was for.
+    /// </summary>
+    protected string TooManyAttempts(DateTime until, string field)
     {
+        var minutes = Math.Max(1, (int)Math.Ceiling((until - DateTime.UtcNow).TotalMinutes));
         HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        HttpContext.Response.Headers.RetryAfter = (e.Minutes * 60).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return $"{Label(field)}: too many attempts; try again in {e.Minutes} minute{(e.Minutes == 1 ? "" : "s")}.";
+        HttpContext.Response.Headers.RetryAfter = (minutes * 60).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return $"{Label(field)}: too many attempts; try again in {minutes} minute{(minutes == 1 ? "" : "s")}.";
     }
 
-    /// <summary>A local path to go to after a form, or "/" for anything that would leave this site.</summary>
+    /// <summary>A local path to go to after a form, or "/" for anything that would leave this site or is not plain ASCII (a Location header must be).</summary>
     protected static string LocalUrl(string? url)
         => url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
-            && Uri.TryCreate(url, UriKind.Relative, out _) && url.All(c => c > ' ' && c < 0x7f) ? url : "/";
+            && url.All(c => c > ' ' && c < 0x7f) ? url : "/";
 
     private static string Label(string field) => field.Length == 0 ? field : char.ToUpperInvariant(field[0]) + field[1..].Replace('_', ' ');
 }
