@@ -2,10 +2,9 @@
 # ClickHouse server and an external PostgreSQL, so it carries neither chDB nor PostgreSQL.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
-COPY global.json Directory.Build.props Directory.Packages.props Analytics.sln ./
-COPY schema/ schema/
-COPY src/ src/
-RUN dotnet publish src/Analytics.Host/Analytics.Host.csproj -c Release -o /app --nologo
+# Everything the build needs; .dockerignore keeps out builds, tests, the tracker's sources and local data.
+COPY . .
+RUN dotnet publish Analytics.Host/Analytics.Host.csproj -c Release -o /app --nologo
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app

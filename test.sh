@@ -33,7 +33,7 @@ export TZ=Pacific/Chatham
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e
-"$here/tests/Analytics.Tests/bin/Debug/net10.0/Analytics.Tests" -noColor "$@" 2>&1 | tee "$log"
+"$here/Analytics.Tests/bin/Debug/net10.0/Analytics.Tests" -noColor "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 summary=$(grep -E 'Total: [0-9]+, Errors: [0-9]+, Failed: [0-9]+, Skipped: [0-9]+' "$log" | tail -n 1)
