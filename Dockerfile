@@ -4,7 +4,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Everything the build needs; .dockerignore keeps out builds, tests, the tracker's sources and local data.
 COPY . .
-RUN dotnet publish Analytics.Host/Analytics.Host.csproj -c Release -o /app --nologo
+RUN dotnet publish Analytics.Cli/Analytics.Cli.csproj -c Release -o /app --nologo
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app

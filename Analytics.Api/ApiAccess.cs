@@ -1,6 +1,6 @@
-using Analytics.ApiKeys;
-using Analytics.Hosting;
-using Analytics.Properties;
+using Analytics.Api.ApiKeys;
+using Analytics.Storage.Hosting;
+using Analytics.Storage.Properties;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 

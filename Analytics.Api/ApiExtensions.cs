@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
-using Analytics.ApiKeys;
-using Analytics.Reports;
+using Analytics.Api.ApiKeys;
+using Analytics.Api.Reports;
+using Analytics.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,6 +12,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Analytics.Api;
 
@@ -25,6 +27,7 @@ public static class ApiExtensions
     /// <param name="configuration"><c>Api:RateLimitPerMinute</c> (env <c>ANALYTICS_API_RATE_LIMIT</c>): requests per key per minute, default 600.</param>
     public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddReporting();
         var perMinute = configuration.GetValue("Api:RateLimitPerMinute", 600);
         services.AddRateLimiter(options =>
         {
@@ -39,6 +42,16 @@ public static class ApiExtensions
                     statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests").ExecuteAsync(context.HttpContext);
             };
         });
+        return services;
+    }
+
+    /// <summary>The reports and API keys, which the dashboard and the admin commands use as well as the API.</summary>
+    public static IServiceCollection AddReporting(this IServiceCollection services)
+    {
+        services.TryAddSingleton<ReportEngine>();
+        services.TryAddSingleton<LiveQueries>();
+        services.TryAddSingleton<ApiKeyStore>();
+        services.TryAddSingleton<SecurityLog>();
         return services;
     }
 
@@ -69,6 +82,6 @@ public static class ApiExtensions
     private static string PartitionKey(HttpContext http)
         => ApiAccess.BearerToken(http) is { } token ? Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))) : "anonymous:" + http.Connection.RemoteIpAddress;
 
-    private static async Task<Ok<IReadOnlyList<Analytics.Properties.Property>>> ListProperties(HttpContext http, ApiKeyStore keys, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<Analytics.Storage.Properties.Property>>> ListProperties(HttpContext http, ApiKeyStore keys, CancellationToken cancellationToken)
         => TypedResults.Ok(await keys.ReadablePropertiesAsync(ApiAccess.Key(http), cancellationToken));
 }

@@ -1,4 +1,4 @@
-using Analytics.ApiKeys;
+using Analytics.Api.ApiKeys;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -2,15 +2,16 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Analytics.Hosting;
-using Analytics.Properties;
-using Analytics.Reports;
+using Analytics.Storage.Hosting;
+using Analytics.Storage.Properties;
+using Analytics.Api.Reports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using NodaTime;
 using NodaTime.Text;
+using Analytics.ServiceDefaults;
 
 namespace Analytics.Api;
 

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
-using Analytics.Hosting;
-using Analytics.Reports;
+using Analytics.Storage.Hosting;
+using Analytics.Api.Reports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

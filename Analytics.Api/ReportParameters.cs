@@ -1,8 +1,8 @@
 using System.ComponentModel;
 using System.Globalization;
-using Analytics.Hosting;
-using Analytics.Properties;
-using Analytics.Reports;
+using Analytics.Storage.Hosting;
+using Analytics.Storage.Properties;
+using Analytics.Api.Reports;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 

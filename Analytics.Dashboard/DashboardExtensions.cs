@@ -2,14 +2,15 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text;
 using System.Text.RegularExpressions;
-using Analytics.ClickHouse;
+using Analytics.Storage.ClickHouse;
 using Analytics.Dashboard.Accounts;
-using Analytics.Events;
-using Analytics.Hosting;
-using Analytics.Properties;
-using Analytics.Reports;
-using Analytics.Security;
-using Analytics.Users;
+using Analytics.Ingest.Events;
+using Analytics.Storage.Hosting;
+using Analytics.Storage.Properties;
+using Analytics.Api.Reports;
+using Analytics.ServiceDefaults;
+using Analytics.Api;
+using Analytics.Ingest;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -19,6 +20,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using NodaTime;
 using Radzen;
 
@@ -35,8 +37,10 @@ public static class DashboardExtensions
     public const string SessionClaim = "analytics:session";
 
     /// <param name="dataDirectory">Where the keys that protect cookies and antiforgery tokens are kept, so a restart keeps everyone signed in.</param>
-    public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration, string dataDirectory, PublicUrl publicUrl)
+    /// <param name="passwords">What new passwords must be (<see cref="PasswordPolicy.LoadAsync"/>).</param>
+    public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration, string dataDirectory, PublicUrl publicUrl, PasswordPolicy passwords)
     {
+        services.AddAccounts(passwords).AddReporting().AddEventData();
         services.AddRazorComponents();
         services.AddRadzenComponents();
         var options = StorageRuntime.Bind<DashboardOptions>(configuration, DashboardOptions.Section);
@@ -69,6 +73,17 @@ public static class DashboardExtensions
         });
         services.AddAuthorization();
         services.AddCascadingAuthenticationState();
+        return services;
+    }
+
+    /// <summary>Accounts and their sign-in sessions, which the <c>users</c> commands use as well as the dashboard.</summary>
+    public static IServiceCollection AddAccounts(this IServiceCollection services, PasswordPolicy passwords)
+    {
+        services.TryAddSingleton(passwords);
+        services.TryAddSingleton<SecurityLog>();
+        services.TryAddSingleton<AttemptThrottle>();
+        services.TryAddSingleton<UserStore>();
+        services.TryAddSingleton<SessionStore>();
         return services;
     }
 

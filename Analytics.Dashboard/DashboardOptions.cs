@@ -1,9 +1,9 @@
 using System.ComponentModel.DataAnnotations;
-using Analytics.Users;
+using Analytics.Dashboard.Accounts;
 
 namespace Analytics.Dashboard;
 
-/// <summary>The dashboard's settings (section <c>Dashboard</c>); the public URL is <see cref="Hosting.PublicUrl"/>.</summary>
+/// <summary>The dashboard's settings (section <c>Dashboard</c>); the public URL is <see cref="ServiceDefaults.PublicUrl"/>.</summary>
 public sealed class DashboardOptions
 {
     public const string Section = "Dashboard";

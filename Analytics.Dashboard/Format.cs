@@ -1,5 +1,5 @@
 using System.Globalization;
-using Analytics.Reports;
+using Analytics.Api.Reports;
 
 namespace Analytics.Dashboard;
 
@@ -8,12 +8,12 @@ public static class Format
 {
     private static readonly CultureInfo Culture = CultureInfo.InvariantCulture;
 
-    public static string Metric(Reports.Metric metric, double value) => metric switch
+    public static string Metric(Api.Reports.Metric metric, double value) => metric switch
     {
-        Reports.Metric.BounceRate or Reports.Metric.ScrollDepth or Reports.Metric.ConversionRate or Reports.Metric.Percentage => Math.Round(value).ToString("0", Culture) + "%",
-        Reports.Metric.VisitDuration or Reports.Metric.TimeOnPage => Duration(value),
-        Reports.Metric.ViewsPerVisit => value.ToString("0.##", Culture),
-        Reports.Metric.TotalRevenue => value.ToString("#,0.00", Culture),
+        Api.Reports.Metric.BounceRate or Api.Reports.Metric.ScrollDepth or Api.Reports.Metric.ConversionRate or Api.Reports.Metric.Percentage => Math.Round(value).ToString("0", Culture) + "%",
+        Api.Reports.Metric.VisitDuration or Api.Reports.Metric.TimeOnPage => Duration(value),
+        Api.Reports.Metric.ViewsPerVisit => value.ToString("0.##", Culture),
+        Api.Reports.Metric.TotalRevenue => value.ToString("#,0.00", Culture),
         _ => Count(value),
     };
 
@@ -34,26 +34,26 @@ public static class Format
     }
 
     /// <summary>A change as "+12%" (for bounce rate, points: "-3 pts"); null when there is none to show.</summary>
-    public static string? Change(Reports.Metric metric, double? change) => change is not { } c || double.IsNaN(c) || double.IsInfinity(c)
+    public static string? Change(Api.Reports.Metric metric, double? change) => change is not { } c || double.IsNaN(c) || double.IsInfinity(c)
         ? null
-        : (c > 0 ? "+" : string.Empty) + Math.Round(c).ToString("0", Culture) + (metric == Reports.Metric.BounceRate ? " pts" : "%");
+        : (c > 0 ? "+" : string.Empty) + Math.Round(c).ToString("0", Culture) + (metric == Api.Reports.Metric.BounceRate ? " pts" : "%");
 
     /// <summary>Whether a change is good news: up, except for bounce rate.</summary>
-    public static bool IsGood(Reports.Metric metric, double change) => metric == Reports.Metric.BounceRate ? change < 0 : change > 0;
+    public static bool IsGood(Api.Reports.Metric metric, double change) => metric == Api.Reports.Metric.BounceRate ? change < 0 : change > 0;
 
-    public static string Label(Reports.Metric metric) => metric switch
+    public static string Label(Api.Reports.Metric metric) => metric switch
     {
-        Reports.Metric.Visitors => "Visitors",
-        Reports.Metric.Visits => "Visits",
-        Reports.Metric.Pageviews => "Pageviews",
-        Reports.Metric.ViewsPerVisit => "Views per visit",
-        Reports.Metric.BounceRate => "Bounce rate",
-        Reports.Metric.VisitDuration => "Visit duration",
-        Reports.Metric.Events => "Events",
-        Reports.Metric.ScrollDepth => "Scroll depth",
-        Reports.Metric.TimeOnPage => "Time on page",
-        Reports.Metric.ConversionRate => "Conversion",
-        Reports.Metric.TotalRevenue => "Revenue",
+        Api.Reports.Metric.Visitors => "Visitors",
+        Api.Reports.Metric.Visits => "Visits",
+        Api.Reports.Metric.Pageviews => "Pageviews",
+        Api.Reports.Metric.ViewsPerVisit => "Views per visit",
+        Api.Reports.Metric.BounceRate => "Bounce rate",
+        Api.Reports.Metric.VisitDuration => "Visit duration",
+        Api.Reports.Metric.Events => "Events",
+        Api.Reports.Metric.ScrollDepth => "Scroll depth",
+        Api.Reports.Metric.TimeOnPage => "Time on page",
+        Api.Reports.Metric.ConversionRate => "Conversion",
+        Api.Reports.Metric.TotalRevenue => "Revenue",
         _ => "Share",
     };
 

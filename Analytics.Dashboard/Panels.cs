@@ -1,4 +1,4 @@
-using Analytics.Reports;
+using Analytics.Api.Reports;
 
 namespace Analytics.Dashboard;
 
@@ -9,7 +9,7 @@ public sealed record PanelTab(string Key, string Label, string Dimension, IReadO
     public ReportQuery Query(ReportQuery view, int limit) => view with
     {
         Metrics = Metrics,
-        Dimensions = [Reports.Dimension.Parse(Dimension, "dimension")],
+        Dimensions = [Api.Reports.Dimension.Parse(Dimension, "dimension")],
         Filter = Filters.Both(view.Filter, Only),
         Limit = limit,
     };

@@ -1,5 +1,5 @@
-using Analytics.ClickHouse;
-using Analytics.Hosting;
+using Analytics.Storage.ClickHouse;
+using Analytics.Storage.Hosting;
 using Analytics.Ingest.Collect;
 using Analytics.Ingest.Sessions;
 using Analytics.Ingest.Spool;
@@ -11,6 +11,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Analytics.ServiceDefaults;
 
 namespace Analytics.Ingest;
 
@@ -19,6 +20,7 @@ public static class IngestExtensions
 {
     public static IServiceCollection AddIngest(this IServiceCollection services, IngestRuntime runtime, IConfiguration configuration, string dataDirectory)
     {
+        services.AddEventData();
         var spoolOptions = StorageRuntime.Bind<SpoolOptions>(configuration, SpoolOptions.Section);
         var collectOptions = StorageRuntime.Bind<CollectOptions>(configuration, CollectOptions.Section);
         services.AddSingleton(runtime.UserAgents);
@@ -42,6 +44,14 @@ public static class IngestExtensions
         services.AddSingleton<VisitorIds>();
         services.AddSingleton<SessionAssigner>();
         services.AddSingleton<CollectEndpoint>();
+        return services;
+    }
+
+    /// <summary>The stored events as a whole (deletion) and the visitor salts, which the dashboard and the admin commands use too.</summary>
+    public static IServiceCollection AddEventData(this IServiceCollection services)
+    {
+        services.TryAddSingleton<Events.EventData>();
+        services.TryAddSingleton<SaltStore>();
         return services;
     }
 

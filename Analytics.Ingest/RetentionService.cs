@@ -1,5 +1,5 @@
-using Analytics.Events;
-using Analytics.Properties;
+using Analytics.Ingest.Events;
+using Analytics.Storage.Properties;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Analytics.ClickHouse;
+using Analytics.Storage.ClickHouse;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Net.Http.Headers;
-using Analytics.Hosting;
+using Analytics.Storage.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Mail;
-using Analytics.Security;
-using Analytics.Users;
+using Analytics.ServiceDefaults;
+using Analytics.Dashboard.Accounts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,10 +1,11 @@
-using Analytics.Hosting;
+using Analytics.Storage.Hosting;
 using System.Buffers;
-using Analytics.ClickHouse;
+using Analytics.Storage.ClickHouse;
 using Analytics.Ingest.Sessions;
 using Analytics.Ingest.Spool;
 using Analytics.Ingest.Visitors;
 using Microsoft.AspNetCore.Http;
+using Analytics.ServiceDefaults;
 
 namespace Analytics.Ingest.Collect;
 

@@ -28,7 +28,7 @@ public sealed class CollectLimits : IDisposable
     /// Null when this address may send one more event now; else the seconds to wait. An IPv6 client counts by its /64
     /// network: one host usually holds a whole /64 and could otherwise take a new address for every request.
     /// </summary>
-    public int? RetryAfter(IPAddress? address) => _perAddress is null ? null : RetryAfter(_perAddress.AttemptAcquire(address is null ? string.Empty : Hosting.ClientNetwork.Of(address)));
+    public int? RetryAfter(IPAddress? address) => _perAddress is null ? null : RetryAfter(_perAddress.AttemptAcquire(address is null ? string.Empty : ServiceDefaults.ClientNetwork.Of(address)));
 
     /// <summary>Null when this property may receive one more event now; else the seconds to wait.</summary>
     public int? RetryAfter(long propertyId) => _perProperty is null ? null : RetryAfter(_perProperty.AttemptAcquire(propertyId));

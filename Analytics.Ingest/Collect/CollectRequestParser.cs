@@ -1,7 +1,8 @@
-using Analytics.Hosting;
+using Analytics.Storage.Hosting;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Analytics.ServiceDefaults;
 
 namespace Analytics.Ingest.Collect;
 

@@ -1,7 +1,7 @@
 using System.Net;
-using Analytics.Events;
+using Analytics.Ingest.Events;
 using Analytics.Ingest.Enrichment;
-using Analytics.Properties;
+using Analytics.Storage.Properties;
 
 namespace Analytics.Ingest.Collect;
 

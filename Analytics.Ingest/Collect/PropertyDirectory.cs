@@ -1,4 +1,4 @@
-using Analytics.Properties;
+using Analytics.Storage.Properties;
 
 namespace Analytics.Ingest.Collect;
 

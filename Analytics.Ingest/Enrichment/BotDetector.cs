@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Analytics.Hosting;
+using Analytics.Storage.Hosting;
 
 namespace Analytics.Ingest.Enrichment;
 

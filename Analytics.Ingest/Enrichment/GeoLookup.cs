@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Analytics.Hosting;
+using Analytics.Storage.Hosting;
 
 namespace Analytics.Ingest.Enrichment;
 

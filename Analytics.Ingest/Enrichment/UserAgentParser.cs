@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Analytics.Hosting;
+using Analytics.Storage.Hosting;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace Analytics.Ingest.Enrichment;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Analytics.ClickHouse;
-using Analytics.Events;
+using Analytics.Storage.ClickHouse;
+using Analytics.Ingest.Events;
 using Analytics.Ingest.Visitors;
 using Microsoft.Extensions.Logging;
 

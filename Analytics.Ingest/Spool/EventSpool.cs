@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
-using Analytics.Hosting;
+using Analytics.Storage.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Analytics.Ingest.Spool;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Analytics.ClickHouse;
+using Analytics.Storage.ClickHouse;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -3,10 +3,11 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Analytics.ClickHouse;
-using Analytics.Events;
-using Analytics.Hosting;
-using Analytics.Properties;
+using Analytics.Storage.ClickHouse;
+using Analytics.Ingest.Events;
+using Analytics.Storage.Hosting;
+using Analytics.Storage.Properties;
+using Analytics.Ingest.Sessions;
 
 namespace Analytics.Ingest.Transfer;
 

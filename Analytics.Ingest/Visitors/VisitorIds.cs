@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
-using Analytics.Salts;
+using Analytics.Ingest.Visitors;
 
 namespace Analytics.Ingest.Visitors;
 

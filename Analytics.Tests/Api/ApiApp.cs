@@ -1,7 +1,8 @@
+using Analytics.Cli.Serving;
 using Analytics.Api;
-using Analytics.ApiKeys;
-using Analytics.ClickHouse;
-using Analytics.Hosting;
+using Analytics.Api.ApiKeys;
+using Analytics.Storage.ClickHouse;
+using Analytics.Storage.Hosting;
 using Analytics.ServiceDefaults;
 using Analytics.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -18,6 +19,8 @@ public sealed class ApiApp : LoopbackApp
     {
     }
 
+    private static readonly ServerRoles Roles = ServerRoles.Parse("api");
+
     public static async Task<ApiApp> StartAsync(Engines engines, IClickHouse clickHouse, DateTimeOffset now, Dictionary<string, string?>? settings = null)
     {
         var connectionString = await NewPostgresConnectionStringAsync(engines);
@@ -25,12 +28,10 @@ public sealed class ApiApp : LoopbackApp
 
         var builder = CreateBuilder();
         builder.Services.AddAnalyticsStorage(clickHouse, connectionString);
-        builder.Services.AddServiceDefaults(configuration, publicUrl: null, withClickHouse: true);
-        builder.Services.AddApi(configuration);
+        builder.AddAnalytics(configuration, Roles, new AnalyticsApplication.Prerequisites(null, null), Path.Combine(engines.Root, "api-" + Guid.NewGuid().ToString("N")), publicUrl: null);
         builder.Services.AddSingleton<TimeProvider>(new FixedClock(now));
         var app = builder.Build();
-        app.MapDefaultEndpoints();
-        app.MapApiEndpoints();
+        await app.MapAnalyticsAsync(Roles, CancellationToken.None);
         return new ApiApp(app, clickHouse, await StartAsync(app));
     }
 

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Analytics.Ingest.Transfer;
-using Analytics.Properties;
+using Analytics.Storage.Properties;
 using Analytics.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;

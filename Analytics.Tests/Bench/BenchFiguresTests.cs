@@ -1,5 +1,5 @@
-using Analytics.Host.Commands.Bench;
-using Analytics.Hosting;
+using Analytics.Bench;
+using Analytics.Storage.Hosting;
 
 namespace Analytics.Tests.Bench;
 

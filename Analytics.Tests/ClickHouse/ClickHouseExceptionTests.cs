@@ -1,4 +1,4 @@
-using Analytics.ClickHouse;
+using Analytics.Storage.ClickHouse;
 
 namespace Analytics.Tests.ClickHouse;
 

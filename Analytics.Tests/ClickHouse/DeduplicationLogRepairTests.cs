@@ -1,4 +1,4 @@
-using Analytics.ClickHouse.Embedded;
+using Analytics.Storage.ClickHouse.Embedded;
 using Analytics.Tests.Host;
 using Analytics.Tests.Infrastructure;
 

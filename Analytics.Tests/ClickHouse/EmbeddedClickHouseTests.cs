@@ -1,4 +1,4 @@
-using Analytics.ClickHouse;
+using Analytics.Storage.ClickHouse;
 using Analytics.Tests.Infrastructure;
 
 namespace Analytics.Tests.ClickHouse;

@@ -1,7 +1,7 @@
 using System.Text;
-using Analytics.ClickHouse;
-using Analytics.ClickHouse.Http;
-using Analytics.Hosting;
+using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Http;
+using Analytics.Storage.Hosting;
 using Analytics.Tests.Infrastructure;
 
 namespace Analytics.Tests.ClickHouse;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Analytics.Hosting;
+using Analytics.Storage.Hosting;
 using Analytics.Ingest.Enrichment;
 
 namespace Analytics.Tests.Enrichment;

@@ -5,15 +5,20 @@ using System.Text;
 
 namespace Analytics.Tests.Host;
 
-/// <summary>Runs the real <c>analytics</c> command (the built host) as a child process.</summary>
+/// <summary>
+/// Runs the real <c>analytics</c> command (the built host) as a child process; <c>bench</c> and <c>chaos</c> run the
+/// tooling binary, <c>analytics-bench</c>, as <c>./analytics</c> does.
+/// </summary>
 internal static class AnalyticsProcess
 {
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "analytics.dll");
 
+    public static string BenchDll => Path.Combine(AppContext.BaseDirectory, "analytics-bench.dll");
+
     public static ProcessStartInfo StartInfo(string dataDirectory, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        start.ArgumentList.Add(Dll);
+        start.ArgumentList.Add(arguments.FirstOrDefault() is "bench" or "chaos" ? BenchDll : Dll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -1,4 +1,4 @@
-using Analytics.Hosting;
+using Analytics.Storage.Hosting;
 using Analytics.Tests.Infrastructure;
 
 namespace Analytics.Tests.Host;

@@ -1,9 +1,9 @@
-using Analytics.ClickHouse;
-using Analytics.ClickHouse.Embedded;
-using Analytics.ClickHouse.Migrations;
-using Analytics.Postgres;
-using Analytics.Security;
-using Analytics.Users;
+using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Embedded;
+using Analytics.Storage.ClickHouse.Migrations;
+using Analytics.Storage.Postgres;
+using Analytics.ServiceDefaults;
+using Analytics.Dashboard.Accounts;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

@@ -1,5 +1,5 @@
-using Analytics.ClickHouse;
-using Analytics.Demo;
+using Analytics.Storage.ClickHouse;
+using Analytics.Ingest.Demo;
 using NodaTime;
 
 namespace Analytics.Tests.Infrastructure;

@@ -1,5 +1,5 @@
-using Analytics.ClickHouse;
-using Analytics.Properties;
+using Analytics.Storage.ClickHouse;
+using Analytics.Storage.Properties;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

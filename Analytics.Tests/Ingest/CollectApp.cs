@@ -1,5 +1,6 @@
-using Analytics.ClickHouse;
-using Analytics.Hosting;
+using Analytics.Cli.Serving;
+using Analytics.Storage.ClickHouse;
+using Analytics.Storage.Hosting;
 using Analytics.Ingest;
 using Analytics.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -16,7 +17,9 @@ public sealed class CollectApp : LoopbackApp
     {
     }
 
-    public static async Task<CollectApp> StartAsync(Engines engines, IClickHouse? clickHouse = null, Dictionary<string, string?>? settings = null, Action<WebApplication>? map = null)
+    private static readonly ServerRoles Roles = ServerRoles.Parse("ingest");
+
+    public static async Task<CollectApp> StartAsync(Engines engines, IClickHouse? clickHouse = null, Dictionary<string, string?>? settings = null)
     {
         clickHouse ??= await engines.NewClickHouseAsync();
         var connectionString = await NewPostgresConnectionStringAsync(engines);
@@ -29,11 +32,9 @@ public sealed class CollectApp : LoopbackApp
 
         var builder = CreateBuilder();
         builder.Services.AddAnalyticsStorage(clickHouse, connectionString);
-        builder.Services.AddIngest(runtime, configuration, Path.Combine(engines.Root, "collect-" + Guid.NewGuid().ToString("N")));
+        builder.AddAnalytics(configuration, Roles, new AnalyticsApplication.Prerequisites(runtime, null), Path.Combine(engines.Root, "collect-" + Guid.NewGuid().ToString("N")), publicUrl: null);
         var app = builder.Build();
-        await app.Services.StartIngestAsync(CancellationToken.None);
-        app.MapIngestEndpoints();
-        map?.Invoke(app);
+        await app.MapAnalyticsAsync(Roles, CancellationToken.None);
         return new CollectApp(app, clickHouse, await StartAsync(app));
     }
 }

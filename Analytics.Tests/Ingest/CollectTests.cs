@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Analytics.ClickHouse;
+using Analytics.Storage.ClickHouse;
 using Analytics.Ingest.Collect;
 using Analytics.Tests.Infrastructure;
 
@@ -185,9 +185,9 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
     [Fact]
     public async Task SpoolFull_503WithRetryAfter_NeverA202ForWhatWasNotKept()
     {
-        // A database without the events table: inserts fail, so the spool only grows until its 1 MiB cap.
-        var bare = await engines.NewBareClickHouseAsync();
-        await using var full = await CollectApp.StartAsync(engines, bare, new() { ["Spool:MaxBytes"] = "1048576" });
+        // Every insert fails, so the spool only grows until its 1 MiB cap.
+        var failing = new FaultyClickHouse(await engines.NewClickHouseAsync()) { Failing = true };
+        await using var full = await CollectApp.StartAsync(engines, failing, new() { ["Spool:MaxBytes"] = "1048576" });
         await full.AddPropertyAsync("example.com");
         var props = string.Join(',', Enumerable.Range(0, 25).Select(i => $"\"k{i}\":\"{new string('v', 500)}\""));
 

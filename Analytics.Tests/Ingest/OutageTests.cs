@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
-using Analytics.ClickHouse;
+using Analytics.Storage.ClickHouse;
 using Analytics.Ingest.Spool;
 using Analytics.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Text;
-using Analytics.ClickHouse;
-using Analytics.Demo;
-using Analytics.Events;
+using Analytics.Storage.ClickHouse;
+using Analytics.Ingest.Demo;
+using Analytics.Ingest.Events;
 using Analytics.Ingest;
 using Analytics.Ingest.Collect;
-using Analytics.Properties;
+using Analytics.Storage.Properties;
 using Analytics.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
@@ -49,7 +49,7 @@ public sealed class PrivacyControlsTests(Engines engines)
         Assert.Equal("hostname-not-allowed", await SendAsync(app, "https://copy-of-the-site.example/", "hosts.example"));
         Assert.Equal(2, app.Services.GetRequiredService<IngestMetrics>().Dropped("hostname-not-allowed"));
 
-        var refused = await Assert.ThrowsAsync<Analytics.Hosting.FieldValidationException>(() => store.UpdatePrivacyAsync(property.Id, ["not a host!"], null, null, CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<Analytics.Storage.Hosting.FieldValidationException>(() => store.UpdatePrivacyAsync(property.Id, ["not a host!"], null, null, CancellationToken.None));
         Assert.Equal("allowed_hostnames", refused.Field);
     }
 

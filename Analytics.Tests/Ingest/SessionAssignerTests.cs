@@ -1,4 +1,4 @@
-using Analytics.Events;
+using Analytics.Ingest.Events;
 using Analytics.Ingest.Sessions;
 using Analytics.Ingest.Visitors;
 using Microsoft.Extensions.Logging.Abstractions;

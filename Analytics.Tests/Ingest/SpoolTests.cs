@@ -1,5 +1,5 @@
-using Analytics.ClickHouse;
-using Analytics.Events;
+using Analytics.Storage.ClickHouse;
+using Analytics.Ingest.Events;
 using Analytics.Ingest;
 using Analytics.Ingest.Spool;
 using Analytics.Tests.Infrastructure;
@@ -181,7 +181,7 @@ public sealed class SpoolTests(Engines engines)
         Assert.Single(spool.ReadySegments());
         Assert.Contains("analytics_insert_failures_total 1", metrics.ToPrometheus(spool.Bytes, 1), StringComparison.Ordinal);
 
-        await new Analytics.ClickHouse.Migrations.ClickHouseMigrator(bare, NullLogger<Analytics.ClickHouse.Migrations.ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        await new Analytics.Storage.ClickHouse.Migrations.ClickHouseMigrator(bare, NullLogger<Analytics.Storage.ClickHouse.Migrations.ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None);
         Assert.True(await batcher.DrainAsync(CancellationToken.None));
 
         Assert.Empty(spool.ReadySegments());

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
-using Analytics.ClickHouse;
+using Analytics.Storage.ClickHouse;
 using Analytics.Ingest.Collect;
 using Analytics.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -20,7 +20,7 @@ public sealed class TrackerTests(Engines engines)
           window.analytics = window.analytics || function () { (window.analytics.q = window.analytics.q || []).push(arguments) };
           analytics("Queued Before Load", { props: { early: "yes" } });
         </script>
-        <script defer data-domain="example.com" data-local="true" data-outbound="true" data-downloads="true" src="/js/script.js"></script>
+        <script defer data-domain="site.example" data-local="true" data-outbound="true" data-downloads="true" src="ANALYTICS/js/script.js"></script>
         </head>
         <body style="height: 6000px">
           <a id="spa" href="#" onclick="history.pushState({}, '', '/spa/next'); return false;">next</a>
@@ -29,6 +29,8 @@ public sealed class TrackerTests(Engines engines)
           <button id="buy" onclick="analytics('Purchase', { props: { plan: 'pro' }, revenue: { amount: 49.5, currency: 'EUR' } })">buy</button>
         </body></html>
         """;
+
+    private const string Site = "http://site.example/";
 
     private sealed record Row(string Name, string Pathname, ulong SessionId, ulong VisitorId, Dictionary<string, string> Props, decimal RevenueAmount,
         string RevenueCurrency, byte ScrollDepth, uint EngagementMs, string ContentType, string Author, string Browser, string ScreenSize);
@@ -86,15 +88,12 @@ public sealed class TrackerTests(Engines engines)
     [Fact]
     public async Task RealChromium_PageWithTracker_EveryKindOfEventArrivesEnrichedInOneSession()
     {
-        await using var app = await CollectApp.StartAsync(engines, map: web =>
-        {
-            web.MapGet("/test/page", () => Results.Content(Page, "text/html; charset=utf-8"));
-            web.MapGet("/files/report.pdf", () => Results.Bytes("%PDF-1.4"u8.ToArray(), "application/pdf"));
-        });
-        await app.AddPropertyAsync("example.com");
+        await using var app = await CollectApp.StartAsync(engines);
+        await app.AddPropertyAsync("site.example");
+        var analytics = app.Client.BaseAddress!.ToString().TrimEnd('/');
 
         await using var browser = await Browser.LaunchAsync();
-        var (_, page, _) = await browser.NewPageAsync(app.Client.BaseAddress!.ToString().TrimEnd('/'), 1280, 800, "https://external.example/");
+        var (_, page, _) = await browser.NewPageAsync(analytics, 1280, 800, "https://external.example/", Site);
         var log = new System.Text.StringBuilder();
         page.Console += (_, message) => log.AppendLine($"console: {message.Text}");
         page.PageError += (_, error) => log.AppendLine($"page error: {error}");
@@ -102,7 +101,11 @@ public sealed class TrackerTests(Engines engines)
         page.RequestFailed += (_, request) => log.AppendLine($"failed: {request.Method} {request.Url} {request.Failure}");
         await page.RouteAsync("https://external.example/**", route => route.FulfillAsync(new RouteFulfillOptions { Body = "<p>elsewhere</p>", ContentType = "text/html" }));
 
-        await page.GotoAsync(new Uri(app.Client.BaseAddress!, "/test/page").ToString());
+        // The site is another origin, as a real one is: its page loads the script from the analytics server and posts there.
+        await page.RouteAsync(Site + "**", route => route.FulfillAsync(route.Request.Url.EndsWith(".pdf", StringComparison.Ordinal)
+            ? new RouteFulfillOptions { BodyBytes = "%PDF-1.4"u8.ToArray(), ContentType = "application/pdf" }
+            : new RouteFulfillOptions { Body = Page.Replace("ANALYTICS", analytics, StringComparison.Ordinal), ContentType = "text/html; charset=utf-8" }));
+        await page.GotoAsync(Site + "test/page");
         await page.WaitForFunctionAsync("() => window.analytics && !window.analytics.q");
         await page.Mouse.WheelAsync(0, 2500);
         await page.WaitForTimeoutAsync(1200);

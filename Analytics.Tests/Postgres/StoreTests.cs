@@ -1,9 +1,10 @@
-using Analytics.ApiKeys;
-using Analytics.Hosting;
-using Analytics.Properties;
+using Analytics.Api.ApiKeys;
+using Analytics.Storage.Hosting;
+using Analytics.Storage.Properties;
 using Analytics.Tests.Infrastructure;
-using Analytics.Users;
+using Analytics.Dashboard.Accounts;
 using Dapper;
+using Analytics.Ingest.Sessions;
 
 namespace Analytics.Tests.Postgres;
 
@@ -145,7 +146,7 @@ public sealed class StoreTests(Engines engines)
     {
         await using var dataSource = await engines.NewPostgresAsync();
 
-        var again = await new Analytics.Postgres.PostgresMigrator(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<Analytics.Postgres.PostgresMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        var again = await new Analytics.Storage.Postgres.PostgresMigrator(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<Analytics.Storage.Postgres.PostgresMigrator>.Instance).MigrateAsync(CancellationToken.None);
 
         Assert.Equal(0, again);
     }
@@ -154,7 +155,7 @@ public sealed class StoreTests(Engines engines)
     public async Task Salts_OnePerDay_KeepYesterday_DeleteOlder()
     {
         await using var dataSource = await engines.NewPostgresAsync();
-        var store = new Analytics.Salts.SaltStore(dataSource);
+        var store = new Analytics.Ingest.Visitors.SaltStore(dataSource);
         var day = new DateOnly(2026, 11, 20);
 
         var first = await store.GetAsync(day, CancellationToken.None);

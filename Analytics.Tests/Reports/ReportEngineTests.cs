@@ -1,6 +1,6 @@
 using System.Globalization;
-using Analytics.ClickHouse;
-using Analytics.Reports;
+using Analytics.Storage.ClickHouse;
+using Analytics.Api.Reports;
 using Analytics.Tests.Infrastructure;
 using NodaTime;
 

@@ -1,5 +1,5 @@
-using Analytics.Hosting;
-using Analytics.Reports;
+using Analytics.Storage.Hosting;
+using Analytics.Api.Reports;
 using NodaTime;
 
 namespace Analytics.Tests.Reports;

@@ -1,4 +1,4 @@
-using Analytics.Reports;
+using Analytics.Api.Reports;
 using NodaTime;
 
 namespace Analytics.Tests.Reports;

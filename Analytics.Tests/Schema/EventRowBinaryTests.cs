@@ -1,6 +1,6 @@
-using Analytics.ClickHouse;
-using Analytics.Demo;
-using Analytics.Events;
+using Analytics.Storage.ClickHouse;
+using Analytics.Ingest.Demo;
+using Analytics.Ingest.Events;
 using Analytics.Tests.Infrastructure;
 using NodaTime;
 

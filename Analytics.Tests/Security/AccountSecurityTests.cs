@@ -1,9 +1,9 @@
-using Analytics.Events;
-using Analytics.Hosting;
-using Analytics.Properties;
-using Analytics.Security;
+using Analytics.Ingest.Events;
+using Analytics.Storage.Hosting;
+using Analytics.Storage.Properties;
+using Analytics.ServiceDefaults;
 using Analytics.Tests.Infrastructure;
-using Analytics.Users;
+using Analytics.Dashboard.Accounts;
 using Dapper;
 
 namespace Analytics.Tests.Security;

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
-using Analytics.Security;
+using Analytics.ServiceDefaults;
 using Analytics.Tests.Host;
 using Analytics.Tests.Infrastructure;
+using Analytics.Dashboard.Accounts;
 
 namespace Analytics.Tests.Security;
 

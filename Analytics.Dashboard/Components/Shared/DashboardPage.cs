@@ -1,5 +1,5 @@
-using Analytics.Hosting;
-using Analytics.Security;
+using Analytics.Storage.Hosting;
+using Analytics.ServiceDefaults;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Http;
 

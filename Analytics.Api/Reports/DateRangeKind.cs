@@ -1,0 +1,19 @@
+namespace Analytics.Api.Reports;
+
+/// <summary>The named ranges of the query model, all in the property's time zone and ending today where they are "to date".</summary>
+public enum DateRangeKind
+{
+    Today,
+    Yesterday,
+    Last7Days,
+    Last28Days,
+    Last30Days,
+    MonthToDate,
+    LastMonth,
+    Last6Months,
+    Last12Months,
+    YearToDate,
+    All,
+    CustomDates,
+    CustomInstants,
+}

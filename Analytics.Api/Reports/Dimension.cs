@@ -1,0 +1,106 @@
+using Analytics.Storage.Hosting;
+
+namespace Analytics.Api.Reports;
+
+/// <summary>Where a dimension's value lives, which decides the tables that can answer a query on it.</summary>
+public enum DimensionScope
+{
+    /// <summary>A local hour, day, week or month.</summary>
+    Time,
+
+    /// <summary>A property of each event (page, name, hostname, custom props, page metadata).</summary>
+    Event,
+
+    /// <summary>
+    /// Fixed for a visit (entry page, source, referrer, UTM tags, location, client, screen, language): collect stamps the session's
+    /// first event's values on each of its events, so these are event columns and session attributes alike.
+    /// </summary>
+    Visit,
+
+    /// <summary>Known only from the session as a whole (the exit page, the entry page's hostname).</summary>
+    Session,
+}
+
+/// <summary>
+/// A dimension to break down or filter by, named as in Plausible's Stats API ("visit:country", "event:page",
+/// "event:props:plan", "time:day"). <see cref="EventColumn"/> is its expression on a raw event row,
+/// <see cref="SessionColumn"/> its column in a session row (see <c>ReportSql</c>).
+/// </summary>
+public sealed record Dimension(string Name, DimensionScope Scope, string? EventColumn, string? SessionColumn, bool IsArray = false, string? PropKey = null, TimeInterval Interval = TimeInterval.Day)
+{
+    private static readonly Dimension[] Catalog =
+    [
+        new("time:hour", DimensionScope.Time, null, null, Interval: TimeInterval.Hour),
+        new("time:day", DimensionScope.Time, null, null, Interval: TimeInterval.Day),
+        new("time:week", DimensionScope.Time, null, null, Interval: TimeInterval.Week),
+        new("time:month", DimensionScope.Time, null, null, Interval: TimeInterval.Month),
+        new("event:name", DimensionScope.Event, "toString(name)", null),
+        new("event:page", DimensionScope.Event, "pathname", null),
+        new("event:hostname", DimensionScope.Event, "toString(hostname)", null),
+        new("event:page_type", DimensionScope.Event, "toString(content_type)", null),
+        new("event:author", DimensionScope.Event, "toString(author)", null),
+        new("event:category", DimensionScope.Event, "arrayMap(c -> toString(c), categories)", null, IsArray: true),
+        new("event:tag", DimensionScope.Event, "tags", null, IsArray: true),
+        new("visit:entry_page", DimensionScope.Visit, "entry_page", "s_entry_page"),
+        new("visit:exit_page", DimensionScope.Session, null, "s_exit_page"),
+        new("visit:entry_page_hostname", DimensionScope.Session, null, "s_hostname"),
+        new("visit:source", DimensionScope.Visit, "toString(referrer_source)", "s_referrer_source"),
+        new("visit:referrer", DimensionScope.Visit, "referrer", "s_referrer"),
+        new("visit:utm_source", DimensionScope.Visit, "utm_source", "s_utm_source"),
+        new("visit:utm_medium", DimensionScope.Visit, "utm_medium", "s_utm_medium"),
+        new("visit:utm_campaign", DimensionScope.Visit, "utm_campaign", "s_utm_campaign"),
+        new("visit:utm_content", DimensionScope.Visit, "utm_content", "s_utm_content"),
+        new("visit:utm_term", DimensionScope.Visit, "utm_term", "s_utm_term"),
+        new("visit:country", DimensionScope.Visit, "toString(country_code)", "s_country_code"),
+        new("visit:region", DimensionScope.Visit, "toString(region)", "s_region"),
+        new("visit:city", DimensionScope.Visit, "city", "s_city"),
+        new("visit:browser", DimensionScope.Visit, "toString(browser)", "s_browser"),
+        new("visit:browser_version", DimensionScope.Visit, "toString(browser_version)", "s_browser_version"),
+        new("visit:os", DimensionScope.Visit, "toString(os)", "s_os"),
+        new("visit:os_version", DimensionScope.Visit, "toString(os_version)", "s_os_version"),
+        new("visit:device", DimensionScope.Visit, "toString(device_type)", "s_device_type"),
+        new("visit:screen", DimensionScope.Visit, "toString(screen_size)", "s_screen_size"),
+        new("visit:locale", DimensionScope.Visit, "toString(locale)", "s_locale"),
+    ];
+
+    private static readonly Dictionary<string, Dimension> ByName = Catalog.ToDictionary(d => d.Name, StringComparer.Ordinal);
+
+    private const string PropsPrefix = "event:props:";
+
+    /// <summary>Every dimension's name; custom props are "event:props:&lt;key&gt;".</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. Catalog.Select(d => d.Name), PropsPrefix + "<key>"];
+
+    public bool IsTime => Scope == DimensionScope.Time;
+
+    /// <summary>Kept by the daily rollup (<c>rollup_daily</c>, one row per day and value; schema/clickhouse/0006).</summary>
+    public bool InDailyRollup => Scope == DimensionScope.Visit || Name == "event:page";
+
+    /// <summary>Parses a dimension name. "time" alone is the natural interval of the range (<paramref name="naturalInterval"/>).</summary>
+    public static Dimension Parse(string name, string field, TimeInterval naturalInterval = TimeInterval.Day)
+    {
+        name = (name ?? string.Empty).Trim();
+        if (name == "time")
+        {
+            return Time(naturalInterval);
+        }
+
+        if (name == "event:goal")
+        {
+            return ByName["event:name"];
+        }
+
+        if (name.StartsWith(PropsPrefix, StringComparison.Ordinal))
+        {
+            var key = name[PropsPrefix.Length..];
+            return key.Length is > 0 and <= 300
+                ? new Dimension(name, DimensionScope.Event, null, null, PropKey: key)
+                : throw new FieldValidationException(field, $"'{name}' needs a property key of 1 to 300 characters after '{PropsPrefix}'.");
+        }
+
+        return ByName.TryGetValue(name, out var dimension)
+            ? dimension
+            : throw new FieldValidationException(field, $"'{name}' is not a dimension; use one of: time, {string.Join(", ", Names)}.");
+    }
+
+    public static Dimension Time(TimeInterval interval) => ByName["time:" + interval.ToString().ToLowerInvariant()];
+}

@@ -1,0 +1,50 @@
+namespace Analytics.Api.Reports;
+
+/// <summary>A filter tree: conditions on dimensions combined with and, or and not.</summary>
+public abstract record Filter;
+
+public enum FilterOperator
+{
+    Is,
+    IsNot,
+    Contains,
+    ContainsNot,
+
+    /// <summary>An RE2 regular expression (ClickHouse's syntax), anywhere in the value unless anchored.</summary>
+    Matches,
+    MatchesNot,
+}
+
+/// <summary>The dimension's value is (contains, matches) one of <see cref="Values"/>; the negated operators are its opposite.
+/// For list dimensions (categories, tags) it holds when any element does.</summary>
+public sealed record Condition(FilterOperator Operator, Dimension Dimension, IReadOnlyList<string> Values, bool CaseSensitive = true) : Filter;
+
+public sealed record AllOf(IReadOnlyList<Filter> Filters) : Filter;
+
+public sealed record AnyOf(IReadOnlyList<Filter> Filters) : Filter;
+
+public sealed record Not(Filter Filter) : Filter;
+
+public static class Filters
+{
+    /// <summary>Every condition of a tree.</summary>
+    public static IEnumerable<Condition> Conditions(Filter? filter) => filter switch
+    {
+        Condition c => [c],
+        AllOf all => all.Filters.SelectMany(Conditions),
+        AnyOf any => any.Filters.SelectMany(Conditions),
+        Not not => Conditions(not.Filter),
+        _ => [],
+    };
+
+    /// <summary>Both filters (either may be null: then the other alone).</summary>
+    public static Filter? Both(Filter? first, Filter? second) => (first, second) switch
+    {
+        (null, _) => second,
+        (_, null) => first,
+        _ => new AllOf([first, second]),
+    };
+
+    /// <summary>Whether a filter has a condition on an event dimension (page, name, props, ...), which makes views per visit undefined.</summary>
+    public static bool OnEvents(Filter? filter) => Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Event);
+}

@@ -1,0 +1,496 @@
+using System.Globalization;
+using System.Text.Json;
+using Analytics.Storage.ClickHouse;
+using Analytics.Storage.Hosting;
+
+namespace Analytics.Api.Reports;
+
+/// <summary>
+/// Answers <see cref="ReportQuery"/>s. A query has up to two halves: event metrics (from the rollups or raw events)
+/// and session metrics (from the rollups or the sessions table, or sessions rebuilt from raw events). The planner
+/// picks the fastest source that holds what each half needs; the halves are joined on their dimension values here.
+/// A breakdown ordered by one half's metric is ordered and paged in SQL, and the other half fetches only those rows.
+/// </summary>
+public sealed class ReportEngine(IClickHouse clickHouse)
+{
+    public const int MaxLimit = 10_000;
+    private const int MaxValues = 100;
+
+    /// <summary>Runs a query, and with <paramref name="comparison"/> the same query over that range, row by row.</summary>
+    public async Task<QueryResult> RunAsync(ReportQuery query, ReportRange? comparison, CancellationToken cancellationToken)
+    {
+        var result = await RunAsync(query, cancellationToken);
+        if (comparison is null)
+        {
+            return result;
+        }
+
+        // The comparison needs only the current rows' values (time buckets pair up by position).
+        var restrict = query.Dimensions.Select((d, i) => (d, i)).Where(x => !x.d.IsTime).ToList();
+        var filter = query.Filter;
+        if (result.Rows.Count > 0 && restrict.Count > 0)
+        {
+            var conditions = restrict.Select(x => (Filter)new Condition(FilterOperator.Is, x.d, result.Rows.Select(row => row.Dimensions[x.i]).Distinct().ToList())).ToList();
+            filter = Filters.Both(filter, new AllOf(conditions));
+        }
+
+        // The same query again over the earlier range: already validated, and its value lists may be long.
+        var before = await RunAsync(query with { Range = comparison, Filter = filter, Limit = MaxLimit, Offset = 0, OrderBy = [] }, comparisonRun: true, cancellationToken);
+        var time = query.Dimensions.ToList().FindIndex(d => d.IsTime);
+        string Key(ResultRow row, Func<string, int> bucket) => string.Join('\u001f', row.Dimensions.Select((v, i) => i == time ? bucket(v).ToString(CultureInfo.InvariantCulture) : v));
+        var currentLabels = Positions(result.TimeBuckets, query);
+        var beforeLabels = Positions(before.TimeBuckets, query);
+        var previous = before.Rows.GroupBy(r => Key(r, v => beforeLabels.GetValueOrDefault(v, -1))).ToDictionary(g => g.Key, g => g.First());
+        var zero = query.Metrics.Select(_ => 0.0).ToList();
+        var rows = result.Rows.Select(row =>
+        {
+            var match = previous.GetValueOrDefault(Key(row, v => currentLabels.GetValueOrDefault(v, -1)));
+            var old = match ?? new ResultRow(row.Dimensions, zero);
+            return row with { Comparison = old, Change = query.Metrics.Select((m, i) => Change(m, old.Metrics[i], row.Metrics[i])).ToList() };
+        }).ToList();
+        return result with { Rows = rows };
+    }
+
+    public Task<QueryResult> RunAsync(ReportQuery query, CancellationToken cancellationToken) => RunAsync(query, comparisonRun: false, cancellationToken);
+
+    /// <summary>The visits that started in the query's range and pass its filter, newest first (the sessions list).</summary>
+    public async Task<IReadOnlyList<SessionSummary>> SessionsAsync(ReportQuery query, int limit, int offset, CancellationToken cancellationToken)
+    {
+        Validate(query with { Metrics = [Metric.Visits], Dimensions = [], OrderBy = [] });
+        await ValidatePatternsAsync(query.Filter, cancellationToken);
+        var sql = new ReportSql(query);
+        return await clickHouse.QueryAsync<SessionSummary>(sql.SessionList(query.Filter, limit, offset), sql.Parameters, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>The plan the engine would use, for tests and the response's meta.</summary>
+    public static QueryPlan Explain(ReportQuery query)
+    {
+        var (events, sessions) = Plan(query);
+        return new QueryPlan(events?.ToString(), sessions?.ToString());
+    }
+
+    private async Task<QueryResult> RunAsync(ReportQuery query, bool comparisonRun, CancellationToken cancellationToken)
+    {
+        if (!comparisonRun)
+        {
+            Validate(query);
+            await ValidatePatternsAsync(query.Filter, cancellationToken);
+        }
+
+        var (eventSource, sessionSource) = Plan(query);
+        var plan = new QueryPlan(eventSource?.ToString(), sessionSource?.ToString());
+        var order = Order(query);
+        var time = query.Dimensions.FirstOrDefault(d => d.IsTime);
+        if (query.Dimensions.Count == 0 || (time is not null && query.Dimensions.Count == 1))
+        {
+            // Aggregates and time series: every group, in C# (a series is at most a few thousand buckets).
+            var events = eventSource is { } e ? await SideAsync(QuerySide.Events, e, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
+            var sessions = sessionSource is { } s ? await SideAsync(QuerySide.Sessions, s, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
+            var buckets = time is null ? [] : TimeBuckets.Split(query.Range, query.Zone, time.Interval, query.WeekStart);
+            IReadOnlyList<string[]> keys = time is null ? [[]] : buckets.Select(b => new[] { ReportSql.BucketKey(b, time.Interval) }).ToList();
+            var rows = await ComposeAsync(query, keys, events, sessions, eventSource, cancellationToken);
+            var sorted = Sort(rows, order, query, buckets);
+            return new QueryResult(query, sorted.Skip(query.Offset).Take(query.Limit).ToList(), sorted.Count, plan) { TimeBuckets = buckets };
+        }
+
+        var lead = LeadSide(query, order, eventSource, sessionSource);
+        if (lead is { } side)
+        {
+            // Order and page in SQL on the half that holds every ordering metric; the other half fetches those rows only.
+            var shape = new ReportSql.Shape(order.Select(o => SqlOrder(o, query) + (o.Descending ? " DESC" : " ASC")).Append("k").ToList(), query.Limit, query.Offset, Total: true);
+            var leadRows = await SideAsync(side, side == QuerySide.Events ? eventSource!.Value : sessionSource!.Value, query, query.Dimensions, query.Filter, shape, cancellationToken);
+            var keys = leadRows.Keys.Select(k => leadRows.Rows[k].Dimensions).ToList();
+            var followSide = side == QuerySide.Events ? QuerySide.Sessions : QuerySide.Events;
+            var followSource = side == QuerySide.Events ? sessionSource : eventSource;
+            var follow = followSource is { } f && keys.Count > 0
+                ? await SideAsync(followSide, f, query, query.Dimensions, query.Filter, new ReportSql.Shape([], Keys: leadRows.Rows.Values.Select(r => r.Hash).Distinct().ToList()), cancellationToken)
+                : null;
+            var rows = await ComposeAsync(query, keys, side == QuerySide.Events ? leadRows : follow, side == QuerySide.Sessions ? leadRows : follow, eventSource, cancellationToken);
+            var total = leadRows.Rows.Count == 0 ? await CountAsync(side, side == QuerySide.Events ? eventSource!.Value : sessionSource!.Value, query, cancellationToken) : leadRows.Total;
+            return new QueryResult(query, rows.Select(r => r.Row).ToList(), total, plan);
+        }
+
+        // Ordered by a metric that needs both halves: every group, ordered here.
+        var allEvents = eventSource is { } ae ? await SideAsync(QuerySide.Events, ae, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
+        var allSessions = sessionSource is { } asrc ? await SideAsync(QuerySide.Sessions, asrc, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
+        var allKeys = (allEvents?.Rows.Values.AsEnumerable() ?? []).Concat(allSessions?.Rows.Values.AsEnumerable() ?? []).Select(r => r.Dimensions)
+            .DistinctBy(d => string.Join('\u001f', d)).ToList();
+        var all = await ComposeAsync(query, allKeys, allEvents, allSessions, eventSource, cancellationToken);
+        var ordered = Sort(all, order, query, time is null ? [] : TimeBuckets.Split(query.Range, query.Zone, time.Interval, query.WeekStart));
+        return new QueryResult(query, ordered.Skip(query.Offset).Take(query.Limit).ToList(), ordered.Count, plan);
+    }
+
+    /// <summary>
+    /// Compiles every "matches" pattern with the very function the report runs it with (<c>multiMatchAny</c>, whose
+    /// engine refuses some patterns RE2 takes, such as large repeats), so a bad one is the caller's 400.
+    /// </summary>
+    private async Task ValidatePatternsAsync(Filter? filter, CancellationToken cancellationToken)
+    {
+        foreach (var condition in Filters.Conditions(filter).Where(c => c.Operator is FilterOperator.Matches or FilterOperator.MatchesNot))
+        {
+            foreach (var pattern in condition.Values)
+            {
+                try
+                {
+                    await clickHouse.ExecuteAsync("SELECT multiMatchAny('', {patterns:Array(String)})", new { patterns = new[] { ReportSql.Pattern(pattern, condition.CaseSensitive) } }, cancellationToken: cancellationToken);
+                }
+                catch (ClickHouseException e)
+                {
+                    throw new FieldValidationException("filters", $"'{pattern}' ({condition.Dimension.Name}) is not a regular expression this server can run: {e.Message.Split(" (", 2)[0]}");
+                }
+            }
+        }
+    }
+
+    private static void Validate(ReportQuery query)
+    {
+        if (query.Metrics.Count == 0)
+        {
+            throw new FieldValidationException("metrics", "name at least one metric.");
+        }
+
+        if (query.Dimensions.Count(d => d.IsTime) > 1)
+        {
+            throw new FieldValidationException("dimensions", "use at most one time dimension.");
+        }
+
+        if (query.Dimensions.Select(d => d.Name).Distinct().Count() != query.Dimensions.Count)
+        {
+            throw new FieldValidationException("dimensions", "a dimension is listed twice.");
+        }
+
+        if (query.Limit is < 1 or > MaxLimit)
+        {
+            throw new FieldValidationException("limit", $"the limit must be between 1 and {MaxLimit}.");
+        }
+
+        if (query.Offset < 0)
+        {
+            throw new FieldValidationException("offset", "the offset cannot be negative.");
+        }
+
+        foreach (var condition in Filters.Conditions(query.Filter))
+        {
+            if (condition.Dimension.IsTime)
+            {
+                throw new FieldValidationException("filters", $"'{condition.Dimension.Name}' cannot be filtered on; the date range chooses the time.");
+            }
+
+            if (condition.Values.Count is 0 or > MaxValues)
+            {
+                throw new FieldValidationException("filters", $"a filter on '{condition.Dimension.Name}' needs 1 to {MaxValues} values.");
+            }
+        }
+
+        if (query.Metrics.Contains(Metric.ViewsPerVisit) && Filters.OnEvents(query.Filter))
+        {
+            throw new FieldValidationException("metrics", "views_per_visit cannot be combined with filters on event dimensions.");
+        }
+
+        if (query.Metrics.Contains(Metric.ConversionRate) && WithoutGoal(query.Filter).Removed == 0)
+        {
+            throw new FieldValidationException("metrics", "conversion_rate needs a filter on event:goal (or event:name) at the top level of the filters.");
+        }
+
+        foreach (var order in query.OrderBy)
+        {
+            if (!Metrics.TryParse(order.Field, out var metric) ? query.Dimensions.All(d => d.Name != order.Field) : !query.Metrics.Contains(metric))
+            {
+                throw new FieldValidationException("order_by", $"'{order.Field}' is not one of the query's metrics or dimensions.");
+            }
+        }
+    }
+
+    /// <summary>The fastest source for each half, or null when the query needs none of that half.</summary>
+    private static (TableSource? Events, TableSource? Sessions) Plan(ReportQuery query)
+    {
+        var needEvents = query.Metrics.Any(Metrics.IsEventMetric);
+        var needSessions = query.Metrics.Any(Metrics.IsSessionMetric);
+        var fallback = query.Source == ReportSource.Raw ? TableSource.Raw : TableSource.Sessions;
+        const long Grid = 15 * TimeSpan.TicksPerMinute; // the rollups' bucket
+        var onGrid = query.Range.From.ToUnixTimeTicks() % Grid == 0 && query.Range.To.ToUnixTimeTicks() % Grid == 0;
+        var rollups = query.Source == ReportSource.Rollup && onGrid;
+        var conditions = Filters.Conditions(query.Filter).ToList();
+        var onlyTime = query.Dimensions.All(d => d.IsTime);
+
+        // Without a time dimension, ranges that hold whole UTC days are answered from the daily rollup.
+        var dailyDimension = query.Source == ReportSource.Rollup && !query.Dimensions.Any(d => d.IsTime) && ReportSql.WholeDays(query.Range) is not null
+            ? ReportSql.DailyDimension(query.Dimensions, query.Filter)
+            : null;
+        var pageMetrics = !query.Metrics.Contains(Metric.TotalRevenue) && !query.Metrics.Contains(Metric.ConversionRate);
+
+        // Totals over time: by the hour where every edge is a whole UTC hour, by the quarter hour elsewhere.
+        var totals = ReportSql.OnHours(query.Range, query.Zone) ? TableSource.HourlyRollup : TableSource.PropertyRollup;
+
+        TableSource? events = null;
+        if (needEvents)
+        {
+            var pageOnly = query.Dimensions.All(d => d.IsTime || d.Name == "event:page") && conditions.All(c => c.Dimension.Name == "event:page");
+            var totalsOnly = query.Metrics.All(m => m is not (Metric.ScrollDepth or Metric.TimeOnPage));
+            events = dailyDimension is not null && pageMetrics ? TableSource.Daily
+                : !rollups || !pageOnly || !pageMetrics ? fallback
+                : onlyTime && conditions.Count == 0 && totalsOnly ? totals
+                : TableSource.PageRollup;
+        }
+
+        TableSource? sessions = null;
+        if (needSessions)
+        {
+            // The daily rollup splits session metrics by visit attributes only (a page is an event's, not a visit's).
+            var visitOnly = query.Dimensions.Concat(conditions.Select(c => c.Dimension)).All(d => d.Scope == DimensionScope.Visit);
+            sessions = dailyDimension is not null && visitOnly ? TableSource.Daily
+                : rollups && onlyTime && query.Filter is null ? totals
+                : fallback;
+        }
+
+        return (events, sessions);
+    }
+
+    /// <summary>The explicit order, then time ascending, the first metric descending and the dimensions ascending.</summary>
+    private static List<OrderBy> Order(ReportQuery query)
+    {
+        var order = query.OrderBy.ToList();
+        if (query.Dimensions.FirstOrDefault(d => d.IsTime) is { } time && order.All(o => o.Field != time.Name))
+        {
+            order.Add(new OrderBy(time.Name, false));
+        }
+
+        var first = Metrics.Name(query.Metrics[0]);
+        if (order.All(o => o.Field != first))
+        {
+            order.Add(new OrderBy(first, true));
+        }
+
+        order.AddRange(query.Dimensions.Where(d => order.All(o => o.Field != d.Name)).Select(d => new OrderBy(d.Name, false)));
+        return order;
+    }
+
+    /// <summary>The half that can order the breakdown by itself in SQL, or null when an ordering metric needs both halves.</summary>
+    private static QuerySide? LeadSide(ReportQuery query, List<OrderBy> order, TableSource? events, TableSource? sessions)
+    {
+        var sides = new HashSet<QuerySide>();
+        foreach (var o in order)
+        {
+            if (!Metrics.TryParse(o.Field, out var metric))
+            {
+                continue;
+            }
+
+            switch (metric)
+            {
+                case Metric.ViewsPerVisit or Metric.ConversionRate:
+                    return null;
+                case var m when Metrics.IsSessionMetric(m):
+                    sides.Add(QuerySide.Sessions);
+                    break;
+                default:
+                    sides.Add(QuerySide.Events);
+                    break;
+            }
+        }
+
+        return sides.Count switch
+        {
+            0 => events is not null ? QuerySide.Events : QuerySide.Sessions,
+            1 => sides.Single(),
+            _ => null,
+        };
+    }
+
+    private static string SqlOrder(OrderBy order, ReportQuery query)
+    {
+        if (!Metrics.TryParse(order.Field, out var metric))
+        {
+            return $"d{query.Dimensions.ToList().FindIndex(d => d.Name == order.Field)}";
+        }
+
+        return metric switch
+        {
+            Metric.Visitors or Metric.Percentage => "visitors",
+            Metric.Pageviews => "pageviews",
+            Metric.Events => "events",
+            Metric.TimeOnPage => "if(engagements = 0, 0, engaged_ms / engagements)",
+            Metric.ScrollDepth => "if(engagements = 0, 0, scroll_sum / engagements)",
+            Metric.TotalRevenue => "revenue",
+            Metric.Visits => "visits",
+            Metric.BounceRate => "if(visits = 0, 0, bounces / visits)",
+            Metric.VisitDuration => "if(visits = 0, 0, duration_ms / visits)",
+            _ => throw new InvalidOperationException($"{metric} is ordered in memory."),
+        };
+    }
+
+    private sealed record SideRow(string[] Dimensions, ulong Hash, Dictionary<string, double> Values);
+
+    private sealed record SideResult(Dictionary<string, SideRow> Rows, List<string> Keys, long Total);
+
+    private async Task<SideResult> SideAsync(QuerySide side, TableSource source, ReportQuery query, IReadOnlyList<Dimension> dimensions, Filter? filter, ReportSql.Shape shape, CancellationToken cancellationToken)
+    {
+        var sql = new ReportSql(query);
+        var text = side == QuerySide.Events ? sql.Events(source, dimensions, filter, shape) : sql.Sessions(source, dimensions, filter, shape);
+        var raw = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(text, sql.Parameters, cancellationToken: cancellationToken);
+        var rows = new Dictionary<string, SideRow>(StringComparer.Ordinal);
+        var keys = new List<string>();
+        long total = 0;
+        foreach (var r in raw)
+        {
+            var dims = Enumerable.Range(0, dimensions.Count).Select(i => r[$"d{i}"].GetString() ?? string.Empty).ToArray();
+            var values = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var (name, value) in r)
+            {
+                if (name is not ("k" or "total") && !(name.Length > 1 && name[0] == 'd' && char.IsAsciiDigit(name[1])))
+                {
+                    values[name] = Number(value);
+                }
+            }
+
+            var key = string.Join('\u001f', dims);
+            rows[key] = new SideRow(dims, r.TryGetValue("k", out var k) ? Hash(k) : 0, values);
+            keys.Add(key);
+            total = r.TryGetValue("total", out var t) ? (long)Number(t) : total;
+        }
+
+        return new SideResult(rows, keys, total);
+    }
+
+    /// <summary>The number of groups when the requested page is past the last one.</summary>
+    private async Task<long> CountAsync(QuerySide side, TableSource source, ReportQuery query, CancellationToken cancellationToken)
+    {
+        var sql = new ReportSql(query);
+        var inner = side == QuerySide.Events
+            ? sql.Events(source, query.Dimensions, query.Filter, ReportSql.Shape.All)
+            : sql.Sessions(source, query.Dimensions, query.Filter, ReportSql.Shape.All);
+        var rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>($"SELECT count() AS n FROM ({inner})", sql.Parameters, cancellationToken: cancellationToken);
+        return (long)Number(rows[0]["n"]);
+    }
+
+    private sealed record Composed(string[] Key, ResultRow Row);
+
+    /// <summary>Puts the halves together for each group key and computes the metrics (ratios, percentage, conversion rate).</summary>
+    private async Task<List<Composed>> ComposeAsync(ReportQuery query, IEnumerable<string[]> keys, SideResult? events, SideResult? sessions, TableSource? eventSource, CancellationToken cancellationToken)
+    {
+        double totalVisitors = 0;
+        if (query.Metrics.Contains(Metric.Percentage) && eventSource is { } source)
+        {
+            var total = await SideAsync(QuerySide.Events, source, query, [], query.Filter, ReportSql.Shape.All, cancellationToken);
+            totalVisitors = total.Rows.Values.Single().Values["visitors"];
+        }
+
+        // Conversion rate: converting visitors over all visitors of the group without the goal condition.
+        Dictionary<string, SideRow>? denominators = null;
+        var groupDims = query.Dimensions.Where(d => d.Scope != DimensionScope.Event).ToList();
+        if (query.Metrics.Contains(Metric.ConversionRate))
+        {
+            var (withoutGoal, _) = WithoutGoal(query.Filter);
+            var (denominatorSource, _) = Plan(query with { Filter = withoutGoal, Dimensions = groupDims, Metrics = [Metric.Visitors] });
+            denominators = (await SideAsync(QuerySide.Events, denominatorSource!.Value, query, groupDims, withoutGoal, ReportSql.Shape.All, cancellationToken)).Rows;
+        }
+
+        var list = new List<Composed>();
+        foreach (var key in keys)
+        {
+            var joined = string.Join('\u001f', key);
+            var e = events?.Rows.GetValueOrDefault(joined)?.Values;
+            var s = sessions?.Rows.GetValueOrDefault(joined)?.Values;
+            double E(string name) => e?.GetValueOrDefault(name) ?? 0;
+            double S(string name) => s?.GetValueOrDefault(name) ?? 0;
+            var groupKey = string.Join('\u001f', query.Dimensions.Select((d, i) => (d, i)).Where(x => x.d.Scope != DimensionScope.Event).Select(x => key[x.i]));
+            var denominator = denominators?.GetValueOrDefault(groupKey)?.Values.GetValueOrDefault("visitors") ?? 0;
+            var visits = S("visits");
+            var engagements = E("engagements");
+            var values = query.Metrics.Select(m => m switch
+            {
+                Metric.Visitors => E("visitors"),
+                Metric.Visits => visits,
+                Metric.Pageviews => E("pageviews"),
+                Metric.ViewsPerVisit => visits == 0 ? 0 : Math.Round(E("pageviews") / visits, 2),
+                Metric.BounceRate => visits == 0 ? 0 : Math.Round(100 * Math.Max(0, S("bounces")) / visits),
+                Metric.VisitDuration => visits == 0 ? 0 : Math.Round(S("duration_ms") / 1000 / visits),
+                Metric.Events => E("events"),
+                Metric.ScrollDepth => engagements == 0 ? 0 : Math.Round(E("scroll_sum") / engagements),
+                Metric.TimeOnPage => engagements == 0 ? 0 : Math.Round(E("engaged_ms") / 1000 / engagements),
+                Metric.ConversionRate => denominator == 0 ? 0 : Math.Round(100 * E("visitors") / denominator, 2),
+                Metric.TotalRevenue => Math.Round(E("revenue"), 2),
+                Metric.Percentage => totalVisitors == 0 ? 0 : Math.Round(100 * E("visitors") / totalVisitors, 1),
+                _ => throw new InvalidOperationException(m.ToString()),
+            }).ToList();
+            var labels = key.Select((v, i) => query.Dimensions[i].IsTime ? v.Split('|')[0] : v).ToList();
+            list.Add(new Composed(key, new ResultRow(labels, values)));
+        }
+
+        return list;
+    }
+
+    /// <summary>Orders composed rows; each ordering field is resolved once to a metric or dimension position (time by bucket order).</summary>
+    private static List<ResultRow> Sort(List<Composed> rows, List<OrderBy> order, ReportQuery query, IReadOnlyList<TimeBucket> buckets)
+    {
+        var time = query.Dimensions.FirstOrDefault(d => d.IsTime);
+        var position = time is null
+            ? []
+            : buckets.Select((b, i) => (k: ReportSql.BucketKey(b, time.Interval), i)).DistinctBy(x => x.k).ToDictionary(x => x.k, x => x.i, StringComparer.Ordinal);
+        var fields = order.Select(o => Metrics.TryParse(o.Field, out var metric)
+            ? (Metric: query.Metrics.ToList().IndexOf(metric), Dimension: -1, o.Descending)
+            : (Metric: -1, Dimension: query.Dimensions.ToList().FindIndex(d => d.Name == o.Field), o.Descending)).ToList();
+        var comparison = Comparer<Composed>.Create((a, b) =>
+        {
+            foreach (var (metric, dimension, descending) in fields)
+            {
+                var c = metric >= 0 ? a.Row.Metrics[metric].CompareTo(b.Row.Metrics[metric])
+                    : query.Dimensions[dimension].IsTime ? position.GetValueOrDefault(a.Key[dimension]).CompareTo(position.GetValueOrDefault(b.Key[dimension]))
+                    : string.CompareOrdinal(a.Key[dimension], b.Key[dimension]);
+                if (c != 0)
+                {
+                    return descending ? -c : c;
+                }
+            }
+
+            return 0;
+        });
+        return rows.Order(comparison).Select(r => r.Row).ToList();
+    }
+
+    /// <summary>The filter without its top-level goal conditions (event:name "is"), and how many were removed.</summary>
+    private static (Filter? Filter, int Removed) WithoutGoal(Filter? filter)
+    {
+        static bool IsGoal(Filter f) => f is Condition { Operator: FilterOperator.Is, Dimension.Name: "event:name" };
+        return filter switch
+        {
+            Condition c when IsGoal(c) => (null, 1),
+            AllOf all when all.Filters.Any(IsGoal) => (all.Filters.All(IsGoal) ? null : new AllOf(all.Filters.Where(f => !IsGoal(f)).ToList()), all.Filters.Count(IsGoal)),
+            _ => (filter, 0),
+        };
+    }
+
+    private static Dictionary<string, int> Positions(IReadOnlyList<TimeBucket> buckets, ReportQuery query)
+    {
+        var time = query.Dimensions.FirstOrDefault(d => d.IsTime);
+        var positions = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (time is null)
+        {
+            return positions;
+        }
+
+        for (var i = 0; i < buckets.Count; i++)
+        {
+            positions.TryAdd(ReportSql.BucketKey(buckets[i], time.Interval).Split('|')[0], i);
+        }
+
+        return positions;
+    }
+
+    /// <summary>Percent change (bounce rate: the difference in points), as Plausible reports it; 100 when growing from zero.</summary>
+    private static double? Change(Metric metric, double before, double now) => metric switch
+    {
+        Metric.BounceRate or Metric.ConversionRate or Metric.Percentage => Math.Round(now - before, 1),
+        _ when before == 0 => now == 0 ? 0 : 100,
+        _ => Math.Round((now - before) / before * 100),
+    };
+
+    /// <summary>A group's 64-bit key, exactly (a double would round it, and the other half would find no such group).</summary>
+    private static ulong Hash(JsonElement value) => value.ValueKind == JsonValueKind.String
+        ? ulong.Parse(value.GetString()!, CultureInfo.InvariantCulture)
+        : value.GetUInt64();
+
+    private static double Number(JsonElement value) => value.ValueKind == JsonValueKind.String
+        ? double.Parse(value.GetString()!, CultureInfo.InvariantCulture)
+        : value.GetDouble();
+}

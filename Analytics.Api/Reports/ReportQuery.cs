@@ -1,0 +1,35 @@
+using NodaTime;
+
+namespace Analytics.Api.Reports;
+
+/// <summary>
+/// One question to the reporting engine, shared by the native API, the Plausible-compatible API and the dashboard.
+/// Without dimensions it is an aggregate; with a time dimension a time series; with others a breakdown.
+/// </summary>
+public sealed record ReportQuery
+{
+    public required long PropertyId { get; init; }
+
+    /// <summary>The property's zone: time buckets are its local hours, days, weeks and months.</summary>
+    public required DateTimeZone Zone { get; init; }
+
+    public required ReportRange Range { get; init; }
+
+    public IsoDayOfWeek WeekStart { get; init; } = IsoDayOfWeek.Monday;
+
+    public required IReadOnlyList<Metric> Metrics { get; init; }
+
+    public IReadOnlyList<Dimension> Dimensions { get; init; } = [];
+
+    public Filter? Filter { get; init; }
+
+    /// <summary>Default: time ascending, then the first metric descending, then the dimensions ascending.</summary>
+    public IReadOnlyList<OrderBy> OrderBy { get; init; } = [];
+
+    public int Limit { get; init; } = 10_000;
+
+    public int Offset { get; init; }
+
+    /// <summary>The fastest source the planner may use; it falls back to slower ones when the query needs them.</summary>
+    public ReportSource Source { get; init; } = ReportSource.Rollup;
+}

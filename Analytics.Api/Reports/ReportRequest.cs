@@ -1,0 +1,49 @@
+using Analytics.Storage.Properties;
+using NodaTime;
+
+namespace Analytics.Api.Reports;
+
+/// <summary>
+/// A report's range, comparison and filters as the API and the dashboard both take them, in the same words:
+/// <paramref name="Period"/> (today, 7d, 30d, month, 12mo, custom, ...), <paramref name="From"/> and
+/// <paramref name="To"/> for custom ranges, <paramref name="Compare"/> (previous_period, year_over_year) and
+/// <paramref name="Filters"/> (Plausible's JSON filter list).
+/// </summary>
+public sealed record ReportRequest(string? Period, string? From, string? To, string? Compare, string? Filters)
+{
+    public const string DefaultPeriod = "30d";
+
+    /// <summary>The query over <paramref name="property"/>, its comparison range (if asked for), and the kind of range.</summary>
+    public async Task<(ReportQuery Query, ReportRange? Comparison, DateRangeKind Kind)> ToQueryAsync(Property property, IReadOnlyList<Metric> metrics, LiveQueries live, Instant now, CancellationToken cancellationToken)
+    {
+        var zone = property.Zone;
+        var period = string.IsNullOrWhiteSpace(Period) ? DefaultPeriod : Period;
+        ReportRange range;
+        DateRangeKind kind;
+        if (period.Trim() == "custom" && (From?.Contains('T', StringComparison.Ordinal) == true || To?.Contains('T', StringComparison.Ordinal) == true))
+        {
+            kind = DateRangeKind.CustomInstants;
+            range = ReportRanges.Instants(ReportRanges.ParseInstant(From ?? string.Empty, "from"), ReportRanges.ParseInstant(To ?? string.Empty, "to"));
+        }
+        else
+        {
+            kind = ReportRanges.Parse(period);
+            var first = kind == DateRangeKind.All ? await live.FirstDayAsync(property.Id, zone, cancellationToken) : null;
+            range = ReportRanges.Resolve(kind, zone, now, Date(From, "from"), Date(To, "to"), first);
+        }
+
+        var comparison = ReportRanges.Comparison(Compare, range, zone, kind, "compare");
+        var query = new ReportQuery
+        {
+            PropertyId = property.Id,
+            Zone = zone,
+            WeekStart = property.FirstDayOfWeek,
+            Range = range,
+            Metrics = metrics,
+            Filter = FilterJson.Parse(Filters),
+        };
+        return (query, comparison, kind);
+    }
+
+    private static LocalDate? Date(string? text, string field) => string.IsNullOrWhiteSpace(text) ? null : ReportRanges.ParseDay(text, field);
+}

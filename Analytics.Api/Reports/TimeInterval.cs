@@ -1,0 +1,9 @@
+namespace Analytics.Api.Reports;
+
+public enum TimeInterval
+{
+    Hour,
+    Day,
+    Week,
+    Month,
+}

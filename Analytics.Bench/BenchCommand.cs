@@ -1,0 +1,354 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Analytics.Api.ApiKeys;
+using Analytics.Storage.ClickHouse;
+using Analytics.Ingest.Events;
+using Analytics.Bench;
+using Analytics.Storage.Hosting;
+using Analytics.Ingest.Collect;
+using Analytics.Storage.Properties;
+using Analytics.Api.Reports;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+
+using Analytics.Cli.Commands;
+
+namespace Analytics.Bench;
+
+/// <summary>
+/// <c>analytics bench</c>: every figure of docs/benchmarks.md in one run, written to bench/results/latest.json. The
+/// data lives in a directory of its own (default: beside the product's data directory), never the product's.
+/// </summary>
+internal static class BenchCommand
+{
+    private const string Domain = "bench.example";
+    private const string CollectDomain = "collect.bench";
+    private const string Timezone = "America/New_York";
+    private static readonly LocalDate LastDay = new(2026, 10, 31);
+
+    /// <summary>The targets of issue #6: key, limit, and whether a figure must be at least (true) or at most (false) it.</summary>
+    private static readonly (string Key, double Limit, bool AtLeast, string Text)[] Targets =
+    [
+        ("collect_ratio", 0.6, true, ">= 0.6 of hello-world"),
+        ("collect_p99_ms", 10, false, "<= 10 ms at half the maximum rate"),
+        ("freshness_p99_ms", 2_000, false, "<= 2 s"),
+        ("load_rows_per_s_per_core", 60_000, true, ">= 60,000"),
+        ("dashboard_p95_ms", 300, false, "<= 300 ms (12 months)"),
+        ("filtered_p95_ms", 1_000, false, "<= 1 s (3 months)"),
+        ("baseline_speedup", 50, true, ">= 50x"),
+        ("bytes_per_event", 25, false, "<= 25"),
+        ("peak_rss_mb", 1_536, false, "<= 1.5 GB"),
+        ("tracker_gzip_bytes", 1_536, false, "<= 1.5 KB"),
+    ];
+
+    public static Command Create()
+    {
+        var quick = new Option<bool>("--quick") { Description = "A run of a few minutes: 1M events, fewer repetitions, short load runs." };
+        var events = new Option<long?>("--events") { Description = "Events for the query benchmarks (default 10,000,000; with --quick 1,000,000). Generated once into the bench data directory, reused later." };
+        var output = new Option<string>("--output") { Description = "Where to write the figures as JSON.", DefaultValueFactory = _ => Path.Combine("bench", "results", "latest.json") };
+        var noBaseline = new Option<bool>("--no-baseline") { Description = "Skip the PostgreSQL baseline (it copies every event into PostgreSQL: minutes at 10M events)." };
+        var bench = new Command(
+            "bench",
+            "Benchmarks: collect throughput and latency (against a hello-world endpoint), freshness, bulk load, dashboard queries (rollups, raw events, a PostgreSQL baseline), storage, memory, tracker size. Data goes to its own directory (--data; default /var/lib/analytics-bench as root, else ~/.local/share/analytics-bench); figures to --output.")
+        {
+            quick, events, output, noBaseline, Hello(),
+        };
+        bench.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
+        {
+            var isQuick = parse.GetValue(quick);
+            var count = parse.GetValue(events) ?? (isQuick ? 1_000_000 : 10_000_000);
+            if (count is < 10_000 or > 10_000_000_000)
+            {
+                throw new FieldValidationException("--events", "must be between 10000 and 10000000000.");
+            }
+
+            // Beside the product's default data directory, never in it (and, like it, reachable by the postgres user when run as root).
+            var data = parse.GetValue(AnalyticsCommandLine.Data) ?? DataDirectory.Resolve(null) + "-bench";
+            var configFile = parse.GetValue(AnalyticsCommandLine.Config);
+            var configuration = Cli.Configuration.AnalyticsConfiguration.Build(configFile, data);
+            var run = new Run(isQuick, new GenerateCommand.Spec(count, 365, LastDay, 1), data, configFile, configuration, parse.GetValue(noBaseline));
+            var results = await run.ExecuteAsync(cancellationToken);
+            var path = Path.GetFullPath(parse.GetValue(output)!);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllTextAsync(path, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", cancellationToken);
+            Console.WriteLine(Table(results));
+            Console.WriteLine($"Figures written to {path}.");
+            return 0;
+        }));
+        return bench;
+    }
+
+    /// <summary>The hello-world endpoint collect is compared with: Kestrel, one POST route, 202, nothing else.</summary>
+    private static Command Hello()
+    {
+        var hello = new Command("hello", "A hello-world Kestrel POST endpoint (202), the benchmark's reference for collect.") { ServeCommand.Urls };
+        hello.Hidden = true;
+        hello.SetAction(async (parse, cancellationToken) =>
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls(parse.GetValue(ServeCommand.Urls) ?? "http://127.0.0.1:8001");
+            await using var app = builder.Build();
+            app.MapPost("/", () => Results.Accepted());
+            app.MapGet("/health", () => Results.Ok());
+            await app.RunAsync(cancellationToken);
+            return 0;
+        });
+        return hello;
+    }
+
+    private sealed class Run(bool quick, GenerateCommand.Spec spec, string data, string? configFile, Microsoft.Extensions.Configuration.IConfiguration configuration, bool noBaseline)
+    {
+        private readonly JsonObject _results = new();
+        private readonly DateTimeZone _zone = DateTimeZoneProviders.Tzdb[Timezone];
+        private IReadOnlyList<JsonObject> _apiDashboard = [];
+
+        public async Task<JsonObject> ExecuteAsync(CancellationToken cancellationToken)
+        {
+            _results["machine"] = Machine();
+            _results["command"] = $"./analytics bench{(quick ? " --quick" : string.Empty)} --events {spec.Events}{(noBaseline ? " --no-baseline" : string.Empty)}";
+            _results["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            _results["tracker_gzip_bytes"] = TrackerScript.GzipSize;
+            var apiKey = await InProcessAsync(cancellationToken);
+            await CollectAsync(apiKey, cancellationToken);
+            return _results;
+        }
+
+        /// <summary>Everything that runs on the embedded engine in this process; returns an API key for the server phase.</summary>
+        private async Task<string> InProcessAsync(CancellationToken cancellationToken)
+        {
+            await using var context = await AdminContext.OpenAsync(configuration, Stores.Both, cancellationToken);
+            var properties = context.Get<PropertyStore>();
+            var clickHouse = context.Get<IClickHouse>();
+            var property = await properties.FindByDomainAsync(Domain, cancellationToken) ?? await properties.AddAsync(Domain, "Benchmark", Timezone, null, cancellationToken);
+            var collect = await properties.FindByDomainAsync(CollectDomain, cancellationToken) ?? await properties.AddAsync(CollectDomain, "Collect benchmark", "UTC", null, cancellationToken);
+            var (_, apiKey) = await context.Get<ApiKeyStore>().CreateAsync($"bench {DateTime.UtcNow:O}", null, [property.Id, collect.Id], cancellationToken);
+
+            // The collect phase's events from an earlier run would count in the storage figures.
+            var eventData = context.Get<EventData>();
+            await eventData.DeletePropertyAsync(collect.Id, cancellationToken);
+            var have = await CountAsync(clickHouse, property.Id, cancellationToken);
+            if (have < spec.Events * 0.9 || have > spec.Events * 1.1)
+            {
+                if (have > 0)
+                {
+                    AnalyticsCommandLine.Progress($"The bench data holds {have:N0} events, not about {spec.Events:N0}: generating again.");
+                    await eventData.DeletePropertyAsync(property.Id, cancellationToken);
+                }
+
+                AnalyticsCommandLine.Progress($"Generating about {spec.Events:N0} events ({spec.Days} days to {spec.End:yyyy-MM-dd}, {Timezone}) into {data}...");
+                var generated = await GenerateCommand.RunAsync(clickHouse, spec, property, cancellationToken);
+                _results["generate_rows_per_s"] = Math.Round(generated.EventsPerSecond);
+                have = await CountAsync(clickHouse, property.Id, cancellationToken);
+            }
+
+            // Merged, as background merges leave tables that have had time to settle (partitions already merged are skipped).
+            AnalyticsCommandLine.Progress("Merging the tables (OPTIMIZE FINAL)...");
+            var skipMerged = new ClickHouseSettings { ["optimize_skip_merged_partitions"] = "1" };
+            foreach (var table in EventData.Tables)
+            {
+                await clickHouse.ExecuteAsync($"OPTIMIZE TABLE {table} FINAL", settings: skipMerged, cancellationToken: cancellationToken);
+            }
+
+            _results["events"] = have;
+            var runs = quick ? 10 : 30;
+
+            var load = await BenchQueries.MeasureLoadAsync(clickHouse, quick ? 300_000 : 2_000_000, cancellationToken);
+            _results["load_rows_per_s_per_core"] = Math.Round(load.RowsPerSecondPerCore);
+            _results["load_rows_per_s"] = Math.Round(load.RowsPerSecond);
+
+            var queries = new BenchQueries(clickHouse, property.Id, _zone, LastDay);
+            _apiDashboard = queries.ApiQueries(Domain, 365);
+            var storage = await queries.StorageAsync(cancellationToken);
+            _results["bytes_per_event"] = Math.Round(storage.BytesPerEvent, 1);
+            _results["bytes_per_event_by_table"] = new JsonObject(storage.PerTable.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)Math.Round(t.Value, 2))));
+
+            var month = await queries.TimeSetAsync("dashboard, 30 days", queries.DashboardSet(30), runs, cancellationToken);
+            var year = await queries.TimeSetAsync("dashboard, 12 months", queries.DashboardSet(365), runs, cancellationToken);
+            Put("dashboard_30d", month);
+            Put("dashboard_12m", year);
+            _results["dashboard_p95_ms"] = Math.Round(year.P95, 1);
+
+            var filtered = new List<double>();
+            foreach (var (name, json) in new[]
+            {
+                ("page contains", """[["contains", "event:page", ["/blog"]]]"""),
+                ("country is", """[["is", "visit:country", ["DE"]]]"""),
+                ("source is", """[["is", "visit:source", ["Hacker News"]]]"""),
+            })
+            {
+                var timings = await queries.TimeSetAsync($"dashboard, 3 months, {name}", queries.DashboardSet(92, FilterJson.Parse(json)), quick ? 5 : 10, cancellationToken);
+                filtered.AddRange(timings.Runs);
+                Put($"filtered_{name.Replace(' ', '_')}", timings);
+            }
+
+            _results["filtered_p95_ms"] = Math.Round(Timings.Percentile(filtered, 0.95), 1);
+
+            var rawRuns = quick ? 3 : 5;
+            var rawYear = await queries.TimeSetAsync("raw events, 12 months", queries.DashboardSet(365, source: ReportSource.Raw), rawRuns, cancellationToken);
+            var rawMonth = await queries.TimeSetAsync("raw events, 30 days", queries.DashboardSet(30, source: ReportSource.Raw), rawRuns, cancellationToken);
+            Put("raw_12m", rawYear);
+            Put("raw_30d", rawMonth);
+            _results["raw_speedup"] = Math.Round(rawYear.P50 / year.P50, 1);
+
+            if (!noBaseline)
+            {
+                var postgres = StorageRuntime.Bind<Storage.Postgres.PostgresOptions>(configuration, Storage.Postgres.PostgresOptions.Section);
+                await using var baseline = await PostgresBaseline.StartAsync(Path.Combine(data, "baseline-postgres"), postgres.BinDirectory, cancellationToken);
+                await baseline.LoadAsync(clickHouse, property.Id, have, cancellationToken);
+                var pgYear = await baseline.TimeSetAsync("PostgreSQL, 12 months", property.Id, _zone, LastDay, 365, rawRuns, cancellationToken);
+                var pgMonth = await baseline.TimeSetAsync("PostgreSQL, 30 days", property.Id, _zone, LastDay, 30, rawRuns, cancellationToken);
+                Put("baseline_12m", pgYear);
+                Put("baseline_30d", pgMonth);
+                _results["baseline_speedup"] = Math.Round(pgYear.P50 / year.P50, 1);
+                _results["baseline_speedup_30d"] = Math.Round(pgMonth.P50 / month.P50, 1);
+                _results["baseline_bytes_per_event"] = Math.Round(await baseline.BytesPerEventAsync(cancellationToken), 1);
+            }
+
+            return apiKey;
+        }
+
+        /// <summary>The server as users run it (a child process on the same data), against a hello-world endpoint.</summary>
+        private async Task CollectAsync(string apiKey, CancellationToken cancellationToken)
+        {
+            var wrk = await Wrk.EnsureAsync(cancellationToken);
+            var duration = TimeSpan.FromSeconds(quick ? 5 : 15);
+            const int Connections = 64;
+            // 4,096 client addresses, so that no address is above collect's per-address rate limit (one site's
+            // visitors, not one client hammering it); the per-property limit is raised above the rate reached.
+            var bodies = Enumerable.Range(0, 4_096)
+                .Select(i => (ChildServer.CollectBody(CollectDomain, $"/p/{i % 40}"), $"100.64.{i / 256}.{i % 256}"))
+                .ToList();
+
+            double hello;
+            await using (var server = await ChildServer.StartAsync(["bench", "hello"], new Dictionary<string, string>(), cancellationToken))
+            {
+                await Wrk.RunAsync(wrk, server.Url("/"), bodies, Connections, TimeSpan.FromSeconds(2), 0, cancellationToken);
+                var result = await Wrk.RunAsync(wrk, server.Url("/"), bodies, Connections, duration, 0, cancellationToken);
+                hello = result.RequestsPerSecond;
+                AnalyticsCommandLine.Progress($"hello-world: {hello:N0} requests/s");
+            }
+
+            string[] serve = ["serve", "--data", data, .. configFile is null ? Array.Empty<string>() : ["--config", configFile]];
+            var environment = new Dictionary<string, string> { ["ANALYTICS_API_RATE_LIMIT"] = "1000000000", ["ANALYTICS_COLLECT__RATELIMITPERPROPERTY"] = "10000000" };
+            await using (var server = await ChildServer.StartAsync(serve, environment, cancellationToken))
+            {
+                await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Connections, TimeSpan.FromSeconds(2), 0, cancellationToken);
+                var max = await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Connections, duration, 0, cancellationToken);
+                Refuse(max, "collect at full speed");
+                AnalyticsCommandLine.Progress($"collect: {max.RequestsPerSecond:N0} events/s (p50 {max.P50Ms:F1} ms, p99 {max.P99Ms:F1} ms)");
+
+                // Half the maximum rate: each connection waits between requests (wrk has no fixed-rate mode). The wait
+                // is calibrated with short runs, since each request's own latency adds to it.
+                const int Paced = 64;
+                var target = max.RequestsPerSecond / 2;
+                var delay = Math.Max(1, (int)Math.Round(Paced * 1000 / target));
+                for (var calibration = 0; calibration < 3; calibration++)
+                {
+                    var probe = await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Paced, TimeSpan.FromSeconds(3), delay, cancellationToken);
+                    delay = Math.Max(1, (int)Math.Round(delay * probe.RequestsPerSecond / target));
+                }
+
+                var half = await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Paced, duration, delay, cancellationToken);
+                Refuse(half, "collect at half speed");
+                AnalyticsCommandLine.Progress($"collect at {half.RequestsPerSecond:N0} events/s: p50 {half.P50Ms:F2} ms, p99 {half.P99Ms:F2} ms");
+
+                _results["hello_requests_per_s"] = Math.Round(hello);
+                _results["collect_events_per_s"] = Math.Round(max.RequestsPerSecond);
+                _results["collect_ratio"] = Math.Round(max.RequestsPerSecond / hello, 2);
+                _results["collect_max_p99_ms"] = Math.Round(max.P99Ms, 2);
+                _results["collect_half_rate_events_per_s"] = Math.Round(half.RequestsPerSecond);
+                _results["collect_p50_ms"] = Math.Round(half.P50Ms, 2);
+                _results["collect_p99_ms"] = Math.Round(half.P99Ms, 2);
+
+                await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken); // the spool drains what the load left
+                var fresh = await server.FreshnessAsync(CollectDomain, apiKey, quick ? 20 : 100, cancellationToken);
+                _results["freshness_p50_ms"] = Math.Round(Timings.Percentile(fresh, 0.5));
+                _results["freshness_p99_ms"] = Math.Round(Timings.Percentile(fresh, 0.99));
+
+                // The dashboard's queries through the API on the big data, so that the memory figure includes them.
+                var http = new List<double>();
+                for (var i = 0; i < 4; i++)
+                {
+                    var total = 0.0;
+                    foreach (var query in _apiDashboard)
+                    {
+                        total += await server.QueryAsync(apiKey, query, cancellationToken);
+                    }
+
+                    if (i > 0)
+                    {
+                        http.Add(total);
+                    }
+                }
+
+                _results["dashboard_http_12m_p50_ms"] = Math.Round(Timings.Percentile(http, 0.5), 1);
+                _results["peak_rss_mb"] = Math.Round(server.PeakRssMb());
+            }
+        }
+
+        private static void Refuse(Wrk.Result result, string what)
+        {
+            if (result.Non2xx > 0 || result.Errors > 0)
+            {
+                throw new OptionsException($"{what}: {result.Non2xx} answers were not 2xx and {result.Errors} socket errors; the figures would not be of accepted events.");
+            }
+        }
+
+        private void Put(string key, Timings timings)
+        {
+            _results[$"{key}_p50_ms"] = Math.Round(timings.P50, 1);
+            _results[$"{key}_p95_ms"] = Math.Round(timings.P95, 1);
+            _results[$"{key}_queries_p50_ms"] = new JsonObject(timings.QueryMedians.Select(q => KeyValuePair.Create(q.Key, (JsonNode?)Math.Round(q.Value, 1))));
+        }
+
+        private static async Task<ulong> CountAsync(IClickHouse clickHouse, long propertyId, CancellationToken cancellationToken)
+            => (await clickHouse.QueryAsync<CountRow>("SELECT count() AS n FROM events WHERE property_id = {p:UInt64}", new { p = propertyId }, cancellationToken: cancellationToken)).Single().N;
+
+        private static JsonObject Machine()
+        {
+            var cpu = File.Exists("/proc/cpuinfo")
+                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+                : null;
+            var memory = File.Exists("/proc/meminfo")
+                ? File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal", StringComparison.Ordinal))
+                : null;
+            var kb = memory is null ? 0 : long.Parse(memory.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            return new JsonObject
+            {
+                ["cores"] = Environment.ProcessorCount,
+                ["memory_gb"] = Math.Round(kb / 1024.0 / 1024.0, 1),
+                ["cpu"] = cpu,
+                ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+                ["dotnet"] = Environment.Version.ToString(),
+            };
+        }
+    }
+
+    /// <summary>The figures with their targets, as printed at the end of a run.</summary>
+    private static string Table(JsonObject results)
+    {
+        var lines = new List<string> { string.Empty, "| figure | value | target | met |", "|---|---|---|---|" };
+        foreach (var (key, limit, atLeast, text) in Targets)
+        {
+            if (results[key] is not JsonValue value)
+            {
+                lines.Add($"| {key} | (not measured) | {text} | |");
+                continue;
+            }
+
+            var figure = double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture);
+            var met = atLeast ? figure >= limit : figure <= limit;
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"| {key} | {figure:#,0.##} | {text} | {(met ? "yes" : "NO")} |"));
+        }
+
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    private sealed record CountRow(ulong N);
+}

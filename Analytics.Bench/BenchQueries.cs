@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Migrations;
+using Analytics.Ingest.Demo;
+using Analytics.Ingest.Events;
+using Analytics.Api.Reports;
+using Microsoft.Extensions.Logging.Abstractions;
+using NodaTime;
+
+using Analytics.Cli.Commands;
+
+namespace Analytics.Bench;
+
+/// <summary>The in-process benchmarks on the generated data: bulk load, dashboard sets (rollups and raw events), storage.</summary>
+internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, DateTimeZone zone, LocalDate lastDay)
+{
+    /// <summary>A dashboard's first view: top stats, the graph and six breakdowns.</summary>
+    public IReadOnlyList<(string Name, ReportQuery Query)> DashboardSet(int days, Filter? filter = null, ReportSource source = ReportSource.Rollup)
+    {
+        var range = ReportRanges.Days(zone, lastDay.PlusDays(1 - days), lastDay);
+        var interval = days > 62 ? TimeInterval.Month : TimeInterval.Day; // the dashboard graph's natural interval
+        ReportQuery Query(Metric[] metrics, Dimension? dimension = null, int limit = 10) => new()
+        {
+            PropertyId = propertyId,
+            Zone = zone,
+            Range = range,
+            Metrics = metrics,
+            Dimensions = dimension is null ? [] : [dimension],
+            Filter = filter,
+            Limit = limit,
+            Source = source,
+        };
+
+        // Views per visit is undefined under event filters (Filters.OnEvents), as on the dashboard.
+        Metric[] top = filter is not null && Filters.OnEvents(filter)
+            ? [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.BounceRate, Metric.VisitDuration]
+            : [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration];
+        return
+        [
+            ("top stats", Query(top)),
+            ($"graph ({interval})", Query([Metric.Visitors, Metric.Pageviews], Dimension.Parse("time", "dimension", interval), 400)),
+            ("sources", Query([Metric.Visitors], Dimension.Parse("visit:source", "dimension"))),
+            ("top pages", Query([Metric.Visitors, Metric.Pageviews, Metric.TimeOnPage, Metric.ScrollDepth], Dimension.Parse("event:page", "dimension"))),
+            ("entry pages", Query([Metric.Visits, Metric.BounceRate], Dimension.Parse("visit:entry_page", "dimension"))),
+            ("countries", Query([Metric.Visitors], Dimension.Parse("visit:country", "dimension"))),
+            ("browsers", Query([Metric.Visitors], Dimension.Parse("visit:browser", "dimension"))),
+            ("devices", Query([Metric.Visitors], Dimension.Parse("visit:device", "dimension"))),
+        ];
+    }
+
+    /// <summary>The same set as Plausible v2 queries for <c>POST /api/v2/query</c> (to time it through the server).</summary>
+    public IReadOnlyList<JsonObject> ApiQueries(string domain, int days) => DashboardSet(days).Select(q => new JsonObject
+    {
+        ["site_id"] = domain,
+        ["metrics"] = new JsonArray(q.Query.Metrics.Select(m => (JsonNode?)Metrics.Name(m)).ToArray()),
+        ["date_range"] = new JsonArray(Day(lastDay.PlusDays(1 - days)), Day(lastDay)),
+        ["dimensions"] = new JsonArray(q.Query.Dimensions.Select(d => (JsonNode?)d.Name).ToArray()),
+    }).ToList();
+
+    /// <summary>Runs a set <paramref name="runs"/> times after one warm-up run; the time of each whole set, in ms.</summary>
+    public async Task<Timings> TimeSetAsync(string label, IReadOnlyList<(string Name, ReportQuery Query)> set, int runs, CancellationToken cancellationToken)
+    {
+        var engine = new ReportEngine(clickHouse);
+        return await Timings.MeasureAsync(label, set.Select(q => (q.Name, (Func<Task>)(() => engine.RunAsync(q.Query, cancellationToken)))).ToList(), runs);
+    }
+
+    /// <summary>
+    /// Rows per second per core of a bulk load through every view: rows already encoded (as the generator's loader
+    /// sends them) inserted into a fresh database, divided by the CPU time the process spent (ClickHouse runs in it).
+    /// </summary>
+    public static async Task<(double RowsPerSecondPerCore, double RowsPerSecond, long Rows)> MeasureLoadAsync(IClickHouse server, int events, CancellationToken cancellationToken)
+    {
+        var scratch = server.WithDatabase("bench_load");
+        await scratch.WithDatabase("default").ExecuteAsync("DROP DATABASE IF EXISTS bench_load SYNC", cancellationToken: cancellationToken);
+        await new ClickHouseMigrator(scratch, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(cancellationToken);
+        var spec = new GenerateCommand.Spec(events, Math.Max(1, events / 100_000), new LocalDate(2026, 10, 31), 3);
+        var batches = spec.Traffic(1, "load.bench", "UTC").Generate(spec.From, spec.To).Chunk(DemoLoader.BatchSize).Select(b => (Rows: EventRowBinary.Encode(b), b.Length)).ToList();
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpu = process.TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        long rows = 0;
+        foreach (var (data, count) in batches)
+        {
+            await EventRowBinary.InsertAsync(scratch, "events", data, cancellationToken: cancellationToken);
+            rows += count;
+            AnalyticsCommandLine.Bar(rows / (double)batches.Sum(b => b.Length), $"bulk load: {rows:N0} rows", final: rows == batches.Sum(b => b.Length));
+        }
+
+        var seconds = wall.Elapsed.TotalSeconds;
+        process.Refresh();
+        var cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
+        await scratch.WithDatabase("default").ExecuteAsync("DROP DATABASE bench_load SYNC", cancellationToken: cancellationToken);
+        return (rows / cpuSeconds, rows / seconds, rows);
+    }
+
+    /// <summary>Compressed bytes on disk of every table with a property's data (raw and views), per event.</summary>
+    public async Task<(double BytesPerEvent, IReadOnlyDictionary<string, double> PerTable, ulong Events)> StorageAsync(CancellationToken cancellationToken)
+    {
+        var events = (await clickHouse.QueryAsync<CountRow>("SELECT count() AS n FROM events", cancellationToken: cancellationToken)).Single().N;
+        var parts = await clickHouse.QueryAsync<PartRow>(
+            "SELECT table, sum(data_compressed_bytes) AS bytes FROM system.parts WHERE database = {db:String} AND active GROUP BY table",
+            new { db = clickHouse.Database },
+            cancellationToken: cancellationToken);
+        var perTable = parts.Where(p => EventData.Tables.Contains(p.Table)).ToDictionary(p => p.Table, p => p.Bytes / (double)Math.Max(events, 1));
+        return (perTable.Values.Sum(), perTable, events);
+    }
+
+    private static string Day(LocalDate day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private sealed record CountRow(ulong N);
+
+    private sealed record PartRow(string Table, ulong Bytes);
+}
+
+/// <summary>The times of repeated runs of one set (ms), and the median of each query in it.</summary>
+internal sealed record Timings(IReadOnlyList<double> Runs, IReadOnlyDictionary<string, double> QueryMedians)
+{
+    /// <summary>Runs a set of named steps <paramref name="runs"/> times after one warm-up run, timing each step and the whole set.</summary>
+    public static async Task<Timings> MeasureAsync(string label, IReadOnlyList<(string Name, Func<Task> Run)> set, int runs)
+    {
+        var totals = new List<double>();
+        var perStep = set.ToDictionary(q => q.Name, _ => new List<double>());
+        for (var run = -1; run < runs; run++)
+        {
+            var all = Stopwatch.StartNew();
+            foreach (var (name, step) in set)
+            {
+                var one = Stopwatch.StartNew();
+                await step();
+                if (run >= 0)
+                {
+                    perStep[name].Add(one.Elapsed.TotalMilliseconds);
+                }
+            }
+
+            if (run >= 0)
+            {
+                totals.Add(all.Elapsed.TotalMilliseconds);
+            }
+
+            AnalyticsCommandLine.Bar((run + 2) / (double)(runs + 1), $"{label}: {all.Elapsed.TotalMilliseconds:F0} ms", final: run == runs - 1);
+        }
+
+        return new Timings(totals, perStep.ToDictionary(q => q.Key, q => Percentile(q.Value, 0.5)));
+    }
+
+    public double P50 => Percentile(Runs, 0.5);
+
+    public double P95 => Percentile(Runs, 0.95);
+
+    /// <summary>Nearest-rank percentile.</summary>
+    public static double Percentile(IReadOnlyList<double> values, double p)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = values.Order().ToArray();
+        var rank = (int)Math.Ceiling(p * sorted.Length);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
+    }
+}

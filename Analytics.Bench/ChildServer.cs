@@ -1,0 +1,273 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Analytics.Storage.Hosting;
+
+using Analytics.Cli.Commands;
+
+namespace Analytics.Bench;
+
+/// <summary>
+/// A child process of this same program (<c>serve</c>, or the hello-world endpoint), on a loopback port: the
+/// benchmarks and the crash harness work on the server as users run it, not an in-process copy.
+/// </summary>
+internal sealed partial class ChildServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ChildServer(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int Port { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public HttpClient Http { get; }
+
+    public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
+
+    /// <summary>Starts <c>analytics ARGS --urls http://127.0.0.1:PORT</c> and waits for its <c>/health</c> to answer 2xx.</summary>
+    public static async Task<ChildServer> StartAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        var server = Launch(arguments, environment);
+        try
+        {
+            await server.WaitHealthyAsync(cancellationToken);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts <c>analytics ARGS --urls http://127.0.0.1:PORT</c> without waiting for it.</summary>
+    public static ChildServer Launch(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var port = FreePort();
+        var self = Environment.ProcessPath ?? throw new OptionsException("Cannot find this program's path to start a server.");
+        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(ChildServer).Assembly.Location);
+        }
+
+        foreach (var argument in arguments.Concat(["--urls", $"http://127.0.0.1:{port}"]))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return new ChildServer(Process.Start(start)!, port);
+    }
+
+    /// <summary>Waits (up to 3 minutes) until <c>/health</c> answers 2xx; throws if the process exits first.</summary>
+    public async Task WaitHealthyAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new OptionsException($"The server exited with {_process.ExitCode}:\n{Tail()}");
+            }
+
+            try
+            {
+                if ((await Http.GetAsync("/health", cancellationToken)).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new OptionsException($"The server did not answer /health within 3 minutes:\n{Tail()}");
+    }
+
+    /// <summary>SIGKILL: no shutdown code of the server runs.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, as systemd and docker stop a service; the exit code once it has stopped.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        Posix.Terminate(_process.Id);
+        using var bound = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(bound.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>The peak resident set size of the server process so far (VmHWM), in MiB.</summary>
+    public double PeakRssMb()
+    {
+        var status = File.ReadAllText($"/proc/{_process.Id}/status");
+        var match = PeakRss().Match(status);
+        return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) / 1024.0 : double.NaN;
+    }
+
+    /// <summary>
+    /// Sends one event at a time and polls a report until it shows: the time from the 202 to visible, per sample (ms).
+    /// </summary>
+    public async Task<List<double>> FreshnessAsync(string domain, string apiKey, int samples, CancellationToken cancellationToken)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < samples; i++)
+        {
+            var path = $"/fresh/{Guid.NewGuid():N}";
+            using var collect = new HttpRequestMessage(HttpMethod.Post, "/api/event") { Content = new StringContent(CollectBody(domain, path), Encoding.UTF8, "text/plain") };
+            collect.Headers.UserAgent.ParseAdd(UserAgent);
+            collect.Headers.Add("X-Forwarded-For", $"198.51.100.{i % 250}");
+            var accepted = await Http.SendAsync(collect, cancellationToken);
+            var watch = Stopwatch.StartNew();
+            if (accepted.StatusCode != HttpStatusCode.Accepted)
+            {
+                throw new OptionsException($"collect answered {(int)accepted.StatusCode}: {await accepted.Content.ReadAsStringAsync(cancellationToken)}");
+            }
+
+            var query = new JsonObject
+            {
+                ["site_id"] = domain,
+                ["metrics"] = new JsonArray("pageviews"),
+                ["date_range"] = "day",
+                ["filters"] = new JsonArray(new JsonArray("is", "event:page", new JsonArray(path))),
+            };
+            while (JsonNode.Parse(await PostQueryAsync(apiKey, query, cancellationToken))!["results"]!.AsArray() is not [{ } row, ..] || row["metrics"]![0]!.GetValue<double>() < 1)
+            {
+                if (watch.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    throw new OptionsException($"an accepted event did not show in a report within 30 s ({path}).");
+                }
+
+                await Task.Delay(10, cancellationToken);
+            }
+
+            times.Add(watch.Elapsed.TotalMilliseconds);
+            AnalyticsCommandLine.Bar((i + 1) / (double)samples, $"freshness: {watch.Elapsed.TotalMilliseconds:F0} ms", final: i == samples - 1);
+            await Task.Delay(Random.Shared.Next(0, 300), cancellationToken); // not in step with the spool's seal timer
+        }
+
+        return times;
+    }
+
+    /// <summary>Posts a Plausible v2 query; the elapsed time in ms.</summary>
+    public async Task<double> QueryAsync(string apiKey, JsonObject query, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        await PostQueryAsync(apiKey, query, cancellationToken);
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>Posts a Plausible v2 query with the key; the body of a 2xx answer (anything else ends the run).</summary>
+    private async Task<string> PostQueryAsync(string apiKey, JsonObject query, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v2/query") { Content = new StringContent(query.ToJsonString(), Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        var response = await Http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        return response.IsSuccessStatusCode ? body : throw new OptionsException($"the report answered {(int)response.StatusCode}: {body}");
+    }
+
+    public const string UserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
+
+    /// <summary>A pageview as the tracker sends it.</summary>
+    public static string CollectBody(string domain, string path) => JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["n"] = "pageview",
+        ["u"] = $"https://{domain}{path}",
+        ["d"] = domain,
+        ["r"] = "https://www.google.com/",
+        ["w"] = 1440,
+    });
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            try
+            {
+                await TerminateAsync(TimeSpan.FromSeconds(60));
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        _process.Dispose();
+    }
+
+    public string Tail()
+    {
+        var text = Output();
+        return text.Length > 4000 ? text[^4000..] : text;
+    }
+
+    /// <summary>What the process wrote to standard output and error (the last 32 to 64 KB of it).</summary>
+    public string Output()
+    {
+        lock (_output)
+        {
+            return _output.ToString();
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            if (_output.Length > 64_000)
+            {
+                _output.Remove(0, 32_000);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [GeneratedRegex(@"VmHWM:\s+(\d+) kB")]
+    private static partial Regex PeakRss();
+}

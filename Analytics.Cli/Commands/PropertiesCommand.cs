@@ -1,0 +1,104 @@
+using System.CommandLine;
+using Analytics.Storage.Hosting;
+using Analytics.Storage.Properties;
+
+namespace Analytics.Cli.Commands;
+
+internal static class PropertiesCommand
+{
+    public static Command Create()
+    {
+        var domain = new Argument<string>("domain") { Description = "The site's domain, e.g. example.com." };
+        var timezone = new Option<string>("--timezone")
+        {
+            Description = "IANA time zone every report of this property uses, e.g. Europe/Berlin or Asia/Kathmandu.",
+            DefaultValueFactory = _ => "UTC",
+        };
+        var name = new Option<string?>("--name") { Description = "Display name (default: the domain)." };
+        var add = new Command("add", "Adds a property and prints its id.") { domain, timezone, name };
+        add.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
+        {
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
+            var property = await context.Get<PropertyStore>().AddAsync(parse.GetValue(domain)!, parse.GetValue(name), parse.GetValue(timezone)!, null, cancellationToken);
+            Console.WriteLine(property.Id);
+            AnalyticsCommandLine.Progress($"Added {property.Domain} ({property.Timezone}) as property {property.Id}.");
+            return 0;
+        }));
+
+        var list = new Command("list", "Lists properties: id, domain, time zone, name, first day of the week.");
+        list.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
+        {
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
+            foreach (var property in await context.Get<PropertyStore>().ListAsync(cancellationToken))
+            {
+                Console.WriteLine($"{property.Id}\t{property.Domain}\t{property.Timezone}\t{property.Name}\tweeks from {property.FirstDayOfWeek}");
+            }
+
+            return 0;
+        }));
+
+        var id = new Argument<long>("id") { Description = "The property's id (see 'properties list')." };
+        var delete = new Command("delete", "Deletes a property and all of its data: its settings, members and key scopes in PostgreSQL, and every event and rollup row in ClickHouse.") { id };
+        delete.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
+        {
+            var local = await TransferCommands.LocalAsync(parse, cancellationToken);
+            if (local is null)
+            {
+                using var response = await TransferCommands.RemoteAsync(parse, HttpMethod.Post, $"/internal/delete-property?id={parse.GetValue(id)}", null, cancellationToken);
+            }
+            else
+            {
+                await using (local)
+                {
+                    // PostgreSQL first: collect stops accepting the domain, then its events go.
+                    if (!await local.Get<PropertyStore>().DeleteAsync(parse.GetValue(id), cancellationToken))
+                    {
+                        await Console.Error.WriteLineAsync($"error: id: there is no property {parse.GetValue(id)}.");
+                        return 1;
+                    }
+
+                    await local.Get<Analytics.Ingest.Events.EventData>().DeletePropertyAsync(parse.GetValue(id), cancellationToken);
+                }
+            }
+
+            AnalyticsCommandLine.Progress($"Deleted property {parse.GetValue(id)} and all of its data.");
+            return 0;
+        }));
+
+        var newZone = new Option<string?>("--timezone") { Description = "A new IANA time zone; every report, past data included, follows it at once." };
+        var newName = new Option<string?>("--name") { Description = "A new display name." };
+        var weekStart = new Option<string?>("--week-start") { Description = "The day weekly reports start on: monday ... sunday (default monday)." };
+        var hostnames = new Option<string?>("--hostnames") { Description = "Keep events only from these hostnames, comma-separated (*.example.com: its subdomains); \"\" allows any." };
+        var retention = new Option<int?>("--retention-days") { Description = "Delete events older than this many days (checked hourly); 0 keeps everything." };
+        var honorDnt = new Option<bool?>("--honor-dnt") { Description = "true: drop events from browsers that send Do Not Track or Global Privacy Control." };
+        var update = new Command("update", "Changes a property's time zone, first day of the week, name, allowed hostnames, retention or Do Not Track handling.")
+        {
+            id, newZone, weekStart, newName, hostnames, retention, honorDnt,
+        };
+        update.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
+        {
+            var week = parse.GetValue(weekStart) is { } day ? PropertyValidation.ParseWeekStart(day) : (short?)null;
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
+            var store = context.Get<PropertyStore>();
+            var property = await store.UpdateAsync(parse.GetValue(id), parse.GetValue(newName), parse.GetValue(newZone), week, cancellationToken);
+            var hosts = parse.GetValue(hostnames)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (property is not null && (hosts is not null || parse.GetValue(retention) is not null || parse.GetValue(honorDnt) is not null))
+            {
+                property = await store.UpdatePrivacyAsync(property.Id, hosts, parse.GetValue(retention), parse.GetValue(honorDnt), cancellationToken);
+            }
+
+            if (property is null)
+            {
+                await Console.Error.WriteLineAsync($"error: id: there is no property {parse.GetValue(id)}.");
+                return 1;
+            }
+
+            AnalyticsCommandLine.Progress($"Property {property.Id}: {property.Domain}, {property.Timezone}, weeks start on {property.FirstDayOfWeek}; " +
+                $"hostnames: {(property.AllowedHostnames.Length == 0 ? "any" : string.Join(", ", property.AllowedHostnames))}; " +
+                $"retention: {(property.RetentionDays is { } d ? $"{d} days" : "all")}; Do Not Track / GPC {(property.HonorDoNotTrack ? "honoured" : "not honoured")}.");
+            return 0;
+        }));
+
+        return new Command("properties", "Adds, lists, updates and deletes properties (websites).") { add, list, update, delete };
+    }
+}

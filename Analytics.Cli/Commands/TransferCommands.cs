@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Globalization;
+using Analytics.Storage.ClickHouse;
+using Analytics.Ingest.Events;
+using Analytics.Cli.Admin;
+using Analytics.Storage.Hosting;
+using Analytics.Ingest.Transfer;
+using Analytics.Storage.Properties;
+using Analytics.Api.Reports;
+using NodaTime;
+
+namespace Analytics.Cli.Commands;
+
+/// <summary>
+/// <c>export</c> and <c>import</c> of raw events. They open the embedded ClickHouse themselves when no server holds it,
+/// and otherwise ask the running server (through <c>server.json</c> in the data directory).
+/// </summary>
+internal static class TransferCommands
+{
+    private static readonly Option<string> Property = new("--property") { Description = "The property's domain, e.g. example.com.", Required = true };
+
+    public static Command Export()
+    {
+        var from = new Option<string?>("--from") { Description = "First day (yyyy-MM-dd) in the property's time zone; default: the beginning." };
+        var to = new Option<string?>("--to") { Description = "Last day (yyyy-MM-dd, inclusive) in the property's time zone; default: the end." };
+        var format = new Option<string>("--format") { Description = "jsonl (one object per event), csv or parquet.", DefaultValueFactory = _ => "jsonl" };
+        var output = new Option<string?>("--output") { Description = "Write to this file instead of standard output." };
+        var command = new Command("export", "Writes a property's raw events (UTC timestamps) as JSONL, CSV or Parquet; progress goes to stderr.") { Property, from, to, format, output };
+        command.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
+        {
+            var kind = parse.GetValue(format)!.ToLowerInvariant();
+            if (!EventExport.Formats.Contains(kind))
+            {
+                throw new FieldValidationException("--format", $"'{kind}' is not one of jsonl, csv, parquet.");
+            }
+
+            var (first, last) = (Date(parse.GetValue(from), "--from"), Date(parse.GetValue(to), "--to"));
+            await using var stream = parse.GetValue(output) is { } path ? File.Create(path) : Console.OpenStandardOutput();
+            var domain = parse.GetValue(Property)!;
+            var local = await LocalAsync(parse, cancellationToken);
+            if (local is not null)
+            {
+                await using (local)
+                {
+                    var property = await FindAsync(local, domain, cancellationToken);
+                    var count = await EventExport.WriteAsync(local.Get<IClickHouse>(), property, first, last, kind, stream, AnalyticsCommandLine.Progress, cancellationToken);
+                    AnalyticsCommandLine.Progress($"Exported {count:N0} events of {property.Domain}.");
+                    return 0;
+                }
+            }
+
+            var query = $"property={Uri.EscapeDataString(domain)}&format={kind}"
+                + (first is null ? string.Empty : $"&from={parse.GetValue(from)}") + (last is null ? string.Empty : $"&to={parse.GetValue(to)}");
+            using var response = await RemoteAsync(parse, HttpMethod.Get, $"/internal/export?{query}", null, cancellationToken);
+            await response.Content.CopyToAsync(stream, cancellationToken);
+            AnalyticsCommandLine.Progress($"Exported the events of {domain} through the running server.");
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command Import()
+    {
+        var file = new Argument<string>("file") { Description = "A JSONL file of events (the export's format), or - for standard input." };
+        var command = new Command("import", "Loads raw events from JSONL keeping their timestamps (backfill); importing the same file twice stores it once.") { Property, file };
+        command.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
+        {
+            var path = parse.GetValue(file)!;
+            if (path != "-" && !File.Exists(path))
+            {
+                throw new FieldValidationException("file", $"'{path}' does not exist.");
+            }
+
+            await using var input = path == "-" ? Console.OpenStandardInput() : File.OpenRead(path);
+            var domain = parse.GetValue(Property)!;
+            var local = await LocalAsync(parse, cancellationToken);
+            if (local is not null)
+            {
+                await using (local)
+                {
+                    var property = await FindAsync(local, domain, cancellationToken);
+                    var count = await EventImport.RunAsync(local.Get<IClickHouse>(), property, input, AnalyticsCommandLine.Progress, cancellationToken);
+                    AnalyticsCommandLine.Progress($"Imported {count:N0} events into {property.Domain}.");
+                    return 0;
+                }
+            }
+
+            using var response = await RemoteAsync(parse, HttpMethod.Post, $"/internal/import?property={Uri.EscapeDataString(domain)}", new StreamContent(input), cancellationToken);
+            AnalyticsCommandLine.Progress($"Imported {await response.Content.ReadAsStringAsync(cancellationToken)} events into {domain} through the running server.");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The stores opened here, or null when a running server holds the embedded engine.</summary>
+    /// <summary>The stores with ClickHouse opened here, or null when a running server holds the embedded engine.</summary>
+    internal static async Task<AdminContext?> LocalAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AdminContext.OpenAsync(parse, Stores.Both, cancellationToken);
+        }
+        catch (ClickHouseException e) when (e.ErrorCode == ClickHouseException.DataDirectoryInUse)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Asks the running server that holds the embedded engine (its address and token are in server.json).</summary>
+    internal static async Task<HttpResponseMessage> RemoteAsync(ParseResult parse, HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        var configuration = AnalyticsCommandLine.Configuration(parse);
+        var dataDirectory = DataDirectory.Resolve(configuration[DataDirectory.ConfigKey]);
+        var server = ServerFile.Read(dataDirectory)
+            ?? throw new OptionsException($"The ClickHouse data in {dataDirectory} is held by another process, but no running server left its address (server.json).");
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url), Timeout = Timeout.InfiniteTimeSpan };
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        request.Headers.Add(AdminEndpoints.TokenHeader, server.Token);
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var detail = await response.Content.ReadAsStringAsync(cancellationToken);
+            response.Dispose();
+            throw new OptionsException($"The running server refused ({(int)response.StatusCode}): {detail}");
+        }
+
+        return response;
+    }
+
+    private static async Task<Property> FindAsync(AdminContext context, string domain, CancellationToken cancellationToken)
+        => await context.Get<PropertyStore>().FindByDomainAsync(domain, cancellationToken)
+            ?? throw new FieldValidationException("--property", $"there is no property '{domain}' (see 'analytics properties list').");
+
+    private static LocalDate? Date(string? text, string option) => text is null ? null : ReportRanges.ParseDay(text, option);
+}

@@ -1,0 +1,3 @@
+using Analytics.Cli.Commands;
+
+return await AnalyticsCommandLine.RunAsync(args);

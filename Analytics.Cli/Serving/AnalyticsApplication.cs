@@ -1,0 +1,93 @@
+using Analytics.Api;
+using Analytics.Dashboard;
+using Analytics.Dashboard.Accounts;
+using Analytics.Ingest;
+using Analytics.Ingest.Demo;
+using Analytics.ServiceDefaults;
+using Analytics.Storage.ClickHouse.Migrations;
+using Analytics.Storage.Postgres;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Analytics.Cli.Serving;
+
+/// <summary>
+/// The one composition root: the roles of a server wired as <c>serve</c> runs them. The in-process test hosts call the
+/// same three steps, so the tests run the production wiring. The stores are registered before
+/// (<c>AddAnalyticsStorage</c>): <c>serve</c> over the runtime it started, a test over the run's shared engines.
+/// </summary>
+internal static class AnalyticsApplication
+{
+    /// <summary>What the roles need loaded before their services can be registered.</summary>
+    /// <param name="Ingest">Enrichment data (user-agent rules, geo database, referrer lists); ingest only.</param>
+    /// <param name="Passwords">The common-password list; the dashboard only.</param>
+    public sealed record Prerequisites(IngestRuntime? Ingest, PasswordPolicy? Passwords);
+
+    public static async Task<Prerequisites> LoadAsync(IConfiguration configuration, ServerRoles roles, Action<string> progress, CancellationToken cancellationToken)
+        => new(
+            roles.Ingest ? await IngestRuntime.LoadAsync(configuration, progress, cancellationToken) : null,
+            roles.Dashboard ? await PasswordPolicy.LoadAsync(progress, cancellationToken) : null);
+
+    /// <param name="dataDirectory">Where the spool and the dashboard's keys live.</param>
+    /// <param name="publicUrl">Where users reach the server; required with the dashboard role.</param>
+    /// <param name="demo">Adds live generated traffic for the demo property.</param>
+    public static WebApplicationBuilder AddAnalytics(this WebApplicationBuilder builder, IConfiguration configuration, ServerRoles roles, Prerequisites loaded, string dataDirectory, PublicUrl? publicUrl, bool demo = false)
+    {
+        var services = builder.Services;
+        services.AddServiceDefaults(configuration, publicUrl, withClickHouse: roles.NeedsClickHouse);
+        if (roles.Ingest)
+        {
+            services.AddIngest(loaded.Ingest ?? throw new ArgumentException("The ingest role needs its enrichment data loaded.", nameof(loaded)), configuration, dataDirectory);
+        }
+
+        if (roles.Api)
+        {
+            services.AddApi(configuration);
+        }
+
+        if (roles.Dashboard)
+        {
+            // A build (tests, `dotnet run`) serves Radzen's files from the NuGet cache through this manifest; a publish
+            // has them in wwwroot and no manifest, which makes this a no-op.
+            builder.WebHost.UseStaticWebAssets();
+            services.AddDashboard(configuration, dataDirectory, publicUrl ?? throw new ArgumentNullException(nameof(publicUrl), "The dashboard role needs its public URL."),
+                loaded.Passwords ?? throw new ArgumentException("The dashboard role needs the password policy loaded.", nameof(loaded)));
+        }
+
+        if (demo)
+        {
+            services.AddDemoTraffic();
+        }
+
+        return builder;
+    }
+
+    /// <summary>Migrates the stores, starts ingest (the spool's leftovers, recent sessions) and maps every role's endpoints.</summary>
+    public static async Task MapAnalyticsAsync(this WebApplication app, ServerRoles roles, CancellationToken cancellationToken)
+    {
+        await app.Services.GetRequiredService<PostgresMigrator>().MigrateAsync(cancellationToken);
+        if (app.Services.GetService<ClickHouseMigrator>() is { } clickHouse)
+        {
+            await clickHouse.MigrateAsync(cancellationToken);
+        }
+
+        app.MapDefaultEndpoints();
+        if (roles.Ingest)
+        {
+            await app.Services.StartIngestAsync(cancellationToken);
+            app.MapIngestEndpoints();
+        }
+
+        if (roles.Api)
+        {
+            app.MapApiEndpoints();
+        }
+
+        if (roles.Dashboard)
+        {
+            app.MapDashboardEndpoints();
+        }
+    }
+}

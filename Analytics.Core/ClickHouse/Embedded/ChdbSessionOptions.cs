@@ -1,3 +1,0 @@
-namespace Analytics.ClickHouse.Embedded;
-
-internal sealed record ChdbSessionOptions(string LibraryPath, string DataPath, long MaxServerMemoryBytes);

@@ -1,4 +1,0 @@
-namespace Analytics.Postgres;
-
-/// <summary>PostgreSQL could not be reached or started; the message says why and what to do.</summary>
-public sealed class PostgresStartupException(string message) : Exception(message);

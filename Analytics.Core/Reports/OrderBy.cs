@@ -1,4 +1,0 @@
-namespace Analytics.Reports;
-
-/// <summary>Sorts by a metric or a dimension of the query (by its name).</summary>
-public sealed record OrderBy(string Field, bool Descending);

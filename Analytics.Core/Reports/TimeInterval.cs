@@ -1,9 +1,0 @@
-namespace Analytics.Reports;
-
-public enum TimeInterval
-{
-    Hour,
-    Day,
-    Week,
-    Month,
-}

@@ -1,3 +1,0 @@
-namespace Analytics.Users;
-
-public sealed record User(long Id, string Email, bool IsAdmin, DateTime CreatedAt);

@@ -1,8 +1,0 @@
-using Microsoft.Extensions.DependencyInjection;
-
-namespace Analytics.Host.Demo;
-
-internal static class DemoServiceCollectionExtensions
-{
-    public static IServiceCollection AddDemoTraffic(this IServiceCollection services) => services.AddHostedService<DemoTrafficService>();
-}

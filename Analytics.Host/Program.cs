@@ -1,3 +1,0 @@
-using Analytics.Host.Commands;
-
-return await AnalyticsCommandLine.RunAsync(args);

@@ -1,0 +1,76 @@
+using Analytics.Storage.ClickHouse;
+using Analytics.Ingest.Demo;
+using Analytics.Storage.Properties;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+
+namespace Analytics.Ingest.Demo;
+
+/// <summary>
+/// For <c>serve --demo</c>: makes sure the demo property exists with 90 days of history, then keeps adding live
+/// generated visits every few seconds so the realtime view moves. Only events whose time has come are written.
+/// </summary>
+internal sealed class DemoTrafficService(PropertyStore properties, IClickHouse clickHouse, ILogger<DemoTrafficService> logger) : BackgroundService
+{
+    public const string Domain = "demo.example.com";
+    public const string Timezone = "Europe/Berlin";
+    private const int Seed = 20261122;
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var property = await properties.FindByDomainAsync(Domain, stoppingToken)
+                ?? await properties.AddAsync(Domain, "Demo site", Timezone, null, stoppingToken);
+            var now = SystemClock.Instance.GetCurrentInstant();
+            var existing = await clickHouse.QueryAsync<CountRow>(
+                "SELECT count() AS count FROM events WHERE property_id = {id:UInt64}", new { id = property.Id }, cancellationToken: stoppingToken);
+            if (existing[0].Count == 0)
+            {
+                logger.LogInformation("Generating 90 days of demo traffic for {Domain} (property {Id})", Domain, property.Id);
+                var history = new DemoTraffic((ulong)property.Id, Domain, Timezone, Seed);
+                var loaded = await DemoLoader.LoadAsync(clickHouse, history, now - Duration.FromDays(90), now, $"demo-history-{now.ToUnixTimeSeconds()}", _ => { }, stoppingToken);
+                logger.LogInformation("Generated {Events} demo events in {Seconds:F1} s ({Rate:F0} events/s)", loaded.Events, loaded.Elapsed.TotalSeconds, loaded.EventsPerSecond);
+            }
+
+            await RunLiveAsync(property, now, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RunLiveAsync(Property property, Instant from, CancellationToken stoppingToken)
+    {
+        var live = new DemoTraffic((ulong)property.Id, Domain, Timezone, Seed + 1) { SessionsPerDay = 3_000 };
+        var pending = new List<Events.EventRow>();
+        using var timer = new PeriodicTimer(Tick);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            var now = SystemClock.Instance.GetCurrentInstant();
+            pending.AddRange(live.Generate(from, now));
+            from = now;
+            var cutoff = now.ToDateTimeUtc();
+            var due = pending.Where(e => e.Timestamp <= cutoff).ToList();
+            pending.RemoveAll(e => e.Timestamp <= cutoff);
+            if (due.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                await clickHouse.InsertAsync("events", ClickHouseJson.Encode(due), cancellationToken: stoppingToken);
+            }
+            catch (ClickHouseException e)
+            {
+                logger.LogWarning(e, "Demo traffic could not be written; trying again on the next tick");
+                pending.AddRange(due);
+            }
+        }
+    }
+
+    private sealed record CountRow(ulong Count);
+}

@@ -1,0 +1,56 @@
+using Analytics.Storage.ClickHouse;
+
+namespace Analytics.Ingest.Events;
+
+/// <summary>A property's rows in ClickHouse as a whole: deleting them with the property.</summary>
+public sealed class EventData(IClickHouse clickHouse)
+{
+    /// <summary>The tables holding a property's rows: the raw events and everything the materialized views derive from them.</summary>
+    public static readonly IReadOnlyList<string> Tables = ["events", "sessions", "rollup_property", "rollup_hourly", "rollup_page", "rollup_daily", "rollup_monthly"];
+
+    /// <summary>Each table with the column its rows are placed in time by, and how the retention cutoff applies to it.</summary>
+    private static readonly (string Table, string Before)[] TimeColumns =
+    [
+        ("events", "timestamp < {cutoff:DateTime64(3)}"),
+        ("sessions", "session_start < {cutoff:DateTime64(3)}"),
+        ("rollup_property", "bucket < {cutoff:DateTime64(3)}"),
+        ("rollup_hourly", "hour < {cutoff:DateTime64(3)}"),
+        ("rollup_page", "bucket < {cutoff:DateTime64(3)}"),
+        ("rollup_daily", "day < toDate({cutoff:DateTime64(3)})"),
+        ("rollup_monthly", "month < toStartOfMonth({cutoff:DateTime64(3)})"), // whole months only
+    ];
+
+    /// <summary>
+    /// Deletes the property's rows from before <paramref name="cutoff"/> (UTC) in the raw table and every rollup; the
+    /// monthly rollup keeps the month the cutoff falls in. Tables with nothing to delete are not touched (a delete is a
+    /// mutation that rewrites parts). Returns the tables it deleted from.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> DeleteBeforeAsync(long propertyId, DateTime cutoff, CancellationToken cancellationToken)
+    {
+        var parameters = new { property = (ulong)propertyId, cutoff };
+        var deleted = new List<string>();
+        foreach (var (table, before) in TimeColumns)
+        {
+            var old = await clickHouse.QueryAsync<Found>($"SELECT count() > 0 AS any FROM (SELECT 1 FROM {table} WHERE property_id = {{property:UInt64}} AND {before} LIMIT 1)", parameters, cancellationToken: cancellationToken);
+            if (old.Single().Any != 0)
+            {
+                await clickHouse.ExecuteAsync($"ALTER TABLE {table} DELETE WHERE property_id = {{property:UInt64}} AND {before}", parameters, new ClickHouseSettings { ["mutations_sync"] = "2" }, cancellationToken);
+                deleted.Add(table);
+            }
+        }
+
+        return deleted;
+    }
+
+    private sealed record Found(byte Any);
+
+    /// <summary>Deletes every row of the property from the raw table and the rollups, waiting until the deletes are done.</summary>
+    public async Task DeletePropertyAsync(long propertyId, CancellationToken cancellationToken)
+    {
+        var settings = new ClickHouseSettings { ["mutations_sync"] = "2" };
+        foreach (var table in Tables)
+        {
+            await clickHouse.ExecuteAsync($"ALTER TABLE {table} DELETE WHERE property_id = {{property:UInt64}}", new { property = (ulong)propertyId }, settings, cancellationToken);
+        }
+    }
+}

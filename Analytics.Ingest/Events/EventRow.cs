@@ -1,0 +1,94 @@
+namespace Analytics.Ingest.Events;
+
+/// <summary>One row of the raw <c>events</c> table, as written in JSONEachRow (snake_case column names).</summary>
+public sealed record EventRow
+{
+    public required ulong PropertyId { get; init; }
+
+    public required DateTime Timestamp { get; init; }
+
+    public required string Name { get; init; }
+
+    public required ulong VisitorId { get; init; }
+
+    public ulong SessionId { get; init; }
+
+    public DateTime SessionStart { get; init; }
+
+    /// <summary>1 on the first event of its session (a visit starts).</summary>
+    public byte SessionFirst { get; init; }
+
+    /// <summary>+1 on a session's first pageview, -1 on its second, 0 otherwise: the sum is 1 for a bounce.</summary>
+    public sbyte BounceDelta { get; init; }
+
+    /// <summary>Milliseconds since the session's previous event: the sum is the session's duration.</summary>
+    public uint DurationDeltaMs { get; init; }
+
+    /// <summary>On a pageview, the session's previous pageview path ("" on its first): moves the exit page.</summary>
+    public string PrevPathname { get; init; } = string.Empty;
+
+    /// <summary>The session's entry page: the path of its first event, stamped on each of its events.</summary>
+    public string EntryPage { get; init; } = string.Empty;
+
+    public string Hostname { get; init; } = string.Empty;
+
+    public string Pathname { get; init; } = "/";
+
+    public string Referrer { get; init; } = string.Empty;
+
+    public string ReferrerSource { get; init; } = string.Empty;
+
+    public string UtmSource { get; init; } = string.Empty;
+
+    public string UtmMedium { get; init; } = string.Empty;
+
+    public string UtmCampaign { get; init; } = string.Empty;
+
+    public string UtmContent { get; init; } = string.Empty;
+
+    public string UtmTerm { get; init; } = string.Empty;
+
+    public string ClickIdParam { get; init; } = string.Empty;
+
+    public string CountryCode { get; init; } = string.Empty;
+
+    public string Region { get; init; } = string.Empty;
+
+    public string City { get; init; } = string.Empty;
+
+    public string Browser { get; init; } = string.Empty;
+
+    public string BrowserVersion { get; init; } = string.Empty;
+
+    public string Os { get; init; } = string.Empty;
+
+    public string OsVersion { get; init; } = string.Empty;
+
+    public string DeviceType { get; init; } = string.Empty;
+
+    public string ScreenSize { get; init; } = string.Empty;
+
+    public string Locale { get; init; } = string.Empty;
+
+    public IReadOnlyDictionary<string, string> Props { get; init; } = EmptyProps;
+
+    public decimal RevenueAmount { get; init; }
+
+    public string RevenueCurrency { get; init; } = string.Empty;
+
+    public byte ScrollDepth { get; init; }
+
+    public uint EngagementMs { get; init; }
+
+    public string PageTitle { get; init; } = string.Empty;
+
+    public string ContentType { get; init; } = string.Empty;
+
+    public string Author { get; init; } = string.Empty;
+
+    public IReadOnlyList<string> Categories { get; init; } = [];
+
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyProps = new Dictionary<string, string>();
+}

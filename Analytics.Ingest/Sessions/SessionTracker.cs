@@ -1,0 +1,145 @@
+using Analytics.Ingest.Events;
+
+namespace Analytics.Ingest.Sessions;
+
+/// <summary>
+/// Assigns sessions and the session bookkeeping columns to a visitor's events, in timestamp order: 30 minutes of
+/// inactivity opens a new session; an engagement event never opens one. The columns it fills let the materialized
+/// views keep visits, bounces, duration, entries and exits with plain sums (docs/architecture.md). Every event of a
+/// session carries the session's attributes, taken from its first event (entry page, referrer and source, UTM tags,
+/// location, client, screen, language), so a report can count events by visit:source or visit:entry_page without
+/// rebuilding sessions, and the daily rollup can keep them.
+/// </summary>
+public sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(30);
+
+    private readonly Dictionary<(ulong Property, ulong Visitor), State> _sessions = [];
+
+    /// <summary>The event with its session columns, or null for an engagement event outside any session.</summary>
+    public EventRow? Assign(EventRow e)
+    {
+        var key = (e.PropertyId, e.VisitorId);
+        var isPageview = e.Name == "pageview";
+        if (!_sessions.TryGetValue(key, out var state) || e.Timestamp - state.Last > Timeout)
+        {
+            if (e.Name == "engagement")
+            {
+                return null;
+            }
+
+            state = new State(newSessionId(e), e.Timestamp, e.Timestamp, e);
+            _sessions[key] = state;
+            return Apply(e, state, first: true, isPageview, duration: 0);
+        }
+
+        var delta = e.Timestamp > state.Last ? (uint)(e.Timestamp - state.Last).TotalMilliseconds : 0u;
+        state.Last = e.Timestamp > state.Last ? e.Timestamp : state.Last;
+        return Apply(e, state, first: false, isPageview, delta);
+    }
+
+    /// <summary>Sessions held now (one per visitor at most).</summary>
+    public int Count => _sessions.Count;
+
+    /// <summary>True when the visitor has a session that has not timed out at <paramref name="now"/>.</summary>
+    public bool IsActive(ulong propertyId, ulong visitorId, DateTime now)
+        => _sessions.TryGetValue((propertyId, visitorId), out var state) && now - state.Last <= Timeout;
+
+    /// <summary>Puts back a session known from stored events (after a restart), unless a newer one is held.</summary>
+    /// <param name="first">The session's first event, whose attributes the session's later events carry.</param>
+    public void Restore(EventRow first, DateTime last, int pageviews, string lastPathname)
+    {
+        var key = (first.PropertyId, first.VisitorId);
+        if (_sessions.TryGetValue(key, out var held) && held.Last >= last)
+        {
+            return;
+        }
+
+        _sessions[key] = new State(first.SessionId, first.SessionStart, last, first) { Pageviews = pageviews, LastPathname = lastPathname };
+    }
+
+    /// <summary>A copy of the visitor's session state, to put back with <see cref="Put"/> if an event is not kept after all.</summary>
+    public object? Save(ulong propertyId, ulong visitorId)
+        => _sessions.TryGetValue((propertyId, visitorId), out var state)
+            ? new State(state.Id, state.Start, state.Last, state.First) { Pageviews = state.Pageviews, LastPathname = state.LastPathname }
+            : null;
+
+    /// <summary>Puts back what <see cref="Save"/> returned (null: the visitor had no session).</summary>
+    public void Put(ulong propertyId, ulong visitorId, object? saved)
+    {
+        if (saved is State state)
+        {
+            _sessions[(propertyId, visitorId)] = state;
+        }
+        else
+        {
+            _sessions.Remove((propertyId, visitorId));
+        }
+    }
+
+    /// <summary>Forgets sessions idle for longer than the timeout as of <paramref name="now"/>.</summary>
+    public void Expire(DateTime now)
+    {
+        foreach (var (key, state) in _sessions.Where(s => now - s.Value.Last > Timeout).ToList())
+        {
+            _sessions.Remove(key);
+        }
+    }
+
+    private static EventRow Apply(EventRow e, State state, bool first, bool isPageview, uint duration)
+    {
+        sbyte bounce = 0;
+        var previous = string.Empty;
+        if (isPageview)
+        {
+            bounce = state.Pageviews switch { 0 => 1, 1 => -1, _ => 0 };
+            previous = state.LastPathname;
+            state.Pageviews++;
+            state.LastPathname = e.Pathname;
+        }
+
+        return e with
+        {
+            EntryPage = state.First.Pathname,
+            Referrer = state.First.Referrer,
+            ReferrerSource = state.First.ReferrerSource,
+            UtmSource = state.First.UtmSource,
+            UtmMedium = state.First.UtmMedium,
+            UtmCampaign = state.First.UtmCampaign,
+            UtmContent = state.First.UtmContent,
+            UtmTerm = state.First.UtmTerm,
+            ClickIdParam = state.First.ClickIdParam,
+            CountryCode = state.First.CountryCode,
+            Region = state.First.Region,
+            City = state.First.City,
+            Browser = state.First.Browser,
+            BrowserVersion = state.First.BrowserVersion,
+            Os = state.First.Os,
+            OsVersion = state.First.OsVersion,
+            DeviceType = state.First.DeviceType,
+            ScreenSize = state.First.ScreenSize,
+            Locale = state.First.Locale,
+            SessionId = state.Id,
+            SessionStart = state.Start,
+            SessionFirst = first ? (byte)1 : (byte)0,
+            BounceDelta = bounce,
+            DurationDeltaMs = duration,
+            PrevPathname = previous,
+        };
+    }
+
+    private sealed class State(ulong id, DateTime start, DateTime last, EventRow first)
+    {
+        public EventRow First { get; } = first;
+
+        public ulong Id { get; } = id;
+
+        public DateTime Start { get; } = start;
+
+        public DateTime Last { get; set; } = last;
+
+        public int Pageviews { get; set; }
+
+        public string LastPathname { get; set; } = string.Empty;
+    }
+}

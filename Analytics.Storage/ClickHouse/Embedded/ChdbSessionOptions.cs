@@ -1,0 +1,3 @@
+namespace Analytics.Storage.ClickHouse.Embedded;
+
+internal sealed record ChdbSessionOptions(string LibraryPath, string DataPath, long MaxServerMemoryBytes);

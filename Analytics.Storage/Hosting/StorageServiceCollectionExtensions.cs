@@ -1,0 +1,41 @@
+using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Migrations;
+using Analytics.Storage.Postgres;
+using Analytics.Storage.Properties;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+
+namespace Analytics.Storage.Hosting;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>Registers both stores of a started <see cref="StorageRuntime"/>.</summary>
+    public static IServiceCollection AddAnalyticsStorage(this IServiceCollection services, StorageRuntime runtime)
+        => services.AddSingleton(runtime).AddAnalyticsStorage(runtime.ClickHouse, runtime.PostgresConnectionString);
+
+    /// <summary>
+    /// Registers the stores over a ClickHouse database and a PostgreSQL connection string (null: without that store),
+    /// their migrators, and the property records every feature reads. Each feature registers its own services over them.
+    /// </summary>
+    public static IServiceCollection AddAnalyticsStorage(this IServiceCollection services, IClickHouse? clickHouse, string? postgresConnectionString)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        if (clickHouse is not null)
+        {
+            services.AddSingleton(clickHouse);
+            services.AddSingleton<ClickHouseMigrator>();
+        }
+
+        if (postgresConnectionString is null)
+        {
+            return services;
+        }
+
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+        services.AddSingleton(_ => NpgsqlDataSource.Create(postgresConnectionString));
+        services.AddSingleton<PostgresMigrator>();
+        services.AddSingleton<PropertyStore>();
+        return services;
+    }
+}

@@ -1,0 +1,40 @@
+namespace Analytics.Storage.Properties;
+
+/// <summary>
+/// A tracked website. <see cref="Timezone"/> is an IANA zone id: every date range of its reports is in it, and weekly
+/// reports start on <see cref="WeekStart"/> (ISO: 1 = Monday ... 7 = Sunday). Privacy controls: events are kept only
+/// from <see cref="AllowedHostnames"/> when there are any, for <see cref="RetentionDays"/> days when set, and not at all
+/// from browsers sending Do Not Track or Global Privacy Control when <see cref="HonorDoNotTrack"/>.
+/// </summary>
+public sealed record Property(long Id, string Domain, string Name, string Timezone, DateTime CreatedAt, short WeekStart,
+    string AllowedHostnameList, int? RetentionDays, bool HonorDoNotTrack)
+{
+    /// <summary>The hostnames whose events are kept (<see cref="AllowedHostnameList"/>, comma-separated, as stored); empty: any.</summary>
+    public string[] AllowedHostnames { get; } = AllowedHostnameList.Split(',', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>True when events from this hostname are kept: any, when no hostname is listed; "*.example.com" matches its subdomains.</summary>
+    public bool AllowsHostname(string hostname)
+    {
+        if (AllowedHostnames.Length == 0)
+        {
+            return true;
+        }
+
+        var host = hostname.TrimEnd('.');
+        foreach (var allowed in AllowedHostnames)
+        {
+            if (allowed.StartsWith("*.", StringComparison.Ordinal)
+                ? host.EndsWith(allowed[1..], StringComparison.OrdinalIgnoreCase)
+                : host.Equals(allowed, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public NodaTime.DateTimeZone Zone => NodaTime.DateTimeZoneProviders.Tzdb[Timezone];
+
+    public NodaTime.IsoDayOfWeek FirstDayOfWeek => (NodaTime.IsoDayOfWeek)WeekStart;
+}

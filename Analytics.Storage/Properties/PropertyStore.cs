@@ -1,0 +1,168 @@
+using Analytics.Storage.Hosting;
+using Dapper;
+using Npgsql;
+
+namespace Analytics.Storage.Properties;
+
+/// <summary>Properties in PostgreSQL (Dapper over the shared data source: plain SQL, no change tracking needed).</summary>
+public sealed class PropertyStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>The columns of a <see cref="Property"/> (also read by the API key store's scoped queries).</summary>
+    internal const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt, week_start AS WeekStart, " +
+        "array_to_string(allowed_hostnames, ',') AS AllowedHostnameList, retention_days AS RetentionDays, honor_do_not_track AS HonorDoNotTrack";
+
+    /// <summary>SQL condition: user <c>@user</c> may read property <c>p</c> (see <see cref="UserMay"/>).</summary>
+    internal static readonly string ReadableByUser = UserMay(change: false);
+
+    /// <summary>
+    /// SQL condition: user <c>@user</c> may read property <c>p</c> as one of its members (<paramref name="change"/>:
+    /// change it, as its owner), or, for a property without members (added with the command line, or the demo), as an
+    /// admin of the instance.
+    /// </summary>
+    private static string UserMay(bool change) => $"""
+        (EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id AND m.user_id = @user{(change ? " AND m.role = 'owner'" : "")})
+         OR (EXISTS (SELECT 1 FROM users u WHERE u.id = @user AND u.is_admin) AND NOT EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id)))
+        """;
+
+    /// <summary>Adds a property, optionally owned by a user. Throws <see cref="FieldValidationException"/> for bad input.</summary>
+    public async Task<Property> AddAsync(string domain, string? name, string timezone, long? ownerId, CancellationToken cancellationToken)
+    {
+        var normalized = PropertyValidation.NormalizeDomain(domain);
+        var zone = PropertyValidation.ValidateTimezone(timezone);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            var property = await connection.QuerySingleAsync<Property>(new CommandDefinition(
+                $"INSERT INTO properties (domain, name, timezone) VALUES (@domain, @name, @zone) RETURNING {Columns}",
+                new { domain = normalized, name = string.IsNullOrWhiteSpace(name) ? normalized : name.Trim(), zone },
+                transaction, cancellationToken: cancellationToken));
+            if (ownerId is { } owner)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO property_members (property_id, user_id, role) VALUES (@property, @owner, 'owner')",
+                    new { property = property.Id, owner }, transaction, cancellationToken: cancellationToken));
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return property;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new FieldValidationException("domain", $"A property for '{normalized}' already exists.");
+        }
+    }
+
+    public async Task<IReadOnlyList<Property>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<Property>(new CommandDefinition(
+            $"SELECT {Columns} FROM properties ORDER BY domain", cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>The properties a user may read, by domain.</summary>
+    public async Task<IReadOnlyList<Property>> ListForUserAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<Property>(new CommandDefinition(
+            $"SELECT {Columns} FROM properties p WHERE {ReadableByUser} ORDER BY domain", new { user = userId }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>
+    /// The property with this domain if the user may read it (<paramref name="owner"/>: change it), else null, whether
+    /// or not it exists.
+    /// </summary>
+    public async Task<Property?> FindForUserAsync(long userId, string domain, bool owner, CancellationToken cancellationToken)
+    {
+        if (!PropertyValidation.CouldBeDomain(domain))
+        {
+            return null;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
+            $"SELECT {Columns} FROM properties p WHERE lower(domain) = lower(@domain) AND {UserMay(change: owner)}",
+            new { user = userId, domain = (domain ?? string.Empty).Trim() }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<Property?> FindAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
+            $"SELECT {Columns} FROM properties WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<Property?> FindByDomainAsync(string domain, CancellationToken cancellationToken)
+    {
+        if (!PropertyValidation.CouldBeDomain(domain))
+        {
+            return null;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
+            $"SELECT {Columns} FROM properties WHERE lower(domain) = lower(@domain)", new { domain = domain.Trim() }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Changes a property's name, time zone or first day of the week (null leaves it). Reports follow at once: events
+    /// are stored in UTC and every query converts with the zone it is given.
+    /// </summary>
+    /// <summary>
+    /// Changes a property's privacy controls (null leaves one as it is): the hostnames whose events are kept (an empty
+    /// list: any), the days of events kept (0: all), and whether Do Not Track / Global Privacy Control are honoured.
+    /// </summary>
+    public async Task<Property?> UpdatePrivacyAsync(long id, IReadOnlyList<string>? allowedHostnames, int? retentionDays, bool? honorDoNotTrack, CancellationToken cancellationToken)
+    {
+        var hostnames = allowedHostnames?.Select(PropertyValidation.NormalizeHostnamePattern).Distinct(StringComparer.Ordinal).ToArray();
+        if (hostnames is { Length: > 100 })
+        {
+            throw new FieldValidationException("allowed_hostnames", "at most 100 hostnames.");
+        }
+
+        if (retentionDays is < 0 or > 36_500)
+        {
+            throw new FieldValidationException("retention_days", $"{retentionDays} is not a number of days between 1 and 36500 (0: keep everything).");
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
+            $"""
+            UPDATE properties SET allowed_hostnames = coalesce(@hostnames::text[], allowed_hostnames),
+                retention_days = CASE WHEN @retention::integer IS NULL THEN retention_days WHEN @retention::integer = 0 THEN NULL ELSE @retention::integer END,
+                honor_do_not_track = coalesce(@honor::boolean, honor_do_not_track)
+            WHERE id = @id RETURNING {Columns}
+            """,
+            new { id, hostnames, retention = retentionDays, honor = honorDoNotTrack }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<Property?> UpdateAsync(long id, string? name, string? timezone, short? weekStart, CancellationToken cancellationToken)
+    {
+        if (name is not null && string.IsNullOrWhiteSpace(name))
+        {
+            throw new FieldValidationException("name", "A property's name cannot be empty.");
+        }
+
+        if (weekStart is < 1 or > 7)
+        {
+            throw new FieldValidationException("week_start", $"{weekStart} is not a day of the week (1 = Monday ... 7 = Sunday).");
+        }
+
+        var zone = timezone is null ? null : PropertyValidation.ValidateTimezone(timezone);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
+            $"""
+            UPDATE properties SET name = coalesce(@name, name), timezone = coalesce(@zone, timezone), week_start = coalesce(@weekStart, week_start)
+            WHERE id = @id RETURNING {Columns}
+            """,
+            new { id, name = name?.Trim(), zone, weekStart }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Deletes the property's PostgreSQL rows (members and key scopes cascade); <c>EventData.DeletePropertyAsync</c> deletes its events.</summary>
+    public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM properties WHERE id = @id", new { id }, cancellationToken: cancellationToken)) > 0;
+    }
+}
