@@ -49,7 +49,9 @@ public static class ApiExtensions
     public static IServiceCollection AddReporting(this IServiceCollection services)
     {
         services.TryAddSingleton<ReportEngine>();
-        services.TryAddSingleton<LiveQueries>();
+        services.TryAddSingleton<RealtimeQuery>();
+        services.TryAddSingleton<VisitTimeline>();
+        services.TryAddSingleton<EventFacts>();
         services.TryAddSingleton<ApiKeyStore>();
         services.TryAddSingleton<SecurityLog>();
         return services;

@@ -45,7 +45,7 @@ internal static class PlausibleEndpoints
             .WithSummary("Plausible v1: metrics by one property (dimension), `{\"results\": [{\"source\": ..., \"visitors\": 1}]}`.");
     }
 
-    private static async Task<IResult> QueryAsync(HttpContext http, ReportEngine engine, LiveQueries live, CancellationToken cancellationToken)
+    private static async Task<IResult> QueryAsync(HttpContext http, ReportEngine engine, EventFacts facts, CancellationToken cancellationToken)
     {
         JsonDocument document;
         try
@@ -72,7 +72,7 @@ internal static class PlausibleEndpoints
 
             var property = await ApiAccess.PropertyAsync(http, body.TryGetProperty("site_id", out var site) && site.ValueKind == JsonValueKind.String ? site.GetString() : null, "site_id");
             var now = ReportEndpoints.Now(http);
-            var range = await Range(body.TryGetProperty("date_range", out var dr) ? dr : default, "date_range", property, live, now, cancellationToken);
+            var range = await Range(body.TryGetProperty("date_range", out var dr) ? dr : default, "date_range", property, facts, now, cancellationToken);
             var metrics = Strings(body, "metrics", required: true).Select((m, i) => Metrics.Parse(m, $"metrics[{i}]")).ToList();
             var dimensions = Strings(body, "dimensions", required: false).Select((d, i) => Dimension.Parse(d, $"dimensions[{i}]", TimeBuckets.Natural(range))).ToList();
             var include = body.TryGetProperty("include", out var inc) ? inc : default;
@@ -130,15 +130,15 @@ internal static class PlausibleEndpoints
         }
     }
 
-    private static async Task<IResult> RealtimeAsync(HttpContext http, LiveQueries live, [FromQuery(Name = "site_id"), Description("The property's domain.")] string? siteId, CancellationToken cancellationToken)
+    private static async Task<IResult> RealtimeAsync(HttpContext http, RealtimeQuery realtime, [FromQuery(Name = "site_id"), Description("The property's domain.")] string? siteId, CancellationToken cancellationToken)
     {
         var property = await ApiAccess.PropertyAsync(http, siteId, "site_id");
-        return Results.Json((await live.RealtimeAsync(property.Id, ReportEndpoints.Now(http), cancellationToken)).Visitors);
+        return Results.Json((await realtime.ReadAsync(property.Id, ReportEndpoints.Now(http), cancellationToken)).Visitors);
     }
 
-    private static async Task<IResult> AggregateAsync(HttpContext http, ReportEngine engine, LiveQueries live, [AsParameters] V1Parameters parameters, CancellationToken cancellationToken)
+    private static async Task<IResult> AggregateAsync(HttpContext http, ReportEngine engine, EventFacts facts, [AsParameters] V1Parameters parameters, CancellationToken cancellationToken)
     {
-        var (query, comparison) = await parameters.ToQueryAsync(http, live, "visitors", cancellationToken);
+        var (query, comparison) = await parameters.ToQueryAsync(http, facts, "visitors", cancellationToken);
         var result = await engine.RunAsync(query, comparison, cancellationToken);
         var row = result.Rows.Single();
         var results = new JsonObject();
@@ -157,22 +157,22 @@ internal static class PlausibleEndpoints
         return Results.Json(new JsonObject { ["results"] = results });
     }
 
-    private static async Task<IResult> TimeseriesAsync(HttpContext http, ReportEngine engine, LiveQueries live, [AsParameters] V1Parameters parameters,
+    private static async Task<IResult> TimeseriesAsync(HttpContext http, ReportEngine engine, EventFacts facts, [AsParameters] V1Parameters parameters,
         [FromQuery, Description("date (default), month, or hour (for a day).")] string? interval, CancellationToken cancellationToken)
     {
-        var (query, _) = await parameters.ToQueryAsync(http, live, "visitors", cancellationToken);
+        var (query, _) = await parameters.ToQueryAsync(http, facts, "visitors", cancellationToken);
         var time = TimeBuckets.ParseInterval(interval, "interval") ?? TimeInterval.Day;
         var result = await engine.RunAsync(query with { Dimensions = [Dimension.Time(time)] }, cancellationToken);
         return Results.Json(new JsonObject { ["results"] = new JsonArray(result.Rows.Select(r => (JsonNode?)V1Row("date", r.Dimensions[0], r, query)).ToArray()) });
     }
 
-    private static async Task<IResult> BreakdownAsync(HttpContext http, ReportEngine engine, LiveQueries live, [AsParameters] V1Parameters parameters,
+    private static async Task<IResult> BreakdownAsync(HttpContext http, ReportEngine engine, EventFacts facts, [AsParameters] V1Parameters parameters,
         [FromQuery(Name = "property"), Description("The dimension, e.g. visit:source, event:page or event:props:plan.")] string? dimension,
         [FromQuery, Description("Rows per page, 1 to 1000 (default 100).")] string? limit,
         [FromQuery, Description("The page, from 1 (default 1).")] string? page,
         CancellationToken cancellationToken)
     {
-        var (query, _) = await parameters.ToQueryAsync(http, live, "visitors", cancellationToken);
+        var (query, _) = await parameters.ToQueryAsync(http, facts, "visitors", cancellationToken);
         if (string.IsNullOrWhiteSpace(dimension))
         {
             throw new FieldValidationException("property", "name the property to break down by, e.g. visit:source.");
@@ -238,7 +238,7 @@ internal static class PlausibleEndpoints
         [FromQuery(Name = "compare"), Description("previous_period (or year_over_year), or nothing.")]
         public string? Compare { get; init; }
 
-        public async Task<(ReportQuery Query, ReportRange? Comparison)> ToQueryAsync(HttpContext http, LiveQueries live, string defaultMetrics, CancellationToken cancellationToken)
+        public async Task<(ReportQuery Query, ReportRange? Comparison)> ToQueryAsync(HttpContext http, EventFacts facts, string defaultMetrics, CancellationToken cancellationToken)
         {
             var property = await ApiAccess.PropertyAsync(http, SiteId, "site_id");
             var now = ReportEndpoints.Now(http);
@@ -260,7 +260,7 @@ internal static class PlausibleEndpoints
                     now = property.Zone.AtStartOfDay(ReportRanges.ParseDay(Date, "date")).ToInstant();
                 }
 
-                range = await NamedRange(Period ?? "30d", "period", property, live, now, cancellationToken);
+                range = await NamedRange(Period ?? "30d", "period", property, facts, now, cancellationToken);
             }
 
             var comparison = ReportRanges.Comparison(Compare, range, property.Zone, DateRangeKind.CustomDates, "compare");
@@ -306,12 +306,12 @@ internal static class PlausibleEndpoints
         return conditions.Count == 1 ? conditions[0] : new AllOf(conditions);
     }
 
-    private static async Task<ReportRange> Range(JsonElement element, string field, Property property, LiveQueries live, Instant now, CancellationToken cancellationToken)
+    private static async Task<ReportRange> Range(JsonElement element, string field, Property property, EventFacts facts, Instant now, CancellationToken cancellationToken)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                return await NamedRange(element.GetString()!, field, property, live, now, cancellationToken);
+                return await NamedRange(element.GetString()!, field, property, facts, now, cancellationToken);
             case JsonValueKind.Array when element.GetArrayLength() == 2 && element.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String):
                 var (first, last) = (element[0].GetString()!, element[1].GetString()!);
                 if (first.Contains('T', StringComparison.Ordinal) || last.Contains('T', StringComparison.Ordinal))
@@ -327,7 +327,7 @@ internal static class PlausibleEndpoints
     }
 
     /// <summary>Plausible's named ranges: N days end today and begin N-1 days before ("30d" begins 30 days before, as Plausible does); month, 6mo, 12mo and year are whole calendar periods.</summary>
-    private static async Task<ReportRange> NamedRange(string name, string field, Property property, LiveQueries live, Instant now, CancellationToken cancellationToken)
+    private static async Task<ReportRange> NamedRange(string name, string field, Property property, EventFacts facts, Instant now, CancellationToken cancellationToken)
     {
         var zone = property.Zone;
         var today = now.InZone(zone).Date;
@@ -344,7 +344,7 @@ internal static class PlausibleEndpoints
             "6mo" => ReportRanges.Days(zone, month.PlusMonths(-5), monthEnd),
             "12mo" => ReportRanges.Days(zone, month.PlusMonths(-11), monthEnd),
             "year" => ReportRanges.Days(zone, new LocalDate(today.Year, 1, 1), new LocalDate(today.Year, 12, 31)),
-            "all" => ReportRanges.Resolve(DateRangeKind.All, zone, now, firstEvent: await live.FirstDayAsync(property.Id, zone, cancellationToken)),
+            "all" => ReportRanges.Resolve(DateRangeKind.All, zone, now, firstEvent: await facts.FirstDayAsync(property.Id, zone, cancellationToken)),
             _ => throw new FieldValidationException(field, $"'{name}' is not supported; use day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all, or a [first, last] pair."),
         };
     }

@@ -52,29 +52,29 @@ internal static class ReportEndpoints
     }
 
     private static async Task<Ok<ReportResponse>> AggregateAsync(
-        HttpContext http, long propertyId, [AsParameters] ReportParameters parameters, ReportEngine engine, LiveQueries live,
+        HttpContext http, long propertyId, [AsParameters] ReportParameters parameters, ReportEngine engine, EventFacts facts,
         [FromQuery, Description("Comma-separated metrics: visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, scroll_depth, time_on_page, conversion_rate, total_revenue, percentage.")] string? metrics,
         CancellationToken cancellationToken)
     {
         var property = await ApiAccess.PropertyAsync(http, propertyId);
-        var (query, comparison) = await parameters.ToQueryAsync(property, Metrics.ParseList(metrics ?? DefaultMetrics, "metrics"), live, Now(http), cancellationToken);
+        var (query, comparison) = await parameters.ToQueryAsync(property, Metrics.ParseList(metrics ?? DefaultMetrics, "metrics"), facts, Now(http), cancellationToken);
         return TypedResults.Ok(Response(await engine.RunAsync(query, comparison, cancellationToken), comparison));
     }
 
     private static async Task<Ok<ReportResponse>> TimeseriesAsync(
-        HttpContext http, long propertyId, [AsParameters] ReportParameters parameters, ReportEngine engine, LiveQueries live,
+        HttpContext http, long propertyId, [AsParameters] ReportParameters parameters, ReportEngine engine, EventFacts facts,
         [FromQuery, Description("Comma-separated metrics (default visitors,pageviews).")] string? metrics,
         [FromQuery, Description("hour, day, week or month; by default the one that suits the range (hours for a day, days up to four months, then weeks, then months).")] string? interval,
         CancellationToken cancellationToken)
     {
         var property = await ApiAccess.PropertyAsync(http, propertyId);
-        var (query, comparison) = await parameters.ToQueryAsync(property, Metrics.ParseList(metrics ?? "visitors,pageviews", "metrics"), live, Now(http), cancellationToken);
+        var (query, comparison) = await parameters.ToQueryAsync(property, Metrics.ParseList(metrics ?? "visitors,pageviews", "metrics"), facts, Now(http), cancellationToken);
         query = query with { Dimensions = [Dimension.Time(TimeBuckets.ParseInterval(interval, "interval") ?? TimeBuckets.Natural(query.Range))] };
         return TypedResults.Ok(Response(await engine.RunAsync(query, comparison, cancellationToken), comparison));
     }
 
     private static async Task<Ok<ReportResponse>> BreakdownAsync(
-        HttpContext http, long propertyId, [AsParameters] ReportParameters parameters, ReportEngine engine, LiveQueries live,
+        HttpContext http, long propertyId, [AsParameters] ReportParameters parameters, ReportEngine engine, EventFacts facts,
         [FromQuery, Description("The dimension(s) to break down by, comma-separated, e.g. visit:source or event:page,visit:country. See docs/api.md for the list.")] string? dimension,
         [FromQuery, Description("Comma-separated metrics (default visitors).")] string? metrics,
         [FromQuery(Name = "order_by"), Description("Comma-separated fields with an optional direction, e.g. pageviews:desc,event:page:asc.")] string? orderBy,
@@ -83,7 +83,7 @@ internal static class ReportEndpoints
         CancellationToken cancellationToken)
     {
         var property = await ApiAccess.PropertyAsync(http, propertyId);
-        var (query, comparison) = await parameters.ToQueryAsync(property, Metrics.ParseList(metrics ?? "visitors", "metrics"), live, Now(http), cancellationToken);
+        var (query, comparison) = await parameters.ToQueryAsync(property, Metrics.ParseList(metrics ?? "visitors", "metrics"), facts, Now(http), cancellationToken);
         var dimensions = (dimension ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(d => Dimension.Parse(d, "dimension", TimeBuckets.Natural(query.Range))).ToList();
         if (dimensions.Count == 0)
@@ -101,25 +101,25 @@ internal static class ReportEndpoints
         return TypedResults.Ok(Response(await engine.RunAsync(query, comparison, cancellationToken), comparison));
     }
 
-    private static async Task<Ok<Realtime>> RealtimeAsync(HttpContext http, long propertyId, LiveQueries live, CancellationToken cancellationToken)
+    private static async Task<Ok<Realtime>> RealtimeAsync(HttpContext http, long propertyId, RealtimeQuery realtime, CancellationToken cancellationToken)
     {
         var property = await ApiAccess.PropertyAsync(http, propertyId);
-        return TypedResults.Ok(await live.RealtimeAsync(property.Id, Now(http), cancellationToken));
+        return TypedResults.Ok(await realtime.ReadAsync(property.Id, Now(http), cancellationToken));
     }
 
     private static async Task<Ok<IReadOnlyList<SessionSummary>>> SessionsAsync(
-        HttpContext http, long propertyId, [AsParameters] ReportParameters parameters, LiveQueries live, ReportEngine engine,
+        HttpContext http, long propertyId, [AsParameters] ReportParameters parameters, EventFacts facts, ReportEngine engine,
         [FromQuery, Description("Visits per page, 1 to 1000 (default 100).")] string? limit,
         [FromQuery, Description("Visits to skip (default 0).")] string? offset,
         CancellationToken cancellationToken)
     {
         var property = await ApiAccess.PropertyAsync(http, propertyId);
-        var (query, _) = await parameters.ToQueryAsync(property, [Metric.Visits], live, Now(http), cancellationToken);
+        var (query, _) = await parameters.ToQueryAsync(property, [Metric.Visits], facts, Now(http), cancellationToken);
         return TypedResults.Ok(await engine.SessionsAsync(query, ReportParameters.Number(limit, "limit", 100, 1, 1000),
             ReportParameters.Number(offset, "offset", 0, 0, int.MaxValue), cancellationToken));
     }
 
-    private static async Task<Ok<IReadOnlyList<SessionEvent>>> TimelineAsync(HttpContext http, long propertyId, string sessionId, LiveQueries live, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<SessionEvent>>> TimelineAsync(HttpContext http, long propertyId, string sessionId, VisitTimeline timeline, CancellationToken cancellationToken)
     {
         var property = await ApiAccess.PropertyAsync(http, propertyId);
         if (!ulong.TryParse(sessionId, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
@@ -127,7 +127,7 @@ internal static class ReportEndpoints
             throw new FieldValidationException("sessionId", $"'{sessionId}' is not a session id (a number from the sessions list).");
         }
 
-        return TypedResults.Ok(await live.TimelineAsync(property.Id, id, cancellationToken)
+        return TypedResults.Ok(await timeline.ReadAsync(property.Id, id, cancellationToken)
             ?? throw new PropertyNotFoundException($"Property {propertyId} has no session {sessionId}."));
     }
 

@@ -32,9 +32,9 @@ public sealed record ReportParameters
     [Description("A JSON filter list as in Plausible's Stats API v2: [[\"is\",\"visit:country\",[\"DE\"]],[\"contains\",\"event:page\",[\"/blog\"],{\"case_sensitive\":false}]]; also [\"and\"|\"or\",[...]] and [\"not\",filter].")]
     public string? Filters { get; init; }
 
-    internal async Task<(ReportQuery Query, ReportRange? Comparison)> ToQueryAsync(Property property, IReadOnlyList<Metric> metrics, LiveQueries live, Instant now, CancellationToken cancellationToken)
+    internal async Task<(ReportQuery Query, ReportRange? Comparison)> ToQueryAsync(Property property, IReadOnlyList<Metric> metrics, EventFacts facts, Instant now, CancellationToken cancellationToken)
     {
-        var (query, comparison, _) = await new ReportRequest(Period, From, To, Compare, Filters).ToQueryAsync(property, metrics, live, now, cancellationToken);
+        var (query, comparison, _) = await new ReportRequest(Period, From, To, Compare, Filters).ToQueryAsync(property, metrics, facts, now, cancellationToken);
         return (query, comparison);
     }
 

@@ -130,7 +130,7 @@ internal static class BenchCommand
             var (_, apiKey) = await context.Get<ApiKeyStore>().CreateAsync($"bench {DateTime.UtcNow:O}", null, [property.Id, collect.Id], cancellationToken);
 
             // The collect phase's events from an earlier run would count in the storage figures.
-            var eventData = context.Get<EventData>();
+            var eventData = context.Get<EventDeletion>();
             await eventData.DeletePropertyAsync(collect.Id, cancellationToken);
             var have = await CountAsync(clickHouse, property.Id, cancellationToken);
             if (have < spec.Events * 0.9 || have > spec.Events * 1.1)
@@ -150,7 +150,7 @@ internal static class BenchCommand
             // Merged, as background merges leave tables that have had time to settle (partitions already merged are skipped).
             AnalyticsCommandLine.Progress("Merging the tables (OPTIMIZE FINAL)...");
             var skipMerged = new ClickHouseSettings { ["optimize_skip_merged_partitions"] = "1" };
-            foreach (var table in EventData.Tables)
+            foreach (var table in EventDeletion.Tables)
             {
                 await clickHouse.ExecuteAsync($"OPTIMIZE TABLE {table} FINAL", settings: skipMerged, cancellationToken: cancellationToken);
             }

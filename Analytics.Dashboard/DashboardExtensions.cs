@@ -218,7 +218,7 @@ public static class DashboardExtensions
 
     /// <summary>One breakdown of the dashboard as CSV: the same query as its panel, up to 10,000 rows.</summary>
     private static async Task<IResult> ExportCsvAsync(string domain, [FromQuery] string? dimension, [FromQuery] string? period, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? filters,
-        HttpContext http, PropertyStore properties, ReportEngine engine, LiveQueries live, TimeProvider time)
+        HttpContext http, PropertyStore properties, ReportEngine engine, EventFacts facts, TimeProvider time)
     {
         if (await properties.FindForUserAsync(http.User.UserId(), domain, owner: false, http.RequestAborted) is not { } site)
         {
@@ -232,7 +232,7 @@ public static class DashboardExtensions
 
         try
         {
-            var (view, _, _) = await new ReportRequest(period, from, to, null, filters).ToQueryAsync(site, tab.Metrics, live, Instant.FromDateTimeOffset(time.GetUtcNow()), http.RequestAborted);
+            var (view, _, _) = await new ReportRequest(period, from, to, null, filters).ToQueryAsync(site, tab.Metrics, facts, Instant.FromDateTimeOffset(time.GetUtcNow()), http.RequestAborted);
             var query = tab.Query(view, ReportEngine.MaxLimit);
             var result = await engine.RunAsync(query, http.RequestAborted);
             var csv = new StringBuilder();
@@ -278,14 +278,14 @@ public static class DashboardExtensions
         return Results.Empty;
     }
 
-    private static async Task<IResult> RealtimeAsync(string domain, HttpContext http, PropertyStore properties, LiveQueries live, TimeProvider time)
+    private static async Task<IResult> RealtimeAsync(string domain, HttpContext http, PropertyStore properties, RealtimeQuery realtimeQuery, TimeProvider time)
     {
         if (await properties.FindForUserAsync(http.User.UserId(), domain, owner: false, http.RequestAborted) is not { } site)
         {
             return NotReadable(domain);
         }
 
-        var realtime = await live.RealtimeAsync(site.Id, Instant.FromDateTimeOffset(time.GetUtcNow()), http.RequestAborted);
+        var realtime = await realtimeQuery.ReadAsync(site.Id, Instant.FromDateTimeOffset(time.GetUtcNow()), http.RequestAborted);
         return Results.Json(realtime);
     }
 

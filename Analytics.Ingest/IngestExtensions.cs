@@ -50,7 +50,7 @@ public static class IngestExtensions
     /// <summary>The stored events as a whole (deletion) and the visitor salts, which the dashboard and the admin commands use too.</summary>
     public static IServiceCollection AddEventData(this IServiceCollection services)
     {
-        services.TryAddSingleton<Events.EventData>();
+        services.TryAddSingleton<Events.EventDeletion>();
         services.TryAddSingleton<SaltStore>();
         return services;
     }

@@ -14,7 +14,7 @@ public sealed record ReportRequest(string? Period, string? From, string? To, str
     public const string DefaultPeriod = "30d";
 
     /// <summary>The query over <paramref name="property"/>, its comparison range (if asked for), and the kind of range.</summary>
-    public async Task<(ReportQuery Query, ReportRange? Comparison, DateRangeKind Kind)> ToQueryAsync(Property property, IReadOnlyList<Metric> metrics, LiveQueries live, Instant now, CancellationToken cancellationToken)
+    public async Task<(ReportQuery Query, ReportRange? Comparison, DateRangeKind Kind)> ToQueryAsync(Property property, IReadOnlyList<Metric> metrics, EventFacts facts, Instant now, CancellationToken cancellationToken)
     {
         var zone = property.Zone;
         var period = string.IsNullOrWhiteSpace(Period) ? DefaultPeriod : Period;
@@ -28,7 +28,7 @@ public sealed record ReportRequest(string? Period, string? From, string? To, str
         else
         {
             kind = ReportRanges.Parse(period);
-            var first = kind == DateRangeKind.All ? await live.FirstDayAsync(property.Id, zone, cancellationToken) : null;
+            var first = kind == DateRangeKind.All ? await facts.FirstDayAsync(property.Id, zone, cancellationToken) : null;
             range = ReportRanges.Resolve(kind, zone, now, Date(From, "from"), Date(To, "to"), first);
         }
 

@@ -205,9 +205,9 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
             await clickHouse.InsertAsync("events", ClickHouseJson.Encode(traffic.Generate(Data.From, Data.From + Duration.FromDays(2))));
         }
 
-        await new Analytics.Ingest.Events.EventData(clickHouse).DeletePropertyAsync(21, CancellationToken.None);
+        await new Analytics.Ingest.Events.EventDeletion(clickHouse).DeletePropertyAsync(21, CancellationToken.None);
 
-        foreach (var table in Analytics.Ingest.Events.EventData.Tables)
+        foreach (var table in Analytics.Ingest.Events.EventDeletion.Tables)
         {
             var counts = await clickHouse.QueryAsync<TableCounts>($"SELECT countIf(property_id = 21) AS deleted, countIf(property_id = 22) AS kept FROM {table}");
             Assert.Equal(0UL, counts.Single().Deleted);
@@ -215,7 +215,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         }
 
         var tables = await clickHouse.QueryAsync<TableName>("SELECT name FROM system.tables WHERE database = currentDatabase() AND has_own_data AND name NOT LIKE '.inner%' AND name != 'schema_migrations'");
-        Assert.Equal(tables.Select(t => t.Name).Order(), Analytics.Ingest.Events.EventData.Tables.Order());
+        Assert.Equal(tables.Select(t => t.Name).Order(), Analytics.Ingest.Events.EventDeletion.Tables.Order());
     }
 
     private sealed record TableCounts(ulong Deleted, ulong Kept);

@@ -2,8 +2,8 @@ using Analytics.Storage.ClickHouse;
 
 namespace Analytics.Ingest.Events;
 
-/// <summary>A property's rows in ClickHouse as a whole: deleting them with the property.</summary>
-public sealed class EventData(IClickHouse clickHouse)
+/// <summary>Deletes a property's rows from ClickHouse: all of them (with the property) or those before a retention cutoff.</summary>
+public sealed class EventDeletion(IClickHouse clickHouse)
 {
     /// <summary>The tables holding a property's rows: the raw events and everything the materialized views derive from them.</summary>
     public static readonly IReadOnlyList<string> Tables = ["events", "sessions", "rollup_property", "rollup_hourly", "rollup_page", "rollup_daily", "rollup_monthly"];
