@@ -11,18 +11,6 @@ using NodaTime;
 
 namespace Analytics.Api;
 
-/// <summary>A row of a report: the dimensions' values, the metrics by name, and with a comparison its values and % change.</summary>
-public sealed record ReportRow(
-    IReadOnlyList<string> Dimensions,
-    IReadOnlyDictionary<string, double> Metrics,
-    IReadOnlyDictionary<string, double>? Comparison,
-    IReadOnlyDictionary<string, double?>? Change);
-
-/// <summary>What was answered: the UTC range, the zone, and which tables the planner used.</summary>
-public sealed record ReportMeta(DateTimeOffset From, DateTimeOffset To, string Timezone, IReadOnlyList<string> Dimensions, QueryPlan Plan, DateTimeOffset? ComparisonFrom, DateTimeOffset? ComparisonTo);
-
-public sealed record ReportResponse(IReadOnlyList<ReportRow> Results, long TotalRows, ReportMeta Meta);
-
 /// <summary>The native reporting endpoints under <c>/api/v1/properties/{propertyId}</c>.</summary>
 internal static class ReportEndpoints
 {

@@ -9,7 +9,7 @@ using NodaTime;
 namespace Analytics.Api;
 
 /// <summary>The query-string parameters every native report endpoint shares, and their translation into a <see cref="ReportQuery"/>.</summary>
-public sealed record ReportParameters
+internal sealed record ReportParameters
 {
     [FromQuery(Name = "period")]
     [Description("The date range in the property's time zone: today, yesterday, 7d, 28d, 30d, month (to date), last_month, 6mo, 12mo, year (to date), all, or custom with `from` and `to`. Default 30d.")]

@@ -184,7 +184,7 @@ internal static class ChaosCommand
                 try
                 {
                     using var response = await http.SendAsync(request, cancellationToken);
-                    _ledger.Answered(id, response.StatusCode == HttpStatusCode.Accepted && !response.Headers.Contains(CollectEndpoint.DroppedHeader), (int)response.StatusCode);
+                    _ledger.Answered(id, response.StatusCode == HttpStatusCode.Accepted && !response.Headers.Contains(CollectResponse.DroppedHeader), (int)response.StatusCode);
                 }
                 catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
                 {

@@ -16,13 +16,13 @@ public sealed record PanelTab(string Key, string Label, string Dimension, IReadO
 }
 
 /// <summary>A panel of the dashboard; the tab shown is chosen in the URL (<c>?{Key}={tab}</c>).</summary>
-public sealed record Panel(string Key, string Title, IReadOnlyList<PanelTab> Tabs)
+internal sealed record Panel(string Key, string Title, IReadOnlyList<PanelTab> Tabs)
 {
     public PanelTab Tab(string? key) => Tabs.FirstOrDefault(t => t.Key == key) ?? Tabs[0];
 }
 
 /// <summary>The dashboard's breakdown panels. The page and the CSV export both read them from here.</summary>
-public static class Panels
+internal static class Panels
 {
     private static readonly Metric[] Visitors = [Metric.Visitors];
 

@@ -8,7 +8,7 @@ namespace Analytics.Ingest;
 /// Collect's counters, served in Prometheus text format at <c>/metrics</c>: events accepted and dropped (by reason),
 /// spool writes and their fsync latency, batches inserted with their size and latency, insert failures, spool depth.
 /// </summary>
-public sealed class IngestMetrics
+internal sealed class IngestMetrics
 {
     private readonly ConcurrentDictionary<string, long> _dropped = new(StringComparer.Ordinal);
     private long _accepted;

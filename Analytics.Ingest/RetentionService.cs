@@ -9,7 +9,7 @@ namespace Analytics.Ingest;
 /// Per-property data retention: a minute after start and then every hour, each property with a retention period loses
 /// the events (and rollup rows) older than that many days, counted back from the start of today (UTC).
 /// </summary>
-public sealed partial class RetentionService(PropertyStore properties, EventDeletion eventData, TimeProvider clock, ILogger<RetentionService> logger) : BackgroundService
+internal sealed partial class RetentionService(PropertyStore properties, EventDeletion eventData, TimeProvider clock, ILogger<RetentionService> logger) : BackgroundService
 {
     private static readonly TimeSpan FirstRun = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);

@@ -19,9 +19,9 @@ public enum FilterOperator
 /// For list dimensions (categories, tags) it holds when any element does.</summary>
 public sealed record Condition(FilterOperator Operator, Dimension Dimension, IReadOnlyList<string> Values, bool CaseSensitive = true) : Filter;
 
-public sealed record AllOf(IReadOnlyList<Filter> Filters) : Filter;
+internal sealed record AllOf(IReadOnlyList<Filter> Filters) : Filter;
 
-public sealed record AnyOf(IReadOnlyList<Filter> Filters) : Filter;
+internal sealed record AnyOf(IReadOnlyList<Filter> Filters) : Filter;
 
 public sealed record Not(Filter Filter) : Filter;
 

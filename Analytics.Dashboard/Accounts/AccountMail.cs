@@ -11,7 +11,7 @@ namespace Analytics.Dashboard.Accounts;
 /// Sends a password reset link by SMTP when a host is configured. Without one no link leaves the server: the log says a
 /// reset was asked for, and the operator makes a link with <c>analytics users reset-link EMAIL</c>.
 /// </summary>
-public sealed class AccountMail(IOptions<SmtpOptions> options, ILogger<AccountMail> logger)
+internal sealed class AccountMail(IOptions<SmtpOptions> options, ILogger<AccountMail> logger)
 {
     public async Task SendResetLinkAsync(User user, string link, CancellationToken cancellationToken)
     {

@@ -3,12 +3,6 @@ using Npgsql;
 
 namespace Analytics.Dashboard.Accounts;
 
-/// <summary>Refused for too many attempts; <see cref="Until"/> is when the next one is heard.</summary>
-public sealed class ThrottledException(DateTime until) : Exception($"Too many attempts; try again after {until:u}.")
-{
-    public DateTime Until { get; } = until;
-}
-
 /// <summary>
 /// Counts attempts at secrets (passwords, reset requests) in PostgreSQL, so that every replica and every concurrent
 /// request share one count (ASVS 5.0 V6.3.1). Each attempt is counted before the secret is checked, in one atomic

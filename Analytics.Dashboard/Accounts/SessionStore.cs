@@ -6,7 +6,7 @@ using Analytics.ServiceDefaults;
 namespace Analytics.Dashboard.Accounts;
 
 /// <summary>One signed-in browser, as the account page lists it.</summary>
-public sealed record UserSession(long Id, DateTime CreatedAt, DateTime LastSeenAt, DateTime ExpiresAt, string UserAgent, string Network);
+internal sealed record UserSession(long Id, DateTime CreatedAt, DateTime LastSeenAt, DateTime ExpiresAt, string UserAgent, string Network);
 
 /// <summary>
 /// Sign-in sessions kept in PostgreSQL (ASVS 5.0 V7). The cookie carries a random token; only its SHA-256 is kept. A
@@ -14,7 +14,7 @@ public sealed record UserSession(long Id, DateTime CreatedAt, DateTime LastSeenA
 /// admin disables the account, after <see cref="SessionLimits.Lifetime"/> in all, and after
 /// <see cref="SessionLimits.IdleTimeout"/> without a request.
 /// </summary>
-public sealed class SessionStore(NpgsqlDataSource dataSource)
+internal sealed class SessionStore(NpgsqlDataSource dataSource)
 {
     /// <summary>How often a session's last-seen time is written: at most once a minute per session.</summary>
     private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);
@@ -100,7 +100,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource)
 }
 
 /// <summary>How long a sign-in lasts: <see cref="Lifetime"/> at most, and <see cref="IdleTimeout"/> without a request.</summary>
-public sealed record SessionLimits(TimeSpan Lifetime, TimeSpan IdleTimeout)
+internal sealed record SessionLimits(TimeSpan Lifetime, TimeSpan IdleTimeout)
 {
     public static readonly SessionLimits Default = new(TimeSpan.FromDays(14), TimeSpan.FromHours(24));
 }

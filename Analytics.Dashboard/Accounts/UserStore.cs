@@ -9,9 +9,6 @@ using Npgsql;
 
 namespace Analytics.Dashboard.Accounts;
 
-/// <summary>The outcome of a log-in attempt. <see cref="LockedUntil"/> is set while attempts are refused.</summary>
-public sealed record SignInResult(User? User, DateTime? LockedUntil);
-
 /// <summary>
 /// Accounts in PostgreSQL. Passwords are stored as PBKDF2-HMAC-SHA512 hashes (600,000 iterations) and must pass the
 /// <see cref="PasswordPolicy"/>. Attempts at a password are counted by <see cref="AttemptThrottle"/> per account and

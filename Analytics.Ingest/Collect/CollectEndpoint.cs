@@ -16,7 +16,7 @@ namespace Analytics.Ingest.Collect;
 /// property does not allow...) still answer 202, with <c>X-Analytics-Dropped</c> naming the reason, and are counted
 /// per reason.
 /// </summary>
-public sealed class CollectEndpoint(
+internal sealed class CollectEndpoint(
     EventEnricher enricher,
     PropertyDirectory properties,
     VisitorIds visitors,
@@ -28,8 +28,6 @@ public sealed class CollectEndpoint(
     IngestMetrics metrics,
     TimeProvider clock)
 {
-    public const string DroppedHeader = "X-Analytics-Dropped";
-
     public async Task<IResult> HandleAsync(HttpContext context)
     {
         var cancellationToken = context.RequestAborted;
@@ -163,14 +161,14 @@ public sealed class CollectEndpoint(
     private Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult Dropped(HttpContext context, string reason)
     {
         metrics.RecordDropped(reason);
-        context.Response.Headers[DroppedHeader] = reason;
+        context.Response.Headers[CollectResponse.DroppedHeader] = reason;
         return TypedResults.Text("ok", "text/plain", statusCode: StatusCodes.Status202Accepted);
     }
 
     private static void AllowAnyOrigin(HttpResponse response)
     {
         response.Headers.AccessControlAllowOrigin = "*";
-        response.Headers.AccessControlExposeHeaders = DroppedHeader;
+        response.Headers.AccessControlExposeHeaders = CollectResponse.DroppedHeader;
     }
 
     /// <summary>Reads the body into a pooled buffer; a length past the limit means too large (read no further than one byte past it).</summary>

@@ -9,7 +9,7 @@ namespace Analytics.Ingest.Collect;
 /// and per property (<see cref="CollectOptions.RateLimitPerProperty"/>), each allowing bursts of ten seconds' worth.
 /// Buckets of idle keys are dropped by the limiter, so memory follows the number of active clients.
 /// </summary>
-public sealed class CollectLimits : IDisposable
+internal sealed class CollectLimits : IDisposable
 {
     private readonly PartitionedRateLimiter<string>? _perAddress;
     private readonly PartitionedRateLimiter<long>? _perProperty;

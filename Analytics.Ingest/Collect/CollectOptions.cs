@@ -1,7 +1,7 @@
 namespace Analytics.Ingest.Collect;
 
 /// <summary>Settings of section <c>Collect</c>.</summary>
-public sealed class CollectOptions
+internal sealed class CollectOptions
 {
     public const string Section = "Collect";
 

@@ -1,7 +1,7 @@
 namespace Analytics.Ingest.Collect;
 
 /// <summary>An event as the tracker (or any Plausible Events API client) sends it, validated.</summary>
-public sealed record CollectRequest
+internal sealed record CollectRequest
 {
     public required string Name { get; init; }
 

@@ -10,7 +10,7 @@ namespace Analytics.Ingest.Collect;
 /// Reads <c>POST /api/event</c> bodies in Plausible's Events API format (JSON with any content type) and checks every
 /// field, collecting one message per bad field so a client can fix all of them at once. Unknown fields are ignored.
 /// </summary>
-public static class CollectRequestParser
+internal static class CollectRequestParser
 {
     public const int MaxNameLength = 120;
     public const int MaxUrlBytes = 2_000;

@@ -10,7 +10,7 @@ namespace Analytics.Ingest.Collect;
 /// and ad click id, referrer (external only, without its query string) and source, country/region/city from the IP,
 /// browser/OS/device from the user agent, screen size class, locale, props, revenue, engagement and page metadata.
 /// </summary>
-public sealed class EventEnricher(UserAgentParser userAgents, GeoLookup geo, ReferrerSources referrers)
+internal sealed class EventEnricher(UserAgentParser userAgents, GeoLookup geo, ReferrerSources referrers)
 {
     private static readonly string[] ClickIds = ["gclid", "gbraid", "wbraid", "msclkid", "fbclid", "twclid", "li_fat_id", "ttclid", "yclid", "dclid"];
 

@@ -7,7 +7,7 @@ namespace Analytics.Ingest.Collect;
 /// rarely waits on PostgreSQL, a new property starts counting within seconds of being added, and a changed or deleted
 /// one is followed as soon.
 /// </summary>
-public sealed class PropertyDirectory(PropertyStore properties, TimeProvider clock) : IDisposable
+internal sealed class PropertyDirectory(PropertyStore properties, TimeProvider clock) : IDisposable
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _reload = new(1, 1);

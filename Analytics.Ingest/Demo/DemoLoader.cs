@@ -6,12 +6,6 @@ using NodaTime;
 
 namespace Analytics.Ingest.Demo;
 
-/// <summary>How far a load has come: the share of the time range generated, events written, and the rate so far.</summary>
-public readonly record struct LoadProgress(double Fraction, long Events, TimeSpan Elapsed)
-{
-    public double EventsPerSecond => Events / Math.Max(Elapsed.TotalSeconds, 0.001);
-}
-
 /// <summary>
 /// Writes generated traffic into ClickHouse in deduplicated batches. Generation and encoding run on one thread while
 /// the previous batch is being inserted, so a load runs at the speed of the slower of the two, not their sum.

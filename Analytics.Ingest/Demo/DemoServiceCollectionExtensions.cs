@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Analytics.Ingest.Demo;
 
-internal static class DemoServiceCollectionExtensions
+public static class DemoServiceCollectionExtensions
 {
     public static IServiceCollection AddDemoTraffic(this IServiceCollection services) => services.AddHostedService<DemoTrafficService>();
 }

@@ -11,7 +11,7 @@ namespace Analytics.Ingest.Enrichment;
 /// package <c>crawler-user-agents</c>, and headless or automation browsers. Tested once per distinct user agent: the
 /// parser's cache holds the answer.
 /// </summary>
-public sealed class BotDetector
+internal sealed class BotDetector
 {
     public const string Package = "crawler-user-agents";
     public const string Version = "1.60.0";

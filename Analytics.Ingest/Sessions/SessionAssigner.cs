@@ -12,7 +12,7 @@ namespace Analytics.Ingest.Sessions;
 /// changed at midnight and today's id would look like a new visitor. After a restart, the sessions of the last 30
 /// minutes are rebuilt from ClickHouse. Memory holds one small entry per visitor active in the last 30 minutes.
 /// </summary>
-public sealed partial class SessionAssigner(TimeProvider clock, ILogger<SessionAssigner> logger)
+internal sealed partial class SessionAssigner(TimeProvider clock, ILogger<SessionAssigner> logger)
 {
     private readonly Lock _lock = new();
     private readonly SessionTracker _tracker = new(_ => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) | 1);

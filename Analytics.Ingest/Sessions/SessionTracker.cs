@@ -10,7 +10,7 @@ namespace Analytics.Ingest.Sessions;
 /// location, client, screen, language), so a report can count events by visit:source or visit:entry_page without
 /// rebuilding sessions, and the daily rollup can keep them.
 /// </summary>
-public sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
+internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(30);
 

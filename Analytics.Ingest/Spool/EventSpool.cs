@@ -18,7 +18,7 @@ namespace Analytics.Ingest.Spool;
 /// made durable too (the directory is fsynced after a segment is created, a batch fixed, a batch's segments deleted),
 /// so a power loss, not only a crash, keeps every acknowledged event and every batch's grouping.
 /// </summary>
-public sealed class EventSpool : IAsyncDisposable
+internal sealed class EventSpool : IAsyncDisposable
 {
     private const string OpenSuffix = ".open";
     private const string ReadySuffix = ".ready";
@@ -450,6 +450,3 @@ public sealed class EventSpool : IAsyncDisposable
 
     private sealed record Pending(byte[] Payload, TaskCompletionSource Done);
 }
-
-/// <summary>Sealed segments inserted as one, under one deduplication token, fixed on disk by <see cref="Manifest"/>.</summary>
-public sealed record SpoolBatch(string Manifest, string Token, IReadOnlyList<string> Segments);

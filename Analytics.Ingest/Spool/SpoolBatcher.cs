@@ -15,7 +15,7 @@ namespace Analytics.Ingest.Spool;
 /// backlog starts draining within a second of ClickHouse answering again; a batch ClickHouse refuses as malformed data
 /// is set aside, never retried forever.
 /// </summary>
-public sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHouse, IngestMetrics metrics, ILogger<SpoolBatcher> logger) : BackgroundService
+internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHouse, IngestMetrics metrics, ILogger<SpoolBatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);

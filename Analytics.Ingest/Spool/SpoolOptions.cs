@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Analytics.Ingest.Spool;
 
 /// <summary>Settings of section <c>Spool</c>: where accepted events wait for ClickHouse, and how much may wait.</summary>
-public sealed class SpoolOptions
+internal sealed class SpoolOptions
 {
     public const string Section = "Spool";
 

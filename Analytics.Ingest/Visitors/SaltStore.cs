@@ -8,7 +8,7 @@ namespace Analytics.Ingest.Visitors;
 /// Yesterday's is kept so a session can span midnight; anything older is deleted, after which yesterday's visitors
 /// cannot be linked to today's by anyone, the operator included. (Plain Npgsql: Dapper cannot bind DateOnly.)
 /// </summary>
-public sealed class SaltStore(NpgsqlDataSource dataSource)
+internal sealed class SaltStore(NpgsqlDataSource dataSource)
 {
     /// <summary>Today's salt (created if missing) and yesterday's (null if none), deleting older ones.</summary>
     public async Task<(byte[] Current, byte[]? Previous)> GetAsync(DateOnly today, CancellationToken cancellationToken)

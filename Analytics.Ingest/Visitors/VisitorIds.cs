@@ -10,7 +10,7 @@ namespace Analytics.Ingest.Visitors;
 /// truncated to 64 bits. The IP address is used here and for the geo lookup, then dropped: it is never stored or logged.
 /// The same person gets another id tomorrow, and on another site today.
 /// </summary>
-public sealed class VisitorIds(SaltStore salts, TimeProvider clock) : IDisposable
+internal sealed class VisitorIds(SaltStore salts, TimeProvider clock) : IDisposable
 {
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private volatile Salted? _salted;

@@ -2,15 +2,6 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Analytics.Storage.ClickHouse;
 
-public enum ClickHouseEngineKind
-{
-    /// <summary>chDB inside this process (single node).</summary>
-    Embedded,
-
-    /// <summary>A ClickHouse server or cluster over HTTP (split deployment).</summary>
-    Server,
-}
-
 /// <summary>Settings of section <c>ClickHouse</c> (environment: <c>ANALYTICS_CLICKHOUSE__*</c>, plus the short names in the README).</summary>
 public sealed class ClickHouseOptions
 {

@@ -5,7 +5,7 @@ using System.Text;
 namespace Analytics.Storage.Hosting;
 
 /// <summary>A numbered migration file under <c>schema/&lt;store&gt;/</c>, embedded in this assembly.</summary>
-public sealed record SchemaFile(int Version, string Name, string Sql)
+internal sealed record SchemaFile(int Version, string Name, string Sql)
 {
     public string Checksum => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)))[..16];
 

@@ -8,11 +8,11 @@ namespace Analytics.Storage.Properties;
 public sealed class PropertyStore(NpgsqlDataSource dataSource)
 {
     /// <summary>The columns of a <see cref="Property"/> (also read by the API key store's scoped queries).</summary>
-    internal const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt, week_start AS WeekStart, " +
+    public const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt, week_start AS WeekStart, " +
         "array_to_string(allowed_hostnames, ',') AS AllowedHostnameList, retention_days AS RetentionDays, honor_do_not_track AS HonorDoNotTrack";
 
     /// <summary>SQL condition: user <c>@user</c> may read property <c>p</c> (see <see cref="UserMay"/>).</summary>
-    internal static readonly string ReadableByUser = UserMay(change: false);
+    public static readonly string ReadableByUser = UserMay(change: false);
 
     /// <summary>
     /// SQL condition: user <c>@user</c> may read property <c>p</c> as one of its members (<paramref name="change"/>:

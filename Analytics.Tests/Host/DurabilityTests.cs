@@ -29,7 +29,7 @@ public sealed class DurabilityTests(Engines engines)
                 };
                 request.Headers.TryAddWithoutValidation("User-Agent", $"{Chrome} v{i % 50}");
                 var response = await server.Http.SendAsync(request);
-                return (i, response.StatusCode, Dropped: response.Headers.Contains(Analytics.Ingest.Collect.CollectEndpoint.DroppedHeader));
+                return (i, response.StatusCode, Dropped: response.Headers.Contains(Analytics.Ingest.Collect.CollectResponse.DroppedHeader));
             });
             foreach (var (i, status, dropped) in await Task.WhenAll(sends))
             {

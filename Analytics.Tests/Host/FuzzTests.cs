@@ -52,7 +52,7 @@ public sealed class FuzzTests(Engines engines)
                         serverErrors.Enqueue($"{description}: {status} {await response.Content.ReadAsStringAsync()}");
                     }
 
-                    if (valid && status == 202 && !response.Headers.Contains(Analytics.Ingest.Collect.CollectEndpoint.DroppedHeader))
+                    if (valid && status == 202 && !response.Headers.Contains(Analytics.Ingest.Collect.CollectResponse.DroppedHeader))
                     {
                         accepted.Add(i);
                     }

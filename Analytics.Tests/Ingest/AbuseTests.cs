@@ -88,8 +88,8 @@ public sealed class AbuseTests(Engines engines)
         var honest = await PostAsync(app, "spammed.example", "198.51.100.2", "https://news.ycombinator.com/", marker);
 
         Assert.Equal(HttpStatusCode.Accepted, spam.StatusCode);
-        Assert.Equal("spam-referrer", spam.Headers.GetValues(CollectEndpoint.DroppedHeader).Single());
-        Assert.False(honest.Headers.Contains(CollectEndpoint.DroppedHeader));
+        Assert.Equal("spam-referrer", spam.Headers.GetValues(CollectResponse.DroppedHeader).Single());
+        Assert.False(honest.Headers.Contains(CollectResponse.DroppedHeader));
         Assert.Equal(1, app.Services.GetRequiredService<IngestMetrics>().Dropped("spam-referrer"));
         await Task.Delay(500); // the spool seals every 100 ms here
         var stored = await app.ClickHouse.QueryAsync<Row>("SELECT referrer_source FROM events WHERE property_id = {p:UInt64}", new { p = property.Id });

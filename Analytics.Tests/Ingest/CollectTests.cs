@@ -155,7 +155,7 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
         var response = await PostAsync($$$"""{"n":"pageview","u":"https://{{{domain}}}/","d":"{{{domain}}}"}""", userAgent);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(reason, response.Headers.GetValues(CollectEndpoint.DroppedHeader).Single());
+        Assert.Equal(reason, response.Headers.GetValues(CollectResponse.DroppedHeader).Single());
         Assert.Equal(before + 1, metrics.Dropped(reason));
         Assert.Contains($"analytics_events_dropped_total{{reason=\"{reason}\"}}", await app.Instance.Client.GetStringAsync("/metrics"), StringComparison.Ordinal);
     }
@@ -165,7 +165,7 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
     {
         var response = await PostAsync("""{"n":"engagement","u":"https://example.com/","d":"example.com","sd":10,"e":100}""", Chrome + " lonely");
 
-        Assert.Equal("no-session", response.Headers.GetValues(CollectEndpoint.DroppedHeader).Single());
+        Assert.Equal("no-session", response.Headers.GetValues(CollectResponse.DroppedHeader).Single());
     }
 
     [Fact]

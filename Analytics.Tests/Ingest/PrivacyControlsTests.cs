@@ -31,7 +31,7 @@ public sealed class PrivacyControlsTests(Engines engines)
 
         using var response = await app.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return response.Headers.TryGetValues(CollectEndpoint.DroppedHeader, out var reason) ? reason.Single() : null;
+        return response.Headers.TryGetValues(CollectResponse.DroppedHeader, out var reason) ? reason.Single() : null;
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace Analytics.Storage.ClickHouse.Embedded;
 /// Finds <c>libchdb.so</c>: the configured path, or the pinned npm package's copy, fetched on first use into the
 /// cache (~570 MB unpacked).
 /// </summary>
-public static class ChdbLibrary
+internal static class ChdbLibrary
 {
     public const string Package = "@chdb/lib-linux-x64-gnu";
     public const string Version = "26.7.3-stable.1";

@@ -20,7 +20,7 @@ namespace Analytics.Storage.ClickHouse.Embedded;
 /// (<c>2 TAB part TAB block_id</c>), which ClickHouse reads as "forget this block id", so the replay is stored.
 /// </para>
 /// </remarks>
-internal static partial class DeduplicationLogRepair
+public static partial class DeduplicationLogRepair
 {
     /// <summary>How each dropped record is reported.</summary>
     public const string ForgotRecord = "ClickHouse: forgot the deduplication record of an insert cut short by a crash";

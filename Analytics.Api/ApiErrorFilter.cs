@@ -1,0 +1,30 @@
+using Analytics.Api.ApiKeys;
+using Analytics.Storage.Hosting;
+using Analytics.Storage.Properties;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Analytics.Api;
+
+/// <summary>Turns refused input into 400 and unknown properties into 404, as ProblemDetails naming the field (with Plausible's "error" too).</summary>
+internal sealed class ApiErrorFilter : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (FieldValidationException e)
+        {
+            var message = $"{e.Field}: {e.Message}";
+            return TypedResults.Problem(message, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request",
+                extensions: new Dictionary<string, object?> { ["field"] = e.Field, ["error"] = message });
+        }
+        catch (PropertyNotFoundException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound, title: "Not found",
+                extensions: new Dictionary<string, object?> { ["error"] = e.Message });
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using System.ComponentModel;
+using System.Globalization;
+using Analytics.Storage.Hosting;
+using Analytics.Api.Reports;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using NodaTime;
+
+namespace Analytics.Api;
+
+internal sealed record ReportResponse(IReadOnlyList<ReportRow> Results, long TotalRows, ReportMeta Meta);
+
+/// <summary>A row of a report: the dimensions' values, the metrics by name, and with a comparison its values and % change.</summary>
+internal sealed record ReportRow(
+    IReadOnlyList<string> Dimensions,
+    IReadOnlyDictionary<string, double> Metrics,
+    IReadOnlyDictionary<string, double>? Comparison,
+    IReadOnlyDictionary<string, double?>? Change);
+
+/// <summary>What was answered: the UTC range, the zone, and which tables the planner used.</summary>
+internal sealed record ReportMeta(DateTimeOffset From, DateTimeOffset To, string Timezone, IReadOnlyList<string> Dimensions, QueryPlan Plan, DateTimeOffset? ComparisonFrom, DateTimeOffset? ComparisonTo);

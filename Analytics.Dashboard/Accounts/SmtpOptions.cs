@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Analytics.Dashboard.Accounts;
+
+/// <summary>
+/// Outgoing mail for password resets (section <c>Smtp</c>; env <c>ANALYTICS_SMTP_HOST</c>, <c>_PORT</c>, <c>_USER</c>,
+/// <c>_PASSWORD</c>, <c>_FROM</c>). Without a host, no mail is sent: the log says a reset was asked for, and the
+/// operator makes a link with <c>analytics users reset-link EMAIL</c>.
+/// </summary>
+internal sealed class SmtpOptions
+{
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 587;
+
+    public string? User { get; set; }
+
+    public string? Password { get; set; }
+
+    public string From { get; set; } = "analytics@localhost";
+
+    /// <summary>STARTTLS (on by default; turn off only for a relay on the same machine).</summary>
+    public bool EnableSsl { get; set; } = true;
+}
