@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 
 namespace Analytics.Ingest.Spool;
 
@@ -16,7 +17,7 @@ internal static class SegmentFormat
     {
         Span<byte> header = stackalloc byte[HeaderSize];
         BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], Crc32.Compute(payload));
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], Crc32.HashToUInt32(payload));
         stream.Write(header);
         stream.Write(payload);
     }
@@ -37,7 +38,7 @@ internal static class SegmentFormat
             }
 
             var payload = bytes.AsSpan(offset + HeaderSize, length);
-            if (Crc32.Compute(payload) != crc)
+            if (Crc32.HashToUInt32(payload) != crc)
             {
                 break;
             }
