@@ -114,6 +114,32 @@ public sealed class SpoolTests(Engines engines)
     }
 
     [Fact]
+    public void CompleteRecordWithADamagedByte_EndsTheValidPrefix()
+    {
+        var path = Path.Combine(NewDirectory(), "damaged.open");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using (var file = File.Create(path))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                SegmentFormat.Write(file, Event(i));
+            }
+        }
+
+        var whole = SegmentFormat.Read(path);
+        var bytes = File.ReadAllBytes(path);
+        var second = SegmentFormat.HeaderSize + whole.Records[0].Length;
+        bytes[second + SegmentFormat.HeaderSize + 5] ^= 0x20; // one bit of the second record's payload; its length still fits
+        File.WriteAllBytes(path, bytes);
+
+        var damaged = SegmentFormat.Read(path);
+
+        Assert.Equal(3, whole.Records.Count);
+        Assert.Single(damaged.Records);
+        Assert.Equal(second, damaged.ValidLength);
+    }
+
+    [Fact]
     public async Task OpenSegmentLeftByCrash_KeepsItsWholeRecords_DropsTheTornTail()
     {
         var directory = NewDirectory();
