@@ -11,6 +11,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Analytics.ServiceDefaults;
 
 namespace Analytics.Ingest;
@@ -32,6 +34,9 @@ public static class IngestExtensions
         services.AddSingleton(collectOptions);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IngestMetrics>();
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("analytics"))
+            .WithMetrics(metrics => metrics.AddMeter(IngestMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         services.AddSingleton(sp => new EventSpool(spoolOptions, spoolOptions.Directory ?? Path.Combine(dataDirectory, "spool"),
             sp.GetRequiredService<IngestMetrics>(), sp.GetRequiredService<ILogger<EventSpool>>()));
         services.AddSingleton<SpoolBatcher>();
@@ -105,14 +110,15 @@ public static class IngestExtensions
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         endpoints.MapMethods("/api/event", ["OPTIONS"], CollectEndpoint.Preflight).ExcludeFromDescription();
         endpoints.MapGet("/js/script.js", TrackerScript.Serve).ExcludeFromDescription();
-        endpoints.MapGet("/metrics", (HttpContext context, IngestMetrics metrics, EventSpool spool, CollectOptions options) =>
-                MetricsAllowed(context, options.MetricsToken)
-                    ? Results.Text(metrics.ToPrometheus(spool.Bytes, spool.ReadySegments().Count), "text/plain; version=0.0.4")
+        var token = endpoints.ServiceProvider.GetRequiredService<CollectOptions>().MetricsToken;
+        endpoints.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: branch => branch.Use((context, next) =>
+                MetricsAllowed(context, token)
+                    ? next(context)
                     : Results.Problem(
                         "/metrics answers only on this machine (not through a proxy), or to 'Authorization: Bearer <Collect:MetricsToken>'.",
-                        statusCode: StatusCodes.Status403Forbidden))
+                        statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(context)), optionsName: null)
             .WithTags("Operations")
-            .WithSummary("Collect counters in Prometheus text format (loopback, or with the metrics token).");
+            .WithSummary("Collect's metrics in Prometheus text format (loopback, or with the metrics token).");
         return endpoints;
     }
 }

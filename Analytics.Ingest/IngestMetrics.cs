@@ -1,90 +1,71 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
+using System.Diagnostics.Metrics;
 
 namespace Analytics.Ingest;
 
 /// <summary>
-/// Collect's counters, served in Prometheus text format at <c>/metrics</c>: events accepted and dropped (by reason),
-/// spool writes and their fsync latency, batches inserted with their size and latency, insert failures, spool depth.
+/// Collect's instruments (meter <c>Analytics.Ingest</c>), served in Prometheus text format at <c>/metrics</c> by
+/// OpenTelemetry's exporter, which names them: dots become underscores, counters end in <c>_total</c>, histograms in
+/// seconds end in <c>_seconds</c> (docs/ingest.md lists them). Events accepted and dropped (by reason), refused, spool
+/// writes and their latency, batches with their size and latency, insert failures, spool depth.
 /// </summary>
 internal sealed class IngestMetrics
 {
-    private readonly ConcurrentDictionary<string, long> _dropped = new(StringComparer.Ordinal);
-    private long _accepted;
-    private long _spoolWrites;
-    private long _spoolWriteMicros;
-    private long _batches;
-    private long _batchEvents;
-    private long _batchMicros;
-    private long _lastBatchEvents;
-    private long _insertFailures;
-    private long _rejectedEvents;
-    private long _refusedFull;
-    private long _spoolWriteFailures;
-    private long _rateLimited;
+    public const string MeterName = "Analytics.Ingest";
 
-    public long Accepted => Interlocked.Read(ref _accepted);
+    private readonly Counter<long> _accepted;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _refusedFull;
+    private readonly Counter<long> _rateLimited;
+    private readonly Histogram<double> _spoolWrite;
+    private readonly Counter<long> _spoolWriteFailures;
+    private readonly Histogram<double> _batchDuration;
+    private readonly Histogram<long> _batchEvents;
+    private readonly Counter<long> _insertFailures;
+    private readonly Counter<long> _rejected;
+    private readonly Meter _meter;
 
-    public long Dropped(string reason) => _dropped.GetValueOrDefault(reason);
-
-    public void RecordAccepted(int count = 1) => Interlocked.Add(ref _accepted, count);
-
-    public void RecordDropped(string reason) => _dropped.AddOrUpdate(reason, 1, (_, n) => n + 1);
-
-    public void RecordRefusedFull() => Interlocked.Increment(ref _refusedFull);
-
-    public void RecordRateLimited() => Interlocked.Increment(ref _rateLimited);
-
-    public void RecordSpoolWrite(int events, TimeSpan latency)
+    public IngestMetrics(IMeterFactory meters)
     {
-        Interlocked.Increment(ref _spoolWrites);
-        Interlocked.Add(ref _spoolWriteMicros, (long)latency.TotalMicroseconds);
+        _meter = meters.Create(MeterName);
+        _accepted = _meter.CreateCounter<long>("analytics.events.accepted", "{event}", "Events acknowledged with 202 (on disk).");
+        _dropped = _meter.CreateCounter<long>("analytics.events.dropped", "{event}", "Events answered 202 but dropped on purpose, by reason.");
+        _refusedFull = _meter.CreateCounter<long>("analytics.events.refused_full", "{event}", "Events refused with 503 because the spool or disk was full.");
+        _rateLimited = _meter.CreateCounter<long>("analytics.events.rate_limited", "{request}", "Requests refused with 429: a client address or a property above its rate limit.");
+        _spoolWrite = _meter.CreateHistogram<double>("analytics.spool.write.duration", "s", "Group commits (one fsync each) and the time they took.");
+        _spoolWriteFailures = _meter.CreateCounter<long>("analytics.spool.write_failures", "{commit}", "Group commits that failed (e.g. a full disk); their events were refused with 503.");
+        _batchDuration = _meter.CreateHistogram<double>("analytics.batch.duration", "s", "Batches inserted into ClickHouse and the time they took.");
+        _batchEvents = _meter.CreateHistogram<long>("analytics.batch.events", "{event}", "Events per batch inserted into ClickHouse (the sum: all events inserted).");
+        _insertFailures = _meter.CreateCounter<long>("analytics.insert.failures", "{batch}", "Batch inserts that failed and will be retried.");
+        _rejected = _meter.CreateCounter<long>("analytics.events.rejected", "{event}", "Events in segments ClickHouse refused as malformed.");
     }
 
+    /// <summary>The spool's depth, read when the metrics are collected.</summary>
+    public void ObserveSpool(Func<long> bytes, Func<int> segments)
+    {
+        _meter.CreateObservableGauge("analytics.spool.bytes", bytes, "By", "Bytes of events waiting in the spool.");
+        _meter.CreateObservableGauge("analytics.spool.segments", segments, "{segment}", "Sealed segments waiting for ClickHouse.");
+    }
+
+    public void RecordAccepted(int count = 1) => _accepted.Add(count);
+
+    public void RecordDropped(string reason) => _dropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void RecordRefusedFull() => _refusedFull.Add(1);
+
+    public void RecordRateLimited() => _rateLimited.Add(1);
+
+    public void RecordSpoolWrite(TimeSpan latency) => _spoolWrite.Record(latency.TotalSeconds);
+
     /// <summary>A group commit that failed (e.g. the disk is full); its events were refused.</summary>
-    public void RecordSpoolWriteFailure() => Interlocked.Increment(ref _spoolWriteFailures);
+    public void RecordSpoolWriteFailure() => _spoolWriteFailures.Add(1);
 
     public void RecordBatch(int events, TimeSpan latency)
     {
-        Interlocked.Increment(ref _batches);
-        Interlocked.Add(ref _batchEvents, events);
-        Interlocked.Add(ref _batchMicros, (long)latency.TotalMicroseconds);
-        Interlocked.Exchange(ref _lastBatchEvents, events);
+        _batchDuration.Record(latency.TotalSeconds);
+        _batchEvents.Record(events);
     }
 
-    public void RecordInsertFailure() => Interlocked.Increment(ref _insertFailures);
+    public void RecordInsertFailure() => _insertFailures.Add(1);
 
-    public void RecordRejected(int events) => Interlocked.Add(ref _rejectedEvents, events);
-
-    public string ToPrometheus(long spoolBytes, int spoolSegments)
-    {
-        var text = new StringBuilder();
-        void Metric(string name, string type, string help, long value, string labels = "")
-        {
-            text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{name}{labels} {value}\n");
-        }
-
-        Metric("analytics_events_accepted_total", "counter", "Events acknowledged with 202 (on disk).", Accepted);
-        text.Append("# HELP analytics_events_dropped_total Events answered 202 but dropped on purpose, by reason.\n# TYPE analytics_events_dropped_total counter\n");
-        foreach (var (reason, count) in _dropped.OrderBy(d => d.Key, StringComparer.Ordinal))
-        {
-            text.Append(CultureInfo.InvariantCulture, $"analytics_events_dropped_total{{reason=\"{reason}\"}} {count}\n");
-        }
-
-        Metric("analytics_events_refused_full_total", "counter", "Events refused with 503 because the spool or disk was full.", Interlocked.Read(ref _refusedFull));
-        Metric("analytics_events_rate_limited_total", "counter", "Requests refused with 429: a client address or a property above its rate limit.", Interlocked.Read(ref _rateLimited));
-        Metric("analytics_spool_writes_total", "counter", "Group commits (one fsync each).", Interlocked.Read(ref _spoolWrites));
-        Metric("analytics_spool_write_seconds_micros_total", "counter", "Time spent writing and fsyncing the spool, in microseconds.", Interlocked.Read(ref _spoolWriteMicros));
-        Metric("analytics_spool_write_failures_total", "counter", "Group commits that failed (e.g. a full disk); their events were refused with 503.", Interlocked.Read(ref _spoolWriteFailures));
-        Metric("analytics_spool_bytes", "gauge", "Bytes of events waiting in the spool.", spoolBytes);
-        Metric("analytics_spool_segments", "gauge", "Sealed segments waiting for ClickHouse.", spoolSegments);
-        Metric("analytics_batches_total", "counter", "Batches inserted into ClickHouse.", Interlocked.Read(ref _batches));
-        Metric("analytics_batch_events_total", "counter", "Events inserted into ClickHouse.", Interlocked.Read(ref _batchEvents));
-        Metric("analytics_batch_last_size", "gauge", "Events in the last batch inserted.", Interlocked.Read(ref _lastBatchEvents));
-        Metric("analytics_batch_flush_micros_total", "counter", "Time spent inserting batches, in microseconds.", Interlocked.Read(ref _batchMicros));
-        Metric("analytics_insert_failures_total", "counter", "Batch inserts that failed and will be retried.", Interlocked.Read(ref _insertFailures));
-        Metric("analytics_events_rejected_total", "counter", "Events in segments ClickHouse refused as malformed.", Interlocked.Read(ref _rejectedEvents));
-        return text.ToString();
-    }
+    public void RecordRejected(int events) => _rejected.Add(events);
 }

@@ -53,6 +53,7 @@ internal sealed class EventSpool : IAsyncDisposable
         _logger = logger;
         Directory = directory;
         System.IO.Directory.CreateDirectory(directory);
+        metrics.ObserveSpool(() => Bytes, () => ReadySegments().Count);
         Recover();
         _writer = Task.Run(WriteLoopAsync);
     }
@@ -260,7 +261,7 @@ internal sealed class EventSpool : IAsyncDisposable
             }
 
             Sync(written);
-            _metrics.RecordSpoolWrite(group.Count, Stopwatch.GetElapsedTime(start));
+            _metrics.RecordSpoolWrite(Stopwatch.GetElapsedTime(start));
         }
         catch (IOException e)
         {
