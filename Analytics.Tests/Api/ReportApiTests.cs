@@ -328,6 +328,19 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
     }
 
     [Fact]
+    public async Task ApiReference_RendersInChromium_UnderTheServersPolicy_TalkingToThisServerOnly()
+    {
+        var origin = data.App.Client.BaseAddress!.ToString().TrimEnd('/');
+        await using var browser = await Browser.LaunchAsync();
+        var (_, page, problems) = await browser.NewPageAsync(origin, 1280, 800);
+
+        await page.GotoAsync(origin + "/scalar/v1");
+        await page.GetByText("ListProperties", new() { Exact = false }).Or(page.GetByText("Lists the properties", new() { Exact = false })).First.WaitForAsync(new() { Timeout = 30_000 });
+
+        Assert.Empty(problems); // no policy violation, no failed request, nothing fetched from elsewhere
+    }
+
+    [Fact]
     public async Task RateLimit_PerKey_Answers429WithRetryAfter()
     {
         await using var app = await ApiApp.StartAsync(engines, data.App.ClickHouse, Data.Now, new() { ["Api:RateLimitPerMinute"] = "3" });
