@@ -16,6 +16,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Configuration;
@@ -36,7 +37,7 @@ public static class DashboardExtensions
     /// <summary>The claim that carries the sign-in session's token (<see cref="SessionStore"/>).</summary>
     public const string SessionClaim = "analytics:session";
 
-    /// <param name="dataDirectory">Where the keys that protect cookies and antiforgery tokens are kept, so a restart keeps everyone signed in.</param>
+    /// <param name="dataDirectory">Where a single node keeps the key that encrypts the cookie keys (<see cref="KeyRing"/>), unless it is configured.</param>
     /// <param name="passwords">What new passwords must be (<see cref="PasswordPolicy.LoadAsync"/>).</param>
     public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration, string dataDirectory, PublicUrl publicUrl, PasswordPolicy passwords)
     {
@@ -47,9 +48,15 @@ public static class DashboardExtensions
         services.AddSingleton(options);
         services.AddOptions<SmtpOptions>().Bind(configuration.GetSection("Smtp"));
         services.AddSingleton<AccountMail>();
-        services.AddDataProtection()
-            .SetApplicationName("analytics")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        var keyEncryption = KeyRing.LoadKey(options.KeyEncryptionKey, dataDirectory);
+        services.AddSingleton(keyEncryption);
+        services.AddSingleton<KeyRing>();
+        services.AddDataProtection().SetApplicationName("analytics");
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((keys, provider) =>
+        {
+            keys.XmlRepository = provider.GetRequiredService<KeyRing>();
+            keys.XmlEncryptor = new KeyEncryptor(keyEncryption);
+        });
 
         // Behind https the cookies are Secure and take the __Host- prefix: only this exact host, over https, path "/".
         var prefix = publicUrl.IsHttps ? "__Host-" : string.Empty;

@@ -22,5 +22,11 @@ internal sealed class DashboardOptions
     [Range(1, 24 * 365, ErrorMessage = "Dashboard:SessionIdleHours must be between 1 and 8760.")]
     public int SessionIdleHours { get; set; } = 24;
 
+    /// <summary>
+    /// The key that encrypts the dashboard's data protection keys in PostgreSQL (env <c>ANALYTICS_KEY_ENCRYPTION_KEY</c>,
+    /// 32 bytes in base64). Every dashboard replica needs the same one; unset, a single node keeps one in its data directory.
+    /// </summary>
+    public string? KeyEncryptionKey { get; set; }
+
     public SessionLimits Limits => new(TimeSpan.FromDays(SessionLifetimeDays), TimeSpan.FromHours(SessionIdleHours));
 }

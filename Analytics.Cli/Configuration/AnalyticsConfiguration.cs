@@ -30,6 +30,7 @@ internal static class AnalyticsConfiguration
         ["ANALYTICS_API_RATE_LIMIT"] = "Api:RateLimitPerMinute",
         ["ANALYTICS_OPEN_SIGNUP"] = "Dashboard:OpenSignup",
         ["ANALYTICS_PUBLIC_URL"] = "Dashboard:PublicUrl",
+        ["ANALYTICS_KEY_ENCRYPTION_KEY"] = "Dashboard:KeyEncryptionKey",
         ["ANALYTICS_SMTP_HOST"] = "Smtp:Host",
         ["ANALYTICS_SMTP_PORT"] = "Smtp:Port",
         ["ANALYTICS_SMTP_USER"] = "Smtp:User",

@@ -5,16 +5,22 @@ namespace Analytics.Tests.Host;
 
 public sealed class ComposeTests
 {
+    private const string Key = "0123456789abcdef0123456789abcdef0123456789A=";
+
     [Fact]
-    public async Task ComposeFile_IsValidForDockerCompose_AndRequiresBothPasswords()
+    public async Task ComposeFile_IsValidForDockerCompose_AndRequiresBothPasswordsAndTheKeyEncryptionKey()
     {
-        var (exit, errors) = await ConfigAsync(("CLICKHOUSE_PASSWORD", "s3cret-one"), ("POSTGRES_PASSWORD", "s3cret-two"));
+        var (exit, errors) = await ConfigAsync(("CLICKHOUSE_PASSWORD", "s3cret-one"), ("POSTGRES_PASSWORD", "s3cret-two"), ("ANALYTICS_KEY_ENCRYPTION_KEY", Key));
         Assert.True(exit == 0, errors);
 
-        (exit, errors) = await ConfigAsync(("POSTGRES_PASSWORD", "s3cret-two"));
+        (exit, errors) = await ConfigAsync(("CLICKHOUSE_PASSWORD", "s3cret-one"), ("POSTGRES_PASSWORD", "s3cret-two"));
+        Assert.NotEqual(0, exit);
+        Assert.Contains("set ANALYTICS_KEY_ENCRYPTION_KEY", errors, StringComparison.Ordinal);
+
+        (exit, errors) = await ConfigAsync(("POSTGRES_PASSWORD", "s3cret-two"), ("ANALYTICS_KEY_ENCRYPTION_KEY", Key));
         Assert.NotEqual(0, exit);
         Assert.Contains("set CLICKHOUSE_PASSWORD", errors, StringComparison.Ordinal);
-        (exit, errors) = await ConfigAsync(("CLICKHOUSE_PASSWORD", "s3cret-one"));
+        (exit, errors) = await ConfigAsync(("CLICKHOUSE_PASSWORD", "s3cret-one"), ("ANALYTICS_KEY_ENCRYPTION_KEY", Key));
         Assert.NotEqual(0, exit);
         Assert.Contains("set POSTGRES_PASSWORD", errors, StringComparison.Ordinal);
     }
@@ -30,6 +36,7 @@ public sealed class ComposeTests
         };
         start.Environment.Remove("CLICKHOUSE_PASSWORD");
         start.Environment.Remove("POSTGRES_PASSWORD");
+        start.Environment.Remove("ANALYTICS_KEY_ENCRYPTION_KEY");
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

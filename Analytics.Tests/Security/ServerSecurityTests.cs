@@ -67,6 +67,33 @@ public sealed partial class ServerSecurityTests(Engines engines)
     }
 
     [Fact]
+    public async Task SignIn_WorksOnAnotherDashboardReplicaAndAfterARestart_WithItsKeysEncryptedInPostgres()
+    {
+        await using var postgres = await engines.NewPostgresAsync();
+        (string, string)[] shared = [("ANALYTICS_POSTGRES", postgres.ConnectionString), ("ANALYTICS_KEY_ENCRYPTION_KEY", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)))];
+        CookieContainer cookies;
+        await using (var first = await ServerProcess.StartAsync(engines, null, null, ["--roles", "dashboard"], shared))
+        {
+            using var client = new FormClient(first);
+            await client.SignUpAsync("kara@example.com", Password);
+            Assert.Equal(HttpStatusCode.OK, await client.StatusAsync("/account"));
+            Assert.DoesNotContain("No XML encryptor", first.Output.ToString(), StringComparison.Ordinal);
+            cookies = client.Cookies;
+        }
+
+        // Another data directory and a new process: a second replica, and the first one restarted, alike.
+        await using var second = await ServerProcess.StartAsync(engines, null, null, ["--roles", "dashboard"], shared);
+        using var again = new FormClient(second, cookies: cookies);
+        Assert.Equal(HttpStatusCode.OK, await again.StatusAsync("/account"));
+
+        await using var connection = await postgres.OpenConnectionAsync();
+        var keys = (await Dapper.SqlMapper.QueryAsync<string>(connection, "SELECT xml FROM data_protection_keys")).ToList();
+        Assert.NotEmpty(keys);
+        Assert.All(keys, xml => Assert.Contains("<encryptedSecret decryptorType=\"Analytics.Dashboard.Accounts.KeyDecryptor", xml, StringComparison.Ordinal));
+        Assert.All(keys, xml => Assert.DoesNotContain("masterKey", xml, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task BehindHttps_CookiesAreSecureWithTheHostPrefix_HstsOnEveryResponse_AndForwardedProtoOnlyFromTrustedProxies()
     {
         await using (var https = await ServerProcess.StartAsync(engines, null, null, [], ("ANALYTICS_PUBLIC_URL", "https://analytics.test")))
