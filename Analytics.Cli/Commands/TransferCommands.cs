@@ -92,8 +92,7 @@ internal static class TransferCommands
         return command;
     }
 
-    /// <summary>The stores opened here, or null when a running server holds the embedded engine.</summary>
-    /// <summary>The stores with ClickHouse opened here, or null when a running server holds the embedded engine.</summary>
+    /// <summary>The stores with ClickHouse opened here, or null (said on standard error) when a running server holds the embedded engine.</summary>
     internal static async Task<AdminContext?> LocalAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         try
@@ -102,6 +101,7 @@ internal static class TransferCommands
         }
         catch (ClickHouseException e) when (e.ErrorCode == ClickHouseException.DataDirectoryInUse)
         {
+            AnalyticsCommandLine.Progress("The analytics server is running on this data directory and holds its ClickHouse, so this goes through the server.");
             return null;
         }
     }

@@ -150,12 +150,16 @@ internal sealed class ChdbSession
 
         try
         {
+            // Asked first, so that chDB's own "Cannot lock file" error is never printed for a case we explain ourselves.
+            if (IsLockedByAnotherProcess(dataPath))
+            {
+                throw InUse(dataPath);
+            }
+
             var connection = native.Connect(args.Length, argv);
             if (connection is null || *connection == 0)
             {
-                throw IsLockedByAnotherProcess(dataPath)
-                    ? new ClickHouseException(ClickHouseException.DataDirectoryInUse, $"The ClickHouse data directory '{dataPath}' is in use by another process (is the analytics server already running?). Stop it, or use another data directory.", null)
-                    : new ClickHouseException($"The embedded ClickHouse could not open '{dataPath}'; see the lines chDB printed above.");
+                throw IsLockedByAnotherProcess(dataPath) ? InUse(dataPath) : new ClickHouseException($"The embedded ClickHouse could not open '{dataPath}'; see the lines chDB printed above.");
             }
 
             return connection;
@@ -168,6 +172,9 @@ internal sealed class ChdbSession
             }
         }
     }
+
+    private static ClickHouseException InUse(string dataPath) => new(ClickHouseException.DataDirectoryInUse,
+        $"The ClickHouse data directory '{dataPath}' is in use by another process (is the analytics server already running?). Stop it, or use another data directory.", null);
 
     private static bool IsLockedByAnotherProcess(string dataPath)
     {
