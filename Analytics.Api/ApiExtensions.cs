@@ -84,6 +84,6 @@ public static class ApiExtensions
     private static string PartitionKey(HttpContext http)
         => ApiAccess.BearerToken(http) is { } token ? Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))) : "anonymous:" + http.Connection.RemoteIpAddress;
 
-    private static async Task<Ok<IReadOnlyList<Analytics.Storage.Properties.Property>>> ListProperties(HttpContext http, ApiKeyStore keys, CancellationToken cancellationToken)
-        => TypedResults.Ok(await keys.ReadablePropertiesAsync(ApiAccess.Key(http), cancellationToken));
+    private static async Task<Ok<List<PropertyResponse>>> ListProperties(HttpContext http, ApiKeyStore keys, CancellationToken cancellationToken)
+        => TypedResults.Ok((await keys.ReadablePropertiesAsync(ApiAccess.Key(http), cancellationToken)).Select(PropertyResponse.From).ToList());
 }
