@@ -150,7 +150,7 @@ internal static class BenchCommand
             // Merged, as background merges leave tables that have had time to settle (partitions already merged are skipped).
             AnalyticsCommandLine.Progress("Merging the tables (OPTIMIZE FINAL)...");
             var skipMerged = new ClickHouseSettings { ["optimize_skip_merged_partitions"] = "1" };
-            foreach (var table in EventDeletion.Tables)
+            foreach (var table in Analytics.Storage.ClickHouse.Catalog.DerivedTables.WithEvents)
             {
                 await clickHouse.ExecuteAsync($"OPTIMIZE TABLE {table} FINAL", settings: skipMerged, cancellationToken: cancellationToken);
             }

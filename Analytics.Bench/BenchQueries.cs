@@ -104,7 +104,7 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
             "SELECT table, sum(data_compressed_bytes) AS bytes FROM system.parts WHERE database = {db:String} AND active GROUP BY table",
             new { db = clickHouse.Database },
             cancellationToken: cancellationToken);
-        var perTable = parts.Where(p => EventDeletion.Tables.Contains(p.Table)).ToDictionary(p => p.Table, p => p.Bytes / (double)Math.Max(events, 1));
+        var perTable = parts.Where(p => Analytics.Storage.ClickHouse.Catalog.DerivedTables.WithEvents.Contains(p.Table)).ToDictionary(p => p.Table, p => p.Bytes / (double)Math.Max(events, 1));
         return (perTable.Values.Sum(), perTable, events);
     }
 

@@ -10,6 +10,7 @@ using Analytics.Ingest.Collect;
 using Analytics.Storage.Properties;
 
 using Analytics.Cli.Commands;
+using Analytics.Storage.ClickHouse.Catalog;
 
 namespace Analytics.Bench;
 
@@ -257,30 +258,23 @@ internal static class ChaosCommand
             var repaired = File.Exists(log) ? File.ReadLines(log).Count(line => line.Contains(DeduplicationLogRepair.ForgotRecord, StringComparison.Ordinal)) : 0;
             output.AppendLine(CultureInfo.InvariantCulture, $"deduplication records a kill left without their part, dropped at a start: {repaired}");
             output.AppendLine("view                       counts    raw  difference");
-            var views = (await clickHouse.QueryAsync<ViewCounts>(
-                """
-                SELECT (SELECT sum(events) FROM sessions WHERE property_id = {property:UInt64}) AS sessions,
-                       (SELECT sum(events) FROM rollup_property WHERE property_id = {property:UInt64}) AS rollup_property,
-                       (SELECT sum(events) FROM rollup_hourly WHERE property_id = {property:UInt64}) AS rollup_hourly,
-                       (SELECT sum(events) FROM rollup_page WHERE property_id = {property:UInt64}) AS rollup_page,
-                       (SELECT sum(events) FROM rollup_daily WHERE property_id = {property:UInt64} AND dimension = '') AS rollup_daily,
-                       (SELECT sum(events) FROM rollup_monthly WHERE property_id = {property:UInt64} AND dimension = '') AS rollup_monthly,
-                       (SELECT sum(visits) FROM rollup_property WHERE property_id = {property:UInt64}) AS visits_property,
-                       (SELECT sum(visits) FROM rollup_hourly WHERE property_id = {property:UInt64}) AS visits_hourly,
-                       (SELECT uniqExact(session_id) FROM events WHERE property_id = {property:UInt64}) AS raw_sessions
-                """,
-                new { property = property.Id }, cancellationToken: cancellationToken)).Single();
-            foreach (var (name, counted, expected) in new (string, long, long)[]
+            // Every table the views keep (the catalog's) counts each event once; the session-keeping rollups count each visit once.
+            var checks = new List<(string Name, long Counted, long Expected)>();
+            var parameters = new { property = property.Id };
+            foreach (var table in DerivedTables.All)
             {
-                ("sessions (events)", views.Sessions, raw),
-                ("rollup_property (events)", views.RollupProperty, raw),
-                ("rollup_hourly (events)", views.RollupHourly, raw),
-                ("rollup_page (events)", views.RollupPage, raw),
-                ("rollup_daily (events)", views.RollupDaily, raw),
-                ("rollup_monthly (events)", views.RollupMonthly, raw),
-                ("rollup_property (visits)", views.VisitsProperty, views.RawSessions),
-                ("rollup_hourly (visits)", views.VisitsHourly, views.RawSessions),
-            })
+                var counted = await clickHouse.QueryAsync<Sum>($"SELECT toInt64(sum(events)) AS n FROM {table.Name} WHERE property_id = {{property:UInt64}} AND {table.Totals}", parameters, cancellationToken: cancellationToken);
+                checks.Add(($"{table.Name} (events)", counted.Single().N, raw));
+            }
+
+            var rawSessions = (await clickHouse.QueryAsync<Sum>("SELECT toInt64(uniqExact(session_id)) AS n FROM events WHERE property_id = {property:UInt64}", parameters, cancellationToken: cancellationToken)).Single().N;
+            foreach (var table in new[] { "rollup_property", "rollup_hourly" })
+            {
+                var visits = await clickHouse.QueryAsync<Sum>($"SELECT toInt64(sum(visits)) AS n FROM {table} WHERE property_id = {{property:UInt64}}", parameters, cancellationToken: cancellationToken);
+                checks.Add(($"{table} (visits)", visits.Single().N, rawSessions));
+            }
+
+            foreach (var (name, counted, expected) in checks)
             {
                 output.AppendLine(CultureInfo.InvariantCulture, $"{name,-24} {counted,8} {expected,6} {counted - expected,11}");
                 duplicates += Math.Max(0, counted - expected);
@@ -348,5 +342,5 @@ internal static class ChaosCommand
 
     private sealed record StoredId(long Id, ulong Copies);
 
-    private sealed record ViewCounts(long Sessions, long RollupProperty, long RollupHourly, long RollupPage, long RollupDaily, long RollupMonthly, long VisitsProperty, long VisitsHourly, long RawSessions);
+    private sealed record Sum(long N);
 }

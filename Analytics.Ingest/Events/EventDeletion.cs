@@ -1,24 +1,14 @@
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Catalog;
 
 namespace Analytics.Ingest.Events;
 
 /// <summary>Deletes a property's rows from ClickHouse: all of them (with the property) or those before a retention cutoff.</summary>
 public sealed class EventDeletion(IClickHouse clickHouse)
 {
-    /// <summary>The tables holding a property's rows: the raw events and everything the materialized views derive from them.</summary>
-    public static readonly IReadOnlyList<string> Tables = ["events", "sessions", "rollup_property", "rollup_hourly", "rollup_page", "rollup_daily", "rollup_monthly"];
-
-    /// <summary>Each table with the column its rows are placed in time by, and how the retention cutoff applies to it.</summary>
+    /// <summary>Each table with the condition that selects its rows from before a retention cutoff (the catalog's).</summary>
     private static readonly (string Table, string Before)[] TimeColumns =
-    [
-        ("events", "timestamp < {cutoff:DateTime64(3)}"),
-        ("sessions", "session_start < {cutoff:DateTime64(3)}"),
-        ("rollup_property", "bucket < {cutoff:DateTime64(3)}"),
-        ("rollup_hourly", "hour < {cutoff:DateTime64(3)}"),
-        ("rollup_page", "bucket < {cutoff:DateTime64(3)}"),
-        ("rollup_daily", "day < toDate({cutoff:DateTime64(3)})"),
-        ("rollup_monthly", "month < toStartOfMonth({cutoff:DateTime64(3)})"), // whole months only
-    ];
+        [(EventsTable.Name, "timestamp < {cutoff:DateTime64(3)}"), .. DerivedTables.All.Select(t => (t.Name, t.Before))];
 
     /// <summary>
     /// Deletes the property's rows from before <paramref name="cutoff"/> (UTC) in the raw table and every rollup; the
@@ -48,7 +38,7 @@ public sealed class EventDeletion(IClickHouse clickHouse)
     public async Task DeletePropertyAsync(long propertyId, CancellationToken cancellationToken)
     {
         var settings = new ClickHouseSettings { ["mutations_sync"] = "2" };
-        foreach (var table in Tables)
+        foreach (var table in DerivedTables.WithEvents)
         {
             await clickHouse.ExecuteAsync($"ALTER TABLE {table} DELETE WHERE property_id = {{property:UInt64}}", new { property = (ulong)propertyId }, settings, cancellationToken);
         }

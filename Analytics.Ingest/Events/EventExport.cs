@@ -1,4 +1,5 @@
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Catalog;
 using Analytics.Storage.Properties;
 using NodaTime;
 
@@ -13,20 +14,11 @@ public static class EventExport
 {
     public static readonly IReadOnlyList<string> Formats = ["jsonl", "csv", "parquet"];
 
-    private const string Columns = """
-        concat(replaceOne(toString(timestamp), ' ', 'T'), 'Z') AS timestamp, name, hostname, pathname, referrer, referrer_source,
-        utm_source, utm_medium, utm_campaign, utm_content, utm_term, click_id_param, country_code, region, city,
-        browser, browser_version, os, os_version, device_type, screen_size, locale, visitor_id, session_id, props,
-        revenue_amount, revenue_currency, scroll_depth, engagement_ms, content_type, author, categories, tags
-        """;
+    /// <summary>The catalog's exported columns; timestamps as ISO 8601 text in UTC.</summary>
+    private static readonly string Columns = string.Join(", ", EventsTable.Exported.Select(c => c.Name == "timestamp" ? "concat(replaceOne(toString(timestamp), ' ', 'T'), 'Z') AS timestamp" : c.Name));
 
     /// <summary>Columns whose text comes from visitors' browsers, which a spreadsheet could take for a formula.</summary>
-    private static readonly string[] TextColumns =
-    [
-        "name", "hostname", "pathname", "referrer", "referrer_source", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
-        "click_id_param", "country_code", "region", "city", "browser", "browser_version", "os", "os_version", "device_type", "screen_size",
-        "locale", "revenue_currency", "content_type", "author",
-    ];
+    private static readonly IEnumerable<string> TextColumns = EventsTable.Exported.Where(c => c.FromVisitors).Select(c => c.Name);
 
     /// <summary>
     /// CSV only: a text that a spreadsheet would run as a formula (it starts with = + - @, perhaps after spaces or control
@@ -49,11 +41,11 @@ public static class EventExport
         const string Where = "property_id = {property:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}";
 
         // Filtered inside, formatted outside: the output column 'timestamp' (ISO text) would shadow the real one in WHERE.
-        const string Select = $"SELECT {Columns} FROM (SELECT * FROM events WHERE {Where} ORDER BY timestamp)";
+        var select = $"SELECT {Columns} FROM (SELECT * FROM events WHERE {Where} ORDER BY timestamp)";
 
         if (format == "parquet")
         {
-            var all = await clickHouse.QueryRawAsync(Select, "Parquet", range, cancellationToken: cancellationToken);
+            var all = await clickHouse.QueryRawAsync(select, "Parquet", range, cancellationToken: cancellationToken);
             await output.WriteAsync(all, cancellationToken);
             return (await clickHouse.QueryAsync<CountRow>($"SELECT count() AS count FROM events WHERE {Where}", range, cancellationToken: cancellationToken)).Single().Count;
         }
@@ -71,7 +63,7 @@ public static class EventExport
                 to = Instant.Min(end, Instant.FromDateTimeUtc(DateTime.SpecifyKind(month.Month, DateTimeKind.Utc).AddMonths(1))),
             };
             var clickHouseFormat = format == "csv" ? (first ? "CSVWithNames" : "CSV") : "JSONEachRow";
-            var bytes = await clickHouse.QueryRawAsync(format == "csv" ? $"SELECT {Neutralised} FROM ({Select})" : Select, clickHouseFormat, chunk, settings, cancellationToken);
+            var bytes = await clickHouse.QueryRawAsync(format == "csv" ? $"SELECT {Neutralised} FROM ({select})" : select, clickHouseFormat, chunk, settings, cancellationToken);
             await output.WriteAsync(bytes, cancellationToken);
             written += (long)month.Count;
             first = false;

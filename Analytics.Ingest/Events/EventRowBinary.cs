@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Catalog;
 
 namespace Analytics.Ingest.Events;
 
@@ -16,21 +17,8 @@ public static class EventRowBinary
 
     private static readonly DateTime Epoch = DateTime.UnixEpoch;
 
-    /// <summary>The columns and their types in the events table (ClickHouse checks them), in the order <see cref="Encode"/> writes them.</summary>
-    private static readonly (string Name, string Type)[] Header =
-    [
-        ("property_id", "UInt64"), ("timestamp", "DateTime64(3, 'UTC')"), ("name", "LowCardinality(String)"), ("visitor_id", "UInt64"),
-        ("session_id", "UInt64"), ("session_start", "DateTime64(3, 'UTC')"), ("session_first", "UInt8"), ("bounce_delta", "Int8"),
-        ("duration_delta_ms", "UInt32"), ("prev_pathname", "String"), ("entry_page", "String"), ("hostname", "LowCardinality(String)"),
-        ("pathname", "String"), ("referrer", "String"), ("referrer_source", "LowCardinality(String)"), ("utm_source", "String"),
-        ("utm_medium", "String"), ("utm_campaign", "String"), ("utm_content", "String"), ("utm_term", "String"),
-        ("click_id_param", "LowCardinality(String)"), ("country_code", "LowCardinality(String)"), ("region", "LowCardinality(String)"), ("city", "String"),
-        ("browser", "LowCardinality(String)"), ("browser_version", "LowCardinality(String)"), ("os", "LowCardinality(String)"), ("os_version", "LowCardinality(String)"),
-        ("device_type", "LowCardinality(String)"), ("screen_size", "LowCardinality(String)"), ("locale", "LowCardinality(String)"), ("props", "Map(String, String)"),
-        ("revenue_amount", "Decimal(18, 6)"), ("revenue_currency", "LowCardinality(String)"), ("scroll_depth", "UInt8"), ("engagement_ms", "UInt32"),
-        ("page_title", "String"), ("content_type", "LowCardinality(String)"), ("author", "LowCardinality(String)"), ("categories", "Array(LowCardinality(String))"),
-        ("tags", "Array(String)"),
-    ];
+    /// <summary>The columns and their types (ClickHouse checks them), in the catalog's order, which <see cref="Write"/> follows.</summary>
+    private static readonly IReadOnlyList<EventColumn> Header = EventsTable.Columns;
 
     /// <summary>The columns, in the order <see cref="Encode"/> writes them (an insert names them, so the table's order does not matter).</summary>
     public static readonly IReadOnlyList<string> Columns = Header.Select(c => c.Name).ToArray();
@@ -42,15 +30,15 @@ public static class EventRowBinary
     public static byte[] Encode(IEnumerable<EventRow> rows)
     {
         var buffer = new ArrayBufferWriter<byte>(1 << 16);
-        VarUInt(buffer, (ulong)Header.Length);
-        foreach (var (name, _) in Header)
+        VarUInt(buffer, (ulong)Header.Count);
+        foreach (var column in Header)
         {
-            String(buffer, name);
+            String(buffer, column.Name);
         }
 
-        foreach (var (_, type) in Header)
+        foreach (var column in Header)
         {
-            String(buffer, type);
+            String(buffer, column.Type);
         }
 
         foreach (var row in rows)
@@ -61,6 +49,7 @@ public static class EventRowBinary
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>One row, column by column in <see cref="EventsTable.Columns"/> order (the RowBinary test round-trips every column).</summary>
     private static void Write(ArrayBufferWriter<byte> output, EventRow row)
     {
         UInt64(output, row.PropertyId);

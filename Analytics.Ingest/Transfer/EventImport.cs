@@ -157,6 +157,7 @@ public static class EventImport
                 EngagementMs = (uint)Math.Clamp(Number(o, "engagement_ms", number) ?? 0, 0, uint.MaxValue),
                 ContentType = Text("content_type"),
                 Author = Text("author"),
+                PageTitle = Text("page_title"),
                 Categories = Strings(o, "categories"),
                 Tags = Strings(o, "tags"),
             };

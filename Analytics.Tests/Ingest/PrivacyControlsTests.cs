@@ -98,7 +98,7 @@ public sealed class PrivacyControlsTests(Engines engines)
             Assert.True(oldest >= limit, $"{table} still holds {oldest}, the cutoff is {cutoff}");
         }
 
-        Assert.Equal(before.Keys.Order(), EventDeletion.Tables.Order()); // every table was checked, and held rows
+        Assert.Equal(before.Keys.Order(), Analytics.Storage.ClickHouse.Catalog.DerivedTables.WithEvents.Order()); // every table was checked, and held rows
         Assert.All(await OldestAsync(app.ClickHouse, other.Id), t => Assert.True(t.Value < today.PlusDays(-60), $"{t.Key} of the other property lost rows"));
         Assert.Equal(0, await app.Services.GetRequiredService<RetentionService>().ApplyAsync(CancellationToken.None)); // nothing more to delete
     }

@@ -207,7 +207,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
 
         await new Analytics.Ingest.Events.EventDeletion(clickHouse).DeletePropertyAsync(21, CancellationToken.None);
 
-        foreach (var table in Analytics.Ingest.Events.EventDeletion.Tables)
+        foreach (var table in Analytics.Storage.ClickHouse.Catalog.DerivedTables.WithEvents)
         {
             var counts = await clickHouse.QueryAsync<TableCounts>($"SELECT countIf(property_id = 21) AS deleted, countIf(property_id = 22) AS kept FROM {table}");
             Assert.Equal(0UL, counts.Single().Deleted);
@@ -215,7 +215,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         }
 
         var tables = await clickHouse.QueryAsync<TableName>("SELECT name FROM system.tables WHERE database = currentDatabase() AND has_own_data AND name NOT LIKE '.inner%' AND name != 'schema_migrations'");
-        Assert.Equal(tables.Select(t => t.Name).Order(), Analytics.Ingest.Events.EventDeletion.Tables.Order());
+        Assert.Equal(tables.Select(t => t.Name).Order(), Analytics.Storage.ClickHouse.Catalog.DerivedTables.WithEvents.Order());
     }
 
     private sealed record TableCounts(ulong Deleted, ulong Kept);

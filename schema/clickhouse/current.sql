@@ -1,0 +1,480 @@
+-- The current definition of every ClickHouse table and view, as the migrations leave them (SHOW CREATE on the
+-- migrated engine). Generated and checked by Analytics.Tests/Schema/CatalogTests.cs: read it, never edit it; change
+-- the schema with a new numbered migration beside it, then regenerate this file.
+
+CREATE TABLE events
+(
+    `property_id` UInt64,
+    `timestamp` DateTime64(3, 'UTC'),
+    `name` LowCardinality(String),
+    `visitor_id` UInt64,
+    `session_id` UInt64,
+    `session_start` DateTime64(3, 'UTC'),
+    `session_first` UInt8,
+    `bounce_delta` Int8,
+    `duration_delta_ms` UInt32,
+    `prev_pathname` String,
+    `entry_page` String,
+    `hostname` LowCardinality(String),
+    `pathname` String,
+    `referrer` String,
+    `referrer_source` LowCardinality(String),
+    `utm_source` String,
+    `utm_medium` String,
+    `utm_campaign` String,
+    `utm_content` String,
+    `utm_term` String,
+    `click_id_param` LowCardinality(String),
+    `country_code` LowCardinality(String),
+    `region` LowCardinality(String),
+    `city` String,
+    `browser` LowCardinality(String),
+    `browser_version` LowCardinality(String),
+    `os` LowCardinality(String),
+    `os_version` LowCardinality(String),
+    `device_type` LowCardinality(String),
+    `screen_size` LowCardinality(String),
+    `locale` LowCardinality(String),
+    `props` Map(String, String),
+    `revenue_amount` Decimal(18, 6),
+    `revenue_currency` LowCardinality(String),
+    `scroll_depth` UInt8,
+    `engagement_ms` UInt32,
+    `page_title` String,
+    `content_type` LowCardinality(String),
+    `author` LowCardinality(String),
+    `categories` Array(LowCardinality(String)),
+    `tags` Array(String)
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (property_id, toDate(timestamp), name, visitor_id, timestamp)
+SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
+
+CREATE TABLE rollup_daily
+(
+    `property_id` UInt64,
+    `day` Date,
+    `dimension` LowCardinality(String),
+    `value` String,
+    `visitor_sketch` AggregateFunction(uniqCombined(13), UInt64),
+    `pageviews` SimpleAggregateFunction(sum, UInt64),
+    `events` SimpleAggregateFunction(sum, UInt64),
+    `engagements` SimpleAggregateFunction(sum, UInt64),
+    `engaged_ms` SimpleAggregateFunction(sum, UInt64),
+    `scroll_depth_sum` SimpleAggregateFunction(sum, UInt64),
+    `visits` SimpleAggregateFunction(sum, UInt64),
+    `bounces` SimpleAggregateFunction(sum, Int64),
+    `duration_ms` SimpleAggregateFunction(sum, UInt64)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (property_id, dimension, day, value)
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 1000;
+
+CREATE TABLE rollup_hourly
+(
+    `property_id` UInt64,
+    `hour` DateTime('UTC'),
+    `visitor_sketch` AggregateFunction(uniqCombined(13), UInt64),
+    `pageviews` SimpleAggregateFunction(sum, UInt64),
+    `events` SimpleAggregateFunction(sum, UInt64),
+    `visits` SimpleAggregateFunction(sum, UInt64),
+    `bounces` SimpleAggregateFunction(sum, Int64),
+    `duration_ms` SimpleAggregateFunction(sum, UInt64)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (property_id, hour)
+SETTINGS index_granularity = 64, non_replicated_deduplication_window = 1000;
+
+CREATE TABLE rollup_monthly
+(
+    `property_id` UInt64,
+    `month` Date,
+    `dimension` LowCardinality(String),
+    `value` String,
+    `visitor_sketch` AggregateFunction(uniqCombined(13), UInt64),
+    `pageviews` SimpleAggregateFunction(sum, UInt64),
+    `events` SimpleAggregateFunction(sum, UInt64),
+    `engagements` SimpleAggregateFunction(sum, UInt64),
+    `engaged_ms` SimpleAggregateFunction(sum, UInt64),
+    `scroll_depth_sum` SimpleAggregateFunction(sum, UInt64),
+    `visits` SimpleAggregateFunction(sum, UInt64),
+    `bounces` SimpleAggregateFunction(sum, Int64),
+    `duration_ms` SimpleAggregateFunction(sum, UInt64)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYear(month)
+ORDER BY (property_id, dimension, month, value)
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 1000;
+
+CREATE TABLE rollup_page
+(
+    `property_id` UInt64,
+    `bucket` DateTime('UTC'),
+    `pathname` String,
+    `visitors` AggregateFunction(uniq, UInt64),
+    `pageviews` SimpleAggregateFunction(sum, UInt64),
+    `events` SimpleAggregateFunction(sum, UInt64),
+    `engagements` SimpleAggregateFunction(sum, UInt64),
+    `engaged_ms` SimpleAggregateFunction(sum, UInt64),
+    `scroll_depth_sum` SimpleAggregateFunction(sum, UInt64),
+    `entries` SimpleAggregateFunction(sum, UInt64),
+    `exits` SimpleAggregateFunction(sum, Int64)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(bucket)
+ORDER BY (property_id, bucket, pathname)
+SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
+
+CREATE TABLE rollup_property
+(
+    `property_id` UInt64,
+    `bucket` DateTime('UTC'),
+    `visitors` AggregateFunction(uniq, UInt64),
+    `pageviews` SimpleAggregateFunction(sum, UInt64),
+    `events` SimpleAggregateFunction(sum, UInt64),
+    `visits` SimpleAggregateFunction(sum, UInt64),
+    `bounces` SimpleAggregateFunction(sum, Int64),
+    `duration_ms` SimpleAggregateFunction(sum, UInt64)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(bucket)
+ORDER BY (property_id, bucket)
+SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
+
+CREATE TABLE sessions
+(
+    `property_id` UInt64,
+    `session_start` DateTime64(3, 'UTC'),
+    `session_id` UInt64,
+    `visitor_id` SimpleAggregateFunction(any, UInt64),
+    `session_end` SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    `pageviews` SimpleAggregateFunction(sum, UInt64),
+    `events` SimpleAggregateFunction(sum, UInt64),
+    `bounce` SimpleAggregateFunction(sum, Int64),
+    `duration_ms` SimpleAggregateFunction(sum, UInt64),
+    `entry_page` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `exit_page` AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
+    `hostname` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `referrer` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `referrer_source` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `utm_source` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `utm_medium` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `utm_campaign` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `utm_content` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `utm_term` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `country_code` SimpleAggregateFunction(any, LowCardinality(String)),
+    `region` SimpleAggregateFunction(any, LowCardinality(String)),
+    `city` SimpleAggregateFunction(any, String),
+    `browser` SimpleAggregateFunction(any, LowCardinality(String)),
+    `browser_version` SimpleAggregateFunction(any, LowCardinality(String)),
+    `os` SimpleAggregateFunction(any, LowCardinality(String)),
+    `os_version` SimpleAggregateFunction(any, LowCardinality(String)),
+    `device_type` SimpleAggregateFunction(any, LowCardinality(String)),
+    `screen_size` SimpleAggregateFunction(any, LowCardinality(String)),
+    `locale` SimpleAggregateFunction(any, LowCardinality(String))
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(session_start)
+ORDER BY (property_id, toDate(session_start), session_id)
+SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
+
+CREATE MATERIALIZED VIEW rollup_daily_events_mv TO rollup_daily
+(
+    `property_id` UInt64,
+    `day` Date,
+    `dimension` String,
+    `value` String,
+    `visitor_sketch` AggregateFunction(uniqCombinedIf(13), UInt64, UInt8),
+    `pageviews` UInt64,
+    `events` UInt64,
+    `engagements` UInt64,
+    `engaged_ms` UInt64,
+    `scroll_depth_sum` UInt64
+)
+AS SELECT
+    property_id,
+    toDate(timestamp) AS day,
+    tupleElement(pair, 1) AS dimension,
+    tupleElement(pair, 2) AS value,
+    uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitor_sketch,
+    countIf(name = 'pageview') AS pageviews,
+    countIf(name != 'engagement') AS events,
+    countIf(name = 'engagement') AS engagements,
+    sumIf(engagement_ms, name = 'engagement') AS engaged_ms,
+    sumIf(scroll_depth, name = 'engagement') AS scroll_depth_sum
+FROM events
+ARRAY JOIN [('', ''), ('event:page', pathname), ('visit:entry_page', entry_page), ('visit:source', toString(referrer_source)), ('visit:referrer', referrer), ('visit:utm_source', utm_source), ('visit:utm_medium', utm_medium), ('visit:utm_campaign', utm_campaign), ('visit:utm_content', utm_content), ('visit:utm_term', utm_term), ('visit:country', toString(country_code)), ('visit:region', toString(region)), ('visit:city', city), ('visit:browser', toString(browser)), ('visit:browser_version', toString(browser_version)), ('visit:os', toString(os)), ('visit:os_version', toString(os_version)), ('visit:device', toString(device_type)), ('visit:screen', toString(screen_size)), ('visit:locale', toString(locale))] AS pair
+GROUP BY
+    property_id,
+    day,
+    dimension,
+    value;
+
+CREATE MATERIALIZED VIEW rollup_daily_sessions_mv TO rollup_daily
+(
+    `property_id` UInt64,
+    `day` Date,
+    `dimension` String,
+    `value` String,
+    `visits` UInt64,
+    `bounces` Int64,
+    `duration_ms` UInt64
+)
+AS SELECT
+    property_id,
+    toDate(session_start) AS day,
+    tupleElement(pair, 1) AS dimension,
+    tupleElement(pair, 2) AS value,
+    sum(session_first) AS visits,
+    sum(bounce_delta) AS bounces,
+    sum(duration_delta_ms) AS duration_ms
+FROM events
+ARRAY JOIN [('', ''), ('visit:entry_page', entry_page), ('visit:source', toString(referrer_source)), ('visit:referrer', referrer), ('visit:utm_source', utm_source), ('visit:utm_medium', utm_medium), ('visit:utm_campaign', utm_campaign), ('visit:utm_content', utm_content), ('visit:utm_term', utm_term), ('visit:country', toString(country_code)), ('visit:region', toString(region)), ('visit:city', city), ('visit:browser', toString(browser)), ('visit:browser_version', toString(browser_version)), ('visit:os', toString(os)), ('visit:os_version', toString(os_version)), ('visit:device', toString(device_type)), ('visit:screen', toString(screen_size)), ('visit:locale', toString(locale))] AS pair
+WHERE (session_first = 1) OR (bounce_delta != 0) OR (duration_delta_ms != 0)
+GROUP BY
+    property_id,
+    day,
+    dimension,
+    value;
+
+CREATE MATERIALIZED VIEW rollup_hourly_events_mv TO rollup_hourly
+(
+    `property_id` UInt64,
+    `hour` DateTime('UTC'),
+    `visitor_sketch` AggregateFunction(uniqCombined(13), UInt64),
+    `pageviews` UInt64,
+    `events` UInt64
+)
+AS SELECT
+    property_id,
+    toStartOfHour(timestamp) AS hour,
+    uniqCombinedState(13)(visitor_id) AS visitor_sketch,
+    countIf(name = 'pageview') AS pageviews,
+    count() AS events
+FROM events
+WHERE name != 'engagement'
+GROUP BY
+    property_id,
+    hour;
+
+CREATE MATERIALIZED VIEW rollup_hourly_sessions_mv TO rollup_hourly
+(
+    `property_id` UInt64,
+    `hour` DateTime('UTC'),
+    `visits` UInt64,
+    `bounces` Int64,
+    `duration_ms` UInt64
+)
+AS SELECT
+    property_id,
+    toStartOfHour(session_start) AS hour,
+    sum(session_first) AS visits,
+    sum(bounce_delta) AS bounces,
+    sum(duration_delta_ms) AS duration_ms
+FROM events
+GROUP BY
+    property_id,
+    hour;
+
+CREATE MATERIALIZED VIEW rollup_monthly_mv TO rollup_monthly
+(
+    `property_id` UInt64,
+    `month` Date,
+    `dimension` LowCardinality(String),
+    `value` String,
+    `visitor_sketch` AggregateFunction(uniqCombined(13), UInt64),
+    `pageviews` UInt64,
+    `events` UInt64,
+    `engagements` UInt64,
+    `engaged_ms` UInt64,
+    `scroll_depth_sum` UInt64,
+    `visits` UInt64,
+    `bounces` Int64,
+    `duration_ms` UInt64
+)
+AS SELECT
+    property_id,
+    toStartOfMonth(day) AS month,
+    dimension,
+    value,
+    uniqCombinedMergeState(13)(visitor_sketch) AS visitor_sketch,
+    sum(pageviews) AS pageviews,
+    sum(events) AS events,
+    sum(engagements) AS engagements,
+    sum(engaged_ms) AS engaged_ms,
+    sum(scroll_depth_sum) AS scroll_depth_sum,
+    sum(visits) AS visits,
+    sum(bounces) AS bounces,
+    sum(duration_ms) AS duration_ms
+FROM rollup_daily
+GROUP BY
+    property_id,
+    month,
+    dimension,
+    value;
+
+CREATE MATERIALIZED VIEW rollup_page_events_mv TO rollup_page
+(
+    `property_id` UInt64,
+    `bucket` DateTime('UTC'),
+    `pathname` String,
+    `visitors` AggregateFunction(uniqIf, UInt64, UInt8),
+    `pageviews` UInt64,
+    `events` UInt64,
+    `engagements` UInt64,
+    `engaged_ms` UInt64,
+    `scroll_depth_sum` UInt64
+)
+AS SELECT
+    property_id,
+    toStartOfFifteenMinutes(timestamp) AS bucket,
+    pathname,
+    uniqIfState(visitor_id, name != 'engagement') AS visitors,
+    countIf(name = 'pageview') AS pageviews,
+    countIf(name != 'engagement') AS events,
+    countIf(name = 'engagement') AS engagements,
+    sumIf(engagement_ms, name = 'engagement') AS engaged_ms,
+    sumIf(scroll_depth, name = 'engagement') AS scroll_depth_sum
+FROM events
+GROUP BY
+    property_id,
+    bucket,
+    pathname;
+
+CREATE MATERIALIZED VIEW rollup_page_sessions_mv TO rollup_page
+(
+    `property_id` UInt64,
+    `bucket` DateTime('UTC'),
+    `pathname` String,
+    `entries` UInt64,
+    `exits` Int64
+)
+AS SELECT
+    property_id,
+    toStartOfFifteenMinutes(session_start) AS bucket,
+    tupleElement(page, 1) AS pathname,
+    sum(tupleElement(page, 2)) AS entries,
+    sum(tupleElement(page, 3)) AS exits
+FROM
+(
+    SELECT
+        property_id,
+        session_start,
+        arrayJoin(if(prev_pathname = '', [(pathname, toUInt8(1), toInt8(1))], [(pathname, toUInt8(0), toInt8(1)), (prev_pathname, toUInt8(0), toInt8(-1))])) AS page
+    FROM events
+    WHERE name = 'pageview'
+)
+GROUP BY
+    property_id,
+    bucket,
+    pathname;
+
+CREATE MATERIALIZED VIEW rollup_property_events_mv TO rollup_property
+(
+    `property_id` UInt64,
+    `bucket` DateTime('UTC'),
+    `visitors` AggregateFunction(uniq, UInt64),
+    `pageviews` UInt64,
+    `events` UInt64
+)
+AS SELECT
+    property_id,
+    toStartOfFifteenMinutes(timestamp) AS bucket,
+    uniqState(visitor_id) AS visitors,
+    countIf(name = 'pageview') AS pageviews,
+    count() AS events
+FROM events
+WHERE name != 'engagement'
+GROUP BY
+    property_id,
+    bucket;
+
+CREATE MATERIALIZED VIEW rollup_property_sessions_mv TO rollup_property
+(
+    `property_id` UInt64,
+    `bucket` DateTime('UTC'),
+    `visits` UInt64,
+    `bounces` Int64,
+    `duration_ms` UInt64
+)
+AS SELECT
+    property_id,
+    toStartOfFifteenMinutes(session_start) AS bucket,
+    sum(session_first) AS visits,
+    sum(bounce_delta) AS bounces,
+    sum(duration_delta_ms) AS duration_ms
+FROM events
+GROUP BY
+    property_id,
+    bucket;
+
+CREATE MATERIALIZED VIEW sessions_mv TO sessions
+(
+    `property_id` UInt64,
+    `session_start` DateTime64(3, 'UTC'),
+    `session_id` UInt64,
+    `visitor_id` UInt64,
+    `session_end` DateTime64(3, 'UTC'),
+    `pageviews` UInt64,
+    `events` UInt64,
+    `bounce` Int64,
+    `duration_ms` UInt64,
+    `entry_page` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `exit_page` AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
+    `hostname` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `referrer` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `referrer_source` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `utm_source` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `utm_medium` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `utm_campaign` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `utm_content` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `utm_term` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `country_code` String,
+    `region` String,
+    `city` String,
+    `browser` String,
+    `browser_version` String,
+    `os` String,
+    `os_version` String,
+    `device_type` String,
+    `screen_size` String,
+    `locale` String
+)
+AS SELECT
+    property_id,
+    session_start,
+    session_id,
+    any(visitor_id) AS visitor_id,
+    max(timestamp) AS session_end,
+    countIf(name = 'pageview') AS pageviews,
+    countIf(name != 'engagement') AS events,
+    sum(bounce_delta) AS bounce,
+    sum(duration_delta_ms) AS duration_ms,
+    argMinState(entry_page, timestamp) AS entry_page,
+    argMaxState(pathname, if(name = 'pageview', timestamp, toDateTime64(0, 3, 'UTC'))) AS exit_page,
+    argMinState(toString(hostname), timestamp) AS hostname,
+    argMinState(referrer, timestamp) AS referrer,
+    argMinState(toString(referrer_source), timestamp) AS referrer_source,
+    argMinState(utm_source, timestamp) AS utm_source,
+    argMinState(utm_medium, timestamp) AS utm_medium,
+    argMinState(utm_campaign, timestamp) AS utm_campaign,
+    argMinState(utm_content, timestamp) AS utm_content,
+    argMinState(utm_term, timestamp) AS utm_term,
+    any(country_code) AS country_code,
+    any(region) AS region,
+    any(city) AS city,
+    any(browser) AS browser,
+    any(browser_version) AS browser_version,
+    any(os) AS os,
+    any(os_version) AS os_version,
+    any(device_type) AS device_type,
+    any(screen_size) AS screen_size,
+    any(locale) AS locale
+FROM events
+GROUP BY
+    property_id,
+    session_start,
+    session_id;
