@@ -1,8 +1,5 @@
-using Analytics.Api.ApiKeys;
 using Analytics.Storage.Hosting;
-using Analytics.Storage.Properties;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Analytics.Api;
 

@@ -5,6 +5,7 @@ using System.Threading.RateLimiting;
 using Analytics.Api.ApiKeys;
 using Analytics.Api.Reports;
 using Analytics.ServiceDefaults;
+using Analytics.Storage.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -28,14 +29,15 @@ public static class ApiExtensions
     public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddReporting();
-        var perMinute = configuration.GetValue("Api:RateLimitPerMinute", 600);
+        services.AddSettings<ApiOptions>(configuration, ApiOptions.Section);
         services.AddRateLimiter(options =>
         {
             options.AddPolicy(RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
                 PartitionKey(http),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, perMinute), Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = PerMinute(http), Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             options.OnRejected = async (context, cancellationToken) =>
             {
+                var perMinute = PerMinute(context.HttpContext);
                 var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 60;
                 context.HttpContext.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
                 await TypedResults.Problem($"This API key made more than {perMinute} requests in a minute; retry after {retry} s.",
@@ -79,6 +81,8 @@ public static class ApiExtensions
         PlausibleEndpoints.Map(app, Secure);
         return app;
     }
+
+    private static int PerMinute(HttpContext http) => http.RequestServices.GetRequiredService<ApiOptions>().RateLimitPerMinute;
 
     /// <summary>A key's limit is its own: partitioned by a hash of the presented token (the token itself is not kept).</summary>
     private static string PartitionKey(HttpContext http)

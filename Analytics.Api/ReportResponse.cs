@@ -1,13 +1,4 @@
-using System.ComponentModel;
-using System.Globalization;
-using Analytics.Storage.Hosting;
 using Analytics.Api.Reports;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Routing;
-using NodaTime;
 
 namespace Analytics.Api;
 

@@ -44,18 +44,16 @@ public static class DashboardExtensions
         services.AddAccounts(passwords).AddReporting().AddEventData();
         services.AddRazorComponents();
         services.AddRadzenComponents();
-        var options = StorageRuntime.Bind<DashboardOptions>(configuration, DashboardOptions.Section);
-        services.AddSingleton(options);
-        services.AddOptions<SmtpOptions>().Bind(configuration.GetSection("Smtp"));
+        services.AddSettings<DashboardOptions>(configuration, DashboardOptions.Section);
+        services.AddSettings<SmtpOptions>(configuration, SmtpOptions.Section);
         services.AddSingleton<AccountMail>();
-        var keyEncryption = KeyRing.LoadKey(options.KeyEncryptionKey, dataDirectory);
-        services.AddSingleton(keyEncryption);
+        services.AddSingleton(provider => KeyRing.LoadKey(provider.GetRequiredService<DashboardOptions>().KeyEncryptionKey, dataDirectory));
         services.AddSingleton<KeyRing>();
         services.AddDataProtection().SetApplicationName("analytics");
         services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((keys, provider) =>
         {
             keys.XmlRepository = provider.GetRequiredService<KeyRing>();
-            keys.XmlEncryptor = new KeyEncryptor(keyEncryption);
+            keys.XmlEncryptor = new KeyEncryptor(provider.GetRequiredService<KeyEncryptionKey>());
         });
 
         // Behind https the cookies are Secure and take the __Host- prefix: only this exact host, over https, path "/".
@@ -66,7 +64,8 @@ public static class DashboardExtensions
             antiforgery.Cookie.Name = prefix + "analytics_antiforgery";
             antiforgery.Cookie.SecurePolicy = secure;
         });
-        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme).Configure<DashboardOptions>((cookie, options) =>
         {
             cookie.Cookie.Name = prefix + "analytics_session";
             cookie.Cookie.HttpOnly = true;

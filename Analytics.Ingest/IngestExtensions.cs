@@ -23,22 +23,22 @@ public static class IngestExtensions
     public static IServiceCollection AddIngest(this IServiceCollection services, IngestRuntime runtime, IConfiguration configuration, string dataDirectory)
     {
         services.AddEventData();
-        var spoolOptions = StorageRuntime.Bind<SpoolOptions>(configuration, SpoolOptions.Section);
-        var collectOptions = StorageRuntime.Bind<CollectOptions>(configuration, CollectOptions.Section);
+        services.AddSettings<SpoolOptions>(configuration, SpoolOptions.Section);
+        services.AddSettings<CollectOptions>(configuration, CollectOptions.Section);
         services.AddSingleton(runtime.UserAgents);
         services.AddSingleton(runtime.Geo);
         services.AddSingleton(runtime.Referrers);
         services.AddSingleton(runtime.Spam);
         services.AddSingleton<CollectLimits>();
-        services.AddSingleton(spoolOptions);
-        services.AddSingleton(collectOptions);
-        services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IngestMetrics>();
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("analytics"))
             .WithMetrics(metrics => metrics.AddMeter(IngestMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
-        services.AddSingleton(sp => new EventSpool(spoolOptions, spoolOptions.Directory ?? Path.Combine(dataDirectory, "spool"),
-            sp.GetRequiredService<IngestMetrics>(), sp.GetRequiredService<ILogger<EventSpool>>()));
+        services.AddSingleton(sp =>
+        {
+            var spool = sp.GetRequiredService<SpoolOptions>();
+            return new EventSpool(spool, spool.Directory ?? Path.Combine(dataDirectory, "spool"), sp.GetRequiredService<IngestMetrics>(), sp.GetRequiredService<ILogger<EventSpool>>());
+        });
         services.AddSingleton<SpoolBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<SpoolBatcher>());
         services.AddSingleton<RetentionService>();

@@ -66,6 +66,11 @@ internal static class AnalyticsCommandLine
             await Console.Error.WriteLineAsync($"error: {e.Field}: {e.Message}");
             return 2;
         }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {string.Join(" ", e.Failures)}");
+            return 1;
+        }
         catch (Exception e) when (e is OptionsException or PostgresStartupException or ClickHouseException or NpmFetchException or Ingest.Enrichment.EnrichmentDataException)
         {
             await Console.Error.WriteLineAsync($"error: {e.Message}");

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Analytics.Cli.Serving;
 
@@ -67,6 +68,8 @@ internal static class AnalyticsApplication
     /// <summary>Migrates the stores, starts ingest (the spool's leftovers, recent sessions) and maps every role's endpoints.</summary>
     public static async Task MapAnalyticsAsync(this WebApplication app, ServerRoles roles, CancellationToken cancellationToken)
     {
+        // Every role's settings, checked before anything starts: a bad one stops the start with the line that names it.
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
         await app.Services.GetRequiredService<PostgresMigrator>().MigrateAsync(cancellationToken);
         if (app.Services.GetService<ClickHouseMigrator>() is { } clickHouse)
         {

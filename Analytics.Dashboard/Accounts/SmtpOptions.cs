@@ -9,8 +9,11 @@ namespace Analytics.Dashboard.Accounts;
 /// </summary>
 internal sealed class SmtpOptions
 {
+    public const string Section = "Smtp";
+
     public string? Host { get; set; }
 
+    [Range(1, 65535, ErrorMessage = "Smtp:Port must be between 1 and 65535.")]
     public int Port { get; set; } = 587;
 
     public string? User { get; set; }

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Threading.Channels;
-using Analytics.Storage.ClickHouse;
-using Analytics.Ingest.Events;
-using NodaTime;
-
 namespace Analytics.Ingest.Demo;
 
 /// <summary>How far a load has come: the share of the time range generated, events written, and the rate so far.</summary>

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Threading.Channels;
-using Analytics.Storage.Hosting;
-using Microsoft.Extensions.Logging;
-
 namespace Analytics.Ingest.Spool;
 
 /// <summary>Sealed segments inserted as one, under one deduplication token, fixed on disk by <see cref="Manifest"/>.</summary>

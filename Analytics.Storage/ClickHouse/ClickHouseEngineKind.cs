@@ -1,7 +1,6 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Analytics.Storage.ClickHouse;
 
+/// <summary>Which ClickHouse engine a deployment uses (<c>ClickHouse:Engine</c>).</summary>
 public enum ClickHouseEngineKind
 {
     /// <summary>chDB inside this process (single node).</summary>

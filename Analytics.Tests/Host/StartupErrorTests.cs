@@ -53,7 +53,34 @@ public sealed class StartupErrorTests(Engines engines)
         Assert.Contains(named, stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>Each role's settings are bound and validated as the server starts: a bad one stops it with a line naming it.</summary>
+    [Theory]
+    [InlineData("ANALYTICS_API_RATE_LIMIT", "0", "Api:RateLimitPerMinute must be at least 1")]
+    [InlineData("ANALYTICS_SPOOL__SEALAFTERMS", "5", "Spool:SealAfterMs must be between 10 and 60000")]
+    [InlineData("ANALYTICS_SPOOL__MAXBYTES", "lots", "Spool:MaxBytes")]
+    [InlineData("ANALYTICS_SMTP_PORT", "0", "Smtp:Port must be between 1 and 65535")]
+    public async Task BadRoleSetting_StopsTheServerNamingIt(string variable, string value, string named)
+    {
+        var start = AnalyticsProcess.StartInfo(Path.Combine(engines.Root, "bad-role-setting"), "serve", "--urls", $"http://127.0.0.1:{AnalyticsProcess.FreePort()}");
+        start.Environment["ANALYTICS_CHDB_LIBRARY"] = engines.LibraryPath;
+        start.Environment[variable] = value;
+
+        var (exit, stderr, stdout) = await RunWithOutputAsync(start);
+
+        Assert.Equal(1, exit);
+        Assert.DoesNotContain("Hosting failed to start", stdout, StringComparison.Ordinal); // refused before the host starts
+        Assert.Contains("error: ", stderr, StringComparison.Ordinal);
+        Assert.Contains(named, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal); // one line, not a stack trace
+    }
+
     private static async Task<(int Exit, string Stderr)> RunAsync(ProcessStartInfo start)
+    {
+        var (exit, stderr, _) = await RunWithOutputAsync(start);
+        return (exit, stderr);
+    }
+
+    private static async Task<(int Exit, string Stderr, string Stdout)> RunWithOutputAsync(ProcessStartInfo start)
     {
         using var process = Process.Start(start)!;
         process.StandardInput.Close();
@@ -61,7 +88,6 @@ public sealed class StartupErrorTests(Engines engines)
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await process.WaitForExitAsync(timeout.Token);
-        await stdout;
-        return (process.ExitCode, await stderr);
+        return (process.ExitCode, await stderr, await stdout);
     }
 }
