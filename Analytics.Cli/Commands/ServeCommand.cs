@@ -56,7 +56,9 @@ internal static class ServeCommand
         var stores = roles.NeedsClickHouse || demo ? Stores.Both : Stores.Postgres;
         var loaded = await AnalyticsApplication.LoadAsync(configuration, roles, AnalyticsCommandLine.Progress, cancellationToken);
         await using var runtime = await StorageRuntime.StartAsync(configuration, stores, AnalyticsCommandLine.Progress, cancellationToken, ownsPostgres: true);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(ServeCommand).Assembly.GetName().Name, ContentRootPath = AppContext.BaseDirectory });
+        // The entry assembly names the static assets manifest its build published: analytics, or analytics-bench.
+        var application = (System.Reflection.Assembly.GetEntryAssembly() ?? typeof(ServeCommand).Assembly).GetName().Name;
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = application, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(urls);
         builder.Services.AddAnalyticsStorage(runtime);

@@ -1,9 +1,5 @@
-using Analytics.Cli.Serving;
-using Analytics.Api;
 using Analytics.Api.ApiKeys;
 using Analytics.Storage.ClickHouse;
-using Analytics.Storage.Hosting;
-using Analytics.ServiceDefaults;
 using Analytics.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -19,20 +15,11 @@ public sealed class ApiApp : LoopbackApp
     {
     }
 
-    private static readonly ServerRoles Roles = ServerRoles.Parse("api");
-
     public static async Task<ApiApp> StartAsync(Engines engines, IClickHouse clickHouse, DateTimeOffset now, Dictionary<string, string?>? settings = null)
     {
-        var connectionString = await NewPostgresConnectionStringAsync(engines);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? []).Build();
-
-        var builder = CreateBuilder();
-        builder.Services.AddAnalyticsStorage(clickHouse, connectionString);
-        builder.AddAnalytics(configuration, Roles, new AnalyticsApplication.Prerequisites(null, null), Path.Combine(engines.Root, "api-" + Guid.NewGuid().ToString("N")), publicUrl: null);
-        builder.Services.AddSingleton<TimeProvider>(new FixedClock(now));
-        var app = builder.Build();
-        await app.MapAnalyticsAsync(Roles, CancellationToken.None);
-        return new ApiApp(app, clickHouse, await StartAsync(app));
+        var (app, client) = await StartRolesAsync(engines, clickHouse, "api", configuration, services => services.AddSingleton<TimeProvider>(new FixedClock(now)));
+        return new ApiApp(app, clickHouse, client);
     }
 
     /// <summary>A key for the given properties (null: all) and a client that sends it.</summary>

@@ -1,9 +1,12 @@
+using Analytics.Cli.Serving;
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.Hosting;
 using Analytics.Storage.Properties;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -39,6 +42,24 @@ public abstract class LoopbackApp : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// The roles wired as <c>serve</c> wires them (the one composition root, prerequisites included), over the run's
+    /// engines: the given ClickHouse database, a fresh PostgreSQL database, and the settings given.
+    /// </summary>
+    /// <param name="afterWiring">Replaces a service of the production wiring (a fixed clock).</param>
+    protected static async Task<(WebApplication App, HttpClient Client)> StartRolesAsync(Engines engines, IClickHouse clickHouse, string roles, IConfiguration configuration, Action<IServiceCollection>? afterWiring = null)
+    {
+        var parsed = ServerRoles.Parse(roles);
+        var loaded = await AnalyticsApplication.LoadAsync(configuration, parsed, _ => { }, CancellationToken.None);
+        var builder = CreateBuilder();
+        builder.Services.AddAnalyticsStorage(clickHouse, await NewPostgresConnectionStringAsync(engines));
+        builder.AddAnalytics(configuration, parsed, loaded, Path.Combine(engines.Root, $"{roles}-{Guid.NewGuid():N}"), publicUrl: null);
+        afterWiring?.Invoke(builder.Services);
+        var app = builder.Build();
+        await app.MapAnalyticsAsync(parsed, CancellationToken.None);
+        return (app, await StartAsync(app));
     }
 
     /// <summary>A builder that listens on a free loopback port and logs warnings only.</summary>

@@ -142,43 +142,63 @@ public sealed class AccountSecurityTests(Engines engines)
         await Assert.ThrowsAsync<FieldValidationException>(() => users.ResetPasswordAsync(beforeChange, "a fourth password", "198.51.100.1", CancellationToken.None));
     }
 
+    private static readonly SessionLimits Limits = new(TimeSpan.FromDays(14), TimeSpan.FromHours(24));
+
     [Fact]
-    public async Task Sessions_EndOnLogout_IdleTimeout_Lifetime_Disable_AndOnlyTheirOwnerEndsThem()
+    public async Task Session_EndsOnLogout()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+        var ada = await engines.NewUserStore(dataSource).AddAsync("ada@example.com", Password, admin: false, CancellationToken.None);
+        var sessions = new SessionStore(dataSource);
+        var (token, _) = await sessions.StartAsync(ada.Id, "Firefox", "198.51.100.1", Limits, CancellationToken.None);
+        Assert.Equal(ada.Id, (await sessions.ValidateAsync(token, Limits, CancellationToken.None))?.User.Id);
+
+        Assert.True(await sessions.EndAsync(token, CancellationToken.None));
+
+        Assert.Null(await sessions.ValidateAsync(token, Limits, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Session_EndsWhenIdleOrPastItsLifetime_AndIsKeptOnlyAsItsHash()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+        var ada = await engines.NewUserStore(dataSource).AddAsync("ada@example.com", Password, admin: false, CancellationToken.None);
+        var sessions = new SessionStore(dataSource);
+        var (idle, _) = await sessions.StartAsync(ada.Id, "Chromium", "198.51.100.1", Limits, CancellationToken.None);
+        var (old, _) = await sessions.StartAsync(ada.Id, "Safari", "198.51.100.1", Limits, CancellationToken.None);
+
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("UPDATE user_sessions SET last_seen_at = now() - interval '25 hours' WHERE token_hash = @h", new { h = Secrets.Hash(idle) });
+            await connection.ExecuteAsync("UPDATE user_sessions SET created_at = now() - interval '15 days', expires_at = now() - interval '1 day' WHERE token_hash = @h", new { h = Secrets.Hash(old) });
+            var stored = string.Join('\n', await connection.QueryAsync<string>("SELECT row_to_json(s)::text FROM user_sessions s"));
+            Assert.DoesNotContain(idle, stored, StringComparison.Ordinal);
+            Assert.DoesNotContain(old, stored, StringComparison.Ordinal);
+        }
+
+        Assert.Null(await sessions.ValidateAsync(idle, Limits, CancellationToken.None));
+        Assert.Null(await sessions.ValidateAsync(old, Limits, CancellationToken.None));
+        Assert.Empty(await sessions.ListAsync(ada.Id, Limits, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Session_OnlyItsOwnerEndsIt_AndDisablingTheAccountEndsItAndStopsLogIns()
     {
         await using var dataSource = await engines.NewPostgresAsync();
         var users = engines.NewUserStore(dataSource);
         var sessions = new SessionStore(dataSource);
         var ada = await users.AddAsync("ada@example.com", Password, admin: false, CancellationToken.None);
         var grace = await users.AddAsync("grace@example.com", Password, admin: false, CancellationToken.None);
-        var limits = new SessionLimits(TimeSpan.FromDays(14), TimeSpan.FromHours(24));
+        var (graces, _) = await sessions.StartAsync(grace.Id, "Edge", "198.51.100.2", Limits, CancellationToken.None);
+        var gracesId = (await sessions.ListAsync(grace.Id, Limits, CancellationToken.None)).Single().Id;
 
-        var (loggedOut, _) = await sessions.StartAsync(ada.Id, "Firefox", "198.51.100.1", limits, CancellationToken.None);
-        var (idle, _) = await sessions.StartAsync(ada.Id, "Chromium", "198.51.100.1", limits, CancellationToken.None);
-        var (old, _) = await sessions.StartAsync(ada.Id, "Safari", "198.51.100.1", limits, CancellationToken.None);
-        var (graces, _) = await sessions.StartAsync(grace.Id, "Edge", "198.51.100.2", limits, CancellationToken.None);
-        Assert.Equal(ada.Id, (await sessions.ValidateAsync(loggedOut, limits, CancellationToken.None))?.User.Id);
-
-        Assert.True(await sessions.EndAsync(loggedOut, CancellationToken.None));
-        Assert.Null(await sessions.ValidateAsync(loggedOut, limits, CancellationToken.None));
-
-        await using (var connection = await dataSource.OpenConnectionAsync())
-        {
-            await connection.ExecuteAsync("UPDATE user_sessions SET last_seen_at = now() - interval '25 hours' WHERE token_hash = @h", new { h = Secrets.Hash(idle) });
-            await connection.ExecuteAsync("UPDATE user_sessions SET created_at = now() - interval '15 days', expires_at = now() - interval '1 day' WHERE token_hash = @h", new { h = Secrets.Hash(old) });
-            Assert.DoesNotContain(graces, string.Join('\n', await connection.QueryAsync<string>("SELECT row_to_json(s)::text FROM user_sessions s")), StringComparison.Ordinal);
-        }
-
-        Assert.Null(await sessions.ValidateAsync(idle, limits, CancellationToken.None));
-        Assert.Null(await sessions.ValidateAsync(old, limits, CancellationToken.None));
-        Assert.Empty(await sessions.ListAsync(ada.Id, limits, CancellationToken.None));
-
-        // Ada cannot end Grace's session; an admin's disabling does, and the account can no longer log in.
-        var gracesId = (await sessions.ListAsync(grace.Id, limits, CancellationToken.None)).Single().Id;
         Assert.False(await sessions.EndAsync(ada.Id, gracesId, CancellationToken.None));
-        Assert.NotNull(await sessions.ValidateAsync(graces, limits, CancellationToken.None));
+        Assert.NotNull(await sessions.ValidateAsync(graces, Limits, CancellationToken.None));
+
         await users.SetDisabledAsync("grace@example.com", disabled: true, ada.Id, "198.51.100.1", CancellationToken.None);
-        Assert.Null(await sessions.ValidateAsync(graces, limits, CancellationToken.None));
+        Assert.Null(await sessions.ValidateAsync(graces, Limits, CancellationToken.None));
         Assert.Null((await users.SignInAsync("grace@example.com", Password, "198.51.100.2", CancellationToken.None)).User);
+
         await users.SetDisabledAsync("grace@example.com", disabled: false, ada.Id, "198.51.100.1", CancellationToken.None);
         Assert.NotNull((await users.SignInAsync("grace@example.com", Password, "198.51.100.2", CancellationToken.None)).User);
         Assert.Equal("email", (await Assert.ThrowsAsync<FieldValidationException>(() => users.SetDisabledAsync("ada@example.com", true, ada.Id, "198.51.100.1", CancellationToken.None))).Field);
