@@ -72,6 +72,25 @@ public sealed class ServeTests(Engines engines)
         Assert.True(server.Process.ExitCode == 0, server.Output.ToString());
     }
 
+    /// <summary>
+    /// The exporter's text as a scraper reads it. In its own process: hosts inside the test process share meter names,
+    /// and a host that stops there ends the exported series of the others.
+    /// </summary>
+    [Fact]
+    public async Task Metrics_ExportCollectsInstrumentsInPrometheusText()
+    {
+        await using var server = await ServerProcess.StartAsync(engines);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event") { Content = new StringContent("""{"n":"pageview","u":"https://nowhere.example/","d":"nowhere.example"}""") };
+        request.Headers.TryAddWithoutValidation("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36");
+        Assert.Equal(HttpStatusCode.Accepted, (await server.Http.SendAsync(request)).StatusCode);
+
+        var text = await server.Http.GetStringAsync("/metrics");
+
+        Assert.Matches("(?m)^analytics_events_dropped_total\\{[^}]*reason=\"unknown-property\"[^}]*\\} 1$", text);
+        Assert.Matches("(?m)^# TYPE analytics_events_dropped_total counter$", text);
+        Assert.Matches("(?m)^analytics_spool_bytes\\{[^}]*\\} [0-9]+$", text);
+    }
+
     [Fact]
     public async Task Serve_SigTerm_StopsThePrivatePostgresItStarted()
     {
