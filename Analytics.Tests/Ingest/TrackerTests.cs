@@ -114,7 +114,7 @@ public sealed class TrackerTests(Engines engines)
         await page.ClickAsync("#download");
         await page.WaitForTimeoutAsync(300);
         await page.ClickAsync("#outbound"); // leaves the page: the last engagement is sent on pagehide
-        await page.WaitForURLAsync("https://external.example/path");
+        await page.WaitForURLAsync("https://external.example/path", new() { WaitUntil = WaitUntilState.Commit }); // the navigation itself; the events are awaited below
 
         var rows = await WaitForAsync(app.ClickHouse, 8);
         var names = rows.Select(r => r.Name).Order().ToList();
