@@ -190,6 +190,26 @@ public sealed partial class ServerSecurityTests(Engines engines)
     }
 
     [Fact]
+    public async Task RefusedForms_NeverWriteATypedPasswordBackIntoThePage()
+    {
+        await using var server = await ServerProcess.StartAsync(engines);
+        using var ada = new FormClient(server);
+
+        Assert.Equal(HttpStatusCode.BadRequest, await ada.PostFormAsync("/signup", "signup", ("Input.Email", "ada@example.com"), ("Input.Password", "password1234")));
+        Assert.DoesNotContain("password1234", await ada.LastBodyAsync(), StringComparison.Ordinal); // too common: refused, field empty
+        await ada.SignUpAsync("ada@example.com", Password);
+        Assert.Equal(HttpStatusCode.BadRequest, await ada.PostFormAsync("/account", "password", ("Input.Current", "not my password 7"), ("Input.New", "tide pools at dusk 42")));
+        Assert.DoesNotContain("not my password 7", await ada.LastBodyAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("tide pools at dusk 42", await ada.LastBodyAsync(), StringComparison.Ordinal);
+
+        using var other = new FormClient(server);
+        Assert.Equal(HttpStatusCode.BadRequest, await other.LogInAsync("ada@example.com", "a wrong guess 9"));
+        var body = await other.LastBodyAsync();
+        Assert.DoesNotContain("a wrong guess 9", body, StringComparison.Ordinal);
+        Assert.Contains("ada@example.com", body, StringComparison.Ordinal); // the email is kept, to try again
+    }
+
+    [Fact]
     public async Task LogIn_AnswersAlikeForUnknownAccounts_ThrottlesPerAddress_AndLogsFailures()
     {
         await using var server = await ServerProcess.StartAsync(engines);
