@@ -95,6 +95,9 @@ public static class DashboardExtensions
 
     public static WebApplication MapDashboardEndpoints(this WebApplication app)
     {
+        // Read now, so that a malformed or damaged key-encryption key stops the start instead of a first sign-in.
+        app.Services.GetRequiredService<KeyEncryptionKey>();
+
         // Signed-in state and form tokens belong to the dashboard's pages. The collect endpoint skips them: an owner's own
         // browser may send it the session cookie, and checking the session costs a PostgreSQL query per event.
         app.UseWhen(

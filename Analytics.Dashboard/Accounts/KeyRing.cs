@@ -35,8 +35,11 @@ internal sealed class KeyRing(NpgsqlDataSource dataSource) : IXmlRepository
     {
         if (!string.IsNullOrWhiteSpace(configured))
         {
-            var bytes = Convert.TryFromBase64String(configured.Trim(), new byte[64], out var written) && written == 32 ? Convert.FromBase64String(configured.Trim()) : null;
-            return new KeyEncryptionKey(bytes ?? throw new OptionsException($"Dashboard:KeyEncryptionKey (ANALYTICS_KEY_ENCRYPTION_KEY) must be 32 bytes in base64, e.g. the output of `openssl rand -base64 32`."));
+            // A 32-byte buffer: a longer key does not fit and fails, a shorter one writes fewer bytes.
+            var decoded = new byte[32];
+            return Convert.TryFromBase64String(configured.Trim(), decoded, out var written) && written == decoded.Length
+                ? new KeyEncryptionKey(decoded)
+                : throw new OptionsException("Dashboard:KeyEncryptionKey (ANALYTICS_KEY_ENCRYPTION_KEY) must be 32 bytes in base64, e.g. the output of `openssl rand -base64 32`.");
         }
 
         var path = Path.Combine(dataDirectory, "keys", "key-encryption.key");
