@@ -59,6 +59,9 @@ public static class ServiceDefaultsExtensions
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+    /// <summary>Where the API reference lives (<c>/scalar/v1</c>).</summary>
+    private const string ReferencePath = "/scalar";
+
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         var publicUrl = app.Services.GetService<PublicUrl>();
@@ -73,7 +76,8 @@ public static class ServiceDefaultsExtensions
             var context = (HttpContext)state;
             var headers = context.Response.Headers;
             // The API reference page starts Scalar with an inline script carrying a fresh nonce; only that script is allowed.
-            headers.ContentSecurityPolicy = context.Items.TryGetValue(ScalarOptions.NonceHttpContextItemKey, out var nonce) && nonce is string value
+            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(ReferencePath, StringComparison.Ordinal)
+                && context.Items.TryGetValue(ScalarOptions.NonceHttpContextItemKey, out var nonce) && nonce is string value
                 ? ContentSecurityPolicy.Replace("script-src 'self'", $"script-src 'self' 'nonce-{value}'", StringComparison.Ordinal)
                 : ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
@@ -125,7 +129,7 @@ public static class ServiceDefaultsExtensions
 
         // A browsable reference of /openapi/v1.json at /scalar/v1. Its scripts and styles come from this server (Scalar's
         // bundle), fonts are the system's, and its telemetry is off: the page talks to nothing but this server.
-        app.MapScalarApiReference(options => options
+        app.MapScalarApiReference(ReferencePath, options => options
             .WithTitle("Analytics API")
             .WithNonce()
             .DisableDefaultFonts()

@@ -17,17 +17,7 @@ public static class SettingsServiceCollectionExtensions
         where T : class
     {
         services.AddOptions<T>()
-            .Configure(options =>
-            {
-                try
-                {
-                    configuration.GetSection(section).Bind(options);
-                }
-                catch (InvalidOperationException e)
-                {
-                    throw new OptionsException($"{e.Message} {e.InnerException?.Message}".Trim()); // names the setting and the value
-                }
-            })
+            .Configure(options => StorageRuntime.BindSection(configuration, section, options))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(provider => provider.GetRequiredService<IOptions<T>>().Value);

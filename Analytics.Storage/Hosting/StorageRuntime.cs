@@ -121,11 +121,9 @@ public sealed class StorageRuntime : IAsyncDisposable
         }
     }
 
-    /// <summary>Binds a section and checks its data annotations; a bad setting fails with a message naming it.</summary>
-    public static T Bind<T>(IConfiguration configuration, string section)
-        where T : new()
+    /// <summary>Binds a section into <paramref name="options"/>; a value of the wrong type fails naming the setting and the value.</summary>
+    internal static void BindSection(IConfiguration configuration, string section, object options)
     {
-        var options = new T();
         try
         {
             configuration.GetSection(section).Bind(options);
@@ -134,6 +132,14 @@ public sealed class StorageRuntime : IAsyncDisposable
         {
             throw new OptionsException($"{e.Message} {e.InnerException?.Message}".Trim());
         }
+    }
+
+    /// <summary>Binds a section and checks its data annotations; a bad setting fails with a message naming it.</summary>
+    public static T Bind<T>(IConfiguration configuration, string section)
+        where T : new()
+    {
+        var options = new T();
+        BindSection(configuration, section, options);
 
         var results = new List<ValidationResult>();
         if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
