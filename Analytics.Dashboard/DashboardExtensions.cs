@@ -23,14 +23,16 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using NodaTime;
-using Radzen;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor.Services;
 
 namespace Analytics.Dashboard;
 
 /// <summary>
-/// The dashboard role: Razor components with Radzen.Blazor, rendered on the server per request (static server-side
-/// rendering; docs/architecture.md says why). Accounts sign in with a cookie; forms carry antiforgery tokens. Its
-/// static files (Radzen's, and ours under wwwroot) come from the static web assets manifest through <c>MapStaticAssets</c>.
+/// The dashboard role: Razor components with MudBlazor. The property pages are interactive (server rendering over a
+/// circuit, prerendered so the first answer is the complete view); sign-in, sign-up, password and account pages stay
+/// static forms (they set cookies). Accounts sign in with a cookie; forms carry antiforgery tokens. Its static files
+/// (MudBlazor's, the framework's and ours under wwwroot) come from the static web assets manifest through <c>MapStaticAssets</c>.
 /// </summary>
 public static class DashboardExtensions
 {
@@ -42,8 +44,9 @@ public static class DashboardExtensions
     public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration, string dataDirectory, PublicUrl publicUrl, PasswordPolicy passwords)
     {
         services.AddAccounts(passwords).AddReporting().AddEventData();
-        services.AddRazorComponents();
-        services.AddRadzenComponents();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddScoped<DashboardLoader>();
         services.AddSettings<DashboardOptions>(configuration, DashboardOptions.Section);
         services.AddSettings<SmtpOptions>(configuration, SmtpOptions.Section);
         services.AddSingleton<AccountMail>();
@@ -79,6 +82,7 @@ public static class DashboardExtensions
         });
         services.AddAuthorization();
         services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, SessionRevalidation>();
         return services;
     }
 
@@ -110,12 +114,11 @@ public static class DashboardExtensions
                 dashboard.Use(LogAntiforgeryRejection);
             });
         app.MapStaticAssets();
-        app.MapRazorComponents<Components.App>();
+        app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         app.MapPost("/logout", LogOutAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         var property = app.MapGroup("/properties/{domain}").RequireAuthorization();
         property.MapGet("/export.csv", ExportCsvAsync);
         property.MapGet("/events.{format}", ExportEventsAsync);
-        property.MapGet("/realtime.json", RealtimeAsync);
         return app;
     }
 
@@ -225,33 +228,57 @@ public static class DashboardExtensions
         }
     }
 
-    /// <summary>One breakdown of the dashboard as CSV: the same query as its panel, up to 10,000 rows.</summary>
-    private static async Task<IResult> ExportCsvAsync(string domain, [FromQuery] string? dimension, [FromQuery] string? period, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? filters,
-        HttpContext http, PropertyStore properties, ReportEngine engine, EventFacts facts, TimeProvider time)
+    /// <summary>
+    /// One breakdown of the dashboard as CSV: the same query as its panel, up to 10,000 rows; "top" is the top stats and
+    /// "time" the graph's series (its metric and interval as the page shows them), each with the comparison when asked.
+    /// </summary>
+    private static async Task<IResult> ExportCsvAsync(string domain, [FromQuery] string? dimension, HttpContext http, PropertyStore properties, ReportEngine engine, EventFacts facts, TimeProvider time)
     {
         if (await properties.FindForUserAsync(http.User.UserId(), domain, owner: false, http.RequestAborted) is not { } site)
         {
             return NotReadable(domain);
         }
 
-        if (Panels.ByDimension(dimension ?? string.Empty) is not { } tab)
+        var view = DashboardView.FromUri(site.Domain, http.Request.QueryString.Value ?? string.Empty);
+        var tab = dimension switch
         {
-            return Results.Problem($"dimension: '{dimension}' is not one of the dashboard's breakdowns (e.g. visit:source, event:page).", statusCode: StatusCodes.Status400BadRequest);
+            "top" => new PanelTab("top", "Top stats", "top", DashboardLoader.TopMetrics),
+            "time" => new PanelTab("time", "Graph", "time", [view.Graph]),
+            _ => Panels.ByDimension(dimension ?? string.Empty),
+        };
+        if (tab is null)
+        {
+            return Results.Problem($"dimension: '{dimension}' is not one of the dashboard's breakdowns (e.g. visit:source, event:page), top or time.", statusCode: StatusCodes.Status400BadRequest);
         }
 
         try
         {
-            var (view, _, _) = await new ReportRequest(period, from, to, null, filters).ToQueryAsync(site, tab.Metrics, facts, Instant.FromDateTimeOffset(time.GetUtcNow()), http.RequestAborted);
-            var query = tab.Query(view, ReportEngine.MaxLimit);
-            var result = await engine.RunAsync(query, http.RequestAborted);
-            var csv = new StringBuilder();
-            csv.AppendJoin(',', [Csv(tab.Dimension), .. tab.Metrics.Select(m => Csv(Metrics.Name(m)))]).Append("\r\n");
-            foreach (var row in result.Rows)
+            var request = new ReportRequest(view.Period, view.From, view.To, view.Compare, view.Filters, view.CompareFrom, view.CompareTo);
+            var (query, comparison, _) = await request.ToQueryAsync(site, tab.Metrics, facts, Instant.FromDateTimeOffset(time.GetUtcNow()), http.RequestAborted);
+            if (Filters.OnEvents(query.Filter))
             {
-                csv.AppendJoin(',', [Csv(row.Dimensions[0]), .. row.Metrics.Select(v => v.ToString(CultureInfo.InvariantCulture))]).Append("\r\n");
+                query = query with { Metrics = [.. query.Metrics.Where(m => m != Metric.ViewsPerVisit)] };
             }
 
-            var name = $"{site.Domain}-{tab.Dimension.Replace(':', '-')}-{query.Range.FirstDay?.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{query.Range.LastDay?.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}.csv";
+            var interval = view.Interval is { } asked && DashboardLoader.Intervals(query.Range).Contains(asked) ? asked : TimeBuckets.Natural(query.Range);
+            query = tab.Key switch
+            {
+                "top" => query,
+                "time" => query with { Dimensions = [Dimension.Parse("time", "dimension", interval)] },
+                _ => tab.Query(query, ReportEngine.MaxLimit),
+            };
+            var result = await engine.RunAsync(query, comparison, http.RequestAborted);
+            var csv = new StringBuilder();
+            var label = tab.Key == "time" ? "time:" + interval.ToString().ToLowerInvariant() : tab.Dimension;
+            var names = query.Metrics.Select(Metrics.Name).ToList();
+            csv.AppendJoin(',', [.. tab.Key == "top" ? [] : new[] { Csv(label) }, .. names.Select(Csv), .. comparison is null ? [] : names.Select(n => Csv(n + "_comparison"))]).Append("\r\n");
+            foreach (var row in result.Rows)
+            {
+                var values = row.Metrics.Concat(comparison is null ? [] : row.Comparison?.Metrics ?? []).Select(v => v.ToString(CultureInfo.InvariantCulture));
+                csv.AppendJoin(',', [.. tab.Key == "top" ? [] : new[] { Csv(row.Dimensions[0]) }, .. values]).Append("\r\n");
+            }
+
+            var name = $"{site.Domain}-{label.Replace(':', '-')}-{query.Range.FirstDay?.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{query.Range.LastDay?.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}.csv";
             return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", name);
         }
         catch (FieldValidationException e)
@@ -285,17 +312,6 @@ public static class DashboardExtensions
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{site.Domain}-events.{format}\"";
         await EventExport.WriteAsync(clickHouse, site, null, null, format, http.Response.Body, _ => { }, http.RequestAborted);
         return Results.Empty;
-    }
-
-    private static async Task<IResult> RealtimeAsync(string domain, HttpContext http, PropertyStore properties, RealtimeQuery realtimeQuery, TimeProvider time)
-    {
-        if (await properties.FindForUserAsync(http.User.UserId(), domain, owner: false, http.RequestAborted) is not { } site)
-        {
-            return NotReadable(domain);
-        }
-
-        var realtime = await realtimeQuery.ReadAsync(site.Id, Instant.FromDateTimeOffset(time.GetUtcNow()), http.RequestAborted);
-        return Results.Json(realtime);
     }
 
     private static IResult NotReadable(string domain)

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
+using Analytics.Api.Reports;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Analytics.Dashboard;
@@ -10,12 +10,18 @@ public sealed record FilterChip(int Index, string Dimension, string Operator, IR
 
 /// <summary>
 /// What a dashboard URL says: the property, range, comparison, filters (the API's JSON filter list, verbatim), the
-/// graph's metric and each panel's tab. Every link the page draws is this view with one thing changed, so a view can
-/// be bookmarked, shared and reloaded.
+/// graph's metric and interval, each panel's tab and an open details view. Every control of the page is this view with
+/// one thing changed, so a view can be bookmarked, shared, reloaded and walked with back and forward.
 /// </summary>
 public sealed class DashboardView
 {
+    /// <summary>The parameters in the order a URL writes them; panel tabs and the rest follow by name.</summary>
+    private static readonly string[] Known = ["period", "from", "to", "compare", "compare_from", "compare_to", "filters", "graph", "interval", "details"];
+
     private static readonly string[] RangeAndFilters = ["period", "from", "to", "filters"];
+
+    /// <summary>The graph's metrics, by their API names.</summary>
+    public static readonly IReadOnlyList<Metric> GraphMetrics = [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration];
 
     private readonly Dictionary<string, string> _parameters;
 
@@ -42,14 +48,41 @@ public sealed class DashboardView
 
     public string? Compare => Get("compare");
 
+    public string? CompareFrom => Get("compare_from");
+
+    public string? CompareTo => Get("compare_to");
+
     public string? Filters => Get("filters");
 
-    public string Graph => Get("graph") == "pageviews" ? "pageviews" : "visitors";
+    /// <summary>The panel whose details (full list) are open, if any.</summary>
+    public string? Details => Get("details");
+
+    /// <summary>The graph's metric (visitors unless the URL names another of <see cref="GraphMetrics"/>).</summary>
+    public Metric Graph => Get("graph") is { } name && Metrics.TryParse(name, out var metric) && GraphMetrics.Contains(metric) ? metric : Metric.Visitors;
+
+    /// <summary>The graph's interval as the URL asks for it (the page falls back to the range's natural one when it does not fit).</summary>
+    public TimeInterval? Interval => Get("interval") switch
+    {
+        "hour" => TimeInterval.Hour,
+        "day" => TimeInterval.Day,
+        "week" => TimeInterval.Week,
+        "month" => TimeInterval.Month,
+        _ => null,
+    };
+
+    /// <summary>The whole URL (path and query), which identifies the view.</summary>
+    public string Url => With();
 
     public string? Get(string name) => _parameters.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
 
-    public static DashboardView FromQuery(string domain, IQueryCollection query)
-        => new(domain, query.Where(p => p.Value.Count > 0 && !string.IsNullOrEmpty(p.Value[0])).ToDictionary(p => p.Key, p => p.Value[0]!, StringComparer.Ordinal));
+    /// <summary>The view an address (absolute, or relative to the site) shows.</summary>
+    public static DashboardView FromUri(string domain, string uri)
+    {
+        var query = uri.IndexOf('?', StringComparison.Ordinal) is var at and >= 0 ? uri[at..] : string.Empty;
+        var hash = query.IndexOf('#', StringComparison.Ordinal);
+        var parsed = QueryHelpers.ParseQuery(hash >= 0 ? query[..hash] : query);
+        return new(domain, parsed.Where(p => p.Value.Count > 0 && !string.IsNullOrEmpty(p.Value[0])).ToDictionary(p => p.Key, p => p.Value[0]!, StringComparer.Ordinal));
+    }
 
     /// <summary>This view with some parameters set (null removes one).</summary>
     public string With(params (string Name, string? Value)[] changes)
@@ -70,12 +103,27 @@ public sealed class DashboardView
         return QueryHelpers.AddQueryString(Path, next.OrderBy(p => Order(p.Key)).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (string?)p.Value)));
     }
 
+    /// <summary>This view over another named range (custom dates dropped).</summary>
+    public string WithPeriod(string period) => With(("period", period == ReportRequest.DefaultPeriod ? null : period), ("from", null), ("to", null));
+
+    /// <summary>This view over the custom days <paramref name="first"/> to <paramref name="last"/>.</summary>
+    public string WithDays(string first, string last) => With(("period", "custom"), ("from", first), ("to", last));
+
     public string Path => "/properties/" + Uri.EscapeDataString(Domain);
 
-    /// <summary>The CSV export of one breakdown in this view.</summary>
+    /// <summary>The CSV export of one breakdown in this view (<c>dimension</c> "time" is the graph's series, "top" the top stats).</summary>
     public string CsvHref(string dimension)
     {
-        var parameters = RangeAndFilters.Where(n => Get(n) is not null).Select(n => KeyValuePair.Create(n, Get(n)));
+        var parameters = RangeAndFilters.Append("compare").Where(n => Get(n) is not null).Select(n => KeyValuePair.Create(n, Get(n)));
+        if (dimension == "time")
+        {
+            parameters = parameters.Append(KeyValuePair.Create("graph", (string?)Metrics.Name(Graph)));
+            if (Get("interval") is { } interval)
+            {
+                parameters = parameters.Append(KeyValuePair.Create("interval", (string?)interval));
+            }
+        }
+
         return QueryHelpers.AddQueryString(Path + "/export.csv", parameters.Append(KeyValuePair.Create("dimension", (string?)dimension)));
     }
 
@@ -85,17 +133,25 @@ public sealed class DashboardView
     /// <summary>This view filtered to <paramref name="dimension"/> = <paramref name="value"/> (replacing an "is" filter on the same dimension).</summary>
     public string WithFilter(string dimension, string value)
     {
+        var index = Chips.FirstOrDefault(c => c.Dimension == dimension && c.Operator == "is")?.Index;
+        return WithFilter(index, new FilterChip(0, dimension, "is", [value]));
+    }
+
+    /// <summary>This view with the filter at <paramref name="index"/> replaced by <paramref name="chip"/> (or <paramref name="chip"/> added, when the index is null).</summary>
+    public string WithFilter(int? index, FilterChip chip)
+    {
         var list = (JsonArray)_filters.DeepClone();
-        for (var i = list.Count - 1; i >= 0; i--)
+        var filter = new JsonArray(chip.Operator, chip.Dimension, new JsonArray([.. chip.Values.Select(v => (JsonNode?)JsonValue.Create(v))]));
+        if (index is { } i && i >= 0 && i < list.Count)
         {
-            if (list[i] is JsonArray { Count: >= 3 } f && f[0]?.ToString() == "is" && f[1]?.ToString() == dimension)
-            {
-                list.RemoveAt(i);
-            }
+            list[i] = filter;
+        }
+        else
+        {
+            list.Add(filter);
         }
 
-        list.Add(new JsonArray("is", dimension, new JsonArray(value)));
-        return With(("filters", list.ToJsonString()));
+        return With(("filters", list.ToJsonString()), ("details", null));
     }
 
     public string WithoutFilter(int index)
@@ -126,5 +182,5 @@ public sealed class DashboardView
         }
     }
 
-    private static int Order(string name) => Array.IndexOf(["period", "from", "to", "compare", "filters", "graph"], name) is var i and >= 0 ? i : 99;
+    private static int Order(string name) => Array.IndexOf(Known, name) is var i and >= 0 ? i : 99;
 }

@@ -69,12 +69,31 @@ public static class Format
         return name.Length == 0 ? dimension : char.ToUpperInvariant(name[0]) + name[1..];
     }
 
-    /// <summary>A breakdown value as shown: the empty value named.</summary>
+    /// <summary>A breakdown value as shown: the empty value named, countries by name.</summary>
     public static string Value(string dimension, string value) => (dimension, value) switch
     {
         ("visit:source", "") => "Direct / None",
         (_, "") => "(none)",
+        ("visit:country", _) => Geography.Countries.Name(value),
         _ => value,
+    };
+
+    /// <summary>A time bucket as the graph's tooltip names it: "Tue 3 Dec 2026, 14:00", "Tue 3 Dec 2026", "Week of 30 Nov 2026", "December 2026".</summary>
+    public static string Bucket(TimeBucket bucket, TimeInterval interval) => interval switch
+    {
+        TimeInterval.Hour => bucket.Label.ToString("ddd d MMM yyyy, HH:mm", Culture),
+        TimeInterval.Day => bucket.Label.ToString("ddd d MMM yyyy", Culture),
+        TimeInterval.Week => "Week of " + bucket.Label.ToString("d MMM yyyy", Culture),
+        _ => bucket.Label.ToString("MMMM yyyy", Culture),
+    };
+
+    /// <summary>An interval's name in the graph's switch.</summary>
+    public static string Interval(TimeInterval interval) => interval switch
+    {
+        TimeInterval.Hour => "Hours",
+        TimeInterval.Day => "Days",
+        TimeInterval.Week => "Weeks",
+        _ => "Months",
     };
 
     /// <summary>A date range as words: "1 Nov – 22 Nov 2026".</summary>

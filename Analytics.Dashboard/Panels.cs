@@ -16,7 +16,7 @@ public sealed record PanelTab(string Key, string Label, string Dimension, IReadO
 }
 
 /// <summary>A panel of the dashboard; the tab shown is chosen in the URL (<c>?{Key}={tab}</c>).</summary>
-internal sealed record Panel(string Key, string Title, IReadOnlyList<PanelTab> Tabs)
+public sealed record Panel(string Key, string Title, IReadOnlyList<PanelTab> Tabs)
 {
     public PanelTab Tab(string? key) => Tabs.FirstOrDefault(t => t.Key == key) ?? Tabs[0];
 }
@@ -57,6 +57,7 @@ internal static class Panels
         new("os", "Operating systems", "visit:os", Visitors),
         new("device", "Devices", "visit:device", Visitors),
         new("screen", "Screen sizes", "visit:screen", Visitors),
+        new("locale", "Languages", "visit:locale", Visitors),
     ]);
 
     public static readonly Panel Content = new("content", "Content",
@@ -67,10 +68,10 @@ internal static class Panels
         new("tag", "Tags", "event:tag", [Metric.Visitors, Metric.Pageviews]),
     ]);
 
-    /// <summary>Custom events: every event name but pageviews and engagement pings.</summary>
+    /// <summary>Custom events: every event name but pageviews and engagement pings, with revenue (the page shows its column when any event carries some).</summary>
     public static readonly Panel Events = new("events", "Custom events",
     [
-        new("name", "Events", "event:name", [Metric.Visitors, Metric.Events],
+        new("name", "Events", "event:name", [Metric.Visitors, Metric.Events, Metric.TotalRevenue],
             new Condition(FilterOperator.IsNot, Dimension.Parse("event:name", "dimension"), ["pageview", "engagement"])),
     ]);
 
@@ -78,6 +79,9 @@ internal static class Panels
 
     /// <summary>A custom property's breakdown, shown once the dashboard is filtered to one event.</summary>
     public static PanelTab Prop(string key) => new(key, key, "event:props:" + key, [Metric.Visitors, Metric.Events]);
+
+    /// <summary>A panel by its key (custom properties: "props"), for the details view.</summary>
+    public static Panel? ByKey(string key) => Breakdowns.Append(Events).FirstOrDefault(p => p.Key == key);
 
     /// <summary>The tab with this dimension, for the CSV export (custom props included).</summary>
     public static PanelTab? ByDimension(string dimension)

@@ -478,7 +478,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
     }
 
     /// <summary>Percent change (bounce rate: the difference in points), as Plausible reports it; 100 when growing from zero.</summary>
-    private static double? Change(Metric metric, double before, double now) => metric switch
+    public static double? Change(Metric metric, double before, double now) => metric switch
     {
         Metric.BounceRate or Metric.ConversionRate or Metric.Percentage => Math.Round(now - before, 1),
         _ when before == 0 => now == 0 ? 0 : 100,

@@ -11,9 +11,10 @@ namespace Analytics.Api.Reports;
 /// </summary>
 public static class ReportRanges
 {
-    /// <summary>Parses the API's names: today, yesterday, 7d, 28d, 30d, month, last_month, 6mo, 12mo, year, all, custom.</summary>
+    /// <summary>Parses the API's names: 24h, today, yesterday, 7d, 28d, 30d, month, last_month, 6mo, 12mo, year, all, custom.</summary>
     public static DateRangeKind Parse(string name) => name.Trim().ToLowerInvariant() switch
     {
+        "24h" => DateRangeKind.Last24Hours,
         "today" or "day" => DateRangeKind.Today,
         "yesterday" => DateRangeKind.Yesterday,
         "7d" => DateRangeKind.Last7Days,
@@ -27,7 +28,7 @@ public static class ReportRanges
         "all" => DateRangeKind.All,
         "custom" => DateRangeKind.CustomDates,
         _ => throw new FieldValidationException("date_range",
-            $"'{name}' is not a date range: use today, yesterday, 7d, 28d, 30d, month, last_month, 6mo, 12mo, year, all, or custom dates."),
+            $"'{name}' is not a date range: use 24h, today, yesterday, 7d, 28d, 30d, month, last_month, 6mo, 12mo, year, all, or custom dates."),
     };
 
     /// <param name="firstEvent">For <see cref="DateRangeKind.All"/>: the day of the property's first event (default: today).</param>
@@ -36,6 +37,7 @@ public static class ReportRanges
         var today = now.InZone(zone).Date;
         return kind switch
         {
+            DateRangeKind.Last24Hours => LastHours(zone, now, 24),
             DateRangeKind.Today => Days(zone, today, today),
             DateRangeKind.Yesterday => Days(zone, today.PlusDays(-1), today.PlusDays(-1)),
             DateRangeKind.Last7Days => Days(zone, today.PlusDays(-6), today),
@@ -76,6 +78,16 @@ public static class ReportRanges
         "year_over_year" => YearBefore(range, zone),
         _ => throw new FieldValidationException(field, $"'{mode}' is not a comparison; use previous_period or year_over_year."),
     };
+
+    /// <summary>
+    /// The current local hour and the <paramref name="hours"/> - 1 before it. Local hours start on the 15-minute UTC grid
+    /// in every zone, so the range is whole rollup buckets.
+    /// </summary>
+    public static ReportRange LastHours(DateTimeZone zone, Instant now, int hours)
+    {
+        var hourStart = now - Duration.FromNanoseconds(now.InZone(zone).NanosecondOfDay % NodaConstants.NanosecondsPerHour);
+        return new ReportRange(hourStart - Duration.FromHours(hours - 1), hourStart + Duration.FromHours(1), null, null);
+    }
 
     /// <summary>The local days <paramref name="first"/> to <paramref name="last"/>, both included.</summary>
     public static ReportRange Days(DateTimeZone zone, LocalDate first, LocalDate last)

@@ -1,4 +1,5 @@
 using Analytics.Storage.Properties;
+using Analytics.Storage.Hosting;
 using NodaTime;
 
 namespace Analytics.Api.Reports;
@@ -6,10 +7,11 @@ namespace Analytics.Api.Reports;
 /// <summary>
 /// A report's range, comparison and filters as the API and the dashboard both take them, in the same words:
 /// <paramref name="Period"/> (today, 7d, 30d, month, 12mo, custom, ...), <paramref name="From"/> and
-/// <paramref name="To"/> for custom ranges, <paramref name="Compare"/> (previous_period, year_over_year) and
-/// <paramref name="Filters"/> (Plausible's JSON filter list).
+/// <paramref name="To"/> for custom ranges, <paramref name="Compare"/> (previous_period, year_over_year, or custom with
+/// the days <paramref name="CompareFrom"/> to <paramref name="CompareTo"/>) and <paramref name="Filters"/> (Plausible's
+/// JSON filter list).
 /// </summary>
-public sealed record ReportRequest(string? Period, string? From, string? To, string? Compare, string? Filters)
+public sealed record ReportRequest(string? Period, string? From, string? To, string? Compare, string? Filters, string? CompareFrom = null, string? CompareTo = null)
 {
     public const string DefaultPeriod = "30d";
 
@@ -32,7 +34,11 @@ public sealed record ReportRequest(string? Period, string? From, string? To, str
             range = ReportRanges.Resolve(kind, zone, now, Date(From, "from"), Date(To, "to"), first);
         }
 
-        var comparison = ReportRanges.Comparison(Compare, range, zone, kind, "compare");
+        var comparison = Compare?.Trim() == "custom"
+            ? ReportRanges.Days(zone, Date(CompareFrom, "compare_from") ?? throw new FieldValidationException("compare_from", "a custom comparison needs its first day (yyyy-MM-dd)."),
+                Date(CompareTo, "compare_to") is { } last && last >= Date(CompareFrom, "compare_from") ? last
+                    : throw new FieldValidationException("compare_to", "a custom comparison needs its last day (yyyy-MM-dd), on or after its first."))
+            : ReportRanges.Comparison(Compare, range, zone, kind, "compare");
         var query = new ReportQuery
         {
             PropertyId = property.Id,

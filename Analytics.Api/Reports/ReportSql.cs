@@ -159,20 +159,38 @@ internal sealed class ReportSql
                 shape);
         }
 
-        var needsSession = dimensions.Any(d => d.Scope == DimensionScope.Session) || Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Session);
-        var from = needsSession
-            ? $"""
-               events LEFT JOIN
-               (
-               {SessionRows(source, $"(SELECT min(session_start) FROM events WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to})", _to)}
-               ) AS s ON session_id = s_session_id
-               """
-            : "events";
+        var from = EventsWithSessions(source, dimensions.Any(d => d.Scope == DimensionScope.Session) || Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Session));
         var eventDims = dimensions.Select(d => Breakdown(d, EventRow(d, "timestamp"))).ToList();
         var eventWhere = $"property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to}"
             + (filter is null ? string.Empty : $" AND {Render(filter, d => EventRow(d, "timestamp"))}");
         return Grouped(eventDims, $"uniqIf(visitor_id, name != 'engagement') AS visitors, {EventSums}, toFloat64(sum(revenue_amount)) AS revenue", from, eventWhere, null, shape);
     }
+
+    /// <summary>
+    /// Realtime: per UTC minute of the range (or, without <paramref name="byMinute"/>, in all), the visitors and
+    /// pageviews among the raw events that pass <paramref name="filter"/> (conditions on the visit read its session, as
+    /// in <see cref="Events"/>), engagement pings left out.
+    /// </summary>
+    public string Minutes(Filter? filter, bool byMinute)
+    {
+        var from = EventsWithSessions(TableSource.Raw, Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Session));
+        return $"""
+            SELECT {(byMinute ? "toStartOfMinute(timestamp)" : "toDateTime(0)")} AS minute, uniq(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews
+            FROM {from}
+            WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND name != 'engagement'{(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
+            GROUP BY minute ORDER BY minute
+            """;
+    }
+
+    /// <summary>Raw events, joined to their sessions (rebuilt from <paramref name="source"/>) when a dimension or condition is known only from the session.</summary>
+    private string EventsWithSessions(TableSource source, bool needsSession) => needsSession
+        ? $"""
+           events LEFT JOIN
+           (
+           {SessionRows(source, $"(SELECT min(session_start) FROM events WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to})", _to)}
+           ) AS s ON session_id = s_session_id
+           """
+        : "events";
 
     /// <summary>
     /// The sessions half: visits, bounces and duration per group, over the sessions that started in the range. With

@@ -32,6 +32,11 @@ internal sealed class AdminContext : IAsyncDisposable
     public T Get<T>()
         where T : notnull => _services.GetRequiredService<T>();
 
+    /// <summary>The account with this email (opened with <c>accounts: true</c>); an unknown one is refused naming <paramref name="option"/>.</summary>
+    public async Task<User> OwnerAsync(string email, string option, CancellationToken cancellationToken)
+        => await Get<UserStore>().FindByEmailAsync(email, cancellationToken)
+           ?? throw new FieldValidationException(option, $"there is no account '{email}' (add one with 'users add').");
+
     public static Task<AdminContext> OpenAsync(ParseResult parse, Stores stores, CancellationToken cancellationToken, bool accounts = false)
         => OpenAsync(AnalyticsCommandLine.Configuration(parse), stores, cancellationToken, accounts);
 

@@ -16,9 +16,10 @@ internal static class KeysCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var all = new Option<bool>("--all") { Description = "The key may read every property, including those added later." };
+        var user = new Option<string?>("--user") { Description = "The email of the account the key belongs to: it reads only what that account may, and shows on its API keys page." };
         var create = new Command("create", "Creates an API key for the reporting API and prints it once, alone on the last line; only its hash is stored.")
         {
-            name, properties, all,
+            name, properties, all, user,
         };
         create.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
@@ -28,7 +29,7 @@ internal static class KeysCommand
                 throw new FieldValidationException("--property", "name the properties the key may read with --property DOMAIN (repeatable), or give --all.");
             }
 
-            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken, accounts: parse.GetValue(user) is not null);
             List<long>? ids = null;
             if (domains.Length > 0)
             {
@@ -42,8 +43,9 @@ internal static class KeysCommand
             }
 
             var label = parse.GetValue(name) ?? (domains.Length > 0 ? string.Join(", ", domains) : "all properties");
-            var (key, secret) = await context.Get<ApiKeyStore>().CreateAsync(label, null, ids, cancellationToken);
-            context.Get<ServiceDefaults.SecurityLog>().Write("key-create", "succeeded", null, null, "command line", $"key {key.Id} ({key.Prefix}…)");
+            var userId = parse.GetValue(user) is { } email ? (await context.OwnerAsync(email, "--user", cancellationToken)).Id : (long?)null;
+            var (key, secret) = await context.Get<ApiKeyStore>().CreateAsync(label, userId, ids, cancellationToken);
+            context.Get<ServiceDefaults.SecurityLog>().Write("key-create", "succeeded", null, null, "command line", $"key {key.Id} ({key.Prefix}…){(userId is null ? "" : $" for user {userId}")}");
             AnalyticsCommandLine.Progress($"Created API key {key.Id} ({key.Prefix}...) for {(ids is null ? "every property" : string.Join(", ", domains))}. Copy it now: it cannot be shown again.");
             Console.WriteLine(secret);
             return 0;

@@ -15,11 +15,13 @@ internal static class PropertiesCommand
             DefaultValueFactory = _ => "UTC",
         };
         var name = new Option<string?>("--name") { Description = "Display name (default: the domain)." };
-        var add = new Command("add", "Adds a property and prints its id.") { domain, timezone, name };
+        var owner = new Option<string?>("--owner") { Description = "The email of the account that owns it (it then shows on that account's dashboard)." };
+        var add = new Command("add", "Adds a property and prints its id.") { domain, timezone, name, owner };
         add.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
-            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
-            var property = await context.Get<PropertyStore>().AddAsync(parse.GetValue(domain)!, parse.GetValue(name), parse.GetValue(timezone)!, null, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken, accounts: parse.GetValue(owner) is not null);
+            var ownerId = parse.GetValue(owner) is { } email ? (await context.OwnerAsync(email, "--owner", cancellationToken)).Id : (long?)null;
+            var property = await context.Get<PropertyStore>().AddAsync(parse.GetValue(domain)!, parse.GetValue(name), parse.GetValue(timezone)!, ownerId, cancellationToken);
             Console.WriteLine(property.Id);
             AnalyticsCommandLine.Progress($"Added {property.Domain} ({property.Timezone}) as property {property.Id}.");
             return 0;

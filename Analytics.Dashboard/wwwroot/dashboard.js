@@ -1,61 +1,82 @@
-// The dashboard's few live parts (pages are rendered on the server): copy buttons, the theme switch, the browser's
-// time zone as the default for a new property, and the realtime numbers, polled from this server every 10 seconds.
+// The dashboard's few browser-side parts: copy buttons, the theme switch (and the system's theme, remembered for the
+// server's next render), keyboard shortcuts for the range links, the browser's time zone for a new property, and
+// reloading the view after the server restarted (the view is all in the URL, so a reload restores it).
 (() => {
   "use strict";
+
+  window.analyticsDashboard = {
+    timeZone: () => Intl.DateTimeFormat().resolvedOptions().timeZone ?? null,
+  };
+
+  const systemDark = matchMedia("(prefers-color-scheme: dark)");
+  const rememberSystemTheme = () => {
+    const theme = systemDark.matches ? "dark" : "light";
+    if (!document.cookie.split("; ").includes(`analytics_system_theme=${theme}`)) {
+      document.cookie = `analytics_system_theme=${theme}; path=/; max-age=31536000; samesite=lax`;
+      // Without a choice of their own, the first page followed the old guess: show the system's theme now.
+      if (!document.cookie.split("; ").some((c) => c.startsWith("analytics_theme=")) && document.documentElement.dataset.theme !== theme) {
+        location.reload();
+      }
+    }
+  };
+  rememberSystemTheme();
+  systemDark.addEventListener("change", rememberSystemTheme);
 
   document.addEventListener("click", async (event) => {
     const copy = event.target.closest("[data-copy]");
     if (copy) {
-      const text = document.querySelector(copy.dataset.copy)?.textContent ?? "";
+      const source = document.querySelector(copy.dataset.copy);
       try {
-        await navigator.clipboard.writeText(text);
+        await navigator.clipboard.writeText(source?.textContent ?? "");
       } catch {
         const range = document.createRange();
-        range.selectNodeContents(document.querySelector(copy.dataset.copy));
+        range.selectNodeContents(source);
         const selection = getSelection();
         selection.removeAllRanges();
         selection.addRange(range);
         document.execCommand("copy");
       }
-      copy.textContent = "Copied";
-      setTimeout(() => { copy.textContent = "Copy"; }, 2000);
+      copy.dataset.copied = "true";
+      setTimeout(() => { delete copy.dataset.copied; }, 2000);
     }
 
     if (event.target.closest("[data-theme-toggle]")) {
-      const chosen = document.documentElement.dataset.theme;
-      const dark = chosen === "dark" || (chosen === "system" && matchMedia("(prefers-color-scheme: dark)").matches);
+      const dark = document.documentElement.dataset.theme === "dark";
       document.cookie = `analytics_theme=${dark ? "light" : "dark"}; path=/; max-age=31536000; samesite=lax`;
       location.reload();
     }
   });
 
-  const zoneSelect = document.querySelector("select[data-browser-zone]");
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  if (zoneSelect && zone && [...zoneSelect.options].some((o) => o.value === zone)) {
-    zoneSelect.value = zone;
-  }
+  // Shortcuts: a key clicks the link marked data-shortcut with it (range presets, comparison, clearing filters, moving
+  // the range), unless the user is typing or a dialog is open.
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    const target = event.target;
+    if (target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    if (document.querySelector(".mud-dialog-container, .mud-popover-open")) return;
+    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    const link = document.querySelector(`a[data-shortcut="${CSS.escape(key)}"]`);
+    if (link) {
+      event.preventDefault();
+      link.click();
+    }
+  });
 
-  const live = document.querySelector("[data-realtime-url]");
-  if (live) {
-    const refresh = async () => {
+  // A circuit the server no longer knows (it restarted) cannot resume: once the server answers again, reload the page,
+  // which rebuilds the same view from its URL. blazor.web.js reports each state of the reconnection as an event.
+  let reloading = false;
+  document.addEventListener("components-reconnect-state-changed", async (event) => {
+    if (reloading || !["rejected", "failed", "resume-failed"].includes(event.detail?.state)) return;
+    reloading = true;
+    for (;;) {
       try {
-        const response = await fetch(live.dataset.realtimeUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-        if (!response.ok) return;
-        const data = await response.json();
-        document.querySelectorAll("[data-realtime-count]").forEach((e) => { e.textContent = data.visitors; });
-        const max = Math.max(0, ...data.minutes.map((m) => m.visitors));
-        document.querySelectorAll("rect[data-minute]").forEach((rect) => {
-          const minute = data.minutes[Number(rect.dataset.minute)];
-          const height = minute && max > 0 ? (minute.visitors / max) * 56 : 0;
-          rect.setAttribute("y", String(60 - height));
-          rect.setAttribute("height", String(height));
-        });
-        const pageviews = document.querySelector("[data-realtime-pageviews]");
-        if (pageviews) pageviews.textContent = data.minutes.reduce((sum, m) => sum + m.pageviews, 0);
+        const response = await fetch("/health", { cache: "no-store" });
+        if (response.status < 500) break;
       } catch {
-        // Offline or restarting: the next tick tries again.
+        // Not back yet.
       }
-    };
-    setInterval(refresh, 10000);
-  }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    location.reload();
+  }, true);
 })();

@@ -10,6 +10,7 @@ public sealed record Property(long Id, string Domain, string Name, string Timezo
     string AllowedHostnameList, int? RetentionDays, bool HonorDoNotTrack)
 {
     /// <summary>The hostnames whose events are kept (<see cref="AllowedHostnameList"/>, comma-separated, as stored); empty: any.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string[] AllowedHostnames { get; } = AllowedHostnameList.Split(',', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>True when events from this hostname are kept: any, when no hostname is listed; "*.example.com" matches its subdomains.</summary>
@@ -34,7 +35,9 @@ public sealed record Property(long Id, string Domain, string Name, string Timezo
         return false;
     }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public NodaTime.DateTimeZone Zone => NodaTime.DateTimeZoneProviders.Tzdb[Timezone];
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public NodaTime.IsoDayOfWeek FirstDayOfWeek => (NodaTime.IsoDayOfWeek)WeekStart;
 }

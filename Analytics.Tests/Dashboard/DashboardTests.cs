@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Analytics.Tests.Host;
 using Analytics.Tests.Infrastructure;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace Analytics.Tests.Dashboard;
@@ -16,7 +18,7 @@ public sealed class DashboardTests(Engines engines)
     private const string Password = "correct horse battery";
 
     [Fact]
-    public async Task Owner_SignsUp_AddsAProperty_SeesItsVisit_Filters_ChangesRange_ExportsCsv_ManagesKeys_AndOthersGetNotFound()
+    public async Task Owner_SignsUp_AddsAProperty_SeesItsVisit_FiltersInPlace_OpensDetails_ExportsCsv_ManagesKeys_AndOthersGetNotFound()
     {
         await using var server = await ServerProcess.StartAsync(engines);
         var origin = server.Http.BaseAddress!.ToString().TrimEnd('/');
@@ -30,15 +32,18 @@ public sealed class DashboardTests(Engines engines)
         await SignUpAsync(page, "ada@example.com");
         Assert.Equal("grid", await page.EvalOnSelectorAsync<string>(".property-list", "e => getComputedStyle(e).display"));
 
-        // Bad input is answered with the field's name, and nothing is added.
+        // Bad input is answered with the field's name, and nothing is added; the time zone picker finds zones by any word.
+        await InteractiveAsync(page);
         await page.ClickAsync("text=Add a property");
-        await page.FillAsync("input[name='Input.Domain']", "not a domain");
-        Assert.Equal(400, await SubmitAsync(page));
+        await page.WaitForURLAsync("**/properties/new");
+        await InteractiveAsync(page);
+        await page.FillAsync("#domain", "not a domain");
+        await Button(page, "Add property").ClickAsync();
         Assert.Contains("Domain: 'not a domain' is not a domain name", await page.InnerTextAsync(".form-error"), StringComparison.Ordinal);
-
-        await page.FillAsync("input[name='Input.Domain']", "https://www.site.example/");
-        await page.SelectOptionAsync("select[name='Input.Timezone']", "Asia/Kathmandu");
-        Assert.Equal(302, await SubmitAsync(page));
+        await page.FillAsync("#domain", "https://www.site.example/");
+        await page.FillAsync("#timezone", "kathmandu");
+        await page.ClickAsync(".mud-popover-open .mud-list-item:has-text('Asia/Kathmandu')");
+        await Button(page, "Add property").ClickAsync();
         await page.WaitForURLAsync("**/properties/site.example/settings");
         Assert.Contains($"data-domain=\"site.example\" src=\"{origin}/js/script.js\"", await page.InnerTextAsync("#snippet"), StringComparison.Ordinal);
         Assert.StartsWith("No event has arrived yet", await page.InnerTextAsync("[data-install-status]"), StringComparison.Ordinal);
@@ -54,55 +59,138 @@ public sealed class DashboardTests(Engines engines)
         await site.GotoAsync("http://site.example/hello");
         await site.WaitForFunctionAsync("() => window.analytics && !window.analytics.q");
         await site.EvaluateAsync("() => analytics('Signup', {props: {plan: 'pro'}})");
+        await site.GotoAsync("http://site.example/pricing");
 
         await EventuallyAsync(page, "[data-install-status]", text => text.StartsWith("Working", StringComparison.Ordinal));
         await page.ClickAsync("text=Open dashboard");
         await EventuallyAsync(page, "[data-panel=events]", text => text.Contains("Signup", StringComparison.Ordinal));
+        await InteractiveAsync(page);
         Assert.Equal("1", await page.InnerTextAsync("[data-metric=visitors] .stat-value"));
-        Assert.Equal("1", await page.InnerTextAsync("[data-metric=pageviews] .stat-value"));
+        Assert.Equal("2", await page.InnerTextAsync("[data-metric=pageviews] .stat-value"));
         Assert.Contains("/hello", await page.InnerTextAsync("[data-panel=pages]"), StringComparison.Ordinal);
         Assert.Contains("Direct / None", await page.InnerTextAsync("[data-panel=sources]"), StringComparison.Ordinal);
+        Assert.Equal("1", await page.InnerTextAsync("[data-realtime-count]"));
 
-        // Click a row: the filter goes into the URL and shows as a chip; filters combine; removing a chip removes it.
+        // Clicking a row filters in place: the URL changes, the page is not loaded again, the scroll position stays.
+        await page.EvaluateAsync("() => { window.sameDocument = true; window.scrollTo(0, 400); }");
         await page.ClickAsync("[data-panel=pages] a:text-is('/hello')");
+        await page.WaitForSelectorAsync(".chip[data-filter='event:page']");
         Assert.Contains("event:page", Uri.UnescapeDataString(page.Url), StringComparison.Ordinal);
-        Assert.Contains("/hello", await page.InnerTextAsync(".chip[data-filter='event:page']"), StringComparison.Ordinal);
-        Assert.Equal("1", await page.InnerTextAsync("[data-metric=visitors] .stat-value"));
+        await ViewShownAsync(page);
+        Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "The filter click loaded the page again.");
+        Assert.InRange(await page.EvaluateAsync<double>("() => window.scrollY"), 300, 500);
+        Assert.Equal("1", await page.InnerTextAsync("[data-metric=pageviews] .stat-value"));
+        Assert.Equal("1", await page.InnerTextAsync("[data-realtime-count]"));
         await page.ClickAsync("[data-panel=events] a:text-is('Signup')");
+        await page.WaitForSelectorAsync("[data-panel=props]");
         Assert.Equal(2, await page.Locator(".chip").CountAsync());
         Assert.Contains("pro", await page.InnerTextAsync("[data-panel=props]"), StringComparison.Ordinal);
-        await page.ClickAsync(".chip[data-filter='event:page'] a");
-        Assert.Equal(1, await page.Locator(".chip").CountAsync());
-        await page.ClickAsync(".chip a");
-        Assert.Equal(0, await page.Locator(".chip").CountAsync());
+
+        // Back and forward walk the views; removing a chip removes its filter.
+        await page.GoBackAsync();
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.chip').length === 1");
+        await page.GoForwardAsync();
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.chip').length === 2");
+        await page.ClickAsync(".chip[data-filter='event:page'] .chip-remove");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.chip').length === 1");
+        await page.ClickAsync(".chip .chip-remove");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.chip').length === 0");
         Assert.DoesNotContain("filters=", page.Url, StringComparison.Ordinal);
 
-        // Another range, kept in the URL; a filter with a typo is refused by name, not crashed on.
-        await page.ClickAsync(".ranges a:text-is('7 days')");
-        Assert.Contains("period=7d", page.Url, StringComparison.Ordinal);
-        Assert.Equal("7 days", await page.InnerTextAsync(".ranges a.active"));
-        Assert.Equal("1", await page.InnerTextAsync("[data-metric=visitors] .stat-value"));
-        var bad = await page.GotoAsync(page.Url + "&filters=%5B%5B%22is%22%2C%22visit%3Acountri%22%2C%5B%22DE%22%5D%5D%5D");
-        Assert.Equal(400, bad!.Status);
-        Assert.Contains("visit:countri", await page.InnerTextAsync(".form-error"), StringComparison.Ordinal);
-        await page.GoBackAsync();
+        // The filter editor: "is not" with a value picked from the suggestions of the range.
+        await page.ClickAsync("[data-add-filter]");
+        await page.SelectOptionAsync("[data-filter-dimension]", "event:page");
+        await page.SelectOptionAsync("[data-filter-operator]", "is_not");
+        await page.ClickAsync("[data-suggestion='/pricing']");
+        await page.ClickAsync("[data-filter-apply]");
+        await page.WaitForSelectorAsync(".chip[data-filter='event:page']");
+        await ViewShownAsync(page);
+        Assert.Contains("is not", await page.InnerTextAsync(".chip[data-filter='event:page']"), StringComparison.Ordinal);
+        Assert.Equal("1", await page.InnerTextAsync("[data-metric=pageviews] .stat-value"));
+        Assert.DoesNotContain("/pricing", await page.InnerTextAsync("[data-panel=pages]"), StringComparison.Ordinal);
 
-        // The CSV export of the pages panel holds the same numbers.
+        // Editing the chip: "contains" with two typed values, either of which matches.
+        await page.ClickAsync(".chip[data-filter='event:page'] .chip-edit");
+        await page.SelectOptionAsync("[data-filter-operator]", "contains");
+        await page.ClickAsync("[data-chosen='/pricing'] .mud-chip-close-button");
+        await page.FillAsync("[data-filter-value]", "hell");
+        await page.PressAsync("[data-filter-value]", "Enter");
+        await page.FillAsync("[data-filter-value]", "pric");
+        await page.ClickAsync("[data-filter-apply]");
+        await page.WaitForFunctionAsync("() => document.querySelector(\".chip[data-filter='event:page']\")?.innerText.includes('hell or pric')");
+        await ViewShownAsync(page);
+        Assert.Equal("2", await page.InnerTextAsync("[data-metric=pageviews] .stat-value"));
+        await page.ClickAsync(".chip .chip-remove");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.chip').length === 0");
+
+        // Details: the full list, searched.
+        await page.ClickAsync("[data-details=pages]");
+        await page.WaitForSelectorAsync("[data-details-table] tbody tr");
+        Assert.Equal(2, await page.Locator("[data-details-table] tbody tr").CountAsync());
+        await page.FillAsync("#details-search", "pric");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-details-table] tbody tr').length === 1");
+        Assert.Contains("/pricing", await page.InnerTextAsync("[data-details-table] tbody"), StringComparison.Ordinal);
+        Assert.Contains("details=pages", page.Url, StringComparison.Ordinal);
+        await page.Keyboard.PressAsync("Escape");
+        await page.WaitForFunctionAsync("() => !location.search.includes('details=')");
+
+        // Another range by keyboard (w: the last 7 days) and the graph by hours; both kept in the URL.
+        await page.Keyboard.PressAsync("w");
+        await page.WaitForFunctionAsync("() => location.search.includes('period=7d')");
+        await ViewShownAsync(page);
+        Assert.Equal("1", await page.InnerTextAsync("[data-metric=visitors] .stat-value"));
+        await page.ClickAsync("[data-interval=hour]");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.graph-hover .bucket').length >= 7 * 24");
+        Assert.Contains("interval=hour", page.Url, StringComparison.Ordinal);
+
+        // A reversed custom range gets a message naming the field, and the view stays as it was.
+        var before = page.Url;
+        await page.FillAsync("#range-from", "2026-02-10");
+        await page.FillAsync("#range-to", "2026-02-01");
+        await page.ClickAsync("form[aria-label='Custom range'] button");
+        Assert.Contains("To: the last day (2026-02-01) comes before the first (2026-02-10)", await page.InnerTextAsync("[data-view-error]"), StringComparison.Ordinal);
+        Assert.Equal(before, page.Url);
+        Assert.Equal("1", await page.InnerTextAsync("[data-metric=visitors] .stat-value"));
+
+        // A filter with a typo in a shared URL is refused by name (400), not crashed on.
+        var bad = await page.GotoAsync(origin + "/properties/site.example?filters=%5B%5B%22is%22%2C%22visit%3Acountri%22%2C%5B%22DE%22%5D%5D%5D");
+        Assert.Equal(400, bad!.Status);
+        Assert.Contains("visit:countri", await page.InnerTextAsync("[data-view-error]"), StringComparison.Ordinal);
+        await page.GotoAsync(origin + "/properties/site.example");
+        await InteractiveAsync(page);
+
+        // The CSV exports of the pages panel, the top stats and the graph hold the same numbers.
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-export='event:page']"));
         var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
-        Assert.StartsWith("event:page,visitors,pageviews,time_on_page,scroll_depth\r\n/hello,1,1,", csv, StringComparison.Ordinal);
+        Assert.StartsWith("event:page,visitors,pageviews,time_on_page,scroll_depth\r\n", csv, StringComparison.Ordinal);
+        Assert.Contains("\r\n/hello,1,1,", csv, StringComparison.Ordinal);
+        var top = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-export='top']"));
+        Assert.StartsWith("visitors,visits,pageviews,views_per_visit,bounce_rate,visit_duration\r\n1,1,2,2,", await File.ReadAllTextAsync((await top.PathAsync())!), StringComparison.Ordinal);
+        var series = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-export='time']"));
+        var seriesLines = await File.ReadAllLinesAsync((await series.PathAsync())!);
+        Assert.Equal("time:day,visitors", seriesLines[0]);
+        Assert.Equal(31, seriesLines.Length);
 
-        // An API key: shown once, works, and stops working when revoked.
+        // An API key: shown once, works, shows its scope; reloading the page creates no second key; revoking asks first.
         await page.ClickAsync(".topbar a:text-is('API keys')");
-        await page.FillAsync("input[name='Input.Name']", "ci");
-        await page.ClickAsync("button:text-is('Create key')");
+        await InteractiveAsync(page);
+        await page.FillAsync("#key-name", "ci");
+        await Button(page, "Create key").ClickAsync();
+        await page.WaitForSelectorAsync("#new-key");
         var secret = (await page.InnerTextAsync("#new-key")).Trim();
         Assert.StartsWith("ak_", secret, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, await ApiStatusAsync(server, secret));
-        await page.GotoAsync(origin + "/api-keys");
+        Assert.Equal("All your properties", await page.InnerTextAsync("tr[data-key='ci'] [data-scope]"));
+        await page.ReloadAsync();
+        await InteractiveAsync(page);
+        Assert.Equal(1, await page.Locator("tr[data-key]").CountAsync());
         Assert.DoesNotContain(secret, await page.ContentAsync(), StringComparison.Ordinal);
-        await page.ClickAsync("tr[data-key='ci'] button:text-is('Revoke')");
-        Assert.Contains("revoked", await page.InnerTextAsync("tr[data-key='ci']"), StringComparison.Ordinal);
+        await page.Locator("tr[data-key='ci']").GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }).ClickAsync();
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Cancel", Exact = true }).ClickAsync();
+        Assert.Equal(HttpStatusCode.OK, await ApiStatusAsync(server, secret));
+        await page.Locator("tr[data-key='ci']").GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }).ClickAsync();
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }).ClickAsync();
+        await page.WaitForFunctionAsync("() => document.querySelector(\"tr[data-key='ci']\").innerText.includes('revoked')");
         Assert.Equal(HttpStatusCode.Unauthorized, await ApiStatusAsync(server, secret));
 
         // Another user cannot tell that the property exists.
@@ -122,22 +210,26 @@ public sealed class DashboardTests(Engines engines)
 
         // The owner renames the property, then deletes it: a wrong confirmation is refused, the right one removes it and its data.
         await page.GotoAsync(origin + "/properties/site.example/settings");
-        await page.FillAsync("input[name='General.Name']", "My site");
-        Assert.Equal(200, await SubmitAsync(page, "Save"));
+        await InteractiveAsync(page);
+        await page.FillAsync("#general-name", "My site");
+        await Button(page, "Save").ClickAsync();
+        await page.WaitForSelectorAsync("[data-form=general] >> xpath=.. >> .form-ok");
         Assert.Equal("My site settings", await page.InnerTextAsync("h1"));
 
         // Privacy controls: a wrong hostname is refused, naming the field; what is saved shows again.
-        await page.FillAsync("input[name='Privacy.Hostnames']", "site.example, bad_host!");
-        Assert.Equal(400, await SubmitAsync(page, "Save privacy settings"));
+        await page.FillAsync("#privacy-hostnames", "site.example, bad_host!");
+        await Button(page, "Save privacy settings").ClickAsync();
         Assert.Contains("Allowed hostnames: 'bad_host!' is not a hostname", await page.InnerTextAsync(".form-error"), StringComparison.Ordinal);
-        await page.FillAsync("input[name='Privacy.Hostnames']", "site.example, *.site.example");
-        await page.FillAsync("input[name='Privacy.RetentionDays']", "400");
-        await page.CheckAsync("input[name='Privacy.HonorDoNotTrack']");
-        Assert.Equal(200, await SubmitAsync(page, "Save privacy settings"));
-        await page.GotoAsync(origin + "/properties/site.example/settings");
-        Assert.Equal("site.example, *.site.example", await page.InputValueAsync("input[name='Privacy.Hostnames']"));
-        Assert.Equal("400", await page.InputValueAsync("input[name='Privacy.RetentionDays']"));
-        Assert.True(await page.IsCheckedAsync("input[name='Privacy.HonorDoNotTrack']"));
+        await page.FillAsync("#privacy-hostnames", "site.example, *.site.example");
+        await page.FillAsync("#privacy-retention", "400");
+        await DoNotTrack(page).CheckAsync();
+        await Button(page, "Save privacy settings").ClickAsync();
+        await page.WaitForSelectorAsync("text=Collect follows the new settings");
+        await page.ReloadAsync();
+        await InteractiveAsync(page);
+        Assert.Equal("site.example, *.site.example", await page.InputValueAsync("#privacy-hostnames"));
+        Assert.Equal("400", await page.InputValueAsync("#privacy-retention"));
+        Assert.True(await DoNotTrack(page).IsCheckedAsync());
 
         // All of the data, as the owner downloads it from the settings: the rows `analytics import` reads back.
         var events = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync(".export-links a:text-is('JSON lines')"));
@@ -154,17 +246,16 @@ public sealed class DashboardTests(Engines engines)
         Assert.Contains("format: 'xlsx' is not one of jsonl, csv, parquet", await wrongFormat.TextAsync(), StringComparison.Ordinal);
         Assert.Equal(404, (await other.APIRequest.GetAsync(origin + "/properties/site.example/events.jsonl")).Status);
 
-        await page.FillAsync("input[name='Delete.Confirm']", "other.example");
-        Assert.Equal(400, await SubmitAsync(page, "Delete property and data"));
-        Assert.Contains("Confirm: type the domain (site.example)", await page.InnerTextAsync(".form-error"), StringComparison.Ordinal);
-        await page.FillAsync("input[name='Delete.Confirm']", "site.example");
-        Assert.Equal(302, await SubmitAsync(page, "Delete property and data"));
-        Assert.Contains("No property yet", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        await page.FillAsync("#delete-confirm", "other.example");
+        await Button(page, "Delete property and data").ClickAsync();
+        Assert.Contains("Confirm: type the domain (site.example)", await page.InnerTextAsync(".card.danger .form-error"), StringComparison.Ordinal);
+        await page.FillAsync("#delete-confirm", "site.example");
+        await Button(page, "Delete property and data").ClickAsync();
+        await page.WaitForSelectorAsync("text=No property yet");
         Assert.Equal(404, (await page.GotoAsync(origin + "/properties/site.example"))!.Status);
 
         // Only this server was asked for anything; the only answers of 400 and above are the ones provoked above.
-        Assert.Equal(["400 /properties/new", "400 /properties/site.example", "400 /properties/site.example/settings", "400 /properties/site.example/settings", "404 /properties/site.example"],
-            problems.Select(p => p.Split('?')[0]).ToList());
+        Assert.Equal(["400 /properties/site.example", "404 /properties/site.example"], problems.Select(p => p.Split('?')[0]).ToList());
         Assert.Equal(["404 /properties/site.example", "404 /properties/site.example/settings"], otherProblems);
     }
 
@@ -255,57 +346,151 @@ public sealed class DashboardTests(Engines engines)
 
     /// <summary>
     /// What a newcomer sees after the quick start: the first account sees the demo property, with data in every panel,
-    /// at desktop and phone widths. With ANALYTICS_SCREENSHOTS set to a directory, the views are saved there
-    /// (docs/images holds the README's).
+    /// at desktop and phone widths, in light and dark, with no serious or critical accessibility violation (axe-core);
+    /// a server restart under an open view brings the same view back. With ANALYTICS_SCREENSHOTS set to a directory,
+    /// the views are saved there (docs/images holds the README's).
     /// </summary>
     [Fact]
-    public async Task DemoDashboard_ShowsDataInEveryPanel_OnDesktopAndPhone()
+    public async Task DemoDashboard_ShowsDataInEveryPanel_OnDesktopAndPhone_InLightAndDark_Accessibly_AndSurvivesARestart()
     {
-        await using var server = await ServerProcess.StartAsync(engines, null, null, "--demo");
-        var origin = server.Http.BaseAddress!.ToString().TrimEnd('/');
-        await using var browser = await Browser.LaunchAsync();
-        var (_, page, problems) = await browser.NewPageAsync(origin, 1280, 900);
-        await page.GotoAsync(origin + "/");
-        await SignUpAsync(page, "ada@example.com");
-        await page.ClickAsync("a.property-link:has-text('Demo site')");
-        await EventuallyAsync(page, "[data-metric=visitors] .stat-value", text => text != "0");
-
-        var panels = await page.Locator("[data-panel]").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.panel)");
-        Assert.Equal(["realtime", "sources", "pages", "locations", "devices", "content", "events"], panels);
-        foreach (var panel in panels.Where(p => p != "realtime"))
+        var server = await ServerProcess.StartAsync(engines, null, null, "--demo");
+        try
         {
-            Assert.True(await page.Locator($"[data-panel={panel}] tbody a").CountAsync() > 0, $"The {panel} panel is empty.");
-        }
+            var origin = server.Http.BaseAddress!.ToString().TrimEnd('/');
+            await using var browser = await Browser.LaunchAsync();
+            var (context, page, problems) = await browser.NewPageAsync(origin, 1280, 900);
+            await page.GotoAsync(origin + "/login");
+            await AccessibleAsync(page, "log-in");
+            await page.GotoAsync(origin + "/");
+            await AccessibleAsync(page, "sign-up");
+            await SignUpAsync(page, "ada@example.com");
+            await AccessibleAsync(page, "properties");
+            await InteractiveAsync(page);
+            await page.ClickAsync("a.property-link:has-text('Demo site')");
+            await EventuallyAsync(page, "[data-metric=visitors] .stat-value", text => text != "0");
+            await InteractiveAsync(page);
 
-        Assert.True(await page.Locator(".graph svg rect.hover").CountAsync() >= 28);
-        foreach (var tab in new[] { "?sources=utm_campaign", "?pages=exit", "?locations=city", "?devices=screen", "?content=tag" })
+            var panels = await page.Locator("[data-panel]").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.panel)");
+            Assert.Equal(["realtime", "sources", "pages", "locations", "devices", "content", "events"], panels);
+            foreach (var panel in panels.Where(p => p != "realtime"))
+            {
+                Assert.True(await page.Locator($"[data-panel={panel}] tbody a").CountAsync() > 0, $"The {panel} panel is empty.");
+            }
+
+            // Countries by name and flag, and on the map.
+            Assert.Matches(@"^\uD83C[\uDDE6-\uDDFF]\uD83C[\uDDE6-\uDDFF] [A-Z][a-z]", await page.InnerTextAsync("[data-panel=locations] tbody tr:first-child a"));
+            Assert.True(await page.Locator(".graph-hover .bucket").CountAsync() >= 28);
+            await AccessibleAsync(page, "dashboard");
+            foreach (var tab in new[] { "?sources=utm_campaign", "?pages=exit", "?locations=city", "?devices=locale", "?content=tag" })
+            {
+                await page.GotoAsync(origin + "/properties/demo.example.com" + tab);
+                var panel = tab[1..tab.IndexOf('=')];
+                await EventuallyAsync(page, $"[data-panel={panel}] tbody", text => !text.Contains("No data in this range", StringComparison.Ordinal)); // visits end (exit pages) a moment after the demo's events
+            }
+
+            await page.GotoAsync(origin + "/properties/demo.example.com?locations=map");
+            await LoadedAsync(page);
+            Assert.True(await page.Locator(".world-map a path.visited").CountAsync() >= 5);
+
+            // Today: the hours still to come are not drawn as zero.
+            await page.GotoAsync(origin + "/properties/demo.example.com?period=today");
+            await LoadedAsync(page);
+            var hours = await page.Locator(".graph-hover .bucket").CountAsync();
+            var drawn = await page.EvalOnSelectorAsync<int>(".graph polyline.current", "e => e.points.numberOfItems");
+            Assert.InRange(hours, 23, 25);
+            Assert.True(drawn < hours || DateTime.UtcNow.Hour == 23, $"{drawn} of {hours} hours drawn");
+
+            // Compared and filtered, the view keeps its numbers accessible too.
+            await page.GotoAsync(origin + "/properties/demo.example.com?compare=previous_period&filters=%5B%5B%22is_not%22%2C%22visit%3Adevice%22%2C%5B%22Tablet%22%5D%5D%5D");
+            await LoadedAsync(page);
+            Assert.Equal(1, await page.Locator(".graph polyline.comparison").CountAsync());
+            Assert.True(await page.Locator(".stat-change").CountAsync() >= 5);
+            Assert.Contains("is not", await page.InnerTextAsync(".chip"), StringComparison.Ordinal);
+            await AccessibleAsync(page, "dashboard, compared and filtered");
+            var directory = Environment.GetEnvironmentVariable("ANALYTICS_SCREENSHOTS");
+            if (!string.IsNullOrEmpty(directory))
+            {
+                await page.GotoAsync(origin + "/properties/demo.example.com?compare=previous_period");
+                await LoadedAsync(page);
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, "dashboard-desktop.png"), FullPage = true });
+            }
+
+            // Dark: the same pages pass the same checks.
+            await page.ClickAsync("[data-theme-toggle]");
+            await page.WaitForFunctionAsync("() => document.documentElement.dataset.theme === 'dark'");
+            await LoadedAsync(page);
+            await AccessibleAsync(page, "dashboard, dark");
+            foreach (var path in new[] { "/", "/properties/demo.example.com/settings", "/api-keys", "/properties/demo.example.com?details=pages" })
+            {
+                await page.GotoAsync(origin + path);
+                await InteractiveAsync(page);
+                await AccessibleAsync(page, path + ", dark");
+            }
+
+            await page.GotoAsync(origin + "/account");
+            await AccessibleAsync(page, "account, dark");
+            if (!string.IsNullOrEmpty(directory))
+            {
+                await page.GotoAsync(origin + "/properties/demo.example.com");
+                await LoadedAsync(page);
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, "dashboard-dark.png"), FullPage = true });
+            }
+
+            await page.GotoAsync(origin + "/");
+            await page.ClickAsync("[data-theme-toggle]");
+            await page.WaitForFunctionAsync("() => document.documentElement.dataset.theme === 'light'");
+            foreach (var path in new[] { "/properties/demo.example.com/settings", "/api-keys", "/properties/demo.example.com?details=sources" })
+            {
+                await page.GotoAsync(origin + path);
+                await InteractiveAsync(page);
+                await AccessibleAsync(page, path);
+            }
+
+            // A phone: one column, nothing wider than the screen.
+            await page.GotoAsync(origin + "/properties/demo.example.com");
+            await page.SetViewportSizeAsync(390, 844);
+            await page.ReloadAsync();
+            await LoadedAsync(page);
+            var wide = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className)");
+            Assert.True(wide.Length == 0, "Wider than a phone's screen: " + string.Join(", ", wide.Take(10)));
+            Assert.Equal(1, await page.EvaluateAsync<int>("() => new Set([...document.querySelectorAll('.grid > .card')].map(e => Math.round(e.getBoundingClientRect().left))).size"));
+            if (!string.IsNullOrEmpty(directory))
+            {
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, "dashboard-phone.png"), FullPage = true });
+            }
+
+            // The server restarts under an open, filtered view: the page comes back by itself with the same view.
+            await page.SetViewportSizeAsync(1280, 900);
+            await page.GotoAsync(origin + "/properties/demo.example.com?period=7d&filters=%5B%5B%22is_not%22%2C%22visit%3Adevice%22%2C%5B%22Tablet%22%5D%5D%5D");
+            await InteractiveAsync(page);
+            var url = page.Url;
+            var visitors = await page.InnerTextAsync("[data-metric=visitors] .stat-value");
+            Assert.NotEqual("0", visitors);
+            await page.EvaluateAsync("() => { window.beforeRestart = true; }");
+            await server.KillAsync();
+            await server.DisposeAsync();
+            server = await ServerProcess.StartAsync(engines, server.Data, server.Port);
+
+            await page.WaitForFunctionAsync("() => window.beforeRestart === undefined && document.querySelector('main[data-interactive=true]') !== null", null, new() { Timeout = 120_000 });
+            Assert.Equal(url, page.Url);
+            Assert.Contains("Tablet", await page.InnerTextAsync(".chip"), StringComparison.Ordinal);
+            Assert.Equal(visitors, await page.InnerTextAsync("[data-metric=visitors] .stat-value"));
+
+            Assert.Empty(problems);
+        }
+        finally
         {
-            await page.GotoAsync(origin + "/properties/demo.example.com" + tab);
-            var panel = tab[1..tab.IndexOf('=')];
-            Assert.True(await page.Locator($"[data-panel={panel}] tbody a").CountAsync() > 0, $"{tab} is empty.");
+            await server.DisposeAsync();
         }
+    }
 
-        await page.GotoAsync(origin + "/properties/demo.example.com?compare=previous_period");
-        Assert.Equal(1, await page.Locator(".graph polyline.comparison").CountAsync());
-        Assert.True(await page.Locator(".stat-change").CountAsync() >= 5);
-        var directory = Environment.GetEnvironmentVariable("ANALYTICS_SCREENSHOTS");
-        if (!string.IsNullOrEmpty(directory))
-        {
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, "dashboard-desktop.png"), FullPage = true });
-        }
-
-        // A phone: one column, nothing wider than the screen.
-        await page.SetViewportSizeAsync(390, 844);
-        await page.ReloadAsync();
-        var wide = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className)");
-        Assert.True(wide.Length == 0, "Wider than a phone's screen: " + string.Join(", ", wide.Take(10)));
-        Assert.Equal(1, await page.EvaluateAsync<int>("() => new Set([...document.querySelectorAll('.grid > .card')].map(e => Math.round(e.getBoundingClientRect().left))).size"));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, "dashboard-phone.png"), FullPage = true });
-        }
-
-        Assert.Empty(problems);
+    /// <summary>axe-core's WCAG 2.1 A and AA rules on the page as it is: no serious or critical violation.</summary>
+    private static async Task AccessibleAsync(IPage page, string what)
+    {
+        var results = await page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+        var bad = results.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join("; ", v.Nodes.Take(3).Select(n => n.Target?.ToString()))}").ToList();
+        Assert.True(bad.Count == 0, $"{what}: " + string.Join("\n", bad));
     }
 
     private static async Task SignUpAsync(IPage page, string email)
@@ -334,6 +519,25 @@ public sealed class DashboardTests(Engines engines)
         await page.WaitForLoadStateAsync(LoadState.Load);
         return response.Status;
     }
+
+    /// <summary>The page's button with exactly this name (MudBlazor wraps a button's text in a span of its own).</summary>
+    private static ILocator Button(IPage page, string name) => page.Locator("main").GetByRole(AriaRole.Button, new() { Name = name, Exact = true });
+
+    private static ILocator DoNotTrack(IPage page) => page.GetByRole(AriaRole.Checkbox, new() { Name = "Drop events from browsers that send Do Not Track or Global Privacy Control" });
+
+    /// <summary>Waits until the page's circuit has taken over from the prerendered page (clicks then run on the server).</summary>
+    private static async Task InteractiveAsync(IPage page) => await page.WaitForSelectorAsync("main[data-interactive=true]");
+
+    /// <summary>Waits until a page loaded by address is interactive and shows its numbers.</summary>
+    private static async Task LoadedAsync(IPage page)
+    {
+        await InteractiveAsync(page);
+        await page.WaitForSelectorAsync("[data-view][aria-busy=false] .graph");
+    }
+
+    /// <summary>Waits until the panels show the view the URL names (a view is loaded in place after each change).</summary>
+    private static async Task ViewShownAsync(IPage page)
+        => await page.WaitForFunctionAsync("() => { const v = document.querySelector('[data-view]'); return v && v.getAttribute('aria-busy') === 'false' && location.pathname + location.search === v.dataset.view; }");
 
     private static async Task<HttpStatusCode> ApiStatusAsync(ServerProcess server, string key)
     {

@@ -62,7 +62,7 @@ public sealed partial class ServerSecurityTests(Engines engines)
             Assert.StartsWith("http://analytics.test:8123/reset-password?token=", cli.Stdout.Trim(), StringComparison.Ordinal);
 
             // The tracking snippet names the public URL too.
-            Assert.Equal(HttpStatusCode.Found, await browser.PostFormAsync("/properties/new", "new-property", ("Input.Domain", "site.example"), ("Input.Timezone", "UTC")));
+            Assert.Equal(0, (await AnalyticsProcess.RunAsync(server.Data, "properties", "add", "site.example", "--timezone", "UTC", "--owner", "ada@example.com")).Exit);
             Assert.Contains("src=\"http://analytics.test:8123/js/script.js\"", WebUtility.HtmlDecode(await browser.GetStringAsync("/properties/site.example/settings")), StringComparison.Ordinal);
         }
         finally
@@ -157,8 +157,11 @@ public sealed partial class ServerSecurityTests(Engines engines)
         await grace.SignUpAsync("grace@example.com", Password);
 
         // The admin disables Grace: her live session and her API key stop at once; enabling restores the key.
-        Assert.Equal(HttpStatusCode.OK, await grace.PostFormAsync("/api-keys", "create-key", ("Input.Name", "graces")));
-        var key = KeyRegex().Match(await grace.LastBodyAsync()).Value;
+        var created = await AnalyticsProcess.RunAsync(server.Data, "keys", "create", "--all", "--name", "graces", "--user", "grace@example.com");
+        Assert.True(created.Exit == 0, created.Stderr);
+        var key = KeyRegex().Match(created.Stdout).Value;
+        Assert.Matches(@"security key-create succeeded user=- email=- network=command line \(key 1 \(ak_[A-Za-z0-9_-]+…\) for user 2\)", created.Stderr);
+        Assert.Contains("graces", await grace.GetStringAsync("/api-keys"), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, await ApiAsync(server, key));
         Assert.Equal(HttpStatusCode.Found, await grace.StatusAsync("/admin/users")); // not an admin: sent to log in
         Assert.Equal(HttpStatusCode.OK, await admin.PostFormAsync("/admin/users", "user-state", ("Change", "disable:grace@example.com")));
@@ -175,7 +178,6 @@ public sealed partial class ServerSecurityTests(Engines engines)
         foreach (var line in new[]
         {
             "security signup succeeded user=1 email=a***@example.com network=127.0.0.1",
-            "security key-create succeeded user=2 email=g***@example.com",
             "security disable succeeded user=2 email=g***@example.com network=127.0.0.1 (by user 1)",
             "security login refused user=2 email=g***@example.com network=127.0.0.1 (account disabled)",
         })
@@ -275,7 +277,7 @@ public sealed partial class ServerSecurityTests(Engines engines)
         await using var server = await ServerProcess.StartAsync(engines);
         using var owner = new FormClient(server);
         await owner.SignUpAsync("ada@example.com", Password);
-        Assert.Equal(HttpStatusCode.Found, await owner.PostFormAsync("/properties/new", "new-property", ("Input.Domain", "site.example"), ("Input.Timezone", "UTC")));
+        Assert.Equal(0, (await AnalyticsProcess.RunAsync(server.Data, "properties", "add", "site.example", "--timezone", "UTC", "--owner", "ada@example.com")).Exit);
         var key = (await AnalyticsProcess.RunAsync(server.Data, "keys", "create", "--all", "--name", "t")).Stdout.Trim();
 
         // A pattern RE2 takes but the engine that runs it refuses, and a filter past the size limit: 400 naming the field.
@@ -295,7 +297,7 @@ public sealed partial class ServerSecurityTests(Engines engines)
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.StartsWith("Bearer", anonymous.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
         Assert.True((await ApiGetAsync(server, key, "/api/v1/properties")).Headers.CacheControl?.NoStore);
-        foreach (var path in new[] { "/properties/site.example/realtime.json", "/properties/site.example/export.csv?dimension=event:page", "/properties/site.example/events.csv", "/account" })
+        foreach (var path in new[] { "/properties/site.example", "/properties/site.example/export.csv?dimension=event:page", "/properties/site.example/events.csv", "/account" })
         {
             using var response = await owner.GetAsync(path);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -307,7 +309,7 @@ public sealed partial class ServerSecurityTests(Engines engines)
         using var failed = await server.Http.GetAsync("/signup");
         Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
         Assert.Equal(Analytics.ServiceDefaults.ServiceDefaultsExtensions.ContentSecurityPolicy, failed.Headers.GetValues("Content-Security-Policy").Single());
-        Assert.Contains("base-uri 'none'", Analytics.ServiceDefaults.ServiceDefaultsExtensions.ContentSecurityPolicy, StringComparison.Ordinal);
+        Assert.Contains("base-uri 'self'", Analytics.ServiceDefaults.ServiceDefaultsExtensions.ContentSecurityPolicy, StringComparison.Ordinal); // the router's <base href="/">, nothing else
     }
 
     [Fact]

@@ -5,8 +5,11 @@ using Microsoft.AspNetCore.Http;
 
 namespace Analytics.Dashboard.Components.Shared;
 
-/// <summary>What every page needs: the request, the signed-in user, and form errors answered with a status code.</summary>
-public abstract class DashboardPage : ComponentBase
+/// <summary>
+/// What a static form page needs (log-in, sign-up, passwords, account): the request, the signed-in user, and form
+/// errors answered with a status code. These pages are excluded from interactive routing: they set cookies.
+/// </summary>
+public abstract class FormPage : ComponentBase
 {
     [CascadingParameter]
     protected HttpContext HttpContext { get; set; } = default!;

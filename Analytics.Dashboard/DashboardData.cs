@@ -1,0 +1,52 @@
+using Analytics.Api.Reports;
+
+namespace Analytics.Dashboard;
+
+/// <summary>
+/// Every number of one dashboard view, as the page draws it. Plain data, so that the prerendered page hands it to its
+/// interactive circuit (persisted component state) instead of the circuit asking ClickHouse again.
+/// </summary>
+/// <param name="Url">The view (path and query) these numbers are of.</param>
+/// <param name="Error">Why the view could not be shown (the field and what is wrong with it); the rest is then empty.</param>
+public sealed record DashboardData(
+    string Url,
+    string? Error,
+    string RangeText,
+    string? ComparisonText,
+    string? FirstDay,
+    string? LastDay,
+    TimeInterval Interval,
+    IReadOnlyList<TimeInterval> Intervals,
+    IReadOnlyList<TopStat> Stats,
+    GraphSeries Graph,
+    IReadOnlyList<PanelData> Panels,
+    RealtimeData Realtime)
+{
+    public static DashboardData Failed(string url, string error) => new(url, error, string.Empty, null, null, null, TimeInterval.Day, [], [], GraphSeries.Empty, [], RealtimeData.Empty);
+
+    public PanelData? Panel(string key) => Panels.FirstOrDefault(p => p.Key == key);
+}
+
+/// <summary>A top stat: its value (null when it has no meaning under the filters), the comparison's, and the change.</summary>
+public sealed record TopStat(Metric Metric, double? Value, double? Previous, double? Change);
+
+/// <summary>The graph: one value per bucket (null for buckets still to come) and, when comparing, the earlier period's by position.</summary>
+public sealed record GraphSeries(Metric Metric, IReadOnlyList<string> Labels, IReadOnlyList<double?> Values, IReadOnlyList<string>? ComparisonLabels, IReadOnlyList<double?>? Comparison)
+{
+    public static readonly GraphSeries Empty = new(Metric.Visitors, [], [], null, null);
+}
+
+/// <summary>A panel as shown: the tab, its first rows, and whether there are more (the details view has them all).</summary>
+/// <param name="Tabs">The keys of the panel's tabs (custom property panels have one per key found).</param>
+public sealed record PanelData(string Key, string Tab, IReadOnlyList<string> Tabs, IReadOnlyList<PanelRow> Rows, bool More);
+
+public sealed record PanelRow(string Value, IReadOnlyList<double> Metrics);
+
+/// <summary>Current visitors (last 5 minutes) and visitors and pageviews per minute of the last 30, under the view's filters.</summary>
+public sealed record RealtimeData(ulong Visitors, IReadOnlyList<ulong> MinuteVisitors, IReadOnlyList<ulong> MinutePageviews, IReadOnlyList<string> MinuteLabels)
+{
+    public static readonly RealtimeData Empty = new(0, [], [], []);
+}
+
+/// <summary>One page of a panel's full list.</summary>
+public sealed record DetailsPage(IReadOnlyList<PanelRow> Rows, long Total);

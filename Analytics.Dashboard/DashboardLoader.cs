@@ -1,0 +1,188 @@
+using System.Globalization;
+using Analytics.Api.Reports;
+using Analytics.Storage.Hosting;
+using Analytics.Storage.Properties;
+using NodaTime;
+
+namespace Analytics.Dashboard;
+
+/// <summary>
+/// Asks the reporting engine for every number of a dashboard view, exactly as the API would ask it: the top stats, the
+/// graph, each panel's first rows and the realtime minutes, all under the view's range, comparison and filters. Also
+/// the details view's pages and the filter editor's suggestions.
+/// </summary>
+internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, RealtimeQuery realtime, TimeProvider time)
+{
+    /// <summary>Rows a panel shows; the details view has the rest.</summary>
+    public const int PanelRows = 9;
+
+    /// <summary>Countries the map shades (every ISO country fits).</summary>
+    private const int MapRows = 300;
+
+    public static readonly IReadOnlyList<Metric> TopMetrics = [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration];
+
+    public Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
+
+    public async Task<DashboardData> LoadAsync(Property property, DashboardView view, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        try
+        {
+            var (query, comparison) = await QueryAsync(property, view, TopMetrics, now, cancellationToken);
+            var rows = (await engine.RunAsync(query, comparison, cancellationToken)).Rows;
+            var stats = rows.Count > 0 ? rows[0] : null;
+            var tops = TopMetrics.Select(metric =>
+            {
+                var i = query.Metrics.ToList().IndexOf(metric);
+                return i < 0 ? new TopStat(metric, null, null, null) : new TopStat(metric, stats?.Metrics[i] ?? 0, stats?.Comparison?.Metrics[i], stats?.Change?[i]);
+            }).ToList();
+
+            var intervals = Intervals(query.Range);
+            var interval = view.Interval is { } asked && intervals.Contains(asked) ? asked : TimeBuckets.Natural(query.Range);
+            var graph = await GraphAsync(query, comparison, view.Graph, interval, now, cancellationToken);
+
+            var panels = new List<PanelData>();
+            foreach (var panel in Panels.Breakdowns.Append(Panels.Events))
+            {
+                var tab = panel.Tab(view.Get(panel.Key));
+                var map = panel == Panels.Locations && view.Get(panel.Key) == "map";
+                panels.Add(await PanelAsync(query, panel.Key, tab, panel.Tabs.Select(t => t.Key).ToList(), map ? MapRows : PanelRows, cancellationToken));
+            }
+
+            if (view.FilteredTo("event:name") is { } eventName)
+            {
+                var keys = await facts.PropKeysAsync(property.Id, query.Range, eventName, cancellationToken);
+                if (keys.Count > 0)
+                {
+                    var tab = Panels.Prop(keys.FirstOrDefault(k => k == view.Get("props")) ?? keys[0]);
+                    panels.Add(await PanelAsync(query, "props", tab, keys, PanelRows, cancellationToken));
+                }
+            }
+
+            var live = await realtime.ReadAsync(property.Id, now, cancellationToken, query.Filter);
+            return new DashboardData(
+                view.Url,
+                null,
+                Format.Range(query.Range),
+                comparison is null ? null : Format.Range(comparison),
+                query.Range.FirstDay?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                query.Range.LastDay?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                interval,
+                intervals,
+                tops,
+                graph,
+                panels,
+                Realtime(live, property.Zone));
+        }
+        catch (FieldValidationException e)
+        {
+            return DashboardData.Failed(view.Url, $"{e.Field}: {e.Message}");
+        }
+    }
+
+    /// <summary>Current visitors and the last 30 minutes under the view's filters (the page polls it).</summary>
+    public async Task<RealtimeData> RealtimeAsync(Property property, DashboardView view, CancellationToken cancellationToken)
+    {
+        var filter = FilterJson.Parse(view.Filters);
+        return Realtime(await realtime.ReadAsync(property.Id, Now, cancellationToken, filter), property.Zone);
+    }
+
+    /// <summary>
+    /// One page of a panel tab's full list under the view, optionally only the values containing <paramref name="search"/>
+    /// (any case), ordered by a metric of the tab.
+    /// </summary>
+    public async Task<DetailsPage> DetailsAsync(Property property, DashboardView view, PanelTab tab, string? search, Metric? orderBy, bool descending, int offset, int limit, CancellationToken cancellationToken)
+    {
+        var (query, _) = await QueryAsync(property, view, tab.Metrics, Now, cancellationToken);
+        var filter = string.IsNullOrWhiteSpace(search)
+            ? query.Filter
+            : Filters.Both(query.Filter, new Condition(FilterOperator.Contains, Dimension.Parse(tab.Dimension, "dimension"), [search.Trim()], CaseSensitive: false));
+        var page = tab.Query(query with { Filter = filter }, limit) with
+        {
+            Offset = offset,
+            OrderBy = orderBy is { } metric && tab.Metrics.Contains(metric) ? [new OrderBy(Metrics.Name(metric), descending)] : [],
+        };
+        var result = await engine.RunAsync(page, cancellationToken);
+        return new DetailsPage([.. result.Rows.Select(r => new PanelRow(r.Dimensions[0], r.Metrics))], result.TotalRows);
+    }
+
+    /// <summary>Values of <paramref name="dimension"/> in the view's range (its other filters applied) that contain <paramref name="text"/>, most visitors first.</summary>
+    public async Task<IReadOnlyList<string>> SuggestAsync(Property property, DashboardView view, string dimension, string? text, int? exceptFilter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var without = exceptFilter is { } index && index < view.Chips.Count ? DashboardView.FromUri(view.Domain, view.WithoutFilter(index)) : view;
+            var (query, _) = await QueryAsync(property, without, [Metric.Visitors], Now, cancellationToken);
+            var dim = Dimension.Parse(dimension, "dimension");
+            var filter = string.IsNullOrWhiteSpace(text) ? query.Filter : Filters.Both(query.Filter, new Condition(FilterOperator.Contains, dim, [text.Trim()], CaseSensitive: false));
+            var result = await engine.RunAsync(query with { Dimensions = [dim], Filter = filter, Limit = 20 }, cancellationToken);
+            return [.. result.Rows.Select(r => r.Dimensions[0]).Where(v => v.Length > 0)];
+        }
+        catch (FieldValidationException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The intervals a graph of this range may use: hours up to a month, days up to three years, weeks and months always.</summary>
+    public static IReadOnlyList<TimeInterval> Intervals(ReportRange range) =>
+    [
+        .. range.Length.TotalDays <= 31 ? [TimeInterval.Hour] : Array.Empty<TimeInterval>(),
+        .. range.Length.TotalDays <= 3 * 366 ? [TimeInterval.Day] : Array.Empty<TimeInterval>(),
+        TimeInterval.Week,
+        TimeInterval.Month,
+    ];
+
+    private async Task<(ReportQuery Query, ReportRange? Comparison)> QueryAsync(Property property, DashboardView view, IReadOnlyList<Metric> metrics, Instant now, CancellationToken cancellationToken)
+    {
+        var request = new ReportRequest(view.Period, view.From, view.To, view.Compare, view.Filters, view.CompareFrom, view.CompareTo);
+        var (query, comparison, _) = await request.ToQueryAsync(property, metrics, facts, now, cancellationToken);
+        if (Filters.OnEvents(query.Filter))
+        {
+            // Views per visit mixes visits with events; with a filter on events it has no meaning (the API refuses it too).
+            query = query with { Metrics = [.. metrics.Where(m => m != Metric.ViewsPerVisit)] };
+        }
+
+        return (query, comparison);
+    }
+
+    private async Task<GraphSeries> GraphAsync(ReportQuery query, ReportRange? comparison, Metric metric, TimeInterval interval, Instant now, CancellationToken cancellationToken)
+    {
+        if (!query.Metrics.Contains(metric))
+        {
+            metric = Metric.Visitors; // views per visit under an event filter
+        }
+
+        var series = await engine.RunAsync(query with { Metrics = [metric], Dimensions = [Dimension.Parse("time", "dimension", interval)] }, comparison, cancellationToken);
+        var byLabel = series.Rows.GroupBy(r => r.Dimensions[0]).ToDictionary(g => g.Key, g => g.First());
+        var buckets = series.TimeBuckets;
+        var labels = buckets.Select(b => TimeBuckets.LabelText(b, interval)).ToList();
+
+        // Buckets that have not begun yet are not zero: they have no value, and the line stops at now.
+        var values = buckets.Select((b, i) => b.From > now ? (double?)null : byLabel.GetValueOrDefault(labels[i])?.Metrics[0] ?? 0).ToList();
+        IReadOnlyList<string>? comparisonLabels = null;
+        IReadOnlyList<double?>? previous = null;
+        if (comparison is not null)
+        {
+            var earlier = TimeBuckets.Split(comparison, query.Zone, interval, query.WeekStart);
+            comparisonLabels = [.. earlier.Select(b => Format.Bucket(b, interval))];
+            previous = [.. labels.Select(l => byLabel.GetValueOrDefault(l)?.Comparison?.Metrics[0])];
+        }
+
+        return new GraphSeries(metric, [.. buckets.Select(b => Format.Bucket(b, interval))], values, comparisonLabels, previous);
+    }
+
+    /// <param name="limit">Rows to keep: the panel's, or every country for the map.</param>
+    private async Task<PanelData> PanelAsync(ReportQuery query, string key, PanelTab tab, IReadOnlyList<string> tabs, int limit, CancellationToken cancellationToken)
+    {
+        var rows = (await engine.RunAsync(tab.Query(query, limit + 1), cancellationToken)).Rows;
+        return new PanelData(key, tab.Key, tabs, [.. rows.Take(limit).Select(r => new PanelRow(r.Dimensions[0], r.Metrics))], rows.Count > PanelRows);
+    }
+
+    /// <summary>The minutes as the owner's clock shows them.</summary>
+    private static RealtimeData Realtime(Realtime live, DateTimeZone zone) => new(
+        live.Visitors,
+        [.. live.Minutes.Select(m => m.Visitors)],
+        [.. live.Minutes.Select(m => m.Pageviews)],
+        [.. live.Minutes.Select(m => Instant.FromDateTimeUtc(m.Minute).InZone(zone).ToString("HH:mm", CultureInfo.InvariantCulture))]);
+}
