@@ -132,7 +132,7 @@ public sealed class DashboardTests(Engines engines)
         Assert.Contains("/pricing", await page.InnerTextAsync("[data-details-table] tbody"), StringComparison.Ordinal);
         Assert.Contains("details=pages", page.Url, StringComparison.Ordinal);
         await page.Keyboard.PressAsync("Escape");
-        await page.WaitForFunctionAsync("() => !location.search.includes('details=')");
+        await page.WaitForFunctionAsync("() => !location.search.includes('details=') && !document.querySelector('.mud-dialog') && !document.querySelector('a[data-shortcut=w]').href.includes('details=')");
 
         // Another range by keyboard (w: the last 7 days) and the graph by hours; both kept in the URL.
         await page.Keyboard.PressAsync("w");
@@ -403,6 +403,7 @@ public sealed class DashboardTests(Engines engines)
             // Compared and filtered, the view keeps its numbers accessible too.
             await page.GotoAsync(origin + "/properties/demo.example.com?compare=previous_period&filters=%5B%5B%22is_not%22%2C%22visit%3Adevice%22%2C%5B%22Tablet%22%5D%5D%5D");
             await LoadedAsync(page);
+            Assert.True(await page.GetAttributeAsync("[data-view]", "data-loads") == "0", "The circuit asked for the prerendered view again: its numbers were not handed over.");
             Assert.Equal(1, await page.Locator(".graph polyline.comparison").CountAsync());
             Assert.True(await page.Locator(".stat-change").CountAsync() >= 5);
             Assert.Contains("is not", await page.InnerTextAsync(".chip"), StringComparison.Ordinal);

@@ -54,5 +54,6 @@ public abstract class FormPage : ComponentBase
         => url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
             && url.All(c => c > ' ' && c < 0x7f) ? url : "/";
 
-    private static string Label(string field) => field.Length == 0 ? field : char.ToUpperInvariant(field[0]) + field[1..].Replace('_', ' ');
+    /// <summary>A field as messages name it: "retention_days" as "Retention days" (static and interactive pages alike).</summary>
+    internal static string Label(string field) => field.Length == 0 ? field : char.ToUpperInvariant(field[0]) + field[1..].Replace('_', ' ');
 }

@@ -50,7 +50,7 @@ public abstract class LivePage : ComponentBase, IDisposable
     protected void Log(string action, string detail) => SecurityLog.Write(action, "succeeded", UserId, User.Identity?.Name, Client.Network, detail);
 
     /// <summary>The message naming the field; while prerendering, also the response's status (400, or <paramref name="status"/>).</summary>
-    protected string Refuse(FieldValidationException e, int status = StatusCodes.Status400BadRequest) => Refuse($"{Label(e.Field)}: {e.Message}", status);
+    protected string Refuse(FieldValidationException e, int status = StatusCodes.Status400BadRequest) => Refuse($"{FormPage.Label(e.Field)}: {e.Message}", status);
 
     protected string Refuse(string message, int status = StatusCodes.Status400BadRequest)
     {
@@ -73,6 +73,4 @@ public abstract class LivePage : ComponentBase, IDisposable
     protected virtual void Dispose(bool disposing)
     {
     }
-
-    private static string Label(string field) => field.Length == 0 ? field : char.ToUpperInvariant(field[0]) + field[1..].Replace('_', ' ');
 }
