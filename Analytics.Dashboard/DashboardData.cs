@@ -7,6 +7,7 @@ namespace Analytics.Dashboard;
 /// interactive circuit (persisted component state) instead of the circuit asking ClickHouse again.
 /// </summary>
 /// <param name="Url">The view (path and query) these numbers are of.</param>
+/// <param name="Visits">The latest visits that started in the range and pass the filters (the visits panel).</param>
 /// <param name="Error">Why the view could not be shown (the field and what is wrong with it); the rest is then empty.</param>
 public sealed record DashboardData(
     string Url,
@@ -20,9 +21,10 @@ public sealed record DashboardData(
     IReadOnlyList<TopStat> Stats,
     GraphSeries Graph,
     IReadOnlyList<PanelData> Panels,
-    RealtimeData Realtime)
+    RealtimeData Realtime,
+    IReadOnlyList<SessionSummary> Visits)
 {
-    public static DashboardData Failed(string url, string error) => new(url, error, string.Empty, null, null, null, TimeInterval.Day, [], [], GraphSeries.Empty, [], RealtimeData.Empty);
+    public static DashboardData Failed(string url, string error) => new(url, error, string.Empty, null, null, null, TimeInterval.Day, [], [], GraphSeries.Empty, [], RealtimeData.Empty, []);
 
     public PanelData? Panel(string key) => Panels.FirstOrDefault(p => p.Key == key);
 }

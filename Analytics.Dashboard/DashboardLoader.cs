@@ -11,7 +11,7 @@ namespace Analytics.Dashboard;
 /// graph, each panel's first rows and the realtime minutes, all under the view's range, comparison and filters. Also
 /// the details view's pages and the filter editor's suggestions.
 /// </summary>
-internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, RealtimeQuery realtime, TimeProvider time)
+internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, RealtimeQuery realtime, VisitTimeline timeline, TimeProvider time)
 {
     /// <summary>Rows a panel shows; the details view has the rest.</summary>
     public const int PanelRows = 9;
@@ -60,6 +60,7 @@ internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, Rea
             }
 
             var live = await realtime.ReadAsync(property.Id, now, cancellationToken, query.Filter);
+            var visits = await engine.SessionsAsync(query with { Metrics = [Metric.Visits] }, PanelRows, 0, cancellationToken);
             return new DashboardData(
                 view.Url,
                 null,
@@ -72,7 +73,8 @@ internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, Rea
                 tops,
                 graph,
                 panels,
-                Realtime(live, property.Zone));
+                Realtime(live, property.Zone),
+                visits);
         }
         catch (FieldValidationException e)
         {
@@ -105,6 +107,17 @@ internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, Rea
         var result = await engine.RunAsync(page, cancellationToken);
         return new DetailsPage([.. result.Rows.Select(r => new PanelRow(r.Dimensions[0], r.Metrics))], result.TotalRows);
     }
+
+    /// <summary>A page of the visits that started in the view's range and pass its filters, newest first.</summary>
+    public async Task<IReadOnlyList<SessionSummary>> VisitsAsync(Property property, DashboardView view, int offset, int limit, CancellationToken cancellationToken)
+    {
+        var (query, _) = await QueryAsync(property, view, [Metric.Visits], Now, cancellationToken);
+        return await engine.SessionsAsync(query with { Metrics = [Metric.Visits] }, limit, offset, cancellationToken);
+    }
+
+    /// <summary>One visit's events in order; null when the property has no such visit (or the id is not one).</summary>
+    public async Task<IReadOnlyList<SessionEvent>?> TimelineAsync(Property property, string visit, CancellationToken cancellationToken)
+        => ulong.TryParse(visit, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? await timeline.ReadAsync(property.Id, id, cancellationToken) : null;
 
     /// <summary>Values of <paramref name="dimension"/> in the view's range (its other filters applied) that contain <paramref name="text"/>, most visitors first.</summary>
     public async Task<IReadOnlyList<string>> SuggestAsync(Property property, DashboardView view, string dimension, string? text, int? exceptFilter, CancellationToken cancellationToken)

@@ -16,7 +16,7 @@ public sealed record FilterChip(int Index, string Dimension, string Operator, IR
 public sealed class DashboardView
 {
     /// <summary>The parameters in the order a URL writes them; panel tabs and the rest follow by name.</summary>
-    private static readonly string[] Known = ["period", "from", "to", "compare", "compare_from", "compare_to", "filters", "graph", "interval", "details"];
+    private static readonly string[] Known = ["period", "from", "to", "compare", "compare_from", "compare_to", "filters", "graph", "interval", "details", "visit"];
 
     private static readonly string[] RangeAndFilters = ["period", "from", "to", "filters"];
 

@@ -96,6 +96,10 @@ public static class Format
         _ => "Months",
     };
 
+    /// <summary>A UTC time on the owner's clock: "3 Dec 14:05" (or <paramref name="pattern"/>).</summary>
+    public static string Local(DateTime utc, NodaTime.DateTimeZone zone, string pattern = "d MMM HH:mm")
+        => NodaTime.Instant.FromDateTimeUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc)).InZone(zone).ToString(pattern, Culture);
+
     /// <summary>A date range as words: "1 Nov – 22 Nov 2026".</summary>
     public static string Range(ReportRange range) => range.FirstDay is { } first && range.LastDay is { } last
         ? first == last ? first.ToString("d MMM yyyy", Culture) : $"{first.ToString(first.Year == last.Year ? "d MMM" : "d MMM yyyy", Culture)} – {last.ToString("d MMM yyyy", Culture)}"

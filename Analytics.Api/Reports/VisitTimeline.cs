@@ -3,7 +3,7 @@ using Analytics.Storage.ClickHouse;
 namespace Analytics.Api.Reports;
 
 /// <summary>One visit's events in order, from the raw events (the visit's bounds come from the sessions table).</summary>
-internal sealed class VisitTimeline(IClickHouse clickHouse)
+public sealed class VisitTimeline(IClickHouse clickHouse)
 {
     /// <summary>One visit's events in order, or null when the property has no such visit.</summary>
     public async Task<IReadOnlyList<SessionEvent>?> ReadAsync(long propertyId, ulong sessionId, CancellationToken cancellationToken)

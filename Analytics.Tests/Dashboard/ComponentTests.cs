@@ -100,7 +100,7 @@ public sealed class ComponentTests : BunitContext
 
     private static DashboardData Data(GraphSeries graph) => new(
         View.Url, null, "3 Dec 2026", "2 Dec 2026", "2026-12-03", "2026-12-03", TimeInterval.Hour, [TimeInterval.Hour, TimeInterval.Day],
-        [new TopStat(Metric.Visitors, 14, 20, -30), new TopStat(Metric.Pageviews, 30, 20, 50)], graph, [], RealtimeData.Empty);
+        [new TopStat(Metric.Visitors, 14, 20, -30), new TopStat(Metric.Pageviews, 30, 20, 50)], graph, [], RealtimeData.Empty, []);
 
     private sealed class ChipComparer : IEqualityComparer<FilterChip>
     {
