@@ -64,8 +64,8 @@ public abstract class LivePage : ComponentBase, IDisposable
 
     public void Dispose()
     {
+        // Cancelled, not disposed: work that outlives the page (the realtime loop) still reads the token as it ends.
         _closed.Cancel();
-        _closed.Dispose();
         Dispose(true);
         GC.SuppressFinalize(this);
     }
