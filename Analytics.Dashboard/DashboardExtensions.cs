@@ -232,7 +232,7 @@ public static class DashboardExtensions
     /// One breakdown of the dashboard as CSV: the same query as its panel, up to 10,000 rows; "top" is the top stats and
     /// "time" the graph's series (its metric and interval as the page shows them), each with the comparison when asked.
     /// </summary>
-    private static async Task<IResult> ExportCsvAsync(string domain, [FromQuery] string? dimension, HttpContext http, PropertyStore properties, ReportEngine engine, EventFacts facts, TimeProvider time)
+    private static async Task<IResult> ExportCsvAsync(string domain, [FromQuery] string? dimension, HttpContext http, PropertyStore properties, ReportEngine engine, DashboardLoader loader)
     {
         if (await properties.FindForUserAsync(http.User.UserId(), domain, owner: false, http.RequestAborted) is not { } site)
         {
@@ -253,14 +253,8 @@ public static class DashboardExtensions
 
         try
         {
-            var request = new ReportRequest(view.Period, view.From, view.To, view.Compare, view.Filters, view.CompareFrom, view.CompareTo);
-            var (query, comparison, _) = await request.ToQueryAsync(site, tab.Metrics, facts, Instant.FromDateTimeOffset(time.GetUtcNow()), http.RequestAborted);
-            if (Filters.OnEvents(query.Filter))
-            {
-                query = query with { Metrics = [.. query.Metrics.Where(m => m != Metric.ViewsPerVisit)] };
-            }
-
-            var interval = view.Interval is { } asked && DashboardLoader.Intervals(query.Range).Contains(asked) ? asked : TimeBuckets.Natural(query.Range);
+            var (query, comparison) = await loader.QueryAsync(site, view, tab.Metrics, http.RequestAborted);
+            var interval = DashboardLoader.Interval(view, query.Range);
             query = tab.Key switch
             {
                 "top" => query,

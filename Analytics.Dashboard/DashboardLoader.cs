@@ -38,7 +38,7 @@ internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, Rea
             }).ToList();
 
             var intervals = Intervals(query.Range);
-            var interval = view.Interval is { } asked && intervals.Contains(asked) ? asked : TimeBuckets.Natural(query.Range);
+            var interval = Interval(view, query.Range);
             var graph = await GraphAsync(query, comparison, view.Graph, interval, now, cancellationToken);
 
             var panels = new List<PanelData>();
@@ -145,6 +145,14 @@ internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, Rea
         TimeInterval.Week,
         TimeInterval.Month,
     ];
+
+    /// <summary>The graph's interval: the one the view asks for when it fits the range, else the range's natural one.</summary>
+    public static TimeInterval Interval(DashboardView view, ReportRange range)
+        => view.Interval is { } asked && Intervals(range).Contains(asked) ? asked : TimeBuckets.Natural(range);
+
+    /// <summary>The view's query for <paramref name="metrics"/> (the page and its CSV export alike) and its comparison range.</summary>
+    public Task<(ReportQuery Query, ReportRange? Comparison)> QueryAsync(Property property, DashboardView view, IReadOnlyList<Metric> metrics, CancellationToken cancellationToken)
+        => QueryAsync(property, view, metrics, Now, cancellationToken);
 
     private async Task<(ReportQuery Query, ReportRange? Comparison)> QueryAsync(Property property, DashboardView view, IReadOnlyList<Metric> metrics, Instant now, CancellationToken cancellationToken)
     {

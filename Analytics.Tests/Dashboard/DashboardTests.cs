@@ -134,7 +134,10 @@ public sealed class DashboardTests(Engines engines)
         await page.Keyboard.PressAsync("Escape");
         await page.WaitForFunctionAsync("() => !location.search.includes('details=') && !document.querySelector('.mud-dialog') && !document.querySelector('a[data-shortcut=w]').href.includes('details=')");
 
-        // The latest visits, and one visit's timeline, event by event.
+        // The latest visits (here: those with the custom event), and one visit's timeline, event by event.
+        await page.ClickAsync("[data-panel=events] a:text-is('Signup')");
+        await page.WaitForSelectorAsync(".chip[data-filter='event:name']");
+        await ViewShownAsync(page);
         await page.ClickAsync("[data-panel=visits] a[data-visit]");
         await page.WaitForSelectorAsync("[data-timeline]");
         var timeline = await page.InnerTextAsync("[data-timeline]");
@@ -143,6 +146,8 @@ public sealed class DashboardTests(Engines engines)
         Assert.Contains("visit=", page.Url, StringComparison.Ordinal);
         await page.Keyboard.PressAsync("Escape");
         await page.WaitForFunctionAsync("() => !location.search.includes('visit=') && !document.querySelector('.mud-dialog') && !document.querySelector('a[data-shortcut=w]').href.includes('visit=')");
+        await page.ClickAsync(".chip .chip-remove");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.chip').length === 0 && !document.querySelector('a[data-shortcut=w]').href.includes('filters=')");
 
         // Another range by keyboard (w: the last 7 days) and the graph by hours; both kept in the URL.
         await page.Keyboard.PressAsync("w");
