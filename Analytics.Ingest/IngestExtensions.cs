@@ -46,6 +46,8 @@ public static class IngestExtensions
         services.TryAddSingleton(ClientAddress.FromConfiguration(configuration)); // the same one every role has (ServiceDefaults)
         services.AddSingleton<EventEnricher>();
         services.AddSingleton<PropertyDirectory>();
+        services.AddSingleton<DropCounters>();
+        services.AddHostedService(sp => sp.GetRequiredService<DropCounters>());
         services.AddSingleton<VisitorIds>();
         services.AddSingleton<SessionAssigner>();
         services.AddSingleton<CollectEndpoint>();
@@ -103,7 +105,7 @@ public static class IngestExtensions
             .WithName("CollectEvent")
             .WithTags("Collect")
             .WithSummary("Records a pageview, engagement or custom event (Plausible Events API format).")
-            .WithDescription("The body is JSON sent with any content type (the tracker sends text/plain). 202: kept on disk. 400: a ValidationProblem naming each bad field. 413: larger than 16 KiB. 503 with Retry-After: not accepting now. Events dropped on purpose (bot, unknown-property, no-session) answer 202 with the X-Analytics-Dropped header.")
+            .WithDescription("The body is JSON sent with any content type (the tracker sends text/plain). 202: kept on disk. 400: a ValidationProblem naming each bad field. 413: larger than 16 KiB. 503 with Retry-After: not accepting now. Events dropped on purpose (bot, unknown-property, hostname-not-allowed, do-not-track, no-session, ...) and the tracker's notices (ignored: localhost or automated-browser) answer 202 with the X-Analytics-Dropped header, and are counted per property for the installation check.")
             .Produces(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

@@ -26,6 +26,7 @@ internal sealed class CollectEndpoint(
     CollectLimits limits,
     Enrichment.SpamReferrers spam,
     IngestMetrics metrics,
+    DropCounters drops,
     TimeProvider clock)
 {
     public async Task<IResult> HandleAsync(HttpContext context)
@@ -63,16 +64,21 @@ internal sealed class CollectEndpoint(
             return TypedResults.ValidationProblem(errors, title: "The event has invalid fields");
         }
 
+        if (request.Ignored is { } ignored)
+        {
+            return await DroppedAsync(context, request, ignored, cancellationToken);
+        }
+
         var userAgent = context.Request.Headers.UserAgent.ToString();
         var agent = enricher.ParseUserAgent(userAgent);
         if (agent.IsBot)
         {
-            return Dropped(context, "bot");
+            return await DroppedAsync(context, request, "bot", cancellationToken);
         }
 
         if (spam.IsSpam(request.Referrer))
         {
-            return Dropped(context, "spam-referrer");
+            return await DroppedAsync(context, request, "spam-referrer", cancellationToken);
         }
 
         var acceptLanguage = context.Request.Headers.AcceptLanguage.ToString();
@@ -95,12 +101,14 @@ internal sealed class CollectEndpoint(
                 if (!property.AllowsHostname(request.Url.Host))
                 {
                     dropped = "hostname-not-allowed";
+                    drops.Count(property.Id, dropped, request.Url.Host);
                     continue;
                 }
 
                 if (property.HonorDoNotTrack && optedOut)
                 {
                     dropped = "do-not-track";
+                    drops.Count(property.Id, dropped);
                     continue;
                 }
 
@@ -116,6 +124,7 @@ internal sealed class CollectEndpoint(
                 if (write is null)
                 {
                     dropped = "no-session"; // an engagement event after its session ended
+                    drops.Count(property.Id, dropped);
                     continue;
                 }
 
@@ -156,6 +165,20 @@ internal sealed class CollectEndpoint(
         context.Response.Headers.AccessControlAllowHeaders = "Content-Type";
         context.Response.Headers.AccessControlMaxAge = "86400";
         return TypedResults.NoContent();
+    }
+
+    /// <summary>Drops the whole request, counted for each property it names.</summary>
+    private async Task<IResult> DroppedAsync(HttpContext context, CollectRequest request, string reason, CancellationToken cancellationToken)
+    {
+        foreach (var domain in request.Domains)
+        {
+            if (await properties.FindAsync(domain, cancellationToken) is { } property)
+            {
+                drops.Count(property.Id, reason);
+            }
+        }
+
+        return Dropped(context, reason);
     }
 
     private Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult Dropped(HttpContext context, string reason)

@@ -34,4 +34,10 @@ internal sealed record CollectRequest
     public IReadOnlyList<string> Categories { get; init; } = [];
 
     public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>
+    /// Not an event but a notice from our tracker that it did not record this page, and why (<c>localhost</c>,
+    /// <c>automated-browser</c>): counted for the installation check, never stored.
+    /// </summary>
+    public string? Ignored { get; init; }
 }

@@ -100,6 +100,11 @@ internal static class CollectRequestParser
             var hash = OptionalBoolean(root, "h", Fail);
             var interactive = OptionalBoolean(root, "i", Fail);
             var meta = Metadata(root, Fail);
+            var ignored = OptionalString(root, "ignored", Fail);
+            if (ignored is not (null or "localhost" or "automated-browser"))
+            {
+                Fail("ignored", "must be localhost or automated-browser (the reason the tracker did not record the page)");
+            }
 
             if (errors.Count > 0)
             {
@@ -124,6 +129,7 @@ internal static class CollectRequestParser
                 Author = meta.Author,
                 Categories = meta.Categories,
                 Tags = meta.Tags,
+                Ignored = ignored,
             };
         }
     }

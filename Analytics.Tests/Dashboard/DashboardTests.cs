@@ -48,6 +48,20 @@ public sealed class DashboardTests(Engines engines)
         Assert.Contains($"data-domain=\"site.example\" src=\"{origin}/js/script.js\"", await page.InnerTextAsync("#snippet"), StringComparison.Ordinal);
         Assert.StartsWith("No event has arrived yet", await page.InnerTextAsync("[data-install-status]"), StringComparison.Ordinal);
 
+        // Tried on localhost first, without data-local: the tracker records nothing but sends a notice, and the
+        // installation check says why nothing arrived.
+        var localhost = await context.NewPageAsync();
+        await localhost.RouteAsync("http://localhost:4999/**", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            ContentType = "text/html",
+            Body = $"<!doctype html><title>Local</title><script defer data-domain=\"site.example\" src=\"{origin}/js/script.js\"></script><h1>Local</h1>",
+        }));
+        await localhost.GotoAsync("http://localhost:4999/draft");
+        await EventuallyAsync(page, "[data-drop=localhost]", text => text.StartsWith("1 page views on localhost were not recorded", StringComparison.Ordinal)
+            && text.Contains("data-local=\"true\"", StringComparison.Ordinal));
+        Assert.StartsWith("No event has arrived yet", await page.InnerTextAsync("[data-install-status]"), StringComparison.Ordinal);
+        await localhost.CloseAsync();
+
         // A page of the site carrying the snippet, visited in another tab, with a custom event (data-local: the tracker
         // otherwise ignores automated browsers).
         var site = await context.NewPageAsync();

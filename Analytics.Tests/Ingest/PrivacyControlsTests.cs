@@ -17,6 +17,8 @@ public sealed class PrivacyControlsTests(Engines engines)
 {
     private const string Chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
 
+    private sealed record Count(ulong N);
+
     private static async Task<string?> SendAsync(CollectApp app, string url, string domain, params (string Name, string Value)[] headers)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event")
@@ -67,6 +69,63 @@ public sealed class PrivacyControlsTests(Engines engines)
         Assert.Equal("do-not-track", await SendAsync(app, "https://dnt.example/", "dnt.example", ("Sec-GPC", "1")));
         Assert.Null(await SendAsync(app, "https://dnt.example/", "dnt.example", ("DNT", "0")));
         Assert.Null(await SendAsync(app, "https://plain.example/", "plain.example", ("DNT", "1")));
+    }
+
+    [Fact]
+    public async Task DropsAreCountedPerPropertyAndReason_ForTheInstallationCheck_AndTheTrackersNoticeIsNeverStored()
+    {
+        const string Bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+        const string Page = """{"n":"pageview","u":"https://check.example/","d":"check.example"}""";
+        await using var app = await CollectApp.StartAsync(engines);
+        var store = app.Services.GetRequiredService<PropertyStore>();
+        var checkedOne = await app.AddPropertyAsync("check.example");
+        await store.UpdatePrivacyAsync(checkedOne.Id, ["check.example"], null, true, CancellationToken.None);
+        var other = await app.AddPropertyAsync("other-check.example");
+
+        async Task<(HttpStatusCode Status, string? Reason, string Body)> Post(string body, string userAgent = Chrome, params (string Name, string Value)[] headers)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event") { Content = new StringContent(body, Encoding.UTF8, "text/plain") };
+            request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
+            foreach (var (name, value) in headers)
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+
+            using var response = await app.Client.SendAsync(request);
+            return (response.StatusCode, response.Headers.TryGetValues(CollectResponse.DroppedHeader, out var reason) ? reason.Single() : null, await response.Content.ReadAsStringAsync());
+        }
+
+        var bot = await Post(Page, Bot);
+        Assert.Equal((HttpStatusCode.Accepted, "bot"), (bot.Status, bot.Reason));
+        Assert.Equal("hostname-not-allowed", (await Post("""{"n":"pageview","u":"https://staging.check.example/","d":"check.example"}""")).Reason);
+        Assert.Equal("hostname-not-allowed", (await Post("""{"n":"pageview","u":"https://copy.example/","d":"check.example"}""")).Reason);
+        Assert.Equal("do-not-track", (await Post(Page, Chrome, ("DNT", "1"))).Reason);
+        Assert.Equal("localhost", (await Post("""{"n":"pageview","u":"http://localhost:3000/","d":"check.example,other-check.example","ignored":"localhost"}""")).Reason);
+        Assert.Equal("automated-browser", (await Post("""{"n":"pageview","u":"https://check.example/","d":"check.example","ignored":"automated-browser"}""")).Reason);
+        Assert.Equal("unknown-property", (await Post("""{"n":"pageview","u":"https://nobody.example/","d":"nobody.example"}""")).Reason);
+        var refused = await Post("""{"n":"pageview","u":"https://check.example/","d":"check.example","ignored":"because"}""");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Contains("\"ignored\"", refused.Body, StringComparison.Ordinal);
+        Assert.Null((await Post(Page)).Reason); // kept
+
+        var counters = app.Services.GetRequiredService<DropCounters>();
+        await counters.FlushAsync(CancellationToken.None);
+        var drops = app.Services.GetRequiredService<PropertyDrops>();
+        var today = DateTime.UtcNow.Date;
+        var counted = (await drops.SinceAsync(checkedOne.Id, today, CancellationToken.None)).ToDictionary(d => d.Reason);
+        Assert.Equal(
+            [("automated-browser", 1L), ("bot", 1L), ("do-not-track", 1L), ("hostname-not-allowed", 2L), ("localhost", 1L)],
+            counted.Values.Select(d => (d.Reason, d.Count)).Order().ToList());
+        Assert.Equal("copy.example", counted["hostname-not-allowed"].LastDetail);
+        Assert.Equal([("localhost", 1L)], (await drops.SinceAsync(other.Id, today, CancellationToken.None)).Select(d => (d.Reason, d.Count)).ToList());
+
+        // Counted again on the same day, they add up; only the kept page view reached the events.
+        await Post(Page, Bot);
+        await counters.FlushAsync(CancellationToken.None);
+        Assert.Equal(2, (await drops.SinceAsync(checkedOne.Id, today, CancellationToken.None)).Single(d => d.Reason == "bot").Count);
+        async Task<ulong> Stored() => (await app.ClickHouse.QueryAsync<Count>("SELECT count() AS n FROM events")).Single().N;
+        await Eventually.WaitAsync(Stored, n => n >= 1, "the kept page view");
+        Assert.Equal(1UL, await Stored());
     }
 
     [Fact]

@@ -6,7 +6,8 @@
 //   data-hash       "true": hash-based routing, the #fragment is part of the page path
 //   data-outbound   "true": record clicks on links to other sites ("Outbound Link: Click", prop url)
 //   data-downloads  "true" (or a comma list of extensions): record file downloads ("File Download", prop url)
-//   data-local      "true": also record on localhost and in automated (headless) browsers
+//   data-local      "true": also record on localhost and in automated (headless) browsers (without it, such a
+//                   page view sends only a notice, {"ignored": "localhost"}, counted for the installation check)
 // Custom events: analytics("Signup", {props: {plan: "pro"}, revenue: {amount: 49, currency: "EUR"}, callback: fn})
 // (window.plausible works too, so Plausible snippets keep working). Opt out on a device with
 // localStorage.analytics_ignore = "true".
@@ -21,11 +22,14 @@
     "pdf,xlsx,docx,txt,rtf,csv,exe,key,pps,ppt,pptx,7z,pkg,rar,gz,zip,avi,mov,mp4,mpeg,wmv,midi,mp3,wav,wma,dmg,iso,msi".split(",");
   var maxScroll = 0, engaged = 0, visibleSince = 0, lastPage, lastUrl, sentPage;
 
-  function ignored() {
+  // Why this page is not recorded: "" (it is), "opt-out", "file", "localhost" or "automated-browser". For the last two
+  // the server gets a notice instead of the page view, so the installation check can tell the owner why nothing arrived.
+  function skip() {
     try {
-      if (localStorage.analytics_ignore == "true" || localStorage.plausible_ignore == "true") return 1;
+      if (localStorage.analytics_ignore == "true" || localStorage.plausible_ignore == "true") return "opt-out";
     } catch (e) { }
-    return !local && (/^localhost$|^127\.|^\[::1\]$/.test(l.hostname) || l.protocol == "file:" || n.webdriver || w._phantom || w.__nightmare || w.Cypress);
+    return local ? "" : l.protocol == "file:" ? "file" : /^localhost$|^127\.|^\[::1\]$/.test(l.hostname) ? "localhost"
+      : n.webdriver || w._phantom || w.__nightmare || w.Cypress ? "automated-browser" : "";
   }
 
   function meta(name) {
@@ -33,19 +37,27 @@
     return tag ? tag.content : void 0;
   }
 
+  function post(body, callback) {
+    body = JSON.stringify(body);
+    if (!callback && n.sendBeacon && n.sendBeacon(api, body)) return;
+    fetch(api, { method: "POST", body: body, keepalive: true, headers: { "Content-Type": "text/plain" } })
+      .then(function () { callback && callback(); }, function () { callback && callback(); });
+  }
+
   function send(name, options) {
     options = options || {};
-    if (ignored()) return options.callback && options.callback();
+    var why = skip();
+    if (why) {
+      if (name == "pageview" && why != "opt-out" && why != "file") post({ n: name, u: l.href, d: domain, ignored: why });
+      return options.callback && options.callback();
+    }
     var body = {
       n: name, u: options.u || l.href, d: domain, r: d.referrer || null, w: w.innerWidth,
       h: hash ? 1 : void 0, p: options.props, revenue: options.revenue, i: options.interactive
     };
     if (name == "engagement") { body.sd = options.sd; body.e = options.e; }
     else if (meta("type") || meta("author")) body.m = { type: meta("type"), author: meta("author"), categories: meta("categories"), tags: meta("tags") };
-    body = JSON.stringify(body);
-    if (!options.callback && n.sendBeacon && n.sendBeacon(api, body)) return;
-    fetch(api, { method: "POST", body: body, keepalive: true, headers: { "Content-Type": "text/plain" } })
-      .then(function () { options.callback && options.callback(); }, function () { options.callback && options.callback(); });
+    post(body, options.callback);
   }
 
   function scrollDepth() {
@@ -66,7 +78,7 @@
     var page = hash ? l.href : l.href.split("#")[0];
     if (page == lastPage) return;
     if (lastPage) flushEngagement();
-    lastPage = page; lastUrl = l.href; sentPage = !ignored();
+    lastPage = page; lastUrl = l.href; sentPage = !skip();
     maxScroll = scrollDepth(); engaged = 0; visibleSince = d.hidden ? 0 : Date.now();
     send("pageview");
   }
