@@ -28,6 +28,8 @@ internal static class BenchCommand
 {
     private const string Domain = "bench.example";
     private const string CollectDomain = "collect.bench";
+    private const string BenchUser = "bench@bench.example";
+    private const int Circuits = 50;
     private const string Timezone = "America/New_York";
     private static readonly LocalDate LastDay = new(2026, 10, 31);
 
@@ -44,6 +46,10 @@ internal static class BenchCommand
         ("bytes_per_event", 25, false, "<= 25"),
         ("peak_rss_mb", 1_536, false, "<= 1.5 GB"),
         ("tracker_gzip_bytes", 1_536, false, "<= 1.5 KB"),
+        ("browser_first_view_p95_ms", 1_000, false, "<= 1 s (30 days and 12 months)"),
+        ("filter_click_p95_ms", 300, false, "<= 300 ms"),
+        ("circuit_kb", 1_024, false, "<= 1 MB per idle dashboard"),
+        ("collect_with_circuits_ratio", 0.9, true, ">= 0.9 of collect alone"),
     ];
 
     public static Command Create()
@@ -107,6 +113,7 @@ internal static class BenchCommand
         private readonly JsonObject _results = new();
         private readonly DateTimeZone _zone = DateTimeZoneProviders.Tzdb[Timezone];
         private IReadOnlyList<JsonObject> _apiDashboard = [];
+        private readonly string _password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
 
         public async Task<JsonObject> ExecuteAsync(CancellationToken cancellationToken)
         {
@@ -122,7 +129,8 @@ internal static class BenchCommand
         /// <summary>Everything that runs on the embedded engine in this process; returns an API key for the server phase.</summary>
         private async Task<string> InProcessAsync(CancellationToken cancellationToken)
         {
-            await using var context = await AdminContext.OpenAsync(configuration, Stores.Both, cancellationToken);
+            await using var context = await AdminContext.OpenAsync(configuration, Stores.Both, cancellationToken, accounts: true);
+            await BenchUserAsync(context.Get<Dashboard.Accounts.UserStore>(), cancellationToken);
             var properties = context.Get<PropertyStore>();
             var clickHouse = context.Get<IClickHouse>();
             var property = await properties.FindByDomainAsync(Domain, cancellationToken) ?? await properties.AddAsync(Domain, "Benchmark", Timezone, null, cancellationToken);
@@ -289,7 +297,61 @@ internal static class BenchCommand
 
                 _results["dashboard_http_12m_p50_ms"] = Math.Round(Timings.Percentile(http, 0.5), 1);
                 _results["peak_rss_mb"] = Math.Round(server.PeakRssMb());
+
+                await BrowserAsync(server, async () => await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Connections, duration, 0, cancellationToken), max.RequestsPerSecond, cancellationToken);
             }
+        }
+
+        /// <summary>An admin account the browser signs in with (a new password each run).</summary>
+        private async Task BenchUserAsync(Dashboard.Accounts.UserStore users, CancellationToken cancellationToken)
+        {
+            if (await users.FindByEmailAsync(BenchUser, cancellationToken) is null)
+            {
+                await users.AddAsync(BenchUser, _password, admin: true, cancellationToken);
+                return;
+            }
+
+            var reset = await users.CreateResetTokenAsync(BenchUser, network: null, cancellationToken);
+            await users.ResetPasswordAsync(reset!.Value.Token, _password, "bench", cancellationToken);
+        }
+
+        /// <summary>
+        /// The dashboard in Chromium: the first view of 30 days and 12 months, a filter click on each, then the memory of
+        /// <see cref="Circuits"/> idle dashboards (the server's resident memory before and after they open), and collect's
+        /// rate while they stay open.
+        /// </summary>
+        private async Task BrowserAsync(ChildServer server, Func<Task<Wrk.Result>> collect, double collectAlone, CancellationToken cancellationToken)
+        {
+            string Days(int days) => $"/properties/{Domain}?period=custom&from={LastDay.PlusDays(1 - days):yyyy-MM-dd}&to={LastDay:yyyy-MM-dd}";
+            var (month, year) = (Days(30), Days(365));
+            var runs = quick ? 3 : 7;
+            await using var browser = await BrowserBench.StartAsync(server.Url(string.Empty), BenchUser, _password, cancellationToken);
+            var (monthView, monthLive) = await browser.FirstViewAsync("browser, 30 days", month, runs);
+            var (yearView, yearLive) = await browser.FirstViewAsync("browser, 12 months", year, runs);
+            var monthClick = await browser.FilterClickAsync("filter click, 30 days", month, "sources", runs);
+            var yearClick = await browser.FilterClickAsync("filter click, 12 months", year, "sources", runs);
+            Put("browser_first_view_30d", monthView);
+            Put("browser_first_view_12m", yearView);
+            Put("browser_interactive_30d", monthLive);
+            Put("browser_interactive_12m", yearLive);
+            Put("filter_click_30d", monthClick);
+            Put("filter_click_12m", yearClick);
+            _results["browser_first_view_p95_ms"] = Math.Round(Math.Max(monthView.P95, yearView.P95), 1);
+            _results["filter_click_p95_ms"] = Math.Round(Math.Max(monthClick.P95, yearClick.P95), 1);
+
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken); // the tabs above are closed and their circuits gone
+            var before = await server.RssMbAsync(cancellationToken);
+            var pages = await browser.OpenCircuitsAsync(month, Circuits);
+            await Task.Delay(TimeSpan.FromSeconds(quick ? 10 : 20), cancellationToken); // idle: only the realtime numbers tick
+            var after = await server.RssMbAsync(cancellationToken);
+            _results["circuit_kb"] = Math.Round((after - before) * 1024 / Circuits);
+            AnalyticsCommandLine.Progress($"{Circuits} open dashboards: the server's memory went from {before:N0} MB to {after:N0} MB ({(after - before) * 1024 / Circuits:N0} KB each)");
+
+            var withCircuits = await collect();
+            Refuse(withCircuits, "collect with open dashboards");
+            _results["collect_with_circuits_events_per_s"] = Math.Round(withCircuits.RequestsPerSecond);
+            _results["collect_with_circuits_ratio"] = Math.Round(withCircuits.RequestsPerSecond / collectAlone, 2);
+            AnalyticsCommandLine.Progress($"collect with {pages.Count} open dashboards: {withCircuits.RequestsPerSecond:N0} events/s ({withCircuits.RequestsPerSecond / collectAlone:P0} of collect alone)");
         }
 
         private static void Refuse(Wrk.Result result, string what)
@@ -304,6 +366,11 @@ internal static class BenchCommand
         {
             _results[$"{key}_p50_ms"] = Math.Round(timings.P50, 1);
             _results[$"{key}_p95_ms"] = Math.Round(timings.P95, 1);
+            if (timings.QueryMedians.Count == 0)
+            {
+                return;
+            }
+
             _results[$"{key}_queries_p50_ms"] = new JsonObject(timings.QueryMedians.Select(q => KeyValuePair.Create(q.Key, (JsonNode?)Math.Round(q.Value, 1))));
         }
 

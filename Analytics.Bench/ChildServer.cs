@@ -137,6 +137,20 @@ internal sealed partial class ChildServer : IAsyncDisposable
         return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) / 1024.0 : double.NaN;
     }
 
+    /// <summary>The server's resident memory (VmRSS, MiB): the median of five readings a second apart.</summary>
+    public async Task<double> RssMbAsync(CancellationToken cancellationToken)
+    {
+        var readings = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            var match = Rss().Match(await File.ReadAllTextAsync($"/proc/{_process.Id}/status", cancellationToken));
+            readings.Add(match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) / 1024.0 : double.NaN);
+            await Task.Delay(1000, cancellationToken);
+        }
+
+        return Timings.Percentile(readings, 0.5);
+    }
+
     /// <summary>
     /// Sends one event at a time and polls a report until it shows: the time from the 202 to visible, per sample (ms).
     /// </summary>
@@ -270,4 +284,7 @@ internal sealed partial class ChildServer : IAsyncDisposable
 
     [GeneratedRegex(@"VmHWM:\s+(\d+) kB")]
     private static partial Regex PeakRss();
+
+    [GeneratedRegex(@"VmRSS:\s+(\d+) kB")]
+    private static partial Regex Rss();
 }

@@ -1,5 +1,5 @@
 // The dashboard's few browser-side parts: copy buttons, the theme switch (and the system's theme, remembered for the
-// server's next render), keyboard shortcuts for the range links, the browser's time zone for a new property, and
+// server's next render), keyboard shortcuts for the range links, the graph's values by keyboard, the browser's time zone for a new property, and
 // reloading the view after the server restarted (the view is all in the URL, so a reload restores it).
 (() => {
   "use strict";
@@ -47,11 +47,34 @@
     }
   });
 
+  // The graph by keyboard: with the graph focused, the arrow keys, Home and End move a highlighted bucket, whose tooltip
+  // shows and is read out (the tooltips are CSS-only for the mouse, so this stays in the browser too).
+  const graphKey = (graph, key) => {
+    const buckets = graph.querySelectorAll(".bucket");
+    if (buckets.length === 0 || !["ArrowLeft", "ArrowRight", "Home", "End"].includes(key)) return false;
+    const current = [...buckets].findIndex((b) => b.classList.contains("focused"));
+    const next = key === "Home" ? 0 : key === "End" ? buckets.length - 1
+      : Math.min(buckets.length - 1, Math.max(0, current < 0 ? (key === "ArrowLeft" ? buckets.length - 1 : 0) : current + (key === "ArrowLeft" ? -1 : 1)));
+    buckets.forEach((b, i) => b.classList.toggle("focused", i === next));
+    const announce = graph.parentElement.querySelector("[data-graph-announce]");
+    if (announce) announce.textContent = [...buckets[next].querySelectorAll(".tip > *")].map((part) => part.textContent.trim()).join(", ");
+    return true;
+  };
+  document.addEventListener("focusout", (event) => {
+    if (event.target instanceof HTMLElement && event.target.matches("[data-graph-keys]")) {
+      event.target.querySelectorAll(".bucket.focused").forEach((b) => b.classList.remove("focused"));
+    }
+  });
+
   // Shortcuts: a key clicks the link marked data-shortcut with it (range presets, comparison, clearing filters, moving
   // the range), unless the user is typing or a dialog is open.
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
     const target = event.target;
+    if (target instanceof HTMLElement && target.matches("[data-graph-keys]") && graphKey(target, event.key)) {
+      event.preventDefault();
+      return;
+    }
     if (target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
     if (document.querySelector(".mud-dialog-container, .mud-popover-open")) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;

@@ -172,6 +172,21 @@ public sealed class DashboardTests(Engines engines)
         await page.WaitForFunctionAsync("() => document.querySelectorAll('.graph-hover .bucket').length >= 7 * 24");
         Assert.Contains("interval=hour", page.Url, StringComparison.Ordinal);
 
+        // The graph's values by keyboard: focused, the arrow keys walk its buckets and read each one's tooltip out,
+        // and the range shortcuts on the same keys keep still.
+        var hourly = page.Url;
+        await page.FocusAsync("[data-graph-keys]");
+        await page.Keyboard.PressAsync("End");
+        await page.Keyboard.PressAsync("ArrowLeft");
+        Assert.Equal(hourly, page.Url);
+        var buckets = await page.Locator(".graph-hover .bucket").CountAsync();
+        Assert.Equal((buckets - 2).ToString(System.Globalization.CultureInfo.InvariantCulture), await page.GetAttributeAsync(".graph-hover .bucket.focused", "data-bucket"));
+        Assert.True(await page.IsVisibleAsync(".graph-hover .bucket.focused .tip"));
+        Assert.Matches("visitors", await page.InnerTextAsync("[data-graph-announce]"));
+        await page.Keyboard.PressAsync("Home");
+        Assert.Equal("0", await page.GetAttributeAsync(".graph-hover .bucket.focused", "data-bucket"));
+        Assert.Equal(hourly, page.Url);
+
         // A reversed custom range gets a message naming the field, and the view stays as it was.
         var before = page.Url;
         await page.FillAsync("#range-from", "2026-02-10");
@@ -319,7 +334,8 @@ public sealed class DashboardTests(Engines engines)
         // Without SMTP the form's answer is the same and no link reaches the log; the operator makes one on the command line.
         await page.GotoAsync(origin + "/forgot-password");
         await page.FillAsync("input[name='Input.Email']", "ada@example.com");
-        Assert.Equal(200, await SubmitAsync(page));
+        Assert.Equal(302, await SubmitAsync(page)); // post, redirect, get: reloading the answer sends nothing again
+        Assert.EndsWith("/forgot-password?sent=true", page.Url, StringComparison.Ordinal);
         Assert.Contains("If an account with that email exists", await page.InnerTextAsync("main"), StringComparison.Ordinal);
         Assert.DoesNotContain("reset-password?token=", server.Output.ToString(), StringComparison.Ordinal);
         var made = await AnalyticsProcess.RunAsync(server.Data, "users", "reset-link", "ada@example.com");
@@ -349,7 +365,10 @@ public sealed class DashboardTests(Engines engines)
         Assert.Contains("Current password: The current password is not right.", await page.InnerTextAsync(".form-error"), StringComparison.Ordinal);
         await page.FillAsync("input[name='Input.Current']", "a new long password");
         await page.FillAsync("input[name='Input.New']", "the third password");
-        Assert.Equal(200, await SubmitAsync(page, "Change password"));
+        Assert.Equal(302, await SubmitAsync(page, "Change password"));
+        Assert.Contains("Password changed", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        Assert.EndsWith("/account?done=password", page.Url, StringComparison.Ordinal);
+        await page.ReloadAsync(); // a GET: no form is posted again
         Assert.Contains("Password changed", await page.InnerTextAsync("main"), StringComparison.Ordinal);
         await page.GotoAsync(origin + "/api-keys");
         Assert.EndsWith("/api-keys", page.Url, StringComparison.Ordinal);
@@ -361,6 +380,8 @@ public sealed class DashboardTests(Engines engines)
         await page.GotoAsync(origin + "/account");
         Assert.Equal("this browser", await page.InnerTextAsync("tr[data-session]:has(span.muted) span.muted"));
         await page.ClickAsync("tr[data-session] button:text-is('End')");
+        await page.WaitForURLAsync("**/account?done=session");
+        Assert.Equal("That browser is signed out.", await page.InnerTextAsync(".form-ok"));
         Assert.Equal(1, await page.Locator("tr[data-session]").CountAsync());
         await second.GotoAsync(origin + "/api-keys");
         Assert.Contains("/login", second.Url, StringComparison.Ordinal);
