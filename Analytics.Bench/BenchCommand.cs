@@ -247,7 +247,9 @@ internal static class BenchCommand
             await using (var server = await ChildServer.StartAsync(serve, environment, cancellationToken))
             {
                 await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Connections, TimeSpan.FromSeconds(2), 0, cancellationToken);
+                var cpu = server.CpuSeconds();
                 var max = await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Connections, duration, 0, cancellationToken);
+                _results["collect_server_cpu_s"] = Math.Round(server.CpuSeconds() - cpu, 1);
                 Refuse(max, "collect at full speed");
                 AnalyticsCommandLine.Progress($"collect: {max.RequestsPerSecond:N0} events/s (p50 {max.P50Ms:F1} ms, p99 {max.P99Ms:F1} ms)");
 
@@ -342,12 +344,20 @@ internal static class BenchCommand
             await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken); // the tabs above are closed and their circuits gone
             var before = await server.RssMbAsync(cancellationToken);
             var pages = await browser.OpenCircuitsAsync(month, Circuits);
-            await Task.Delay(TimeSpan.FromSeconds(quick ? 10 : 20), cancellationToken); // idle: only the realtime numbers tick
+            var idle = TimeSpan.FromSeconds(quick ? 10 : 20);
+            var (serverCpu, browserCpu) = (server.CpuSeconds(), BrowserBench.BrowserCpuSeconds());
+            await Task.Delay(idle, cancellationToken); // idle: only the realtime numbers tick
+            _results["circuits_idle_server_cpu_pct"] = Math.Round((server.CpuSeconds() - serverCpu) / idle.TotalSeconds * 100, 1);
+            _results["circuits_idle_browser_cpu_pct"] = Math.Round((BrowserBench.BrowserCpuSeconds() - browserCpu) / idle.TotalSeconds * 100, 1);
             var after = await server.RssMbAsync(cancellationToken);
             _results["circuit_kb"] = Math.Round((after - before) * 1024 / Circuits);
             AnalyticsCommandLine.Progress($"{Circuits} open dashboards: the server's memory went from {before:N0} MB to {after:N0} MB ({(after - before) * 1024 / Circuits:N0} KB each)");
 
+            (serverCpu, browserCpu) = (server.CpuSeconds(), BrowserBench.BrowserCpuSeconds());
             var withCircuits = await collect();
+            // Where the two cores went during that run: the server (collect, the circuits, ClickHouse) and Chromium's tabs.
+            _results["collect_with_circuits_server_cpu_s"] = Math.Round(server.CpuSeconds() - serverCpu, 1);
+            _results["collect_with_circuits_browser_cpu_s"] = Math.Round(BrowserBench.BrowserCpuSeconds() - browserCpu, 1);
             Refuse(withCircuits, "collect with open dashboards");
             _results["collect_with_circuits_events_per_s"] = Math.Round(withCircuits.RequestsPerSecond);
             _results["collect_with_circuits_ratio"] = Math.Round(withCircuits.RequestsPerSecond / collectAlone, 2);

@@ -126,6 +126,30 @@ internal sealed class BrowserBench : IAsyncDisposable
         return pages;
     }
 
+    /// <summary>The CPU time all Chromium processes on the machine have used so far, in seconds.</summary>
+    public static double BrowserCpuSeconds()
+    {
+        var total = 0.0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
+                if (name.StartsWith("chrom", StringComparison.Ordinal))
+                {
+                    total += ChildServer.ProcessCpuSeconds(stat);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException)
+            {
+                // Not a process, or one that ended while it was read.
+            }
+        }
+
+        return total;
+    }
+
     private static async Task<double> Until(IPage page, string condition)
     {
         var handle = await page.WaitForFunctionAsync(condition, null, new PageWaitForFunctionOptions { Timeout = 120_000 });

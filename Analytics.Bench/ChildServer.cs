@@ -137,6 +137,16 @@ internal sealed partial class ChildServer : IAsyncDisposable
         return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) / 1024.0 : double.NaN;
     }
 
+    /// <summary>The CPU time the server process has used so far (user and system, all threads), in seconds.</summary>
+    public double CpuSeconds() => ProcessCpuSeconds(File.ReadAllText($"/proc/{_process.Id}/stat"));
+
+    /// <summary>utime + stime of a <c>/proc/PID/stat</c> line, in seconds (clock ticks of 1/100 s, as on Linux).</summary>
+    public static double ProcessCpuSeconds(string stat)
+    {
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "pid (comm) ": field 3 (state) is fields[0]
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
     /// <summary>The server's resident memory (VmRSS, MiB): the median of five readings a second apart.</summary>
     public async Task<double> RssMbAsync(CancellationToken cancellationToken)
     {

@@ -11,8 +11,11 @@ namespace Analytics.Dashboard;
 /// graph, each panel's first rows and the realtime minutes, all under the view's range, comparison and filters. Also
 /// the details view's pages and the filter editor's suggestions.
 /// </summary>
-internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, RealtimeQuery realtime, VisitTimeline timeline, TimeProvider time)
+internal sealed partial class DashboardLoader(ReportEngine engine, EventFacts facts, RealtimeQuery realtime, VisitTimeline timeline, TimeProvider time, Microsoft.Extensions.Logging.ILogger<DashboardLoader> logger)
 {
+    /// <summary>A view slower than this is logged with the time of each of its parts.</summary>
+    private static readonly TimeSpan Slow = TimeSpan.FromSeconds(1);
+
     /// <summary>Rows a panel shows; the details view has the rest.</summary>
     public const int PanelRows = 9;
 
@@ -26,10 +29,21 @@ internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, Rea
     public async Task<DashboardData> LoadAsync(Property property, DashboardView view, CancellationToken cancellationToken)
     {
         var now = Now;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var parts = new List<string>();
+        void Part(string name)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {watch.ElapsedMilliseconds} ms"));
+            watch.Restart();
+        }
+
         try
         {
             var (query, comparison) = await QueryAsync(property, view, TopMetrics, now, cancellationToken);
+            Part("range");
             var rows = (await engine.RunAsync(query, comparison, cancellationToken)).Rows;
+            Part("top stats");
             var stats = rows.Count > 0 ? rows[0] : null;
             var tops = TopMetrics.Select(metric =>
             {
@@ -40,6 +54,7 @@ internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, Rea
             var intervals = Intervals(query.Range);
             var interval = Interval(view, query.Range);
             var graph = await GraphAsync(query, comparison, view.Graph, interval, now, cancellationToken);
+            Part("graph");
 
             var panels = new List<PanelData>();
             foreach (var panel in Panels.Breakdowns.Append(Panels.Events))
@@ -47,6 +62,7 @@ internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, Rea
                 var tab = panel.Tab(view.Get(panel.Key));
                 var map = panel == Panels.Locations && view.Get(panel.Key) == "map";
                 panels.Add(await PanelAsync(query, panel.Key, tab, panel.Tabs.Select(t => t.Key).ToList(), map ? MapRows : PanelRows, cancellationToken));
+                Part(tab.Dimension);
             }
 
             if (view.FilteredTo("event:name") is { } eventName)
@@ -60,7 +76,14 @@ internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, Rea
             }
 
             var live = await realtime.ReadAsync(property.Id, now, cancellationToken, query.Filter);
+            Part("realtime");
             var visits = await engine.SessionsAsync(query with { Metrics = [Metric.Visits] }, PanelRows, 0, cancellationToken);
+            Part("visits");
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) is var total && total > Slow)
+            {
+                LogSlow(property.Domain, (long)total.TotalMilliseconds, view.Url, string.Join(", ", parts));
+            }
+
             return new DashboardData(
                 view.Url,
                 null,
@@ -206,4 +229,7 @@ internal sealed class DashboardLoader(ReportEngine engine, EventFacts facts, Rea
         [.. live.Minutes.Select(m => m.Visitors)],
         [.. live.Minutes.Select(m => m.Pageviews)],
         [.. live.Minutes.Select(m => Instant.FromDateTimeUtc(m.Minute).InZone(zone).ToString("HH:mm", CultureInfo.InvariantCulture))]);
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "A dashboard view of {Domain} took {Total} ms ({View}): {Parts}")]
+    private partial void LogSlow(string domain, long total, string view, string parts);
 }

@@ -213,6 +213,15 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         var all = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=1000"))!.AsArray();
         Assert.InRange(google.Count, 1, all.Count - 1);
         Assert.All(google, s => Assert.Equal("Google", s!["source"]!.GetValue<string>()));
+        // Pages of the list are the full list's slices, newest first, each visit whole (only a page's visits are put together).
+        Assert.True(all.Count > 12, $"{all.Count} visits");
+        var second = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=5&offset=5"))!.AsArray();
+        Assert.Equal(all.Take(10).Select(s => s!.ToJsonString()), sessions.Concat(second).Select(s => s!.ToJsonString()));
+        const string OnPricing = """[["is","event:page",["/pricing"]]]""";
+        var pricingAll = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=1000&filters=" + Uri.EscapeDataString(OnPricing)))!.AsArray();
+        var pricingSecond = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=3&offset=3&filters=" + Uri.EscapeDataString(OnPricing)))!.AsArray();
+        Assert.True(pricingAll.Count > 6, $"{pricingAll.Count} visits on /pricing");
+        Assert.Equal(pricingAll.Skip(3).Take(3).Select(s => s!.ToJsonString()), pricingSecond.Select(s => s!.ToJsonString()));
         var pricing = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=20&filters=" + Uri.EscapeDataString("""[["is","event:page",["/pricing"]]]""")))!.AsArray();
         Assert.NotEmpty(pricing);
         foreach (var visit in pricing)
