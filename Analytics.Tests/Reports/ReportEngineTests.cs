@@ -125,6 +125,16 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
             Assert.True(answers[ReportSource.Raw].Rows.Count >= 2, $"{dimension}: {answers[ReportSource.Raw].Rows.Count} rows");
         }
 
+        // Page types and authors are event dimensions of the daily rollup too (schema/clickhouse/0009).
+        foreach (var dimension in new[] { "event:page_type", "event:author" })
+        {
+            var query = Query(propertyId, zoneId, [Metric.Visitors, Metric.Pageviews, Metric.Events], dimension);
+            Assert.Equal(new QueryPlan("Daily", null), ReportEngine.Explain(query));
+            var answers = await AllSourcesAsync(query);
+            AssertSame(query, answers);
+            Assert.True(answers[ReportSource.Raw].Rows.Count >= 2, $"{dimension}: {answers[ReportSource.Raw].Rows.Count} rows");
+        }
+
         // A filter on the breakdown's own dimension, and an aggregate filtered by one dimension, stay on the daily rollup.
         var chrome = new Condition(FilterOperator.IsNot, Dimension.Parse("visit:browser", "filters"), ["Chrome"]);
         foreach (var query in new[]
