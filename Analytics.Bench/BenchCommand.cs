@@ -328,14 +328,16 @@ internal static class BenchCommand
             var (month, year) = (Days(30), Days(365));
             var runs = quick ? 3 : 7;
             await using var browser = await BrowserBench.StartAsync(server.Url(string.Empty), BenchUser, _password, cancellationToken);
-            var (monthView, monthLive) = await browser.FirstViewAsync("browser, 30 days", month, runs);
-            var (yearView, yearLive) = await browser.FirstViewAsync("browser, 12 months", year, runs);
+            var (monthView, monthLive, monthByte) = await browser.FirstViewAsync("browser, 30 days", month, runs);
+            var (yearView, yearLive, yearByte) = await browser.FirstViewAsync("browser, 12 months", year, runs);
             var monthClick = await browser.FilterClickAsync("filter click, 30 days", month, "sources", runs);
             var yearClick = await browser.FilterClickAsync("filter click, 12 months", year, "sources", runs);
             Put("browser_first_view_30d", monthView);
             Put("browser_first_view_12m", yearView);
             Put("browser_interactive_30d", monthLive);
             Put("browser_interactive_12m", yearLive);
+            Put("browser_first_byte_30d", monthByte);
+            Put("browser_first_byte_12m", yearByte);
             Put("filter_click_30d", monthClick);
             Put("filter_click_12m", yearClick);
             _results["browser_first_view_p95_ms"] = Math.Round(Math.Max(monthView.P95, yearView.P95), 1);

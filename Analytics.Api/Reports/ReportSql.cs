@@ -276,18 +276,24 @@ internal sealed class ReportSql
     /// </summary>
     public string SessionList(Filter? filter, int limit, int offset)
     {
-        var sessions = SessionRows(TableSource.Sessions, _from, _to);
-        var byEvents = filter is not null && Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Event);
-        if (filter is not null && !byEvents)
+        if (Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Session))
         {
-            // Visit conditions test a whole visit's attributes, so every visit of the range is put together first.
-            return SessionListOf(sessions, $"WHERE {Render(filter, SessionRow)}", limit, offset);
+            // The exit page and the entry hostname belong to a whole visit: every visit of the range is put together first.
+            var sessions = SessionRows(TableSource.Sessions, _from, _to);
+            return SessionListOf(sessions, $"WHERE s_session_id IN (SELECT session_id {SessionEvents(sessions, filter)})", limit, offset);
         }
 
         // Only the visits this page can show are put together: the newest by their start (which every row of a visit
-        // carries), among those with a matching event when the filter is on events. Putting together every visit of a
-        // year to show nine took seconds at 10M events.
-        var matching = byEvents ? $" AND session_id IN (SELECT session_id {SessionEvents(sessions, filter)})" : string.Empty;
+        // carries), among those with an event that passes the filter (a visit's attributes are stamped on each of its
+        // events, so an event row answers visit conditions too). Putting together every visit of a year to show nine
+        // took seconds at 10M events.
+        var matching = filter is null ? string.Empty : $"""
+             AND session_id IN
+            (
+                SELECT session_id FROM events
+                WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to} AND {Render(filter, d => EventRow(d, "session_start"))}
+            )
+            """;
         var page = $"""
             SELECT session_id FROM sessions
             WHERE property_id = {_property} AND session_start >= {_from} AND session_start < {_to}{matching}

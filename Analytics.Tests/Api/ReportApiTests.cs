@@ -213,6 +213,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         var all = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=1000"))!.AsArray();
         Assert.InRange(google.Count, 1, all.Count - 1);
         Assert.All(google, s => Assert.Equal("Google", s!["source"]!.GetValue<string>()));
+        Assert.Equal(all.Where(s => s!["source"]!.GetValue<string>() == "Google").Select(s => s!.ToJsonString()), google.Select(s => s!.ToJsonString()));
         // Pages of the list are the full list's slices, newest first, each visit whole (only a page's visits are put together).
         Assert.True(all.Count > 12, $"{all.Count} visits");
         var second = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=5&offset=5"))!.AsArray();
