@@ -33,7 +33,7 @@ public static class IngestExtensions
         services.AddSingleton<IngestMetrics>();
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("analytics"))
-            .WithMetrics(metrics => metrics.AddMeter(IngestMetrics.MeterName).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+            .WithMetrics(metrics => metrics.AddMeter(IngestMetrics.MeterName, "System.Runtime").AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         services.AddSingleton(sp =>
         {
             var spool = sp.GetRequiredService<SpoolOptions>();
