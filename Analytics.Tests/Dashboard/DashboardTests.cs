@@ -57,7 +57,7 @@ public sealed class DashboardTests(Engines engines)
             Body = $"<!doctype html><title>Local</title><script defer data-domain=\"site.example\" src=\"{origin}/js/script.js\"></script><h1>Local</h1>",
         }));
         await localhost.GotoAsync("http://localhost:4999/draft");
-        await EventuallyAsync(page, "[data-drop=localhost]", text => text.StartsWith("1 page views on localhost were not recorded", StringComparison.Ordinal)
+        await EventuallyAsync(page, "[data-drop=localhost]", text => text.StartsWith("1 · Page views on localhost, not recorded", StringComparison.Ordinal)
             && text.Contains("data-local=\"true\"", StringComparison.Ordinal));
         Assert.StartsWith("No event has arrived yet", await page.InnerTextAsync("[data-install-status]"), StringComparison.Ordinal);
         await localhost.CloseAsync();
