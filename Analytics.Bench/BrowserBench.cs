@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
 using Analytics.Cli.Commands;
-using Analytics.Storage.Hosting;
 using Microsoft.Playwright;
 
 namespace Analytics.Bench;
@@ -35,7 +32,7 @@ internal sealed class BrowserBench : IAsyncDisposable
     /// <summary>Chromium (installing Debian's package when missing), signed in to the server at <paramref name="origin"/>.</summary>
     public static async Task<BrowserBench> StartAsync(string origin, string email, string password, CancellationToken cancellationToken)
     {
-        var chromium = await EnsureChromiumAsync(cancellationToken);
+        var chromium = await Programs.EnsureAsync("chromium", "chromium", "the browser for the dashboard's figures", cancellationToken);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -161,24 +158,6 @@ internal sealed class BrowserBench : IAsyncDisposable
     {
         var handle = await page.WaitForFunctionAsync(condition, null, new PageWaitForFunctionOptions { Timeout = 120_000 });
         return await handle.JsonValueAsync<double>();
-    }
-
-    /// <summary>Finds Chromium, installing Debian's package when it is missing and this runs as root (or with sudo).</summary>
-    private static async Task<string> EnsureChromiumAsync(CancellationToken cancellationToken)
-    {
-        const string Chromium = "/usr/bin/chromium";
-        if (File.Exists(Chromium))
-        {
-            return Chromium;
-        }
-
-        AnalyticsCommandLine.Progress("Installing the browser for the dashboard's figures (Debian package chromium)...");
-        var sudo = Posix.IsRoot ? string.Empty : "sudo -n ";
-        using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"{sudo}apt-get update -qq && DEBIAN_FRONTEND=noninteractive {sudo}apt-get install -y -qq chromium >/dev/null"]))!;
-        await process.WaitForExitAsync(cancellationToken);
-        return File.Exists(Chromium)
-            ? Chromium
-            : throw new OptionsException(string.Create(CultureInfo.InvariantCulture, $"The dashboard's figures need Chromium (Debian: apt-get install chromium), and installing it failed ({process.ExitCode})."));
     }
 
     public async ValueTask DisposeAsync()

@@ -1,10 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Analytics.Storage.Hosting;
-
-using Analytics.Cli.Commands;
 
 namespace Analytics.Bench;
 
@@ -17,18 +14,8 @@ internal static partial class Wrk
     public sealed record Result(double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Non2xx, long Errors);
 
     /// <summary>Finds wrk, installing Debian's package when it is missing and this runs as root (or with sudo).</summary>
-    public static async Task<string> EnsureAsync(CancellationToken cancellationToken)
-    {
-        if (Find() is { } found)
-        {
-            return found;
-        }
-
-        AnalyticsCommandLine.Progress("Installing the load generator (Debian package wrk)...");
-        var sudo = Posix.IsRoot ? string.Empty : "sudo -n ";
-        await RunAsync("/bin/sh", ["-c", $"{sudo}apt-get update -qq && DEBIAN_FRONTEND=noninteractive {sudo}apt-get install -y -qq wrk >/dev/null"], cancellationToken);
-        return Find() ?? throw new OptionsException("The benchmark needs wrk (Debian: apt-get install wrk), and installing it failed.");
-    }
+    public static Task<string> EnsureAsync(CancellationToken cancellationToken)
+        => Programs.EnsureAsync("wrk", "wrk", "the load generator", cancellationToken);
 
     /// <summary>
     /// Runs wrk against <paramref name="url"/> with POST bodies from <paramref name="bodies"/> (cycled) and their
@@ -56,7 +43,7 @@ internal static partial class Wrk
         await File.WriteAllTextAsync(script, lua.ToString(), cancellationToken);
         try
         {
-            var output = await RunAsync(wrk, ["-t1", $"-c{connections}", $"-d{(int)duration.TotalSeconds}s", "--latency", "-s", script, url], cancellationToken);
+            var output = await Programs.RunAsync(wrk, ["-t1", $"-c{connections}", $"-d{(int)duration.TotalSeconds}s", "--latency", "-s", script, url], cancellationToken);
             return Parse(output);
         }
         finally
@@ -98,31 +85,6 @@ internal static partial class Wrk
     }
 
     private static string Quote(string text) => "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
-
-    private static string? Find() => (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin")
-        .Split(':', StringSplitOptions.RemoveEmptyEntries)
-        .Select(directory => Path.Combine(directory, "wrk"))
-        .FirstOrDefault(File.Exists);
-
-    private static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new OptionsException($"{Path.GetFileName(fileName)} failed ({process.ExitCode}): {await stderr}{await stdout}");
-        }
-
-        return await stdout;
-    }
 
     [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]
     private static partial Regex RequestsPerSecond();
