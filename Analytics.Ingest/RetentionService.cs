@@ -7,9 +7,10 @@ namespace Analytics.Ingest;
 
 /// <summary>
 /// Per-property data retention: a minute after start and then every hour, each property with a retention period loses
-/// the events (and rollup rows) older than that many days, counted back from the start of today (UTC).
+/// the events (and rollup rows) older than that many days, counted back from the start of today (UTC); the drop
+/// counters of the installation check lose their days past <see cref="PropertyDrops.KeptDays"/>.
 /// </summary>
-internal sealed partial class RetentionService(PropertyStore properties, EventDeletion eventData, TimeProvider clock, ILogger<RetentionService> logger) : BackgroundService
+internal sealed partial class RetentionService(PropertyStore properties, PropertyDrops drops, EventDeletion eventData, TimeProvider clock, ILogger<RetentionService> logger) : BackgroundService
 {
     private static readonly TimeSpan FirstRun = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
@@ -18,6 +19,7 @@ internal sealed partial class RetentionService(PropertyStore properties, EventDe
     public async Task<int> ApplyAsync(CancellationToken cancellationToken)
     {
         var today = clock.GetUtcNow().UtcDateTime.Date;
+        await drops.PruneAsync(today, cancellationToken);
         var trimmed = 0;
         foreach (var property in await properties.ListAsync(cancellationToken))
         {

@@ -18,7 +18,7 @@ public sealed class PropertyDrops(NpgsqlDataSource dataSource)
     /// <summary>How many days of counts are kept.</summary>
     public const int KeptDays = 30;
 
-    /// <summary>Adds the tallies to the counts (and forgets days past <see cref="KeptDays"/>).</summary>
+    /// <summary>Adds the tallies to the counts.</summary>
     public async Task AddAsync(IReadOnlyCollection<DropTally> tallies, CancellationToken cancellationToken)
     {
         if (tallies.Count == 0)
@@ -27,7 +27,7 @@ public sealed class PropertyDrops(NpgsqlDataSource dataSource)
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition($"""
+        await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO property_drops AS d (property_id, reason, day, count, last_at, last_detail)
             SELECT t.property_id, t.reason, t.day, t.count, t.last_at, t.last_detail
             FROM unnest(@properties, @reasons, @days, @counts, @lasts, @details) AS t(property_id, reason, day, count, last_at, last_detail)
@@ -35,8 +35,7 @@ public sealed class PropertyDrops(NpgsqlDataSource dataSource)
             ON CONFLICT (property_id, reason, day) DO UPDATE SET
                 count = d.count + excluded.count,
                 last_at = greatest(d.last_at, excluded.last_at),
-                last_detail = CASE WHEN excluded.last_at >= d.last_at THEN coalesce(excluded.last_detail, d.last_detail) ELSE d.last_detail END;
-            DELETE FROM property_drops WHERE day < current_date - {KeptDays};
+                last_detail = CASE WHEN excluded.last_at >= d.last_at THEN coalesce(excluded.last_detail, d.last_detail) ELSE d.last_detail END
             """,
             new
             {
@@ -48,6 +47,15 @@ public sealed class PropertyDrops(NpgsqlDataSource dataSource)
                 details = tallies.Select(t => t.LastDetail).ToArray(),
             },
             cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Forgets the days more than <see cref="KeptDays"/> before <paramref name="today"/> (UTC); returns how many rows went.</summary>
+    public async Task<int> PruneAsync(DateTime today, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM property_drops WHERE day < @cutoff::date",
+            new { cutoff = DateTime.SpecifyKind(today.Date.AddDays(-KeptDays), DateTimeKind.Unspecified) }, cancellationToken: cancellationToken));
     }
 
     /// <summary>The property's counts per reason since a UTC day, most recent reason first.</summary>

@@ -160,6 +160,14 @@ public sealed class PrivacyControlsTests(Engines engines)
         Assert.Equal(before.Keys.Order(), Analytics.Storage.ClickHouse.Catalog.DerivedTables.WithEvents.Order()); // every table was checked, and held rows
         Assert.All(await OldestAsync(app.ClickHouse, other.Id), t => Assert.True(t.Value < today.PlusDays(-60), $"{t.Key} of the other property lost rows"));
         Assert.Equal(0, await app.Services.GetRequiredService<RetentionService>().ApplyAsync(CancellationToken.None)); // nothing more to delete
+
+        // The installation check's drop counts keep 30 days, whatever the property's retention.
+        var drops = app.Services.GetRequiredService<PropertyDrops>();
+        var now = DateTime.UtcNow;
+        await drops.AddAsync([new DropTally(other.Id, "bot", now.Date.AddDays(-31), 5, now.AddDays(-31), null), new DropTally(other.Id, "bot", now.Date.AddDays(-30), 3, now.AddDays(-30), null)], CancellationToken.None);
+        Assert.Equal(8, (await drops.SinceAsync(other.Id, now.AddDays(-40), CancellationToken.None)).Single().Count);
+        await app.Services.GetRequiredService<RetentionService>().ApplyAsync(CancellationToken.None);
+        Assert.Equal(3, (await drops.SinceAsync(other.Id, now.AddDays(-40), CancellationToken.None)).Single().Count);
     }
 
     private sealed record Oldest(string Table, DateTime First);
