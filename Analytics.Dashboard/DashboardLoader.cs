@@ -30,12 +30,12 @@ internal sealed partial class DashboardLoader(ReportEngine engine, EventFacts fa
     {
         var now = Now;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var mark = started;
         var parts = new List<string>();
         void Part(string name)
         {
-            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {watch.ElapsedMilliseconds} ms"));
-            watch.Restart();
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {System.Diagnostics.Stopwatch.GetElapsedTime(mark).TotalMilliseconds:F0} ms"));
+            mark = System.Diagnostics.Stopwatch.GetTimestamp();
         }
 
         try
@@ -73,6 +73,8 @@ internal sealed partial class DashboardLoader(ReportEngine engine, EventFacts fa
                     var tab = Panels.Prop(keys.FirstOrDefault(k => k == view.Get("props")) ?? keys[0]);
                     panels.Add(await PanelAsync(query, "props", tab, keys, PanelRows, cancellationToken));
                 }
+
+                Part("custom properties");
             }
 
             var live = await realtime.ReadAsync(property.Id, now, cancellationToken, query.Filter);
