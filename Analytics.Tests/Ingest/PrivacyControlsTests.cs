@@ -21,19 +21,23 @@ public sealed class PrivacyControlsTests(Engines engines)
 
     private static async Task<string?> SendAsync(CollectApp app, string url, string domain, params (string Name, string Value)[] headers)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event")
-        {
-            Content = new StringContent($$$"""{"n":"pageview","u":"{{{url}}}","d":"{{{domain}}}"}""", Encoding.UTF8, "text/plain"),
-        };
-        request.Headers.TryAddWithoutValidation("User-Agent", Chrome);
+        var (status, reason, _) = await PostAsync(app, $$$"""{"n":"pageview","u":"{{{url}}}","d":"{{{domain}}}"}""", Chrome, headers);
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        return reason;
+    }
+
+    /// <summary>Posts a body to collect: the status, the drop reason if any, and the answer's body.</summary>
+    private static async Task<(HttpStatusCode Status, string? Reason, string Body)> PostAsync(CollectApp app, string body, string userAgent, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event") { Content = new StringContent(body, Encoding.UTF8, "text/plain") };
+        request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
         foreach (var (name, value) in headers)
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
         using var response = await app.Client.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return response.Headers.TryGetValues(CollectResponse.DroppedHeader, out var reason) ? reason.Single() : null;
+        return (response.StatusCode, response.Headers.TryGetValues(CollectResponse.DroppedHeader, out var reason) ? reason.Single() : null, await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -82,18 +86,8 @@ public sealed class PrivacyControlsTests(Engines engines)
         await store.UpdatePrivacyAsync(checkedOne.Id, ["check.example"], null, true, CancellationToken.None);
         var other = await app.AddPropertyAsync("other-check.example");
 
-        async Task<(HttpStatusCode Status, string? Reason, string Body)> Post(string body, string userAgent = Chrome, params (string Name, string Value)[] headers)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event") { Content = new StringContent(body, Encoding.UTF8, "text/plain") };
-            request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
-            foreach (var (name, value) in headers)
-            {
-                request.Headers.TryAddWithoutValidation(name, value);
-            }
-
-            using var response = await app.Client.SendAsync(request);
-            return (response.StatusCode, response.Headers.TryGetValues(CollectResponse.DroppedHeader, out var reason) ? reason.Single() : null, await response.Content.ReadAsStringAsync());
-        }
+        Task<(HttpStatusCode Status, string? Reason, string Body)> Post(string body, string userAgent = Chrome, params (string Name, string Value)[] headers)
+            => PostAsync(app, body, userAgent, headers);
 
         var bot = await Post(Page, Bot);
         Assert.Equal((HttpStatusCode.Accepted, "bot"), (bot.Status, bot.Reason));
