@@ -218,6 +218,20 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         Assert.True(all.Count > 12, $"{all.Count} visits");
         var second = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=5&offset=5"))!.AsArray();
         Assert.Equal(all.Take(10).Select(s => s!.ToJsonString()), sessions.Concat(second).Select(s => s!.ToJsonString()));
+        // Over several days the list reads the newest days first: its first page, and a page across a UTC day's edge,
+        // are the full list's slices, without and with a visit filter.
+        foreach (var filter in new[] { string.Empty, "&filters=" + Uri.EscapeDataString("""[["is","visit:source",["Google"]]]""") })
+        {
+            var week = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=7d&limit=1000{filter}"))!.AsArray();
+            var days = week.Select(s => s!["start"]!.GetValue<DateTime>().ToUniversalTime().Date).ToList();
+            var edge = days.FindIndex(d => d != days[0]);
+            Assert.True(edge >= 3 && days.Distinct().Count() >= 5, $"{week.Count} visits over {days.Distinct().Count()} days{filter}");
+            var first = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=7d&limit=9{filter}"))!.AsArray();
+            Assert.Equal(week.Take(9).Select(s => s!.ToJsonString()), first.Select(s => s!.ToJsonString()));
+            var across = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=7d&limit=6&offset={edge - 3}{filter}"))!.AsArray();
+            Assert.Equal(week.Skip(edge - 3).Take(6).Select(s => s!.ToJsonString()), across.Select(s => s!.ToJsonString()));
+        }
+
         const string OnPricing = """[["is","event:page",["/pricing"]]]""";
         var pricingAll = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=1000&filters=" + Uri.EscapeDataString(OnPricing)))!.AsArray();
         var pricingSecond = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=3&offset=3&filters=" + Uri.EscapeDataString(OnPricing)))!.AsArray();
