@@ -72,8 +72,8 @@ public sealed record Dimension(string Name, DimensionScope Scope, string? EventC
 
     public bool IsTime => Scope == DimensionScope.Time;
 
-    /// <summary>Kept by the daily rollup (<c>rollup_daily</c>, one row per day and value; schema/clickhouse/0006, 0009).</summary>
-    public bool InDailyRollup => Scope == DimensionScope.Visit || Name is "event:page" or "event:page_type" or "event:author";
+    /// <summary>Kept by the daily rollup (<c>rollup_daily</c>, one row per day and value; schema/clickhouse/0006, 0009, 0010).</summary>
+    public bool InDailyRollup => Scope == DimensionScope.Visit || Name is "event:name" or "event:page" or "event:page_type" or "event:author";
 
     /// <summary>Parses a dimension name. "time" alone is the natural interval of the range (<paramref name="naturalInterval"/>).</summary>
     public static Dimension Parse(string name, string field, TimeInterval naturalInterval = TimeInterval.Day)

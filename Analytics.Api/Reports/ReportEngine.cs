@@ -217,7 +217,9 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         var dailyDimension = query.Source == ReportSource.Rollup && !query.Dimensions.Any(d => d.IsTime) && ReportSql.WholeDays(query.Range) is not null
             ? ReportSql.DailyDimension(query.Dimensions, query.Filter)
             : null;
-        var pageMetrics = !query.Metrics.Contains(Metric.TotalRevenue) && !query.Metrics.Contains(Metric.ConversionRate);
+        // The page rollup keeps no revenue; neither rollup answers conversion rates.
+        var dailyMetrics = !query.Metrics.Contains(Metric.ConversionRate);
+        var pageMetrics = dailyMetrics && !query.Metrics.Contains(Metric.TotalRevenue);
 
         // Totals over time: by the hour where every edge is a whole UTC hour, by the quarter hour elsewhere.
         var totals = ReportSql.OnHours(query.Range, query.Zone) ? TableSource.HourlyRollup : TableSource.PropertyRollup;
@@ -227,7 +229,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         {
             var pageOnly = query.Dimensions.All(d => d.IsTime || d.Name == "event:page") && conditions.All(c => c.Dimension.Name == "event:page");
             var totalsOnly = query.Metrics.All(m => m is not (Metric.ScrollDepth or Metric.TimeOnPage));
-            events = dailyDimension is not null && pageMetrics ? TableSource.Daily
+            events = dailyDimension is not null && dailyMetrics ? TableSource.Daily
                 : !rollups || !pageOnly || !pageMetrics ? fallback
                 : onlyTime && conditions.Count == 0 && totalsOnly ? totals
                 : TableSource.PageRollup;

@@ -111,7 +111,7 @@ internal sealed class ReportSql
             var (body, edges) = DailyParts(dimensions, filter);
             var value = dimensions.Count == 1 ? $"{EventRow(dimensions[0], "timestamp")} AS d0, " : string.Empty;
             var partial = $"""
-                SELECT {value}uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums}
+                SELECT {value}uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums}, sum(revenue_amount) AS revenue
                 FROM events
                 WHERE property_id = {_property} AND (timestamp >= {_from} AND timestamp < {edges.From} OR timestamp >= {edges.To} AND timestamp < {_to}){(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
                 {(value.Length > 0 ? "GROUP BY d0" : string.Empty)}
@@ -119,10 +119,10 @@ internal sealed class ReportSql
             return Grouped(
                 dimensions.Count == 1 ? ["d0"] : [],
                 "uniqCombinedMerge(13)(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, sum(engagements) AS engagements, "
-                + "sum(engaged_ms) AS engaged_ms, sum(scroll_sum) AS scroll_sum, toFloat64(0) AS revenue",
+                + "sum(engaged_ms) AS engaged_ms, sum(scroll_sum) AS scroll_sum, toFloat64(sum(revenue)) AS revenue",
                 $"""
                 (
-                    {body("visitor_sketch AS visitors, pageviews, events, engagements, engaged_ms, scroll_depth_sum AS scroll_sum")}
+                    {body("visitor_sketch AS visitors, pageviews, events, engagements, engaged_ms, scroll_depth_sum AS scroll_sum, revenue")}
                     UNION ALL
                     {partial}
                 )

@@ -135,6 +135,19 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
             Assert.True(answers[ReportSource.Raw].Rows.Count >= 2, $"{dimension}: {answers[ReportSource.Raw].Rows.Count} rows");
         }
 
+        // So are event names, with revenue on every dimension (schema/clickhouse/0010): the custom events panel's query.
+        var names = Query(propertyId, zoneId, [Metric.Visitors, Metric.Events, Metric.TotalRevenue], "event:name") with
+        {
+            Filter = new Condition(FilterOperator.IsNot, Dimension.Parse("event:name", "filters"), ["pageview", "engagement"]),
+        };
+        Assert.Equal(new QueryPlan("Daily", null), ReportEngine.Explain(names));
+        var byName = await AllSourcesAsync(names);
+        AssertSame(names, byName);
+        Assert.Contains(byName[ReportSource.Rollup].Rows, r => r.Metrics[2] > 0);
+        var sourceRevenue = Query(propertyId, zoneId, [Metric.Visitors, Metric.TotalRevenue], "visit:source");
+        Assert.Equal(new QueryPlan("Daily", null), ReportEngine.Explain(sourceRevenue));
+        AssertSame(sourceRevenue, await AllSourcesAsync(sourceRevenue));
+
         // A filter on the breakdown's own dimension, and an aggregate filtered by one dimension, stay on the daily rollup.
         var chrome = new Condition(FilterOperator.IsNot, Dimension.Parse("visit:browser", "filters"), ["Chrome"]);
         foreach (var query in new[]

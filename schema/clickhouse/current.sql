@@ -65,7 +65,8 @@ CREATE TABLE rollup_daily
     `scroll_depth_sum` SimpleAggregateFunction(sum, UInt64),
     `visits` SimpleAggregateFunction(sum, UInt64),
     `bounces` SimpleAggregateFunction(sum, Int64),
-    `duration_ms` SimpleAggregateFunction(sum, UInt64)
+    `duration_ms` SimpleAggregateFunction(sum, UInt64),
+    `revenue` SimpleAggregateFunction(sum, Decimal(38, 6))
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
@@ -102,7 +103,8 @@ CREATE TABLE rollup_monthly
     `scroll_depth_sum` SimpleAggregateFunction(sum, UInt64),
     `visits` SimpleAggregateFunction(sum, UInt64),
     `bounces` SimpleAggregateFunction(sum, Int64),
-    `duration_ms` SimpleAggregateFunction(sum, UInt64)
+    `duration_ms` SimpleAggregateFunction(sum, UInt64),
+    `revenue` SimpleAggregateFunction(sum, Decimal(38, 6))
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYear(month)
@@ -192,7 +194,8 @@ CREATE MATERIALIZED VIEW rollup_daily_events_mv TO rollup_daily
     `events` UInt64,
     `engagements` UInt64,
     `engaged_ms` UInt64,
-    `scroll_depth_sum` UInt64
+    `scroll_depth_sum` UInt64,
+    `revenue` Decimal(38, 6)
 )
 AS SELECT
     property_id,
@@ -204,9 +207,10 @@ AS SELECT
     countIf(name != 'engagement') AS events,
     countIf(name = 'engagement') AS engagements,
     sumIf(engagement_ms, name = 'engagement') AS engaged_ms,
-    sumIf(scroll_depth, name = 'engagement') AS scroll_depth_sum
+    sumIf(scroll_depth, name = 'engagement') AS scroll_depth_sum,
+    sum(revenue_amount) AS revenue
 FROM events
-ARRAY JOIN [('', ''), ('event:page', pathname), ('event:page_type', toString(content_type)), ('event:author', toString(author)), ('visit:entry_page', entry_page), ('visit:source', toString(referrer_source)), ('visit:referrer', referrer), ('visit:utm_source', utm_source), ('visit:utm_medium', utm_medium), ('visit:utm_campaign', utm_campaign), ('visit:utm_content', utm_content), ('visit:utm_term', utm_term), ('visit:country', toString(country_code)), ('visit:region', toString(region)), ('visit:city', city), ('visit:browser', toString(browser)), ('visit:browser_version', toString(browser_version)), ('visit:os', toString(os)), ('visit:os_version', toString(os_version)), ('visit:device', toString(device_type)), ('visit:screen', toString(screen_size)), ('visit:locale', toString(locale))] AS pair
+ARRAY JOIN [('', ''), ('event:name', toString(name)), ('event:page', pathname), ('event:page_type', toString(content_type)), ('event:author', toString(author)), ('visit:entry_page', entry_page), ('visit:source', toString(referrer_source)), ('visit:referrer', referrer), ('visit:utm_source', utm_source), ('visit:utm_medium', utm_medium), ('visit:utm_campaign', utm_campaign), ('visit:utm_content', utm_content), ('visit:utm_term', utm_term), ('visit:country', toString(country_code)), ('visit:region', toString(region)), ('visit:city', city), ('visit:browser', toString(browser)), ('visit:browser_version', toString(browser_version)), ('visit:os', toString(os)), ('visit:os_version', toString(os_version)), ('visit:device', toString(device_type)), ('visit:screen', toString(screen_size)), ('visit:locale', toString(locale))] AS pair
 GROUP BY
     property_id,
     day,
@@ -293,7 +297,8 @@ CREATE MATERIALIZED VIEW rollup_monthly_mv TO rollup_monthly
     `scroll_depth_sum` UInt64,
     `visits` UInt64,
     `bounces` Int64,
-    `duration_ms` UInt64
+    `duration_ms` UInt64,
+    `revenue` Decimal(38, 6)
 )
 AS SELECT
     property_id,
@@ -308,7 +313,8 @@ AS SELECT
     sum(scroll_depth_sum) AS scroll_depth_sum,
     sum(visits) AS visits,
     sum(bounces) AS bounces,
-    sum(duration_ms) AS duration_ms
+    sum(duration_ms) AS duration_ms,
+    sum(revenue) AS revenue
 FROM rollup_daily
 GROUP BY
     property_id,
