@@ -9,6 +9,9 @@ namespace Analytics.Ingest.Collect;
 /// <summary>
 /// Reads <c>POST /api/event</c> bodies in Plausible's Events API format (JSON with any content type) and checks every
 /// field, collecting one message per bad field so a client can fix all of them at once. Unknown fields are ignored.
+/// Fields go by Plausible's short names or its long ones (<c>n</c> or <c>name</c>, <c>u</c>/<c>url</c>,
+/// <c>d</c>/<c>domain</c>, <c>r</c>/<c>referrer</c>, <c>p</c>/<c>props</c>/<c>m</c>/<c>meta</c>, <c>$</c>/<c>revenue</c>,
+/// <c>h</c>/<c>hashMode</c>, <c>i</c>/<c>interactive</c>); errors name the field as it was sent.
 /// </summary>
 internal static class CollectRequestParser
 {
@@ -47,44 +50,48 @@ internal static class CollectRequestParser
             var e = errors;
             void Fail(string field, string message) => e[field] = [message];
 
-            var name = RequiredString(root, "n", Fail);
+            var nameField = Named(root, "n", "name");
+            var name = RequiredString(root, nameField, Fail);
             if (name is not null && (name.Length == 0 || name.Length > MaxNameLength))
             {
-                Fail("n", $"must be 1 to {MaxNameLength} characters (pageview, engagement, or a custom event name)");
+                Fail(nameField, $"must be 1 to {MaxNameLength} characters (pageview, engagement, or a custom event name)");
             }
 
             Uri? url = null;
-            var urlText = RequiredString(root, "u", Fail);
+            var urlField = Named(root, "u", "url");
+            var urlText = RequiredString(root, urlField, Fail);
             if (urlText is not null)
             {
                 if (Encoding.UTF8.GetByteCount(urlText) > MaxUrlBytes)
                 {
-                    Fail("u", $"must be at most {MaxUrlBytes} bytes");
+                    Fail(urlField, $"must be at most {MaxUrlBytes} bytes");
                 }
                 else if (!Uri.TryCreate(urlText, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https"))
                 {
-                    Fail("u", "must be the page's absolute http(s) URL");
+                    Fail(urlField, "must be the page's absolute http(s) URL");
                     url = null;
                 }
             }
 
             var domains = new List<string>();
-            var domainText = RequiredString(root, "d", Fail);
+            var domainField = Named(root, "d", "domain");
+            var domainText = RequiredString(root, domainField, Fail);
             if (domainText is not null)
             {
                 domains.AddRange(domainText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                 if (domains.Count == 0 || domains.Count > 10 || domains.Any(d => d.Length > 253))
                 {
-                    Fail("d", "must name the property's domain (up to 10, comma-separated)");
+                    Fail(domainField, "must name the property's domain (up to 10, comma-separated)");
                 }
             }
 
             Uri? referrer = null;
-            if (OptionalString(root, "r", Fail) is { Length: > 0 } referrerText)
+            var referrerField = Named(root, "r", "referrer");
+            if (OptionalString(root, referrerField, Fail) is { Length: > 0 } referrerText)
             {
                 if (Encoding.UTF8.GetByteCount(referrerText) > MaxUrlBytes)
                 {
-                    Fail("r", $"must be at most {MaxUrlBytes} bytes");
+                    Fail(referrerField, $"must be at most {MaxUrlBytes} bytes");
                 }
                 else
                 {
@@ -97,8 +104,8 @@ internal static class CollectRequestParser
             var scroll = OptionalInteger(root, "sd", 0, 100, Fail);
             var engaged = OptionalInteger(root, "e", 0, 86_400_000, Fail);
             var width = OptionalInteger(root, "w", 0, 100_000, Fail);
-            var hash = OptionalBoolean(root, "h", Fail);
-            var interactive = OptionalBoolean(root, "i", Fail);
+            var hash = OptionalBoolean(root, Named(root, "h", "hashMode"), Fail);
+            var interactive = OptionalBoolean(root, Named(root, "i", "interactive"), Fail);
             var meta = Metadata(root, Fail);
             var ignored = OptionalString(root, "ignored", Fail);
             if (ignored is not (null or "localhost" or "automated-browser"))
@@ -140,9 +147,9 @@ internal static class CollectRequestParser
         {
             fail(field, field switch
             {
-                "n" => "is required: the event name (pageview, engagement, or a custom name)",
-                "u" => "is required: the page URL",
-                _ => "is required: the property's domain",
+                "n" => "is required (or name): the event name (pageview, engagement, or a custom name)",
+                "u" => "is required (or url): the page URL",
+                _ => "is required (or domain): the property's domain",
             });
             return null;
         }
@@ -155,6 +162,9 @@ internal static class CollectRequestParser
 
         return value.GetString();
     }
+
+    /// <summary>The name a client gave a field: Plausible's short one, or else its long one (the short one when neither is there).</summary>
+    private static string Named(JsonElement root, string brief, string full) => root.TryGetProperty(brief, out _) || !root.TryGetProperty(full, out _) ? brief : full;
 
     private static string? OptionalString(JsonElement root, string field, Action<string, string> fail)
     {
@@ -209,11 +219,15 @@ internal static class CollectRequestParser
         }
     }
 
-    /// <summary>Custom properties: <c>p</c> or <c>props</c>, an object (or, as old trackers send it, a JSON string of one).</summary>
+    /// <summary>
+    /// Custom properties: <c>p</c>, <c>props</c>, <c>meta</c> or <c>m</c> (unless <c>m</c> is our page metadata), an
+    /// object (or, as older trackers send it, a JSON string of one).
+    /// </summary>
     private static Dictionary<string, string> Props(JsonElement root, Action<string, string> fail)
     {
         var props = new Dictionary<string, string>(StringComparer.Ordinal);
-        var field = root.TryGetProperty("p", out var value) ? "p" : root.TryGetProperty("props", out value) ? "props" : null;
+        JsonElement value = default;
+        var field = PropsFields.FirstOrDefault(f => root.TryGetProperty(f, out value) && (f != "m" || !IsPageMetadata(value)));
         if (field is null || value.ValueKind == JsonValueKind.Null)
         {
             return props;
@@ -283,16 +297,24 @@ internal static class CollectRequestParser
         return props;
     }
 
+    /// <summary>Revenue: <c>revenue</c> or <c>$</c> (as Plausible's tracker sends it), an object or a JSON string of one.</summary>
     private static (decimal Amount, string Currency) Revenue(JsonElement root, Action<string, string> fail)
     {
-        if (!root.TryGetProperty("revenue", out var value) || value.ValueKind == JsonValueKind.Null)
+        var field = Named(root, "$", "revenue");
+        if (!root.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return (0, string.Empty);
         }
 
+        using var parsed = value.ValueKind == JsonValueKind.String ? TryParse(value.GetString()!) : null;
+        if (parsed is not null)
+        {
+            value = parsed.RootElement;
+        }
+
         if (value.ValueKind != JsonValueKind.Object)
         {
-            fail("revenue", "must be an object {\"amount\": 12.5, \"currency\": \"EUR\"}");
+            fail(field, "must be an object {\"amount\": 12.5, \"currency\": \"EUR\"}");
             return (0, string.Empty);
         }
 
@@ -302,17 +324,41 @@ internal static class CollectRequestParser
                 : a.ValueKind == JsonValueKind.String && decimal.TryParse(a.GetString(), NumberStyles.Number, CultureInfo.InvariantCulture, out amount))
             || Math.Abs(amount) >= 1_000_000_000_000m)
         {
-            fail("revenue.amount", "must be a number (or a numeric string) below 10^12");
+            fail($"{field}.amount", "must be a number (or a numeric string) below 10^12");
         }
 
         var currency = value.TryGetProperty("currency", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()!.Trim().ToUpperInvariant() : null;
         if (currency is null || currency.Length != 3 || !currency.All(char.IsAsciiLetterUpper))
         {
-            fail("revenue.currency", "must be a three-letter ISO 4217 code such as EUR");
+            fail($"{field}.currency", "must be a three-letter ISO 4217 code such as EUR");
             currency = string.Empty;
         }
 
         return (Math.Round(amount, 6), currency);
+    }
+
+    /// <summary>Where custom properties may come, in this order.</summary>
+    private static readonly string[] PropsFields = ["p", "props", "meta", "m"];
+
+    /// <summary>The keys of our page metadata in <c>m</c>.</summary>
+    private static readonly string[] PageMetadataKeys = ["type", "author", "categories", "tags"];
+
+    /// <summary>
+    /// Whether <c>m</c> holds our page metadata (an object of only its keys), not custom properties as Plausible's
+    /// tracker sends them in <c>m</c> (a JSON string, or an object of any other keys).
+    /// </summary>
+    private static bool IsPageMetadata(JsonElement m) => m.ValueKind == JsonValueKind.Object && m.EnumerateObject().All(p => PageMetadataKeys.Contains(p.Name, StringComparer.Ordinal));
+
+    private static JsonDocument? TryParse(string json)
+    {
+        try
+        {
+            return StrictJson.Parse(json, DocumentOptions);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -321,14 +367,8 @@ internal static class CollectRequestParser
     /// </summary>
     private static (string Type, string Author, IReadOnlyList<string> Categories, IReadOnlyList<string> Tags) Metadata(JsonElement root, Action<string, string> fail)
     {
-        if (!root.TryGetProperty("m", out var m) || m.ValueKind == JsonValueKind.Null)
+        if (!root.TryGetProperty("m", out var m) || !IsPageMetadata(m))
         {
-            return (string.Empty, string.Empty, [], []);
-        }
-
-        if (m.ValueKind != JsonValueKind.Object)
-        {
-            fail("m", "must be an object {\"type\", \"author\", \"categories\", \"tags\"}");
             return (string.Empty, string.Empty, [], []);
         }
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Analytics.Ingest.Collect;
 
 /// <summary>
-/// <c>GET /js/script.js</c>: the tracker, embedded in this assembly, gzip-compressed once, cached by browsers for a day
+/// <c>GET /js/script.js</c> (and <c>HEAD</c>, which uptime checks send): the tracker, embedded in this assembly, gzip-compressed once, cached by browsers for a day
 /// and revalidated with its ETag (a new version reaches visitors within a day, or at once with a cache-busting query).
 /// </summary>
 public static class TrackerScript

@@ -105,6 +105,35 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
     }
 
     [Fact]
+    public async Task PlausiblesLongFieldNames_DollarRevenue_AndPropsInMOrMeta_AreRead()
+    {
+        var marker = Marker();
+        var agent = Chrome + " " + marker;
+
+        // As Plausible's documentation writes them: long names, props as an object in "props", revenue in "revenue".
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync($$$"""{"name":"Purchase","url":"https://example.com/checkout","domain":"example.com","referrer":"https://news.example/","props":{"marker":"{{{marker}}}","seq":"1"},"revenue":{"currency":"USD","amount":"10.5"}}""", agent)).StatusCode);
+
+        // As Plausible's tracker sends them: revenue in "$", props as a JSON string in "m" (older trackers) or "meta".
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync($$$"""{"n":"Purchase","u":"https://example.com/checkout","d":"example.com","m":"{\"marker\":\"{{{marker}}}\",\"seq\":\"2\"}","$":{"amount":20,"currency":"EUR"}}""", agent)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync($$$"""{"n":"Purchase","u":"https://example.com/checkout","d":"example.com","meta":"{\"marker\":\"{{{marker}}}\",\"seq\":\"3\"}","$":"{\"amount\":\"30\",\"currency\":\"gbp\"}"}""", agent)).StatusCode);
+
+        // "m" with other keys than our page metadata is Plausible's props too.
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync($$$"""{"n":"Purchase","u":"https://example.com/checkout","d":"example.com","m":{"marker":"{{{marker}}}","seq":"4"}}""", agent)).StatusCode);
+
+        var rows = (await StoredAsync(marker, 4)).OrderBy(r => r.Props["seq"], StringComparer.Ordinal).ToList();
+        Assert.All(rows, r => Assert.Equal(("Purchase", "/checkout"), (r.Name, r.Pathname)));
+        Assert.Equal("https://news.example/", rows[0].Referrer);
+        Assert.Equal([(10.5m, "USD"), (20m, "EUR"), (30m, "GBP"), (0m, string.Empty)], rows.Select(r => (r.RevenueAmount, r.RevenueCurrency)));
+        Assert.All(rows, r => Assert.Equal(string.Empty, r.ContentType));
+
+        // Errors name the field as it was sent.
+        var bad = await PostAsync("""{"name":"","url":"nope","domain":"example.com","$":{"amount":"x","currency":"EUR"}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using var body = JsonDocument.Parse(await bad.Content.ReadAsStringAsync());
+        Assert.Equal(["$.amount", "name", "url"], body.RootElement.GetProperty("errors").EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal).ToList());
+    }
+
+    [Fact]
     public async Task CommaSeparatedDomains_StoreOneEventPerProperty()
     {
         var marker = Marker();

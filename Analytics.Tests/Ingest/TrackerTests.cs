@@ -83,6 +83,15 @@ public sealed class TrackerTests(Engines engines)
         using var again = new HttpRequestMessage(HttpMethod.Get, "/js/script.js");
         again.Headers.IfNoneMatch.Add(response.Headers.ETag!);
         Assert.Equal(HttpStatusCode.NotModified, (await app.Client.SendAsync(again)).StatusCode);
+
+        // HEAD (uptime checks, Plausible's own installation check) answers as GET does, without the body.
+        using var head = new HttpRequestMessage(HttpMethod.Head, "/js/script.js");
+        head.Headers.AcceptEncoding.ParseAdd("gzip");
+        var headers = await app.Client.SendAsync(head);
+        Assert.Equal(HttpStatusCode.OK, headers.StatusCode);
+        Assert.Equal(response.Content.Headers.ContentType, headers.Content.Headers.ContentType);
+        Assert.Equal(response.Headers.ETag, headers.Headers.ETag);
+        Assert.Empty(await headers.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]
