@@ -75,6 +75,12 @@ internal static class PlausibleEndpoints
             var range = await Range(body.TryGetProperty("date_range", out var dr) ? dr : default, "date_range", property, facts, now, cancellationToken);
             var metrics = Strings(body, "metrics", required: true).Select((m, i) => Metrics.Parse(m, $"metrics[{i}]")).ToList();
             var dimensions = Strings(body, "dimensions", required: false).Select((d, i) => Dimension.Parse(d, $"dimensions[{i}]", TimeBuckets.Natural(range))).ToList();
+            if (metrics.Contains(Metric.ViewsPerVisit) && dimensions.Count > 0)
+            {
+                // Plausible's query API refuses it with any dimension, time too (our dashboard's graph draws it by time).
+                throw new FieldValidationException("metrics", $"views_per_visit cannot be queried with dimensions ({dimensions[0].Name}).");
+            }
+
             var include = body.TryGetProperty("include", out var inc) ? inc : default;
             var (timeLabels, totalRows, comparisonMode) = Include(include);
             var (limit, offset) = Pagination(body);
@@ -94,8 +100,8 @@ internal static class PlausibleEndpoints
             var comparison = ReportRanges.Comparison(comparisonMode, range, property.Zone, DateRangeKind.CustomDates, "include.comparisons.mode");
             var result = await engine.RunAsync(query, comparison, cancellationToken);
 
-            // Plausible leaves empty time buckets out (time_labels lists them all).
-            var rows = dimensions.Count == 1 && dimensions[0].IsTime ? result.Rows.Where(r => r.Metrics.Any(m => m != 0)).ToList() : result.Rows;
+            // Plausible leaves empty time buckets out (time_labels lists them all), unless it compares: then each bucket stays beside its comparison.
+            var rows = comparison is null && dimensions.Count == 1 && dimensions[0].IsTime ? result.Rows.Where(r => r.Metrics.Any(m => m != 0)).ToList() : result.Rows;
             var meta = new JsonObject();
             if (timeLabels)
             {
@@ -185,20 +191,16 @@ internal static class PlausibleEndpoints
         return Results.Json(new JsonObject { ["results"] = new JsonArray(result.Rows.Select(r => (JsonNode?)V1Row(name, PlausibleValue(d, r.Dimensions[0]), r, query)).ToArray()) });
     }
 
-    private const string DirectNone = "Direct / None";
-
-    /// <summary>Plausible's spelling of a value: "Direct / None" for visits without a source, device types capitalised ("Desktop").</summary>
+    /// <summary>Plausible's spelling of a value: device types capitalised ("Desktop"; the engine names blanks already).</summary>
     private static string PlausibleValue(Dimension dimension, string value) => dimension.Name switch
     {
-        "visit:source" when value.Length == 0 => DirectNone,
-        "visit:device" when value.Length > 0 => char.ToUpperInvariant(value[0]) + value[1..],
+        "visit:device" when value.Length > 0 && value != Dimension.NotSet => char.ToUpperInvariant(value[0]) + value[1..],
         _ => value,
     };
 
-    /// <summary>Filter values in Plausible's spelling, in ours ("Direct / None" is no source; device types are lower case).</summary>
+    /// <summary>Filter values in Plausible's spelling, in ours (device types are lower case).</summary>
     private static Filter? NativeValues(Filter? filter) => filter switch
     {
-        Condition { Operator: FilterOperator.Is or FilterOperator.IsNot, Dimension.Name: "visit:source" } c => c with { Values = c.Values.Select(v => v == DirectNone ? string.Empty : v).ToList() },
         Condition { Operator: not (FilterOperator.Matches or FilterOperator.MatchesNot), Dimension.Name: "visit:device" } c => c with { Values = c.Values.Select(v => v.ToLowerInvariant()).ToList() },
         AllOf all => new AllOf(all.Filters.Select(f => NativeValues(f)!).ToList()),
         AnyOf any => new AnyOf(any.Filters.Select(f => NativeValues(f)!).ToList()),

@@ -69,11 +69,10 @@ public static class Format
         return name.Length == 0 ? dimension : char.ToUpperInvariant(name[0]) + name[1..];
     }
 
-    /// <summary>A breakdown value as shown: the empty value named, countries by name.</summary>
+    /// <summary>A breakdown value as shown: a blank named (breakdowns name it already; a visit's own source does not), countries by name.</summary>
     public static string Value(string dimension, string value) => (dimension, value) switch
     {
-        ("visit:source", "") => "Direct / None",
-        (_, "") => "(none)",
+        (_, "") => Dimension.Parse(dimension, "dimension").BlankLabel ?? Dimension.NoProperty,
         ("visit:country", _) => Geography.Countries.Name(value),
         _ => value,
     };

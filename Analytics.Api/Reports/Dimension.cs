@@ -72,6 +72,25 @@ public sealed record Dimension(string Name, DimensionScope Scope, string? EventC
 
     public bool IsTime => Scope == DimensionScope.Time;
 
+    /// <summary>
+    /// How a blank value is named, as Plausible names it: "Direct / None" for a visit without a source or referrer,
+    /// "(not set)" for UTM tags, client and screen, "(none)" for an event without the custom property; null where a
+    /// blank stays blank. Breakdowns return the label, and an "is" filter on it (or on "(not set)") matches the blanks.
+    /// </summary>
+    public string? BlankLabel => Name switch
+    {
+        "visit:source" or "visit:referrer" => NoReferrer,
+        "visit:utm_source" or "visit:utm_medium" or "visit:utm_campaign" or "visit:utm_content" or "visit:utm_term"
+            or "visit:browser" or "visit:browser_version" or "visit:os" or "visit:os_version" or "visit:device" or "visit:screen" => NotSet,
+        _ => PropKey is null ? null : NoProperty,
+    };
+
+    public const string NoReferrer = "Direct / None";
+
+    public const string NotSet = "(not set)";
+
+    public const string NoProperty = "(none)";
+
     /// <summary>Kept by the daily rollup (<c>rollup_daily</c>, one row per day and value; schema/clickhouse/0006, 0009, 0010).</summary>
     public bool InDailyRollup => Scope == DimensionScope.Visit || Name is "event:name" or "event:page" or "event:page_type" or "event:author";
 

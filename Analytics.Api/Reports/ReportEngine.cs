@@ -149,6 +149,11 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             throw new FieldValidationException("metrics", "name at least one metric.");
         }
 
+        if (query.Metrics.GroupBy(m => m).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new FieldValidationException("metrics", $"{Metrics.Name(twice.Key)} is listed twice.");
+        }
+
         if (query.Dimensions.Count(d => d.IsTime) > 1)
         {
             throw new FieldValidationException("dimensions", "use at most one time dimension.");
@@ -180,6 +185,24 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             {
                 throw new FieldValidationException("filters", $"a filter on '{condition.Dimension.Name}' needs 1 to {MaxValues} values.");
             }
+
+            if (condition is { Dimension.Name: "visit:country", Operator: FilterOperator.Is or FilterOperator.IsNot } && condition.Values.FirstOrDefault(v => v.Length != 2 || !v.All(char.IsAsciiLetter)) is { } code)
+            {
+                throw new FieldValidationException("filters", $"visit:country takes 2-letter country codes (ISO 3166-1), not '{code}'.");
+            }
+        }
+
+        // Bounces and durations belong to visits: an event's name, hostname or property does not split them (a page
+        // does, by the visits that entered on it), as Plausible has it.
+        if (query.Metrics.FirstOrDefault(m => m is Metric.BounceRate or Metric.VisitDuration) is var visitMetric and (Metric.BounceRate or Metric.VisitDuration)
+            && query.Dimensions.FirstOrDefault(d => d.Scope == DimensionScope.Event && d.Name != "event:page") is { } eventDimension)
+        {
+            throw new FieldValidationException("metrics", $"{Metrics.Name(visitMetric)} is a visit's metric and cannot be broken down by the event dimension {eventDimension.Name}.");
+        }
+
+        if (query.Metrics.Contains(Metric.ViewsPerVisit) && query.Dimensions.FirstOrDefault(d => !d.IsTime) is { } byDimension)
+        {
+            throw new FieldValidationException("metrics", $"views_per_visit cannot be broken down by {byDimension.Name}.");
         }
 
         if (query.Metrics.Contains(Metric.ViewsPerVisit) && Filters.OnEvents(query.Filter))
@@ -238,10 +261,15 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         TableSource? sessions = null;
         if (needSessions)
         {
-            // The daily rollup splits session metrics by visit attributes only (a page is an event's, not a visit's).
-            var visitOnly = query.Dimensions.Concat(conditions.Select(c => c.Dimension)).All(d => d.Scope == DimensionScope.Visit);
-            sessions = dailyDimension is not null && visitOnly ? TableSource.Daily
-                : rollups && onlyTime && query.Filter is null ? totals
+            // The sessions half reads its own view of the query (by a page: by the entry page). The daily rollup splits
+            // session metrics by visit attributes only (a page is an event's, not a visit's).
+            var (dimensions, filter) = ReportSql.SessionsView(query.Dimensions, query.Filter);
+            var visitOnly = dimensions.Concat(Filters.Conditions(filter).Select(c => c.Dimension)).All(d => d.Scope == DimensionScope.Visit);
+            var sessionDaily = query.Source == ReportSource.Rollup && !dimensions.Any(d => d.IsTime) && ReportSql.WholeDays(query.Range) is not null
+                ? ReportSql.DailyDimension(dimensions, filter)
+                : null;
+            sessions = sessionDaily is not null && visitOnly ? TableSource.Daily
+                : rollups && onlyTime && filter is null ? totals
                 : fallback;
         }
 
@@ -315,7 +343,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             Metric.ScrollDepth => "if(engagements = 0, 0, scroll_sum / engagements)",
             Metric.TotalRevenue => "revenue",
             Metric.Visits => "visits",
-            Metric.BounceRate => "if(visits = 0, 0, bounces / visits)",
+            Metric.BounceRate => ReportSql.CountsEntries(ReportSql.SessionsView(query.Dimensions, query.Filter).Filter) ? "if(entries = 0, 0, bounces / entries)" : "if(visits = 0, 0, bounces / visits)",
             Metric.VisitDuration => "if(visits = 0, 0, duration_ms / visits)",
             _ => throw new InvalidOperationException($"{metric} is ordered in memory."),
         };
@@ -328,6 +356,11 @@ public sealed class ReportEngine(IClickHouse clickHouse)
     private async Task<SideResult> SideAsync(QuerySide side, TableSource source, ReportQuery query, IReadOnlyList<Dimension> dimensions, Filter? filter, ReportSql.Shape shape, CancellationToken cancellationToken)
     {
         var sql = new ReportSql(query);
+        if (side == QuerySide.Sessions)
+        {
+            (dimensions, filter) = ReportSql.SessionsView(dimensions, filter);
+        }
+
         var text = side == QuerySide.Events ? sql.Events(source, dimensions, filter, shape) : sql.Sessions(source, dimensions, filter, shape);
         var raw = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(text, sql.Parameters, cancellationToken: cancellationToken);
         var rows = new Dictionary<string, SideRow>(StringComparer.Ordinal);
@@ -358,9 +391,10 @@ public sealed class ReportEngine(IClickHouse clickHouse)
     private async Task<long> CountAsync(QuerySide side, TableSource source, ReportQuery query, CancellationToken cancellationToken)
     {
         var sql = new ReportSql(query);
+        var (dimensions, filter) = side == QuerySide.Events ? (query.Dimensions, query.Filter) : ReportSql.SessionsView(query.Dimensions, query.Filter);
         var inner = side == QuerySide.Events
-            ? sql.Events(source, query.Dimensions, query.Filter, ReportSql.Shape.All)
-            : sql.Sessions(source, query.Dimensions, query.Filter, ReportSql.Shape.All);
+            ? sql.Events(source, dimensions, filter, ReportSql.Shape.All)
+            : sql.Sessions(source, dimensions, filter, ReportSql.Shape.All);
         var rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>($"SELECT count() AS n FROM ({inner})", sql.Parameters, cancellationToken: cancellationToken);
         return (long)Number(rows[0]["n"]);
     }
@@ -398,6 +432,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             var groupKey = string.Join('\u001f', query.Dimensions.Select((d, i) => (d, i)).Where(x => x.d.Scope != DimensionScope.Event).Select(x => key[x.i]));
             var denominator = denominators?.GetValueOrDefault(groupKey)?.Values.GetValueOrDefault("visitors") ?? 0;
             var visits = S("visits");
+            var entries = s is not null && s.TryGetValue("entries", out var entered) ? entered : visits; // the visits a bounce rate is over: those that entered on the filtered pages, if any
             var engagements = E("engagements");
             var values = query.Metrics.Select(m => m switch
             {
@@ -405,7 +440,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
                 Metric.Visits => visits,
                 Metric.Pageviews => E("pageviews"),
                 Metric.ViewsPerVisit => visits == 0 ? 0 : Math.Round(E("pageviews") / visits, 2),
-                Metric.BounceRate => visits == 0 ? 0 : Math.Round(100 * Math.Max(0, S("bounces")) / visits),
+                Metric.BounceRate => entries == 0 ? 0 : Math.Round(100 * Math.Max(0, S("bounces")) / entries),
                 Metric.VisitDuration => visits == 0 ? 0 : Math.Round(S("duration_ms") / 1000 / visits),
                 Metric.Events => E("events"),
                 Metric.ScrollDepth => engagements == 0 ? 0 : Math.Round(E("scroll_sum") / engagements),
@@ -482,7 +517,9 @@ public sealed class ReportEngine(IClickHouse clickHouse)
     /// <summary>Percent change (bounce rate: the difference in points), as Plausible reports it; 100 when growing from zero.</summary>
     public static double? Change(Metric metric, double before, double now) => metric switch
     {
-        Metric.BounceRate or Metric.ConversionRate or Metric.Percentage => Math.Round(now - before, 1),
+        // As Plausible computes it: rates in points (a bounce rate only against one there was), the rest in percent.
+        Metric.ConversionRate => Math.Round(now - before, 1),
+        Metric.BounceRate => before > 0 ? now - before : null,
         _ when before == 0 => now == 0 ? 0 : 100,
         _ => Math.Round((now - before) / before * 100),
     };

@@ -109,7 +109,7 @@ internal sealed class ReportSql
         if (source == TableSource.Daily)
         {
             var (body, edges) = DailyParts(dimensions, filter);
-            var value = dimensions.Count == 1 ? $"{EventRow(dimensions[0], "timestamp")} AS d0, " : string.Empty;
+            var value = dimensions.Count == 1 ? $"{Labeled(dimensions[0], EventRow(dimensions[0], "timestamp"))} AS d0, " : string.Empty;
             var partial = $"""
                 SELECT {value}uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums}, sum(revenue_amount) AS revenue
                 FROM events
@@ -160,7 +160,7 @@ internal sealed class ReportSql
         }
 
         var from = EventsWithSessions(source, dimensions.Any(d => d.Scope == DimensionScope.Session) || Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Session));
-        var eventDims = dimensions.Select(d => Breakdown(d, EventRow(d, "timestamp"))).ToList();
+        var eventDims = dimensions.Select(d => Labeled(d, Breakdown(d, EventRow(d, "timestamp")))).ToList();
         var eventWhere = $"property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to}"
             + (filter is null ? string.Empty : $" AND {Render(filter, d => EventRow(d, "timestamp"))}");
         return Grouped(eventDims, $"uniqIf(visitor_id, name != 'engagement') AS visitors, {EventSums}, toFloat64(sum(revenue_amount)) AS revenue", from, eventWhere, null, shape);
@@ -211,7 +211,7 @@ internal sealed class ReportSql
         {
             var (body, edges) = DailyParts(dimensions, filter);
             string Partial(string from, string to) => $"""
-                SELECT {(dimensions.Count == 1 ? SessionRow(dimensions[0]) + " AS d0, " : string.Empty)}toUInt64(1) AS visits, s_bounce AS bounces, s_duration_ms AS duration_ms
+                SELECT {(dimensions.Count == 1 ? Labeled(dimensions[0], SessionRow(dimensions[0])) + " AS d0, " : string.Empty)}toUInt64(1) AS visits, s_bounce AS bounces, s_duration_ms AS duration_ms
                 FROM ({SessionRows(TableSource.Sessions, from, to)})
                 {(filter is null ? string.Empty : "WHERE " + Render(filter, SessionRow))}
                 """;
@@ -243,9 +243,12 @@ internal sealed class ReportSql
             var where = filter is null ? string.Empty
                 : onEvents ? $" AND identity(session_id) IN (SELECT session_id FROM events WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to} AND {Render(filter, d => EventRow(d, "session_start"))})"
                 : " AND " + Render(filter, SessionTableColumn);
+            var enteredHere = EnteredOnPages(filter, "finalizeAggregation(entry_page)"); // stamped on every row of a visit
             return Grouped(
-                dimensions.Select(SessionTableColumn).ToList(),
-                "uniqExact(session_id) AS visits, sum(bounce) AS bounces, sum(duration_ms) AS duration_ms",
+                dimensions.Select(d => Labeled(d, SessionTableColumn(d))).ToList(),
+                enteredHere is null
+                    ? "uniqExact(session_id) AS visits, sum(bounce) AS bounces, sum(duration_ms) AS duration_ms"
+                    : $"uniqExact(session_id) AS visits, sumIf(bounce, {enteredHere}) AS bounces, sum(duration_ms) AS duration_ms, uniqExactIf(session_id, {enteredHere}) AS entries",
                 "sessions",
                 $"property_id = {_property} AND session_start >= {_from} AND session_start < {_to}{where}",
                 null,
@@ -256,19 +259,63 @@ internal sealed class ReportSql
         var needsEvents = onEvents || dimensions.Any(d => d.Scope == DimensionScope.Event);
         if (!needsEvents)
         {
-            var dims = dimensions.Select(d => SessionRow(d)).ToList();
+            var dims = dimensions.Select(d => Labeled(d, SessionRow(d))).ToList();
             return Grouped(dims, SessionAggregates, $"({sessions})", filter is null ? null : Render(filter, SessionRow), null, shape);
         }
 
-        var inner = dimensions.Select((d, i) => $"{Breakdown(d, EventRow(d, "s_session_start"))} AS d{i}");
+        var inner = dimensions.Select((d, i) => $"{Labeled(d, Breakdown(d, EventRow(d, "s_session_start")))} AS d{i}");
         var matching = $"""
             (
-                SELECT DISTINCT s_session_id, s_bounce, s_duration_ms{string.Concat(inner.Select(d => ", " + d))}
+                SELECT DISTINCT s_session_id, s_bounce, s_duration_ms, s_entry_page{string.Concat(inner.Select(d => ", " + d))}
                 {SessionEvents(sessions, filter)}
             )
             """;
-        return Grouped(dimensions.Select((_, i) => $"d{i}").ToList(), SessionAggregates, matching, null, null, shape);
+        var entered = EnteredOnPages(filter, "s_entry_page");
+        var aggregates = entered is null
+            ? SessionAggregates
+            : $"count() AS visits, sumIf(s_bounce, {entered}) AS bounces, sum(s_duration_ms) AS duration_ms, countIf({entered}) AS entries";
+        return Grouped(dimensions.Select((_, i) => $"d{i}").ToList(), aggregates, matching, null, null, shape);
     }
+
+    /// <summary>
+    /// The dimensions and filter the sessions half reads. By a page, a visit counts on the page it entered on (its
+    /// bounce, duration and the visit itself), and page conditions then test the entry page: Plausible's definition.
+    /// </summary>
+    public static (IReadOnlyList<Dimension> Dimensions, Filter? Filter) SessionsView(IReadOnlyList<Dimension> dimensions, Filter? filter)
+    {
+        if (dimensions.All(d => d.Name != "event:page"))
+        {
+            return (dimensions, filter);
+        }
+
+        var entry = Dimension.Parse("visit:entry_page", "dimensions");
+        Filter? Rename(Filter? f) => f switch
+        {
+            Condition { Dimension.Name: "event:page" } c => c with { Dimension = entry },
+            AllOf all => new AllOf([.. all.Filters.Select(x => Rename(x)!)]),
+            AnyOf any => new AnyOf([.. any.Filters.Select(x => Rename(x)!)]),
+            Not not => new Not(Rename(not.Filter)!),
+            _ => f,
+        };
+        return ([.. dimensions.Select(d => d.Name == "event:page" ? entry : d)], Rename(filter));
+    }
+
+    /// <summary>Whether the sessions half of <paramref name="filter"/> (as <see cref="SessionsView"/> gives it) counts bounces over entries (a column <c>entries</c>).</summary>
+    public static bool CountsEntries(Filter? filter) => TopLevelPages(filter).Count > 0;
+
+    /// <summary>
+    /// Under a filter on pages (at the top level), a visit's bounce counts only where it entered on a matching page,
+    /// as Plausible has it: the test on <paramref name="entryPage"/>, or null without such a filter.
+    /// </summary>
+    private string? EnteredOnPages(Filter? filter, string entryPage)
+        => TopLevelPages(filter) is { Count: > 0 } pages ? "(" + string.Join(" AND ", pages.Select(c => Render(c, entryPage))) + ")" : null;
+
+    private static List<Condition> TopLevelPages(Filter? filter) => filter switch
+    {
+        Condition { Dimension.Name: "event:page" } c => [c],
+        AllOf all => [.. all.Filters.OfType<Condition>().Where(c => c.Dimension.Name == "event:page")],
+        _ => [],
+    };
 
     /// <summary>
     /// The visits that started in the range and pass <paramref name="filter"/> (on the visit's attributes, or with
@@ -449,7 +496,7 @@ internal sealed class ReportSql
         var dimension = DailyDimension(dimensions, filter) ?? throw new InvalidOperationException("The daily rollup cannot answer this query.");
         var rows = $"property_id = {_property} AND dimension = {Param(dimension, "String")}"
             + (filter is null ? string.Empty : $" AND {Render(filter, _ => "value")}");
-        var value = dimensions.Count == 1 ? "value AS d0, " : string.Empty;
+        var value = dimensions.Count == 1 ? $"{Labeled(dimensions[0], "value")} AS d0, " : string.Empty;
 
         // The whole UTC months among those days come from rollup_monthly (12 sketches a year per value), the other days from rollup_daily.
         var (first, end) = (days.From.InUtc().Date, days.To.InUtc().Date);
@@ -546,6 +593,10 @@ internal sealed class ReportSql
             : $"toString({column})";
     }
 
+    /// <summary>A breakdown value with its blank named (<see cref="Dimension.BlankLabel"/>), the same expression in every source.</summary>
+    private string Labeled(Dimension dimension, string expression)
+        => dimension.BlankLabel is { } label ? $"if(empty({expression}), {Param(label, "String")}, {expression})" : expression;
+
     /// <summary>List dimensions break down by each element.</summary>
     private static string Breakdown(Dimension dimension, string expression) => dimension.IsArray ? $"arrayJoin({expression})" : expression;
 
@@ -566,7 +617,7 @@ internal sealed class ReportSql
         {
             TimeInterval.Hour => $"concat(toString(toStartOfHour({local})), '|', toString({offset}))",
             TimeInterval.Day => $"toString(toDate({local}))",
-            TimeInterval.Week => $"toString(toDate({local}) - ((toDayOfWeek({local}) + 7 - {(int)_query.WeekStart}) % 7))",
+            TimeInterval.Week => $"toString(greatest(toDate({local}) - ((toDayOfWeek({local}) + 7 - {(int)_query.WeekStart}) % 7), {Param(_query.Range.From.InZone(_query.Zone).Date, "Date")}))",
             _ => $"toString(toStartOfMonth({local}))",
         };
     }
@@ -583,16 +634,25 @@ internal sealed class ReportSql
     private string Render(Condition condition, string value)
     {
         var sensitive = condition.CaseSensitive;
+
+        // "is" compares stored values, in which a blank's label (and "(not set)" on any dimension, as Plausible reads it) is the blank.
+        var stored = condition.Values.Select(v => v == Dimension.NotSet || v == condition.Dimension.BlankLabel ? string.Empty : v).ToList();
         var positive = condition.Operator switch
         {
             FilterOperator.Is or FilterOperator.IsNot => sensitive
-                ? Each(condition, value, v => $"{v} IN {Param(condition.Values, "Array(String)")}")
-                : Each(condition, value, v => $"lowerUTF8({v}) IN {Param(condition.Values.Select(x => x.ToLowerInvariant()).ToList(), "Array(String)")}"),
+                ? Each(condition, value, v => $"{v} IN {Param(stored, "Array(String)")}")
+                : Each(condition, value, v => $"lowerUTF8({v}) IN {Param(stored.Select(x => x.ToLowerInvariant()).ToList(), "Array(String)")}"),
             FilterOperator.Contains or FilterOperator.ContainsNot => Each(condition, value, v =>
                 $"{(sensitive ? "multiSearchAny" : "multiSearchAnyCaseInsensitiveUTF8")}({v}, {Param(condition.Values, "Array(String)")})"),
             _ => Each(condition, value, v => $"multiMatchAny({v}, {Param(condition.Values.Select(x => Pattern(x, sensitive)).ToList(), "Array(String)")})"),
         };
-        return condition.Operator is FilterOperator.IsNot or FilterOperator.ContainsNot or FilterOperator.MatchesNot ? $"NOT {positive}" : positive;
+        if (condition.Operator is not (FilterOperator.IsNot or FilterOperator.ContainsNot or FilterOperator.MatchesNot))
+        {
+            return positive;
+        }
+
+        // A negated condition on a custom property matches only the events that carry the property.
+        return condition.Dimension.PropKey is { } key ? $"(mapContains(props, {Param(key, "String")}) AND NOT {positive})" : $"NOT {positive}";
     }
 
     /// <summary>A "matches" pattern as <c>multiMatchAny</c> gets it: case-insensitive unless asked otherwise.</summary>

@@ -32,6 +32,13 @@ public static class TimeBuckets
         }
 
         buckets.Add(new TimeBucket(start, range.To, Label(startLocal, interval, weekStart), startLocal.Offset));
+
+        // A week cut by the range's start is named by the range's first day, as Plausible names it.
+        if (interval == TimeInterval.Week && buckets[0].Label.Date < range.From.InZone(zone).Date)
+        {
+            buckets[0] = buckets[0] with { Label = range.From.InZone(zone).Date.AtMidnight() };
+        }
+
         return buckets;
     }
 
@@ -69,7 +76,7 @@ public static class TimeBuckets
         _ => (local.Date.With(DateAdjusters.StartOfMonth), 0, Offset.Zero),
     };
 
-    /// <summary>The bucket's name: the local start of its hour, day, week or month (clipped buckets keep the full period's name).</summary>
+    /// <summary>The bucket's name: the local start of its hour, day, week or month (a clipped month keeps its name; a week cut by the range's start is renamed in <see cref="Split"/>).</summary>
     private static LocalDateTime Label(ZonedDateTime local, TimeInterval interval, IsoDayOfWeek weekStart) => interval switch
     {
         TimeInterval.Hour => local.Date + new LocalTime(local.Hour, 0),

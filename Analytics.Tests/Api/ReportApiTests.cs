@@ -105,6 +105,28 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         Assert.Equal(total, days["results"]!.AsArray().Sum(r => MetricsOf(r!)[0]));
         Assert.Equal("2026-10-25", days["results"]![0]!["dimensions"]![0]!.GetValue<string>());
 
+        // Weeks start on the range's first day when it cuts one (Wednesday 28 October here), as Plausible names them.
+        var weeks = await PostQueryAsync(data.OnlyA, """
+            {"site_id": "a.example", "metrics": ["pageviews"], "date_range": ["2026-10-28", "2026-11-04"], "dimensions": ["time:week"], "include": {"time_labels": true}}
+            """);
+        Assert.Equal(["2026-10-28", "2026-11-02"], weeks["meta"]!["time_labels"]!.AsArray().Select(l => l!.GetValue<string>()));
+        Assert.Equal(["2026-10-28", "2026-11-02"], weeks["results"]!.AsArray().Select(r => r!["dimensions"]![0]!.GetValue<string>()));
+
+        // Compared, every bucket stays beside its comparison (here the days after "now" are empty).
+        var compared = await PostQueryAsync(data.OnlyA, """
+            {"site_id": "a.example", "metrics": ["pageviews"], "date_range": ["2026-11-03", "2026-11-09"], "dimensions": ["time:day"], "include": {"comparisons": {"mode": "previous_period"}}}
+            """);
+        var alone = await PostQueryAsync(data.OnlyA, """{"site_id": "a.example", "metrics": ["pageviews"], "date_range": ["2026-11-03", "2026-11-09"], "dimensions": ["time:day"]}""");
+        Assert.Equal(7, compared["results"]!.AsArray().Count);
+        Assert.All(compared["results"]!.AsArray(), r => Assert.NotNull(r!["comparison"]));
+        Assert.InRange(alone["results"]!.AsArray().Count, 2, 3);
+
+        // Ordered by the time dimension, newest first.
+        var newest = await PostQueryAsync(data.OnlyA, """
+            {"site_id": "a.example", "metrics": ["pageviews", "visitors"], "date_range": ["2026-10-25", "2026-11-01"], "dimensions": ["time:day"], "order_by": [["time:day", "desc"]]}
+            """);
+        Assert.Equal(days["results"]!.AsArray().Select(r => r!.ToJsonString()).Reverse(), newest["results"]!.AsArray().Select(r => r!.ToJsonString()));
+
         // New York's clocks fall back on 1 November 2026: 25 hours, 1 AM twice.
         var oneDay = MetricsOf((await PostQueryAsync(data.All, """{"site_id": "b.example", "metrics": ["pageviews"], "date_range": ["2026-11-01", "2026-11-01"]}"""))["results"]![0]!)[0];
         var hours = await PostQueryAsync(data.All, """
@@ -133,6 +155,73 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         Assert.Equal(everything["results"]!.AsArray().Skip(1).Take(3).Select(r => r!.ToJsonString()), rows.Select(r => new JsonObject { ["metrics"] = r!["metrics"]!.DeepClone(), ["dimensions"] = r["dimensions"]!.DeepClone() }.ToJsonString()));
         Assert.All(rows, r => Assert.Equal(2, r!["comparison"]!["change"]!.AsArray().Count));
         Assert.True(MetricsOf(rows[0]!)[0] >= MetricsOf(rows[1]!)[0]);
+    }
+
+    [Theory]
+    [InlineData("visit:source", "Direct / None", "visits")]
+    [InlineData("visit:referrer", "Direct / None", "visits")]
+    [InlineData("visit:utm_source", "(not set)", "visits")]
+    [InlineData("visit:utm_medium", "(not set)", "visits")]
+    [InlineData("visit:utm_campaign", "(not set)", "visits")]
+    [InlineData("event:props:plan", "(none)", "events")]
+    public async Task BlankValues_AreLabelledAsPlausibleDoes_AndAnIsFilterOnTheLabelMatchesThem(string dimension, string label, string metric)
+    {
+        async Task<JsonArray> Rows(string extra) => (await PostQueryAsync(data.OnlyA, $$"""{"site_id": "a.example", "metrics": ["{{metric}}"], "date_range": "7d"{{extra}}}"""))["results"]!.AsArray();
+        async Task<double> Filtered(string op, string value) => MetricsOf((await Rows($$""", "filters": [["{{op}}", "{{dimension}}", ["{{value}}"]]]"""))[0]!)[0];
+
+        var rows = await Rows($$""", "dimensions": ["{{dimension}}"]""");
+        var values = rows.ToDictionary(r => r!["dimensions"]![0]!.GetValue<string>(), r => MetricsOf(r!)[0]);
+        var total = MetricsOf((await Rows(string.Empty))[0]!)[0];
+        Assert.DoesNotContain(string.Empty, values.Keys);
+        Assert.InRange(values[label], 1, total - 1); // blanks and values both, or the test tells nothing
+
+        // "is" on the label, or on "(not set)" for any dimension, is the blank row; "is not" the rest.
+        Assert.Equal(values[label], await Filtered("is", label));
+        Assert.Equal(values[label], await Filtered("is", "(not set)"));
+        Assert.Equal(total - values[label], await Filtered("is_not", label));
+
+        // "contains" reads the stored value: the label is not in it.
+        Assert.Equal(0, await Filtered("contains", label));
+
+        // A negated filter on a custom property matches only the events that carry it; on a visit attribute, every other visit.
+        var value = values.Where(v => v.Key != label).MaxBy(v => v.Value).Key;
+        var carrying = dimension.StartsWith("event:props:", StringComparison.Ordinal) ? total - values[label] : total;
+        Assert.Equal(carrying - values[value], await Filtered("is_not", value));
+        Assert.Equal(carrying - values.Where(v => v.Key != label && v.Key.Contains(value, StringComparison.Ordinal)).Sum(v => v.Value), await Filtered("contains_not", value));
+
+        // The v1 breakdown says it the same way.
+        var name = dimension[(dimension.LastIndexOf(':') + 1)..];
+        var v1 = JsonNode.Parse(await data.OnlyA.GetStringAsync($"/api/v1/stats/breakdown?site_id=a.example&period=7d&property={dimension}&metrics={metric}"))!;
+        Assert.Contains(v1["results"]!.AsArray(), r => r![name]!.GetValue<string>() == label);
+    }
+
+    [Fact]
+    public async Task SessionMetrics_ByPage_AreThoseOfVisitsThatEnteredThere_AndUnderAPageFilter_BouncesCountWhereVisitsEntered()
+    {
+        async Task<Dictionary<string, double[]>> By(string dimension, string filters = "[]") => (await PostQueryAsync(data.OnlyA, $$"""
+            {"site_id": "a.example", "metrics": ["visits", "bounce_rate", "visit_duration"], "date_range": "7d", "dimensions": ["{{dimension}}"], "filters": {{filters}}}
+            """))["results"]!.AsArray().ToDictionary(r => r!["dimensions"]![0]!.GetValue<string>(), r => MetricsOf(r!));
+
+        // By page, a visit counts on the page it entered on, as Plausible splits it.
+        var byPage = await By("event:page");
+        var byEntry = await By("visit:entry_page");
+        Assert.True(byEntry.Count >= 2, $"{byEntry.Count} entry pages");
+        Assert.Equal(byEntry.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, string.Join(",", p.Value))),
+            byPage.Where(p => p.Value[0] > 0).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, string.Join(",", p.Value))));
+
+        // Under a filter on a page: the visits that saw it, with a bounce rate over those that entered on it.
+        var page = byEntry.MaxBy(p => p.Value[0]).Key;
+        async Task<double[]> Total(string filters) => MetricsOf((await PostQueryAsync(data.OnlyA, $$"""
+            {"site_id": "a.example", "metrics": ["visits", "bounce_rate"], "date_range": "7d", "filters": {{filters}}}
+            """))["results"]![0]!);
+        var saw = await Total($$"""[["is", "event:page", ["{{page}}"]]]""");
+        var entered = await Total($$"""[["is", "visit:entry_page", ["{{page}}"]]]""");
+        Assert.True(saw[0] > entered[0], $"{saw[0]} visits saw {page}, {entered[0]} entered on it: the test tells nothing");
+        Assert.Equal(entered[1], saw[1]);
+
+        // A page breakdown under a page filter reads both as entry pages.
+        var onPage = await By("event:page", $$"""[["is", "event:page", ["{{page}}"]]]""");
+        Assert.Equal(byEntry[page], onPage[page]);
     }
 
     [Fact]
@@ -310,11 +399,38 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
             ("""{"site_id": "a.example", "metrics": ["conversion_rate"], "date_range": "7d"}""", "metrics"),
             ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "pagination": {"limit": 0}}""", "pagination.limit"),
             ("not json", "body"),
+
+            // What Plausible's query API refuses (its query parser's rules).
+            ("""{"site_id": "a.example", "metrics": ["visitors", "visitors"], "date_range": "7d"}""", "metrics"),
+            ("""{"site_id": "a.example", "metrics": ["bounce_rate"], "date_range": "7d", "dimensions": ["event:name"]}""", "metrics"),
+            ("""{"site_id": "a.example", "metrics": ["visitors", "visit_duration"], "date_range": "7d", "dimensions": ["event:props:plan"]}""", "metrics"),
+            ("""{"site_id": "a.example", "metrics": ["views_per_visit"], "date_range": "7d", "dimensions": ["visit:source"]}""", "metrics"),
+            ("""{"site_id": "a.example", "metrics": ["views_per_visit"], "date_range": "7d", "dimensions": ["time:day"]}""", "metrics"),
+            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["is", "visit:country", ["Germany"]]]}""", "filters"),
+            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["is_not", "visit:country", ["DE", "D1"]]]}""", "filters"),
         })
         {
             var problem = await PostQueryAsync(data.OnlyA, body, HttpStatusCode.BadRequest);
             Assert.True(field == problem["field"]?.GetValue<string>(), $"{body}: {problem.ToJsonString()}");
             Assert.StartsWith(field + ":", problem["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        // What it takes: bounce rate by page (the visits that entered on it), countries by code in any case.
+        await PostQueryAsync(data.OnlyA, """{"site_id": "a.example", "metrics": ["bounce_rate", "visit_duration"], "date_range": "7d", "dimensions": ["event:page"]}""");
+        await PostQueryAsync(data.OnlyA, """{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["is", "visit:country", ["de"]], ["contains", "visit:country", ["D"]]]}""");
+
+        // Without a key, or with an unknown one: 401, with the "error" Plausible's clients read.
+        foreach (var key in new[] { null, "not-a-key" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v2/query") { Content = new StringContent("""{"site_id": "a.example", "metrics": ["visitors"]}""", System.Text.Encoding.UTF8, "application/json") };
+            if (key is not null)
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+            }
+
+            using var refused = await data.App.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.False(string.IsNullOrWhiteSpace((await refused.Content.ReadFromJsonAsync<JsonObject>())!["error"]?.GetValue<string>()));
         }
 
         using var native = await data.OnlyA.GetAsync($"/api/v1/properties/{data.A.Id}/breakdown?period=7d&dimension=visit:source&limit=0");

@@ -258,7 +258,10 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
                 filter = parts.Count == 1 ? parts[0] : random.Next(2) == 0 ? new AllOf(parts) : new AnyOf(parts);
             }
 
-            var metrics = AllMetrics.Where(_ => random.Next(3) == 0).Where(m => m != Metric.ViewsPerVisit || filter is null)
+            // As the engine takes them: views per visit unfiltered and by time only, a visit's bounces and duration not by an event's attributes (a page excepted).
+            var metrics = AllMetrics.Where(_ => random.Next(3) == 0)
+                .Where(m => m != Metric.ViewsPerVisit || filter is null && dimensions.All(d => d.StartsWith("time", StringComparison.Ordinal)))
+                .Where(m => m is not (Metric.BounceRate or Metric.VisitDuration) || dimensions.All(d => !d.StartsWith("event:", StringComparison.Ordinal) || d == "event:page"))
                 .Where(m => !rollupShaped || Metrics.IsEventMetric(m) && m != Metric.TotalRevenue).ToList();
             if (metrics.Count == 0)
             {
@@ -289,6 +292,17 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         Assert.True(fromRollups >= 5, $"{fromRollups} of 40 random queries were planned on the 15-minute rollups");
         Assert.True(fromDaily >= 5, $"{fromDaily} of 40 random queries were planned on the daily rollup");
     }
+
+    [Theory]
+    [InlineData(Metric.Visitors, 80, 100, 25d)]
+    [InlineData(Metric.Visitors, 0, 5, 100d)]
+    [InlineData(Metric.Visitors, 0, 0, 0d)]
+    [InlineData(Metric.Percentage, 10, 15, 50d)]
+    [InlineData(Metric.BounceRate, 50, 40, -10d)]
+    [InlineData(Metric.BounceRate, 0, 40, null)]
+    [InlineData(Metric.ConversionRate, 2.34, 3.5, 1.2d)]
+    public void Change_IsComputedAsPlausibleComputesIt(Metric metric, double before, double now, double? change)
+        => Assert.Equal(change, ReportEngine.Change(metric, before, now));
 
     private async Task<Dictionary<ReportSource, QueryResult>> AllSourcesAsync(ReportQuery query)
     {
