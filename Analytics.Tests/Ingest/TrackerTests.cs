@@ -146,6 +146,55 @@ public sealed class TrackerTests(Engines engines)
         Assert.Equal("https://external.example/path", rows.Single(r => r.Name == "Outbound Link: Click").Props["url"]);
     }
 
+    /// <summary>
+    /// Plausible's own tracker (its npm package, pinned in tracker/package.json) on a page, sending to us: its pageview,
+    /// a custom event with props and its revenue (sent as "$"), and an outbound link arrive as Plausible would store them.
+    /// </summary>
+    [Fact]
+    public async Task RealChromium_PlausiblesOwnTrackerFromNpm_PageviewCustomEventRevenueAndOutboundLinkArrive()
+    {
+        await using var app = await CollectApp.StartAsync(engines);
+        await app.AddPropertyAsync("site.example");
+        var analytics = app.Client.BaseAddress!.ToString().TrimEnd('/');
+        var tracker = Path.Combine(Repository.Root, "tracker", "node_modules", "@plausible-analytics", "tracker", "plausible.js");
+        Assert.True(File.Exists(tracker), $"{tracker} is missing: run 'npm ci' in tracker/");
+
+        await using var browser = await Browser.LaunchAsync();
+        var (_, page, _) = await browser.NewPageAsync(analytics, 1280, 800, "https://external.example/", Site);
+        await page.AddInitScriptAsync("Object.defineProperty(navigator, 'webdriver', { get: () => false })"); // a person's browser, not a driven one
+        await page.RouteAsync("https://external.example/**", route => route.FulfillAsync(new RouteFulfillOptions { Body = "<p>elsewhere</p>", ContentType = "text/html" }));
+        var html = $$"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>Plausible's tracker</title>
+            <script type="module">
+              import { init, track } from "/plausible.js";
+              init({ domain: "site.example", endpoint: "{{analytics}}/api/event", outboundLinks: true });
+              document.getElementById("buy").onclick = () => track("Purchase", { props: { plan: "pro" }, revenue: { amount: 10.25, currency: "USD" } });
+              window.ready = true;
+            </script></head>
+            <body><button id="buy">buy</button> <a id="outbound" href="https://external.example/path">elsewhere</a></body></html>
+            """;
+        await page.RouteAsync(Site + "**", route => route.FulfillAsync(route.Request.Url.EndsWith("/plausible.js", StringComparison.Ordinal)
+            ? new RouteFulfillOptions { Path = tracker, ContentType = "text/javascript" }
+            : new RouteFulfillOptions { Body = html, ContentType = "text/html; charset=utf-8" }));
+
+        await page.GotoAsync(Site + "shop?utm_source=newsletter");
+        await page.WaitForFunctionAsync("() => window.ready");
+        await page.ClickAsync("#buy");
+        await page.WaitForTimeoutAsync(300);
+        await page.ClickAsync("#outbound");
+        await page.WaitForURLAsync("https://external.example/path", new() { WaitUntil = WaitUntilState.Commit });
+
+        // Its engagement event (sent when the page is left) has our name and fields too.
+        var rows = await WaitForAsync(app.ClickHouse, 4);
+        var seen = string.Join('\n', rows.Select(r => $"{r.Name} {r.Pathname} {r.RevenueAmount} {r.RevenueCurrency}"));
+        Assert.True(rows.Select(r => r.Name).Order(StringComparer.Ordinal).SequenceEqual(["Outbound Link: Click", "Purchase", "engagement", "pageview"]), seen);
+        Assert.Single(rows.Select(r => r.SessionId).Distinct());
+        var purchase = rows.Single(r => r.Name == "Purchase");
+        Assert.Equal(("/shop", "pro", 10.25m, "USD"), (purchase.Pathname, purchase.Props["plan"], purchase.RevenueAmount, purchase.RevenueCurrency));
+        Assert.Equal("https://external.example/path", rows.Single(r => r.Name == "Outbound Link: Click").Props["url"]);
+    }
+
     private static async Task<List<Row>> WaitForAsync(IClickHouse clickHouse, int expected)
     {
         List<Row> rows = [];
