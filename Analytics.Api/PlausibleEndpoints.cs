@@ -442,7 +442,10 @@ internal static class PlausibleEndpoints
         ? value.GetBoolean()
         : throw new FieldValidationException(field, "is true or false.");
 
-    private static string Iso(Instant instant, DateTimeZone zone) => OffsetDateTimePattern.ExtendedIso.Format(instant.InZone(zone).ToOffsetDateTime());
+    /// <summary>An instant as Plausible echoes it: local time to the second and a ±HH:MM offset (+00:00, never Z).</summary>
+    private static string Iso(Instant instant, DateTimeZone zone) => EchoPattern.Format(instant.InZone(zone).ToOffsetDateTime());
+
+    private static readonly OffsetDateTimePattern EchoPattern = OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'sso<m>");
 
     private static JsonArray Numbers(IReadOnlyList<double> values, List<Metric> metrics)
         => new(values.Select((v, i) => (JsonNode?)Number(v, metrics[i])).ToArray());

@@ -51,7 +51,7 @@ public static class FilterJson
             throw new FieldValidationException(field, "must be a list of filters, e.g. [[\"is\", \"visit:country\", [\"DE\"]]].");
         }
 
-        var filters = element.EnumerateArray().Select((f, i) => One(f, $"{field}[{i}]")).ToList();
+        var filters = element.EnumerateArray().Select((f, i) => One(f, $"{field}[{i}]", nested: false)).ToList();
         Filter? tree = filters.Count switch
         {
             0 => null,
@@ -74,7 +74,8 @@ public static class FilterJson
         return tree;
     }
 
-    private static Filter One(JsonElement element, string path)
+    /// <param name="nested">Inside and, or or not: goals and hostnames are filtered at the top level only, as Plausible has it.</param>
+    private static Filter One(JsonElement element, string path, bool nested)
     {
         if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() < 2 || element[0].ValueKind != JsonValueKind.String)
         {
@@ -90,10 +91,10 @@ public static class FilterJson
                     throw new FieldValidationException($"{path}[1]", $"'{op}' needs a non-empty list of filters.");
                 }
 
-                var parts = element[1].EnumerateArray().Select((f, i) => One(f, $"{path}[1][{i}]")).ToList();
+                var parts = element[1].EnumerateArray().Select((f, i) => One(f, $"{path}[1][{i}]", nested: true)).ToList();
                 return op == "and" ? new AllOf(parts) : new AnyOf(parts);
             case "not":
-                return new Not(One(element[1], $"{path}[1]"));
+                return new Not(One(element[1], $"{path}[1]", nested: true));
         }
 
         var @operator = op switch
@@ -110,6 +111,11 @@ public static class FilterJson
         if (element.GetArrayLength() is < 3 or > 4 || element[1].ValueKind != JsonValueKind.String || element[2].ValueKind != JsonValueKind.Array)
         {
             throw new FieldValidationException(path, $"'{op}' takes a dimension and a list of values: [\"{op}\", \"visit:country\", [\"DE\"]].");
+        }
+
+        if (nested && element[1].GetString() is "event:goal" or "event:hostname")
+        {
+            throw new FieldValidationException($"{path}[1]", $"{element[1].GetString()} can only be filtered at the top level, not inside and, or or not.");
         }
 
         var dimension = Dimension.Parse(element[1].GetString()!, $"{path}[1]");

@@ -77,6 +77,12 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             await ValidatePatternsAsync(query.Filter, cancellationToken);
         }
 
+        if (query.Dimensions.Any(d => d.Name == "event:name"))
+        {
+            // Engagement pings are the tracker's bookkeeping, not events a visitor did: a breakdown by name leaves them out, as Plausible's does.
+            query = query with { Filter = Filters.Both(query.Filter, new Condition(FilterOperator.IsNot, Dimension.Parse("event:name", "dimensions"), ["engagement"])) };
+        }
+
         var (eventSource, sessionSource) = Plan(query);
         var plan = new QueryPlan(eventSource?.ToString(), sessionSource?.ToString());
         var order = Order(query);

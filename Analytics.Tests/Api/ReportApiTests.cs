@@ -133,6 +133,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
             {"site_id": "b.example", "metrics": ["pageviews"], "date_range": ["2026-11-01", "2026-11-01"], "dimensions": ["time:hour"], "include": {"time_labels": true}}
             """);
         Assert.Equal(24, hours["meta"]!["time_labels"]!.AsArray().Count);
+        Assert.Equal(["2026-11-01T00:00:00-04:00", "2026-11-01T23:59:59-05:00"], hours["query"]!["date_range"]!.AsArray().Select(d => d!.GetValue<string>()));
         Assert.Equal(oneDay, hours["results"]!.AsArray().Sum(r => MetricsOf(r!)[0]));
         Assert.All(hours["results"]!.AsArray(), r => Assert.StartsWith("2026-11-01 ", r!["dimensions"]![0]!.GetValue<string>(), StringComparison.Ordinal));
     }
@@ -222,6 +223,18 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         // A page breakdown under a page filter reads both as entry pages.
         var onPage = await By("event:page", $$"""[["is", "event:page", ["{{page}}"]]]""");
         Assert.Equal(byEntry[page], onPage[page]);
+    }
+
+    [Fact]
+    public async Task BreakdownsByEventName_LeaveOutEngagementPings()
+    {
+        foreach (var dimension in new[] { "event:name", "event:goal" })
+        {
+            var names = (await PostQueryAsync(data.OnlyA, $$"""{"site_id": "a.example", "metrics": ["visitors", "events"], "date_range": "7d", "dimensions": ["{{dimension}}"]}"""))["results"]!
+                .AsArray().Select(r => r!["dimensions"]![0]!.GetValue<string>()).ToList();
+            Assert.Contains("pageview", names);
+            Assert.DoesNotContain("engagement", names);
+        }
     }
 
     [Fact]
@@ -408,6 +421,9 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
             ("""{"site_id": "a.example", "metrics": ["views_per_visit"], "date_range": "7d", "dimensions": ["time:day"]}""", "metrics"),
             ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["is", "visit:country", ["Germany"]]]}""", "filters"),
             ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["is_not", "visit:country", ["DE", "D1"]]]}""", "filters"),
+            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["not", ["is", "visit:planet", ["Mars"]]]]}""", "filters[0][1][1]"),
+            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["or", [["is", "event:hostname", ["a.example"]], ["is", "visit:country", ["DE"]]]]]}""", "filters[0][1][0][1]"),
+            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["not", ["is", "event:goal", ["Signup"]]]]}""", "filters[0][1][1]"),
         })
         {
             var problem = await PostQueryAsync(data.OnlyA, body, HttpStatusCode.BadRequest);
