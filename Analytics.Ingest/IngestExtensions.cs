@@ -111,7 +111,7 @@ public static class IngestExtensions
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         endpoints.MapMethods("/api/event", ["OPTIONS"], CollectEndpoint.Preflight).ExcludeFromDescription();
-        endpoints.MapMethods("/js/script.js", [HttpMethods.Get, HttpMethods.Head], TrackerScript.Serve).ExcludeFromDescription();
+        endpoints.MapMethods("/js/{file}", [HttpMethods.Get, HttpMethods.Head], TrackerScript.Serve).ExcludeFromDescription();
         var token = endpoints.ServiceProvider.GetRequiredService<CollectOptions>().MetricsToken;
         endpoints.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: branch => branch.Use((context, next) =>
                 MetricsAllowed(context, token)

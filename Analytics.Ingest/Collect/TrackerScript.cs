@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Http;
 namespace Analytics.Ingest.Collect;
 
 /// <summary>
-/// <c>GET /js/script.js</c> (and <c>HEAD</c>, which uptime checks send): the tracker, embedded in this assembly, gzip-compressed once, cached by browsers for a day
+/// <c>GET /js/script.js</c> (and <c>HEAD</c>, which uptime checks send), and Plausible's script names
+/// (<c>script.outbound-links.file-downloads.js</c>, ...; the tracker reads its options from its own file name): the tracker, embedded in this assembly, gzip-compressed once, cached by browsers for a day
 /// and revalidated with its ETag (a new version reaches visitors within a day, or at once with a cache-busting query).
 /// </summary>
 public static class TrackerScript
@@ -14,10 +15,28 @@ public static class TrackerScript
     private static readonly byte[] Gzipped = Compress(Plain);
     private static readonly string ETag = $"\"{Convert.ToHexStringLower(SHA256.HashData(Plain))[..16]}\"";
 
+    /// <summary>The parts of Plausible's script names: each is an option of ours or needs none.</summary>
+    private static readonly HashSet<string> Extensions = new(StringComparer.Ordinal)
+    {
+        "hash", "outbound-links", "file-downloads", "local", "manual", "revenue", "tagged-events", "pageview-props", "compat", "exclusions",
+    };
+
     public static int GzipSize => Gzipped.Length;
 
-    public static IResult Serve(HttpContext context)
+    /// <summary>Whether a file name is the tracker's: <c>script.js</c>, or Plausible's <c>script.&lt;extension&gt;...js</c>.</summary>
+    public static bool IsScriptName(string file)
     {
+        var parts = file.Split('.');
+        return parts.Length >= 2 && parts[0] == "script" && parts[^1] == "js" && parts[1..^1].All(Extensions.Contains);
+    }
+
+    public static IResult Serve(HttpContext context, string file)
+    {
+        if (!IsScriptName(file))
+        {
+            return Results.NotFound();
+        }
+
         var response = context.Response;
         response.Headers.CacheControl = "public, max-age=86400";
         response.Headers.ETag = ETag;

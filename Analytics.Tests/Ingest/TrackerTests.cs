@@ -195,6 +195,41 @@ public sealed class TrackerTests(Engines engines)
         Assert.Equal("https://external.example/path", rows.Single(r => r.Name == "Outbound Link: Click").Props["url"]);
     }
 
+    /// <summary>Plausible's script names work as ours with the matching options: here outbound links, local and manual page views.</summary>
+    [Fact]
+    public async Task RealChromium_PlausiblesScriptNames_SetTheTrackersOptions()
+    {
+        await using var app = await CollectApp.StartAsync(engines);
+        await app.AddPropertyAsync("site.example");
+        var analytics = app.Client.BaseAddress!.ToString().TrimEnd('/');
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/js/script.outbound-links.file-downloads.hash.js")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/js/script.nonsense.js")).StatusCode);
+
+        await using var browser = await Browser.LaunchAsync();
+        var (_, page, _) = await browser.NewPageAsync(analytics, 1280, 800, "https://external.example/", Site);
+        await page.RouteAsync("https://external.example/**", route => route.FulfillAsync(new RouteFulfillOptions { Body = "<p>elsewhere</p>", ContentType = "text/html" }));
+        var html = $$"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>Script names</title>
+            <script defer data-domain="site.example" src="{{analytics}}/js/script.manual.outbound-links.local.js"></script></head>
+            <body><button id="view" onclick="analytics('pageview', { u: location.href + '#manual' })">view</button> <a id="outbound" href="https://external.example/path">elsewhere</a></body></html>
+            """;
+        await page.RouteAsync(Site + "**", route => route.FulfillAsync(new RouteFulfillOptions { Body = html, ContentType = "text/html; charset=utf-8" }));
+        await page.GotoAsync(Site + "named");
+        await page.WaitForFunctionAsync("() => typeof window.analytics == 'function'");
+        await page.ClickAsync("#view");
+        await page.WaitForTimeoutAsync(300);
+        await page.ClickAsync("#outbound");
+        await page.WaitForURLAsync("https://external.example/path", new() { WaitUntil = WaitUntilState.Commit });
+
+        // One page view (the page's own call: manual), and the outbound click; local and automated pages are recorded (local).
+        var rows = await WaitForAsync(app.ClickHouse, 2);
+        await Task.Delay(500);
+        rows = await WaitForAsync(app.ClickHouse, 2);
+        var seen = string.Join('\n', rows.Select(r => $"{r.Name} {r.Pathname}"));
+        Assert.True(rows.Where(r => r.Name != "engagement").Select(r => r.Name).Order(StringComparer.Ordinal).SequenceEqual(["Outbound Link: Click", "pageview"]), seen);
+    }
+
     private static async Task<List<Row>> WaitForAsync(IClickHouse clickHouse, int expected)
     {
         List<Row> rows = [];

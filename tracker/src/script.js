@@ -8,16 +8,20 @@
 //   data-downloads  "true" (or a comma list of extensions): record file downloads ("File Download", prop url)
 //   data-local      "true": also record on localhost and in automated (headless) browsers (without it, such a
 //                   page view sends only a notice, {"ignored": "localhost"}, counted for the installation check)
+// Plausible's script names set the same options: script.hash.js, script.outbound-links.js, script.file-downloads.js,
+// script.local.js, script.manual.js (no automatic page views: call analytics("pageview")) and their combinations,
+// e.g. script.outbound-links.file-downloads.js; revenue and custom events need no option.
 // Custom events: analytics("Signup", {props: {plan: "pro"}, revenue: {amount: 49, currency: "EUR"}, callback: fn})
 // (window.plausible works too, so Plausible snippets keep working). Opt out on a device with
 // localStorage.analytics_ignore = "true".
 (function () {
   var w = window, d = document, l = location, n = navigator, s = d.currentScript;
-  var attr = function (name) { return s && s.getAttribute("data-" + name); };
+  var file = s ? "." + s.src.split("/").pop() : "";
+  var attr = function (name, named) { return s && s.getAttribute("data-" + name) || file.indexOf("." + (named || name) + ".") >= 0 && "true"; };
   var api = attr("api") || new URL("/api/event", s ? s.src : l.href).href;
   var domain = attr("domain") || l.hostname.replace(/^www\./, "");
   var hash = attr("hash") == "true", local = attr("local") == "true";
-  var downloads = attr("downloads");
+  var outbound = attr("outbound", "outbound-links") == "true", downloads = attr("downloads", "file-downloads");
   var extensions = downloads && downloads != "true" ? downloads.split(",") :
     "pdf,xlsx,docx,txt,rtf,csv,exe,key,pps,ppt,pptx,7z,pkg,rar,gz,zip,avi,mov,mp4,mpeg,wmv,midi,mp3,wav,wma,dmg,iso,msi".split(",");
   var maxScroll = 0, engaged = 0, visibleSince = 0, lastPage, lastUrl, sentPage;
@@ -40,8 +44,8 @@
   function post(body, callback) {
     body = JSON.stringify(body);
     if (!callback && n.sendBeacon && n.sendBeacon(api, body)) return;
-    fetch(api, { method: "POST", body: body, keepalive: true, headers: { "Content-Type": "text/plain" } })
-      .then(function () { callback && callback(); }, function () { callback && callback(); });
+    var done = function () { callback && callback(); };
+    fetch(api, { method: "POST", body: body, keepalive: true }).then(done, done); // a string body goes as text/plain: no preflight
   }
 
   function send(name, options) {
@@ -89,13 +93,13 @@
   });
   w.addEventListener("pagehide", function () { flushEngagement(true); });
 
-  if (attr("outbound") == "true" || downloads) {
+  if (outbound || downloads) {
     d.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest("a[href]");
       if (!link) return;
       var url = new URL(link.href, l.href), file = url.pathname.split(".").pop().toLowerCase();
       if (downloads && url.pathname.indexOf(".") > 0 && extensions.indexOf(file) >= 0) send("File Download", { props: { url: link.href } });
-      else if (attr("outbound") == "true" && /^https?:$/.test(url.protocol) && url.host != l.host) send("Outbound Link: Click", { props: { url: link.href } });
+      else if (outbound && /^https?:$/.test(url.protocol) && url.host != l.host) send("Outbound Link: Click", { props: { url: link.href } });
     }, true);
   }
 
@@ -111,5 +115,5 @@
   w.analytics = w.plausible = send;
   for (var i = 0; i < queue.length; i++) send.apply(this, queue[i]);
 
-  pageview();
+  if (!attr("manual")) pageview();
 })();
