@@ -11,17 +11,16 @@ namespace Analytics.Ingest.Collect;
 /// </summary>
 public static class TrackerScript
 {
-    private static readonly byte[] Plain = Load();
-    private static readonly byte[] Gzipped = Compress(Plain);
-    private static readonly string ETag = $"\"{Convert.ToHexStringLower(SHA256.HashData(Plain))[..16]}\"";
+    /// <summary>The default build, and the tagged build (tagged events and form submissions) for the names that ask for it.</summary>
+    private static readonly Build Default = new("tracker/script.js"), Tagged = new("tracker/script.tagged.js");
 
     /// <summary>The parts of Plausible's script names: each is an option of ours or needs none.</summary>
     private static readonly HashSet<string> Extensions = new(StringComparer.Ordinal)
     {
-        "hash", "outbound-links", "file-downloads", "local", "manual", "revenue", "tagged-events", "pageview-props", "compat", "exclusions",
+        "hash", "outbound-links", "file-downloads", "local", "manual", "revenue", "tagged-events", "form-submissions", "pageview-props", "compat", "exclusions",
     };
 
-    public static int GzipSize => Gzipped.Length;
+    public static int GzipSize => Default.Gzipped.Length;
 
     /// <summary>Whether a file name is the tracker's: <c>script.js</c>, or Plausible's <c>script.&lt;extension&gt;...js</c>.</summary>
     public static bool IsScriptName(string file)
@@ -37,12 +36,13 @@ public static class TrackerScript
             return Results.NotFound();
         }
 
+        var build = file.Contains(".tagged-events.", StringComparison.Ordinal) || file.Contains(".form-submissions.", StringComparison.Ordinal) ? Tagged : Default;
         var response = context.Response;
         response.Headers.CacheControl = "public, max-age=86400";
-        response.Headers.ETag = ETag;
+        response.Headers.ETag = build.ETag;
         response.Headers.Vary = "Accept-Encoding";
         response.Headers.AccessControlAllowOrigin = "*";
-        if (context.Request.Headers.IfNoneMatch.ToString() == ETag)
+        if (context.Request.Headers.IfNoneMatch.ToString() == build.ETag)
         {
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
@@ -50,19 +50,31 @@ public static class TrackerScript
         if (context.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
         {
             response.Headers.ContentEncoding = "gzip";
-            return Results.Bytes(Gzipped, "application/javascript; charset=utf-8");
+            return Results.Bytes(build.Gzipped, "application/javascript; charset=utf-8");
         }
 
-        return Results.Bytes(Plain, "application/javascript; charset=utf-8");
+        return Results.Bytes(build.Plain, "application/javascript; charset=utf-8");
     }
 
-    private static byte[] Load()
+    /// <summary>One build of the tracker, embedded in this assembly: its bytes, gzipped once, and its ETag.</summary>
+    private sealed class Build
     {
-        using var stream = typeof(TrackerScript).Assembly.GetManifestResourceStream("tracker/script.js")
-            ?? throw new InvalidOperationException("The tracker script is missing from the build.");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
+        public Build(string resource)
+        {
+            using var stream = typeof(TrackerScript).Assembly.GetManifestResourceStream(resource)
+                ?? throw new InvalidOperationException($"The tracker build {resource} is missing from the assembly.");
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            Plain = copy.ToArray();
+            Gzipped = Compress(Plain);
+            ETag = $"\"{Convert.ToHexStringLower(SHA256.HashData(Plain))[..16]}\"";
+        }
+
+        public byte[] Plain { get; }
+
+        public byte[] Gzipped { get; }
+
+        public string ETag { get; }
     }
 
     private static byte[] Compress(byte[] data)

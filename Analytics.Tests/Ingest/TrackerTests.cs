@@ -48,11 +48,13 @@ public sealed class TrackerTests(Engines engines)
         Assert.True(compressed.Length <= 1536, $"{compressed.Length} bytes gzipped");
     }
 
-    [Fact]
-    public async Task Dist_IsTheMinifiedBuildOfTheSource()
+    [Theory]
+    [InlineData("false", "script.js")]
+    [InlineData("true", "script.tagged.js")]
+    public async Task Dist_IsTheMinifiedBuildOfTheSource(string tagged, string output)
     {
         var tracker = Path.Combine(Repository.Root, "tracker");
-        var start = new ProcessStartInfo("node", [Path.Combine(tracker, "node_modules", "terser", "bin", "terser"), "src/script.js", "--compress", "passes=2", "--mangle", "--toplevel"])
+        var start = new ProcessStartInfo("node", [Path.Combine(tracker, "node_modules", "terser", "bin", "terser"), "src/script.js", "--compress", "passes=2", "--mangle", "--toplevel", "--define", $"TAGGED={tagged}"])
         {
             WorkingDirectory = tracker,
             RedirectStandardOutput = true,
@@ -64,8 +66,8 @@ public sealed class TrackerTests(Engines engines)
         await process.WaitForExitAsync();
 
         Assert.True(process.ExitCode == 0, $"terser failed (run 'npm ci' in tracker/): {errors}");
-        Assert.True(built.Trim() == (await File.ReadAllTextAsync(Path.Combine(tracker, "dist", "script.js"))).Trim(),
-            "tracker/dist/script.js is not the build of tracker/src/script.js: run 'npm run build' in tracker/ and commit it.");
+        Assert.True(built.Trim() == (await File.ReadAllTextAsync(Path.Combine(tracker, "dist", output))).Trim(),
+            $"tracker/dist/{output} is not the build of tracker/src/script.js: run 'npm run build' in tracker/ and commit it.");
     }
 
     [Fact]
@@ -228,6 +230,46 @@ public sealed class TrackerTests(Engines engines)
         rows = await WaitForAsync(app.ClickHouse, 2);
         var seen = string.Join('\n', rows.Select(r => $"{r.Name} {r.Pathname}"));
         Assert.True(rows.Where(r => r.Name != "engagement").Select(r => r.Name).Order(StringComparer.Ordinal).SequenceEqual(["Outbound Link: Click", "pageview"]), seen);
+    }
+
+    /// <summary>The tagged build (Plausible's tagged events and form submissions), served for the names that ask for it.</summary>
+    [Fact]
+    public async Task RealChromium_TaggedEventsAndFormSubmissions_ArriveFromTheTaggedBuild()
+    {
+        await using var app = await CollectApp.StartAsync(engines);
+        await app.AddPropertyAsync("site.example");
+        var analytics = app.Client.BaseAddress!.ToString().TrimEnd('/');
+        var plain = await app.Client.GetStringAsync("/js/script.js");
+        var tagged = await app.Client.GetStringAsync("/js/script.tagged-events.js");
+        Assert.DoesNotContain("plausible-event-", plain, StringComparison.Ordinal);
+        Assert.Contains("plausible-event-", tagged, StringComparison.Ordinal);
+
+        await using var browser = await Browser.LaunchAsync();
+        var (_, page, _) = await browser.NewPageAsync(analytics, 1280, 800, Site);
+        var html = $$"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>Tagged</title>
+            <script defer data-domain="site.example" src="{{analytics}}/js/script.tagged-events.form-submissions.local.js"></script></head>
+            <body>
+              <button id="signup" class="big plausible-event-name=Signup+Click plausible-event-plan=pro"><span id="inner">sign up</span></button>
+              <a id="docs" class="plausible-event-name--Docs" href="#docs">docs</a>
+              <button id="plain">not tagged</button>
+              <form id="newsletter" class="plausible-event-name=Newsletter" onsubmit="event.preventDefault()"><button id="subscribe">subscribe</button></form>
+              <form id="contact" onsubmit="event.preventDefault()"><input name="email" value="a@example.com" required><button id="send">send</button></form>
+            </body></html>
+            """;
+        await page.RouteAsync(Site + "**", route => route.FulfillAsync(new RouteFulfillOptions { Body = html, ContentType = "text/html; charset=utf-8" }));
+        await page.GotoAsync(Site + "tagged");
+        await page.WaitForFunctionAsync("() => typeof window.analytics == 'function'");
+        foreach (var id in new[] { "#inner", "#docs", "#plain", "#subscribe", "#send" })
+        {
+            await page.ClickAsync(id);
+        }
+
+        var rows = await WaitForAsync(app.ClickHouse, 5);
+        var seen = string.Join('\n', rows.Select(r => $"{r.Name} {string.Join(",", r.Props.Select(p => p.Key + "=" + p.Value))}"));
+        Assert.True(rows.Select(r => r.Name).Order(StringComparer.Ordinal).SequenceEqual(["Docs", "Form: Submission", "Newsletter", "Signup Click", "pageview"]), seen);
+        Assert.Equal("pro", rows.Single(r => r.Name == "Signup Click").Props["plan"]);
     }
 
     private static async Task<List<Row>> WaitForAsync(IClickHouse clickHouse, int expected)

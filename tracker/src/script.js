@@ -11,6 +11,11 @@
 // Plausible's script names set the same options: script.hash.js, script.outbound-links.js, script.file-downloads.js,
 // script.local.js, script.manual.js (no automatic page views: call analytics("pageview")) and their combinations,
 // e.g. script.outbound-links.file-downloads.js; revenue and custom events need no option.
+// The tagged build (dist/script.tagged.js, served for names with tagged-events or form-submissions; TAGGED is set at
+// build time) adds Plausible's tagged events: a class "plausible-event-name=Signup" (or "--" for "=", "+" for a space)
+// on a link, button or form, with props as "plausible-event-plan=pro", sends the event on a click on it (or inside it,
+// up to three levels) or the form's submit; and with data-forms="true" (or form-submissions in the name) every other
+// valid form sends "Form: Submission".
 // Custom events: analytics("Signup", {props: {plan: "pro"}, revenue: {amount: 49, currency: "EUR"}, callback: fn})
 // (window.plausible works too, so Plausible snippets keep working). Opt out on a device with
 // localStorage.analytics_ignore = "true".
@@ -114,6 +119,29 @@
   var queue = (w.analytics && w.analytics.q || []).concat(w.plausible && w.plausible.q || []);
   w.analytics = w.plausible = send;
   for (var i = 0; i < queue.length; i++) send.apply(this, queue[i]);
+
+  if (TAGGED) {
+    // The tagged event of an element or its parents (up to three levels), as [name, {props}]; none: undefined.
+    var tagged = function (el) {
+      for (var k = 0; el && el.classList && k < 4; el = el.parentNode, k++) {
+        var name, props = {};
+        el.classList.forEach(function (c) {
+          var m = c.match(/^plausible-event-(.+?)(=|--)(.+)$/), value = m && m[3].replace(/\+/g, " ");
+          if (m) m[1] == "name" ? name = value : props[m[1]] = value;
+        });
+        if (name) return [name, { props: props }];
+      }
+    };
+    d.addEventListener("click", function (event) {
+      var tag = event.target.closest && !event.target.closest("form") && tagged(event.target);
+      if (tag) send(tag[0], tag[1]);
+    }, true);
+    d.addEventListener("submit", function (event) {
+      var form = event.target, tag = tagged(form);
+      if (tag) send(tag[0], tag[1]);
+      else if (attr("forms", "form-submissions") == "true" && (form.noValidate || form.checkValidity())) send("Form: Submission");
+    }, true);
+  }
 
   if (!attr("manual")) pageview();
 })();
