@@ -73,7 +73,7 @@ public static class Format
     public static string Value(string dimension, string value) => (dimension, value) switch
     {
         (_, "") => Dimension.Parse(dimension, "dimension").BlankLabel ?? Dimension.NoProperty,
-        ("visit:country", _) => Geography.Countries.Name(value),
+        ("visit:country", _) => Countries.Name(value),
         _ => value,
     };
 

@@ -54,6 +54,12 @@ public sealed record Dimension(string Name, DimensionScope Scope, string? EventC
         new("visit:country", DimensionScope.Visit, "toString(country_code)", "s_country_code"),
         new("visit:region", DimensionScope.Visit, "toString(region)", "s_region"),
         new("visit:city", DimensionScope.Visit, "city", "s_city"),
+
+        // Names: a country's from the ISO list (the engine groups by its code and names it), a region's and a city's
+        // as the GeoIP database names them (which visit:region and visit:city already hold).
+        new("visit:country_name", DimensionScope.Visit, "toString(country_code)", "s_country_code"),
+        new("visit:region_name", DimensionScope.Visit, "toString(region)", "s_region"),
+        new("visit:city_name", DimensionScope.Visit, "city", "s_city"),
         new("visit:browser", DimensionScope.Visit, "toString(browser)", "s_browser"),
         new("visit:browser_version", DimensionScope.Visit, "toString(browser_version)", "s_browser_version"),
         new("visit:os", DimensionScope.Visit, "toString(os)", "s_os"),
@@ -90,6 +96,18 @@ public sealed record Dimension(string Name, DimensionScope Scope, string? EventC
     public const string NotSet = "(not set)";
 
     public const string NoProperty = "(none)";
+
+    /// <summary>The dimension whose values this one shows, as the rollups keep it: a name's is its code's (or the same) dimension.</summary>
+    public string StoredName => Name switch
+    {
+        "visit:country_name" => "visit:country",
+        "visit:region_name" => "visit:region",
+        "visit:city_name" => "visit:city",
+        _ => Name,
+    };
+
+    /// <summary>A stored value as a breakdown shows it: for visit:country_name, the country's English name; otherwise the value.</summary>
+    public string Shown(string value) => Name == "visit:country_name" && value.Length > 0 ? Countries.Name(value) : value;
 
     /// <summary>Kept by the daily rollup (<c>rollup_daily</c>, one row per day and value; schema/clickhouse/0006, 0009, 0010).</summary>
     public bool InDailyRollup => Scope == DimensionScope.Visit || Name is "event:name" or "event:page" or "event:page_type" or "event:author";

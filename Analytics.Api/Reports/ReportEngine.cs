@@ -187,6 +187,11 @@ public sealed class ReportEngine(IClickHouse clickHouse)
                 throw new FieldValidationException("filters", $"'{condition.Dimension.Name}' cannot be filtered on; the date range chooses the time.");
             }
 
+            if (condition.Dimension.Name == "visit:country_name")
+            {
+                throw new FieldValidationException("filters", "visit:country_name is for breakdowns; filter by visit:country, with 2-letter codes.");
+            }
+
             if (condition.Values.Count is 0 or > MaxValues)
             {
                 throw new FieldValidationException("filters", $"a filter on '{condition.Dimension.Name}' needs 1 to {MaxValues} values.");
@@ -374,7 +379,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         long total = 0;
         foreach (var r in raw)
         {
-            var dims = Enumerable.Range(0, dimensions.Count).Select(i => r[$"d{i}"].GetString() ?? string.Empty).ToArray();
+            var dims = Enumerable.Range(0, dimensions.Count).Select(i => dimensions[i].Shown(r[$"d{i}"].GetString() ?? string.Empty)).ToArray();
             var values = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var (name, value) in r)
             {

@@ -87,12 +87,12 @@ internal sealed class ReportSql
     public static string? DailyDimension(IReadOnlyList<Dimension> dimensions, Filter? filter)
     {
         var used = dimensions.Concat(Filters.Conditions(filter).Select(c => c.Dimension)).ToList();
-        if (dimensions.Count > 1 || used.Any(d => !d.InDailyRollup) || used.Select(d => d.Name).Distinct().Count() > 1)
+        if (dimensions.Count > 1 || used.Any(d => !d.InDailyRollup) || used.Select(d => d.StoredName).Distinct().Count() > 1)
         {
             return null;
         }
 
-        return used.Count == 0 ? string.Empty : used[0].Name;
+        return used.Count == 0 ? string.Empty : used[0].StoredName;
     }
 
     /// <summary>The key of a time bucket as the SQL writes it: the local label, and for hours the offset (a repeated hour is two buckets).</summary>

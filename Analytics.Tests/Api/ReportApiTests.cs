@@ -238,6 +238,30 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
     }
 
     [Fact]
+    public async Task LocationNames_CountryByItsIsoName_RegionAndCityAsTheGeoDatabaseNamesThem()
+    {
+        async Task<List<(string[] Dimensions, double[] Metrics)>> Rows(string dimensions) => [.. (await PostQueryAsync(data.OnlyA, $$"""
+            {"site_id": "a.example", "metrics": ["visitors", "visits"], "date_range": "7d", "dimensions": [{{dimensions}}]}
+            """))["results"]!.AsArray().Select(r => (r!["dimensions"]!.AsArray().Select(d => d!.GetValue<string>()).ToArray(), MetricsOf(r)))];
+
+        var both = await Rows("\"visit:country\", \"visit:country_name\"");
+        Assert.True(both.Count >= 2, $"{both.Count} countries");
+        Assert.All(both, r => Assert.Equal(Countries.Name(r.Dimensions[0]), r.Dimensions[1]));
+        Assert.Contains(both, r => r.Dimensions[0] == "US" && r.Dimensions[1] == "United States");
+        var byName = (await Rows("\"visit:country_name\"")).ToDictionary(r => r.Dimensions[0], r => r.Metrics);
+        Assert.All(both, r => Assert.Equal(r.Metrics, byName[r.Dimensions[1]]));
+
+        foreach (var (name, stored) in new[] { ("visit:region_name", "visit:region"), ("visit:city_name", "visit:city") })
+        {
+            Assert.Equal((await Rows($"\"{stored}\"")).Select(r => string.Join("|", r.Dimensions) + string.Join(",", r.Metrics)),
+                (await Rows($"\"{name}\"")).Select(r => string.Join("|", r.Dimensions) + string.Join(",", r.Metrics)));
+        }
+
+        var refused = await PostQueryAsync(data.OnlyA, """{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["is", "visit:country_name", ["Germany"]]]}""", HttpStatusCode.BadRequest);
+        Assert.Equal("filters", refused["field"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task PlausibleApis_SpellValuesAsPlausibleDoes_DirectNoneAndCapitalisedDevices()
     {
         var sources = (await PostQueryAsync(data.OnlyA, """

@@ -1,15 +1,16 @@
 using System.Text.Json;
 
-namespace Analytics.Dashboard.Geography;
+namespace Analytics.Api.Reports;
 
-/// <summary>A country as the dashboard shows it: ISO 3166 code, English name, and its outline on the world map (null for the smallest).</summary>
-internal sealed record Country(string Code, string Name, string? Path);
+/// <summary>A country: ISO 3166 code, English name, and its outline on the dashboard's world map (null for the smallest).</summary>
+public sealed record Country(string Code, string Name, string? Path);
 
 /// <summary>
-/// Every ISO 3166 country, from countries.json (built by Geography/build.mjs from Natural Earth's public-domain 1:110m
-/// outlines and the ISO tables of i18n-iso-countries; nothing is fetched at run time).
+/// Every ISO 3166 country, from countries.json (built by Analytics.Dashboard/Geography/build.mjs from Natural Earth's
+/// public-domain 1:110m outlines and the ISO tables of i18n-iso-countries; nothing is fetched at run time): the names of
+/// <c>visit:country_name</c>, and the dashboard's names, flags and map.
 /// </summary>
-internal static class Countries
+public static class Countries
 {
     /// <summary>The world map's size, in the units of the outlines.</summary>
     public const int MapWidth = 960;
@@ -33,7 +34,7 @@ internal static class Countries
     private static List<Country> Load()
     {
         using var stream = typeof(Countries).Assembly.GetManifestResourceStream("countries.json")
-            ?? throw new InvalidOperationException("countries.json is missing from the dashboard's assembly.");
+            ?? throw new InvalidOperationException("countries.json is missing from the reporting assembly.");
         return JsonSerializer.Deserialize<List<Country>>(stream, new JsonSerializerOptions(JsonSerializerDefaults.Web))
             ?? throw new InvalidOperationException("countries.json is empty.");
     }
