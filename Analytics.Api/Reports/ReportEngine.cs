@@ -248,9 +248,11 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         var onlyTime = query.Dimensions.All(d => d.IsTime);
 
         // Without a time dimension, ranges that hold whole UTC days are answered from the daily rollup.
-        var dailyDimension = query.Source == ReportSource.Rollup && !query.Dimensions.Any(d => d.IsTime) && ReportSql.WholeDays(query.Range) is not null
-            ? ReportSql.DailyDimension(query.Dimensions, query.Filter)
-            : null;
+        string? Daily(IReadOnlyList<Dimension> dimensions, Filter? filter)
+            => query.Source == ReportSource.Rollup && !dimensions.Any(d => d.IsTime) && ReportSql.WholeDays(query.Range) is not null
+                ? ReportSql.DailyDimension(dimensions, filter)
+                : null;
+        var dailyDimension = Daily(query.Dimensions, query.Filter);
         // The page rollup keeps no revenue; neither rollup answers conversion rates.
         var dailyMetrics = !query.Metrics.Contains(Metric.ConversionRate);
         var pageMetrics = dailyMetrics && !query.Metrics.Contains(Metric.TotalRevenue);
@@ -276,10 +278,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             // session metrics by visit attributes only (a page is an event's, not a visit's).
             var (dimensions, filter) = ReportSql.SessionsView(query.Dimensions, query.Filter);
             var visitOnly = dimensions.Concat(Filters.Conditions(filter).Select(c => c.Dimension)).All(d => d.Scope == DimensionScope.Visit);
-            var sessionDaily = query.Source == ReportSource.Rollup && !dimensions.Any(d => d.IsTime) && ReportSql.WholeDays(query.Range) is not null
-                ? ReportSql.DailyDimension(dimensions, filter)
-                : null;
-            sessions = sessionDaily is not null && visitOnly ? TableSource.Daily
+            sessions = Daily(dimensions, filter) is not null && visitOnly ? TableSource.Daily
                 : rollups && onlyTime && filter is null ? totals
                 : fallback;
         }
