@@ -110,7 +110,7 @@ public sealed class TrackerTests(Engines engines)
         page.PageError += (_, error) => log.AppendLine($"page error: {error}");
         page.RequestFinished += (_, request) => log.AppendLine($"request: {request.Method} {request.Url}");
         page.RequestFailed += (_, request) => log.AppendLine($"failed: {request.Method} {request.Url} {request.Failure}");
-        await page.RouteAsync("https://external.example/**", route => route.FulfillAsync(new RouteFulfillOptions { Body = "<p>elsewhere</p>", ContentType = "text/html" }));
+        await ElsewhereAsync(page);
 
         // The site is another origin, as a real one is: its page loads the script from the analytics server and posts there.
         await page.RouteAsync(Site + "**", route => route.FulfillAsync(route.Request.Url.EndsWith(".pdf", StringComparison.Ordinal)
@@ -124,8 +124,7 @@ public sealed class TrackerTests(Engines engines)
         await page.ClickAsync("#spa");
         await page.ClickAsync("#download");
         await page.WaitForTimeoutAsync(300);
-        await page.ClickAsync("#outbound"); // leaves the page: the last engagement is sent on pagehide
-        await page.WaitForURLAsync("https://external.example/path", new() { WaitUntil = WaitUntilState.Commit }); // the navigation itself; the events are awaited below
+        await LeaveByOutboundLinkAsync(page); // the last engagement is sent on pagehide
 
         var rows = await WaitForAsync(app.ClickHouse, 8);
         var names = rows.Select(r => r.Name).Order().ToList();
@@ -164,7 +163,7 @@ public sealed class TrackerTests(Engines engines)
         await using var browser = await Browser.LaunchAsync();
         var (_, page, _) = await browser.NewPageAsync(analytics, 1280, 800, "https://external.example/", Site);
         await page.AddInitScriptAsync("Object.defineProperty(navigator, 'webdriver', { get: () => false })"); // a person's browser, not a driven one
-        await page.RouteAsync("https://external.example/**", route => route.FulfillAsync(new RouteFulfillOptions { Body = "<p>elsewhere</p>", ContentType = "text/html" }));
+        await ElsewhereAsync(page);
         var html = $$"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>Plausible's tracker</title>
@@ -184,8 +183,7 @@ public sealed class TrackerTests(Engines engines)
         await page.WaitForFunctionAsync("() => window.ready");
         await page.ClickAsync("#buy");
         await page.WaitForTimeoutAsync(300);
-        await page.ClickAsync("#outbound");
-        await page.WaitForURLAsync("https://external.example/path", new() { WaitUntil = WaitUntilState.Commit });
+        await LeaveByOutboundLinkAsync(page);
 
         // Its engagement event (sent when the page is left) has our name and fields too.
         var rows = await WaitForAsync(app.ClickHouse, 4);
@@ -209,7 +207,7 @@ public sealed class TrackerTests(Engines engines)
 
         await using var browser = await Browser.LaunchAsync();
         var (_, page, _) = await browser.NewPageAsync(analytics, 1280, 800, "https://external.example/", Site);
-        await page.RouteAsync("https://external.example/**", route => route.FulfillAsync(new RouteFulfillOptions { Body = "<p>elsewhere</p>", ContentType = "text/html" }));
+        await ElsewhereAsync(page);
         var html = $$"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>Script names</title>
@@ -221,13 +219,12 @@ public sealed class TrackerTests(Engines engines)
         await page.WaitForFunctionAsync("() => typeof window.analytics == 'function'");
         await page.ClickAsync("#view");
         await page.WaitForTimeoutAsync(300);
-        await page.ClickAsync("#outbound");
-        await page.WaitForURLAsync("https://external.example/path", new() { WaitUntil = WaitUntilState.Commit });
+        await LeaveByOutboundLinkAsync(page);
 
         // One page view (the page's own call: manual), and the outbound click; local and automated pages are recorded (local).
+        await WaitForAsync(app.ClickHouse, 2);
+        await Task.Delay(500); // a second, automatic page view would have arrived by now
         var rows = await WaitForAsync(app.ClickHouse, 2);
-        await Task.Delay(500);
-        rows = await WaitForAsync(app.ClickHouse, 2);
         var seen = string.Join('\n', rows.Select(r => $"{r.Name} {r.Pathname}"));
         Assert.True(rows.Where(r => r.Name != "engagement").Select(r => r.Name).Order(StringComparer.Ordinal).SequenceEqual(["Outbound Link: Click", "pageview"]), seen);
     }
@@ -270,6 +267,17 @@ public sealed class TrackerTests(Engines engines)
         var seen = string.Join('\n', rows.Select(r => $"{r.Name} {string.Join(",", r.Props.Select(p => p.Key + "=" + p.Value))}"));
         Assert.True(rows.Select(r => r.Name).Order(StringComparer.Ordinal).SequenceEqual(["Docs", "Form: Submission", "Newsletter", "Signup Click", "pageview"]), seen);
         Assert.Equal("pro", rows.Single(r => r.Name == "Signup Click").Props["plan"]);
+    }
+
+    /// <summary>Another site, https://external.example/, that outbound links lead to.</summary>
+    private static async Task ElsewhereAsync(IPage page)
+        => await page.RouteAsync("https://external.example/**", route => route.FulfillAsync(new RouteFulfillOptions { Body = "<p>elsewhere</p>", ContentType = "text/html" }));
+
+    /// <summary>Clicks the page's #outbound link and waits for the navigation itself (the events are awaited by the caller).</summary>
+    private static async Task LeaveByOutboundLinkAsync(IPage page)
+    {
+        await page.ClickAsync("#outbound");
+        await page.WaitForURLAsync("https://external.example/path", new() { WaitUntil = WaitUntilState.Commit });
     }
 
     private static async Task<List<Row>> WaitForAsync(IClickHouse clickHouse, int expected)
