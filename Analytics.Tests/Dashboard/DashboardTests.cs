@@ -489,6 +489,7 @@ public sealed class DashboardTests(Engines engines)
             }
 
             await page.GotoAsync(origin + "/");
+            await InteractiveAsync(page); // the circuit re-renders the page once it takes over; click after that
             await page.ClickAsync("[data-theme-toggle]");
             await page.WaitForFunctionAsync("() => document.documentElement.dataset.theme === 'light'");
             foreach (var path in new[] { "/properties/demo.example.com/settings", "/api-keys", "/properties/demo.example.com?details=sources" })
