@@ -29,6 +29,7 @@ internal static class Panels
     public static readonly Panel Sources = new("sources", "Sources",
     [
         new("source", "Sources", "visit:source", [Metric.Visitors, Metric.Visits, Metric.BounceRate]),
+        new("channel", "Channels", "visit:channel", [Metric.Visitors, Metric.Visits, Metric.BounceRate]),
         new("referrer", "Referrers", "visit:referrer", [Metric.Visitors, Metric.Visits, Metric.BounceRate]),
         new("utm_medium", "Medium", "visit:utm_medium", [Metric.Visitors, Metric.Visits, Metric.BounceRate]),
         new("utm_source", "UTM source", "visit:utm_source", [Metric.Visitors, Metric.Visits, Metric.BounceRate]),

@@ -1,4 +1,5 @@
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Migrations;
 using Analytics.Storage.Hosting;
 using Analytics.Ingest.Collect;
 using Analytics.Ingest.Sessions;
@@ -54,11 +55,12 @@ public static class IngestExtensions
         return services;
     }
 
-    /// <summary>The stored events as a whole (deletion) and the visitor salts, which the dashboard and the admin commands use too.</summary>
+    /// <summary>The stored events as a whole (deletion, the code of ClickHouse migrations) and the visitor salts, which every role and the admin commands use.</summary>
     public static IServiceCollection AddEventData(this IServiceCollection services)
     {
         services.TryAddSingleton<Events.EventDeletion>();
         services.TryAddSingleton<SaltStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClickHouseDataMigration, Events.ChannelBackfill>());
         return services;
     }
 

@@ -46,6 +46,7 @@ public sealed record Dimension(string Name, DimensionScope Scope, string? EventC
         new("visit:entry_page_hostname", DimensionScope.Session, null, "s_hostname"),
         new("visit:source", DimensionScope.Visit, "toString(referrer_source)", "s_referrer_source"),
         new("visit:referrer", DimensionScope.Visit, "referrer", "s_referrer"),
+        new("visit:channel", DimensionScope.Visit, "toString(channel)", "s_channel"),
         new("visit:utm_source", DimensionScope.Visit, "utm_source", "s_utm_source"),
         new("visit:utm_medium", DimensionScope.Visit, "utm_medium", "s_utm_medium"),
         new("visit:utm_campaign", DimensionScope.Visit, "utm_campaign", "s_utm_campaign"),

@@ -453,7 +453,7 @@ internal sealed class ReportSql
                        argMinMerge(entry_page) AS s_entry_page, if(s_pageviews = 0, '', argMaxMerge(exit_page)) AS s_exit_page,
                        argMinMerge(hostname) AS s_hostname, argMinMerge(referrer) AS s_referrer, argMinMerge(referrer_source) AS s_referrer_source,
                        argMinMerge(utm_source) AS s_utm_source, argMinMerge(utm_medium) AS s_utm_medium, argMinMerge(utm_campaign) AS s_utm_campaign,
-                       argMinMerge(utm_content) AS s_utm_content, argMinMerge(utm_term) AS s_utm_term, {visitor}
+                       argMinMerge(utm_content) AS s_utm_content, argMinMerge(utm_term) AS s_utm_term, toString(max(channel)) AS s_channel, {visitor}
                 FROM sessions
                 WHERE property_id = {_property} AND session_start >= {startFrom} AND session_start < {startTo}{and}
                 GROUP BY session_id
@@ -470,7 +470,7 @@ internal sealed class ReportSql
                    argMin(toString(hostname), timestamp) AS s_hostname, argMin(referrer, timestamp) AS s_referrer,
                    argMin(toString(referrer_source), timestamp) AS s_referrer_source, argMin(utm_source, timestamp) AS s_utm_source,
                    argMin(utm_medium, timestamp) AS s_utm_medium, argMin(utm_campaign, timestamp) AS s_utm_campaign,
-                   argMin(utm_content, timestamp) AS s_utm_content, argMin(utm_term, timestamp) AS s_utm_term, {visitor}
+                   argMin(utm_content, timestamp) AS s_utm_content, argMin(utm_term, timestamp) AS s_utm_term, toString(any(channel)) AS s_channel, {visitor}
             FROM events
             WHERE property_id = {_property} AND timestamp >= {startFrom} AND session_start >= {startFrom} AND session_start < {startTo}{and}
             GROUP BY session_id

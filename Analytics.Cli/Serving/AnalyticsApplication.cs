@@ -38,6 +38,7 @@ internal static class AnalyticsApplication
     {
         var services = builder.Services;
         services.AddServiceDefaults(configuration, publicUrl, withClickHouse: roles.NeedsClickHouse);
+        services.AddEventData(); // every role migrates the stores, with the migrations' code
         if (roles.Ingest)
         {
             services.AddIngest(loaded.Ingest ?? throw new ArgumentException("The ingest role needs its enrichment data loaded.", nameof(loaded)), configuration, dataDirectory);

@@ -7,7 +7,7 @@ namespace Analytics.Ingest.Collect;
 
 /// <summary>
 /// Turns a validated request into a raw event row: page host and path (with the hash for hash-routed apps), UTM fields
-/// and ad click id, referrer (external only, without its query string) and source, country/region/city from the IP,
+/// and ad click id, referrer (external only, without its query string), source and channel, country/region/city from the IP,
 /// browser/OS/device from the user agent, screen size class, locale, props, revenue, engagement and page metadata.
 /// </summary>
 internal sealed class EventEnricher(UserAgentParser userAgents, GeoLookup geo, ReferrerSources referrers)
@@ -30,6 +30,11 @@ internal sealed class EventEnricher(UserAgentParser userAgents, GeoLookup geo, R
         var external = request.Referrer is { Scheme: "http" or "https" } r && StripWww(r.Host.ToLowerInvariant()) != pageHost ? r : null;
         var explicitSource = query.GetValueOrDefault("utm_source") ?? query.GetValueOrDefault("ref") ?? query.GetValueOrDefault("source");
         var location = geo.Locate(ip);
+        var source = referrers.Classify(external, pageHost, explicitSource);
+        var utmSource = query.GetValueOrDefault("utm_source") ?? string.Empty;
+        var utmMedium = query.GetValueOrDefault("utm_medium") ?? string.Empty;
+        var utmCampaign = query.GetValueOrDefault("utm_campaign") ?? string.Empty;
+        var clickId = ClickIds.FirstOrDefault(query.ContainsKey) ?? string.Empty;
         return new EventRow
         {
             PropertyId = (ulong)property.Id,
@@ -39,13 +44,14 @@ internal sealed class EventEnricher(UserAgentParser userAgents, GeoLookup geo, R
             Hostname = pageHost,
             Pathname = pathname.Length > 0 ? pathname : "/",
             Referrer = external is null ? string.Empty : $"{external.Scheme}://{external.Host}{external.AbsolutePath}",
-            ReferrerSource = referrers.Classify(external, pageHost, explicitSource),
-            UtmSource = query.GetValueOrDefault("utm_source") ?? string.Empty,
-            UtmMedium = query.GetValueOrDefault("utm_medium") ?? string.Empty,
-            UtmCampaign = query.GetValueOrDefault("utm_campaign") ?? string.Empty,
+            ReferrerSource = source,
+            UtmSource = utmSource,
+            UtmMedium = utmMedium,
+            UtmCampaign = utmCampaign,
             UtmContent = query.GetValueOrDefault("utm_content") ?? string.Empty,
             UtmTerm = query.GetValueOrDefault("utm_term") ?? string.Empty,
-            ClickIdParam = ClickIds.FirstOrDefault(query.ContainsKey) ?? string.Empty,
+            ClickIdParam = clickId,
+            Channel = referrers.Channel(source, utmMedium, utmCampaign, utmSource, clickId),
             CountryCode = location.CountryCode,
             Region = location.Region,
             City = location.City,

@@ -35,19 +35,21 @@ public sealed class DemoTraffic
         ("/docs/self-hosting", "Self-hosting", "docs", "Linus", ["docs"]),
     ];
 
-    private static readonly (string Source, string Referrer, string UtmSource, string UtmMedium, string UtmCampaign, double Weight)[] Sources =
+    /// <summary>Sources as collect would store them, with the channel it derives (a test holds the channels to the classifier's).</summary>
+    public static readonly (string Source, string Referrer, string UtmSource, string UtmMedium, string UtmCampaign, string Channel, double Weight)[] Sources =
     [
-        ("", "", "", "", "", 30),
-        ("Google", "https://www.google.com/", "", "", "", 28),
-        ("Bing", "https://www.bing.com/", "", "", "", 4),
-        ("DuckDuckGo", "https://duckduckgo.com/", "", "", "", 4),
-        ("Hacker News", "https://news.ycombinator.com/", "", "", "", 6),
-        ("Reddit", "https://www.reddit.com/", "", "", "", 5),
-        ("GitHub", "https://github.com/", "", "", "", 5),
-        ("Twitter", "https://t.co/", "", "", "", 4),
-        ("newsletter", "", "newsletter", "email", "november", 6),
-        ("LinkedIn", "https://www.linkedin.com/", "linkedin", "social", "launch", 3),
-        ("google", "https://www.google.com/", "google", "cpc", "brand", 5),
+        ("", "", "", "", "", "Direct", 30),
+        ("Google", "https://www.google.com/", "", "", "", "Organic Search", 28),
+        ("Bing", "https://www.bing.com/", "", "", "", "Organic Search", 4),
+        ("DuckDuckGo", "https://duckduckgo.com/", "", "", "", "Organic Search", 4),
+        ("Hacker News", "https://news.ycombinator.com/", "", "", "", "Organic Social", 6),
+        ("Reddit", "https://www.reddit.com/", "", "", "", "Organic Social", 5),
+        ("GitHub", "https://github.com/", "", "", "", "Organic Social", 5),
+        ("Twitter", "https://t.co/", "", "", "", "Organic Social", 4),
+        ("newsletter", "", "newsletter", "email", "november", "Email", 6),
+        ("LinkedIn", "https://www.linkedin.com/", "linkedin", "social", "launch", "Organic Social", 3),
+        ("Google", "https://www.google.com/", "google", "cpc", "brand", "Paid Search", 5),
+        ("ChatGPT", "https://chatgpt.com/", "chatgpt.com", "", "", "AI Assistants", 2),
     ];
 
     private static readonly (string Code, string Region, string City, double Weight)[] Countries =
@@ -167,6 +169,7 @@ public sealed class DemoTraffic
             Hostname = _hostname,
             Referrer = source.Referrer,
             ReferrerSource = source.Source,
+            Channel = source.Channel,
             UtmSource = source.UtmSource,
             UtmMedium = source.UtmMedium,
             UtmCampaign = source.UtmCampaign,

@@ -50,6 +50,9 @@ public sealed record EventRow
 
     public string ClickIdParam { get; init; } = string.Empty;
 
+    /// <summary>The visit's acquisition channel ("Organic Search", "Direct"...), from its first event's source, UTM tags and click id.</summary>
+    public string Channel { get; init; } = string.Empty;
+
     public string CountryCode { get; init; } = string.Empty;
 
     public string Region { get; init; } = string.Empty;

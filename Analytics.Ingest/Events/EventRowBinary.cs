@@ -73,6 +73,7 @@ public static class EventRowBinary
         String(output, row.UtmContent);
         String(output, row.UtmTerm);
         String(output, row.ClickIdParam);
+        String(output, row.Channel);
         String(output, row.CountryCode);
         String(output, row.Region);
         String(output, row.City);

@@ -109,6 +109,7 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
             UtmContent = state.First.UtmContent,
             UtmTerm = state.First.UtmTerm,
             ClickIdParam = state.First.ClickIdParam,
+            Channel = state.First.Channel,
             CountryCode = state.First.CountryCode,
             Region = state.First.Region,
             City = state.First.City,

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Analytics.Storage.ClickHouse;
+using Analytics.Ingest.Enrichment;
 using Analytics.Ingest.Events;
 using Analytics.Storage.Hosting;
 using Analytics.Storage.Properties;
@@ -35,6 +36,13 @@ public static class EventImport
                     rows.Add(ParseLine(line, number, (ulong)property.Id));
                 }
             }
+        }
+
+        if (rows.Any(r => r.Channel.Length == 0))
+        {
+            // Lines from before channels were exported, or from other tools: classified as collect classifies them.
+            var referrers = await ReferrerSources.LoadAsync(progress, cancellationToken);
+            rows = rows.Select(r => r.Channel.Length > 0 ? r : r with { Channel = referrers.Channel(r.ReferrerSource, r.UtmMedium, r.UtmCampaign, r.UtmSource, r.ClickIdParam) }).ToList();
         }
 
         progress($"Read {rows.Count:N0} events; assigning sessions.");
@@ -140,6 +148,7 @@ public static class EventImport
                 UtmContent = Text("utm_content"),
                 UtmTerm = Text("utm_term"),
                 ClickIdParam = Text("click_id_param"),
+                Channel = Text("channel"),
                 CountryCode = Text("country_code"),
                 Region = Text("region"),
                 City = Text("city"),

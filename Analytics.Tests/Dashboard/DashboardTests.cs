@@ -438,6 +438,13 @@ public sealed class DashboardTests(Engines engines)
                 await EventuallyAsync(page, $"[data-panel={panel}] tbody", text => !text.Contains("No data in this range", StringComparison.Ordinal)); // visits end (exit pages) a moment after the demo's events
             }
 
+            // Channels: a click filters the view to one, named in the filter bar.
+            await page.GotoAsync(origin + "/properties/demo.example.com?sources=channel");
+            await LoadedAsync(page);
+            Assert.Contains("Organic Search", await page.InnerTextAsync("[data-panel=sources] tbody"), StringComparison.Ordinal);
+            await page.ClickAsync("[data-panel=sources] tbody a:text-is('Organic Search')");
+            await EventuallyAsync(page, ".chip", text => text.Contains("Organic Search", StringComparison.Ordinal));
+
             await page.GotoAsync(origin + "/properties/demo.example.com?locations=map");
             await LoadedAsync(page);
             Assert.True(await page.Locator(".world-map a path.visited").CountAsync() >= 5);

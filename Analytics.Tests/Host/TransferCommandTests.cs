@@ -10,7 +10,7 @@ public sealed class TransferCommandTests(Engines engines)
         => $$$"""{"timestamp":"{{{timestamp}}}","name":"{{{name}}}","visitor_id":"{{{visitor}}}","hostname":"example.com","pathname":"{{{path}}}","utm_source":"news","country_code":"DE","props":{"k":"v"}{{{extra}}}}""";
 
     private static readonly string History = string.Join('\n',
-        Line("2025-03-30T00:10:00Z", "pageview", "ada", "/"),
+        Line("2025-03-30T00:10:00Z", "pageview", "ada", "/", ",\"referrer_source\":\"Google\""),
         Line("2025-03-30T00:12:00Z", "pageview", "ada", "/docs"),
         Line("2025-03-30T01:30:00Z", "pageview", "ada", "/later"),
         Line("2025-03-31T09:00:00.250Z", "Signup", "grace", "/signup", ",\"revenue_amount\":12.5,\"revenue_currency\":\"EUR\""),
@@ -95,6 +95,9 @@ public sealed class TransferCommandTests(Engines engines)
         Assert.Equal(ada[0], ada[1]);
         Assert.NotEqual(ada[1], ada[2]);
         Assert.Equal(12.5, events.Single(e => e.GetProperty("name").GetString() == "Signup").GetProperty("revenue_amount").GetDouble());
+
+        // Lines without a channel get collect's, stamped on the whole visit: ada's first came from Google.
+        Assert.Equal(["Organic Search", "Organic Search", "Direct"], events.Where(e => e.GetProperty("pathname").GetString() is "/" or "/docs" or "/later").Select(e => e.GetProperty("channel").GetString()));
 
         // Dates are whole days in the property's zone (Berlin switched to summer time on 2025-03-30).
         Assert.Equal(3, (await ExportAsync(data, "--from", "2025-03-30", "--to", "2025-03-30")).Count);

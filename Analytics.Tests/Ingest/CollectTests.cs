@@ -26,7 +26,7 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
     private const string Chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
 
     private sealed record Stored(string Name, string Hostname, string Pathname, string Referrer, string ReferrerSource, string UtmSource, string UtmMedium,
-        string ClickIdParam, string CountryCode, string Region, string City, string Browser, string Os, string DeviceType, string ScreenSize,
+        string ClickIdParam, string Channel, string CountryCode, string Region, string City, string Browser, string Os, string DeviceType, string ScreenSize,
         string Locale, ulong VisitorId, ulong SessionId, byte SessionFirst, sbyte BounceDelta, string PrevPathname, Dictionary<string, string> Props,
         decimal RevenueAmount, string RevenueCurrency, byte ScrollDepth, uint EngagementMs, string ContentType, string Author, List<string> Tags);
 
@@ -75,9 +75,70 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
         Assert.Equal(("news", "news", "email"), (row.UtmSource, row.ReferrerSource, row.UtmMedium));
         Assert.Equal("https://www.google.com/search", row.Referrer); // kept, without its query string
         Assert.Equal("gclid", row.ClickIdParam);
+        Assert.Equal("Email", row.Channel); // the campaign's medium, not Google's paid click id: the source is "news"
         Assert.Equal(("GB", "England", "Boxford"), (row.CountryCode, row.Region, row.City)); // X-Forwarded-For from a trusted (loopback) proxy
         Assert.Equal(("Chrome", "Windows", "desktop", "laptop", "en-GB"), (row.Browser, row.Os, row.DeviceType, row.ScreenSize, row.Locale));
         Assert.Equal((1, 1, string.Empty), (row.SessionFirst, row.BounceDelta, row.PrevPathname));
+    }
+
+    /// <summary>
+    /// Channels by Google Analytics 4's default channel group rules as Plausible applies them (its docs: "Acquisition
+    /// channels"), one visit each: (page query, referrer, source, channel).
+    /// </summary>
+    public static readonly (string Query, string Referrer, string Source, string Channel)[] ChannelCases =
+    [
+        ("", "", "", "Direct"),
+        ("", "https://www.google.com/", "Google", "Organic Search"),
+        ("?gclid=x", "https://www.google.com/", "Google", "Paid Search"),
+        ("?msclkid=x", "https://www.bing.com/", "Bing", "Paid Search"),
+        ("?gclid=x", "https://duckduckgo.com/", "DuckDuckGo", "Organic Search"), // a Google click id counts for Google only
+        ("?utm_source=google&utm_medium=cpc", "", "Google", "Paid Search"), // a known name in any case is the known source
+        ("?utm_source=adwords", "", "Google", "Paid Search"),
+        ("", "https://l.facebook.com/", "Facebook", "Organic Social"),
+        ("?utm_source=facebook&utm_medium=paid_social", "", "Facebook", "Paid Social"),
+        ("?utm_source=fb_ad", "", "Facebook", "Paid Social"),
+        ("", "https://news.ycombinator.com/", "Hacker News", "Organic Social"),
+        ("?utm_source=partner.example&utm_medium=social", "", "partner.example", "Organic Social"),
+        ("", "https://www.youtube.com/", "Youtube", "Organic Video"),
+        ("?utm_source=youtube&utm_medium=cpv", "", "Youtube", "Paid Video"),
+        ("?utm_source=partner.example&utm_medium=banner", "", "partner.example", "Display"),
+        ("?utm_source=partner.example&utm_medium=cpc", "", "partner.example", "Paid Other"),
+        ("", "https://www.amazon.com/", "Amazon", "Organic Shopping"),
+        ("?utm_source=partner.example&utm_campaign=summer-shop", "", "partner.example", "Organic Shopping"),
+        ("?utm_source=partner.example&utm_campaign=workshop", "", "partner.example", "Referral"), // "shop" after a letter is not a shop
+        ("?utm_source=partner.example&utm_campaign=shopping&utm_medium=ppc", "", "partner.example", "Paid Shopping"),
+        ("?utm_source=google&utm_medium=cpc&utm_campaign=spring-cross-network", "", "Google", "Cross-network"),
+        ("", "https://chatgpt.com/", "ChatGPT", "AI Assistants"),
+        ("?utm_source=chatgpt.com", "", "ChatGPT", "AI Assistants"),
+        ("", "https://gemini.google.com/app", "Google Gemini", "AI Assistants"),
+        ("", "https://mail.google.com/mail/u/0/", "Gmail", "Email"),
+        ("?utm_source=newsletter", "", "newsletter", "Email"),
+        ("?utm_source=partner.example&utm_medium=e-mail", "", "partner.example", "Email"),
+        ("?utm_medium=affiliate", "", "", "Affiliates"),
+        ("?utm_medium=audio", "", "", "Audio"),
+        ("?utm_source=sms", "", "sms", "SMS"),
+        ("?utm_medium=web-push", "", "", "Mobile Push Notifications"),
+        ("", "https://www.some-blog.example/post", "some-blog.example", "Referral"),
+        ("?utm_medium=referral", "", "", "Referral"),
+    ];
+
+    [Fact]
+    public async Task Channel_IsDerivedFromSourceUtmTagsAndClickId_AsPlausibleDoes()
+    {
+        var marker = Marker();
+        for (var i = 0; i < ChannelCases.Length; i++)
+        {
+            var (query, referrer, _, _) = ChannelCases[i];
+            var referrerField = referrer.Length == 0 ? string.Empty : $$$""","r":"{{{referrer}}}" """;
+            var response = await PostAsync($$$"""{"n":"pageview","u":"https://example.com/c{{{query}}}","d":"example.com"{{{referrerField}}},"p":{"marker":"{{{marker}}}","case":"{{{i}}}"}}""", $"{Chrome} {marker} {i}");
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        var rows = (await StoredAsync(marker, ChannelCases.Length)).ToDictionary(r => int.Parse(r.Props["case"], System.Globalization.CultureInfo.InvariantCulture));
+        var wrong = ChannelCases.Select((c, i) => (c, Got: (rows[i].ReferrerSource, rows[i].Channel)))
+            .Where(x => x.Got != (x.c.Source, x.c.Channel))
+            .Select(x => $"{x.c.Query} from '{x.c.Referrer}': {x.Got} instead of {(x.c.Source, x.c.Channel)}").ToList();
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
     }
 
     [Fact]

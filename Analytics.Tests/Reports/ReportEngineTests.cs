@@ -116,7 +116,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
     public async Task VisitBreakdowns_FromTheDailyRollup_EqualRawAndSessions(long propertyId, string zoneId)
     {
         Metric[] metrics = [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.BounceRate, Metric.VisitDuration, Metric.TimeOnPage, Metric.ScrollDepth, Metric.Percentage];
-        foreach (var dimension in new[] { "visit:source", "visit:referrer", "visit:country", "visit:browser", "visit:device", "visit:utm_medium", "visit:screen" })
+        foreach (var dimension in new[] { "visit:source", "visit:channel", "visit:referrer", "visit:country", "visit:browser", "visit:device", "visit:utm_medium", "visit:screen" })
         {
             var query = Query(propertyId, zoneId, metrics, dimension);
             Assert.Equal(new QueryPlan("Daily", "Daily"), ReportEngine.Explain(query));
@@ -150,8 +150,10 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
 
         // A filter on the breakdown's own dimension, and an aggregate filtered by one dimension, stay on the daily rollup.
         var chrome = new Condition(FilterOperator.IsNot, Dimension.Parse("visit:browser", "filters"), ["Chrome"]);
+        var search = new Condition(FilterOperator.Is, Dimension.Parse("visit:channel", "filters"), ["Organic Search", "Paid Search"]);
         foreach (var query in new[]
         {
+            Query(propertyId, zoneId, [Metric.Visitors, Metric.Visits, Metric.BounceRate, Metric.VisitDuration]) with { Filter = search },
             Query(propertyId, zoneId, metrics, "visit:browser") with { Filter = chrome, OrderBy = [new OrderBy("visits", true)], Limit = 2, Offset = 1 },
             Query(propertyId, zoneId, [Metric.Visitors, Metric.Visits, Metric.ViewsPerVisit, Metric.BounceRate]) with { Filter = chrome },
         })

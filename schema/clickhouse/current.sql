@@ -25,6 +25,7 @@ CREATE TABLE events
     `utm_content` String,
     `utm_term` String,
     `click_id_param` LowCardinality(String),
+    `channel` LowCardinality(String),
     `country_code` LowCardinality(String),
     `region` LowCardinality(String),
     `city` String,
@@ -176,7 +177,8 @@ CREATE TABLE sessions
     `os_version` SimpleAggregateFunction(any, LowCardinality(String)),
     `device_type` SimpleAggregateFunction(any, LowCardinality(String)),
     `screen_size` SimpleAggregateFunction(any, LowCardinality(String)),
-    `locale` SimpleAggregateFunction(any, LowCardinality(String))
+    `locale` SimpleAggregateFunction(any, LowCardinality(String)),
+    `channel` SimpleAggregateFunction(max, LowCardinality(String))
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(session_start)
@@ -210,7 +212,7 @@ AS SELECT
     sumIf(scroll_depth, name = 'engagement') AS scroll_depth_sum,
     sum(revenue_amount) AS revenue
 FROM events
-ARRAY JOIN [('', ''), ('event:name', toString(name)), ('event:page', pathname), ('event:page_type', toString(content_type)), ('event:author', toString(author)), ('visit:entry_page', entry_page), ('visit:source', toString(referrer_source)), ('visit:referrer', referrer), ('visit:utm_source', utm_source), ('visit:utm_medium', utm_medium), ('visit:utm_campaign', utm_campaign), ('visit:utm_content', utm_content), ('visit:utm_term', utm_term), ('visit:country', toString(country_code)), ('visit:region', toString(region)), ('visit:city', city), ('visit:browser', toString(browser)), ('visit:browser_version', toString(browser_version)), ('visit:os', toString(os)), ('visit:os_version', toString(os_version)), ('visit:device', toString(device_type)), ('visit:screen', toString(screen_size)), ('visit:locale', toString(locale))] AS pair
+ARRAY JOIN [('', ''), ('event:name', toString(name)), ('event:page', pathname), ('event:page_type', toString(content_type)), ('event:author', toString(author)), ('visit:entry_page', entry_page), ('visit:source', toString(referrer_source)), ('visit:referrer', referrer), ('visit:utm_source', utm_source), ('visit:utm_medium', utm_medium), ('visit:utm_campaign', utm_campaign), ('visit:utm_content', utm_content), ('visit:utm_term', utm_term), ('visit:country', toString(country_code)), ('visit:region', toString(region)), ('visit:city', city), ('visit:browser', toString(browser)), ('visit:browser_version', toString(browser_version)), ('visit:os', toString(os)), ('visit:os_version', toString(os_version)), ('visit:device', toString(device_type)), ('visit:screen', toString(screen_size)), ('visit:locale', toString(locale)), ('visit:channel', toString(channel))] AS pair
 GROUP BY
     property_id,
     day,
@@ -236,7 +238,7 @@ AS SELECT
     sum(bounce_delta) AS bounces,
     sum(duration_delta_ms) AS duration_ms
 FROM events
-ARRAY JOIN [('', ''), ('visit:entry_page', entry_page), ('visit:source', toString(referrer_source)), ('visit:referrer', referrer), ('visit:utm_source', utm_source), ('visit:utm_medium', utm_medium), ('visit:utm_campaign', utm_campaign), ('visit:utm_content', utm_content), ('visit:utm_term', utm_term), ('visit:country', toString(country_code)), ('visit:region', toString(region)), ('visit:city', city), ('visit:browser', toString(browser)), ('visit:browser_version', toString(browser_version)), ('visit:os', toString(os)), ('visit:os_version', toString(os_version)), ('visit:device', toString(device_type)), ('visit:screen', toString(screen_size)), ('visit:locale', toString(locale))] AS pair
+ARRAY JOIN [('', ''), ('visit:entry_page', entry_page), ('visit:source', toString(referrer_source)), ('visit:referrer', referrer), ('visit:utm_source', utm_source), ('visit:utm_medium', utm_medium), ('visit:utm_campaign', utm_campaign), ('visit:utm_content', utm_content), ('visit:utm_term', utm_term), ('visit:country', toString(country_code)), ('visit:region', toString(region)), ('visit:city', city), ('visit:browser', toString(browser)), ('visit:browser_version', toString(browser_version)), ('visit:os', toString(os)), ('visit:os_version', toString(os_version)), ('visit:device', toString(device_type)), ('visit:screen', toString(screen_size)), ('visit:locale', toString(locale)), ('visit:channel', toString(channel))] AS pair
 WHERE (session_first = 1) OR (bounce_delta != 0) OR (duration_delta_ms != 0)
 GROUP BY
     property_id,
@@ -447,7 +449,8 @@ CREATE MATERIALIZED VIEW sessions_mv TO sessions
     `os_version` String,
     `device_type` String,
     `screen_size` String,
-    `locale` String
+    `locale` String,
+    `channel` String
 )
 AS SELECT
     property_id,
@@ -478,7 +481,8 @@ AS SELECT
     any(os_version) AS os_version,
     any(device_type) AS device_type,
     any(screen_size) AS screen_size,
-    any(locale) AS locale
+    any(locale) AS locale,
+    max(channel) AS channel
 FROM events
 GROUP BY
     property_id,

@@ -36,6 +36,7 @@ public static class EventsTable
         new("utm_content", Text, FromVisitors: true),
         new("utm_term", Text, FromVisitors: true),
         new("click_id_param", Small, FromVisitors: true),
+        new("channel", Small),
         new("country_code", Small, FromVisitors: true),
         new("region", Small, FromVisitors: true),
         new("city", Text, FromVisitors: true),

@@ -6,10 +6,13 @@ namespace Analytics.Storage.ClickHouse.Migrations;
 /// <summary>
 /// Applies <c>schema/clickhouse/*.sql</c> in order, recording each in <c>schema_migrations</c>. Safe to run again:
 /// applied versions are skipped, and every statement is written to be idempotent (IF NOT EXISTS) so a run that
-/// stopped half-way through a file completes on the next start.
+/// stopped half-way through a file completes on the next start. A file can leave work to code
+/// (<see cref="IClickHouseDataMigration"/>, named on a line <c>-- code: Name</c>), which runs before the file is recorded.
 /// </summary>
-public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHouseMigrator> logger)
+public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHouseMigrator> logger, IEnumerable<IClickHouseDataMigration>? dataMigrations = null)
 {
+    private const string CodeMarker = "-- code: ";
+
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
         await clickHouse.WithDatabase("default")
@@ -48,6 +51,11 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
                 await clickHouse.ExecuteAsync(statement, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
+            foreach (var name in file.Sql.Split('\n').Where(l => l.StartsWith(CodeMarker, StringComparison.Ordinal)).Select(l => l[CodeMarker.Length..].Trim()))
+            {
+                await RunCodeAsync(file, name, cancellationToken).ConfigureAwait(false);
+            }
+
             await clickHouse.ExecuteAsync(
                 "INSERT INTO schema_migrations (version, name, checksum) SELECT {version:UInt32}, {name:String}, {checksum:String}",
                 new { version = file.Version, name = file.Name, checksum = file.Checksum },
@@ -58,5 +66,27 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
         return count;
     }
 
+    private async Task RunCodeAsync(SchemaFile file, string name, CancellationToken cancellationToken)
+    {
+        var migration = dataMigrations?.FirstOrDefault(m => m.Name == name);
+        if (migration is null)
+        {
+            // Without events there is nothing to compute (a new database, a scratch one); with events, stopping is the
+            // only safe answer: recording the file without its rows would leave them missing for good.
+            var events = await clickHouse.QueryAsync<Count>("SELECT count() AS rows FROM events", cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (events[0].Rows == 0)
+            {
+                return;
+            }
+
+            throw new InvalidOperationException($"ClickHouse migration {file.Name} needs {name}, which this process does not register; start the server (analytics serve) to apply it.");
+        }
+
+        logger.LogInformation("Running {Name} for ClickHouse migration {File}", name, file.Name);
+        await migration.RunAsync(clickHouse, cancellationToken).ConfigureAwait(false);
+    }
+
     private sealed record AppliedMigration(uint Version, string Checksum);
+
+    private sealed record Count(ulong Rows);
 }
