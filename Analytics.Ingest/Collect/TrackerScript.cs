@@ -11,7 +11,7 @@ namespace Analytics.Ingest.Collect;
 /// </summary>
 public static class TrackerScript
 {
-    /// <summary>The default build, and the tagged build (tagged events and form submissions) for the names that ask for it.</summary>
+    /// <summary>The default build, and the tagged build (tagged events, form submissions, pageview props) for the names that ask for it.</summary>
     private static readonly Build Default = new("tracker/script.js"), Tagged = new("tracker/script.tagged.js");
 
     /// <summary>The parts of Plausible's script names: each is an option of ours or needs none.</summary>
@@ -36,7 +36,8 @@ public static class TrackerScript
             return Results.NotFound();
         }
 
-        var build = file.Contains(".tagged-events.", StringComparison.Ordinal) || file.Contains(".form-submissions.", StringComparison.Ordinal) ? Tagged : Default;
+        var build = file.Contains(".tagged-events.", StringComparison.Ordinal) || file.Contains(".form-submissions.", StringComparison.Ordinal)
+            || file.Contains(".pageview-props.", StringComparison.Ordinal) ? Tagged : Default;
         var response = context.Response;
         response.Headers.CacheControl = "public, max-age=86400";
         response.Headers.ETag = build.ETag;

@@ -231,7 +231,7 @@ public sealed class TrackerTests(Engines engines)
 
     /// <summary>The tagged build (Plausible's tagged events and form submissions), served for the names that ask for it.</summary>
     [Fact]
-    public async Task RealChromium_TaggedEventsAndFormSubmissions_ArriveFromTheTaggedBuild()
+    public async Task RealChromium_TaggedEventsFormSubmissionsAndPageviewProps_ArriveFromTheTaggedBuild()
     {
         await using var app = await CollectApp.StartAsync(engines);
         await app.AddPropertyAsync("site.example");
@@ -246,7 +246,7 @@ public sealed class TrackerTests(Engines engines)
         var html = $$"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>Tagged</title>
-            <script defer data-domain="site.example" src="{{analytics}}/js/script.tagged-events.form-submissions.local.js"></script></head>
+            <script defer data-domain="site.example" event-author="Ada" event-plan="free" src="{{analytics}}/js/script.tagged-events.form-submissions.pageview-props.local.js"></script></head>
             <body>
               <button id="signup" class="big plausible-event-name=Signup+Click plausible-event-plan=pro"><span id="inner">sign up</span></button>
               <a id="docs" class="plausible-event-name--Docs" href="#docs">docs</a>
@@ -266,7 +266,8 @@ public sealed class TrackerTests(Engines engines)
         var rows = await WaitForAsync(app.ClickHouse, 5);
         var seen = string.Join('\n', rows.Select(r => $"{r.Name} {string.Join(",", r.Props.Select(p => p.Key + "=" + p.Value))}"));
         Assert.True(rows.Select(r => r.Name).Order(StringComparer.Ordinal).SequenceEqual(["Docs", "Form: Submission", "Newsletter", "Signup Click", "pageview"]), seen);
-        Assert.Equal("pro", rows.Single(r => r.Name == "Signup Click").Props["plan"]);
+        Assert.Equal(("pro", "Ada"), (rows.Single(r => r.Name == "Signup Click").Props["plan"], rows.Single(r => r.Name == "Signup Click").Props["author"])); // its own plan wins
+        Assert.Equal(("free", "Ada"), (rows.Single(r => r.Name == "pageview").Props["plan"], rows.Single(r => r.Name == "pageview").Props["author"])); // the script tag's event-* attributes
     }
 
     /// <summary>Another site, https://external.example/, that outbound links lead to.</summary>

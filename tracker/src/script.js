@@ -11,11 +11,12 @@
 // Plausible's script names set the same options: script.hash.js, script.outbound-links.js, script.file-downloads.js,
 // script.local.js, script.manual.js (no automatic page views: call analytics("pageview")) and their combinations,
 // e.g. script.outbound-links.file-downloads.js; revenue and custom events need no option.
-// The tagged build (dist/script.tagged.js, served for names with tagged-events or form-submissions; TAGGED is set at
-// build time) adds Plausible's tagged events: a class "plausible-event-name=Signup" (or "--" for "=", "+" for a space)
-// on a link, button or form, with props as "plausible-event-plan=pro", sends the event on a click on it (or inside it,
-// up to three levels) or the form's submit; and with data-forms="true" (or form-submissions in the name) every other
-// valid form sends "Form: Submission".
+// The tagged build (dist/script.tagged.js, served for names with tagged-events, form-submissions or pageview-props;
+// TAGGED is set at build time) adds Plausible's tagged events: a class "plausible-event-name=Signup" (or "--" for "=",
+// "+" for a space) on a link, button or form, with props as "plausible-event-plan=pro", sends the event on a click on it
+// (or inside it, up to three levels) or the form's submit; with data-forms="true" (or form-submissions in the name)
+// every other valid form sends "Form: Submission"; and attributes event-<key>="value" on the script tag are props of
+// every event it sends (Plausible's pageview-props; an event's own prop of that key wins).
 // Custom events: analytics("Signup", {props: {plan: "pro"}, revenue: {amount: 49, currency: "EUR"}, callback: fn})
 // (window.plausible works too, so Plausible snippets keep working). Opt out on a device with
 // localStorage.analytics_ignore = "true".
@@ -60,9 +61,15 @@
       if (name == "pageview" && why != "opt-out" && why != "file") post({ n: name, u: l.href, d: domain, ignored: why });
       return options.callback && options.callback();
     }
+    var props = options.props;
+    if (TAGGED && s) {
+      props = {};
+      s.getAttributeNames().forEach(function (a) { if (!a.indexOf("event-")) props[a.slice(6)] = s.getAttribute(a); });
+      for (var key in options.props) props[key] = options.props[key];
+    }
     var body = {
       n: name, u: options.u || l.href, d: domain, r: d.referrer || null, w: w.innerWidth,
-      h: hash ? 1 : void 0, p: options.props, revenue: options.revenue, i: options.interactive
+      h: hash ? 1 : void 0, p: props, revenue: options.revenue, i: options.interactive
     };
     if (name == "engagement") { body.sd = options.sd; body.e = options.e; }
     else if (meta("type") || meta("author")) body.m = { type: meta("type"), author: meta("author"), categories: meta("categories"), tags: meta("tags") };
