@@ -1,4 +1,4 @@
-using Analytics.Api.ApiKeys;
+using Analytics.Storage.ApiKeys;
 using Analytics.Storage.Hosting;
 using Analytics.Storage.Properties;
 using Microsoft.AspNetCore.Http;
@@ -12,13 +12,6 @@ namespace Analytics.Api;
 /// </summary>
 internal static class ApiAccess
 {
-    public static string? BearerToken(HttpContext http)
-    {
-        var header = http.Request.Headers.Authorization.ToString();
-        const string Scheme = "Bearer ";
-        return header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) && header.Length > Scheme.Length ? header[Scheme.Length..].Trim() : null;
-    }
-
     public static ApiKey Key(HttpContext http) => (ApiKey)http.Items[typeof(ApiKey)]!;
 
     public static async Task<Property> PropertyAsync(HttpContext http, long id)

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
-using Analytics.Api.ApiKeys;
+using Analytics.Storage.ApiKeys;
 using Analytics.Api.Reports;
 using Analytics.ServiceDefaults;
 using Analytics.Storage.Hosting;
@@ -54,7 +54,6 @@ public static class ApiExtensions
         services.TryAddSingleton<RealtimeQuery>();
         services.TryAddSingleton<VisitTimeline>();
         services.TryAddSingleton<EventFacts>();
-        services.TryAddSingleton<ApiKeyStore>();
         services.TryAddSingleton<SecurityLog>();
         return services;
     }
@@ -68,6 +67,7 @@ public static class ApiExtensions
             .RequireRateLimiting(RateLimitPolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
@@ -86,7 +86,7 @@ public static class ApiExtensions
 
     /// <summary>A key's limit is its own: partitioned by a hash of the presented token (the token itself is not kept).</summary>
     private static string PartitionKey(HttpContext http)
-        => ApiAccess.BearerToken(http) is { } token ? Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))) : "anonymous:" + http.Connection.RemoteIpAddress;
+        => ServiceDefaults.BearerToken.Of(http) is { } token ? Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))) : "anonymous:" + http.Connection.RemoteIpAddress;
 
     private static async Task<Ok<List<PropertyResponse>>> ListProperties(HttpContext http, ApiKeyStore keys, CancellationToken cancellationToken)
         => TypedResults.Ok((await keys.ReadablePropertiesAsync(ApiAccess.Key(http), cancellationToken)).Select(PropertyResponse.From).ToList());

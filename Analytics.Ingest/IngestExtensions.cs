@@ -31,6 +31,7 @@ public static class IngestExtensions
         services.AddSingleton(runtime.Referrers);
         services.AddSingleton(runtime.Spam);
         services.AddSingleton<CollectLimits>();
+        services.AddSingleton<Collect.EventKeys>();
         services.AddSingleton<IngestMetrics>();
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("analytics"))

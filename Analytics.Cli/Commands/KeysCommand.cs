@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Analytics.Api.ApiKeys;
+using Analytics.Storage.ApiKeys;
 using Analytics.Storage.Hosting;
 using Analytics.Storage.Properties;
 
@@ -17,9 +17,14 @@ internal static class KeysCommand
         };
         var all = new Option<bool>("--all") { Description = "The key may read every property, including those added later." };
         var user = new Option<string?>("--user") { Description = "The email of the account the key belongs to: it reads only what that account may, and shows on its API keys page." };
-        var create = new Command("create", "Creates an API key for the reporting API and prints it once, alone on the last line; only its hash is stored.")
+        var scopes = new Option<string[]>("--scope")
         {
-            name, properties, all, user,
+            Description = $"What the key may do: {ApiKey.StatsRead} (read statistics; the default) or {ApiKey.Events} (send a backend's visitors' events, docs/ingest.md); repeat or comma-separate for both.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var create = new Command("create", "Creates an API key for the reporting API (or for sending events) and prints it once, alone on the last line; only its hash is stored.")
+        {
+            name, properties, all, user, scopes,
         };
         create.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
@@ -44,20 +49,21 @@ internal static class KeysCommand
 
             var label = parse.GetValue(name) ?? (domains.Length > 0 ? string.Join(", ", domains) : "all properties");
             var userId = parse.GetValue(user) is { } email ? (await context.OwnerAsync(email, "--user", cancellationToken)).Id : (long?)null;
-            var (key, secret) = await context.Get<ApiKeyStore>().CreateAsync(label, userId, ids, cancellationToken);
+            var scopeList = (parse.GetValue(scopes) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+            var (key, secret) = await context.Get<ApiKeyStore>().CreateAsync(label, userId, ids, cancellationToken, scopeList.Count > 0 ? scopeList : null);
             context.Get<ServiceDefaults.SecurityLog>().Write("key-create", "succeeded", null, null, "command line", $"key {key.Id} ({key.Prefix}…){(userId is null ? "" : $" for user {userId}")}");
-            AnalyticsCommandLine.Progress($"Created API key {key.Id} ({key.Prefix}...) for {(ids is null ? "every property" : string.Join(", ", domains))}. Copy it now: it cannot be shown again.");
+            AnalyticsCommandLine.Progress($"Created API key {key.Id} ({key.Prefix}...) to {key.Scopes.Replace(",", " and ", StringComparison.Ordinal)} for {(ids is null ? "every property" : string.Join(", ", domains))}. Copy it now: it cannot be shown again.");
             Console.WriteLine(secret);
             return 0;
         }));
 
-        var list = new Command("list", "Lists API keys: id, prefix, name, created, last used, revoked.");
+        var list = new Command("list", "Lists API keys: id, prefix, name, scopes, created, last used, revoked.");
         list.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
             await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
             foreach (var key in await context.Get<ApiKeyStore>().ListAsync(cancellationToken))
             {
-                Console.WriteLine($"{key.Id}\t{key.Prefix}...\t{key.Name}\t{key.CreatedAt:u}\t{key.LastUsedAt?.ToString("u") ?? "never used"}\t{(key.RevokedAt is null ? "active" : "revoked")}");
+                Console.WriteLine($"{key.Id}\t{key.Prefix}...\t{key.Name}\t{key.Scopes}\t{key.CreatedAt:u}\t{key.LastUsedAt?.ToString("u") ?? "never used"}\t{(key.RevokedAt is null ? "active" : "revoked")}");
             }
 
             return 0;

@@ -1,3 +1,5 @@
+using System.Net;
+using Analytics.Storage.ApiKeys;
 using Analytics.Storage.Hosting;
 using System.Buffers;
 using Analytics.Storage.ClickHouse;
@@ -14,7 +16,10 @@ namespace Analytics.Ingest.Collect;
 /// 429 with Retry-After above a client address's or a property's rate limit; 503 with Retry-After when the spool or
 /// disk is full (nothing acknowledged that was not kept). Events dropped on purpose (bots, referrer spam, hostnames a
 /// property does not allow...) still answer 202, with <c>X-Analytics-Dropped</c> naming the reason, and are counted
-/// per reason.
+/// per reason. A backend that sends its visitors' events presents an API key with the events scope
+/// (<c>Authorization: Bearer</c>): the visitor is then the first address of its X-Forwarded-For and its User-Agent,
+/// and the rate is limited per key instead of per sending address (401 for an unknown key, 403 for a key without the
+/// scope or a property outside it).
 /// </summary>
 internal sealed class CollectEndpoint(
     EventEnricher enricher,
@@ -23,6 +28,7 @@ internal sealed class CollectEndpoint(
     SessionAssigner sessions,
     EventSpool spool,
     ClientAddress clientAddress,
+    EventKeys keys,
     CollectLimits limits,
     Enrichment.SpamReferrers spam,
     IngestMetrics metrics,
@@ -34,7 +40,44 @@ internal sealed class CollectEndpoint(
         var cancellationToken = context.RequestAborted;
         AllowAnyOrigin(context.Response);
         var ip = clientAddress.Resolve(context);
-        if (limits.RetryAfter(ip) is { } wait)
+        EventKeys.Sender? sender = null;
+        if (BearerToken.Of(context) is { } token)
+        {
+            // An unknown token costs a PostgreSQL query: the sending address's limit comes first for those.
+            if (keys.Known(token) is null && limits.RetryAfter(ip) is { } unknownWait)
+            {
+                return TooMany(context, unknownWait, "this address");
+            }
+
+            sender = await keys.FindAsync(token, cancellationToken);
+            if (sender is null)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer realm=\"analytics\", error=\"invalid_token\"";
+                return Refused(StatusCodes.Status401Unauthorized, "Invalid API key", "The API key is unknown or revoked.");
+            }
+
+            if (!sender.Key.Allows(ApiKey.Events))
+            {
+                return Refused(StatusCodes.Status403Forbidden, "API key not for events", $"This API key may not send events (it may: {sender.Key.Scopes}); create one with the {ApiKey.Events} scope.");
+            }
+
+            if (limits.RetryAfterForKey(sender.Key.Id) is { } keyWait)
+            {
+                return TooMany(context, keyWait, "this API key");
+            }
+
+            var forwarded = context.Request.Headers["X-Forwarded-For"].ToString();
+            if (forwarded.Length > 0)
+            {
+                if (!IPAddress.TryParse(forwarded.Split(',')[0].Trim(), out var visitor))
+                {
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["X-Forwarded-For"] = ["must start with the visitor's IP address"] }, title: "The event has invalid fields");
+                }
+
+                ip = visitor.IsIPv4MappedToIPv6 ? visitor.MapToIPv4() : visitor;
+            }
+        }
+        else if (limits.RetryAfter(ip) is { } wait)
         {
             return TooMany(context, wait, "this address");
         }
@@ -62,6 +105,17 @@ internal sealed class CollectEndpoint(
         {
             metrics.RecordDropped("invalid");
             return TypedResults.ValidationProblem(errors, title: "The event has invalid fields");
+        }
+
+        if (sender is not null)
+        {
+            foreach (var domain in request.Domains)
+            {
+                if (await properties.FindAsync(domain, cancellationToken) is not { } named || !sender.Properties.Contains(named.Id))
+                {
+                    return Refused(StatusCodes.Status403Forbidden, "Property outside the API key's scope", $"domain: this API key may not send events for '{domain}'.");
+                }
+            }
         }
 
         if (request.Ignored is { } ignored)
@@ -156,6 +210,10 @@ internal sealed class CollectEndpoint(
         return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many events",
             detail: $"The rate limit of {who} is reached; retry after {retryAfter} s.");
     }
+
+    /// <summary>A refusal as ProblemDetails, with the "error" string Plausible's clients read.</summary>
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refused(int status, string title, string detail)
+        => TypedResults.Problem(detail, statusCode: status, title: title, extensions: new Dictionary<string, object?> { ["error"] = detail });
 
     /// <summary>The CORS preflight: any origin, no credentials.</summary>
     public static IResult Preflight(HttpContext context)

@@ -5,7 +5,7 @@ namespace Analytics.Ingest.Collect;
 
 /// <summary>
 /// Rate limits of the collect endpoint, as token buckets: per client address (<see cref="CollectOptions.RateLimitPerAddress"/>;
-/// IPv6 by /64)
+/// IPv6 by /64), per API key of a backend sending its visitors' events (<see cref="CollectOptions.RateLimitPerKey"/>)
 /// and per property (<see cref="CollectOptions.RateLimitPerProperty"/>), each allowing bursts of ten seconds' worth.
 /// Buckets of idle keys are dropped by the limiter, so memory follows the number of active clients.
 /// </summary>
@@ -13,6 +13,7 @@ internal sealed class CollectLimits : IDisposable
 {
     private readonly PartitionedRateLimiter<string>? _perAddress;
     private readonly PartitionedRateLimiter<long>? _perProperty;
+    private readonly PartitionedRateLimiter<long>? _perKey;
 
     public CollectLimits(CollectOptions options)
     {
@@ -21,6 +22,9 @@ internal sealed class CollectLimits : IDisposable
             : null;
         _perProperty = options.RateLimitPerProperty > 0
             ? PartitionedRateLimiter.Create<long, long>(property => RateLimitPartition.GetTokenBucketLimiter(property, _ => Bucket(options.RateLimitPerProperty)))
+            : null;
+        _perKey = options.RateLimitPerKey > 0
+            ? PartitionedRateLimiter.Create<long, long>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => Bucket(options.RateLimitPerKey)))
             : null;
     }
 
@@ -33,8 +37,12 @@ internal sealed class CollectLimits : IDisposable
     /// <summary>Null when this property may receive one more event now; else the seconds to wait.</summary>
     public int? RetryAfter(long propertyId) => _perProperty is null ? null : RetryAfter(_perProperty.AttemptAcquire(propertyId));
 
+    /// <summary>Null when a backend sending with this API key may send one more event now; else the seconds to wait.</summary>
+    public int? RetryAfterForKey(long keyId) => _perKey is null ? null : RetryAfter(_perKey.AttemptAcquire(keyId));
+
     public void Dispose()
     {
+        _perKey?.Dispose();
         _perAddress?.Dispose();
         _perProperty?.Dispose();
     }

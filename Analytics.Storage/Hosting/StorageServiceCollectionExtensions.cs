@@ -36,6 +36,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(_ => NpgsqlDataSource.Create(postgresConnectionString));
         services.AddSingleton<PostgresMigrator>();
         services.AddSingleton<PropertyStore>();
+        services.AddSingleton<ApiKeys.ApiKeyStore>();
         services.AddSingleton<PropertyDrops>();
         return services;
     }

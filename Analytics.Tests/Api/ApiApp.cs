@@ -1,4 +1,4 @@
-using Analytics.Api.ApiKeys;
+using Analytics.Storage.ApiKeys;
 using Analytics.Storage.ClickHouse;
 using Analytics.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;

@@ -473,6 +473,17 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
             Assert.False(string.IsNullOrWhiteSpace((await refused.Content.ReadFromJsonAsync<JsonObject>())!["error"]?.GetValue<string>()));
         }
 
+        // A key that only sends events (server-side tracking) reads nothing: 403, naming the scope it lacks.
+        var (_, sender) = await data.App.Services.GetRequiredService<Analytics.Storage.ApiKeys.ApiKeyStore>().CreateAsync("backend", null, [data.A.Id], CancellationToken.None, ["events"]);
+        foreach (var path in new[] { "/api/v1/properties", "/api/v1/stats/aggregate?site_id=a.example&metrics=visitors" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", sender);
+            using var forbidden = await data.App.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+            Assert.Contains("stats:read", (await forbidden.Content.ReadFromJsonAsync<JsonObject>())!["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
         using var native = await data.OnlyA.GetAsync($"/api/v1/properties/{data.A.Id}/breakdown?period=7d&dimension=visit:source&limit=0");
         Assert.Equal(HttpStatusCode.BadRequest, native.StatusCode);
         Assert.Equal("limit", (await native.Content.ReadFromJsonAsync<JsonObject>())!["field"]!.GetValue<string>());

@@ -225,6 +225,7 @@ public sealed class DashboardTests(Engines engines)
         Assert.StartsWith("ak_", secret, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, await ApiStatusAsync(server, secret));
         Assert.Equal("All your properties", await page.InnerTextAsync("tr[data-key='ci'] [data-scope]"));
+        Assert.Equal("Read statistics", await page.InnerTextAsync("tr[data-key='ci'] [data-use]"));
         await page.ReloadAsync();
         await InteractiveAsync(page);
         Assert.Equal(1, await page.Locator("tr[data-key]").CountAsync());

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Analytics.Storage.ClickHouse;
 using Analytics.Ingest.Collect;
 using Analytics.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Analytics.Tests.Ingest;
 
@@ -44,11 +45,11 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
     }
 
     /// <summary>Waits for rows the batcher has not inserted yet (it seals every 100 ms here).</summary>
-    private async Task<List<Stored>> StoredAsync(string marker, int expected)
+    private async Task<List<Stored>> StoredAsync(string marker, int expected, IClickHouse? clickHouse = null)
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var rows = (await app.Instance.ClickHouse.QueryAsync<Stored>(
+            var rows = (await (clickHouse ?? app.Instance.ClickHouse).QueryAsync<Stored>(
                 "SELECT * FROM events WHERE props['marker'] = {marker:String} ORDER BY timestamp", new { marker })).ToList();
             if (rows.Count >= expected)
             {
@@ -139,6 +140,77 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
             .Where(x => x.Got != (x.c.Source, x.c.Channel))
             .Select(x => $"{x.c.Query} from '{x.c.Referrer}': {x.Got} instead of {(x.c.Source, x.c.Channel)}").ToList();
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+    }
+
+    [Fact]
+    public async Task ServerSideTracking_WithAnEventsKey_EachVisitorIsTheirForwardedAddress_AndTheRateIsThePerKeys()
+    {
+        // Loopback is no trusted proxy here, and an address may send 2 events a second (bursts of 20).
+        await using var backendApp = await CollectApp.StartAsync(engines, settings: new()
+        {
+            ["Collect:TrustedProxies"] = "192.0.2.1/32",
+            ["Collect:RateLimitPerAddress"] = "2",
+        });
+        var site = await backendApp.AddPropertyAsync("site.example");
+        await backendApp.AddPropertyAsync("elsewhere.example");
+        var keys = backendApp.Services.GetRequiredService<Analytics.Storage.ApiKeys.ApiKeyStore>();
+        var (_, events) = await keys.CreateAsync("backend", null, [site.Id], CancellationToken.None, ["events"]);
+        var (_, stats) = await keys.CreateAsync("grafana", null, [site.Id], CancellationToken.None);
+        var marker = Marker();
+
+        async Task<HttpResponseMessage> SendAsync(string? key, string? forwardedFor, string domain = "site.example", string visitor = "v")
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event")
+            {
+                Content = new StringContent($$$"""{"name":"pageview","url":"https://{{{domain}}}/{{{visitor}}}","domain":"{{{domain}}}","props":{"marker":"{{{marker}}}"}}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.TryAddWithoutValidation("User-Agent", Chrome); // every visitor of the backend has the same browser
+            if (key is not null)
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+            }
+
+            if (forwardedFor is not null)
+            {
+                request.Headers.Add("X-Forwarded-For", forwardedFor);
+            }
+
+            return await backendApp.Client.SendAsync(request);
+        }
+
+        // Without a key, the forwarded addresses are the sender's to forge: both visits are the sender's.
+        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(null, "2.125.160.216", visitor: "anonymous-1")).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(null, "81.2.69.142", visitor: "anonymous-2")).StatusCode);
+
+        // With the key, each visitor is their own address (and is located by it), and the address's limit is not the one that applies.
+        for (var i = 0; i < 30; i++)
+        {
+            var response = await SendAsync(events, i % 2 == 0 ? "2.125.160.216, 10.0.0.1" : "81.2.69.142", visitor: $"keyed-{i % 2}");
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"event {i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        var rows = await StoredAsync(marker, 32, backendApp.ClickHouse);
+        Assert.Single(rows.Where(r => r.Pathname.StartsWith("/anonymous", StringComparison.Ordinal)).Select(r => r.VisitorId).Distinct());
+        var keyed = rows.Where(r => r.Pathname.StartsWith("/keyed", StringComparison.Ordinal)).GroupBy(r => r.Pathname).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.NotEqual(keyed["/keyed-0"][0].VisitorId, keyed["/keyed-1"][0].VisitorId);
+        Assert.Single(keyed["/keyed-0"].Select(r => r.VisitorId).Distinct());
+        Assert.Equal(("GB", "GB"), (keyed["/keyed-0"][0].CountryCode, keyed["/keyed-1"][0].CountryCode)); // both test addresses are British in the test database
+        Assert.Equal("Boxford", keyed["/keyed-0"][0].City);
+        Assert.NotEqual(keyed["/keyed-0"][0].City, keyed["/keyed-1"][0].City);
+
+        // Refusals name what is wrong, with Plausible's "error" string.
+        foreach (var (key, forwarded, domain, status, says) in new[]
+        {
+            ("ak_unknown", "2.125.160.216", "site.example", HttpStatusCode.Unauthorized, "unknown or revoked"),
+            (stats, "2.125.160.216", "site.example", HttpStatusCode.Forbidden, "may not send events"),
+            (events, "2.125.160.216", "elsewhere.example", HttpStatusCode.Forbidden, "'elsewhere.example'"),
+            (events, "not-an-address", "site.example", HttpStatusCode.BadRequest, "X-Forwarded-For"),
+        })
+        {
+            var response = await SendAsync(key, forwarded, domain);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == status && body.Contains(says, StringComparison.Ordinal), $"{key[..6]} {forwarded} {domain}: {(int)response.StatusCode} {body}");
+        }
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using Analytics.Api.ApiKeys;
+using Analytics.Storage.ApiKeys;
 using Analytics.Storage.Hosting;
 using Analytics.Storage.Properties;
 using Analytics.Tests.Infrastructure;
@@ -76,6 +76,14 @@ public sealed class StoreTests(Engines engines)
         Assert.Equal(["a.example"], (await keys.ReadablePropertiesAsync(adaAll, CancellationToken.None)).Select(p => p.Domain));
         Assert.Empty(await keys.ReadablePropertiesAsync(adaB, CancellationToken.None)); // listed, but not Ada's
         await Assert.ThrowsAsync<FieldValidationException>(() => keys.CreateAsync("none", null, [], CancellationToken.None));
+
+        // Scopes: reading statistics unless asked otherwise, kept in one order; none, or an unknown one, is refused naming the field.
+        Assert.Equal("stats:read", onlyA.Scopes);
+        var (both, _) = await keys.CreateAsync("both", null, [a.Id], CancellationToken.None, ["events", "stats:read"]);
+        Assert.Equal(("stats:read,events", true, true), (both.Scopes, both.Allows("events"), both.Allows("stats:read")));
+        Assert.False(onlyA.Allows("events"));
+        Assert.Equal("scopes", (await Assert.ThrowsAsync<FieldValidationException>(() => keys.CreateAsync("x", null, [a.Id], CancellationToken.None, []))).Field);
+        Assert.Equal("scopes", (await Assert.ThrowsAsync<FieldValidationException>(() => keys.CreateAsync("x", null, [a.Id], CancellationToken.None, ["stats:write"]))).Field);
     }
 
     [Fact]

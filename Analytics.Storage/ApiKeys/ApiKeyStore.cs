@@ -2,9 +2,8 @@ using Analytics.Storage.Hosting;
 using Analytics.Storage.Properties;
 using Dapper;
 using Npgsql;
-using Analytics.ServiceDefaults;
 
-namespace Analytics.Api.ApiKeys;
+namespace Analytics.Storage.ApiKeys;
 
 /// <summary>
 /// API keys: 32 random bytes shown once as <c>ak_&lt;base64url&gt;</c>; PostgreSQL keeps only their SHA-256
@@ -12,14 +11,26 @@ namespace Analytics.Api.ApiKeys;
 /// </summary>
 public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "id AS Id, user_id AS UserId, name AS Name, prefix AS Prefix, created_at AS CreatedAt, last_used_at AS LastUsedAt, revoked_at AS RevokedAt, all_properties AS AllProperties";
+    private const string Columns = "id AS Id, user_id AS UserId, name AS Name, prefix AS Prefix, created_at AS CreatedAt, last_used_at AS LastUsedAt, revoked_at AS RevokedAt, all_properties AS AllProperties, array_to_string(scopes, ',') AS Scopes";
 
     /// <summary>
-    /// Creates a key for the properties <paramref name="propertyIds"/> (null: every property its owner may read) and
-    /// returns it with its plaintext, which is never stored.
+    /// Creates a key for the properties <paramref name="propertyIds"/> (null: every property its owner may read) that
+    /// may do what <paramref name="scopes"/> name (null: read statistics), and returns it with its plaintext, which is
+    /// never stored.
     /// </summary>
-    public async Task<(ApiKey Key, string Secret)> CreateAsync(string name, long? userId, IReadOnlyCollection<long>? propertyIds, CancellationToken cancellationToken)
+    public async Task<(ApiKey Key, string Secret)> CreateAsync(string name, long? userId, IReadOnlyCollection<long>? propertyIds, CancellationToken cancellationToken, IReadOnlyCollection<string>? scopes = null)
     {
+        scopes ??= [ApiKey.StatsRead];
+        if (scopes.Count == 0)
+        {
+            throw new FieldValidationException("scopes", $"a key needs at least one scope: {string.Join(" or ", ApiKey.AllScopes)}.");
+        }
+
+        if (scopes.FirstOrDefault(s => !ApiKey.AllScopes.Contains(s)) is { } unknown)
+        {
+            throw new FieldValidationException("scopes", $"'{unknown}' is not a scope; use {string.Join(" or ", ApiKey.AllScopes)}.");
+        }
+
         if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
         {
             throw new FieldValidationException("name", "An API key needs a name of 1 to 100 characters.");
@@ -34,8 +45,8 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var key = await connection.QuerySingleAsync<ApiKey>(new CommandDefinition(
-            $"INSERT INTO api_keys (user_id, name, prefix, key_hash, all_properties) VALUES (@userId, @name, @prefix, @hash, @all) RETURNING {Columns}",
-            new { userId, name = name.Trim(), prefix = secret[..10], hash = Secrets.Hash(secret), all = propertyIds is null }, transaction, cancellationToken: cancellationToken));
+            $"INSERT INTO api_keys (user_id, name, prefix, key_hash, all_properties, scopes) VALUES (@userId, @name, @prefix, @hash, @all, @scopes) RETURNING {Columns}",
+            new { userId, name = name.Trim(), prefix = secret[..10], hash = Secrets.Hash(secret), all = propertyIds is null, scopes = ApiKey.AllScopes.Where(scopes.Contains).ToArray() }, transaction, cancellationToken: cancellationToken));
         if (propertyIds is not null)
         {
             await connection.ExecuteAsync(new CommandDefinition(

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Analytics.ServiceDefaults;
+namespace Analytics.Storage.Hosting;
 
 /// <summary>
 /// Random secrets handed out once (API keys, password reset tokens) and the SHA-256 that is kept of them instead. A
