@@ -44,6 +44,7 @@ public sealed record Dimension(string Name, DimensionScope Scope, string? EventC
         new("visit:entry_page", DimensionScope.Visit, "entry_page", "s_entry_page"),
         new("visit:exit_page", DimensionScope.Session, null, "s_exit_page"),
         new("visit:entry_page_hostname", DimensionScope.Session, null, "s_hostname"),
+        new("visit:exit_page_hostname", DimensionScope.Session, null, "s_exit_hostname"),
         new("visit:source", DimensionScope.Visit, "toString(referrer_source)", "s_referrer_source"),
         new("visit:referrer", DimensionScope.Visit, "referrer", "s_referrer"),
         new("visit:channel", DimensionScope.Visit, "toString(channel)", "s_channel"),

@@ -37,6 +37,14 @@ public static class Filters
         _ => [],
     };
 
+    /// <summary>The conditions that every row must pass: the filter itself, or those directly under its top-level "and".</summary>
+    public static IEnumerable<Condition> TopLevel(Filter? filter) => filter switch
+    {
+        Condition c => [c],
+        AllOf all => all.Filters.SelectMany(TopLevel),
+        _ => [],
+    };
+
     /// <summary>Both filters (either may be null: then the other alone).</summary>
     public static Filter? Both(Filter? first, Filter? second) => (first, second) switch
     {

@@ -62,10 +62,33 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         return await clickHouse.QueryAsync<SessionSummary>(sql.SessionList(query.Filter, limit, offset), sql.Parameters, cancellationToken: cancellationToken);
     }
 
+    /// <summary>
+    /// Under a hostname filter, a breakdown by where visits came from (source, channel, referrer, UTM tags, entry page)
+    /// counts the visits that entered on that hostname, and one by exit page those that left from it, as Plausible's
+    /// does: otherwise the referrers of a site's other hostnames would show. The filter is applied again to the entry
+    /// (or exit) page's hostname.
+    /// </summary>
+    private static ReportQuery WithVisitHostnames(ReportQuery query)
+    {
+        var hostnames = Filters.TopLevel(query.Filter).Where(c => c.Dimension.Name == "event:hostname").ToList();
+        var extra = hostnames.Count == 0 ? [] : query.Dimensions
+            .Select(d => d.Name switch
+            {
+                "visit:source" or "visit:channel" or "visit:referrer" or "visit:entry_page" or "visit:utm_source" or "visit:utm_medium"
+                    or "visit:utm_campaign" or "visit:utm_content" or "visit:utm_term" => "visit:entry_page_hostname",
+                "visit:exit_page" => "visit:exit_page_hostname",
+                _ => null,
+            })
+            .OfType<string>().Distinct()
+            .SelectMany(name => hostnames.Select(c => (Filter)(c with { Dimension = Dimension.Parse(name, "filters") })))
+            .ToList();
+        return extra.Count == 0 ? query : query with { Filter = Filters.Both(query.Filter, new AllOf(extra)) };
+    }
+
     /// <summary>The plan the engine would use, for tests and the response's meta.</summary>
     public static QueryPlan Explain(ReportQuery query)
     {
-        var (events, sessions) = Plan(query);
+        var (events, sessions) = Plan(WithVisitHostnames(query));
         return new QueryPlan(events?.ToString(), sessions?.ToString());
     }
 
@@ -83,6 +106,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             query = query with { Filter = Filters.Both(query.Filter, new Condition(FilterOperator.IsNot, Dimension.Parse("event:name", "dimensions"), ["engagement"])) };
         }
 
+        query = WithVisitHostnames(query);
         var (eventSource, sessionSource) = Plan(query);
         var plan = new QueryPlan(eventSource?.ToString(), sessionSource?.ToString());
         var order = Order(query);

@@ -310,12 +310,7 @@ internal sealed class ReportSql
     private string? EnteredOnPages(Filter? filter, string entryPage)
         => TopLevelPages(filter) is { Count: > 0 } pages ? "(" + string.Join(" AND ", pages.Select(c => Render(c, entryPage))) + ")" : null;
 
-    private static List<Condition> TopLevelPages(Filter? filter) => filter switch
-    {
-        Condition { Dimension.Name: "event:page" } c => [c],
-        AllOf all => [.. all.Filters.OfType<Condition>().Where(c => c.Dimension.Name == "event:page")],
-        _ => [],
-    };
+    private static List<Condition> TopLevelPages(Filter? filter) => [.. Filters.TopLevel(filter).Where(c => c.Dimension.Name == "event:page")];
 
     /// <summary>
     /// The visits that started in the range and pass <paramref name="filter"/> (on the visit's attributes, or with
@@ -451,6 +446,7 @@ internal sealed class ReportSql
                 SELECT session_id AS s_session_id, min(session_start) AS s_session_start, max(session_end) AS s_end, sum(events) AS s_events, sum(pageviews) AS s_pageviews,
                        sum(bounce) AS s_bounce, sum(duration_ms) AS s_duration_ms,
                        argMinMerge(entry_page) AS s_entry_page, if(s_pageviews = 0, '', argMaxMerge(exit_page)) AS s_exit_page,
+                       if(s_pageviews = 0, '', argMaxMerge(exit_hostname)) AS s_exit_hostname,
                        argMinMerge(hostname) AS s_hostname, argMinMerge(referrer) AS s_referrer, argMinMerge(referrer_source) AS s_referrer_source,
                        argMinMerge(utm_source) AS s_utm_source, argMinMerge(utm_medium) AS s_utm_medium, argMinMerge(utm_campaign) AS s_utm_campaign,
                        argMinMerge(utm_content) AS s_utm_content, argMinMerge(utm_term) AS s_utm_term, toString(max(channel)) AS s_channel, {visitor}
@@ -467,6 +463,7 @@ internal sealed class ReportSql
                    toInt64(s_pageviews = 1) AS s_bounce, toUInt64(dateDiff('millisecond', min(timestamp), max(timestamp))) AS s_duration_ms,
                    argMin(entry_page, timestamp) AS s_entry_page,
                    if(s_pageviews = 0, '', argMax(pathname, if(name = 'pageview', timestamp, {Epoch}))) AS s_exit_page,
+                   if(s_pageviews = 0, '', argMax(toString(hostname), if(name = 'pageview', timestamp, {Epoch}))) AS s_exit_hostname,
                    argMin(toString(hostname), timestamp) AS s_hostname, argMin(referrer, timestamp) AS s_referrer,
                    argMin(toString(referrer_source), timestamp) AS s_referrer_source, argMin(utm_source, timestamp) AS s_utm_source,
                    argMin(utm_medium, timestamp) AS s_utm_medium, argMin(utm_campaign, timestamp) AS s_utm_campaign,

@@ -295,6 +295,46 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         Assert.True(fromDaily >= 5, $"{fromDaily} of 40 random queries were planned on the daily rollup");
     }
 
+    [Fact]
+    public async Task UnderAHostnameFilter_VisitOriginsCountTheVisitsThatEnteredThere_AndExitPagesThoseThatLeftFromIt()
+    {
+        // Three visits across two hostnames of one site, as in Plausible's tests: Ada enters on the blog and leaves from
+        // www; Bob stays on www; Cy enters on www and leaves from the blog.
+        static string Line(string time, string visitor, string host, string path, string source = "")
+            => $$"""{"timestamp":"2026-09-10T{{time}}Z","name":"pageview","visitor_id":"{{visitor}}","hostname":"{{host}}","pathname":"{{path}}","referrer_source":"{{source}}"}""";
+        var jsonl = string.Join('\n',
+            Line("10:00:00", "ada", "blog.example.com", "/landing", "Google"), Line("10:05:00", "ada", "www.example.com", "/pricing"),
+            Line("11:00:00", "bob", "www.example.com", "/", "Twitter"),
+            Line("12:00:00", "cy", "www.example.com", "/features", "Google"), Line("12:03:00", "cy", "blog.example.com", "/post"));
+        var property = new Analytics.Storage.Properties.Property(9, "multi.example", "Multi", "UTC", DateTime.UtcNow, 1, string.Empty, null, false);
+        await Analytics.Ingest.Transfer.EventImport.RunAsync(data.ClickHouse, property, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(jsonl)), _ => { }, CancellationToken.None);
+
+        var zone = DateTimeZoneProviders.Tzdb["UTC"];
+        async Task<string> VisitsBy(string dimension, string? hostname)
+        {
+            var query = new ReportQuery
+            {
+                PropertyId = 9,
+                Zone = zone,
+                Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 10), new LocalDate(2026, 9, 10)),
+                Metrics = [Metric.Visits],
+                Dimensions = [Dimension.Parse(dimension, "dimensions")],
+                Filter = hostname is null ? null : new Condition(FilterOperator.Is, Dimension.Parse("event:hostname", "filters"), [hostname]),
+            };
+            var answers = await AllSourcesAsync(query);
+            AssertSame(query, answers);
+            return string.Join(", ", answers[ReportSource.Raw].Rows.OrderBy(r => r.Dimensions[0], StringComparer.Ordinal).Select(r => $"{r.Dimensions[0]} {r.Metrics[0]}"));
+        }
+
+        Assert.Equal("Google 1", await VisitsBy("visit:source", "blog.example.com")); // Cy came from Google too, but entered on www
+        Assert.Equal("Organic Search 1", await VisitsBy("visit:channel", "blog.example.com"));
+        Assert.Equal("/landing 1", await VisitsBy("visit:entry_page", "blog.example.com"));
+        Assert.Equal("/post 1", await VisitsBy("visit:exit_page", "blog.example.com")); // Ada left from www
+        Assert.Equal("Google 2, Twitter 1", await VisitsBy("visit:source", null));
+        Assert.Equal("blog.example.com 1, www.example.com 2", await VisitsBy("visit:exit_page_hostname", null));
+        Assert.Equal("blog.example.com 1, www.example.com 2", await VisitsBy("visit:entry_page_hostname", null));
+    }
+
     [Theory]
     [InlineData(Metric.Visitors, 80, 100, 25d)]
     [InlineData(Metric.Visitors, 0, 5, 100d)]

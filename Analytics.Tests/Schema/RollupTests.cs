@@ -272,15 +272,16 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
     private sealed record TableName(string Name);
 
     [Fact]
-    public async Task ChannelBackfill_GivesEventsStoredBefore0011_TheirChannels_InEveryTable_AndCanRunAgain()
+    public async Task ChannelAndExitHostnameBackfill_GivesVisitsStoredBefore0011_TheirChannelsAndExitHostnames_InEveryTable_AndCanRunAgain()
     {
         var clickHouse = await engines.NewClickHouseAsync();
         var traffic = new DemoTraffic(31, "old.example", "UTC", seed: 31) { SessionsPerDay = 300 };
         var events = traffic.Generate(Data.From, Data.From + Duration.FromDays(3)).ToList();
 
-        // Stored as before migration 0011: no channel on the events (and the views wrote what they then would).
+        // Stored as before migration 0011: no channel on the events (and the views wrote what they then would), no exit hostname on the sessions.
         await clickHouse.InsertAsync("events", ClickHouseJson.Encode(events.Select(e => e with { Channel = string.Empty })));
-        var backfill = new Analytics.Ingest.Events.ChannelBackfill(NullLogger<Analytics.Ingest.Events.ChannelBackfill>.Instance);
+        await clickHouse.ExecuteAsync("ALTER TABLE sessions UPDATE exit_hostname = arrayReduce('argMaxState', [''], [toDateTime64(0, 3, 'UTC')]) WHERE 1", settings: new ClickHouseSettings { ["mutations_sync"] = "2" });
+        var backfill = new Analytics.Ingest.Events.ChannelAndExitHostnameBackfill(NullLogger<Analytics.Ingest.Events.ChannelAndExitHostnameBackfill>.Instance);
         await backfill.RunAsync(clickHouse, CancellationToken.None);
         await backfill.RunAsync(clickHouse, CancellationToken.None); // a migration stopped half-way runs it again
 
@@ -307,14 +308,16 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
                    (SELECT count() FROM sessions) AS session_rows,
                    (SELECT uniqExact(session_id) FROM events) AS sessions,
                    (SELECT sum(events) FROM rollup_daily WHERE dimension = 'visit:channel') AS channel_events,
-                   (SELECT countIf(name != 'engagement') FROM events) AS raw_events
+                   (SELECT countIf(name != 'engagement') FROM events) AS raw_events,
+                   (SELECT countIf(exit_hostname != 'old.example') FROM (SELECT argMaxMerge(exit_hostname) AS exit_hostname FROM sessions GROUP BY session_id HAVING sum(pageviews) > 0)) AS other_exit_hostnames
             """)).Single();
         Assert.Equal(totals.RawPageviews, totals.SessionPageviews);
         Assert.Equal(totals.Sessions, totals.SessionRows);
         Assert.Equal(totals.RawEvents, totals.ChannelEvents);
+        Assert.Equal(0UL, totals.OtherExitHostnames);
     }
 
     private sealed record ChannelVisits(string Channel, ulong Visits);
 
-    private sealed record BackfillTotals(ulong RawPageviews, ulong SessionPageviews, ulong SessionRows, ulong Sessions, ulong ChannelEvents, ulong RawEvents);
+    private sealed record BackfillTotals(ulong RawPageviews, ulong SessionPageviews, ulong SessionRows, ulong Sessions, ulong ChannelEvents, ulong RawEvents, ulong OtherExitHostnames);
 }

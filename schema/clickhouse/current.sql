@@ -178,7 +178,8 @@ CREATE TABLE sessions
     `device_type` SimpleAggregateFunction(any, LowCardinality(String)),
     `screen_size` SimpleAggregateFunction(any, LowCardinality(String)),
     `locale` SimpleAggregateFunction(any, LowCardinality(String)),
-    `channel` SimpleAggregateFunction(max, LowCardinality(String))
+    `channel` SimpleAggregateFunction(max, LowCardinality(String)),
+    `exit_hostname` AggregateFunction(argMax, String, DateTime64(3, 'UTC'))
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(session_start)
@@ -450,7 +451,8 @@ CREATE MATERIALIZED VIEW sessions_mv TO sessions
     `device_type` String,
     `screen_size` String,
     `locale` String,
-    `channel` String
+    `channel` String,
+    `exit_hostname` AggregateFunction(argMax, String, DateTime64(3, 'UTC'))
 )
 AS SELECT
     property_id,
@@ -482,7 +484,8 @@ AS SELECT
     any(device_type) AS device_type,
     any(screen_size) AS screen_size,
     any(locale) AS locale,
-    max(channel) AS channel
+    max(channel) AS channel,
+    argMaxState(toString(events.hostname), if(name = 'pageview', timestamp, toDateTime64(0, 3, 'UTC'))) AS exit_hostname
 FROM events
 GROUP BY
     property_id,

@@ -3,12 +3,16 @@
 -- stamps it on each event of the visit like the source, so it is a visit dimension of the events, the sessions and the
 -- daily rollup. The sessions table keeps the greatest value of a session's rows, not any one: rows stored before this
 -- migration hold "" and the backfill adds a row with the channel (a session's rows all hold the same channel otherwise).
--- Events stored before get their channel from code, right after this file (Analytics.Ingest/Events/ChannelBackfill.cs,
--- named on the last line): it sets the events' column, then adds the sessions' rows and the daily rollup's rows of
--- visit:channel.
+-- The sessions also keep the hostname of their exit page (visit:exit_page_hostname), so that under an event:hostname
+-- filter exit pages count the visits that left from that hostname, as Plausible counts them.
+-- Events stored before get their channel from code, right after this file (Analytics.Ingest/Events/
+-- ChannelAndExitHostnameBackfill.cs, named on the last line): it sets the events' column, then adds the sessions' rows
+-- (channel and exit hostname) and the daily rollup's rows of visit:channel.
 ALTER TABLE events ADD COLUMN IF NOT EXISTS channel LowCardinality(String) AFTER click_id_param;
 
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS channel SimpleAggregateFunction(max, LowCardinality(String));
+
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS exit_hostname AggregateFunction(argMax, String, DateTime64(3, 'UTC'));
 
 DROP VIEW IF EXISTS sessions_mv;
 
@@ -43,7 +47,8 @@ SELECT
     any(device_type) AS device_type,
     any(screen_size) AS screen_size,
     any(locale) AS locale,
-    max(channel) AS channel
+    max(channel) AS channel,
+    argMaxState(toString(events.hostname), if(name = 'pageview', timestamp, toDateTime64(0, 3, 'UTC'))) AS exit_hostname -- the column, not the entry hostname above
 FROM events
 GROUP BY property_id, session_start, session_id;
 
@@ -101,4 +106,4 @@ ARRAY JOIN
 WHERE session_first = 1 OR bounce_delta != 0 OR duration_delta_ms != 0
 GROUP BY property_id, day, dimension, value;
 
--- code: ChannelBackfill
+-- code: ChannelAndExitHostnameBackfill

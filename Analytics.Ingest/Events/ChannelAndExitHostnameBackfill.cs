@@ -6,18 +6,19 @@ using Microsoft.Extensions.Logging;
 namespace Analytics.Ingest.Events;
 
 /// <summary>
-/// The acquisition channel of the events stored before ClickHouse migration 0011 (schema/clickhouse/0011_channel.sql):
-/// each distinct source, UTM medium, campaign, utm_source and click id is classified as collect classifies it, then
-/// the events' column is set, the sessions get a row with their channel (the table keeps a session's greatest), and
-/// the daily rollup's visit:channel rows are written (the monthly one follows through its view). Safe to repeat: the
-/// sessions' rows only add the channel, and the rollup's visit:channel rows are deleted before they are written (the
-/// migration runs before the server takes events, so every such row comes from here).
+/// The acquisition channel and exit hostname of the visits stored before ClickHouse migration 0011
+/// (schema/clickhouse/0011_channel_and_exit_hostname.sql): each distinct source, UTM medium, campaign, utm_source and
+/// click id is classified as collect classifies it, then the events' column is set, the sessions get a row with their
+/// channel (the table keeps a session's greatest) and exit hostname, and the daily rollup's visit:channel rows are
+/// written (the monthly one follows through its view). Safe to repeat: the sessions' rows only add the channel and the
+/// exit hostname, and the rollup's visit:channel rows are deleted before they are written (the migration runs before
+/// the server takes events, so every such row comes from here).
 /// </summary>
-public sealed class ChannelBackfill(ILogger<ChannelBackfill> logger) : IClickHouseDataMigration
+public sealed class ChannelAndExitHostnameBackfill(ILogger<ChannelAndExitHostnameBackfill> logger) : IClickHouseDataMigration
 {
     private const string Key = "concat(toString(referrer_source), '\\x1f', utm_medium, '\\x1f', utm_campaign, '\\x1f', utm_source, '\\x1f', toString(click_id_param))";
 
-    public string Name => nameof(ChannelBackfill);
+    public string Name => nameof(ChannelAndExitHostnameBackfill);
 
     public async Task RunAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
     {
@@ -44,11 +45,12 @@ public sealed class ChannelBackfill(ILogger<ChannelBackfill> logger) : IClickHou
         }
 
         const string Visitor = "country_code, region, city, browser, browser_version, os, os_version, device_type, screen_size, locale";
-        logger.LogInformation("Adding the channels to the stored sessions and the daily rollup");
+        logger.LogInformation("Adding the channels and exit hostnames to the stored sessions, and the channels to the daily rollup");
         await clickHouse.ExecuteAsync(
             $"""
-            INSERT INTO sessions (property_id, session_start, session_id, visitor_id, session_end, {Visitor}, channel)
-            SELECT property_id, session_start, session_id, any(visitor_id), max(timestamp), {string.Join(", ", Visitor.Split(", ").Select(c => $"any({c})"))}, max(channel)
+            INSERT INTO sessions (property_id, session_start, session_id, visitor_id, session_end, {Visitor}, channel, exit_hostname)
+            SELECT property_id, session_start, session_id, any(visitor_id), max(timestamp), {string.Join(", ", Visitor.Split(", ").Select(c => $"any({c})"))}, max(channel),
+                   argMaxState(toString(hostname), if(name = 'pageview', timestamp, toDateTime64(0, 3, 'UTC')))
             FROM events
             GROUP BY property_id, session_start, session_id
             """,
