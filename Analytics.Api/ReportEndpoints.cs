@@ -125,8 +125,9 @@ internal static class ReportEndpoints
     private static ReportResponse Response(QueryResult result, ReportRange? comparison)
     {
         var names = result.Query.Metrics.Select(Metrics.Name).ToList();
-        Dictionary<string, T> ByName<T>(IReadOnlyList<T> values) => names.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => values[x.i]);
-        var rows = result.Rows.Select(r => new ReportRow(r.Dimensions, ByName(r.Metrics), r.Comparison is { } c ? ByName(c.Metrics) : null, r.Change is { } ch ? ByName(ch) : null)).ToList();
+        Dictionary<string, double?> ByName(IEnumerable<double?> values) => names.Zip(values).ToDictionary(x => x.First, x => x.Second);
+        static IEnumerable<double?> OrNull(IReadOnlyList<double> values) => values.Select(v => double.IsNaN(v) ? (double?)null : v); // no data: null
+        var rows = result.Rows.Select(r => new ReportRow(r.Dimensions, ByName(OrNull(r.Metrics)), r.Comparison is { } c ? ByName(OrNull(c.Metrics)) : null, r.Change is { } ch ? ByName(ch) : null)).ToList();
         var meta = new ReportMeta(result.Query.Range.From.ToDateTimeOffset(), result.Query.Range.To.ToDateTimeOffset(), result.Query.Zone.Id,
             result.Query.Dimensions.Select(d => d.Name).ToList(), result.Plan, comparison?.From.ToDateTimeOffset(), comparison?.To.ToDateTimeOffset());
         return new ReportResponse(rows, result.TotalRows, meta);

@@ -4,11 +4,11 @@ namespace Analytics.Api;
 
 internal sealed record ReportResponse(IReadOnlyList<ReportRow> Results, long TotalRows, ReportMeta Meta);
 
-/// <summary>A row of a report: the dimensions' values, the metrics by name, and with a comparison its values and % change.</summary>
+/// <summary>A row of a report: the dimensions' values, the metrics by name (null: no data, e.g. scroll depth without engagement), and with a comparison its values and % change.</summary>
 internal sealed record ReportRow(
     IReadOnlyList<string> Dimensions,
-    IReadOnlyDictionary<string, double> Metrics,
-    IReadOnlyDictionary<string, double>? Comparison,
+    IReadOnlyDictionary<string, double?> Metrics,
+    IReadOnlyDictionary<string, double?>? Comparison,
     IReadOnlyDictionary<string, double?>? Change);
 
 /// <summary>What was answered: the UTC range, the zone, and which tables the planner used.</summary>

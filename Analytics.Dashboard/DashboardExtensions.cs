@@ -268,7 +268,7 @@ public static class DashboardExtensions
             csv.AppendJoin(',', [.. tab.Key == "top" ? [] : new[] { Csv(label) }, .. names.Select(Csv), .. comparison is null ? [] : names.Select(n => Csv(n + "_comparison"))]).Append("\r\n");
             foreach (var row in result.Rows)
             {
-                var values = row.Metrics.Concat(comparison is null ? [] : row.Comparison?.Metrics ?? []).Select(v => v.ToString(CultureInfo.InvariantCulture));
+                var values = row.Metrics.Concat(comparison is null ? [] : row.Comparison?.Metrics ?? []).Select(v => double.IsNaN(v) ? string.Empty : v.ToString(CultureInfo.InvariantCulture));
                 csv.AppendJoin(',', [.. tab.Key == "top" ? [] : new[] { Csv(row.Dimensions[0]) }, .. values]).Append("\r\n");
             }
 

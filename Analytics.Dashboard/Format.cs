@@ -10,6 +10,7 @@ public static class Format
 
     public static string Metric(Api.Reports.Metric metric, double value) => metric switch
     {
+        _ when double.IsNaN(value) => "—", // no data (scroll depth, time on page)
         Api.Reports.Metric.BounceRate or Api.Reports.Metric.ScrollDepth or Api.Reports.Metric.ConversionRate or Api.Reports.Metric.Percentage => Math.Round(value).ToString("0", Culture) + "%",
         Api.Reports.Metric.VisitDuration or Api.Reports.Metric.TimeOnPage => Duration(value),
         Api.Reports.Metric.ViewsPerVisit => value.ToString("0.##", Culture),

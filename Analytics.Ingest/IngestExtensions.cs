@@ -61,7 +61,8 @@ public static class IngestExtensions
     {
         services.TryAddSingleton<Events.EventDeletion>();
         services.TryAddSingleton<SaltStore>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClickHouseDataMigration, Events.ChannelAndExitHostnameBackfill>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClickHouseDataMigration, Events.ChannelBackfill>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClickHouseDataMigration, Events.EventReplay>());
         return services;
     }
 

@@ -373,8 +373,8 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             Metric.Visitors or Metric.Percentage => "visitors",
             Metric.Pageviews => "pageviews",
             Metric.Events => "events",
-            Metric.TimeOnPage => "if(engagements = 0, 0, engaged_ms / engagements)",
-            Metric.ScrollDepth => "if(engagements = 0, 0, scroll_sum / engagements)",
+            Metric.TimeOnPage => "if(engaged_visits = 0, 0, engaged_ms / engaged_visits)",
+            Metric.ScrollDepth => "if(engaged_visits = 0, 0, scroll_sum / engaged_visits)",
             Metric.TotalRevenue => "revenue",
             Metric.Visits => "visits",
             Metric.BounceRate => ReportSql.CountsEntries(ReportSql.SessionsView(query.Dimensions, query.Filter).Filter) ? "if(entries = 0, 0, bounces / entries)" : "if(visits = 0, 0, bounces / visits)",
@@ -467,7 +467,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             var denominator = denominators?.GetValueOrDefault(groupKey)?.Values.GetValueOrDefault("visitors") ?? 0;
             var visits = S("visits");
             var entries = s is not null && s.TryGetValue("entries", out var entered) ? entered : visits; // the visits a bounce rate is over: those that entered on the filtered pages, if any
-            var engagements = E("engagements");
+            var engaged = E("engaged_visits"); // visits with engagement on a page, once per page
             var values = query.Metrics.Select(m => m switch
             {
                 Metric.Visitors => E("visitors"),
@@ -477,8 +477,8 @@ public sealed class ReportEngine(IClickHouse clickHouse)
                 Metric.BounceRate => entries == 0 ? 0 : Math.Round(100 * Math.Max(0, S("bounces")) / entries),
                 Metric.VisitDuration => visits == 0 ? 0 : Math.Round(S("duration_ms") / 1000 / visits),
                 Metric.Events => E("events"),
-                Metric.ScrollDepth => engagements == 0 ? 0 : Math.Round(E("scroll_sum") / engagements),
-                Metric.TimeOnPage => engagements == 0 ? 0 : Math.Round(E("engaged_ms") / 1000 / engagements),
+                Metric.ScrollDepth => engaged == 0 ? double.NaN : Math.Round(E("scroll_sum") / engaged), // no data: null in every API
+                Metric.TimeOnPage => engaged == 0 ? double.NaN : Math.Round(E("engaged_ms") / 1000 / engaged),
                 Metric.ConversionRate => denominator == 0 ? 0 : Math.Round(100 * E("visitors") / denominator, 2),
                 Metric.TotalRevenue => Math.Round(E("revenue"), 2),
                 Metric.Percentage => totalVisitors == 0 ? 0 : Math.Round(100 * E("visitors") / totalVisitors, 1),
@@ -551,6 +551,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
     /// <summary>Percent change (bounce rate: the difference in points), as Plausible reports it; 100 when growing from zero.</summary>
     public static double? Change(Metric metric, double before, double now) => metric switch
     {
+        _ when double.IsNaN(before) || double.IsNaN(now) => null, // a metric without data on either side
         // As Plausible computes it: rates in points (a bounce rate only against one there was), the rest in percent.
         Metric.ConversionRate => Math.Round(now - before, 1),
         Metric.BounceRate => before > 0 ? now - before : null,

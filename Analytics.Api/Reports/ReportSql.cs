@@ -49,10 +49,14 @@ internal sealed class ReportSql
 {
     private const string Epoch = "toDateTime64(0, 3, 'UTC')";
 
-    /// <summary>The event metrics' sums over raw event rows (visitors, a uniq, are added by each caller as a count or a state).</summary>
+    /// <summary>
+    /// The event metrics' sums over raw event rows (visitors, a uniq, are added by each caller as a count or a state).
+    /// Engaged visits count each visit's first engagement on a page, and the scroll sum adds up each one's deepest
+    /// scroll there (collect's bookkeeping, <c>engaged_first</c> and <c>scroll_gain</c>), as the rollups keep them.
+    /// </summary>
     private const string EventSums =
         "countIf(name = 'pageview') AS pageviews, countIf(name != 'engagement') AS events, countIf(name = 'engagement') AS engagements, "
-        + "sumIf(engagement_ms, name = 'engagement') AS engaged_ms, sumIf(scroll_depth, name = 'engagement') AS scroll_sum";
+        + "sumIf(engagement_ms, name = 'engagement') AS engaged_ms, sum(engaged_first) AS engaged_visits, sum(scroll_gain) AS scroll_sum";
 
     private readonly ReportQuery _query;
     private readonly string _property;
@@ -119,10 +123,10 @@ internal sealed class ReportSql
             return Grouped(
                 dimensions.Count == 1 ? ["d0"] : [],
                 "uniqCombinedMerge(13)(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, sum(engagements) AS engagements, "
-                + "sum(engaged_ms) AS engaged_ms, sum(scroll_sum) AS scroll_sum, toFloat64(sum(revenue)) AS revenue",
+                + "sum(engaged_ms) AS engaged_ms, sum(engaged_visits) AS engaged_visits, sum(scroll_sum) AS scroll_sum, toFloat64(sum(revenue)) AS revenue",
                 $"""
                 (
-                    {body("visitor_sketch AS visitors, pageviews, events, engagements, engaged_ms, scroll_depth_sum AS scroll_sum, revenue")}
+                    {body("visitor_sketch AS visitors, pageviews, events, engagements, engaged_ms, engaged_visits, scroll_max_sum AS scroll_sum, revenue")}
                     UNION ALL
                     {partial}
                 )
@@ -138,7 +142,7 @@ internal sealed class ReportSql
             var where = $"property_id = {_property} AND bucket >= {_from} AND bucket < {_to}"
                 + (filter is null ? string.Empty : $" AND {Render(filter, _ => "pathname")}");
             const string Aggregates = "uniqMerge(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, sum(engagements) AS engagements, "
-                + "sum(engaged_ms) AS engaged_ms, sum(scroll_depth_sum) AS scroll_sum, toFloat64(0) AS revenue";
+                + "sum(engaged_ms) AS engaged_ms, sum(engaged_visits) AS engaged_visits, sum(scroll_max_sum) AS scroll_sum, toFloat64(0) AS revenue";
 
             // A page group exists when events of it are in range, as in raw events (entries and exits alone do not make one).
             return Grouped(dims, Aggregates, "rollup_page", where, dims.Count > 0 ? "events + engagements > 0" : null, shape);
@@ -152,7 +156,7 @@ internal sealed class ReportSql
             return Grouped(
                 dimensions.Select(d => TimeKey(d.Interval, "bucket")).ToList(),
                 $"{visitors} AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, toUInt64(0) AS engagements, "
-                + "toUInt64(0) AS engaged_ms, toUInt64(0) AS scroll_sum, toFloat64(0) AS revenue",
+                + "toUInt64(0) AS engaged_ms, toUInt64(0) AS engaged_visits, toUInt64(0) AS scroll_sum, toFloat64(0) AS revenue",
                 rows,
                 null,
                 null,
@@ -460,7 +464,7 @@ internal sealed class ReportSql
         return $"""
             SELECT session_id AS s_session_id, min(session_start) AS s_session_start, max(timestamp) AS s_end, countIf(name != 'engagement') AS s_events,
                    countIf(name = 'pageview') AS s_pageviews,
-                   toInt64(s_pageviews = 1) AS s_bounce, toUInt64(dateDiff('millisecond', min(timestamp), max(timestamp))) AS s_duration_ms,
+                   toInt64(s_pageviews = 1) AS s_bounce, toUInt64(dateDiff('millisecond', min(timestamp), maxIf(timestamp, name != 'engagement'))) AS s_duration_ms, -- engagement never lengthens a visit
                    argMin(entry_page, timestamp) AS s_entry_page,
                    if(s_pageviews = 0, '', argMax(pathname, if(name = 'pageview', timestamp, {Epoch}))) AS s_exit_page,
                    if(s_pageviews = 0, '', argMax(toString(hostname), if(name = 'pageview', timestamp, {Epoch}))) AS s_exit_hostname,

@@ -21,8 +21,14 @@ public sealed record EventRow
     /// <summary>+1 on a session's first pageview, -1 on its second, 0 otherwise: the sum is 1 for a bounce.</summary>
     public sbyte BounceDelta { get; init; }
 
-    /// <summary>Milliseconds since the session's previous event: the sum is the session's duration.</summary>
+    /// <summary>Milliseconds since the session's previous event other than engagement (0 on engagement): the sum is the session's duration.</summary>
     public uint DurationDeltaMs { get; init; }
+
+    /// <summary>1 on a session's first engagement event on a page: the sum is the visits with engagement on it (time on page and scroll depth average over those).</summary>
+    public byte EngagedFirst { get; init; }
+
+    /// <summary>On an engagement event, how much deeper than before in the session it scrolled the page: the sum is the session's deepest scroll there.</summary>
+    public byte ScrollGain { get; init; }
 
     /// <summary>On a pageview, the session's previous pageview path ("" on its first): moves the exit page.</summary>
     public string PrevPathname { get; init; } = string.Empty;

@@ -61,6 +61,8 @@ public static class EventRowBinary
         Byte(output, row.SessionFirst);
         Byte(output, unchecked((byte)row.BounceDelta));
         UInt32(output, row.DurationDeltaMs);
+        Byte(output, row.EngagedFirst);
+        Byte(output, row.ScrollGain);
         String(output, row.PrevPathname);
         String(output, row.EntryPage);
         String(output, row.Hostname);

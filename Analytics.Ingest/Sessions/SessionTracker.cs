@@ -5,7 +5,9 @@ namespace Analytics.Ingest.Sessions;
 /// <summary>
 /// Assigns sessions and the session bookkeeping columns to a visitor's events, in timestamp order: 30 minutes of
 /// inactivity opens a new session; an engagement event never opens one. The columns it fills let the materialized
-/// views keep visits, bounces, duration, entries and exits with plain sums (docs/architecture.md). Every event of a
+/// views keep visits, bounces, duration, entries and exits with plain sums (docs/architecture.md); engagement events
+/// never lengthen a visit, and mark the first engagement of a visit on each page and the rise of its deepest scroll
+/// there, so that time on page and scroll depth are sums too. Every event of a
 /// session carries the session's attributes, taken from its first event (entry page, referrer and source, UTM tags,
 /// location, client, screen, language), so a report can count events by visit:source or visit:entry_page without
 /// rebuilding sessions, and the daily rollup can keep them.
@@ -28,12 +30,20 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
                 return null;
             }
 
-            state = new State(newSessionId(e), e.Timestamp, e.Timestamp, e);
+            state = new State(newSessionId(e), e.Timestamp, e.Timestamp, e) { Counted = e.Timestamp };
             _sessions[key] = state;
             return Apply(e, state, first: true, isPageview, duration: 0);
         }
 
-        var delta = e.Timestamp > state.Last ? (uint)(e.Timestamp - state.Last).TotalMilliseconds : 0u;
+        // The visit's duration runs from its first to its last event other than engagement (which reports on a page
+        // after the fact); every event keeps it open.
+        var delta = 0u;
+        if (e.Name != "engagement" && e.Timestamp > state.Counted)
+        {
+            delta = (uint)(e.Timestamp - state.Counted).TotalMilliseconds;
+            state.Counted = e.Timestamp;
+        }
+
         state.Last = e.Timestamp > state.Last ? e.Timestamp : state.Last;
         return Apply(e, state, first: false, isPageview, delta);
     }
@@ -47,7 +57,9 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
 
     /// <summary>Puts back a session known from stored events (after a restart), unless a newer one is held.</summary>
     /// <param name="first">The session's first event, whose attributes the session's later events carry.</param>
-    public void Restore(EventRow first, DateTime last, int pageviews, string lastPathname)
+    /// <param name="last">Its last event; <paramref name="counted"/> its last event other than engagement.</param>
+    /// <param name="scrolled">The deepest scroll of each page it has engagement on.</param>
+    public void Restore(EventRow first, DateTime last, DateTime counted, int pageviews, string lastPathname, IReadOnlyDictionary<string, byte> scrolled)
     {
         var key = (first.PropertyId, first.VisitorId);
         if (_sessions.TryGetValue(key, out var held) && held.Last >= last)
@@ -55,13 +67,19 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
             return;
         }
 
-        _sessions[key] = new State(first.SessionId, first.SessionStart, last, first) { Pageviews = pageviews, LastPathname = lastPathname };
+        _sessions[key] = new State(first.SessionId, first.SessionStart, last, first)
+        {
+            Counted = counted, Pageviews = pageviews, LastPathname = lastPathname, Scrolled = new Dictionary<string, byte>(scrolled, StringComparer.Ordinal),
+        };
     }
 
     /// <summary>A copy of the visitor's session state, to put back with <see cref="Put"/> if an event is not kept after all.</summary>
     public object? Save(ulong propertyId, ulong visitorId)
         => _sessions.TryGetValue((propertyId, visitorId), out var state)
-            ? new State(state.Id, state.Start, state.Last, state.First) { Pageviews = state.Pageviews, LastPathname = state.LastPathname }
+            ? new State(state.Id, state.Start, state.Last, state.First)
+            {
+                Counted = state.Counted, Pageviews = state.Pageviews, LastPathname = state.LastPathname, Scrolled = state.Scrolled is null ? null : new(state.Scrolled, StringComparer.Ordinal),
+            }
             : null;
 
     /// <summary>Puts back what <see cref="Save"/> returned (null: the visitor had no session).</summary>
@@ -98,6 +116,16 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
             state.LastPathname = e.Pathname;
         }
 
+        byte engagedFirst = 0, scrollGain = 0;
+        if (e.Name == "engagement")
+        {
+            state.Scrolled ??= new(StringComparer.Ordinal);
+            var seen = state.Scrolled.TryGetValue(e.Pathname, out var deepest);
+            engagedFirst = seen ? (byte)0 : (byte)1;
+            scrollGain = e.ScrollDepth > deepest ? (byte)(e.ScrollDepth - deepest) : (byte)0;
+            state.Scrolled[e.Pathname] = Math.Max(deepest, e.ScrollDepth);
+        }
+
         return e with
         {
             EntryPage = state.First.Pathname,
@@ -125,6 +153,8 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
             SessionFirst = first ? (byte)1 : (byte)0,
             BounceDelta = bounce,
             DurationDeltaMs = duration,
+            EngagedFirst = engagedFirst,
+            ScrollGain = scrollGain,
             PrevPathname = previous,
         };
     }
@@ -138,6 +168,12 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
         public DateTime Start { get; } = start;
 
         public DateTime Last { get; set; } = last;
+
+        /// <summary>The last event that counts toward the duration (any but engagement).</summary>
+        public DateTime Counted { get; set; }
+
+        /// <summary>The deepest scroll reported on each page of the visit (null until its first engagement).</summary>
+        public Dictionary<string, byte>? Scrolled { get; set; }
 
         public int Pageviews { get; set; }
 

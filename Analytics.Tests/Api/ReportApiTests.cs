@@ -226,6 +226,25 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
     }
 
     [Fact]
+    public async Task ScrollDepthAndTimeOnPage_WithoutEngagement_AreNull_InPlausiblesApiAndOurs()
+    {
+        const string Filters = """[["is", "event:page", ["/no-such-page"]]]""";
+        var v2 = await PostQueryAsync(data.OnlyA, $$"""{"site_id": "a.example", "metrics": ["pageviews", "scroll_depth", "time_on_page"], "date_range": "7d", "filters": {{Filters}}}""");
+        var metrics = v2["results"]![0]!["metrics"]!.AsArray();
+        Assert.Equal((0L, null, null), (metrics[0]!.GetValue<long>(), metrics[1], metrics[2]));
+
+        using var native = await data.OnlyA.GetAsync($"/api/v1/properties/{data.A.Id}/aggregate?period=7d&metrics=pageviews,scroll_depth,time_on_page&filters={Uri.EscapeDataString(Filters)}");
+        var body = await native.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.True(native.StatusCode == HttpStatusCode.OK, body?.ToJsonString());
+        var row = body!["results"]![0]!["metrics"]!.AsObject();
+        Assert.Equal((0d, null, null), (row["pageviews"]!.GetValue<double>(), row["scroll_depth"], row["time_on_page"]));
+
+        // With engagement they are numbers.
+        var withData = await PostQueryAsync(data.OnlyA, """{"site_id": "a.example", "metrics": ["scroll_depth", "time_on_page"], "date_range": "7d", "dimensions": ["event:page"]}""");
+        Assert.All(withData["results"]!.AsArray(), r => Assert.True(r!["metrics"]![0]!.GetValue<double>() is > 0 and <= 100));
+    }
+
+    [Fact]
     public async Task BreakdownsByEventName_LeaveOutEngagementPings()
     {
         foreach (var dimension in new[] { "event:name", "event:goal" })

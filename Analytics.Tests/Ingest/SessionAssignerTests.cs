@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Analytics.Tests.Ingest;
 
-public sealed class SessionAssignerTests
+public sealed class SessionAssignerTests(Analytics.Tests.Infrastructure.Engines engines)
 {
     private static readonly byte[] Yesterday = Enumerable.Repeat((byte)1, 32).ToArray();
     private static readonly byte[] Today = Enumerable.Repeat((byte)2, 32).ToArray();
@@ -60,5 +60,42 @@ public sealed class SessionAssignerTests
         Assert.Equal(first.SessionId, later.SessionId);
         Assert.NotEqual(first.SessionId, next.SessionId);
         Assert.Equal(("Bing", "FR", "Mobile"), (next.ReferrerSource, next.CountryCode, next.ScreenSize));
+    }
+
+    [Fact]
+    public async Task Engagement_NeverLengthensAVisit_MarksItsFirstOnEachPage_AndIsRememberedAcrossARestart()
+    {
+        var now = DateTime.UtcNow;
+        var tracker = new SessionTracker(_ => 42);
+        EventRow At(int seconds, string name, string path, byte scroll = 0) => Pageview(now.AddMinutes(-10).AddSeconds(seconds), 1, path) with { Name = name, ScrollDepth = scroll };
+        var stored = new List<EventRow>
+        {
+            tracker.Assign(At(0, "pageview", "/a"))!,
+            tracker.Assign(At(60, "engagement", "/a", 40))!,
+            tracker.Assign(At(90, "pageview", "/b"))!,
+            tracker.Assign(At(120, "engagement", "/a", 30))!,
+        };
+        Assert.Equal([0u, 0u, 90_000u, 0u], stored.Select(e => e.DurationDeltaMs)); // the pageview counts from the last pageview, not the engagement
+        Assert.Equal([0, 1, 0, 0], stored.Select(e => (int)e.EngagedFirst));
+        Assert.Equal([0, 40, 0, 0], stored.Select(e => (int)e.ScrollGain)); // 30% is not deeper than 40%
+
+        // A restart: the session comes back from ClickHouse with its pages' deepest scrolls and its last counted event.
+        var clickHouse = await engines.NewClickHouseAsync();
+        await clickHouse.InsertAsync("events", Analytics.Storage.ClickHouse.ClickHouseJson.Encode(stored));
+        var assigner = new SessionAssigner(TimeProvider.System, NullLogger<SessionAssigner>.Instance);
+        await assigner.RecoverAsync(clickHouse, CancellationToken.None);
+        var after = new List<EventRow>();
+        Task Keep(EventRow row)
+        {
+            after.Add(row);
+            return Task.CompletedTask;
+        }
+
+        var visitor = new VisitorId(1, null, 7, "203.0.113.9", "agent");
+        await assigner.Assign(At(150, "engagement", "/a", 70), visitor, Keep)!;
+        await assigner.Assign(At(160, "engagement", "/b", 50), visitor, Keep)!;
+        await assigner.Assign(At(200, "pageview", "/c"), visitor, Keep)!;
+        Assert.Equal([(0, 30, 0u), (1, 50, 0u), (0, 0, 110_000u)], after.Select(e => ((int)e.EngagedFirst, (int)e.ScrollGain, e.DurationDeltaMs)));
+        Assert.All(after, e => Assert.Equal(42UL, e.SessionId));
     }
 }

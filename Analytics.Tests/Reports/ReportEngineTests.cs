@@ -335,6 +335,40 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         Assert.Equal("blog.example.com 1, www.example.com 2", await VisitsBy("visit:entry_page_hostname", null));
     }
 
+    [Fact]
+    public async Task TimeOnPageAndScrollDepth_AreAveragedOverTheVisitsWithEngagementOnAPage_AndEngagementNeverLengthensAVisit()
+    {
+        // Ada reads /a twice in one visit (40% then 70% scrolled, 10 s and 30 s), /b once; Bob reads /a (20%, 6 s) and
+        // leaves; Cy opens /b and /c without any engagement.
+        static string Line(string time, string visitor, string name, string path, int scroll = 0, int engagedMs = 0)
+            => $$"""{"timestamp":"2026-09-11T{{time}}Z","name":"{{name}}","visitor_id":"{{visitor}}","hostname":"read.example","pathname":"{{path}}","scroll_depth":{{scroll}},"engagement_ms":{{engagedMs}}}""";
+        var jsonl = string.Join('\n',
+            Line("10:00:00", "ada", "pageview", "/a"), Line("10:01:00", "ada", "engagement", "/a", 40, 10_000),
+            Line("10:02:00", "ada", "pageview", "/b"), Line("10:03:00", "ada", "engagement", "/b", 90, 20_000),
+            Line("10:04:00", "ada", "pageview", "/a"), Line("10:06:00", "ada", "engagement", "/a", 70, 30_000),
+            Line("11:00:00", "bob", "pageview", "/a"), Line("11:02:00", "bob", "engagement", "/a", 20, 6_000),
+            Line("12:00:00", "cy", "pageview", "/b"), Line("12:05:00", "cy", "pageview", "/c"));
+        var property = new Analytics.Storage.Properties.Property(10, "read.example", "Read", "UTC", DateTime.UtcNow, 1, string.Empty, null, false);
+        await Analytics.Ingest.Transfer.EventImport.RunAsync(data.ClickHouse, property, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(jsonl)), _ => { }, CancellationToken.None);
+
+        var zone = DateTimeZoneProviders.Tzdb["UTC"];
+        var range = ReportRanges.Days(zone, new LocalDate(2026, 9, 11), new LocalDate(2026, 9, 11));
+        var byPage = new ReportQuery { PropertyId = 10, Zone = zone, Range = range, Metrics = [Metric.Pageviews, Metric.TimeOnPage, Metric.ScrollDepth], Dimensions = [Dimension.Parse("event:page", "dimensions")] };
+        var answers = await AllSourcesAsync(byPage);
+        AssertSame(byPage, answers);
+        var pages = answers[ReportSource.Raw].Rows.ToDictionary(r => r.Dimensions[0], r => r.Metrics);
+        Assert.Equal([3, 23, 45], pages["/a"]); // (10 + 30 + 6) s over two visits; Ada's deepest 70% and Bob's 20%
+        Assert.Equal([2, 20, 90], pages["/b"]); // Cy's visit has no engagement there: not counted
+        Assert.Equal(1, pages["/c"][0]);
+        Assert.True(double.IsNaN(pages["/c"][1]) && double.IsNaN(pages["/c"][2]), "no engagement: no time on page or scroll depth, not zero");
+
+        // Visit durations end at the last event that is not engagement: Ada 4 min, Bob 0 (a bounce), Cy 5 min.
+        var visits = new ReportQuery { PropertyId = 10, Zone = zone, Range = range, Metrics = [Metric.Visits, Metric.VisitDuration, Metric.BounceRate] };
+        var totals = await AllSourcesAsync(visits);
+        AssertSame(visits, totals);
+        Assert.Equal([3, 180, 33], totals[ReportSource.Raw].Rows.Single().Metrics);
+    }
+
     [Theory]
     [InlineData(Metric.Visitors, 80, 100, 25d)]
     [InlineData(Metric.Visitors, 0, 5, 100d)]
@@ -394,7 +428,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
                     }
                     else
                     {
-                        Assert.True(want.Metrics[i] == got.Metrics[i], where);
+                        Assert.True(want.Metrics[i].Equals(got.Metrics[i]), where); // NaN (no data) equals NaN here
                     }
                 }
             }

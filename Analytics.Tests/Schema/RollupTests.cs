@@ -68,7 +68,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
                     sum(toUInt64(dateDiff('millisecond', started, ended))) AS duration_ms
                 FROM
                 (
-                    SELECT session_id, min(timestamp) AS started, max(timestamp) AS ended, countIf(name = 'pageview') AS pv
+                    SELECT session_id, min(timestamp) AS started, maxIf(timestamp, name != 'engagement') AS ended, countIf(name = 'pageview') AS pv
                     FROM events WHERE property_id = {property:UInt64}
                     GROUP BY session_id
                     HAVING started >= {from:DateTime64(3)} AND started < {to:DateTime64(3)}
@@ -128,7 +128,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
             """
             SELECT session_id, countIf(name = 'pageview') AS pageviews, countIf(name != 'engagement') AS events,
                    toInt64(countIf(name = 'pageview') = 1) AS bounce,
-                   toUInt64(dateDiff('millisecond', min(timestamp), max(timestamp))) AS duration_ms,
+                   toUInt64(dateDiff('millisecond', min(timestamp), maxIf(timestamp, name != 'engagement'))) AS duration_ms, -- engagement never lengthens a visit
                    argMinIf(pathname, timestamp, name = 'pageview') AS entry_page, argMaxIf(pathname, timestamp, name = 'pageview') AS exit_page,
                    toString(argMin(referrer_source, timestamp)) AS referrer_source, toString(any(country_code)) AS country_code
             FROM events WHERE property_id = 3 GROUP BY session_id ORDER BY session_id
@@ -138,7 +138,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         Assert.Equal(fromRaw, fromView);
     }
 
-    private sealed record PageFacts(string Pathname, ulong Pageviews, ulong Visitors, ulong Engagements, ulong EngagedMs, ulong ScrollDepthSum, ulong Entries, long Exits);
+    private sealed record PageFacts(string Pathname, ulong Pageviews, ulong Visitors, ulong Engagements, ulong EngagedMs, ulong EngagedVisits, ulong ScrollMaxSum, ulong Entries, long Exits);
 
     [Fact]
     public async Task PageRollup_EveryPage_EqualsRawEvents()
@@ -153,7 +153,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         var fromRollup = await data.ClickHouse.QueryAsync<PageFacts>(
             """
             SELECT pathname, sum(pageviews) AS pageviews, uniqMerge(visitors) AS visitors, sum(engagements) AS engagements,
-                   sum(engaged_ms) AS engaged_ms, sum(scroll_depth_sum) AS scroll_depth_sum, sum(entries) AS entries, sum(exits) AS exits
+                   sum(engaged_ms) AS engaged_ms, sum(engaged_visits) AS engaged_visits, sum(scroll_max_sum) AS scroll_max_sum, sum(entries) AS entries, sum(exits) AS exits
             FROM rollup_page
             WHERE property_id = {property:UInt64} AND bucket >= {from:DateTime64(3)} AND bucket < {to:DateTime64(3)}
             GROUP BY pathname ORDER BY pathname
@@ -161,17 +161,28 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         var fromRaw = await data.ClickHouse.QueryAsync<PageFacts>(
             """
             SELECT pathname, sum(pageviews) AS pageviews, sum(visitors) AS visitors, sum(engagements) AS engagements, sum(engaged_ms) AS engaged_ms,
-                   sum(scroll_depth_sum) AS scroll_depth_sum, sum(entries) AS entries, sum(exits) AS exits
+                   sum(engaged_visits) AS engaged_visits, sum(scroll_max_sum) AS scroll_max_sum, sum(entries) AS entries, sum(exits) AS exits
             FROM
             (
                 SELECT pathname, countIf(name = 'pageview') AS pageviews, uniqExactIf(visitor_id, name = 'pageview') AS visitors,
                        countIf(name = 'engagement') AS engagements, sumIf(engagement_ms, name = 'engagement') AS engaged_ms,
-                       sumIf(scroll_depth, name = 'engagement') AS scroll_depth_sum, toUInt64(0) AS entries, toInt64(0) AS exits
+                       toUInt64(0) AS engaged_visits, toUInt64(0) AS scroll_max_sum, toUInt64(0) AS entries, toInt64(0) AS exits
                 FROM events
                 WHERE property_id = {property:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)} AND name IN ('pageview', 'engagement')
                 GROUP BY pathname
                 UNION ALL
-                SELECT page AS pathname, 0, 0, 0, 0, 0, toUInt64(sum(tupleElement(p, 2))), toInt64(sum(tupleElement(p, 3)))
+                -- Each visit's engagement on a page: counted where its first one falls, its deepest scroll as it rises in the range.
+                SELECT pathname, 0, 0, 0, 0, toUInt64(countIf(first >= {from:DateTime64(3)} AND first < {to:DateTime64(3)})), toUInt64(sum(deepest_by_end - deepest_before)), 0, 0
+                FROM
+                (
+                    SELECT session_id, pathname, min(timestamp) AS first, maxIf(scroll_depth, timestamp < {to:DateTime64(3)}) AS deepest_by_end,
+                           maxIf(scroll_depth, timestamp < {from:DateTime64(3)}) AS deepest_before
+                    FROM events WHERE property_id = {property:UInt64} AND name = 'engagement'
+                    GROUP BY session_id, pathname
+                )
+                GROUP BY pathname
+                UNION ALL
+                SELECT page AS pathname, 0, 0, 0, 0, 0, 0, toUInt64(sum(tupleElement(p, 2))), toInt64(sum(tupleElement(p, 3)))
                 FROM
                 (
                     SELECT min(timestamp) AS started,
@@ -272,52 +283,42 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
     private sealed record TableName(string Name);
 
     [Fact]
-    public async Task ChannelAndExitHostnameBackfill_GivesVisitsStoredBefore0011_TheirChannelsAndExitHostnames_InEveryTable_AndCanRunAgain()
+    public async Task Migrations0011And0012_GiveEventsStoredBefore_TheirChannelsAndVisitBookkeeping_AndDeriveEveryTableAgain_AsIfCollectedNow()
     {
-        var clickHouse = await engines.NewClickHouseAsync();
+        // The same visits twice: as collect stores them now, and as they were stored before migrations 0011 and 0012
+        // (no channel, no engagement bookkeeping, engagement lengthening the visit), which the two code steps then mend.
         var traffic = new DemoTraffic(31, "old.example", "UTC", seed: 31) { SessionsPerDay = 300 };
         var events = traffic.Generate(Data.From, Data.From + Duration.FromDays(3)).ToList();
-
-        // Stored as before migration 0011: no channel on the events (and the views wrote what they then would), no exit hostname on the sessions.
-        await clickHouse.InsertAsync("events", ClickHouseJson.Encode(events.Select(e => e with { Channel = string.Empty })));
-        await clickHouse.ExecuteAsync("ALTER TABLE sessions UPDATE exit_hostname = arrayReduce('argMaxState', [''], [toDateTime64(0, 3, 'UTC')]) WHERE 1", settings: new ClickHouseSettings { ["mutations_sync"] = "2" });
-        var backfill = new Analytics.Ingest.Events.ChannelAndExitHostnameBackfill(NullLogger<Analytics.Ingest.Events.ChannelAndExitHostnameBackfill>.Instance);
-        await backfill.RunAsync(clickHouse, CancellationToken.None);
-        await backfill.RunAsync(clickHouse, CancellationToken.None); // a migration stopped half-way runs it again
-
-        // Visits by channel as collect classifies them (the demo's sources carry the channel collect gives them).
-        var expected = events.Where(e => e.SessionFirst == 1).GroupBy(e => e.Channel).Select(g => (g.Key, (ulong)g.Count())).Order().ToList();
-        Assert.True(expected.Count >= 5, string.Join(", ", expected));
-        foreach (var (table, sql) in new[]
+        var now = await engines.NewClickHouseAsync();
+        await now.InsertAsync("events", ClickHouseJson.Encode(events));
+        var old = await engines.NewClickHouseAsync();
+        await old.InsertAsync("events", ClickHouseJson.Encode(events.Select(e => e with
         {
-            ("events", "SELECT toString(channel) AS channel, sum(session_first) AS visits FROM events GROUP BY channel"),
-            ("sessions", "SELECT channel, count() AS visits FROM (SELECT session_id, toString(max(channel)) AS channel FROM sessions GROUP BY session_id) GROUP BY channel"),
-            ("rollup_daily", "SELECT value AS channel, sum(visits) AS visits FROM rollup_daily WHERE dimension = 'visit:channel' GROUP BY value"),
-            ("rollup_monthly", "SELECT value AS channel, sum(visits) AS visits FROM rollup_monthly WHERE dimension = 'visit:channel' GROUP BY value"),
+            Channel = string.Empty, EngagedFirst = 0, ScrollGain = 0, DurationDeltaMs = e.Name == "engagement" ? 1_234u : e.DurationDeltaMs,
+        })));
+        await old.ExecuteAsync("ALTER TABLE sessions UPDATE exit_hostname = arrayReduce('argMaxState', [''], [toDateTime64(0, 3, 'UTC')]) WHERE 1", settings: new ClickHouseSettings { ["mutations_sync"] = "2" });
+        var channels = new Analytics.Ingest.Events.ChannelBackfill(NullLogger<Analytics.Ingest.Events.ChannelBackfill>.Instance);
+        var replay = new Analytics.Ingest.Events.EventReplay(NullLogger<Analytics.Ingest.Events.EventReplay>.Instance);
+        await channels.RunAsync(old, CancellationToken.None);
+        await replay.RunAsync(old, CancellationToken.None);
+        await channels.RunAsync(old, CancellationToken.None); // a migration stopped half-way runs its code again
+        await replay.RunAsync(old, CancellationToken.None);
+
+        Assert.True(events.Count(e => e.EngagedFirst == 1) > 100 && events.Sum(e => e.ScrollGain) > 1_000, "the generated visits have too little engagement to tell");
+        foreach (var (what, sql) in new[]
+        {
+            ("events", "SELECT session_id, pathname, name, sum(duration_delta_ms), sum(engaged_first), sum(scroll_gain), any(toString(channel)), count() FROM events GROUP BY session_id, pathname, name ORDER BY session_id, pathname, name"),
+            ("sessions", "SELECT session_id, sum(pageviews), sum(bounce), sum(duration_ms), argMinMerge(entry_page), argMaxMerge(exit_page), argMaxMerge(exit_hostname), toString(max(channel)) FROM sessions GROUP BY session_id ORDER BY session_id"),
+            ("rollup_daily", "SELECT day, dimension, value, uniqCombinedMerge(13)(visitor_sketch), sum(pageviews), sum(events), sum(engaged_ms), sum(engaged_visits), sum(scroll_max_sum), sum(visits), sum(bounces), sum(duration_ms) FROM rollup_daily GROUP BY day, dimension, value ORDER BY day, dimension, value"),
+            ("rollup_monthly", "SELECT month, dimension, value, sum(pageviews), sum(engaged_visits), sum(scroll_max_sum), sum(visits), sum(duration_ms) FROM rollup_monthly GROUP BY month, dimension, value ORDER BY month, dimension, value"),
+            ("rollup_page", "SELECT bucket, pathname, sum(pageviews), sum(engaged_ms), sum(engaged_visits), sum(scroll_max_sum), sum(entries), sum(exits) FROM rollup_page GROUP BY bucket, pathname ORDER BY bucket, pathname"),
+            ("rollup_hourly and rollup_property", "SELECT (SELECT sum(duration_ms) FROM rollup_hourly), (SELECT sum(visits) FROM rollup_hourly), (SELECT sum(duration_ms) FROM rollup_property), (SELECT sum(pageviews) FROM rollup_property)"),
+            ("what is left", "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE 'events_replay%'"),
         })
         {
-            var got = (await clickHouse.QueryAsync<ChannelVisits>(sql)).Select(r => (r.Channel, r.Visits)).Order().ToList();
-            Assert.True(expected.SequenceEqual(got), $"{table}: {string.Join(", ", got)} instead of {string.Join(", ", expected)}");
+            var expected = System.Text.Encoding.UTF8.GetString(await now.QueryRawAsync(sql, "TSV"));
+            var got = System.Text.Encoding.UTF8.GetString(await old.QueryRawAsync(sql, "TSV"));
+            Assert.True(expected == got, $"{what} differ:\n{string.Join("\n", expected.Split('\n').Zip(got.Split('\n')).Where(p => p.First != p.Second).Take(5).Select(p => $"  now {p.First}\n  got {p.Second}"))}");
         }
-
-        // The sessions keep their numbers (the added rows add none), merged into one row each, and the rollup counts every event once.
-        var totals = (await clickHouse.QueryAsync<BackfillTotals>(
-            """
-            SELECT (SELECT countIf(name = 'pageview') FROM events) AS raw_pageviews,
-                   (SELECT sum(pageviews) FROM sessions) AS session_pageviews,
-                   (SELECT count() FROM sessions) AS session_rows,
-                   (SELECT uniqExact(session_id) FROM events) AS sessions,
-                   (SELECT sum(events) FROM rollup_daily WHERE dimension = 'visit:channel') AS channel_events,
-                   (SELECT countIf(name != 'engagement') FROM events) AS raw_events,
-                   (SELECT countIf(exit_hostname != 'old.example') FROM (SELECT argMaxMerge(exit_hostname) AS exit_hostname FROM sessions GROUP BY session_id HAVING sum(pageviews) > 0)) AS other_exit_hostnames
-            """)).Single();
-        Assert.Equal(totals.RawPageviews, totals.SessionPageviews);
-        Assert.Equal(totals.Sessions, totals.SessionRows);
-        Assert.Equal(totals.RawEvents, totals.ChannelEvents);
-        Assert.Equal(0UL, totals.OtherExitHostnames);
     }
-
-    private sealed record ChannelVisits(string Channel, ulong Visits);
-
-    private sealed record BackfillTotals(ulong RawPageviews, ulong SessionPageviews, ulong SessionRows, ulong Sessions, ulong ChannelEvents, ulong RawEvents, ulong OtherExitHostnames);
 }

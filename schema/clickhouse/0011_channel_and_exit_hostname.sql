@@ -1,13 +1,12 @@
 -- The acquisition channel (visit:channel: "Organic Search", "Paid Social", "Email", "Direct"...): collect derives it
 -- from the visit's first event (source, UTM tags, ad click id; Analytics.Ingest/Enrichment/AcquisitionChannels.cs) and
 -- stamps it on each event of the visit like the source, so it is a visit dimension of the events, the sessions and the
--- daily rollup. The sessions table keeps the greatest value of a session's rows, not any one: rows stored before this
--- migration hold "" and the backfill adds a row with the channel (a session's rows all hold the same channel otherwise).
+-- daily rollup. The sessions table keeps the greatest value of a session's rows (they all hold the same).
 -- The sessions also keep the hostname of their exit page (visit:exit_page_hostname), so that under an event:hostname
 -- filter exit pages count the visits that left from that hostname, as Plausible counts them.
--- Events stored before get their channel from code, right after this file (Analytics.Ingest/Events/
--- ChannelAndExitHostnameBackfill.cs, named on the last line): it sets the events' column, then adds the sessions' rows
--- (channel and exit hostname) and the daily rollup's rows of visit:channel.
+-- Events stored before get their channel from code, right after this file (Analytics.Ingest/Events/ChannelBackfill.cs,
+-- named on the last line); their sessions and rollups get it, and the exit hostname, when migration 0012 derives every
+-- table from the events again.
 ALTER TABLE events ADD COLUMN IF NOT EXISTS channel LowCardinality(String) AFTER click_id_param;
 
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS channel SimpleAggregateFunction(max, LowCardinality(String));
@@ -106,4 +105,4 @@ ARRAY JOIN
 WHERE session_first = 1 OR bounce_delta != 0 OR duration_delta_ms != 0
 GROUP BY property_id, day, dimension, value;
 
--- code: ChannelAndExitHostnameBackfill
+-- code: ChannelBackfill

@@ -13,6 +13,8 @@ CREATE TABLE events
     `session_first` UInt8,
     `bounce_delta` Int8,
     `duration_delta_ms` UInt32,
+    `engaged_first` UInt8,
+    `scroll_gain` UInt8,
     `prev_pathname` String,
     `entry_page` String,
     `hostname` LowCardinality(String),
@@ -63,7 +65,8 @@ CREATE TABLE rollup_daily
     `events` SimpleAggregateFunction(sum, UInt64),
     `engagements` SimpleAggregateFunction(sum, UInt64),
     `engaged_ms` SimpleAggregateFunction(sum, UInt64),
-    `scroll_depth_sum` SimpleAggregateFunction(sum, UInt64),
+    `engaged_visits` SimpleAggregateFunction(sum, UInt64),
+    `scroll_max_sum` SimpleAggregateFunction(sum, UInt64),
     `visits` SimpleAggregateFunction(sum, UInt64),
     `bounces` SimpleAggregateFunction(sum, Int64),
     `duration_ms` SimpleAggregateFunction(sum, UInt64),
@@ -101,7 +104,8 @@ CREATE TABLE rollup_monthly
     `events` SimpleAggregateFunction(sum, UInt64),
     `engagements` SimpleAggregateFunction(sum, UInt64),
     `engaged_ms` SimpleAggregateFunction(sum, UInt64),
-    `scroll_depth_sum` SimpleAggregateFunction(sum, UInt64),
+    `engaged_visits` SimpleAggregateFunction(sum, UInt64),
+    `scroll_max_sum` SimpleAggregateFunction(sum, UInt64),
     `visits` SimpleAggregateFunction(sum, UInt64),
     `bounces` SimpleAggregateFunction(sum, Int64),
     `duration_ms` SimpleAggregateFunction(sum, UInt64),
@@ -122,7 +126,8 @@ CREATE TABLE rollup_page
     `events` SimpleAggregateFunction(sum, UInt64),
     `engagements` SimpleAggregateFunction(sum, UInt64),
     `engaged_ms` SimpleAggregateFunction(sum, UInt64),
-    `scroll_depth_sum` SimpleAggregateFunction(sum, UInt64),
+    `engaged_visits` SimpleAggregateFunction(sum, UInt64),
+    `scroll_max_sum` SimpleAggregateFunction(sum, UInt64),
     `entries` SimpleAggregateFunction(sum, UInt64),
     `exits` SimpleAggregateFunction(sum, Int64)
 )
@@ -197,7 +202,8 @@ CREATE MATERIALIZED VIEW rollup_daily_events_mv TO rollup_daily
     `events` UInt64,
     `engagements` UInt64,
     `engaged_ms` UInt64,
-    `scroll_depth_sum` UInt64,
+    `engaged_visits` UInt64,
+    `scroll_max_sum` UInt64,
     `revenue` Decimal(38, 6)
 )
 AS SELECT
@@ -210,7 +216,8 @@ AS SELECT
     countIf(name != 'engagement') AS events,
     countIf(name = 'engagement') AS engagements,
     sumIf(engagement_ms, name = 'engagement') AS engaged_ms,
-    sumIf(scroll_depth, name = 'engagement') AS scroll_depth_sum,
+    sum(engaged_first) AS engaged_visits,
+    sum(scroll_gain) AS scroll_max_sum,
     sum(revenue_amount) AS revenue
 FROM events
 ARRAY JOIN [('', ''), ('event:name', toString(name)), ('event:page', pathname), ('event:page_type', toString(content_type)), ('event:author', toString(author)), ('visit:entry_page', entry_page), ('visit:source', toString(referrer_source)), ('visit:referrer', referrer), ('visit:utm_source', utm_source), ('visit:utm_medium', utm_medium), ('visit:utm_campaign', utm_campaign), ('visit:utm_content', utm_content), ('visit:utm_term', utm_term), ('visit:country', toString(country_code)), ('visit:region', toString(region)), ('visit:city', city), ('visit:browser', toString(browser)), ('visit:browser_version', toString(browser_version)), ('visit:os', toString(os)), ('visit:os_version', toString(os_version)), ('visit:device', toString(device_type)), ('visit:screen', toString(screen_size)), ('visit:locale', toString(locale)), ('visit:channel', toString(channel))] AS pair
@@ -297,7 +304,8 @@ CREATE MATERIALIZED VIEW rollup_monthly_mv TO rollup_monthly
     `events` UInt64,
     `engagements` UInt64,
     `engaged_ms` UInt64,
-    `scroll_depth_sum` UInt64,
+    `engaged_visits` UInt64,
+    `scroll_max_sum` UInt64,
     `visits` UInt64,
     `bounces` Int64,
     `duration_ms` UInt64,
@@ -313,7 +321,8 @@ AS SELECT
     sum(events) AS events,
     sum(engagements) AS engagements,
     sum(engaged_ms) AS engaged_ms,
-    sum(scroll_depth_sum) AS scroll_depth_sum,
+    sum(engaged_visits) AS engaged_visits,
+    sum(scroll_max_sum) AS scroll_max_sum,
     sum(visits) AS visits,
     sum(bounces) AS bounces,
     sum(duration_ms) AS duration_ms,
@@ -335,7 +344,8 @@ CREATE MATERIALIZED VIEW rollup_page_events_mv TO rollup_page
     `events` UInt64,
     `engagements` UInt64,
     `engaged_ms` UInt64,
-    `scroll_depth_sum` UInt64
+    `engaged_visits` UInt64,
+    `scroll_max_sum` UInt64
 )
 AS SELECT
     property_id,
@@ -346,7 +356,8 @@ AS SELECT
     countIf(name != 'engagement') AS events,
     countIf(name = 'engagement') AS engagements,
     sumIf(engagement_ms, name = 'engagement') AS engaged_ms,
-    sumIf(scroll_depth, name = 'engagement') AS scroll_depth_sum
+    sum(engaged_first) AS engaged_visits,
+    sum(scroll_gain) AS scroll_max_sum
 FROM events
 GROUP BY
     property_id,

@@ -24,6 +24,8 @@ public static class EventsTable
         new("session_first", "UInt8", Exported: false),
         new("bounce_delta", "Int8", Exported: false),
         new("duration_delta_ms", "UInt32", Exported: false),
+        new("engaged_first", "UInt8", Exported: false),
+        new("scroll_gain", "UInt8", Exported: false),
         new("prev_pathname", Text, Exported: false),
         new("entry_page", Text, Exported: false),
         new("hostname", Small, FromVisitors: true),
