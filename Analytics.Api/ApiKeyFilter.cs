@@ -18,26 +18,23 @@ internal sealed class ApiKeyFilter : IEndpointFilter
         if (ServiceDefaults.BearerToken.Of(http) is not { } token)
         {
             http.Response.Headers.WWWAuthenticate = "Bearer realm=\"analytics\"";
-            return Problem(StatusCodes.Status401Unauthorized, "API key required", "Send an API key as 'Authorization: Bearer <key>'.");
+            return ServiceDefaults.ErrorProblem.Of(StatusCodes.Status401Unauthorized, "API key required", "Send an API key as 'Authorization: Bearer <key>'.");
         }
 
         var key = await http.RequestServices.GetRequiredService<ApiKeyStore>().AuthenticateAsync(token, http.RequestAborted);
         if (key is null)
         {
             http.Response.Headers.WWWAuthenticate = "Bearer realm=\"analytics\", error=\"invalid_token\"";
-            return Problem(StatusCodes.Status401Unauthorized, "Invalid API key", "The API key is unknown or revoked.");
+            return ServiceDefaults.ErrorProblem.Of(StatusCodes.Status401Unauthorized, "Invalid API key", "The API key is unknown or revoked.");
         }
 
         if (!key.Allows(ApiKey.StatsRead))
         {
-            return Problem(StatusCodes.Status403Forbidden, "API key not for statistics", $"This API key may not read statistics (it may: {key.Scopes}); create one with the {ApiKey.StatsRead} scope.");
+            return ServiceDefaults.ErrorProblem.Of(StatusCodes.Status403Forbidden, "API key not for statistics", $"This API key may not read statistics (it may: {key.Scopes}); create one with the {ApiKey.StatsRead} scope.");
         }
 
         http.Items[typeof(ApiKey)] = key;
         return await next(context);
     }
 
-    /// <summary>A refusal as ProblemDetails, with Plausible's "error" string beside it (its clients read that).</summary>
-    private static ProblemHttpResult Problem(int status, string title, string detail)
-        => TypedResults.Problem(detail, statusCode: status, title: title, extensions: new Dictionary<string, object?> { ["error"] = detail });
 }

@@ -53,12 +53,12 @@ internal sealed class CollectEndpoint(
             if (sender is null)
             {
                 context.Response.Headers.WWWAuthenticate = "Bearer realm=\"analytics\", error=\"invalid_token\"";
-                return Refused(StatusCodes.Status401Unauthorized, "Invalid API key", "The API key is unknown or revoked.");
+                return ErrorProblem.Of(StatusCodes.Status401Unauthorized, "Invalid API key", "The API key is unknown or revoked.");
             }
 
             if (!sender.Key.Allows(ApiKey.Events))
             {
-                return Refused(StatusCodes.Status403Forbidden, "API key not for events", $"This API key may not send events (it may: {sender.Key.Scopes}); create one with the {ApiKey.Events} scope.");
+                return ErrorProblem.Of(StatusCodes.Status403Forbidden, "API key not for events", $"This API key may not send events (it may: {sender.Key.Scopes}); create one with the {ApiKey.Events} scope.");
             }
 
             if (limits.RetryAfterForKey(sender.Key.Id) is { } keyWait)
@@ -113,7 +113,7 @@ internal sealed class CollectEndpoint(
             {
                 if (await properties.FindAsync(domain, cancellationToken) is not { } named || !sender.Properties.Contains(named.Id))
                 {
-                    return Refused(StatusCodes.Status403Forbidden, "Property outside the API key's scope", $"domain: this API key may not send events for '{domain}'.");
+                    return ErrorProblem.Of(StatusCodes.Status403Forbidden, "Property outside the API key's scope", $"domain: this API key may not send events for '{domain}'.");
                 }
             }
         }
@@ -210,10 +210,6 @@ internal sealed class CollectEndpoint(
         return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many events",
             detail: $"The rate limit of {who} is reached; retry after {retryAfter} s.");
     }
-
-    /// <summary>A refusal as ProblemDetails, with the "error" string Plausible's clients read.</summary>
-    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refused(int status, string title, string detail)
-        => TypedResults.Problem(detail, statusCode: status, title: title, extensions: new Dictionary<string, object?> { ["error"] = detail });
 
     /// <summary>The CORS preflight: any origin, no credentials.</summary>
     public static IResult Preflight(HttpContext context)

@@ -40,7 +40,7 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
         var delta = 0u;
         if (e.Name != "engagement" && e.Timestamp > state.Counted)
         {
-            delta = (uint)(e.Timestamp - state.Counted).TotalMilliseconds;
+            delta = (uint)(Milliseconds(e.Timestamp) - Milliseconds(state.Counted)); // as stored (DateTime64(3)): the deltas sum to last - first exactly
             state.Counted = e.Timestamp;
         }
 
@@ -103,6 +103,8 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
             _sessions.Remove(key);
         }
     }
+
+    private static long Milliseconds(DateTime time) => time.Ticks / TimeSpan.TicksPerMillisecond;
 
     private static EventRow Apply(EventRow e, State state, bool first, bool isPageview, uint duration)
     {
