@@ -43,13 +43,14 @@ internal sealed class CollectEndpoint(
         EventKeys.Sender? sender = null;
         if (BearerToken.Of(context) is { } token)
         {
-            // An unknown token costs a PostgreSQL query: the sending address's limit comes first for those.
-            if (keys.Known(token) is null && limits.RetryAfter(ip) is { } unknownWait)
+            // A token not seen in the last minute costs a PostgreSQL query: the sending address's limit comes first for those.
+            sender = keys.Known(token);
+            if (sender is null && limits.RetryAfter(ip) is { } unknownWait)
             {
                 return TooMany(context, unknownWait, "this address");
             }
 
-            sender = await keys.FindAsync(token, cancellationToken);
+            sender ??= await keys.FindAsync(token, cancellationToken);
             if (sender is null)
             {
                 context.Response.Headers.WWWAuthenticate = "Bearer realm=\"analytics\", error=\"invalid_token\"";
