@@ -31,6 +31,7 @@ internal static class AnalyticsCommandLine
             MigrateCommand.Create(),
             PropertiesCommand.Create(),
             KeysCommand.Create(),
+            GoalsCommand.Create(),
             GenerateCommand.Create(),
             UsersCommand.Create(),
             TransferCommands.Export(),

@@ -37,6 +37,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<PostgresMigrator>();
         services.AddSingleton<PropertyStore>();
         services.AddSingleton<ApiKeys.ApiKeyStore>();
+        services.AddSingleton<Goals.GoalStore>();
         services.AddSingleton<PropertyDrops>();
         return services;
     }

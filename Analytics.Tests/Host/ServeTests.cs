@@ -110,6 +110,7 @@ public sealed class ServeTests(Engines engines)
     [InlineData("properties", "add", "--help")]
     [InlineData("keys", "--help")]
     [InlineData("keys", "create", "--help")]
+    [InlineData("goals", "add", "--help")]
     [InlineData("properties", "update", "--help")]
     [InlineData("bench", "queries", "--help")]
     [InlineData("users", "add", "--help")]

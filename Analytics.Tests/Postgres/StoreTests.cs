@@ -30,6 +30,51 @@ public sealed class StoreTests(Engines engines)
     }
 
     [Fact]
+    public async Task Goals_OfEachKind_WithDefaultNames_OneGoalPerTarget_AndBadInputNamesTheField()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+        var property = await new PropertyStore(dataSource).AddAsync("goals.example", null, "UTC", null, CancellationToken.None);
+        var goals = new Analytics.Storage.Goals.GoalStore(dataSource);
+
+        var signup = await goals.AddAsync(property.Id, new("Signup", null), CancellationToken.None);
+        var purchase = await goals.AddAsync(property.Id, new("Purchase", null, Currency: "eur", CustomProps: new Dictionary<string, string> { ["plan"] = "pro" }), CancellationToken.None);
+        var pricing = await goals.AddAsync(property.Id, new(null, "/pricing"), CancellationToken.None);
+        var reading = await goals.AddAsync(property.Id, new(null, "/blog/**", 75, "Read a post"), CancellationToken.None);
+
+        Assert.Equal(("Signup", Analytics.Storage.Goals.GoalKind.Event, (string?)null), (signup.DisplayName, signup.Kind, signup.Currency));
+        Assert.Equal(("Purchase", "EUR", "pro"), (purchase.DisplayName, purchase.Currency, purchase.CustomProps["plan"]));
+        Assert.Equal(("Visit /pricing", Analytics.Storage.Goals.GoalKind.Page), (pricing.DisplayName, pricing.Kind));
+        Assert.Equal(("Read a post", Analytics.Storage.Goals.GoalKind.Scroll, (short?)75), (reading.DisplayName, reading.Kind, reading.ScrollThreshold));
+        Assert.Equal(["Purchase", "Read a post", "Signup", "Visit /pricing"], (await goals.ListAsync(property.Id, CancellationToken.None)).Select(g => g.DisplayName));
+
+        // The same target again, the same name again, and each kind of bad input: refused, naming the field.
+        foreach (var (definition, field) in new (Analytics.Storage.Goals.GoalDefinition, string)[]
+        {
+            (new("Signup", null, DisplayName: "Signup again"), "event"),
+            (new(null, "/pricing", DisplayName: "Pricing again"), "page"),
+            (new("Other", null, DisplayName: "Signup"), "name"),
+            (new(null, null), "event"),
+            (new("Signup", "/pricing"), "event"),
+            (new(null, "pricing"), "page"),
+            (new(null, "/blog", 0), "scroll"),
+            (new("Signup", null, 50), "scroll"),
+            (new("Donation", null, Currency: "EURO"), "currency"),
+            (new(null, "/shop", Currency: "EUR"), "currency"),
+            (new(null, "/shop", CustomProps: new Dictionary<string, string> { ["plan"] = "pro" }), "props"),
+            (new(new string('x', 121), null), "event"),
+        })
+        {
+            var refused = await Assert.ThrowsAsync<FieldValidationException>(() => goals.AddAsync(property.Id, definition, CancellationToken.None));
+            Assert.True(refused.Field == field, $"{definition}: {refused.Field} ({refused.Message}) instead of {field}");
+        }
+
+        Assert.True(await goals.DeleteAsync(property.Id, signup.Id, CancellationToken.None));
+        Assert.False(await goals.DeleteAsync(property.Id, signup.Id, CancellationToken.None));
+        Assert.False(await goals.DeleteAsync(property.Id + 1, pricing.Id, CancellationToken.None)); // another property's id deletes nothing
+        Assert.Equal(3, (await goals.ListAsync(property.Id, CancellationToken.None)).Count);
+    }
+
+    [Fact]
     public async Task ApiKey_IsStoredOnlyAsHash_AuthenticatesUntilRevoked()
     {
         await using var dataSource = await engines.NewPostgresAsync();
