@@ -61,8 +61,9 @@ public static class ApiExtensions
     public static WebApplication MapApiEndpoints(this WebApplication app)
     {
         app.UseRateLimiter();
-        void Secure(RouteGroupBuilder group) => group
-            .AddEndpointFilter<ApiKeyFilter>()
+        void Secure(RouteGroupBuilder group) => KeyScoped(group, ApiKey.StatsRead);
+        void KeyScoped(RouteGroupBuilder group, string scope) => group
+            .AddEndpointFilter(new ApiKeyFilter(scope))
             .AddEndpointFilter<ApiErrorFilter>()
             .RequireRateLimiting(RateLimitPolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -79,6 +80,7 @@ public static class ApiExtensions
             .WithDescription("Requires `Authorization: Bearer <API key>`. A key sees the properties it was created for, or all of them when created with --all.");
         ReportEndpoints.Map(api);
         PlausibleEndpoints.Map(app, Secure);
+        SitesEndpoints.Map(app, group => KeyScoped(group, ApiKey.Sites));
         return app;
     }
 

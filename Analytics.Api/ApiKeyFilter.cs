@@ -7,10 +7,10 @@ namespace Analytics.Api;
 
 /// <summary>
 /// Admits requests that carry a live API key as a bearer token (401 with a ProblemDetails body and an "error" string otherwise)
-/// that may read statistics (403 for a key that only sends events), and keeps the key for <see cref="ApiAccess"/>, which
+/// that has the endpoints' scope (403 otherwise), and keeps the key for <see cref="ApiAccess"/>, which
 /// checks every property a request names against the key's scope.
 /// </summary>
-internal sealed class ApiKeyFilter : IEndpointFilter
+internal sealed class ApiKeyFilter(string scope) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -28,9 +28,9 @@ internal sealed class ApiKeyFilter : IEndpointFilter
             return ServiceDefaults.ErrorProblem.Of(StatusCodes.Status401Unauthorized, "Invalid API key", "The API key is unknown or revoked.");
         }
 
-        if (!key.Allows(ApiKey.StatsRead))
+        if (!key.Allows(scope))
         {
-            return ServiceDefaults.ErrorProblem.Of(StatusCodes.Status403Forbidden, "API key not for statistics", $"This API key may not read statistics (it may: {key.Scopes}); create one with the {ApiKey.StatsRead} scope.");
+            return ServiceDefaults.ErrorProblem.Of(StatusCodes.Status403Forbidden, "API key without the scope", $"This API key may not {ApiKey.Describe(scope)} (it may: {key.Scopes}); create one with the {scope} scope.");
         }
 
         http.Items[typeof(ApiKey)] = key;

@@ -13,8 +13,19 @@ public sealed record ApiKey(long Id, long? UserId, string Name, string Prefix, D
     /// <summary>Sends events for a backend's visitors (Plausible's server-side tracking).</summary>
     public const string Events = "events";
 
+    /// <summary>Manages goals through Plausible's Sites API.</summary>
+    public const string Sites = "sites";
+
     /// <summary>Every scope, in the order they are shown.</summary>
-    public static readonly IReadOnlyList<string> AllScopes = [StatsRead, Events];
+    public static readonly IReadOnlyList<string> AllScopes = [StatsRead, Events, Sites];
+
+    /// <summary>What a scope lets a key do, in words.</summary>
+    public static string Describe(string scope) => scope switch
+    {
+        StatsRead => "read statistics",
+        Events => "send events",
+        _ => "manage goals (Plausible's Sites API)",
+    };
 
     public bool Allows(string scope) => Scopes.Split(',').Contains(scope);
 }

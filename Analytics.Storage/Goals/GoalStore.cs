@@ -58,6 +58,27 @@ public sealed class GoalStore(NpgsqlDataSource dataSource)
         }
     }
 
+    /// <summary>The property's goal for the same target (event and props, or page and scroll share), else a new one; and whether it was made now.</summary>
+    public async Task<(Goal Goal, bool Created)> FindOrAddAsync(long propertyId, GoalDefinition definition, CancellationToken cancellationToken)
+    {
+        var (eventName, pagePath, scroll, _, _, props) = Validate(definition);
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            var existing = await connection.QuerySingleOrDefaultAsync<Goal>(new CommandDefinition(
+                $"""
+                SELECT {Columns} FROM goals WHERE property_id = @propertyId AND coalesce(event_name, '') = coalesce(@eventName, '')
+                    AND coalesce(page_path, '') = coalesce(@pagePath, '') AND coalesce(scroll_threshold, 0) = coalesce(@scroll, 0) AND custom_props = @props::jsonb
+                """,
+                new { propertyId, eventName, pagePath, scroll, props }, cancellationToken: cancellationToken));
+            if (existing is not null)
+            {
+                return (existing, false);
+            }
+        }
+
+        return (await AddAsync(propertyId, definition, cancellationToken), true);
+    }
+
     /// <summary>A property's goals, by display name.</summary>
     public async Task<IReadOnlyList<Goal>> ListAsync(long propertyId, CancellationToken cancellationToken)
     {

@@ -404,11 +404,18 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
             .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal)).ToList();
         Assert.True(endpoints.Count >= 11, $"{endpoints.Count} API endpoints");
 
+        // The Sites API takes a key with the sites scope (for a.example only), and a goal to delete.
+        var (_, sitesSecret) = await data.App.Services.GetRequiredService<Analytics.Storage.ApiKeys.ApiKeyStore>().CreateAsync("sites", null, [data.A.Id], CancellationToken.None, ["sites"]);
+        using var sitesOnlyA = new HttpClient { BaseAddress = data.App.Client.BaseAddress };
+        sitesOnlyA.DefaultRequestHeaders.Authorization = new("Bearer", sitesSecret);
+        var goal = await data.App.Services.GetRequiredService<Analytics.Storage.Goals.GoalStore>().AddAsync(data.A.Id, new("Scope check", null), CancellationToken.None);
+
         var checkedCount = 0;
         foreach (var endpoint in endpoints)
         {
             var method = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Single();
             var pattern = endpoint.RoutePattern.RawText!;
+            var client = pattern.StartsWith("/api/v1/sites/", StringComparison.Ordinal) ? sitesOnlyA : data.OnlyA;
             if (pattern == "/api/v1/properties")
             {
                 var listed = JsonNode.Parse(await data.OnlyA.GetStringAsync(pattern))!.AsArray();
@@ -422,16 +429,21 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
             foreach (var (property, domain, expected) in new[] { (data.A.Id, "a.example", HttpStatusCode.OK), (data.B.Id, "b.example", HttpStatusCode.NotFound), (987_654L, "nowhere.example", HttpStatusCode.NotFound) })
             {
                 var path = pattern.Replace("{propertyId:long}", property.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
-                    .Replace("{sessionId}", sessionId, StringComparison.Ordinal);
+                    .Replace("{sessionId}", sessionId, StringComparison.Ordinal)
+                    .Replace("{goalId}", goal.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
                 using var request = new HttpRequestMessage(new HttpMethod(method),
                     $"{path}?site_id={domain}&period=7d&metrics=visitors&property=visit:source&dimension=visit:source");
                 if (method == "POST")
                 {
                     request.Content = new StringContent($$"""{"site_id": "{{domain}}", "metrics": ["visitors"], "date_range": "7d"}""", System.Text.Encoding.UTF8, "application/json");
                 }
+                else if (method == "PUT")
+                {
+                    request.Content = new StringContent($$"""{"site_id": "{{domain}}", "goal_type": "event", "event_name": "Scope check"}""", System.Text.Encoding.UTF8, "application/json");
+                }
 
-                using var response = await data.OnlyA.SendAsync(request);
-                Assert.True(expected == response.StatusCode, $"{method} {path} for {domain}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                using var response = await client.SendAsync(request);
+                Assert.True(expected == HttpStatusCode.OK ? response.IsSuccessStatusCode : expected == response.StatusCode, $"{method} {path} for {domain}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             }
 
             checkedCount++;
@@ -506,6 +518,59 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         using var native = await data.OnlyA.GetAsync($"/api/v1/properties/{data.A.Id}/breakdown?period=7d&dimension=visit:source&limit=0");
         Assert.Equal(HttpStatusCode.BadRequest, native.StatusCode);
         Assert.Equal("limit", (await native.Content.ReadFromJsonAsync<JsonObject>())!["field"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task SitesApi_Goals_FindOrCreateListDelete_InPlausiblesShapes_ForKeysWithTheSitesScope()
+    {
+        var domain = $"goals-{Guid.NewGuid():N}"[..14] + ".example"; // a site of its own, so other tests' goals do not show
+        var property = await data.App.AddPropertyAsync(domain, "UTC");
+        var (_, secret) = await data.App.Services.GetRequiredService<Analytics.Storage.ApiKeys.ApiKeyStore>().CreateAsync("provisioning", null, [property.Id], CancellationToken.None, ["sites"]);
+        using var sites = new HttpClient { BaseAddress = data.App.Client.BaseAddress };
+        sites.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+
+        // Find or create: JSON or a form, as Plausible takes them; the same goal again is the same goal.
+        using var created = await sites.PutAsJsonAsync("/api/v1/sites/goals", new { site_id = domain, goal_type = "event", event_name = "Signup" });
+        var signup = await created.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.True(created.StatusCode == HttpStatusCode.Created, signup?.ToJsonString());
+        Assert.Equal((domain, "event", "Signup", "Signup"), (signup!["domain"]!.GetValue<string>(), signup["goal_type"]!.GetValue<string>(), signup["event_name"]!.GetValue<string>(), signup["display_name"]!.GetValue<string>()));
+        using var again = await sites.PutAsJsonAsync("/api/v1/sites/goals", new { site_id = domain, goal_type = "event", event_name = "Signup" });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(signup["id"]!.GetValue<string>(), (await again.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
+        using var form = await sites.PutAsync("/api/v1/sites/goals", new FormUrlEncodedContent(new Dictionary<string, string> { ["site_id"] = domain, ["goal_type"] = "page", ["page_path"] = "/pricing/**" }));
+        Assert.Equal(HttpStatusCode.Created, form.StatusCode);
+        Assert.Equal("Visit /pricing/**", (await form.Content.ReadFromJsonAsync<JsonObject>())!["display_name"]!.GetValue<string>());
+
+        var list = await sites.GetFromJsonAsync<JsonObject>($"/api/v1/sites/goals?site_id={domain}");
+        Assert.Equal(["Signup|event|Signup|", "Visit /pricing/**|page||/pricing/**"], list!["goals"]!.AsArray()
+            .Select(g => $"{g!["display_name"]}|{g["goal_type"]}|{g["event_name"]?.GetValue<string>()}|{g["page_path"]?.GetValue<string>()}"));
+
+        // Bad input names the field; another site is not found; a statistics key may not manage goals, nor this key read statistics.
+        foreach (var (body, field) in new (object, string)[]
+        {
+            (new { site_id = domain, goal_type = "visit", event_name = "x" }, "goal_type"),
+            (new { site_id = domain, goal_type = "event" }, "event_name"),
+            (new { site_id = domain, goal_type = "page", page_path = "pricing" }, "page_path"),
+            (new { goal_type = "event", event_name = "x" }, "site_id"),
+        })
+        {
+            using var refused = await sites.PutAsJsonAsync("/api/v1/sites/goals", body);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonObject>();
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest && problem!["error"]!.GetValue<string>().StartsWith(field, StringComparison.Ordinal), $"{field}: {problem?.ToJsonString()}");
+        }
+
+        using var elsewhere = await sites.GetAsync("/api/v1/sites/goals?site_id=a.example");
+        Assert.Equal(HttpStatusCode.NotFound, elsewhere.StatusCode);
+        using var statsKey = await data.OnlyA.GetAsync("/api/v1/sites/goals?site_id=a.example");
+        Assert.Equal(HttpStatusCode.Forbidden, statsKey.StatusCode);
+        using var reading = await sites.GetAsync($"/api/v1/stats/aggregate?site_id={domain}&metrics=visitors");
+        Assert.Equal(HttpStatusCode.Forbidden, reading.StatusCode);
+
+        using var deleted = await sites.DeleteAsync($"/api/v1/sites/goals/{signup["id"]}?site_id={domain}");
+        Assert.True((await deleted.Content.ReadFromJsonAsync<JsonObject>())!["deleted"]!.GetValue<bool>());
+        using var gone = await sites.DeleteAsync($"/api/v1/sites/goals/{signup["id"]}?site_id={domain}");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Single((await sites.GetFromJsonAsync<JsonObject>($"/api/v1/sites/goals?site_id={domain}"))!["goals"]!.AsArray());
     }
 
     [Fact]

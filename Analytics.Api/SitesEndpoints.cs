@@ -1,0 +1,168 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Analytics.Storage.Goals;
+using Analytics.Storage.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Analytics.Api;
+
+/// <summary>
+/// Plausible's Sites API for goals, with its request and response shapes, for keys with the <c>sites</c> scope:
+/// find or create a goal, list a site's goals, delete one. Parameters come as JSON or as a form, as Plausible takes them.
+/// </summary>
+internal static class SitesEndpoints
+{
+    public static void Map(IEndpointRouteBuilder endpoints, Action<RouteGroupBuilder> secure)
+    {
+        var sites = endpoints.MapGroup("/api/v1/sites").WithTags("Plausible Sites API");
+        secure(sites);
+        sites.MapPut("/goals", PutGoalAsync).WithName("PlausiblePutGoal")
+            .WithSummary("Finds or creates a goal (Plausible's Sites API).")
+            .WithDescription("Parameters (JSON or form): `site_id` (the domain), `goal_type` (`event` or `page`), `event_name` or `page_path` (wildcards: `*` within a segment, `**` across), optionally `display_name`, `scroll_threshold` (page goals, 1-100), `currency` (event goals) and `custom_props` (JSON: an object of property values). The same goal again returns the existing one. Needs a key with the `sites` scope.");
+        sites.MapGet("/goals", ListGoalsAsync).WithName("PlausibleListGoals")
+            .WithSummary("Lists a site's goals (Plausible's Sites API).")
+            .WithDescription("`site_id`: the domain. Answers `{\"goals\": [...], \"meta\": {...}}`. Needs a key with the `sites` scope.");
+        sites.MapDelete("/goals/{goalId}", DeleteGoalAsync).WithName("PlausibleDeleteGoal")
+            .WithSummary("Deletes a goal (Plausible's Sites API).")
+            .WithDescription("`site_id` (query, JSON or form): the domain the goal belongs to. Answers `{\"deleted\": true}`. Needs a key with the `sites` scope.");
+    }
+
+    private static async Task<IResult> PutGoalAsync(HttpContext http, GoalStore goals, CancellationToken cancellationToken)
+    {
+        var parameters = await ParametersAsync(http, cancellationToken);
+        var property = await ApiAccess.PropertyAsync(http, Text(parameters, "site_id") ?? throw new FieldValidationException("site_id", "name the site (its domain)."), "site_id");
+        var type = Text(parameters, "goal_type");
+        var (eventName, pagePath) = type switch
+        {
+            "event" => (Text(parameters, "event_name") ?? throw new FieldValidationException("event_name", "an event goal needs the event's name."), (string?)null),
+            "page" => ((string?)null, Text(parameters, "page_path") ?? throw new FieldValidationException("page_path", "a page goal needs a path pattern.")),
+            _ => throw new FieldValidationException("goal_type", $"'{type}' is not a goal type; use event or page."),
+        };
+        int? scroll = null;
+        if (Text(parameters, "scroll_threshold") is { } threshold && threshold != "-1")
+        {
+            scroll = int.TryParse(threshold, out var share) ? share : throw new FieldValidationException("scroll_threshold", $"'{threshold}' is not a percentage from 1 to 100.");
+        }
+
+        var props = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (parameters.TryGetValue("custom_props", out var custom) && custom is JsonObject values)
+        {
+            foreach (var (key, value) in values)
+            {
+                props[key] = value is JsonValue v && v.TryGetValue<string>(out var text) ? text : throw new FieldValidationException($"custom_props.{key}", "must be a string.");
+            }
+        }
+
+        try
+        {
+            var (goal, created) = await goals.FindOrAddAsync(property.Id, new GoalDefinition(eventName, pagePath, scroll, Text(parameters, "display_name"), Text(parameters, "currency"), props), cancellationToken);
+            return TypedResults.Json(Shape(goal, property.Domain), statusCode: created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+        }
+        catch (FieldValidationException e) when (e.Field is "event" or "page" or "scroll" or "name" or "props")
+        {
+            throw new FieldValidationException(e.Field switch { "event" => "event_name", "page" => "page_path", "scroll" => "scroll_threshold", "name" => "display_name", _ => "custom_props" }, e.Message);
+        }
+    }
+
+    private static async Task<IResult> ListGoalsAsync(HttpContext http, GoalStore goals, CancellationToken cancellationToken)
+    {
+        var domain = http.Request.Query["site_id"].ToString();
+        var property = await ApiAccess.PropertyAsync(http, domain.Length > 0 ? domain : throw new FieldValidationException("site_id", "name the site (its domain)."), "site_id");
+        var list = (await goals.ListAsync(property.Id, cancellationToken)).Select(g => Shape(g, null)).ToArray();
+        return TypedResults.Json(new JsonObject
+        {
+            ["goals"] = new JsonArray(list),
+            ["meta"] = new JsonObject { ["after"] = null, ["before"] = null, ["limit"] = list.Length },
+        });
+    }
+
+    private static async Task<IResult> DeleteGoalAsync(HttpContext http, string goalId, GoalStore goals, CancellationToken cancellationToken)
+    {
+        var parameters = await ParametersAsync(http, cancellationToken);
+        var domain = Text(parameters, "site_id") ?? (http.Request.Query["site_id"].ToString() is { Length: > 0 } q ? q : throw new FieldValidationException("site_id", "name the site (its domain) the goal belongs to."));
+        var property = await ApiAccess.PropertyAsync(http, domain, "site_id");
+        if (!long.TryParse(goalId, out var id) || !await goals.DeleteAsync(property.Id, id, cancellationToken))
+        {
+            return TypedResults.Json(new JsonObject { ["error"] = $"goal_id: {property.Domain} has no goal {goalId}." }, statusCode: StatusCodes.Status404NotFound);
+        }
+
+        return TypedResults.Json(new JsonObject { ["deleted"] = true });
+    }
+
+    /// <summary>A goal as Plausible's Sites API writes it (ids as strings; the domain only where Plausible gives it).</summary>
+    private static JsonObject Shape(Goal goal, string? domain)
+    {
+        var shape = new JsonObject();
+        if (domain is not null)
+        {
+            shape["domain"] = domain;
+        }
+
+        shape["id"] = goal.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        shape["display_name"] = goal.DisplayName;
+        shape["goal_type"] = goal.Kind == GoalKind.Event ? "event" : "page";
+        shape["event_name"] = goal.EventName;
+        shape["page_path"] = goal.PagePath;
+        shape["scroll_threshold"] = goal.ScrollThreshold ?? -1;
+        shape["currency"] = goal.Currency;
+        shape["custom_props"] = new JsonObject(goal.CustomProps.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
+        return shape;
+    }
+
+    /// <summary>The request's parameters: a JSON object body, or a form (Plausible's examples send forms), as JSON nodes.</summary>
+    private static async Task<Dictionary<string, JsonNode?>> ParametersAsync(HttpContext http, CancellationToken cancellationToken)
+    {
+        var parameters = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        if (http.Request.HasFormContentType)
+        {
+            foreach (var (key, value) in await http.Request.ReadFormAsync(cancellationToken))
+            {
+                parameters[key] = key == "custom_props" ? Parse(value.ToString(), "custom_props") : JsonValue.Create(value.ToString());
+            }
+        }
+        else if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        {
+            JsonNode? parsed;
+            try
+            {
+                parsed = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException)
+            {
+                parsed = null;
+            }
+
+            if (parsed is not JsonObject body)
+            {
+                throw new FieldValidationException("body", "must be a JSON object or a form.");
+            }
+
+            foreach (var (key, value) in body)
+            {
+                parameters[key] = value?.DeepClone();
+            }
+        }
+
+        return parameters;
+    }
+
+    private static JsonNode? Parse(string text, string field)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            throw new FieldValidationException(field, "must be a JSON object of property values.");
+        }
+    }
+
+    private static string? Text(Dictionary<string, JsonNode?> parameters, string name)
+        => parameters.TryGetValue(name, out var node) && node is JsonValue value
+            ? value.TryGetValue<string>(out var text) ? (string.IsNullOrWhiteSpace(text) ? null : text)
+                : value.ToJsonString()
+            : null;
+}
