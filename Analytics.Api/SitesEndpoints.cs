@@ -57,8 +57,8 @@ internal static class SitesEndpoints
 
         try
         {
-            var (goal, created) = await goals.FindOrAddAsync(property.Id, new GoalDefinition(eventName, pagePath, scroll, Text(parameters, "display_name"), Text(parameters, "currency"), props), cancellationToken);
-            return TypedResults.Json(Shape(goal, property.Domain), statusCode: created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+            var (goal, _) = await goals.FindOrAddAsync(property.Id, new GoalDefinition(eventName, pagePath, scroll, Text(parameters, "display_name"), Text(parameters, "currency"), props), cancellationToken);
+            return TypedResults.Json(Shape(goal, property.Domain)); // 200 whether found or made, as Plausible answers
         }
         catch (FieldValidationException e) when (e.Field is "event" or "page" or "scroll" or "name" or "props")
         {
