@@ -450,8 +450,8 @@ internal static class PlausibleEndpoints
     private static JsonArray Numbers(IReadOnlyList<double> values, List<Metric> metrics)
         => new(values.Select((v, i) => (JsonNode?)Number(v, metrics[i])).ToArray());
 
-    /// <summary>Counts as integers, rates and averages as decimals, as Plausible writes them; a metric without data (scroll depth, time on page) as null.</summary>
+    /// <summary>Counts as integers, rates and averages as decimals, as Plausible writes them; a metric without data (scroll depth, time on page, revenue outside revenue goals) as null.</summary>
     private static JsonValue? Number(double value, Metric metric)
         => double.IsNaN(value) ? null
-            : metric is Metric.ViewsPerVisit or Metric.ConversionRate or Metric.Percentage or Metric.TotalRevenue ? JsonValue.Create(value) : JsonValue.Create((long)value);
+            : metric is Metric.ViewsPerVisit or Metric.ConversionRate or Metric.GroupConversionRate or Metric.Percentage or Metric.TotalRevenue or Metric.AverageRevenue ? JsonValue.Create(value) : JsonValue.Create((long)value);
 }

@@ -11,10 +11,11 @@ public static class Format
     public static string Metric(Api.Reports.Metric metric, double value) => metric switch
     {
         _ when double.IsNaN(value) => "—", // no data (scroll depth, time on page)
-        Api.Reports.Metric.BounceRate or Api.Reports.Metric.ScrollDepth or Api.Reports.Metric.ConversionRate or Api.Reports.Metric.Percentage => Math.Round(value).ToString("0", Culture) + "%",
+        Api.Reports.Metric.BounceRate or Api.Reports.Metric.ScrollDepth or Api.Reports.Metric.Percentage => Math.Round(value).ToString("0", Culture) + "%",
+        Api.Reports.Metric.ConversionRate or Api.Reports.Metric.GroupConversionRate => value.ToString("0.#", Culture) + "%",
         Api.Reports.Metric.VisitDuration or Api.Reports.Metric.TimeOnPage => Duration(value),
         Api.Reports.Metric.ViewsPerVisit => value.ToString("0.##", Culture),
-        Api.Reports.Metric.TotalRevenue => value.ToString("#,0.00", Culture),
+        Api.Reports.Metric.TotalRevenue or Api.Reports.Metric.AverageRevenue => value.ToString("#,0.00", Culture),
         _ => Count(value),
     };
 
@@ -53,8 +54,10 @@ public static class Format
         Api.Reports.Metric.Events => "Events",
         Api.Reports.Metric.ScrollDepth => "Scroll depth",
         Api.Reports.Metric.TimeOnPage => "Time on page",
-        Api.Reports.Metric.ConversionRate => "Conversion",
+        Api.Reports.Metric.ConversionRate => "Conversion rate",
+        Api.Reports.Metric.GroupConversionRate => "Conversion rate",
         Api.Reports.Metric.TotalRevenue => "Revenue",
+        Api.Reports.Metric.AverageRevenue => "Average revenue",
         _ => "Share",
     };
 

@@ -35,6 +35,9 @@ public sealed record Dimension(string Name, DimensionScope Scope, string? EventC
         new("time:week", DimensionScope.Time, null, null, Interval: TimeInterval.Week),
         new("time:month", DimensionScope.Time, null, null, Interval: TimeInterval.Month),
         new("event:name", DimensionScope.Event, "toString(name)", null),
+
+        // The property's goals an event completes (none, one or several): its expression is written from the goals of the query.
+        new("event:goal", DimensionScope.Event, null, null, IsArray: true),
         new("event:page", DimensionScope.Event, "pathname", null),
         new("event:hostname", DimensionScope.Event, "toString(hostname)", null),
         new("event:page_type", DimensionScope.Event, "toString(content_type)", null),
@@ -121,11 +124,6 @@ public sealed record Dimension(string Name, DimensionScope Scope, string? EventC
         if (name == "time")
         {
             return Time(naturalInterval);
-        }
-
-        if (name == "event:goal")
-        {
-            return ByName["event:name"];
         }
 
         if (name.StartsWith(PropsPrefix, StringComparison.Ordinal))

@@ -18,7 +18,9 @@ public enum Metric
     ScrollDepth,
     TimeOnPage,
     ConversionRate,
+    GroupConversionRate,
     TotalRevenue,
+    AverageRevenue,
     Percentage,
 }
 
@@ -29,7 +31,7 @@ public static class Metrics
     /// <summary>Every metric's API name, in declaration order.</summary>
     public static IReadOnlyList<string> Names { get; } = Enum.GetValues<Metric>().Select(Name).ToList();
 
-    /// <summary>The API name: visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, scroll_depth, time_on_page, conversion_rate, total_revenue, percentage.</summary>
+    /// <summary>The API name: visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, scroll_depth, time_on_page, conversion_rate, group_conversion_rate, total_revenue, average_revenue, percentage.</summary>
     public static string Name(Metric metric) => metric switch
     {
         Metric.ViewsPerVisit => "views_per_visit",
@@ -38,7 +40,9 @@ public static class Metrics
         Metric.ScrollDepth => "scroll_depth",
         Metric.TimeOnPage => "time_on_page",
         Metric.ConversionRate => "conversion_rate",
+        Metric.GroupConversionRate => "group_conversion_rate",
         Metric.TotalRevenue => "total_revenue",
+        Metric.AverageRevenue => "average_revenue",
         _ => metric.ToString().ToLowerInvariant(),
     };
 
@@ -62,7 +66,10 @@ public static class Metrics
 
     /// <summary>Counted from event rows (as opposed to sessions).</summary>
     internal static bool IsEventMetric(Metric metric) => metric is Metric.Visitors or Metric.Pageviews or Metric.Events or Metric.ScrollDepth
-        or Metric.TimeOnPage or Metric.TotalRevenue or Metric.ConversionRate or Metric.Percentage or Metric.ViewsPerVisit;
+        or Metric.TimeOnPage or Metric.TotalRevenue or Metric.AverageRevenue or Metric.ConversionRate or Metric.GroupConversionRate or Metric.Percentage or Metric.ViewsPerVisit;
+
+    /// <summary>A share of visitors who completed the goals of the query (needs an event:goal filter or dimension).</summary>
+    internal static bool IsConversionMetric(Metric metric) => metric is Metric.ConversionRate or Metric.GroupConversionRate;
 
     /// <summary>Counted from sessions.</summary>
     internal static bool IsSessionMetric(Metric metric) => metric is Metric.Visits or Metric.BounceRate or Metric.VisitDuration or Metric.ViewsPerVisit;

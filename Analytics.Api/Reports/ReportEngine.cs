@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.Goals;
 using Analytics.Storage.Hosting;
 
 namespace Analytics.Api.Reports;
@@ -11,7 +12,8 @@ namespace Analytics.Api.Reports;
 /// picks the fastest source that holds what each half needs; the halves are joined on their dimension values here.
 /// A breakdown ordered by one half's metric is ordered and paged in SQL, and the other half fetches only those rows.
 /// </summary>
-public sealed class ReportEngine(IClickHouse clickHouse)
+/// <param name="goalStore">Where the property's goals are read when a query names event:goal without carrying them.</param>
+public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = null)
 {
     public const int MaxLimit = 10_000;
     private const int MaxValues = 100;
@@ -19,6 +21,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
     /// <summary>Runs a query, and with <paramref name="comparison"/> the same query over that range, row by row.</summary>
     public async Task<QueryResult> RunAsync(ReportQuery query, ReportRange? comparison, CancellationToken cancellationToken)
     {
+        query = await WithGoalsAsync(query, cancellationToken);
         var result = await RunAsync(query, cancellationToken);
         if (comparison is null)
         {
@@ -51,11 +54,31 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         return result with { Rows = rows };
     }
 
-    public Task<QueryResult> RunAsync(ReportQuery query, CancellationToken cancellationToken) => RunAsync(query, comparisonRun: false, cancellationToken);
+    public async Task<QueryResult> RunAsync(ReportQuery query, CancellationToken cancellationToken)
+        => await RunAsync(await WithGoalsAsync(query, cancellationToken), comparisonRun: false, cancellationToken);
+
+    /// <summary>The query with its property's goals, read when it names event:goal and does not carry them.</summary>
+    private async Task<ReportQuery> WithGoalsAsync(ReportQuery query, CancellationToken cancellationToken)
+    {
+        if (query.Goals is not null)
+        {
+            return query;
+        }
+
+        var named = query.Dimensions.Any(d => d.Name == GoalMatching.DimensionName) || Filters.Conditions(query.Filter).Any(GoalMatching.IsGoal);
+        if (!named)
+        {
+            return query with { Goals = [] };
+        }
+
+        var store = goalStore ?? throw new InvalidOperationException("This engine has no goal store: give the query its goals.");
+        return query with { Goals = await store.ListAsync(query.PropertyId, cancellationToken) };
+    }
 
     /// <summary>The visits that started in the query's range and pass its filter, newest first (the sessions list).</summary>
     public async Task<IReadOnlyList<SessionSummary>> SessionsAsync(ReportQuery query, int limit, int offset, CancellationToken cancellationToken)
     {
+        query = await WithGoalsAsync(query, cancellationToken);
         Validate(query with { Metrics = [Metric.Visits], Dimensions = [], OrderBy = [] });
         await ValidatePatternsAsync(query.Filter, cancellationToken);
         var sql = new ReportSql(query);
@@ -104,6 +127,18 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         {
             // Engagement pings are the tracker's bookkeeping, not events a visitor did: a breakdown by name leaves them out, as Plausible's does.
             query = query with { Filter = Filters.Both(query.Filter, new Condition(FilterOperator.IsNot, Dimension.Parse("event:name", "dimensions"), ["engagement"])) };
+        }
+
+        if (query.Dimensions.Any(d => d.Name == GoalMatching.DimensionName))
+        {
+            // By goal: only the events that complete a listed goal are read (the test uses the table's key on names).
+            var listed = GoalMatching.Listed(query.Goals ?? [], query.Filter);
+            if (listed.Count == 0)
+            {
+                return new QueryResult(query, [], 0, new QueryPlan(null, null));
+            }
+
+            query = query with { Filter = Filters.Both(query.Filter, new Condition(FilterOperator.Is, Dimension.Parse(GoalMatching.DimensionName, "dimensions"), listed.Select(g => g.DisplayName).ToList())) };
         }
 
         query = WithVisitHostnames(query);
@@ -245,9 +280,12 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             throw new FieldValidationException("metrics", "views_per_visit cannot be combined with filters on event dimensions.");
         }
 
-        if (query.Metrics.Contains(Metric.ConversionRate) && WithoutGoal(query.Filter).Removed == 0)
+        GoalMatching.Validate(query.Filter, query.Goals ?? []);
+        var countsGoals = GoalMatching.CountsGoals(query.Dimensions, query.Filter);
+        if (query.Metrics.FirstOrDefault(m => Metrics.IsConversionMetric(m) || m == Metric.AverageRevenue) is var goalMetric
+            and (Metric.ConversionRate or Metric.GroupConversionRate or Metric.AverageRevenue) && !countsGoals)
         {
-            throw new FieldValidationException("metrics", "conversion_rate needs a filter on event:goal (or event:name) at the top level of the filters.");
+            throw new FieldValidationException("metrics", $"{Metrics.Name(goalMetric)} can only be queried with an event:goal filter or dimension.");
         }
 
         foreach (var order in query.OrderBy)
@@ -342,7 +380,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
 
             switch (metric)
             {
-                case Metric.ViewsPerVisit or Metric.ConversionRate:
+                case Metric.ViewsPerVisit or Metric.ConversionRate or Metric.GroupConversionRate or Metric.AverageRevenue:
                     return null;
                 case var m when Metrics.IsSessionMetric(m):
                     sides.Add(QuerySide.Sessions);
@@ -445,15 +483,24 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             totalVisitors = total.Rows.Values.Single().Values["visitors"];
         }
 
-        // Conversion rate: converting visitors over all visitors of the group without the goal condition.
-        Dictionary<string, SideRow>? denominators = null;
-        var groupDims = query.Dimensions.Where(d => d.Scope != DimensionScope.Event).ToList();
-        if (query.Metrics.Contains(Metric.ConversionRate))
+        // Conversion rates, as Plausible's: converting visitors over the visitors without the goal and custom property
+        // conditions, of the whole range (conversion_rate) or of the row's group, its goal aside (group_conversion_rate).
+        var withoutGoals = WithoutGoals(query.Filter);
+        async Task<Dictionary<string, SideRow>> VisitorsAsync(IReadOnlyList<Dimension> dimensions)
         {
-            var (withoutGoal, _) = WithoutGoal(query.Filter);
-            var (denominatorSource, _) = Plan(query with { Filter = withoutGoal, Dimensions = groupDims, Metrics = [Metric.Visitors] });
-            denominators = (await SideAsync(QuerySide.Events, denominatorSource!.Value, query, groupDims, withoutGoal, ReportSql.Shape.All, cancellationToken)).Rows;
+            var (source, _) = Plan(query with { Filter = withoutGoals, Dimensions = dimensions, Metrics = [Metric.Visitors], OrderBy = [] });
+            return (await SideAsync(QuerySide.Events, source!.Value, query, dimensions, withoutGoals, ReportSql.Shape.All, cancellationToken)).Rows;
         }
+
+        var allVisitors = query.Metrics.Contains(Metric.ConversionRate) ? (await VisitorsAsync([])).Values.Single().Values["visitors"] : 0;
+        var groupDims = query.Dimensions.Where(d => d.Name != GoalMatching.DimensionName).ToList();
+        var groupVisitors = query.Metrics.Contains(Metric.GroupConversionRate) ? await VisitorsAsync(groupDims) : null;
+
+        // Revenue counts in the goals' currency: none (null metrics) when the row's goals have no one currency.
+        var goals = query.Goals ?? [];
+        var byGoal = query.Dimensions.ToList().FindIndex(d => d.Name == GoalMatching.DimensionName);
+        var countsGoals = GoalMatching.CountsGoals(query.Dimensions, query.Filter);
+        var filterCurrency = GoalMatching.Currency(GoalMatching.Listed(goals, query.Filter));
 
         var list = new List<Composed>();
         foreach (var key in keys)
@@ -463,8 +510,10 @@ public sealed class ReportEngine(IClickHouse clickHouse)
             var s = sessions?.Rows.GetValueOrDefault(joined)?.Values;
             double E(string name) => e?.GetValueOrDefault(name) ?? 0;
             double S(string name) => s?.GetValueOrDefault(name) ?? 0;
-            var groupKey = string.Join('\u001f', query.Dimensions.Select((d, i) => (d, i)).Where(x => x.d.Scope != DimensionScope.Event).Select(x => key[x.i]));
-            var denominator = denominators?.GetValueOrDefault(groupKey)?.Values.GetValueOrDefault("visitors") ?? 0;
+            var groupKey = string.Join('\u001f', query.Dimensions.Select((d, i) => (d, i)).Where(x => x.d.Name != GoalMatching.DimensionName).Select(x => key[x.i]));
+            var groupTotal = groupVisitors?.GetValueOrDefault(groupKey)?.Values.GetValueOrDefault("visitors") ?? 0;
+            var hasRevenue = !countsGoals || (byGoal >= 0 ? goals.FirstOrDefault(g => g.DisplayName == key[byGoal])?.Currency : filterCurrency) is not null;
+            var revenueEvents = E("revenue_events");
             var visits = S("visits");
             var entries = s is not null && s.TryGetValue("entries", out var entered) ? entered : visits; // the visits a bounce rate is over: those that entered on the filtered pages, if any
             var engaged = E("engaged_visits"); // visits with engagement on a page, once per page
@@ -479,8 +528,10 @@ public sealed class ReportEngine(IClickHouse clickHouse)
                 Metric.Events => E("events"),
                 Metric.ScrollDepth => engaged == 0 ? double.NaN : Math.Round(E("scroll_sum") / engaged), // no data: null in every API
                 Metric.TimeOnPage => engaged == 0 ? double.NaN : Math.Round(E("engaged_ms") / 1000 / engaged),
-                Metric.ConversionRate => denominator == 0 ? 0 : Math.Round(100 * E("visitors") / denominator, 2),
-                Metric.TotalRevenue => Math.Round(E("revenue"), 2),
+                Metric.ConversionRate => allVisitors == 0 ? 0 : Math.Round(100 * E("visitors") / allVisitors, 1),
+                Metric.GroupConversionRate => groupTotal == 0 ? 0 : Math.Round(100 * E("visitors") / groupTotal, 1),
+                Metric.TotalRevenue => hasRevenue ? Math.Round(E("revenue"), 2) : double.NaN,
+                Metric.AverageRevenue => hasRevenue && revenueEvents > 0 ? Math.Round(E("revenue") / revenueEvents, 2) : double.NaN,
                 Metric.Percentage => totalVisitors == 0 ? 0 : Math.Round(100 * E("visitors") / totalVisitors, 1),
                 _ => throw new InvalidOperationException(m.ToString()),
             }).ToList();
@@ -519,17 +570,13 @@ public sealed class ReportEngine(IClickHouse clickHouse)
         return rows.Order(comparison).Select(r => r.Row).ToList();
     }
 
-    /// <summary>The filter without its top-level goal conditions (event:name "is"), and how many were removed.</summary>
-    private static (Filter? Filter, int Removed) WithoutGoal(Filter? filter)
+    /// <summary>The filter without its top-level goal and custom property conditions: the visitors a conversion rate divides by.</summary>
+    private static Filter? WithoutGoals(Filter? filter) => filter switch
     {
-        static bool IsGoal(Filter f) => f is Condition { Operator: FilterOperator.Is, Dimension.Name: "event:name" };
-        return filter switch
-        {
-            Condition c when IsGoal(c) => (null, 1),
-            AllOf all when all.Filters.Any(IsGoal) => (all.Filters.All(IsGoal) ? null : new AllOf(all.Filters.Where(f => !IsGoal(f)).ToList()), all.Filters.Count(IsGoal)),
-            _ => (filter, 0),
-        };
-    }
+        Condition c when GoalMatching.IsGoal(c) || c.Dimension.PropKey is not null => null,
+        AllOf all => all.Filters.Select(WithoutGoals).OfType<Filter>().ToList() is { Count: > 0 } rest ? new AllOf(rest) : null,
+        _ => filter,
+    };
 
     private static Dictionary<string, int> Positions(IReadOnlyList<TimeBucket> buckets, ReportQuery query)
     {
@@ -553,7 +600,7 @@ public sealed class ReportEngine(IClickHouse clickHouse)
     {
         _ when double.IsNaN(before) || double.IsNaN(now) => null, // a metric without data on either side
         // As Plausible computes it: rates in points (a bounce rate only against one there was), the rest in percent.
-        Metric.ConversionRate => Math.Round(now - before, 1),
+        Metric.ConversionRate or Metric.GroupConversionRate => Math.Round(now - before, 1),
         Metric.BounceRate => before > 0 ? now - before : null,
         _ when before == 0 => now == 0 ? 0 : 100,
         _ => Math.Round((now - before) / before * 100),

@@ -1,3 +1,4 @@
+using Analytics.Storage.Goals;
 using NodaTime;
 
 namespace Analytics.Api.Reports;
@@ -22,6 +23,12 @@ public sealed record ReportQuery
     public IReadOnlyList<Dimension> Dimensions { get; init; } = [];
 
     public Filter? Filter { get; init; }
+
+    /// <summary>
+    /// The property's goals, which event:goal names; null until the engine loads them (when the query names
+    /// event:goal). A caller that has them may set them.
+    /// </summary>
+    public IReadOnlyList<Goal>? Goals { get; init; }
 
     /// <summary>Default: time ascending, then the first metric descending, then the dimensions ascending.</summary>
     public IReadOnlyList<OrderBy> OrderBy { get; init; } = [];

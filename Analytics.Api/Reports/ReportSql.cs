@@ -1,4 +1,5 @@
 using System.Globalization;
+using Analytics.Storage.Goals;
 using NodaTime;
 
 namespace Analytics.Api.Reports;
@@ -54,9 +55,10 @@ internal sealed class ReportSql
     /// Engaged visits count each visit's first engagement on a page, and the scroll sum adds up each one's deepest
     /// scroll there (collect's bookkeeping, <c>engaged_first</c> and <c>scroll_gain</c>), as the rollups keep them.
     /// </summary>
-    private const string EventSums =
-        "countIf(name = 'pageview') AS pageviews, countIf(name != 'engagement') AS events, countIf(name = 'engagement') AS engagements, "
-        + "sumIf(engagement_ms, name = 'engagement') AS engaged_ms, sum(engaged_first) AS engaged_visits, sum(scroll_gain) AS scroll_sum";
+    /// <remarks>Rows that are goal completions (<see cref="GoalMatching.CountsGoals"/>) are events whatever their name: a scroll goal's are engagement.</remarks>
+    private static string EventSums(bool goals)
+        => $"countIf(name = 'pageview') AS pageviews, {(goals ? "count()" : "countIf(name != 'engagement')")} AS events, countIf(name = 'engagement') AS engagements, "
+           + "sumIf(engagement_ms, name = 'engagement') AS engaged_ms, sum(engaged_first) AS engaged_visits, sum(scroll_gain) AS scroll_sum";
 
     private readonly ReportQuery _query;
     private readonly string _property;
@@ -115,7 +117,7 @@ internal sealed class ReportSql
             var (body, edges) = DailyParts(dimensions, filter);
             var value = dimensions.Count == 1 ? $"{Labeled(dimensions[0], EventRow(dimensions[0], "timestamp"))} AS d0, " : string.Empty;
             var partial = $"""
-                SELECT {value}uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums}, sum(revenue_amount) AS revenue
+                SELECT {value}uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
                 FROM events
                 WHERE property_id = {_property} AND (timestamp >= {_from} AND timestamp < {edges.From} OR timestamp >= {edges.To} AND timestamp < {_to}){(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
                 {(value.Length > 0 ? "GROUP BY d0" : string.Empty)}
@@ -167,7 +169,53 @@ internal sealed class ReportSql
         var eventDims = dimensions.Select(d => Labeled(d, Breakdown(d, EventRow(d, "timestamp")))).ToList();
         var eventWhere = $"property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to}"
             + (filter is null ? string.Empty : $" AND {Render(filter, d => EventRow(d, "timestamp"))}");
-        return Grouped(eventDims, $"uniqIf(visitor_id, name != 'engagement') AS visitors, {EventSums}, toFloat64(sum(revenue_amount)) AS revenue", from, eventWhere, null, shape);
+        var goals = GoalMatching.CountsGoals(dimensions, filter);
+        var uniqueVisitors = goals ? "uniq(visitor_id)" : "uniqIf(visitor_id, name != 'engagement')";
+        return Grouped(eventDims, $"{uniqueVisitors} AS visitors, {EventSums(goals)}, {Revenue(dimensions, filter)}", from, eventWhere, null, shape);
+    }
+
+    /// <summary>
+    /// Revenue and the number of events with revenue. Completions of goals count the revenue in their goal's currency
+    /// (by goal: each row's; under a goal filter: the goals' one currency), other events every amount.
+    /// </summary>
+    private string Revenue(IReadOnlyList<Dimension> dimensions, Filter? filter)
+    {
+        if (!GoalMatching.CountsGoals(dimensions, filter))
+        {
+            return "toFloat64(sum(revenue_amount)) AS revenue, countIf(revenue_currency != '') AS revenue_events";
+        }
+
+        var byGoal = dimensions.ToList().FindIndex(d => d.Name == GoalMatching.DimensionName);
+        var listed = GoalMatching.Listed(Goals, filter);
+        var currency = byGoal >= 0
+            ? $"transform(d{byGoal}, {Param(listed.Select(g => g.DisplayName).ToList(), "Array(String)")}, {Param(listed.Select(g => g.Currency ?? string.Empty).ToList(), "Array(String)")}, '')"
+            : Param(GoalMatching.Currency(listed) ?? string.Empty, "String");
+        return $"toFloat64(sumIf(revenue_amount, revenue_currency = {currency})) AS revenue, countIf(revenue_currency != '' AND revenue_currency = {currency}) AS revenue_events";
+    }
+
+    private IReadOnlyList<Goal> Goals => _query.Goals ?? [];
+
+    /// <summary>Whether an event row completes a goal.</summary>
+    private string GoalTest(Goal goal)
+    {
+        string Path() => goal.PagePath!.Contains('*', StringComparison.Ordinal)
+            ? $"match(pathname, {Param(GoalMatching.PageRegex(goal.PagePath), "String")})"
+            : $"pathname = {Param(goal.PagePath, "String")}";
+        return goal.Kind switch
+        {
+            GoalKind.Event => $"(name = {Param(goal.EventName!, "String")}{string.Concat(goal.CustomProps.Select(p => $" AND props[{Param(p.Key, "String")}] = {Param(p.Value, "String")}"))})",
+            GoalKind.Page => $"(name = 'pageview' AND {Path()})",
+            _ => $"(name = 'engagement' AND scroll_depth >= {Param((byte)goal.ScrollThreshold!.Value, "UInt8")} AND scroll_depth <= 100 AND {Path()})",
+        };
+    }
+
+    /// <summary>The goals an event row completes, by display name (among those a breakdown lists).</summary>
+    private string GoalNames()
+    {
+        var listed = GoalMatching.Listed(Goals, _query.Filter);
+        return listed.Count == 0
+            ? "CAST([], 'Array(String)')"
+            : $"arrayFilter(x -> x != '', [{string.Join(", ", listed.Select(g => $"if({GoalTest(g)}, {Param(g.DisplayName, "String")}, '')"))}])";
     }
 
     /// <summary>
@@ -567,6 +615,7 @@ internal sealed class ReportSql
     {
         DimensionScope.Time => TimeKey(dimension.Interval, time),
         DimensionScope.Event when dimension.PropKey is { } key => $"props[{Param(key, "String")}]",
+        DimensionScope.Event when dimension.Name == GoalMatching.DimensionName => GoalNames(),
         DimensionScope.Event or DimensionScope.Visit => dimension.EventColumn!,
         _ => dimension.SessionColumn!,
     };
@@ -625,6 +674,8 @@ internal sealed class ReportSql
 
     private string Render(Filter filter, Func<Dimension, string> expression) => filter switch
     {
+        // A goal condition holds for the events that complete one of the goals it names.
+        Condition c when GoalMatching.IsGoal(c) => GoalMatching.Named(Goals, c) is { Count: > 0 } named ? "(" + string.Join(" OR ", named.Select(GoalTest)) + ")" : "0",
         Condition c => Render(c, expression(c.Dimension)),
         AllOf all => "(" + string.Join(" AND ", all.Filters.Select(f => Render(f, expression))) + ")",
         AnyOf any => "(" + string.Join(" OR ", any.Filters.Select(f => Render(f, expression))) + ")",
