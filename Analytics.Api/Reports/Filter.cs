@@ -25,6 +25,12 @@ internal sealed record AnyOf(IReadOnlyList<Filter> Filters) : Filter;
 
 public sealed record Not(Filter Filter) : Filter;
 
+/// <summary>
+/// Plausible's behavioural filters: rows of visits that have (<see cref="Done"/>) or have not done, in the range, an
+/// event passing <see cref="Filter"/> (conditions on events only: a name, goal, page or custom property).
+/// </summary>
+public sealed record Behaviour(Filter Filter, bool Done) : Filter;
+
 public static class Filters
 {
     /// <summary>Every condition of a tree.</summary>
@@ -34,6 +40,17 @@ public static class Filters
         AllOf all => all.Filters.SelectMany(Conditions),
         AnyOf any => any.Filters.SelectMany(Conditions),
         Not not => Conditions(not.Filter),
+        Behaviour behaviour => Conditions(behaviour.Filter),
+        _ => [],
+    };
+
+    /// <summary>Every behavioural filter of a tree (has_done, has_not_done).</summary>
+    public static IEnumerable<Behaviour> Behaviours(Filter? filter) => filter switch
+    {
+        Behaviour b => [b, .. Behaviours(b.Filter)],
+        AllOf all => all.Filters.SelectMany(Behaviours),
+        AnyOf any => any.Filters.SelectMany(Behaviours),
+        Not not => Behaviours(not.Filter),
         _ => [],
     };
 

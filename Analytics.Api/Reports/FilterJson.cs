@@ -7,7 +7,8 @@ namespace Analytics.Api.Reports;
 /// <summary>
 /// Reads filter trees in Plausible's Stats API v2 format, which both APIs use:
 /// <c>[["is", "visit:country", ["DE", "FR"]], ["contains", "event:page", ["/blog"], {"case_sensitive": false}]]</c>
-/// (a list is an "and"), <c>["and", [...]]</c>, <c>["or", [...]]</c>, <c>["not", filter]</c>. Operators: is, is_not,
+/// (a list is an "and"), <c>["and", [...]]</c>, <c>["or", [...]]</c>, <c>["not", filter]</c>, <c>["has_done", filter]</c>,
+/// <c>["has_not_done", filter]</c>. Operators: is, is_not,
 /// contains, contains_not, matches, matches_not (RE2). Errors name the path of the bad part, e.g. <c>filters[1][0]</c>.
 /// </summary>
 public static class FilterJson
@@ -95,6 +96,14 @@ public static class FilterJson
                 return op == "and" ? new AllOf(parts) : new AnyOf(parts);
             case "not":
                 return new Not(One(element[1], $"{path}[1]", nested: true));
+            case "has_done" or "has_not_done":
+                if (element.GetArrayLength() != 2)
+                {
+                    throw new FieldValidationException(path, $"'{op}' takes one filter on events: [\"{op}\", [\"is\", \"event:goal\", [\"Signup\"]]].");
+                }
+
+                // Goals may be named inside (visits that completed one); the engine checks the conditions are on events.
+                return new Behaviour(One(element[1], $"{path}[1]", nested: false), op == "has_done");
         }
 
         var @operator = op switch
@@ -106,7 +115,7 @@ public static class FilterJson
             "matches" => FilterOperator.Matches,
             "matches_not" => FilterOperator.MatchesNot,
             _ => throw new FieldValidationException($"{path}[0]",
-                $"'{op}' is not a supported filter operator; use is, is_not, contains, contains_not, matches, matches_not, and, or, not."),
+                $"'{op}' is not a supported filter operator; use is, is_not, contains, contains_not, matches, matches_not, and, or, not, has_done, has_not_done."),
         };
         if (element.GetArrayLength() is < 3 or > 4 || element[1].ValueKind != JsonValueKind.String || element[2].ValueKind != JsonValueKind.Array)
         {

@@ -48,9 +48,10 @@ internal static class GoalMatching
     public static void Validate(Filter? filter, IReadOnlyList<Goal> goals)
     {
         var conditions = Filters.Conditions(filter).Where(IsGoal).ToList();
-        if (conditions.Count != Filters.TopLevel(filter).Count(IsGoal))
+        var topLevel = Filters.TopLevel(filter).Concat(Filters.Behaviours(filter).SelectMany(b => Filters.TopLevel(b.Filter))).Count(IsGoal);
+        if (conditions.Count != topLevel)
         {
-            throw new FieldValidationException("filters", "event:goal can only be filtered at the top level, not inside or or not.");
+            throw new FieldValidationException("filters", "event:goal can only be filtered at the top level (or of has_done), not inside or or not.");
         }
 
         foreach (var condition in conditions)

@@ -280,6 +280,14 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             throw new FieldValidationException("metrics", "views_per_visit cannot be combined with filters on event dimensions.");
         }
 
+        foreach (var behaviour in Filters.Behaviours(query.Filter))
+        {
+            if (Filters.Behaviours(behaviour.Filter).Any() || Filters.Conditions(behaviour.Filter).FirstOrDefault(c => c.Dimension.Scope != DimensionScope.Event) is { })
+            {
+                throw new FieldValidationException("filters", "has_done and has_not_done take conditions on events (event:name, event:goal, event:page, event:props:...), not another has_done or a visit's attributes.");
+            }
+        }
+
         GoalMatching.Validate(query.Filter, query.Goals ?? []);
         var countsGoals = GoalMatching.CountsGoals(query.Dimensions, query.Filter);
         if (query.Metrics.FirstOrDefault(m => Metrics.IsConversionMetric(m) || m == Metric.AverageRevenue) is var goalMetric
@@ -303,6 +311,12 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         var needEvents = query.Metrics.Any(Metrics.IsEventMetric);
         var needSessions = query.Metrics.Any(Metrics.IsSessionMetric);
         var fallback = query.Source == ReportSource.Raw ? TableSource.Raw : TableSource.Sessions;
+        if (Filters.Behaviours(query.Filter).Any())
+        {
+            // Which visits did something is known from their events only.
+            return (needEvents ? fallback : null, needSessions ? fallback : null);
+        }
+
         const long Grid = 15 * TimeSpan.TicksPerMinute; // the rollups' bucket
         var onGrid = query.Range.From.ToUnixTimeTicks() % Grid == 0 && query.Range.To.ToUnixTimeTicks() % Grid == 0;
         var rollups = query.Source == ReportSource.Rollup && onGrid;

@@ -680,6 +680,9 @@ internal sealed class ReportSql
         AllOf all => "(" + string.Join(" AND ", all.Filters.Select(f => Render(f, expression))) + ")",
         AnyOf any => "(" + string.Join(" OR ", any.Filters.Select(f => Render(f, expression))) + ")",
         Not not => $"NOT ({Render(not.Filter, expression)})",
+
+        // On an event (or a sessions table row): whether its visit has an event in the range that passes the filter.
+        Behaviour b => $"{(b.Done ? string.Empty : "NOT ")}identity(session_id) IN (SELECT session_id FROM events WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND {Render(b.Filter, d => EventRow(d, "timestamp"))})",
         _ => throw new InvalidOperationException($"Unknown filter {filter.GetType().Name}."),
     };
 

@@ -254,7 +254,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
     }
 
     [Fact]
-    public async Task Goals_ListOnlyConfiguredGoals_CountEventsStoredBeforeThem_AndAnUnknownGoalIs400NamingIt()
+    public async Task Goals_ListOnlyConfiguredGoals_CountEventsStoredBeforeThem_SplitVisitsByHasDone_AndAnUnknownGoalIs400NamingIt()
     {
         // A property of its own, its events stored first; the goals come after.
         var property = await data.App.AddPropertyAsync($"g{Guid.NewGuid():N}"[..12] + ".example", "Asia/Kathmandu");
@@ -282,6 +282,13 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         Assert.Equal(rows["Signup"][0], v1!["results"]!.AsArray().Single(r => r!["goal"]!.GetValue<string>() == "Signup")!["visitors"]!.GetValue<double>());
         var filtered = await client.GetFromJsonAsync<JsonObject>($"/api/v1/stats/aggregate?site_id={site}&period=7d&metrics=visitors&filters={Uri.EscapeDataString("event:goal==Pricing")}");
         Assert.Equal(pricing[0], filtered!["results"]!["visitors"]!["value"]!.GetValue<double>());
+
+        // Visits that did, and did not, sign up: together, every visit.
+        string Behaviour(string op) => $$"""{"site_id": "{{site}}", "metrics": ["visits"], "date_range": "7d", "filters": [["{{op}}", ["is", "event:goal", ["Signup"]]]]}""";
+        var (did, didNot) = (MetricsOf((await PostQueryAsync(client, Behaviour("has_done")))["results"]![0]!)[0], MetricsOf((await PostQueryAsync(client, Behaviour("has_not_done")))["results"]![0]!)[0]);
+        var visits = MetricsOf((await PostQueryAsync(client, $$"""{"site_id": "{{site}}", "metrics": ["visits"], "date_range": "7d"}"""))["results"]![0]!)[0];
+        Assert.True(did > 0 && didNot > did, $"{did} visits signed up, {didNot} did not");
+        Assert.Equal(visits, did + didNot);
 
         var problem = await PostQueryAsync(client, $$"""{"site_id": "{{site}}", "metrics": ["visitors"], "date_range": "7d", "filters": [["is", "event:goal", ["Pricing", "Sign up"]]]}""", HttpStatusCode.BadRequest);
         Assert.Contains("'Sign up' is not configured", problem["error"]!.GetValue<string>(), StringComparison.Ordinal);

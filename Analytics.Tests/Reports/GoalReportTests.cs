@@ -139,6 +139,39 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
         Assert.True(rows.Sum(r => r.Metrics[1]) > 20, "scroll goals are reached");
     }
 
+    [Theory]
+    [MemberData(nameof(ZoneCases))]
+    public async Task HasDoneAndHasNotDone_SplitTheVisitsByWhetherTheyCompletedAGoalInTheRange(long propertyId, string zoneId)
+    {
+        var query = Query(propertyId, zoneId, [Metric.Visitors, Metric.Pageviews, Metric.Visits], null);
+        var events = await EventsAsync(query);
+        var signup = GoalsOf(propertyId).Single(g => g.DisplayName == "Signup");
+        var converted = events.Where(e => Completes(signup, e)).Select(e => e.SessionId).ToHashSet();
+        Assert.True(converted.Count > 10, $"{converted.Count} visits signed up");
+
+        foreach (var done in new[] { true, false })
+        {
+            var rows = events.Where(e => converted.Contains(e.SessionId) == done).ToList();
+            var expected = new double[]
+            {
+                rows.Where(e => e.Name != "engagement").Select(e => e.VisitorId).Distinct().Count(),
+                rows.Count(e => e.Name == "pageview"),
+                rows.Where(e => e.SessionStart >= query.Range.From.ToDateTimeUtc()).Select(e => e.SessionId).Distinct().Count(), // visits that started in the range
+            };
+            var result = await Engine.RunAsync(query with { Filter = new Behaviour(Goal("Signup"), done) }, CancellationToken.None);
+            Assert.Equal(expected, result.Rows.Single().Metrics);
+        }
+
+        // On a page too: the visits that saw the pricing page, by their entry page.
+        var pricing = events.Where(e => e.Name == "pageview" && e.Pathname == "/pricing").Select(e => e.SessionId).ToHashSet();
+        var byEntry = (await Engine.RunAsync(query with
+        {
+            Metrics = [Metric.Visits], Dimensions = [Dimension.Parse("visit:entry_page", "dimensions")],
+            Filter = new Behaviour(new Condition(FilterOperator.Is, Dimension.Parse("event:page", "filters"), ["/pricing"]), true),
+        }, CancellationToken.None)).Rows.Sum(r => r.Metrics[0]);
+        Assert.Equal(events.Where(e => pricing.Contains(e.SessionId) && e.SessionStart >= query.Range.From.ToDateTimeUtc()).Select(e => e.SessionId).Distinct().Count(), byEntry);
+    }
+
     [Fact]
     public async Task GoalConditions_OrAmongTheirNames_AndContainsMatchesDisplayNames()
     {
@@ -159,6 +192,8 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
     [InlineData(null, "conversion_rate", null, "conversion_rate can only be queried with an event:goal")]
     [InlineData(null, "average_revenue", "visit:source", "average_revenue can only be queried with an event:goal")]
     [InlineData(null, "bounce_rate", "event:goal", "bounce_rate is a visit's metric")]
+    [InlineData("""[["has_done", ["is", "visit:country", ["DE"]]]]""", "visitors", null, "has_done and has_not_done take conditions on events")]
+    [InlineData("""[["has_done", ["has_not_done", ["is", "event:name", ["Signup"]]]]]""", "visitors", null, "not another has_done")]
     public async Task GoalQueriesTheEngineCannotAnswer_AreRefusedNamingTheReason(string? filters, string metric, string? dimension, string message)
     {
         var (id, zone) = Zones[0];
