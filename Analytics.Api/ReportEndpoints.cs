@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using Analytics.Storage.Funnels;
 using Analytics.Storage.Hosting;
 using Analytics.Api.Reports;
 using Microsoft.AspNetCore.Builder;
@@ -37,11 +38,32 @@ internal static class ReportEndpoints
         group.MapGet("/sessions/{sessionId}", TimelineAsync).WithName("SessionTimeline")
             .WithSummary("One visit's events in order.")
             .WithDescription("Every pageview, engagement and custom event of the visit, with props and revenue. The id comes from the sessions list.");
+        group.MapGet("/funnels", ListFunnelsAsync).WithName("ListFunnels")
+            .WithSummary("Lists a property's funnels.")
+            .WithDescription("Each funnel's id, name and steps (goals' display names, in order). Funnels are made with `./analytics funnels add`, the dashboard, or `PUT /api/v1/sites/funnels`.");
+        group.MapGet("/funnels/{funnelId:long}", FunnelAsync).WithName("Funnel")
+            .WithSummary("A funnel over a date range: the visitors at each step.")
+            .WithDescription("For each step, the visitors who reached it in a visit that completed the steps before it in order, the share of the first step's visitors (conversion_rate) and of the previous step's (conversion_rate_step), and the drop-off. Any range and filter applies. Example: `GET /api/v1/properties/1/funnels/2?period=30d`.");
+    }
+
+    private static async Task<Ok<List<FunnelSummary>>> ListFunnelsAsync(HttpContext http, long propertyId, FunnelStore funnels, CancellationToken cancellationToken)
+    {
+        var property = await ApiAccess.PropertyAsync(http, propertyId);
+        return TypedResults.Ok((await funnels.ListAsync(property.Id, cancellationToken)).Select(f => new FunnelSummary(f.Id, f.Name, [.. f.Steps.Select(g => g.DisplayName)])).ToList());
+    }
+
+    private static async Task<Ok<FunnelResult>> FunnelAsync(
+        HttpContext http, long propertyId, long funnelId, [AsParameters] ReportParameters parameters, ReportEngine engine, EventFacts facts, FunnelStore funnels, CancellationToken cancellationToken)
+    {
+        var property = await ApiAccess.PropertyAsync(http, propertyId);
+        var funnel = await funnels.GetAsync(property.Id, funnelId, cancellationToken) ?? throw new PropertyNotFoundException($"Property {propertyId} has no funnel {funnelId}.");
+        var (query, _) = await parameters.ToQueryAsync(property, [Metric.Visitors], facts, Now(http), cancellationToken);
+        return TypedResults.Ok(await engine.FunnelAsync(query, funnel, cancellationToken));
     }
 
     private static async Task<Ok<ReportResponse>> AggregateAsync(
         HttpContext http, long propertyId, [AsParameters] ReportParameters parameters, ReportEngine engine, EventFacts facts,
-        [FromQuery, Description("Comma-separated metrics: visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, scroll_depth, time_on_page, conversion_rate, total_revenue, percentage.")] string? metrics,
+        [FromQuery, Description("Comma-separated metrics: visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, scroll_depth, time_on_page, conversion_rate, group_conversion_rate, total_revenue, average_revenue, percentage.")] string? metrics,
         CancellationToken cancellationToken)
     {
         var property = await ApiAccess.PropertyAsync(http, propertyId);

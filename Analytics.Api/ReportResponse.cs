@@ -13,3 +13,6 @@ internal sealed record ReportRow(
 
 /// <summary>What was answered: the UTC range, the zone, and which tables the planner used.</summary>
 internal sealed record ReportMeta(DateTimeOffset From, DateTimeOffset To, string Timezone, IReadOnlyList<string> Dimensions, QueryPlan Plan, DateTimeOffset? ComparisonFrom, DateTimeOffset? ComparisonTo);
+
+/// <summary>A funnel as the list gives it: its id, name and steps (goals' display names, in order).</summary>
+internal sealed record FunnelSummary(long Id, string Name, IReadOnlyList<string> Steps);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Analytics.Storage.Funnels;
 using Analytics.Storage.Goals;
 using Analytics.Storage.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -10,7 +11,8 @@ namespace Analytics.Api;
 
 /// <summary>
 /// Plausible's Sites API for goals, with its request and response shapes, for keys with the <c>sites</c> scope:
-/// find or create a goal, list a site's goals, delete one. Parameters come as JSON or as a form, as Plausible takes them.
+/// find or create a goal, list a site's goals, delete one; and funnels in the same style (Plausible's API has none).
+/// Parameters come as JSON or as a form, as Plausible takes them.
 /// </summary>
 internal static class SitesEndpoints
 {
@@ -26,8 +28,53 @@ internal static class SitesEndpoints
             .WithDescription("`site_id`: the domain. Answers `{\"goals\": [...], \"meta\": {...}}`. Needs a key with the `sites` scope.");
         sites.MapDelete("/goals/{goalId}", DeleteGoalAsync).WithName("PlausibleDeleteGoal")
             .WithSummary("Deletes a goal (Plausible's Sites API).")
-            .WithDescription("`site_id` (query, JSON or form): the domain the goal belongs to. Answers `{\"deleted\": true}`. Needs a key with the `sites` scope.");
+            .WithDescription("`site_id` (query, JSON or form): the domain the goal belongs to. Answers `{\"deleted\": true}`; the funnels the goal is a step of are deleted with it. Needs a key with the `sites` scope.");
+        sites.MapPut("/funnels", PutFunnelAsync).WithName("PutFunnel")
+            .WithSummary("Finds or creates a funnel (ours, in the Sites API's style).")
+            .WithDescription("Parameters (JSON or form): `site_id` (the domain), `name`, and `steps`: 2 to 8 goals' display names in order (a JSON array, or `steps` repeated in a form). The same name with the same steps returns the existing funnel. Answers `{\"id\": \"1\", \"name\": ..., \"steps\": [...]}`; the report is `GET /api/v1/properties/{id}/funnels/{funnelId}`. Needs a key with the `sites` scope.");
+        sites.MapDelete("/funnels/{funnelId}", DeleteFunnelAsync).WithName("DeleteFunnel")
+            .WithSummary("Deletes a funnel (ours, in the Sites API's style).")
+            .WithDescription("`site_id` (query, JSON or form): the domain the funnel belongs to. Answers `{\"deleted\": true}`; its goals stay. Needs a key with the `sites` scope.");
     }
+
+    private static async Task<IResult> PutFunnelAsync(HttpContext http, FunnelStore funnels, CancellationToken cancellationToken)
+    {
+        var parameters = await ParametersAsync(http, cancellationToken);
+        var property = await ApiAccess.PropertyAsync(http, Text(parameters, "site_id") ?? throw new FieldValidationException("site_id", "name the site (its domain)."), "site_id");
+        var name = Text(parameters, "name") ?? throw new FieldValidationException("name", "a funnel needs a name.");
+        var steps = parameters.GetValueOrDefault("steps") is JsonArray array
+            ? array.Select((step, i) => step is JsonValue v && v.TryGetValue<string>(out var text) ? text : throw new FieldValidationException($"steps[{i}]", "a step is a goal's display name.")).ToList()
+            : throw new FieldValidationException("steps", "give the steps: 2 to 8 goals' display names, in order.");
+        if ((await funnels.ListAsync(property.Id, cancellationToken)).FirstOrDefault(f => f.Name == name.Trim()) is { } existing)
+        {
+            return existing.Steps.Select(g => g.DisplayName).SequenceEqual(steps.Select(t => t.Trim()))
+                ? TypedResults.Json(Shape(existing))
+                : throw new FieldValidationException("name", $"{property.Domain} has a funnel named '{existing.Name}' with other steps.");
+        }
+
+        return TypedResults.Json(Shape(await funnels.AddAsync(property.Id, name, steps, cancellationToken)));
+    }
+
+    private static async Task<IResult> DeleteFunnelAsync(HttpContext http, string funnelId, FunnelStore funnels, CancellationToken cancellationToken)
+    {
+        var parameters = await ParametersAsync(http, cancellationToken);
+        var domain = Text(parameters, "site_id") ?? (http.Request.Query["site_id"].ToString() is { Length: > 0 } q ? q : throw new FieldValidationException("site_id", "name the site (its domain) the funnel belongs to."));
+        var property = await ApiAccess.PropertyAsync(http, domain, "site_id");
+        if (!long.TryParse(funnelId, out var id) || !await funnels.DeleteAsync(property.Id, id, cancellationToken))
+        {
+            return TypedResults.Json(new JsonObject { ["error"] = $"funnel_id: {property.Domain} has no funnel {funnelId}." }, statusCode: StatusCodes.Status404NotFound);
+        }
+
+        return TypedResults.Json(new JsonObject { ["deleted"] = true });
+    }
+
+    /// <summary>A funnel: its id (a string, as the goals' are), name and steps' goal names.</summary>
+    internal static JsonObject Shape(Funnel funnel) => new()
+    {
+        ["id"] = funnel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["name"] = funnel.Name,
+        ["steps"] = new JsonArray(funnel.Steps.Select(g => (JsonNode?)g.DisplayName).ToArray()),
+    };
 
     private static async Task<IResult> PutGoalAsync(HttpContext http, GoalStore goals, CancellationToken cancellationToken)
     {
@@ -119,7 +166,12 @@ internal static class SitesEndpoints
         {
             foreach (var (key, value) in await http.Request.ReadFormAsync(cancellationToken))
             {
-                parameters[key] = key == "custom_props" ? Parse(value.ToString(), "custom_props") : JsonValue.Create(value.ToString());
+                parameters[key] = key switch
+                {
+                    "custom_props" => Parse(value.ToString(), "custom_props"),
+                    "steps" => new JsonArray(value.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
+                    _ => JsonValue.Create(value.ToString()),
+                };
             }
         }
         else if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.Funnels;
 using Analytics.Storage.Goals;
 using Analytics.Storage.Hosting;
 
@@ -83,6 +84,32 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         await ValidatePatternsAsync(query.Filter, cancellationToken);
         var sql = new ReportSql(query);
         return await clickHouse.QueryAsync<SessionSummary>(sql.SessionList(query.Filter, limit, offset), sql.Parameters, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// A funnel over the query's range and filter: for each visitor, the furthest step any of their visits reached with
+    /// the steps' goals completed in order (ClickHouse's <c>windowFunnel</c> per visit), counted exactly.
+    /// </summary>
+    public async Task<FunnelResult> FunnelAsync(ReportQuery query, Funnel funnel, CancellationToken cancellationToken)
+    {
+        query = await WithGoalsAsync(query with { Metrics = [Metric.Visitors], Dimensions = [], OrderBy = [] }, cancellationToken);
+        Validate(query);
+        await ValidatePatternsAsync(query.Filter, cancellationToken);
+        var sql = new ReportSql(query);
+        var levels = (await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.Funnel(funnel.Steps, query.Filter), sql.Parameters, cancellationToken: cancellationToken))
+            .ToDictionary(r => (int)Number(r["level"]), r => (long)Number(r["visitors"]));
+        var reached = Enumerable.Range(1, funnel.Steps.Count).Select(step => levels.Where(l => l.Key >= step).Sum(l => l.Value)).ToList();
+
+        // All visitors: the range's (the dashboard's count); never fewer than entered.
+        var all = Math.Max(reached[0], (long)(await RunAsync(query, comparisonRun: true, cancellationToken)).Rows.Single().Metrics[0]);
+        static double Percent(long part, long whole) => whole == 0 ? 0 : Math.Round(100.0 * part / whole, 2);
+        var steps = funnel.Steps.Select((goal, i) =>
+        {
+            var previous = i == 0 ? reached[0] : reached[i - 1];
+            return new FunnelStep(goal.DisplayName, reached[i], Percent(reached[i], reached[0]), i == 0 ? (reached[0] == 0 ? 0 : 100) : Percent(reached[i], previous),
+                previous - reached[i], Percent(previous - reached[i], previous));
+        }).ToList();
+        return new FunnelResult(funnel.Name, all, reached[0], Percent(reached[0], all), all - reached[0], Percent(all - reached[0], all), steps);
     }
 
     /// <summary>

@@ -219,6 +219,34 @@ internal sealed class ReportSql
     }
 
     /// <summary>
+    /// A funnel: per step reached, the number of visitors whose furthest visit got there. Each visit's events that
+    /// complete a step (and pass the filter) go through <c>windowFunnel</c> in time order; a visit lasts no longer than
+    /// the range, which is the window.
+    /// </summary>
+    public string Funnel(IReadOnlyList<Goal> steps, Filter? filter)
+    {
+        var tests = steps.Select(GoalTest).ToList();
+        var window = ((ulong)(_query.Range.To - _query.Range.From).TotalMilliseconds + 1).ToString(CultureInfo.InvariantCulture); // a literal: a parameter of the aggregate
+        var from = EventsWithSessions(TableSource.Sessions, Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Session));
+        return $"""
+            SELECT level, count() AS visitors
+            FROM
+            (
+                SELECT visitor_id, max(level) AS level
+                FROM
+                (
+                    SELECT visitor_id, windowFunnel({window})(toUInt64(toUnixTimestamp64Milli(timestamp)), {string.Join(", ", tests)}) AS level
+                    FROM {from}
+                    WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND ({string.Join(" OR ", tests)}){(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
+                    GROUP BY session_id, visitor_id
+                )
+                GROUP BY visitor_id
+            )
+            GROUP BY level
+            """;
+    }
+
+    /// <summary>
     /// Realtime: per UTC minute of the range (or, without <paramref name="byMinute"/>, in all), the visitors and
     /// pageviews among the raw events that pass <paramref name="filter"/> (conditions on the visit read its session, as
     /// in <see cref="Events"/>), engagement pings left out.

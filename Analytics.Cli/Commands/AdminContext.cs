@@ -1,3 +1,4 @@
+using Analytics.Storage.Properties;
 using System.CommandLine;
 using Analytics.Api;
 using Analytics.Dashboard;
@@ -36,6 +37,11 @@ internal sealed class AdminContext : IAsyncDisposable
     public async Task<User> OwnerAsync(string email, string option, CancellationToken cancellationToken)
         => await Get<UserStore>().FindByEmailAsync(email, cancellationToken)
            ?? throw new FieldValidationException(option, $"there is no account '{email}' (add one with 'users add').");
+
+    /// <summary>The property with this domain; an unknown one is refused naming the <c>--property</c> option.</summary>
+    public async Task<Property> PropertyAsync(string domain, CancellationToken cancellationToken)
+        => await Get<PropertyStore>().FindByDomainAsync(domain, cancellationToken)
+           ?? throw new FieldValidationException("--property", $"there is no property '{domain}' (see 'analytics properties list').");
 
     public static Task<AdminContext> OpenAsync(ParseResult parse, Stores stores, CancellationToken cancellationToken, bool accounts = false)
         => OpenAsync(AnalyticsCommandLine.Configuration(parse), stores, cancellationToken, accounts);

@@ -32,6 +32,7 @@ internal static class AnalyticsCommandLine
             PropertiesCommand.Create(),
             KeysCommand.Create(),
             GoalsCommand.Create(),
+            FunnelsCommand.Create(),
             GenerateCommand.Create(),
             UsersCommand.Create(),
             TransferCommands.Export(),

@@ -44,7 +44,7 @@ internal static class GoalsCommand
             }
 
             await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
-            var property = await FindAsync(context, parse.GetValue(addProperty)!, cancellationToken);
+            var property = await context.PropertyAsync(parse.GetValue(addProperty)!, cancellationToken);
             Goal goal;
             try
             {
@@ -66,7 +66,7 @@ internal static class GoalsCommand
         list.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
             await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
-            var property = await FindAsync(context, parse.GetValue(listProperty)!, cancellationToken);
+            var property = await context.PropertyAsync(parse.GetValue(listProperty)!, cancellationToken);
             foreach (var goal in await context.Get<GoalStore>().ListAsync(property.Id, cancellationToken))
             {
                 var target = goal.Kind switch
@@ -87,7 +87,7 @@ internal static class GoalsCommand
         delete.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
             await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
-            var property = await FindAsync(context, parse.GetValue(deleteProperty)!, cancellationToken);
+            var property = await context.PropertyAsync(parse.GetValue(deleteProperty)!, cancellationToken);
             if (!await context.Get<GoalStore>().DeleteAsync(property.Id, parse.GetValue(id), cancellationToken))
             {
                 throw new FieldValidationException("id", $"{property.Domain} has no goal {parse.GetValue(id)} (see 'goals list').");
@@ -99,8 +99,4 @@ internal static class GoalsCommand
 
         return new Command("goals", "Adds, lists and deletes a property's goals: custom events, pageviews on a path pattern, or pages scrolled to a share.") { add, list, delete };
     }
-
-    private static async Task<Property> FindAsync(AdminContext context, string domain, CancellationToken cancellationToken)
-        => await context.Get<PropertyStore>().FindByDomainAsync(domain, cancellationToken)
-            ?? throw new FieldValidationException("--property", $"there is no property '{domain}' (see 'properties list').");
 }

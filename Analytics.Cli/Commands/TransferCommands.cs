@@ -42,7 +42,7 @@ internal static class TransferCommands
             {
                 await using (local)
                 {
-                    var property = await FindAsync(local, domain, cancellationToken);
+                    var property = await local.PropertyAsync(domain, cancellationToken);
                     var count = await EventExport.WriteAsync(local.Get<IClickHouse>(), property, first, last, kind, stream, AnalyticsCommandLine.Progress, cancellationToken);
                     AnalyticsCommandLine.Progress($"Exported {count:N0} events of {property.Domain}.");
                     return 0;
@@ -78,7 +78,7 @@ internal static class TransferCommands
             {
                 await using (local)
                 {
-                    var property = await FindAsync(local, domain, cancellationToken);
+                    var property = await local.PropertyAsync(domain, cancellationToken);
                     var count = await EventImport.RunAsync(local.Get<IClickHouse>(), property, input, AnalyticsCommandLine.Progress, cancellationToken);
                     AnalyticsCommandLine.Progress($"Imported {count:N0} events into {property.Domain}.");
                     return 0;
@@ -126,10 +126,6 @@ internal static class TransferCommands
 
         return response;
     }
-
-    private static async Task<Property> FindAsync(AdminContext context, string domain, CancellationToken cancellationToken)
-        => await context.Get<PropertyStore>().FindByDomainAsync(domain, cancellationToken)
-            ?? throw new FieldValidationException("--property", $"there is no property '{domain}' (see 'analytics properties list').");
 
     private static LocalDate? Date(string? text, string option) => text is null ? null : ReportRanges.ParseDay(text, option);
 }

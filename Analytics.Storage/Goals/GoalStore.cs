@@ -87,12 +87,16 @@ public sealed class GoalStore(NpgsqlDataSource dataSource)
             $"SELECT {Columns} FROM goals WHERE property_id = @propertyId ORDER BY display_name", new { propertyId }, cancellationToken: cancellationToken))).AsList();
     }
 
-    /// <summary>Deletes a goal of the property; false when it has no such goal.</summary>
+    /// <summary>Deletes a goal of the property, and the funnels it is a step of; false when it has no such goal.</summary>
     public async Task<bool> DeleteAsync(long propertyId, long id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM goals WHERE id = @id AND property_id = @propertyId", new { id, propertyId }, cancellationToken: cancellationToken)) > 0;
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            """
+            WITH gone AS (DELETE FROM goals WHERE id = @id AND property_id = @propertyId RETURNING id)
+            , funnels_gone AS (DELETE FROM funnels WHERE id IN (SELECT funnel_id FROM funnel_steps WHERE goal_id IN (SELECT id FROM gone)))
+            SELECT count(*) FROM gone
+            """, new { id, propertyId }, cancellationToken: cancellationToken)) > 0;
     }
 
     private static (string? EventName, string? PagePath, short? Scroll, string Name, string? Currency, string Props) Validate(GoalDefinition goal)

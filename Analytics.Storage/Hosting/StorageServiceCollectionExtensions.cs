@@ -38,6 +38,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<PropertyStore>();
         services.AddSingleton<ApiKeys.ApiKeyStore>();
         services.AddSingleton<Goals.GoalStore>();
+        services.AddSingleton<Funnels.FunnelStore>();
         services.AddSingleton<PropertyDrops>();
         return services;
     }

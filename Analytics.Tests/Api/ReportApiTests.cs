@@ -446,7 +446,13 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         var (_, sitesSecret) = await data.App.Services.GetRequiredService<Analytics.Storage.ApiKeys.ApiKeyStore>().CreateAsync("sites", null, [data.A.Id], CancellationToken.None, ["sites"]);
         using var sitesOnlyA = new HttpClient { BaseAddress = data.App.Client.BaseAddress };
         sitesOnlyA.DefaultRequestHeaders.Authorization = new("Bearer", sitesSecret);
-        var goal = await data.App.Services.GetRequiredService<Analytics.Storage.Goals.GoalStore>().AddAsync(data.A.Id, new("Scope check", null), CancellationToken.None);
+        var goals = data.App.Services.GetRequiredService<Analytics.Storage.Goals.GoalStore>();
+        var goal = await goals.AddAsync(data.A.Id, new("Scope check", null), CancellationToken.None);
+        await goals.AddAsync(data.A.Id, new("Scope step 1", null), CancellationToken.None);
+        await goals.AddAsync(data.A.Id, new(null, "/scope-step-2"), CancellationToken.None);
+        var funnels = data.App.Services.GetRequiredService<Analytics.Storage.Funnels.FunnelStore>();
+        var reported = await funnels.AddAsync(data.A.Id, "Scope report", ["Scope step 1", "Visit /scope-step-2"], CancellationToken.None);
+        var deleted = await funnels.AddAsync(data.A.Id, "Scope delete", ["Visit /scope-step-2", "Scope step 1"], CancellationToken.None);
 
         var checkedCount = 0;
         foreach (var endpoint in endpoints)
@@ -468,7 +474,9 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
             {
                 var path = pattern.Replace("{propertyId:long}", property.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
                     .Replace("{sessionId}", sessionId, StringComparison.Ordinal)
-                    .Replace("{goalId}", goal.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+                    .Replace("{goalId}", goal.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                    .Replace("{funnelId:long}", reported.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                    .Replace("{funnelId}", deleted.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
                 using var request = new HttpRequestMessage(new HttpMethod(method),
                     $"{path}?site_id={domain}&period=7d&metrics=visitors&property=visit:source&dimension=visit:source");
                 if (method == "POST")
@@ -477,7 +485,9 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
                 }
                 else if (method == "PUT")
                 {
-                    request.Content = new StringContent($$"""{"site_id": "{{domain}}", "goal_type": "event", "event_name": "Scope check"}""", System.Text.Encoding.UTF8, "application/json");
+                    request.Content = new StringContent($$"""
+                        {"site_id": "{{domain}}", "goal_type": "event", "event_name": "Scope check", "name": "Scope put", "steps": ["Scope step 1", "Visit /scope-step-2"]}
+                        """, System.Text.Encoding.UTF8, "application/json");
                 }
 
                 using var response = await client.SendAsync(request);
@@ -611,6 +621,64 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         using var gone = await sites.DeleteAsync($"/api/v1/sites/goals/{signup["id"]}?site_id={domain}");
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
         Assert.Single((await sites.GetFromJsonAsync<JsonObject>($"/api/v1/sites/goals?site_id={domain}"))!["goals"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Funnels_MadeThroughTheSitesApi_ReportedPerStep_AndGoneWithTheirGoals()
+    {
+        var property = await data.App.AddPropertyAsync($"f{Guid.NewGuid():N}"[..12] + ".example", "Australia/Lord_Howe");
+        await GeneratedTraffic.LoadAsync(data.App.ClickHouse, [((ulong)property.Id, property.Timezone)], Instant.FromUtc(2026, 10, 25, 0, 0), Instant.FromDateTimeOffset(Data.Now), sessionsPerDay: 80, visitorPool: 300, seedBase: 950);
+        var (_, secret) = await data.App.Services.GetRequiredService<Analytics.Storage.ApiKeys.ApiKeyStore>().CreateAsync("funnels", null, [property.Id], CancellationToken.None, ["sites", "stats:read"]);
+        using var client = new HttpClient { BaseAddress = data.App.Client.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+        var site = property.Domain;
+
+        foreach (var goal in new object[] { new { site_id = site, goal_type = "page", page_path = "/docs**", display_name = "Docs" }, new { site_id = site, goal_type = "event", event_name = "File Download" } })
+        {
+            using var made = await client.PutAsJsonAsync("/api/v1/sites/goals", goal);
+            Assert.Equal(HttpStatusCode.OK, made.StatusCode);
+        }
+
+        // Bad steps name the field; the same funnel twice is the same funnel.
+        foreach (var (body, field) in new (object, string)[]
+        {
+            (new { site_id = site, name = "Docs", steps = new List<string> { "Docs" } }, "steps"),
+            (new { site_id = site, name = "Docs", steps = new List<string> { "Docs", "Nope" } }, "steps[1]"),
+            (new { site_id = site, name = "Docs", steps = new List<string> { "Docs", "Docs" } }, "steps[1]"),
+            (new { site_id = site, name = "", steps = new List<string> { "Docs", "File Download" } }, "name"),
+        })
+        {
+            using var refused = await client.PutAsJsonAsync("/api/v1/sites/funnels", body);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonObject>();
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest && problem!["field"]!.GetValue<string>() == field, $"{field}: {refused.StatusCode} {problem}");
+        }
+
+        using var created = await client.PutAsJsonAsync("/api/v1/sites/funnels", new { site_id = site, name = "Docs to download", steps = new List<string> { "Docs", "File Download" } });
+        var funnel = (await created.Content.ReadFromJsonAsync<JsonObject>())!;
+        using var again = await client.PutAsJsonAsync("/api/v1/sites/funnels", new { site_id = site, name = "Docs to download", steps = new List<string> { "Docs", "File Download" } });
+        Assert.Equal(funnel.ToJsonString(), (await again.Content.ReadFromJsonAsync<JsonObject>())!.ToJsonString());
+        var id = funnel["id"]!.GetValue<string>();
+        var listed = await client.GetFromJsonAsync<JsonArray>($"/api/v1/properties/{property.Id}/funnels");
+        Assert.Equal($"{id}|Docs to download|Docs,File Download", string.Join('|', listed!.Select(f => $"{f!["id"]}|{f["name"]}|{string.Join(',', f["steps"]!.AsArray().Select(s => s!.GetValue<string>()))}")));
+
+        // The report: every file download follows a docs pageview in its visit, so the second step is the downloaders.
+        var report = (await client.GetFromJsonAsync<JsonObject>($"/api/v1/properties/{property.Id}/funnels/{id}?period=7d"))!;
+        var steps = report["steps"]!.AsArray();
+        var downloaders = MetricsOf((await PostQueryAsync(client, $$"""{"site_id": "{{site}}", "metrics": ["visitors"], "date_range": "7d", "filters": [["is", "event:goal", ["File Download"]]]}"""))["results"]![0]!)[0];
+        var docs = MetricsOf((await PostQueryAsync(client, $$"""{"site_id": "{{site}}", "metrics": ["visitors"], "date_range": "7d", "filters": [["is", "event:goal", ["Docs"]]]}"""))["results"]![0]!)[0];
+        Assert.Equal((docs, downloaders), (steps[0]!["visitors"]!.GetValue<double>(), steps[1]!["visitors"]!.GetValue<double>()));
+        Assert.Equal(Math.Round(100 * downloaders / docs, 2), steps[1]!["conversion_rate"]!.GetValue<double>());
+        Assert.Equal(docs - downloaders, steps[1]!["dropoff"]!.GetValue<double>());
+        Assert.Equal(docs, report["entering_visitors"]!.GetValue<double>());
+
+        using var unknown = await client.GetAsync($"/api/v1/properties/{property.Id}/funnels/987654?period=7d");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+
+        // Deleting a step's goal deletes the funnel.
+        var docsGoal = (await client.GetFromJsonAsync<JsonObject>($"/api/v1/sites/goals?site_id={site}"))!["goals"]!.AsArray().Single(g => g!["display_name"]!.GetValue<string>() == "Docs")!;
+        using var goalGone = await client.DeleteAsync($"/api/v1/sites/goals/{docsGoal["id"]}?site_id={site}");
+        Assert.Equal(HttpStatusCode.OK, goalGone.StatusCode);
+        Assert.Empty((await client.GetFromJsonAsync<JsonArray>($"/api/v1/properties/{property.Id}/funnels"))!);
     }
 
     [Fact]

@@ -172,6 +172,46 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
         Assert.Equal(events.Where(e => pricing.Contains(e.SessionId) && e.SessionStart >= query.Range.From.ToDateTimeUtc()).Select(e => e.SessionId).Distinct().Count(), byEntry);
     }
 
+    private static readonly string[] FunnelSteps = ["Visit /pricing", "Visit docs", "File Download", "Read a post"];
+
+    [Theory]
+    [MemberData(nameof(ZoneCases))]
+    public async Task Funnels_CountTheVisitorsWhoseVisitsWentThroughTheStepsInOrder(long propertyId, string zoneId)
+    {
+        var goals = GoalsOf(propertyId);
+        var funnel = new Analytics.Storage.Funnels.Funnel(1, propertyId, "Docs to reading",
+            [.. FunnelSteps.Select(n => goals.Single(g => g.DisplayName == n))]);
+        foreach (var filter in new Filter?[] { null, new Condition(FilterOperator.Is, Dimension.Parse("visit:source", "filters"), ["Google", "Direct / None"]) })
+        {
+            var query = Query(propertyId, zoneId, [Metric.Visitors], filter);
+            var events = await EventsAsync(query);
+            var passing = filter is null ? events : events.Where(e => e.Source is "Google" or "").ToList();
+
+            // The test's own reading: in each visit, the steps taken in time order; a visitor reaches the furthest any visit did.
+            var furthest = passing.GroupBy(e => e.SessionId).Select(visit =>
+            {
+                var level = 0;
+                foreach (var e in visit.OrderBy(e => e.Timestamp).Where(e => level < funnel.Steps.Count && Completes(funnel.Steps[level], e)))
+                {
+                    level++;
+                }
+
+                return (Visitor: visit.First().VisitorId, Level: level);
+            }).GroupBy(v => v.Visitor).Select(g => g.Max(v => v.Level)).ToList();
+            var reached = Enumerable.Range(1, funnel.Steps.Count).Select(step => (long)furthest.Count(l => l >= step)).ToList();
+
+            var result = await Engine.FunnelAsync(query, funnel, CancellationToken.None);
+            Assert.Equal(reached, result.Steps.Select(s => s.Visitors));
+            Assert.True(reached[0] > reached[1] && reached[1] > reached[2] && reached[2] > 0, $"every step loses some and keeps some: {string.Join(", ", reached)}");
+            Assert.Equal(funnel.Steps.Select(g => g.DisplayName), result.Steps.Select(s => s.Label));
+            Assert.Equal([100, Math.Round(100.0 * reached[1] / reached[0], 2)], [result.Steps[0].ConversionRate, result.Steps[1].ConversionRate]);
+            Assert.Equal((reached[1] - reached[2], Math.Round(100.0 * reached[2] / reached[1], 2)), (result.Steps[2].Dropoff, result.Steps[2].ConversionRateStep));
+            Assert.Equal(reached[0], result.EnteringVisitors);
+            Assert.Equal(result.AllVisitors - reached[0], result.NeverEnteringVisitors);
+            GeneratedTraffic.AssertVisitorsClose((ulong)passing.Where(e => e.Name != "engagement").Select(e => e.VisitorId).Distinct().Count(), (ulong)result.AllVisitors, "all visitors");
+        }
+    }
+
     [Fact]
     public async Task GoalConditions_OrAmongTheirNames_AndContainsMatchesDisplayNames()
     {
