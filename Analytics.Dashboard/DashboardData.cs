@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Analytics.Api.Reports;
 
 namespace Analytics.Dashboard;
@@ -24,6 +25,15 @@ public sealed record DashboardData(
     RealtimeData Realtime,
     IReadOnlyList<SessionSummary> Visits)
 {
+    /// <summary>Whether the view is filtered to goals: the top stats are then conversions.</summary>
+    public bool Conversions { get; init; }
+
+    /// <summary>How many goals the property has (the goals panel explains where to add them when none).</summary>
+    public int GoalCount { get; init; }
+
+    /// <summary>The funnel shown (the view's, or the first), when the property has funnels.</summary>
+    public FunnelData? Funnel { get; init; }
+
     public static DashboardData Failed(string url, string error) => new(url, error, string.Empty, null, null, null, TimeInterval.Day, [], [], GraphSeries.Empty, [], RealtimeData.Empty, []);
 
     public PanelData? Panel(string key) => Panels.FirstOrDefault(p => p.Key == key);
@@ -42,7 +52,8 @@ public sealed record GraphSeries(Metric Metric, IReadOnlyList<string> Labels, IR
 /// <param name="Tabs">The keys of the panel's tabs (custom property panels have one per key found).</param>
 public sealed record PanelData(string Key, string Tab, IReadOnlyList<string> Tabs, IReadOnlyList<PanelRow> Rows, bool More);
 
-public sealed record PanelRow(string Value, IReadOnlyList<double> Metrics);
+/// <param name="Metrics">NaN where a metric has no data (revenue of a goal without a currency, time on a page without engagement): written as "NaN" when the prerender hands the view to the circuit.</param>
+public sealed record PanelRow(string Value, [property: JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] IReadOnlyList<double> Metrics);
 
 /// <summary>Current visitors (last 5 minutes) and visitors and pageviews per minute of the last 30, under the view's filters.</summary>
 public sealed record RealtimeData(ulong Visitors, IReadOnlyList<ulong> MinuteVisitors, IReadOnlyList<ulong> MinutePageviews, IReadOnlyList<string> MinuteLabels)
@@ -52,3 +63,8 @@ public sealed record RealtimeData(ulong Visitors, IReadOnlyList<ulong> MinuteVis
 
 /// <summary>One page of a panel's full list.</summary>
 public sealed record DetailsPage(IReadOnlyList<PanelRow> Rows, long Total);
+
+/// <summary>A funnel as the dashboard shows it: which one, the property's funnels to pick from, and its steps in the view's range and filters.</summary>
+public sealed record FunnelData(long Id, IReadOnlyList<FunnelChoice> Funnels, FunnelResult Result);
+
+public sealed record FunnelChoice(long Id, string Name);

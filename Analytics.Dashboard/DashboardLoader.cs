@@ -1,5 +1,7 @@
 using System.Globalization;
 using Analytics.Api.Reports;
+using Analytics.Storage.Funnels;
+using Analytics.Storage.Goals;
 using Analytics.Storage.Hosting;
 using Analytics.Storage.Properties;
 using NodaTime;
@@ -11,7 +13,9 @@ namespace Analytics.Dashboard;
 /// graph, each panel's first rows and the realtime minutes, all under the view's range, comparison and filters. Also
 /// the details view's pages and the filter editor's suggestions.
 /// </summary>
-internal sealed partial class DashboardLoader(ReportEngine engine, EventFacts facts, RealtimeQuery realtime, VisitTimeline timeline, TimeProvider time, Microsoft.Extensions.Logging.ILogger<DashboardLoader> logger)
+internal sealed partial class DashboardLoader(
+    ReportEngine engine, EventFacts facts, RealtimeQuery realtime, VisitTimeline timeline, GoalStore goalStore, FunnelStore funnelStore, TimeProvider time,
+    Microsoft.Extensions.Logging.ILogger<DashboardLoader> logger)
 {
     /// <summary>A view slower than this is logged with the time of each of its parts.</summary>
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(1);
@@ -23,6 +27,9 @@ internal sealed partial class DashboardLoader(ReportEngine engine, EventFacts fa
     private const int MapRows = 300;
 
     public static readonly IReadOnlyList<Metric> TopMetrics = [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration];
+
+    /// <summary>The top stats under a goal filter, as Plausible shows them: unique conversions, total conversions, conversion rate.</summary>
+    public static readonly IReadOnlyList<Metric> ConversionMetrics = [Metric.Visitors, Metric.Events, Metric.ConversionRate];
 
     public Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
@@ -40,12 +47,14 @@ internal sealed partial class DashboardLoader(ReportEngine engine, EventFacts fa
 
         try
         {
-            var (query, comparison) = await QueryAsync(property, view, TopMetrics, now, cancellationToken);
+            var conversions = view.Chips.Any(c => c.Dimension == "event:goal");
+            var top = conversions ? ConversionMetrics : TopMetrics;
+            var (query, comparison) = await QueryAsync(property, view, top, now, cancellationToken);
             Part("range");
             var rows = (await engine.RunAsync(query, comparison, cancellationToken)).Rows;
             Part("top stats");
             var stats = rows.Count > 0 ? rows[0] : null;
-            var tops = TopMetrics.Select(metric =>
+            var tops = top.Select(metric =>
             {
                 var i = query.Metrics.ToList().IndexOf(metric);
                 return i < 0 ? new TopStat(metric, null, null, null) : new TopStat(metric, stats?.Metrics[i] ?? 0, stats?.Comparison?.Metrics[i], stats?.Change?[i]);
@@ -57,7 +66,7 @@ internal sealed partial class DashboardLoader(ReportEngine engine, EventFacts fa
             Part("graph");
 
             var panels = new List<PanelData>();
-            foreach (var panel in Panels.Breakdowns.Append(Panels.Events))
+            foreach (var panel in Panels.Breakdowns.Append(Panels.Goals).Append(Panels.Events))
             {
                 var tab = panel.Tab(view.Get(panel.Key));
                 var map = panel == Panels.Locations && view.Get(panel.Key) == "map";
@@ -65,7 +74,8 @@ internal sealed partial class DashboardLoader(ReportEngine engine, EventFacts fa
                 Part(tab.Dimension);
             }
 
-            if (view.FilteredTo("event:name") is { } eventName)
+            var goal = view.FilteredTo("event:goal") is { } goalName ? query.Goals?.FirstOrDefault(g => g.DisplayName == goalName) : null;
+            if ((goal?.EventName ?? view.FilteredTo("event:name")) is { } eventName)
             {
                 var keys = await facts.PropKeysAsync(property.Id, query.Range, eventName, cancellationToken);
                 if (keys.Count > 0)
@@ -76,6 +86,11 @@ internal sealed partial class DashboardLoader(ReportEngine engine, EventFacts fa
 
                 Part("custom properties");
             }
+
+            var funnels = await funnelStore.ListAsync(property.Id, cancellationToken);
+            var funnel = funnels.FirstOrDefault(f => f.Id.ToString(CultureInfo.InvariantCulture) == view.Get("funnel")) ?? (funnels.Count > 0 ? funnels[0] : null);
+            var funnelData = funnel is null ? null : new FunnelData(funnel.Id, [.. funnels.Select(f => new FunnelChoice(f.Id, f.Name))], await engine.FunnelAsync(query, funnel, cancellationToken));
+            Part("funnel");
 
             var live = await realtime.ReadAsync(property.Id, now, cancellationToken, query.Filter);
             Part("realtime");
@@ -99,7 +114,12 @@ internal sealed partial class DashboardLoader(ReportEngine engine, EventFacts fa
                 graph,
                 panels,
                 Realtime(live, property.Zone),
-                visits);
+                visits)
+            {
+                Conversions = conversions,
+                GoalCount = query.Goals?.Count ?? 0,
+                Funnel = funnelData,
+            };
         }
         catch (FieldValidationException e)
         {
@@ -183,6 +203,7 @@ internal sealed partial class DashboardLoader(ReportEngine engine, EventFacts fa
     {
         var request = new ReportRequest(view.Period, view.From, view.To, view.Compare, view.Filters, view.CompareFrom, view.CompareTo);
         var (query, comparison, _) = await request.ToQueryAsync(property, metrics, facts, now, cancellationToken);
+        query = query with { Goals = await goalStore.ListAsync(property.Id, cancellationToken) }; // once for every part of the view
         if (Filters.OnEvents(query.Filter))
         {
             // Views per visit mixes visits with events; with a filter on events it has no meaning (the API refuses it too).
@@ -199,7 +220,9 @@ internal sealed partial class DashboardLoader(ReportEngine engine, EventFacts fa
             metric = Metric.Visitors; // views per visit under an event filter
         }
 
-        var series = await engine.RunAsync(query with { Metrics = [metric], Dimensions = [Dimension.Parse("time", "dimension", interval)] }, comparison, cancellationToken);
+        // A conversion rate over time is each bucket's: its converting visitors over its visitors.
+        var asked = metric == Metric.ConversionRate ? Metric.GroupConversionRate : metric;
+        var series = await engine.RunAsync(query with { Metrics = [asked], Dimensions = [Dimension.Parse("time", "dimension", interval)] }, comparison, cancellationToken);
         var byLabel = series.Rows.GroupBy(r => r.Dimensions[0]).ToDictionary(g => g.Key, g => g.First());
         var buckets = series.TimeBuckets;
         var labels = buckets.Select(b => TimeBuckets.LabelText(b, interval)).ToList();

@@ -16,12 +16,12 @@ public sealed record FilterChip(int Index, string Dimension, string Operator, IR
 public sealed class DashboardView
 {
     /// <summary>The parameters in the order a URL writes them; panel tabs and the rest follow by name.</summary>
-    private static readonly string[] Known = ["period", "from", "to", "compare", "compare_from", "compare_to", "filters", "graph", "interval", "details", "visit"];
+    private static readonly string[] Known = ["period", "from", "to", "compare", "compare_from", "compare_to", "filters", "graph", "interval", "funnel", "details", "visit"];
 
     private static readonly string[] RangeAndFilters = ["period", "from", "to", "filters"];
 
     /// <summary>The graph's metrics, by their API names.</summary>
-    public static readonly IReadOnlyList<Metric> GraphMetrics = [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration];
+    public static readonly IReadOnlyList<Metric> GraphMetrics = [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration, Metric.Events, Metric.ConversionRate];
 
     private readonly Dictionary<string, string> _parameters;
 

@@ -69,6 +69,12 @@ internal static class Panels
         new("tag", "Tags", "event:tag", [Metric.Visitors, Metric.Pageviews]),
     ]);
 
+    /// <summary>The property's goals: unique and total conversions, the conversion rate, and revenue (shown when a goal has some).</summary>
+    public static readonly Panel Goals = new("goals", "Goals",
+    [
+        new("goal", "Goals", "event:goal", [Metric.Visitors, Metric.Events, Metric.ConversionRate, Metric.TotalRevenue]),
+    ]);
+
     /// <summary>Custom events: every event name but pageviews and engagement pings, with revenue (the page shows its column when any event carries some).</summary>
     public static readonly Panel Events = new("events", "Custom events",
     [
@@ -82,10 +88,10 @@ internal static class Panels
     public static PanelTab Prop(string key) => new(key, key, "event:props:" + key, [Metric.Visitors, Metric.Events]);
 
     /// <summary>A panel by its key (custom properties: "props"), for the details view.</summary>
-    public static Panel? ByKey(string key) => Breakdowns.Append(Events).FirstOrDefault(p => p.Key == key);
+    public static Panel? ByKey(string key) => Breakdowns.Append(Goals).Append(Events).FirstOrDefault(p => p.Key == key);
 
     /// <summary>The tab with this dimension, for the CSV export (custom props included).</summary>
     public static PanelTab? ByDimension(string dimension)
-        => Breakdowns.Append(Events).SelectMany(p => p.Tabs).FirstOrDefault(t => t.Dimension == dimension)
+        => Breakdowns.Append(Goals).Append(Events).SelectMany(p => p.Tabs).FirstOrDefault(t => t.Dimension == dimension)
            ?? (dimension.StartsWith("event:props:", StringComparison.Ordinal) && dimension.Length > "event:props:".Length ? Prop(dimension["event:props:".Length..]) : null);
 }

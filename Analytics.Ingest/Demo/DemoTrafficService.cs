@@ -1,4 +1,6 @@
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.Funnels;
+using Analytics.Storage.Goals;
 using Analytics.Ingest.Demo;
 using Analytics.Storage.Properties;
 using Microsoft.Extensions.Hosting;
@@ -11,7 +13,7 @@ namespace Analytics.Ingest.Demo;
 /// For <c>serve --demo</c>: makes sure the demo property exists with 90 days of history, then keeps adding live
 /// generated visits every few seconds so the realtime view moves. Only events whose time has come are written.
 /// </summary>
-internal sealed class DemoTrafficService(PropertyStore properties, IClickHouse clickHouse, ILogger<DemoTrafficService> logger) : BackgroundService
+internal sealed class DemoTrafficService(PropertyStore properties, GoalStore goals, FunnelStore funnels, IClickHouse clickHouse, ILogger<DemoTrafficService> logger) : BackgroundService
 {
     public const string Domain = "demo.example.com";
     public const string Timezone = "Europe/Berlin";
@@ -22,8 +24,13 @@ internal sealed class DemoTrafficService(PropertyStore properties, IClickHouse c
     {
         try
         {
-            var property = await properties.FindByDomainAsync(Domain, stoppingToken)
-                ?? await properties.AddAsync(Domain, "Demo site", Timezone, null, stoppingToken);
+            var property = await properties.FindByDomainAsync(Domain, stoppingToken);
+            if (property is null)
+            {
+                property = await properties.AddAsync(Domain, "Demo site", Timezone, null, stoppingToken);
+                await AddGoalsAsync(property.Id, stoppingToken);
+            }
+
             var now = SystemClock.Instance.GetCurrentInstant();
             var existing = await clickHouse.QueryAsync<CountRow>(
                 "SELECT count() AS count FROM events WHERE property_id = {id:UInt64}", new { id = property.Id }, cancellationToken: stoppingToken);
@@ -40,6 +47,17 @@ internal sealed class DemoTrafficService(PropertyStore properties, IClickHouse c
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>Goals of each kind the demo's visits complete, and a funnel of them, so those panels have something to show.</summary>
+    private async Task AddGoalsAsync(long propertyId, CancellationToken cancellationToken)
+    {
+        await goals.AddAsync(propertyId, new GoalDefinition("Signup", null, Currency: "USD"), cancellationToken);
+        await goals.AddAsync(propertyId, new GoalDefinition("File Download", null), cancellationToken);
+        await goals.AddAsync(propertyId, new GoalDefinition(null, "/pricing"), cancellationToken);
+        await goals.AddAsync(propertyId, new GoalDefinition(null, "/signup"), cancellationToken);
+        await goals.AddAsync(propertyId, new GoalDefinition(null, "/blog/*", 75, "Read a post"), cancellationToken);
+        await funnels.AddAsync(propertyId, "Pricing to signup", ["Visit /pricing", "Visit /signup", "Signup"], cancellationToken);
     }
 
     private async Task RunLiveAsync(Property property, Instant from, CancellationToken stoppingToken)
