@@ -1,8 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Analytics.Storage.ApiKeys;
+using Analytics.Storage.ClickHouse;
 using Analytics.Storage.Funnels;
 using Analytics.Storage.Goals;
 using Analytics.Storage.Hosting;
+using Analytics.Storage.Properties;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -10,8 +13,9 @@ using Microsoft.AspNetCore.Routing;
 namespace Analytics.Api;
 
 /// <summary>
-/// Plausible's Sites API for goals, with its request and response shapes, for keys with the <c>sites</c> scope:
-/// find or create a goal, list a site's goals, delete one; and funnels in the same style (Plausible's API has none).
+/// Plausible's Sites API, with its request and response shapes, for keys with the <c>sites</c> scope: create, list,
+/// read, update (time zone) and delete sites (our properties); find or create a goal, list a site's goals, delete one;
+/// and funnels in the same style (Plausible's API has none).
 /// Parameters come as JSON or as a form, as Plausible takes them.
 /// </summary>
 internal static class SitesEndpoints
@@ -20,6 +24,21 @@ internal static class SitesEndpoints
     {
         var sites = endpoints.MapGroup("/api/v1/sites").WithTags("Plausible Sites API");
         secure(sites);
+        sites.MapPost(string.Empty, CreateSiteAsync).WithName("PlausibleCreateSite")
+            .WithSummary("Creates a site (Plausible's Sites API).")
+            .WithDescription("Parameters (JSON or form): `domain`, optionally `timezone` (IANA, default Etc/UTC). Answers `{\"domain\": ..., \"timezone\": ..., \"id\": ...}`. Needs a key with the `sites` scope that reaches all of its owner's properties; the site belongs to the key's owner.");
+        sites.MapGet(string.Empty, ListSitesAsync).WithName("PlausibleListSites")
+            .WithSummary("Lists the sites the key reaches (Plausible's Sites API).")
+            .WithDescription("Answers `{\"sites\": [{\"domain\": ..., \"timezone\": ...}], \"meta\": {...}}`. Needs a key with the `sites` scope.");
+        sites.MapGet("/{siteId}", GetSiteAsync).WithName("PlausibleGetSite")
+            .WithSummary("A site's settings (Plausible's Sites API).")
+            .WithDescription("`siteId`: the domain. Answers `{\"domain\": ..., \"timezone\": ..., \"custom_properties\": []}`. Needs a key with the `sites` scope.");
+        sites.MapPut("/{siteId}", UpdateSiteAsync).WithName("PlausibleUpdateSite")
+            .WithSummary("Changes a site's time zone (Plausible's Sites API, and ours).")
+            .WithDescription("`siteId`: the domain. Parameters (JSON or form): `timezone` (IANA); reports follow at once. A new `domain` is refused (add a new site). Needs a key with the `sites` scope.");
+        sites.MapDelete("/{siteId}", DeleteSiteAsync).WithName("PlausibleDeleteSite")
+            .WithSummary("Deletes a site and all of its data (Plausible's Sites API).")
+            .WithDescription("`siteId`: the domain. Deletes the property, its goals, funnels and every event and rollup row; answers `{\"deleted\": true}`. Needs a key with the `sites` scope whose owner owns the site.");
         sites.MapPut("/goals", PutGoalAsync).WithName("PlausiblePutGoal")
             .WithSummary("Finds or creates a goal (Plausible's Sites API).")
             .WithDescription("Parameters (JSON or form): `site_id` (the domain), `goal_type` (`event` or `page`), `event_name` or `page_path` (wildcards: `*` within a segment, `**` across), optionally `display_name`, `scroll_threshold` (page goals, 1-100), `currency` (event goals) and `custom_props` (JSON: an object of property values). The same goal again returns the existing one. Needs a key with the `sites` scope.");
@@ -36,6 +55,72 @@ internal static class SitesEndpoints
             .WithSummary("Deletes a funnel (ours, in the Sites API's style).")
             .WithDescription("`site_id` (query, JSON or form): the domain the funnel belongs to. Answers `{\"deleted\": true}`; its goals stay. Needs a key with the `sites` scope.");
     }
+
+    private static async Task<IResult> CreateSiteAsync(HttpContext http, PropertyStore properties, CancellationToken cancellationToken)
+    {
+        var key = ApiAccess.Key(http);
+        if (!key.AllProperties)
+        {
+            throw new ApiForbiddenException("This key reaches only some properties; a key for all of its owner's properties creates sites.");
+        }
+
+        var parameters = await ParametersAsync(http, cancellationToken);
+        var domain = Text(parameters, "domain") ?? throw new FieldValidationException("domain", "name the site's domain, e.g. example.com.");
+        var property = await properties.AddAsync(domain, null, Text(parameters, "timezone") ?? "Etc/UTC", key.UserId, cancellationToken);
+        return TypedResults.Json(SiteShape(property));
+    }
+
+    private static async Task<IResult> ListSitesAsync(HttpContext http, ApiKeyStore keys, CancellationToken cancellationToken)
+    {
+        var list = (await keys.ReadablePropertiesAsync(ApiAccess.Key(http), cancellationToken)).Select(p => (JsonNode?)SiteShape(p)).ToArray();
+        return TypedResults.Json(new JsonObject
+        {
+            ["sites"] = new JsonArray(list),
+            ["meta"] = new JsonObject { ["after"] = null, ["before"] = null, ["limit"] = list.Length },
+        });
+    }
+
+    private static async Task<IResult> GetSiteAsync(HttpContext http, string siteId, CancellationToken cancellationToken)
+    {
+        var shape = SiteShape(await ApiAccess.PropertyAsync(http, siteId, "site_id"));
+        shape["custom_properties"] = new JsonArray();
+        return TypedResults.Json(shape);
+    }
+
+    private static async Task<IResult> UpdateSiteAsync(HttpContext http, string siteId, PropertyStore properties, CancellationToken cancellationToken)
+    {
+        var property = await ApiAccess.PropertyAsync(http, siteId, "site_id");
+        var parameters = await ParametersAsync(http, cancellationToken);
+        if (Text(parameters, "domain") is { } domain && !string.Equals(domain.Trim(), property.Domain, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new FieldValidationException("domain", "a site's domain cannot be changed here; add a site for the new domain.");
+        }
+
+        var timezone = Text(parameters, "timezone") ?? throw new FieldValidationException("timezone", "give the site's new time zone (IANA, e.g. Europe/Berlin).");
+        return TypedResults.Json(SiteShape(await properties.UpdateAsync(property.Id, null, timezone, null, cancellationToken) ?? property));
+    }
+
+    private static async Task<IResult> DeleteSiteAsync(HttpContext http, string siteId, PropertyStore properties, EventDeletion events, CancellationToken cancellationToken)
+    {
+        var property = await ApiAccess.PropertyAsync(http, siteId, "site_id");
+        if (ApiAccess.Key(http).UserId is { } user && await properties.FindForUserAsync(user, property.Domain, owner: true, cancellationToken) is null)
+        {
+            throw new ApiForbiddenException($"Only an owner of {property.Domain} deletes it; this key's owner is not one.");
+        }
+
+        // PostgreSQL first: collect stops accepting the domain, then its events go.
+        await properties.DeleteAsync(property.Id, cancellationToken);
+        await events.DeletePropertyAsync(property.Id, cancellationToken);
+        return TypedResults.Json(new JsonObject { ["deleted"] = true });
+    }
+
+    /// <summary>A site as Plausible's Sites API writes it, with our id beside it (the native API's property id).</summary>
+    private static JsonObject SiteShape(Property property) => new()
+    {
+        ["domain"] = property.Domain,
+        ["timezone"] = property.Timezone,
+        ["id"] = property.Id,
+    };
 
     private static async Task<IResult> PutFunnelAsync(HttpContext http, FunnelStore funnels, CancellationToken cancellationToken)
     {

@@ -59,7 +59,7 @@ public static class IngestExtensions
     /// <summary>The stored events as a whole (deletion, the code of ClickHouse migrations) and the visitor salts, which every role and the admin commands use.</summary>
     public static IServiceCollection AddEventData(this IServiceCollection services)
     {
-        services.TryAddSingleton<Events.EventDeletion>();
+        services.TryAddSingleton<EventDeletion>();
         services.TryAddSingleton<SaltStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClickHouseDataMigration, Events.ChannelBackfill>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClickHouseDataMigration, Events.EventReplay>());

@@ -1,4 +1,5 @@
 using Analytics.Ingest.Events;
+using Analytics.Storage.ClickHouse;
 using Analytics.Storage.Properties;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -52,7 +52,7 @@ internal static class AdminEndpoints
             return Results.Empty;
         });
 
-        group.MapPost("/delete-property", async (HttpContext context, long id, PropertyStore properties, Analytics.Ingest.Events.EventDeletion eventData) =>
+        group.MapPost("/delete-property", async (HttpContext context, long id, PropertyStore properties, Analytics.Storage.ClickHouse.EventDeletion eventData) =>
         {
             // PostgreSQL first: collect stops accepting the domain, then its events go.
             if (!await properties.DeleteAsync(id, context.RequestAborted))

@@ -19,7 +19,7 @@ internal static class KeysCommand
         var user = new Option<string?>("--user") { Description = "The email of the account the key belongs to: it reads only what that account may, and shows on its API keys page." };
         var scopes = new Option<string[]>("--scope")
         {
-            Description = $"What the key may do: {ApiKey.StatsRead} (read statistics; the default), {ApiKey.Events} (send a backend's visitors' events, docs/ingest.md) or {ApiKey.Sites} (manage goals through Plausible's Sites API); repeat or comma-separate for several.",
+            Description = $"What the key may do: {ApiKey.StatsRead} (read statistics; the default), {ApiKey.Events} (send a backend's visitors' events, docs/ingest.md) or {ApiKey.Sites} (manage sites, goals and funnels through Plausible's Sites API); repeat or comma-separate for several.",
             AllowMultipleArgumentsPerToken = false,
         };
         var create = new Command("create", "Creates an API key for the reporting API (or for sending events) and prints it once, alone on the last line; only its hash is stored.")

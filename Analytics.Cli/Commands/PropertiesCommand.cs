@@ -59,7 +59,7 @@ internal static class PropertiesCommand
                         return 1;
                     }
 
-                    await local.Get<Analytics.Ingest.Events.EventDeletion>().DeletePropertyAsync(parse.GetValue(id), cancellationToken);
+                    await local.Get<Analytics.Storage.ClickHouse.EventDeletion>().DeletePropertyAsync(parse.GetValue(id), cancellationToken);
                 }
             }
 

@@ -13,7 +13,7 @@ public sealed record ApiKey(long Id, long? UserId, string Name, string Prefix, D
     /// <summary>Sends events for a backend's visitors (Plausible's server-side tracking).</summary>
     public const string Events = "events";
 
-    /// <summary>Manages goals through Plausible's Sites API.</summary>
+    /// <summary>Manages sites, goals and funnels through Plausible's Sites API.</summary>
     public const string Sites = "sites";
 
     /// <summary>Every scope, in the order they are shown.</summary>
@@ -24,7 +24,7 @@ public sealed record ApiKey(long Id, long? UserId, string Name, string Prefix, D
     {
         StatsRead => "read statistics",
         Events => "send events",
-        _ => "manage goals (Plausible's Sites API)",
+        _ => "manage sites, goals and funnels (Plausible's Sites API)",
     };
 
     public bool Allows(string scope) => Scopes.Split(',').Contains(scope);

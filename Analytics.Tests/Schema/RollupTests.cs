@@ -216,7 +216,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
             await clickHouse.InsertAsync("events", ClickHouseJson.Encode(traffic.Generate(Data.From, Data.From + Duration.FromDays(2))));
         }
 
-        await new Analytics.Ingest.Events.EventDeletion(clickHouse).DeletePropertyAsync(21, CancellationToken.None);
+        await new Analytics.Storage.ClickHouse.EventDeletion(clickHouse).DeletePropertyAsync(21, CancellationToken.None);
 
         foreach (var table in Analytics.Storage.ClickHouse.Catalog.DerivedTables.WithEvents)
         {

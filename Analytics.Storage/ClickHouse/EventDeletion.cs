@@ -1,7 +1,6 @@
-using Analytics.Storage.ClickHouse;
 using Analytics.Storage.ClickHouse.Catalog;
 
-namespace Analytics.Ingest.Events;
+namespace Analytics.Storage.ClickHouse;
 
 /// <summary>Deletes a property's rows from ClickHouse: all of them (with the property) or those before a retention cutoff.</summary>
 public sealed class EventDeletion(IClickHouse clickHouse)
