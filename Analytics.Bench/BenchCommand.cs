@@ -42,6 +42,8 @@ internal static class BenchCommand
         ("load_rows_per_s_per_core", 60_000, true, ">= 60,000"),
         ("dashboard_p95_ms", 300, false, "<= 300 ms (12 months)"),
         ("filtered_p95_ms", 1_000, false, "<= 1 s (3 months)"),
+        ("goals_12m_p95_ms", 300, false, "<= 300 ms (by goal with conversion rates, 12 months)"),
+        ("funnel_3m_p95_ms", 1_000, false, "<= 1 s (4 steps, 3 months)"),
         ("baseline_speedup", 50, true, ">= 50x"),
         ("bytes_per_event", 25, false, "<= 25"),
         ("peak_rss_mb", 1_536, false, "<= 1.5 GB"),
@@ -196,6 +198,8 @@ internal static class BenchCommand
             }
 
             _results["filtered_p95_ms"] = Math.Round(Timings.Percentile(filtered, 0.95), 1);
+            Put("goals_12m", await queries.TimeGoalsAsync(365, quick ? 5 : 10, cancellationToken));
+            Put("funnel_3m", await queries.TimeFunnelAsync(92, quick ? 5 : 10, cancellationToken));
 
             var rawRuns = quick ? 3 : 5;
             var rawYear = await queries.TimeSetAsync("raw events, 12 months", queries.DashboardSet(365, source: ReportSource.Raw), rawRuns, cancellationToken);

@@ -6,6 +6,8 @@ using Analytics.Storage.ClickHouse.Migrations;
 using Analytics.Ingest.Demo;
 using Analytics.Ingest.Events;
 using Analytics.Api.Reports;
+using Analytics.Storage.Funnels;
+using Analytics.Storage.Goals;
 using Microsoft.Extensions.Logging.Abstractions;
 using NodaTime;
 
@@ -65,6 +67,45 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
         var engine = new ReportEngine(clickHouse);
         return await Timings.MeasureAsync(label, set.Select(q => (q.Name, (Func<Task>)(() => engine.RunAsync(q.Query, cancellationToken)))).ToList(), runs);
     }
+
+    /// <summary>
+    /// The goals the bench counts, as an owner sets them up: two custom events (one a revenue goal), three pages by
+    /// pattern (one exact, one segment, one any depth) and a page scrolled to 75%.
+    /// </summary>
+    public IReadOnlyList<Goal> Goals { get; } =
+    [
+        new(1, propertyId, "Signup", "Signup", null, null, "USD", "{}", DateTime.UnixEpoch),
+        new(2, propertyId, "File Download", "File Download", null, null, null, "{}", DateTime.UnixEpoch),
+        new(3, propertyId, "Visit /pricing", null, "/pricing", null, null, "{}", DateTime.UnixEpoch),
+        new(4, propertyId, "Visit /signup", null, "/signup", null, null, "{}", DateTime.UnixEpoch),
+        new(5, propertyId, "Visit a post", null, "/blog/*", null, null, "{}", DateTime.UnixEpoch),
+        new(6, propertyId, "Read the docs", null, "/docs/**", 75, null, "{}", DateTime.UnixEpoch),
+    ];
+
+    /// <summary>The Goals panel over <paramref name="days"/>: every goal's conversions and conversion rate.</summary>
+    public Task<Timings> TimeGoalsAsync(int days, int runs, CancellationToken cancellationToken)
+    {
+        var query = Range(days) with { Metrics = [Metric.Visitors, Metric.Events, Metric.ConversionRate], Dimensions = [Dimension.Parse("event:goal", "dimensions")], Goals = Goals };
+        return TimeSetAsync($"goals, {days} days", [("by goal", query)], runs, cancellationToken);
+    }
+
+    /// <summary>A four-step funnel (home, pricing, the signup page, a signup) over <paramref name="days"/>.</summary>
+    public Task<Timings> TimeFunnelAsync(int days, int runs, CancellationToken cancellationToken)
+    {
+        var home = new Goal(7, propertyId, "Visit /", null, "/", null, null, "{}", DateTime.UnixEpoch);
+        var funnel = new Funnel(1, propertyId, "Home to signup", [home, .. Goals.Where(g => g.Id is 3 or 4 or 1).OrderBy(g => g.Id switch { 3 => 0, 4 => 1, _ => 2 })]);
+        var engine = new ReportEngine(clickHouse);
+        var query = Range(days) with { Metrics = [Metric.Visitors], Goals = Goals };
+        return Timings.MeasureAsync($"funnel, 4 steps, {days} days", [("funnel", () => engine.FunnelAsync(query, funnel, cancellationToken))], runs);
+    }
+
+    private ReportQuery Range(int days) => new()
+    {
+        PropertyId = propertyId,
+        Zone = zone,
+        Range = ReportRanges.Days(zone, lastDay.PlusDays(1 - days), lastDay),
+        Metrics = [Metric.Visitors],
+    };
 
     /// <summary>
     /// Rows per second per core of a bulk load through every view: rows already encoded (as the generator's loader
