@@ -112,6 +112,11 @@ internal sealed class ReportSql
     /// </summary>
     public string Events(TableSource source, IReadOnlyList<Dimension> dimensions, Filter? filter, Shape shape)
     {
+        if (source == TableSource.Daily && dimensions is [{ Name: GoalMatching.DimensionName }])
+        {
+            return GoalsDaily(filter, shape);
+        }
+
         if (source == TableSource.Daily)
         {
             var (body, edges) = DailyParts(dimensions, filter);
@@ -175,6 +180,55 @@ internal sealed class ReportSql
     }
 
     /// <summary>
+    /// By goal from the daily rollup (<see cref="GoalMatching.FromRollup"/>): a custom event goal is its event:name
+    /// rows, a page goal the goal:pageview rows of the paths its pattern covers (schema/clickhouse/0013), for the whole
+    /// UTC days of the range; the partial days around them come from raw events, as in <see cref="DailyParts"/>.
+    /// </summary>
+    private string GoalsDaily(Filter? filter, Shape shape)
+    {
+        var listed = GoalMatching.Listed(Goals, filter);
+        var days = WholeDays(_query.Range) ?? throw new InvalidOperationException("The range holds no whole UTC day.");
+        string RowTest(Goal goal) => goal.Kind == GoalKind.Event
+            ? $"(dimension = 'event:name' AND value = {Param(goal.EventName!, "String")})"
+            : $"(dimension = 'goal:pageview' AND {PathTest(goal.PagePath!, "value")})";
+        var names = $"arrayJoin(arrayFilter(x -> x != '', [{string.Join(", ", listed.Select(g => $"if({RowTest(g)}, {Param(g.DisplayName, "String")}, '')"))}]))";
+        var rows = $"property_id = {_property} AND dimension IN ('event:name', 'goal:pageview') AND ({string.Join(" OR ", listed.Select(RowTest))})";
+        var (first, end) = (days.From.InUtc().Date, days.To.InUtc().Date);
+        var monthsFrom = first.Day == 1 ? first : first.With(DateAdjusters.StartOfMonth).PlusMonths(1);
+        var monthsTo = end.With(DateAdjusters.StartOfMonth);
+        string Days(LocalDate from, LocalDate to) => $"day >= {Param(from, "Date")} AND day < {Param(to, "Date")}";
+        const string Columns = "visitor_sketch AS visitors, pageviews, events";
+        var whole = monthsFrom >= monthsTo
+            ? $"SELECT {names} AS d0, {Columns} FROM rollup_daily WHERE {rows} AND {Days(first, end)}"
+            : $"""
+              SELECT {names} AS d0, {Columns} FROM rollup_daily WHERE {rows} AND ({Days(first, monthsFrom)} OR {Days(monthsTo, end)})
+              UNION ALL
+              SELECT {names} AS d0, {Columns} FROM rollup_monthly WHERE {rows} AND month >= {Param(monthsFrom, "Date")} AND month < {Param(monthsTo, "Date")}
+              """;
+        var (edgeFrom, edgeTo) = (Param(days.From, "DateTime64(3)"), Param(days.To, "DateTime64(3)"));
+        var partial = $"""
+            SELECT arrayJoin({GoalNames()}) AS d0, uniqCombinedState(13)(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews, count() AS events
+            FROM events
+            WHERE property_id = {_property} AND (timestamp >= {_from} AND timestamp < {edgeFrom} OR timestamp >= {edgeTo} AND timestamp < {_to}) AND {Render(filter!, d => EventRow(d, "timestamp"))}
+            GROUP BY d0
+            """;
+        return Grouped(
+            ["d0"],
+            "uniqCombinedMerge(13)(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, toUInt64(0) AS engagements, toUInt64(0) AS engaged_ms, "
+            + "toUInt64(0) AS engaged_visits, toUInt64(0) AS scroll_sum, toFloat64(0) AS revenue",
+            $"""
+            (
+                {whole}
+                UNION ALL
+                SELECT d0, visitors, pageviews, events FROM ({partial})
+            )
+            """,
+            null,
+            "events > 0", // a goal is listed when it has completions in range, as from raw events
+            shape);
+    }
+
+    /// <summary>
     /// Revenue and the number of events with revenue. Completions of goals count the revenue in their goal's currency
     /// (by goal: each row's; under a goal filter: the goals' one currency), other events every amount.
     /// </summary>
@@ -196,18 +250,17 @@ internal sealed class ReportSql
     private IReadOnlyList<Goal> Goals => _query.Goals ?? [];
 
     /// <summary>Whether an event row completes a goal.</summary>
-    private string GoalTest(Goal goal)
+    private string GoalTest(Goal goal) => goal.Kind switch
     {
-        string Path() => goal.PagePath!.Contains('*', StringComparison.Ordinal)
-            ? $"match(pathname, {Param(GoalMatching.PageRegex(goal.PagePath), "String")})"
-            : $"pathname = {Param(goal.PagePath, "String")}";
-        return goal.Kind switch
-        {
-            GoalKind.Event => $"(name = {Param(goal.EventName!, "String")}{string.Concat(goal.CustomProps.Select(p => $" AND props[{Param(p.Key, "String")}] = {Param(p.Value, "String")}"))})",
-            GoalKind.Page => $"(name = 'pageview' AND {Path()})",
-            _ => $"(name = 'engagement' AND scroll_depth >= {Param((byte)goal.ScrollThreshold!.Value, "UInt8")} AND scroll_depth <= 100 AND {Path()})",
-        };
-    }
+        GoalKind.Event => $"(name = {Param(goal.EventName!, "String")}{string.Concat(goal.CustomProps.Select(p => $" AND props[{Param(p.Key, "String")}] = {Param(p.Value, "String")}"))})",
+        GoalKind.Page => $"(name = 'pageview' AND {PathTest(goal.PagePath!, "pathname")})",
+        _ => $"(name = 'engagement' AND scroll_depth >= {Param((byte)goal.ScrollThreshold!.Value, "UInt8")} AND scroll_depth <= 100 AND {PathTest(goal.PagePath!, "pathname")})",
+    };
+
+    /// <summary>Whether <paramref name="path"/> is one a page pattern covers.</summary>
+    private string PathTest(string pattern, string path) => pattern.Contains('*', StringComparison.Ordinal)
+        ? $"match({path}, {Param(GoalMatching.PageRegex(pattern), "String")})"
+        : $"{path} = {Param(pattern, "String")}";
 
     /// <summary>The goals an event row completes, by display name (among those a breakdown lists).</summary>
     private string GoalNames()
