@@ -198,7 +198,8 @@ internal static class BenchCommand
             }
 
             _results["filtered_p95_ms"] = Math.Round(Timings.Percentile(filtered, 0.95), 1);
-            Put("goals_12m", await queries.TimeGoalsAsync(365, quick ? 5 : 10, cancellationToken));
+            Put("goals_12m", await queries.TimeGoalsAsync(365, scroll: false, quick ? 5 : 10, cancellationToken));
+            Put("goals_scroll_12m", await queries.TimeGoalsAsync(365, scroll: true, quick ? 5 : 10, cancellationToken));
             Put("funnel_3m", await queries.TimeFunnelAsync(92, quick ? 5 : 10, cancellationToken));
 
             var rawRuns = quick ? 3 : 5;

@@ -35,10 +35,10 @@ internal static class GoalMatching
         => dimensions.Any(d => d.Name == DimensionName) || Filters.TopLevel(filter).Any(IsGoal);
 
     /// <summary>
-    /// Whether the daily rollup answers a breakdown by these goals: custom events without property values (its event:name
-    /// rows) and pages (its goal:pageview rows); not scroll goals, nor goals that ask for custom property values.
+    /// Whether the daily rollup holds a goal's completions: a custom event without property values (its event:name rows)
+    /// or a page (its goal:pageview rows); not a scroll goal, nor one that asks for custom property values.
     /// </summary>
-    public static bool FromRollup(IReadOnlyList<Goal> goals) => goals.All(g => g.Kind == GoalKind.Page || g is { Kind: GoalKind.Event, CustomPropsJson: "{}" });
+    public static bool FromRollup(Goal goal) => goal.Kind == GoalKind.Page || goal is { Kind: GoalKind.Event, CustomPropsJson: "{}" };
 
     /// <summary>
     /// The revenue currency of rows that are completions of <paramref name="goals"/>: the one currency they all count

@@ -182,17 +182,19 @@ internal sealed class ReportSql
     /// <summary>
     /// By goal from the daily rollup (<see cref="GoalMatching.FromRollup"/>): a custom event goal is its event:name
     /// rows, a page goal the goal:pageview rows of the paths its pattern covers (schema/clickhouse/0013), for the whole
-    /// UTC days of the range; the partial days around them come from raw events, as in <see cref="DailyParts"/>.
+    /// UTC days of the range; the partial days around them come from raw events, as in <see cref="DailyParts"/>, and so
+    /// do the other goals (scroll, property values) over the whole range: each goal's row has one source.
     /// </summary>
     private string GoalsDaily(Filter? filter, Shape shape)
     {
         var listed = GoalMatching.Listed(Goals, filter);
+        var rolled = listed.Where(GoalMatching.FromRollup).ToList();
         var days = WholeDays(_query.Range) ?? throw new InvalidOperationException("The range holds no whole UTC day.");
         string RowTest(Goal goal) => goal.Kind == GoalKind.Event
             ? $"(dimension = 'event:name' AND value = {Param(goal.EventName!, "String")})"
             : $"(dimension = 'goal:pageview' AND {PathTest(goal.PagePath!, "value")})";
-        var names = $"arrayJoin(arrayFilter(x -> x != '', [{string.Join(", ", listed.Select(g => $"if({RowTest(g)}, {Param(g.DisplayName, "String")}, '')"))}]))";
-        var rows = $"property_id = {_property} AND dimension IN ('event:name', 'goal:pageview') AND ({string.Join(" OR ", listed.Select(RowTest))})";
+        var names = $"arrayJoin(arrayFilter(x -> x != '', [{string.Join(", ", rolled.Select(g => $"if({RowTest(g)}, {Param(g.DisplayName, "String")}, '')"))}]))";
+        var rows = $"property_id = {_property} AND dimension IN ('event:name', 'goal:pageview') AND ({string.Join(" OR ", rolled.Select(RowTest))})";
         var (first, end) = (days.From.InUtc().Date, days.To.InUtc().Date);
         var monthsFrom = first.Day == 1 ? first : first.With(DateAdjusters.StartOfMonth).PlusMonths(1);
         var monthsTo = end.With(DateAdjusters.StartOfMonth);
@@ -205,13 +207,19 @@ internal sealed class ReportSql
               UNION ALL
               SELECT {names} AS d0, {Columns} FROM rollup_monthly WHERE {rows} AND month >= {Param(monthsFrom, "Date")} AND month < {Param(monthsTo, "Date")}
               """;
-        var (edgeFrom, edgeTo) = (Param(days.From, "DateTime64(3)"), Param(days.To, "DateTime64(3)"));
-        var partial = $"""
-            SELECT arrayJoin({GoalNames()}) AS d0, uniqCombinedState(13)(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews, count() AS events
-            FROM events
-            WHERE property_id = {_property} AND (timestamp >= {_from} AND timestamp < {edgeFrom} OR timestamp >= {edgeTo} AND timestamp < {_to}) AND {Render(filter!, d => EventRow(d, "timestamp"))}
-            GROUP BY d0
+        // From raw events: the rolled-up goals' partial days, and the other goals' (scroll, property values) whole range.
+        string Raw(IReadOnlyList<Goal> goals, string times) => $"""
+            SELECT d0, visitors, pageviews, events FROM
+            (
+                SELECT arrayJoin({GoalNames(goals)}) AS d0, uniqCombinedState(13)(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews, count() AS events
+                FROM events
+                WHERE property_id = {_property} AND ({times}) AND {Render(filter!, d => EventRow(d, "timestamp"))} AND ({string.Join(" OR ", goals.Select(GoalTest))})
+                GROUP BY d0
+            )
             """;
+        var (edgeFrom, edgeTo) = (Param(days.From, "DateTime64(3)"), Param(days.To, "DateTime64(3)"));
+        var partial = Raw(rolled, $"timestamp >= {_from} AND timestamp < {edgeFrom} OR timestamp >= {edgeTo} AND timestamp < {_to}");
+        var others = listed.Except(rolled).ToList() is { Count: > 0 } rest ? $"UNION ALL\n{Raw(rest, $"timestamp >= {_from} AND timestamp < {_to}")}" : string.Empty;
         return Grouped(
             ["d0"],
             "uniqCombinedMerge(13)(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, toUInt64(0) AS engagements, toUInt64(0) AS engaged_ms, "
@@ -220,7 +228,8 @@ internal sealed class ReportSql
             (
                 {whole}
                 UNION ALL
-                SELECT d0, visitors, pageviews, events FROM ({partial})
+                {partial}
+                {others}
             )
             """,
             null,
@@ -263,9 +272,10 @@ internal sealed class ReportSql
         : $"{path} = {Param(pattern, "String")}";
 
     /// <summary>The goals an event row completes, by display name (among those a breakdown lists).</summary>
-    private string GoalNames()
+    private string GoalNames() => GoalNames(GoalMatching.Listed(Goals, _query.Filter));
+
+    private string GoalNames(IReadOnlyList<Goal> listed)
     {
-        var listed = GoalMatching.Listed(Goals, _query.Filter);
         return listed.Count == 0
             ? "CAST([], 'Array(String)')"
             : $"arrayFilter(x -> x != '', [{string.Join(", ", listed.Select(g => $"if({GoalTest(g)}, {Param(g.DisplayName, "String")}, '')"))}])";
