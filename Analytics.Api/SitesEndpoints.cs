@@ -140,18 +140,8 @@ internal static class SitesEndpoints
         return TypedResults.Json(Shape(await funnels.AddAsync(property.Id, name, steps, cancellationToken)));
     }
 
-    private static async Task<IResult> DeleteFunnelAsync(HttpContext http, string funnelId, FunnelStore funnels, CancellationToken cancellationToken)
-    {
-        var parameters = await ParametersAsync(http, cancellationToken);
-        var domain = Text(parameters, "site_id") ?? (http.Request.Query["site_id"].ToString() is { Length: > 0 } q ? q : throw new FieldValidationException("site_id", "name the site (its domain) the funnel belongs to."));
-        var property = await ApiAccess.PropertyAsync(http, domain, "site_id");
-        if (!long.TryParse(funnelId, out var id) || !await funnels.DeleteAsync(property.Id, id, cancellationToken))
-        {
-            return TypedResults.Json(new JsonObject { ["error"] = $"funnel_id: {property.Domain} has no funnel {funnelId}." }, statusCode: StatusCodes.Status404NotFound);
-        }
-
-        return TypedResults.Json(new JsonObject { ["deleted"] = true });
-    }
+    private static Task<IResult> DeleteFunnelAsync(HttpContext http, string funnelId, FunnelStore funnels, CancellationToken cancellationToken)
+        => DeleteAsync(http, "funnel", funnelId, (property, id) => funnels.DeleteAsync(property, id, cancellationToken), cancellationToken);
 
     /// <summary>A funnel: its id (a string, as the goals' are), name and steps' goal names.</summary>
     internal static JsonObject Shape(Funnel funnel) => new()
@@ -210,14 +200,18 @@ internal static class SitesEndpoints
         });
     }
 
-    private static async Task<IResult> DeleteGoalAsync(HttpContext http, string goalId, GoalStore goals, CancellationToken cancellationToken)
+    private static Task<IResult> DeleteGoalAsync(HttpContext http, string goalId, GoalStore goals, CancellationToken cancellationToken)
+        => DeleteAsync(http, "goal", goalId, (property, id) => goals.DeleteAsync(property, id, cancellationToken), cancellationToken);
+
+    /// <summary>Deletes a site's goal or funnel (<paramref name="kind"/>) by id: <c>{"deleted": true}</c>, or 404 naming it.</summary>
+    private static async Task<IResult> DeleteAsync(HttpContext http, string kind, string text, Func<long, long, Task<bool>> delete, CancellationToken cancellationToken)
     {
         var parameters = await ParametersAsync(http, cancellationToken);
-        var domain = Text(parameters, "site_id") ?? (http.Request.Query["site_id"].ToString() is { Length: > 0 } q ? q : throw new FieldValidationException("site_id", "name the site (its domain) the goal belongs to."));
+        var domain = Text(parameters, "site_id") ?? (http.Request.Query["site_id"].ToString() is { Length: > 0 } q ? q : throw new FieldValidationException("site_id", $"name the site (its domain) the {kind} belongs to."));
         var property = await ApiAccess.PropertyAsync(http, domain, "site_id");
-        if (!long.TryParse(goalId, out var id) || !await goals.DeleteAsync(property.Id, id, cancellationToken))
+        if (!long.TryParse(text, out var id) || !await delete(property.Id, id))
         {
-            return TypedResults.Json(new JsonObject { ["error"] = $"goal_id: {property.Domain} has no goal {goalId}." }, statusCode: StatusCodes.Status404NotFound);
+            return TypedResults.Json(new JsonObject { ["error"] = $"{kind}_id: {property.Domain} has no {kind} {text}." }, statusCode: StatusCodes.Status404NotFound);
         }
 
         return TypedResults.Json(new JsonObject { ["deleted"] = true });
