@@ -555,6 +555,10 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         var countsGoals = GoalMatching.CountsGoals(query.Dimensions, query.Filter);
         var filterCurrency = GoalMatching.Currency(GoalMatching.Listed(goals, query.Filter));
 
+        // A scroll goal's completions are engagement pings, not events anyone sent: events is null for its rows, and for
+        // every row under a goal filter that names one (Plausible's rule).
+        var scrollFiltered = Filters.TopLevel(query.Filter).Any(GoalMatching.IsGoal) && GoalMatching.Listed(goals, query.Filter).Any(g => g.Kind == GoalKind.Scroll);
+
         var list = new List<Composed>();
         foreach (var key in keys)
         {
@@ -565,7 +569,9 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             double S(string name) => s?.GetValueOrDefault(name) ?? 0;
             var groupKey = string.Join('\u001f', query.Dimensions.Select((d, i) => (d, i)).Where(x => x.d.Name != GoalMatching.DimensionName).Select(x => key[x.i]));
             var groupTotal = groupVisitors?.GetValueOrDefault(groupKey)?.Values.GetValueOrDefault("visitors") ?? 0;
-            var hasRevenue = !countsGoals || (byGoal >= 0 ? goals.FirstOrDefault(g => g.DisplayName == key[byGoal])?.Currency : filterCurrency) is not null;
+            var rowGoal = byGoal >= 0 ? goals.FirstOrDefault(g => g.DisplayName == key[byGoal]) : null;
+            var hasRevenue = !countsGoals || (byGoal >= 0 ? rowGoal?.Currency : filterCurrency) is not null;
+            var eventsNull = byGoal >= 0 ? rowGoal?.Kind == GoalKind.Scroll : scrollFiltered;
             var revenueEvents = E("revenue_events");
             var visits = S("visits");
             var entries = s is not null && s.TryGetValue("entries", out var entered) ? entered : visits; // the visits a bounce rate is over: those that entered on the filtered pages, if any
@@ -578,7 +584,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
                 Metric.ViewsPerVisit => visits == 0 ? 0 : Math.Round(E("pageviews") / visits, 2),
                 Metric.BounceRate => entries == 0 ? 0 : Math.Round(100 * Math.Max(0, S("bounces")) / entries),
                 Metric.VisitDuration => visits == 0 ? 0 : Math.Round(S("duration_ms") / 1000 / visits),
-                Metric.Events => E("events"),
+                Metric.Events => eventsNull ? double.NaN : E("events"),
                 Metric.ScrollDepth => engaged == 0 ? double.NaN : Math.Round(E("scroll_sum") / engaged), // no data: null in every API
                 Metric.TimeOnPage => engaged == 0 ? double.NaN : Math.Round(E("engaged_ms") / 1000 / engaged),
                 Metric.ConversionRate => allVisitors == 0 ? 0 : Math.Round(100 * E("visitors") / allVisitors, 1),

@@ -282,27 +282,21 @@ internal sealed class ReportSql
     }
 
     /// <summary>
-    /// A funnel: per step reached, the number of visitors whose furthest visit got there. Each visit's events that
-    /// complete a step (and pass the filter) go through <c>windowFunnel</c> in time order; a visit lasts no longer than
-    /// the range, which is the window.
+    /// A funnel, as Plausible counts one: per step reached, the number of visitors whose events went through the
+    /// steps in order, the first to the last within 24 hours (<c>windowFunnel</c> over each visitor's events that
+    /// complete a step and pass the filter, in time order to the millisecond).
     /// </summary>
     public string Funnel(IReadOnlyList<Goal> steps, Filter? filter)
     {
         var tests = steps.Select(GoalTest).ToList();
-        var window = ((ulong)(_query.Range.To - _query.Range.From).TotalMilliseconds + 1).ToString(CultureInfo.InvariantCulture); // a literal: a parameter of the aggregate
         var from = EventsWithSessions(TableSource.Sessions, Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Session));
         return $"""
             SELECT level, count() AS visitors
             FROM
             (
-                SELECT visitor_id, max(level) AS level
-                FROM
-                (
-                    SELECT visitor_id, windowFunnel({window})(toUInt64(toUnixTimestamp64Milli(timestamp)), {string.Join(", ", tests)}) AS level
-                    FROM {from}
-                    WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND ({string.Join(" OR ", tests)}){(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
-                    GROUP BY session_id, visitor_id
-                )
+                SELECT visitor_id, windowFunnel(86400000)(toUInt64(toUnixTimestamp64Milli(timestamp)), {string.Join(", ", tests)}) AS level
+                FROM {from}
+                WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND ({string.Join(" OR ", tests)}){(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
                 GROUP BY visitor_id
             )
             GROUP BY level

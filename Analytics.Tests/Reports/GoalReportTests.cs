@@ -84,7 +84,8 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
             var average = goal.Currency is null || paid.Count == 0 ? double.NaN : Math.Round(paid.Sum(e => e.Revenue) / paid.Count, 2);
             var visits = done.Where(e => e.SessionStart >= query.Range.From.ToDateTimeUtc()).Select(e => e.SessionId).Distinct().Count(); // visits that started in the range
             var row = rows[goal.DisplayName];
-            Assert.Equal([visitors, done.Count, revenue, average, visits], [row[0], row[1], row[3], row[4], row[5]]);
+            var completions = goal.Kind == GoalKind.Scroll ? double.NaN : done.Count; // engagement pings: null, as Plausible answers
+            Assert.Equal([visitors, completions, revenue, average, visits], [row[0], row[1], row[3], row[4], row[5]]);
             AssertRateClose(100.0 * visitors / all, row[2], goal.DisplayName);
         }
 
@@ -157,10 +158,10 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
             var done = events.Where(e => Day(e) == day && Completes(goal, e)).ToList();
             var dayVisitors = events.Where(e => Day(e) == day && e.Name != "engagement").Select(e => e.VisitorId).Distinct().Count();
             var visitors = done.Select(e => e.VisitorId).Distinct().Count();
-            Assert.Equal([visitors, done.Count, dayVisitors == 0 ? 0 : Math.Round(100.0 * visitors / dayVisitors, 1)], row.Metrics);
+            Assert.Equal([visitors, double.NaN, dayVisitors == 0 ? 0 : Math.Round(100.0 * visitors / dayVisitors, 1)], row.Metrics); // a scroll goal's events: null
         }
 
-        Assert.True(rows.Sum(r => r.Metrics[1]) > 20, "scroll goals are reached");
+        Assert.True(rows.Sum(r => r.Metrics[0]) > 10, "scroll goals are reached");
     }
 
     [Theory]
@@ -200,7 +201,7 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
 
     [Theory]
     [MemberData(nameof(ZoneCases))]
-    public async Task Funnels_CountTheVisitorsWhoseVisitsWentThroughTheStepsInOrder(long propertyId, string zoneId)
+    public async Task Funnels_CountTheVisitorsWhoseEventsWentThroughTheStepsInOrderWithin24Hours(long propertyId, string zoneId)
     {
         var goals = GoalsOf(propertyId);
         var funnel = new Analytics.Storage.Funnels.Funnel(1, propertyId, "Docs to reading",
@@ -211,17 +212,34 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
             var events = await EventsAsync(query);
             var passing = filter is null ? events : events.Where(e => e.Source is "Google" or "").ToList();
 
-            // The test's own reading: in each visit, the steps taken in time order; a visitor reaches the furthest any visit did.
-            var furthest = passing.GroupBy(e => e.SessionId).Select(visit =>
+            // The test's own reading, Plausible's rule: a visitor's events in time order; a first step starts a chain
+            // (the latest one wins), and a later step extends the chain of the step before it if that chain began at
+            // most 24 hours earlier. The visitor reached the furthest step a chain got to.
+            var furthest = passing.GroupBy(e => e.VisitorId).Select(visitor =>
             {
-                var level = 0;
-                foreach (var e in visit.OrderBy(e => e.Timestamp).Where(e => level < funnel.Steps.Count && Completes(funnel.Steps[level], e)))
+                var started = new DateTime?[funnel.Steps.Count];
+                foreach (var e in visitor.OrderBy(e => e.Timestamp))
                 {
-                    level++;
+                    for (var step = 0; step < funnel.Steps.Count; step++)
+                    {
+                        if (!Completes(funnel.Steps[step], e))
+                        {
+                            continue;
+                        }
+
+                        if (step == 0)
+                        {
+                            started[0] = e.Timestamp;
+                        }
+                        else if (started[step - 1] is { } start && e.Timestamp <= start.AddDays(1))
+                        {
+                            started[step] = start;
+                        }
+                    }
                 }
 
-                return (Visitor: visit.First().VisitorId, Level: level);
-            }).GroupBy(v => v.Visitor).Select(g => g.Max(v => v.Level)).ToList();
+                return Array.FindLastIndex(started, s => s is not null) + 1;
+            }).ToList();
             var reached = Enumerable.Range(1, funnel.Steps.Count).Select(step => (long)furthest.Count(l => l >= step)).ToList();
 
             var result = await Engine.FunnelAsync(query, funnel, CancellationToken.None);
