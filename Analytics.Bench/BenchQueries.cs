@@ -83,13 +83,14 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
     ];
 
     /// <summary>
-    /// The Goals panel over <paramref name="days"/>: every goal's conversions and conversion rate; with
-    /// <paramref name="scroll"/> the scroll goal too (which the rollups do not hold: its row reads raw events).
+    /// The Goals panel over <paramref name="days"/>, as the dashboard asks for it (Panels.Goals): every goal's unique
+    /// and total conversions, conversion rate and revenue; with <paramref name="scroll"/> the scroll goal too (which the
+    /// rollups do not hold: its row reads raw events).
     /// </summary>
     public Task<Timings> TimeGoalsAsync(int days, bool scroll, int runs, CancellationToken cancellationToken)
     {
         var goals = Goals.Where(g => scroll || g.Kind != GoalKind.Scroll).ToList();
-        var query = Range(days) with { Metrics = [Metric.Visitors, Metric.Events, Metric.ConversionRate], Dimensions = [Dimension.Parse("event:goal", "dimensions")], Goals = goals };
+        var query = Range(days) with { Metrics = [Metric.Visitors, Metric.Events, Metric.ConversionRate, Metric.TotalRevenue], Dimensions = [Dimension.Parse("event:goal", "dimensions")], Goals = goals };
         return TimeSetAsync($"goals{(scroll ? " with a scroll goal" : string.Empty)}, {days} days", [("by goal", query)], runs, cancellationToken);
     }
 

@@ -363,13 +363,13 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         // Totals over time: by the hour where every edge is a whole UTC hour, by the quarter hour elsewhere.
         var totals = ReportSql.OnHours(query.Range, query.Zone) ? TableSource.HourlyRollup : TableSource.PropertyRollup;
 
-        // By goal, over whole days, filtered by goals alone: the daily rollup's name and pageview rows for the goals it
-        // holds. Revenue is in a goal's currency, which the rollup does not split by: only without revenue goals.
+        // By goal, over whole days, filtered by goals alone: the daily rollup's name, pageview and revenue rows for the
+        // goals it holds.
         var listedGoals = GoalMatching.Listed(query.Goals ?? [], query.Filter);
         var goalsDaily = query.Source == ReportSource.Rollup && ReportSql.WholeDays(query.Range) is not null
             && query.Dimensions is [{ Name: GoalMatching.DimensionName }] && conditions.All(GoalMatching.IsGoal) && listedGoals.Any(GoalMatching.FromRollup)
             && query.Metrics.All(m => m is Metric.Visitors or Metric.Events or Metric.Pageviews or Metric.ConversionRate or Metric.GroupConversionRate
-                || (m is Metric.TotalRevenue or Metric.AverageRevenue && listedGoals.All(g => g.Currency is null)));
+                or Metric.TotalRevenue or Metric.AverageRevenue);
 
         TableSource? events = null;
         if (goalsDaily)

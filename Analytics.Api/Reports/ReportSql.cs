@@ -181,9 +181,10 @@ internal sealed class ReportSql
 
     /// <summary>
     /// By goal from the daily rollup (<see cref="GoalMatching.FromRollup"/>): a custom event goal is its event:name
-    /// rows, a page goal the goal:pageview rows of the paths its pattern covers (schema/clickhouse/0013), for the whole
-    /// UTC days of the range; the partial days around them come from raw events, as in <see cref="DailyParts"/>, and so
-    /// do the other goals (scroll, property values) over the whole range: each goal's row has one source.
+    /// rows (and a revenue goal's revenue its goal:revenue rows in its currency, schema/clickhouse/0014), a page goal the
+    /// goal:pageview rows of the paths its pattern covers (0013), for the whole UTC days of the range; the partial days
+    /// around them come from raw events, as in <see cref="DailyParts"/>, and so do the other goals (scroll, property
+    /// values) over the whole range: each goal's row has one source.
     /// </summary>
     private string GoalsDaily(Filter? filter, Shape shape)
     {
@@ -193,25 +194,32 @@ internal sealed class ReportSql
         string RowTest(Goal goal) => goal.Kind == GoalKind.Event
             ? $"(dimension = 'event:name' AND value = {Param(goal.EventName!, "String")})"
             : $"(dimension = 'goal:pageview' AND {PathTest(goal.PagePath!, "value")})";
-        var names = $"arrayJoin(arrayFilter(x -> x != '', [{string.Join(", ", rolled.Select(g => $"if({RowTest(g)}, {Param(g.DisplayName, "String")}, '')"))}]))";
-        var rows = $"property_id = {_property} AND dimension IN ('event:name', 'goal:pageview') AND ({string.Join(" OR ", rolled.Select(RowTest))})";
+        string RevenueRowTest(Goal goal) => $"(dimension = 'goal:revenue' AND value = {Param($"{goal.Currency}:{goal.EventName}", "String")})";
+        var tests = rolled.Select(g => (Goal: g, Test: RowTest(g))).Concat(rolled.Where(g => g.Currency is not null).Select(g => (Goal: g, Test: RevenueRowTest(g)))).ToList();
+        var names = $"arrayJoin(arrayFilter(x -> x != '', [{string.Join(", ", tests.Select(t => $"if({t.Test}, {Param(t.Goal.DisplayName, "String")}, '')"))}]))";
+        var rows = $"property_id = {_property} AND dimension IN ('event:name', 'goal:pageview', 'goal:revenue') AND ({string.Join(" OR ", tests.Select(t => t.Test))})";
         var (first, end) = (days.From.InUtc().Date, days.To.InUtc().Date);
         var monthsFrom = first.Day == 1 ? first : first.With(DateAdjusters.StartOfMonth).PlusMonths(1);
         var monthsTo = end.With(DateAdjusters.StartOfMonth);
         string Days(LocalDate from, LocalDate to) => $"day >= {Param(from, "Date")} AND day < {Param(to, "Date")}";
-        const string Columns = "visitor_sketch AS visitors, pageviews, events";
+        // A goal:revenue row adds a revenue goal's revenue and the events that paid it; its events are the event:name row's.
+        // The columns are named by their table: an alias would shadow a column of its name everywhere in the SELECT.
+        static string Columns(string table) => $"visitor_sketch AS visitors, if(dimension = 'goal:revenue', 0, {table}.pageviews) AS pageviews, "
+            + $"if(dimension = 'goal:revenue', 0, {table}.events) AS events, if(dimension = 'goal:revenue', toFloat64({table}.revenue), 0) AS revenue, "
+            + $"if(dimension = 'goal:revenue', {table}.events, 0) AS revenue_events";
         var whole = monthsFrom >= monthsTo
-            ? $"SELECT {names} AS d0, {Columns} FROM rollup_daily WHERE {rows} AND {Days(first, end)}"
+            ? $"SELECT {names} AS d0, {Columns("rollup_daily")} FROM rollup_daily WHERE {rows} AND {Days(first, end)}"
             : $"""
-              SELECT {names} AS d0, {Columns} FROM rollup_daily WHERE {rows} AND ({Days(first, monthsFrom)} OR {Days(monthsTo, end)})
+              SELECT {names} AS d0, {Columns("rollup_daily")} FROM rollup_daily WHERE {rows} AND ({Days(first, monthsFrom)} OR {Days(monthsTo, end)})
               UNION ALL
-              SELECT {names} AS d0, {Columns} FROM rollup_monthly WHERE {rows} AND month >= {Param(monthsFrom, "Date")} AND month < {Param(monthsTo, "Date")}
+              SELECT {names} AS d0, {Columns("rollup_monthly")} FROM rollup_monthly WHERE {rows} AND month >= {Param(monthsFrom, "Date")} AND month < {Param(monthsTo, "Date")}
               """;
         // From raw events: the rolled-up goals' partial days, and the other goals' (scroll, property values) whole range.
         string Raw(IReadOnlyList<Goal> goals, string times) => $"""
-            SELECT d0, visitors, pageviews, events FROM
+            SELECT d0, visitors, pageviews, events, revenue, revenue_events FROM
             (
-                SELECT arrayJoin({GoalNames(goals)}) AS d0, uniqCombinedState(13)(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews, count() AS events
+                SELECT arrayJoin({GoalNames(goals)}) AS d0, uniqCombinedState(13)(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews, count() AS events,
+                    {Revenue(_query.Dimensions, filter)}
                 FROM events
                 WHERE property_id = {_property} AND ({times}) AND {Render(filter!, d => EventRow(d, "timestamp"))} AND ({string.Join(" OR ", goals.Select(GoalTest))})
                 GROUP BY d0
@@ -223,7 +231,7 @@ internal sealed class ReportSql
         return Grouped(
             ["d0"],
             "uniqCombinedMerge(13)(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, toUInt64(0) AS engagements, toUInt64(0) AS engaged_ms, "
-            + "toUInt64(0) AS engaged_visits, toUInt64(0) AS scroll_sum, toFloat64(0) AS revenue",
+            + "toUInt64(0) AS engaged_visits, toUInt64(0) AS scroll_sum, sum(revenue) AS revenue, sum(revenue_events) AS revenue_events",
             $"""
             (
                 {whole}

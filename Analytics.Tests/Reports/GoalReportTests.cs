@@ -23,6 +23,15 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
             ClickHouse = await engines.NewClickHouseAsync();
             await GeneratedTraffic.LoadAsync(ClickHouse, Zones.Select(z => ((ulong)z.Id, z.Zone)), Instant.FromUtc(2026, 10, 20, 0, 0), Instant.FromUtc(2026, 11, 6, 0, 0),
                 sessionsPerDay: 150, visitorPool: 1_000, seedBase: 700);
+
+            // Every paid signup paid again a second later in euros, so that revenue in a goal's currency
+            // leaves some out (the generated traffic pays in dollars only). The source's currency is named by its table: the
+            // REPLACE alias would shadow it in the WHERE.
+            await ClickHouse.ExecuteAsync("""
+                INSERT INTO events SELECT * REPLACE (timestamp + INTERVAL 1 SECOND AS timestamp, 'EUR' AS revenue_currency, revenue_amount * 2 AS revenue_amount,
+                    0 AS session_first, 0 AS bounce_delta, 0 AS duration_delta_ms, 0 AS engaged_first, 0 AS scroll_gain)
+                FROM events WHERE name = 'Signup' AND events.revenue_currency = 'USD'
+                """);
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -89,7 +98,8 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
             AssertRateClose(100.0 * visitors / all, row[2], goal.DisplayName);
         }
 
-        Assert.True(rows["Signup"][3] > 0 && rows["Signup"][3] % 49 == 0, "pro signups pay 49 USD each");
+        Assert.True(rows["Signup"][3] > 0 && rows["Signup"][3] % 49 == 0, "pro signups pay 49 USD each (the euros left out)");
+        Assert.Contains(events, e => e.Name == "Signup" && e.Currency == "EUR");
     }
 
     [Theory]
@@ -98,7 +108,7 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
     {
         // Ten local days: whole UTC days from the rollup's name and pageview rows, the edges from raw events, and the
         // scroll and property-value goals from raw events over the whole range.
-        var query = Query(propertyId, zoneId, [Metric.Visitors, Metric.Events, Metric.Pageviews, Metric.ConversionRate], null, "event:goal");
+        var query = Query(propertyId, zoneId, [Metric.Visitors, Metric.Events, Metric.Pageviews, Metric.ConversionRate, Metric.TotalRevenue, Metric.AverageRevenue], null, "event:goal");
         Assert.Equal("Daily", ReportEngine.Explain(query with { Filter = new Condition(FilterOperator.Is, Dimension.Parse("event:goal", "filters"), [.. GoalsOf(propertyId).Select(g => g.DisplayName)]) }).Events);
         var rollup = (await Engine.RunAsync(query, CancellationToken.None)).Rows.ToDictionary(r => r.Dimensions[0], r => r.Metrics);
         var raw = (await Engine.RunAsync(query with { Source = ReportSource.Raw }, CancellationToken.None)).Rows.ToDictionary(r => r.Dimensions[0], r => r.Metrics);
@@ -107,13 +117,15 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
         foreach (var (goal, metrics) in raw)
         {
             GeneratedTraffic.AssertVisitorsClose((ulong)metrics[0], (ulong)rollup[goal][0], goal);
-            Assert.Equal((metrics[1], metrics[2]), (rollup[goal][1], rollup[goal][2]));
+            Assert.Equal((metrics[1], metrics[2], metrics[4], metrics[5]), (rollup[goal][1], rollup[goal][2], rollup[goal][4], rollup[goal][5])); // revenue in the goal's currency
             Assert.True(Math.Abs(metrics[3] - rollup[goal][3]) <= metrics[3] * 0.02 + 0.1, $"{goal}: conversion rate {rollup[goal][3]} vs raw {metrics[3]}");
         }
 
-        // Only goals the rollup does not hold, or revenue in a currency: raw events.
+        Assert.True(rollup["Signup"][4] > 0, "the revenue goal's revenue comes from the rollup's goal:revenue rows");
+
+        // Only goals the rollup does not hold: raw events.
         Assert.Equal("Sessions", ReportEngine.Explain(query with { Filter = new Condition(FilterOperator.Is, Dimension.Parse("event:goal", "filters"), ["Read a post", "Pro signup"]) }).Events);
-        Assert.Equal("Sessions", ReportEngine.Explain(query with { Metrics = [Metric.Visitors, Metric.TotalRevenue], Filter = new Condition(FilterOperator.Is, Dimension.Parse("event:goal", "filters"), ["Signup"]) }).Events);
+        Assert.Equal("Daily", ReportEngine.Explain(query with { Metrics = [Metric.Visitors, Metric.TotalRevenue], Filter = new Condition(FilterOperator.Is, Dimension.Parse("event:goal", "filters"), ["Signup"]) }).Events);
     }
 
     [Theory]

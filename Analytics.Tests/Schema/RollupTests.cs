@@ -321,10 +321,12 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
             Assert.True(expected == got, $"{what} differ:\n{string.Join("\n", expected.Split('\n').Zip(got.Split('\n')).Where(p => p.First != p.Second).Take(5).Select(p => $"  now {p.First}\n  got {p.Second}"))}");
         }
     }
-    [Fact]
-    public async Task Migration0013_WritesTheGoalPageviewRowsOfEventsStoredBefore_AsTheViewWritesThem_EvenRunTwice()
+    [Theory]
+    [InlineData(13, "goal:pageview", "")] // a day's pageviews of each path
+    [InlineData(14, "goal:revenue", "WHERE value != ''")] // a day's events with revenue by currency and name (the backfill leaves out the rest)
+    public async Task GoalMigrations_WriteTheirRowsForEventsStoredBefore_AsTheViewWritesThem_EvenRunTwice(int version, string dimension, string rows)
     {
-        // The same visits twice: collected with the view of 0013 in place, and stored before it (no goal:pageview rows),
+        // The same visits twice: collected with the migration's view in place, and stored before it (none of its rows),
         // which the migration's own statements then fill in, twice over as after an interruption.
         var events = new DemoTraffic(32, "pages.example", "UTC", seed: 32) { SessionsPerDay = 300 }.Generate(Data.From, Data.From + Duration.FromDays(40)).ToList();
         var now = await engines.NewClickHouseAsync();
@@ -332,9 +334,9 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         var old = await engines.NewClickHouseAsync();
         await old.InsertAsync("events", ClickHouseJson.Encode(events));
         var sync = new ClickHouseSettings { ["mutations_sync"] = "2" };
-        await old.ExecuteAsync("ALTER TABLE rollup_daily DELETE WHERE dimension = 'goal:pageview'", settings: sync);
-        await old.ExecuteAsync("ALTER TABLE rollup_monthly DELETE WHERE dimension = 'goal:pageview'", settings: sync);
-        var migration = Analytics.Storage.Hosting.SchemaFile.Load("clickhouse").Single(f => f.Version == 13);
+        await old.ExecuteAsync($"ALTER TABLE rollup_daily DELETE WHERE dimension = '{dimension}'", settings: sync);
+        await old.ExecuteAsync($"ALTER TABLE rollup_monthly DELETE WHERE dimension = '{dimension}'", settings: sync);
+        var migration = Analytics.Storage.Hosting.SchemaFile.Load("clickhouse").Single(f => f.Version == version);
         for (var run = 0; run < 2; run++)
         {
             foreach (var statement in migration.Statements())
@@ -345,13 +347,13 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
 
         foreach (var sql in new[]
         {
-            "SELECT day, value, uniqCombinedMerge(13)(visitor_sketch), sum(pageviews), sum(events), sum(engagements), sum(engaged_ms), sum(revenue) FROM rollup_daily WHERE dimension = 'goal:pageview' GROUP BY day, value ORDER BY day, value",
-            "SELECT month, value, uniqCombinedMerge(13)(visitor_sketch), sum(pageviews), sum(events) FROM rollup_monthly WHERE dimension = 'goal:pageview' GROUP BY month, value ORDER BY month, value",
+            $"SELECT day, value, uniqCombinedMerge(13)(visitor_sketch), sum(pageviews), sum(events), sum(engagements), sum(engaged_ms), sum(revenue) FROM rollup_daily WHERE dimension = '{dimension}' GROUP BY day, value {rows.Replace("WHERE", "HAVING", StringComparison.Ordinal)} ORDER BY day, value",
+            $"SELECT month, value, uniqCombinedMerge(13)(visitor_sketch), sum(pageviews), sum(events), sum(revenue) FROM rollup_monthly WHERE dimension = '{dimension}' GROUP BY month, value {rows.Replace("WHERE", "HAVING", StringComparison.Ordinal)} ORDER BY month, value",
         })
         {
             var expected = System.Text.Encoding.UTF8.GetString(await now.QueryRawAsync(sql, "TSV"));
             var got = System.Text.Encoding.UTF8.GetString(await old.QueryRawAsync(sql, "TSV"));
-            Assert.True(expected.Split('\n').Length > 30, "too few pages and days to tell");
+            Assert.True(expected.Split('\n').Length > (sql.Contains("rollup_daily", StringComparison.Ordinal) ? 10 : 1), $"too few rows to tell:\n{expected}");
             Assert.True(expected == got, $"differ:\n{string.Join("\n", expected.Split('\n').Zip(got.Split('\n')).Where(p => p.First != p.Second).Take(5).Select(p => $"  now {p.First}\n  got {p.Second}"))}");
         }
     }
