@@ -38,6 +38,7 @@ internal static class BenchCommand
     [
         ("collect_ratio", 0.6, true, ">= 0.6 of hello-world"),
         ("collect_p99_ms", 10, false, "<= 10 ms at half the maximum rate"),
+        ("collect_cpu_us_per_event", 30, false, "<= 30 µs of our CPU (ClickHouse's threads aside) an event"),
         ("freshness_p99_ms", 2_000, false, "<= 2 s"),
         ("load_rows_per_s_per_core", 60_000, true, ">= 60,000"),
         ("dashboard_p95_ms", 300, false, "<= 300 ms (12 months)"),
@@ -253,7 +254,9 @@ internal static class BenchCommand
             {
                 await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Connections, TimeSpan.FromSeconds(2), 0, cancellationToken);
                 var cpu = server.CpuSeconds();
+                var before = await CollectSample.TakeAsync(server, cancellationToken);
                 var max = await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Connections, duration, 0, cancellationToken);
+                (await CollectSample.TakeAsync(server, cancellationToken)).Report(before, max, duration, "collect_", _results);
                 _results["collect_server_cpu_s"] = Math.Round(server.CpuSeconds() - cpu, 1);
                 Refuse(max, "collect at full speed");
                 AnalyticsCommandLine.Progress($"collect: {max.RequestsPerSecond:N0} events/s (p50 {max.P50Ms:F1} ms, p99 {max.P99Ms:F1} ms)");
@@ -269,7 +272,9 @@ internal static class BenchCommand
                     delay = Math.Max(1, (int)Math.Round(delay * probe.RequestsPerSecond / target));
                 }
 
+                before = await CollectSample.TakeAsync(server, cancellationToken);
                 var half = await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Paced, duration, delay, cancellationToken);
+                (await CollectSample.TakeAsync(server, cancellationToken)).Report(before, half, duration, "collect_half_rate_", _results);
                 Refuse(half, "collect at half speed");
                 AnalyticsCommandLine.Progress($"collect at {half.RequestsPerSecond:N0} events/s: p50 {half.P50Ms:F2} ms, p99 {half.P99Ms:F2} ms");
 
@@ -453,4 +458,30 @@ internal static class BenchCommand
     }
 
     private sealed record CountRow(ulong N);
+
+    /// <summary>
+    /// What the server had spent when a collect run began or ended: CPU by its .NET threads and by the embedded
+    /// ClickHouse's, and its spool syncs (group commits, one fsync each) and flushes (one syncfs after each batch).
+    /// </summary>
+    private sealed record CollectSample(double Managed, double Engine, Dictionary<string, double> Metrics)
+    {
+        public static async Task<CollectSample> TakeAsync(ChildServer server, CancellationToken cancellationToken)
+        {
+            var (managed, engine) = server.ThreadCpuSeconds();
+            return new CollectSample(managed, engine, await server.MetricsAsync(cancellationToken));
+        }
+
+        /// <summary>The run's figures, under <paramref name="prefix"/>: CPU per event (ours without ClickHouse's threads, and ClickHouse's), syncs and flushes per second and the ms a second spent in them.</summary>
+        public void Report(CollectSample before, Wrk.Result run, TimeSpan duration, string prefix, JsonObject results)
+        {
+            double Delta(string metric) => Metrics.GetValueOrDefault(metric) - before.Metrics.GetValueOrDefault(metric);
+            var events = Math.Max(1, run.Requests);
+            results[prefix + "cpu_us_per_event"] = Math.Round((Managed - before.Managed) * 1e6 / events, 1);
+            results[prefix + "engine_cpu_us_per_event"] = Math.Round((Engine - before.Engine) * 1e6 / events, 1);
+            results[prefix + "spool_syncs_per_s"] = Math.Round(Delta("analytics_spool_write_duration_seconds_count") / duration.TotalSeconds, 1);
+            results[prefix + "spool_sync_ms_per_s"] = Math.Round(Delta("analytics_spool_write_duration_seconds_sum") * 1000 / duration.TotalSeconds, 1);
+            results[prefix + "flushes_per_s"] = Math.Round(Delta("analytics_clickhouse_flush_duration_seconds_count") / duration.TotalSeconds, 1);
+            results[prefix + "flush_ms_per_s"] = Math.Round(Delta("analytics_clickhouse_flush_duration_seconds_sum") * 1000 / duration.TotalSeconds, 1);
+        }
+    }
 }

@@ -140,6 +140,48 @@ internal sealed partial class ChildServer : IAsyncDisposable
     /// <summary>The CPU time the server process has used so far (user and system, all threads), in seconds.</summary>
     public double CpuSeconds() => ProcessCpuSeconds(File.ReadAllText($"/proc/{_process.Id}/stat"));
 
+    /// <summary>
+    /// The CPU time used so far by the server's live threads, by whose they are: the .NET runtime's (named ".NET ...",
+    /// the main thread, the console logger's) and the embedded ClickHouse's (every other thread: chDB names its own,
+    /// e.g. QueryPipelineEx, MergeMutate, BgSchPool), in seconds. A thread that ended is no longer counted.
+    /// </summary>
+    public (double Managed, double Engine) ThreadCpuSeconds()
+    {
+        var main = File.ReadAllText($"/proc/{_process.Id}/comm").TrimEnd('\n');
+        var (managed, engine) = (0.0, 0.0);
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
+        {
+            try
+            {
+                var name = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
+                var cpu = ProcessCpuSeconds(File.ReadAllText(Path.Combine(task, "stat")));
+                if (name.StartsWith(".NET", StringComparison.Ordinal) || name == main || name.StartsWith("Console logger", StringComparison.Ordinal))
+                {
+                    managed += cpu;
+                }
+                else
+                {
+                    engine += cpu;
+                }
+            }
+            catch (IOException)
+            {
+                // The thread ended while we read it.
+            }
+        }
+
+        return (managed, engine);
+    }
+
+    /// <summary>Every sample of the server's <c>/metrics</c>, summed over labels, by name (e.g. analytics_spool_write_duration_seconds_count).</summary>
+    public async Task<Dictionary<string, double>> MetricsAsync(CancellationToken cancellationToken)
+        => (await Http.GetStringAsync("/metrics", cancellationToken)).Split('\n')
+            .Where(line => line.Length > 0 && line[0] != '#')
+            .Select(line => (Name: line[..line.IndexOfAny([' ', '{'])], Parsed: double.TryParse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture, out var value), Value: value))
+            .Where(sample => sample.Parsed)
+            .GroupBy(sample => sample.Name)
+            .ToDictionary(g => g.Key, g => g.Sum(sample => sample.Value));
+
     /// <summary>utime + stime of a <c>/proc/PID/stat</c> line, in seconds (clock ticks of 1/100 s, as on Linux).</summary>
     public static double ProcessCpuSeconds(string stat)
     {

@@ -18,6 +18,7 @@ internal sealed class IngestMetrics
     private readonly Counter<long> _rateLimited;
     private readonly Histogram<double> _spoolWrite;
     private readonly Counter<long> _spoolWriteFailures;
+    private readonly Histogram<double> _flushDuration;
     private readonly Histogram<double> _batchDuration;
     private readonly Histogram<long> _batchEvents;
     private readonly Counter<long> _insertFailures;
@@ -33,6 +34,7 @@ internal sealed class IngestMetrics
         _rateLimited = _meter.CreateCounter<long>("analytics.events.rate_limited", "{request}", "Requests refused with 429: a client address or a property above its rate limit.");
         _spoolWrite = _meter.CreateHistogram<double>("analytics.spool.write.duration", "s", "Group commits (one fsync each) and the time they took.");
         _spoolWriteFailures = _meter.CreateCounter<long>("analytics.spool.write_failures", "{commit}", "Group commits that failed (e.g. a full disk); their events were refused with 503.");
+        _flushDuration = _meter.CreateHistogram<double>("analytics.clickhouse.flush.duration", "s", "Flushes of the embedded ClickHouse's files to disk (one syncfs after each batch) and the time they took.");
         _batchDuration = _meter.CreateHistogram<double>("analytics.batch.duration", "s", "Batches inserted into ClickHouse and the time they took.");
         _batchEvents = _meter.CreateHistogram<long>("analytics.batch.events", "{event}", "Events per batch inserted into ClickHouse (the sum: all events inserted).");
         _insertFailures = _meter.CreateCounter<long>("analytics.insert.failures", "{batch}", "Batch inserts that failed and will be retried.");
@@ -58,6 +60,8 @@ internal sealed class IngestMetrics
 
     /// <summary>A group commit that failed (e.g. the disk is full); its events were refused.</summary>
     public void RecordSpoolWriteFailure() => _spoolWriteFailures.Add(1);
+
+    public void RecordFlush(TimeSpan latency) => _flushDuration.Record(latency.TotalSeconds);
 
     public void RecordBatch(int events, TimeSpan latency)
     {

@@ -71,7 +71,9 @@ internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHo
             if (records.Count > 0)
             {
                 await clickHouse.InsertAsync("events", Join(records), ClickHouseSettings.Deduplicated(batch.Token), cancellationToken);
+                var flush = Stopwatch.GetTimestamp();
                 await clickHouse.FlushToDiskAsync(cancellationToken); // the segments are the only other copy
+                metrics.RecordFlush(Stopwatch.GetElapsedTime(flush));
             }
         }
         catch (ClickHouseException e) when (DataErrors.Contains(e.ErrorCode))

@@ -80,15 +80,33 @@ public sealed class ServeTests(Engines engines)
     public async Task Metrics_ExportCollectsInstrumentsInPrometheusText()
     {
         await using var server = await ServerProcess.StartAsync(engines);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event") { Content = new StringContent("""{"n":"pageview","u":"https://nowhere.example/","d":"nowhere.example"}""") };
-        request.Headers.TryAddWithoutValidation("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36");
-        Assert.Equal(HttpStatusCode.Accepted, (await server.Http.SendAsync(request)).StatusCode);
+        var added = await AnalyticsProcess.RunAsync(server.Data, "properties", "add", "metrics.example");
+        Assert.True(added.Exit == 0, added.Stderr);
+        async Task<HttpResponseMessage> SendAsync(string domain)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/event") { Content = new StringContent($$"""{"n":"pageview","u":"https://{{domain}}/","d":"{{domain}}"}""") };
+            request.Headers.TryAddWithoutValidation("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36");
+            return await server.Http.SendAsync(request);
+        }
 
-        var text = await server.Http.GetStringAsync("/metrics");
+        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync("nowhere.example")).StatusCode);
+
+        // An event of a known property is written to the spool (one fsync), inserted in a batch and flushed to disk.
+        var kept = await SendAsync("metrics.example");
+        Assert.False(kept.Headers.Contains("X-Analytics-Dropped"), string.Join(",", kept.Headers.Select(h => $"{h.Key}={string.Join(' ', h.Value)}")));
+
+        var text = string.Empty;
+        for (var attempt = 0; attempt < 100 && !text.Contains("analytics_batch_events_count", StringComparison.Ordinal); attempt++)
+        {
+            await Task.Delay(100);
+            text = await server.Http.GetStringAsync("/metrics");
+        }
 
         Assert.Matches("(?m)^analytics_events_dropped_total\\{[^}]*reason=\"unknown-property\"[^}]*\\} 1$", text);
         Assert.Matches("(?m)^# TYPE analytics_events_dropped_total counter$", text);
         Assert.Matches("(?m)^analytics_spool_bytes\\{[^}]*\\} [0-9]+$", text);
+        Assert.Matches("(?m)^analytics_spool_write_duration_seconds_count\\{[^}]*\\} [1-9][0-9]*$", text);
+        Assert.Matches("(?m)^analytics_clickhouse_flush_duration_seconds_count\\{[^}]*\\} [1-9][0-9]*$", text);
     }
 
     [Fact]
