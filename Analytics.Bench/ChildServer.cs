@@ -141,27 +141,25 @@ internal sealed partial class ChildServer : IAsyncDisposable
     public double CpuSeconds() => ProcessCpuSeconds(File.ReadAllText($"/proc/{_process.Id}/stat"));
 
     /// <summary>
-    /// The CPU time used so far by the server's live threads, by whose they are: the .NET runtime's (named ".NET ...",
-    /// the main thread, the console logger's) and the embedded ClickHouse's (every other thread: chDB names its own,
-    /// e.g. QueryPipelineEx, MergeMutate, BgSchPool), in seconds. A thread that ended is no longer counted.
+    /// The CPU time the server has used so far, by whose threads: the embedded ClickHouse's (chDB names its own, e.g.
+    /// QueryPipelineEx, MergeMutate, BgSchPool, ThreadPool: every live thread but the .NET runtime's, which are named
+    /// ".NET ...", the main thread and the console logger's) and the rest of the process (ours), in seconds. Ours is the
+    /// process's total less ClickHouse's: .NET's pool threads retire when idle, and a sum over live threads would lose
+    /// what they had used, while ClickHouse keeps its pool's threads.
     /// </summary>
     public (double Managed, double Engine) ThreadCpuSeconds()
     {
+        var total = CpuSeconds();
         var main = File.ReadAllText($"/proc/{_process.Id}/comm").TrimEnd('\n');
-        var (managed, engine) = (0.0, 0.0);
+        var engine = 0.0;
         foreach (var task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
         {
             try
             {
                 var name = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
-                var cpu = ProcessCpuSeconds(File.ReadAllText(Path.Combine(task, "stat")));
-                if (name.StartsWith(".NET", StringComparison.Ordinal) || name == main || name.StartsWith("Console logger", StringComparison.Ordinal))
+                if (!name.StartsWith(".NET", StringComparison.Ordinal) && name != main && !name.StartsWith("Console logger", StringComparison.Ordinal))
                 {
-                    managed += cpu;
-                }
-                else
-                {
-                    engine += cpu;
+                    engine += ProcessCpuSeconds(File.ReadAllText(Path.Combine(task, "stat")));
                 }
             }
             catch (IOException)
@@ -170,7 +168,7 @@ internal sealed partial class ChildServer : IAsyncDisposable
             }
         }
 
-        return (managed, engine);
+        return (total - engine, engine);
     }
 
     /// <summary>Every sample of the server's <c>/metrics</c>, summed over labels, by name (e.g. analytics_spool_write_duration_seconds_count).</summary>
