@@ -2,7 +2,8 @@ namespace Analytics.Api.Reports;
 
 /// <summary>
 /// A funnel over a range, in Plausible's terms: the visitors who reached each step (after the steps before it, in
-/// order, within 24 hours of the first), each step's share of the first step's visitors and of the step before, and the drop-off.
+/// order, within 24 hours of the first), each step's share of the first step's visitors and of the step before, and
+/// the drop-off.
 /// <see cref="AllVisitors"/> are the range's visitors under the filter; <see cref="EnteringVisitors"/> those who reached
 /// the first step.
 /// </summary>
