@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Analytics.Storage.ApiKeys;
-using Analytics.Storage.ClickHouse;
 using Analytics.Storage.Funnels;
 using Analytics.Storage.Goals;
 using Analytics.Storage.Hosting;
@@ -100,7 +99,7 @@ internal static class SitesEndpoints
         return TypedResults.Json(SiteShape(await properties.UpdateAsync(property.Id, null, timezone, null, cancellationToken) ?? property));
     }
 
-    private static async Task<IResult> DeleteSiteAsync(HttpContext http, string siteId, PropertyStore properties, EventDeletion events, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteSiteAsync(HttpContext http, string siteId, PropertyStore properties, PropertyDeletion deletion, CancellationToken cancellationToken)
     {
         var property = await ApiAccess.PropertyAsync(http, siteId, "site_id");
         if (ApiAccess.Key(http).UserId is { } user && await properties.FindForUserAsync(user, property.Domain, owner: true, cancellationToken) is null)
@@ -108,9 +107,7 @@ internal static class SitesEndpoints
             throw new ApiForbiddenException($"Only an owner of {property.Domain} deletes it; this key's owner is not one.");
         }
 
-        // PostgreSQL first: collect stops accepting the domain, then its events go.
-        await properties.DeleteAsync(property.Id, cancellationToken);
-        await events.DeletePropertyAsync(property.Id, cancellationToken);
+        await deletion.DeleteAsync(property.Id, cancellationToken);
         return TypedResults.Json(new JsonObject { ["deleted"] = true });
     }
 

@@ -1,5 +1,6 @@
 using Analytics.Storage.ClickHouse;
 using Analytics.Storage.ClickHouse.Migrations;
+using Analytics.Storage.Properties;
 using Analytics.Storage.Hosting;
 using Analytics.Ingest.Collect;
 using Analytics.Ingest.Sessions;
@@ -60,6 +61,7 @@ public static class IngestExtensions
     public static IServiceCollection AddEventData(this IServiceCollection services)
     {
         services.TryAddSingleton<EventDeletion>();
+        services.TryAddSingleton<PropertyDeletion>();
         services.TryAddSingleton<SaltStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClickHouseDataMigration, Events.ChannelBackfill>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClickHouseDataMigration, Events.EventReplay>());

@@ -52,17 +52,10 @@ internal static class AdminEndpoints
             return Results.Empty;
         });
 
-        group.MapPost("/delete-property", async (HttpContext context, long id, PropertyStore properties, Analytics.Storage.ClickHouse.EventDeletion eventData) =>
-        {
-            // PostgreSQL first: collect stops accepting the domain, then its events go.
-            if (!await properties.DeleteAsync(id, context.RequestAborted))
-            {
-                return Results.Problem($"id: there is no property {id}.", statusCode: StatusCodes.Status404NotFound);
-            }
-
-            await eventData.DeletePropertyAsync(id, context.RequestAborted);
-            return Results.NoContent();
-        });
+        group.MapPost("/delete-property", async (HttpContext context, long id, PropertyDeletion deletion) =>
+            await deletion.DeleteAsync(id, context.RequestAborted)
+                ? Results.NoContent()
+                : Results.Problem($"id: there is no property {id}.", statusCode: StatusCodes.Status404NotFound));
 
         group.MapPost("/import", async (HttpContext context, string property, PropertyStore properties, IClickHouse clickHouse) =>
         {

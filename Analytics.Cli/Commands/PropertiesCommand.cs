@@ -52,14 +52,11 @@ internal static class PropertiesCommand
             {
                 await using (local)
                 {
-                    // PostgreSQL first: collect stops accepting the domain, then its events go.
-                    if (!await local.Get<PropertyStore>().DeleteAsync(parse.GetValue(id), cancellationToken))
+                    if (!await local.Get<PropertyDeletion>().DeleteAsync(parse.GetValue(id), cancellationToken))
                     {
                         await Console.Error.WriteLineAsync($"error: id: there is no property {parse.GetValue(id)}.");
                         return 1;
                     }
-
-                    await local.Get<Analytics.Storage.ClickHouse.EventDeletion>().DeletePropertyAsync(parse.GetValue(id), cancellationToken);
                 }
             }
 

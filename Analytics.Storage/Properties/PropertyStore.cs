@@ -158,7 +158,7 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
             new { id, name = name?.Trim(), zone, weekStart }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Deletes the property's PostgreSQL rows (members and key scopes cascade); <c>EventDeletion.DeletePropertyAsync</c> deletes its events.</summary>
+    /// <summary>Deletes the property's PostgreSQL rows (members and key scopes cascade); <see cref="PropertyDeletion"/> deletes its events too.</summary>
     public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
