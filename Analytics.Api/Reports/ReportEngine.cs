@@ -553,11 +553,12 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         var goals = query.Goals ?? [];
         var byGoal = query.Dimensions.ToList().FindIndex(d => d.Name == GoalMatching.DimensionName);
         var countsGoals = GoalMatching.CountsGoals(query.Dimensions, query.Filter);
-        var filterCurrency = GoalMatching.Currency(GoalMatching.Listed(goals, query.Filter));
+        var filterGoals = GoalMatching.Listed(goals, query.Filter);
+        var filterCurrency = GoalMatching.Currency(filterGoals);
 
         // A scroll goal's completions are engagement pings, not events anyone sent: events is null for its rows, and for
         // every row under a goal filter that names one (Plausible's rule).
-        var scrollFiltered = Filters.TopLevel(query.Filter).Any(GoalMatching.IsGoal) && GoalMatching.Listed(goals, query.Filter).Any(g => g.Kind == GoalKind.Scroll);
+        var scrollFiltered = Filters.TopLevel(query.Filter).Any(GoalMatching.IsGoal) && filterGoals.Any(g => g.Kind == GoalKind.Scroll);
 
         var list = new List<Composed>();
         foreach (var key in keys)

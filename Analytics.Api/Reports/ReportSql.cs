@@ -190,7 +190,6 @@ internal sealed class ReportSql
     {
         var listed = GoalMatching.Listed(Goals, filter);
         var rolled = listed.Where(GoalMatching.FromRollup).ToList();
-        var days = WholeDays(_query.Range) ?? throw new InvalidOperationException("The range holds no whole UTC day.");
         string RowTest(Goal goal) => goal.Kind == GoalKind.Event
             ? $"(dimension = 'event:name' AND value = {Param(goal.EventName!, "String")})"
             : $"(dimension = 'goal:pageview' AND {PathTest(goal.PagePath!, "value")})";
@@ -198,22 +197,12 @@ internal sealed class ReportSql
         var tests = rolled.Select(g => (Goal: g, Test: RowTest(g))).Concat(rolled.Where(g => g.Currency is not null).Select(g => (Goal: g, Test: RevenueRowTest(g)))).ToList();
         var names = $"arrayJoin(arrayFilter(x -> x != '', [{string.Join(", ", tests.Select(t => $"if({t.Test}, {Param(t.Goal.DisplayName, "String")}, '')"))}]))";
         var rows = $"property_id = {_property} AND dimension IN ('event:name', 'goal:pageview', 'goal:revenue') AND ({string.Join(" OR ", tests.Select(t => t.Test))})";
-        var (first, end) = (days.From.InUtc().Date, days.To.InUtc().Date);
-        var monthsFrom = first.Day == 1 ? first : first.With(DateAdjusters.StartOfMonth).PlusMonths(1);
-        var monthsTo = end.With(DateAdjusters.StartOfMonth);
-        string Days(LocalDate from, LocalDate to) => $"day >= {Param(from, "Date")} AND day < {Param(to, "Date")}";
         // A goal:revenue row adds a revenue goal's revenue and the events that paid it; its events are the event:name row's.
         // The columns are named by their table: an alias would shadow a column of its name everywhere in the SELECT.
         static string Columns(string table) => $"visitor_sketch AS visitors, if(dimension = 'goal:revenue', 0, {table}.pageviews) AS pageviews, "
             + $"if(dimension = 'goal:revenue', 0, {table}.events) AS events, if(dimension = 'goal:revenue', toFloat64({table}.revenue), 0) AS revenue, "
             + $"if(dimension = 'goal:revenue', {table}.events, 0) AS revenue_events";
-        var whole = monthsFrom >= monthsTo
-            ? $"SELECT {names} AS d0, {Columns("rollup_daily")} FROM rollup_daily WHERE {rows} AND {Days(first, end)}"
-            : $"""
-              SELECT {names} AS d0, {Columns("rollup_daily")} FROM rollup_daily WHERE {rows} AND ({Days(first, monthsFrom)} OR {Days(monthsTo, end)})
-              UNION ALL
-              SELECT {names} AS d0, {Columns("rollup_monthly")} FROM rollup_monthly WHERE {rows} AND month >= {Param(monthsFrom, "Date")} AND month < {Param(monthsTo, "Date")}
-              """;
+        var whole = RollupDays(rows, table => $"{names} AS d0, {Columns(table)}");
         // From raw events: the rolled-up goals' partial days, and the other goals' (scroll, property values) whole range.
         string Raw(IReadOnlyList<Goal> goals, string times) => $"""
             SELECT d0, visitors, pageviews, events, revenue, revenue_events FROM
@@ -225,7 +214,7 @@ internal sealed class ReportSql
                 GROUP BY d0
             )
             """;
-        var (edgeFrom, edgeTo) = (Param(days.From, "DateTime64(3)"), Param(days.To, "DateTime64(3)"));
+        var (edgeFrom, edgeTo) = WholeDayEdges();
         var partial = Raw(rolled, $"timestamp >= {_from} AND timestamp < {edgeFrom} OR timestamp >= {edgeTo} AND timestamp < {_to}");
         var others = listed.Except(rolled).ToList() is { Count: > 0 } rest ? $"UNION ALL\n{Raw(rest, $"timestamp >= {_from} AND timestamp < {_to}")}" : string.Empty;
         return Grouped(
@@ -634,26 +623,36 @@ internal sealed class ReportSql
     /// </summary>
     private (Func<string, string> Body, (string From, string To) Edges) DailyParts(IReadOnlyList<Dimension> dimensions, Filter? filter)
     {
-        var days = WholeDays(_query.Range) ?? throw new InvalidOperationException("The range holds no whole UTC day.");
         var dimension = DailyDimension(dimensions, filter) ?? throw new InvalidOperationException("The daily rollup cannot answer this query.");
         var rows = $"property_id = {_property} AND dimension = {Param(dimension, "String")}"
             + (filter is null ? string.Empty : $" AND {Render(filter, _ => "value")}");
         var value = dimensions.Count == 1 ? $"{Labeled(dimensions[0], "value")} AS d0, " : string.Empty;
+        return (columns => RollupDays(rows, _ => value + columns), WholeDayEdges());
+    }
 
-        // The whole UTC months among those days come from rollup_monthly (12 sketches a year per value), the other days from rollup_daily.
+    /// <summary>
+    /// The rows of the range's whole UTC days that pass <paramref name="rows"/>: the whole UTC months among them from
+    /// rollup_monthly (12 sketches a year per value), the other days from rollup_daily; <paramref name="select"/> gives
+    /// what to read from each, by table name.
+    /// </summary>
+    private string RollupDays(string rows, Func<string, string> select)
+    {
+        var days = WholeDays(_query.Range) ?? throw new InvalidOperationException("The range holds no whole UTC day.");
         var (first, end) = (days.From.InUtc().Date, days.To.InUtc().Date);
         var monthsFrom = first.Day == 1 ? first : first.With(DateAdjusters.StartOfMonth).PlusMonths(1);
         var monthsTo = end.With(DateAdjusters.StartOfMonth);
         string Days(LocalDate from, LocalDate to) => $"day >= {Param(from, "Date")} AND day < {Param(to, "Date")}";
-        var edges = (Param(days.From, "DateTime64(3)"), Param(days.To, "DateTime64(3)"));
-        if (monthsFrom >= monthsTo)
-        {
-            return (columns => $"SELECT {value}{columns} FROM rollup_daily WHERE {rows} AND {Days(first, end)}", edges);
-        }
+        return monthsFrom >= monthsTo
+            ? $"SELECT {select("rollup_daily")} FROM rollup_daily WHERE {rows} AND {Days(first, end)}"
+            : $"SELECT {select("rollup_daily")} FROM rollup_daily WHERE {rows} AND ({Days(first, monthsFrom)} OR {Days(monthsTo, end)}) "
+              + $"UNION ALL SELECT {select("rollup_monthly")} FROM rollup_monthly WHERE {rows} AND month >= {Param(monthsFrom, "Date")} AND month < {Param(monthsTo, "Date")}";
+    }
 
-        var daily = $"{rows} AND ({Days(first, monthsFrom)} OR {Days(monthsTo, end)})";
-        var monthly = $"{rows} AND month >= {Param(monthsFrom, "Date")} AND month < {Param(monthsTo, "Date")}";
-        return (columns => $"SELECT {value}{columns} FROM rollup_daily WHERE {daily} UNION ALL SELECT {value}{columns} FROM rollup_monthly WHERE {monthly}", edges);
+    /// <summary>The range's whole UTC days as their first and end instant: the partial days before and after them are raw events'.</summary>
+    private (string From, string To) WholeDayEdges()
+    {
+        var days = WholeDays(_query.Range) ?? throw new InvalidOperationException("The range holds no whole UTC day.");
+        return (Param(days.From, "DateTime64(3)"), Param(days.To, "DateTime64(3)"));
     }
 
     /// <summary>
