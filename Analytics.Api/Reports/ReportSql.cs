@@ -181,8 +181,8 @@ internal sealed class ReportSql
 
     /// <summary>
     /// By goal from the daily rollup (<see cref="GoalMatching.FromRollup"/>): a custom event goal is its event:name
-    /// rows (and a revenue goal's revenue its goal:revenue rows in its currency, schema/clickhouse/0014), a page goal the
-    /// goal:pageview rows of the paths its pattern covers (0013), for the whole UTC days of the range; the partial days
+    /// rows (and a revenue goal's revenue its goal:revenue rows in its currency), a page goal the goal:pageview rows of
+    /// the paths its pattern covers (both schema/clickhouse/0013), for the whole UTC days of the range; the partial days
     /// around them come from raw events, as in <see cref="DailyParts"/>, and so do the other goals (scroll, property
     /// values) over the whole range: each goal's row has one source.
     /// </summary>

@@ -1,8 +1,10 @@
--- Revenue goals from the daily rollup. A revenue goal sums its events' revenue in the goal's currency; the rollup's
--- revenue column adds up every currency, so the view adds rows ('goal:revenue', 'CUR:name') that hold a day's events
--- of each name with revenue in each currency (and one row with an empty value for the events without revenue).
--- Stored events get their rows with revenue below, as the view writes them (the empty value's rows are read by
--- nothing); an interrupted run deletes what it had written and writes it again.
+-- Goals from the daily rollup. Its event:page rows count every event on a page, and its revenue column adds up every
+-- currency; a page goal counts pageviews only and a revenue goal its own currency, so the view adds two kinds of rows:
+-- ('goal:pageview', path), a day's pageviews of each path (and one row with an empty path for every other event, which
+-- no page pattern matches), and ('goal:revenue', 'CUR:name'), a day's events of a name that paid in a currency (and
+-- one row with an empty value for the events without revenue, which nothing reads). Event goals read the event:name
+-- rows as they are. Stored events get the rows below, as the view writes them (the revenue rows with a value only);
+-- an interrupted run deletes what it had written and writes it again.
 DROP VIEW IF EXISTS rollup_daily_events_mv;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS rollup_daily_events_mv TO rollup_daily AS
@@ -35,16 +37,16 @@ ARRAY JOIN
 ] AS pair
 GROUP BY property_id, day, dimension, value;
 
-ALTER TABLE rollup_daily DELETE WHERE dimension = 'goal:revenue' SETTINGS mutations_sync = 2;
+ALTER TABLE rollup_daily DELETE WHERE dimension IN ('goal:pageview', 'goal:revenue') SETTINGS mutations_sync = 2;
 
-ALTER TABLE rollup_monthly DELETE WHERE dimension = 'goal:revenue' SETTINGS mutations_sync = 2;
+ALTER TABLE rollup_monthly DELETE WHERE dimension IN ('goal:pageview', 'goal:revenue') SETTINGS mutations_sync = 2;
 
 INSERT INTO rollup_daily (property_id, day, dimension, value, visitor_sketch, pageviews, events, engagements, engaged_ms, engaged_visits, scroll_max_sum, revenue)
 SELECT
     property_id,
     toDate(timestamp) AS day,
-    'goal:revenue' AS dimension,
-    if(revenue_currency = '', '', concat(toString(revenue_currency), ':', toString(name))) AS value,
+    tupleElement(pair, 1) AS dimension,
+    tupleElement(pair, 2) AS value,
     uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitor_sketch,
     countIf(name = 'pageview') AS pageviews,
     countIf(name != 'engagement') AS events,
@@ -54,5 +56,10 @@ SELECT
     sum(scroll_gain) AS scroll_max_sum,
     sum(revenue_amount) AS revenue
 FROM events
-WHERE revenue_currency != ''
-GROUP BY property_id, day, value;
+ARRAY JOIN
+[
+    ('goal:pageview', if(name = 'pageview', pathname, '')),
+    ('goal:revenue', if(revenue_currency = '', '', concat(toString(revenue_currency), ':', toString(name))))
+] AS pair
+WHERE tupleElement(pair, 1) = 'goal:pageview' OR tupleElement(pair, 2) != ''
+GROUP BY property_id, day, dimension, value;
