@@ -2,7 +2,7 @@ using System.Net;
 using Analytics.Storage.ApiKeys;
 using Analytics.Storage.Hosting;
 using System.Buffers;
-using Analytics.Storage.ClickHouse;
+using Analytics.Ingest.Events;
 using Analytics.Ingest.Sessions;
 using Analytics.Ingest.Spool;
 using Analytics.Ingest.Visitors;
@@ -175,7 +175,7 @@ internal sealed class CollectEndpoint(
 
                 var visitor = await visitors.ComputeAsync(property.Id, ip?.ToString() ?? string.Empty, userAgent, cancellationToken);
                 var row = enricher.Enrich(request, property, agent, ip, acceptLanguage, now, visitor.Current);
-                var write = sessions.Assign(row, visitor, assigned => spool.AppendAsync(ClickHouseJson.EncodeRow(assigned)));
+                var write = sessions.Assign(row, visitor, assigned => spool.AppendAsync(EventRowBinary.EncodeRow(assigned)));
                 if (write is null)
                 {
                     dropped = "no-session"; // an engagement event after its session ended

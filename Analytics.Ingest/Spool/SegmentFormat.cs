@@ -1,17 +1,30 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using Analytics.Ingest.Events;
 
 namespace Analytics.Ingest.Spool;
 
 /// <summary>
-/// A segment is a sequence of records: 4-byte little-endian length, 4-byte CRC-32 of the payload, the payload (one
-/// JSONEachRow line of the events table). Reading stops at the first record that is incomplete or fails its CRC:
-/// that can only be a write the crash interrupted, which was never acknowledged.
+/// A segment is a sequence of records: 4-byte little-endian length, 4-byte CRC-32 of the payload, the payload. Reading
+/// stops at the first record that is incomplete or fails its CRC (a write the crash interrupted, which was never
+/// acknowledged), or whose length is zero (the prepared zeros past the last record).
+/// <para>
+/// The first record names the format of the others: <see cref="RowBinaryMagic"/> and the RowBinaryWithNamesAndTypes
+/// header of the columns (<see cref="EventRowBinary.Header"/>), each event a row in RowBinary after it. A segment can
+/// thus always be inserted as it was written, whatever columns the events table gained since. Segments written before
+/// that (up to 2026-12) have no such record: each record is one JSONEachRow line, and they are inserted as JSON.
+/// </para>
 /// </summary>
 internal static class SegmentFormat
 {
     public const int HeaderSize = 8;
     public const int MaxRecordSize = 1 << 20;
+
+    /// <summary>How the first record of a RowBinary segment starts (a JSON record starts with <c>{</c>).</summary>
+    private static ReadOnlySpan<byte> RowBinaryMagic => "RowBinaryWithNamesAndTypes\n"u8;
+
+    /// <summary>The first record of every segment written now.</summary>
+    public static byte[] CurrentHeader { get; } = [.. RowBinaryMagic, .. EventRowBinary.Header];
 
     public static void Write(Stream stream, ReadOnlySpan<byte> payload)
     {
@@ -22,12 +35,16 @@ internal static class SegmentFormat
         stream.Write(payload);
     }
 
-    /// <summary>The payloads of the whole records in a segment, and the length of that valid prefix.</summary>
-    public static (List<byte[]> Records, long ValidLength) Read(string path)
+    /// <summary>
+    /// The events of a segment, the columns header they are encoded under (null: JSON lines), and the length of the
+    /// valid prefix.
+    /// </summary>
+    public static (byte[]? Columns, List<byte[]> Records, long ValidLength) Read(string path)
     {
         var bytes = File.ReadAllBytes(path);
         var records = new List<byte[]>();
         var offset = 0;
+        byte[]? columns = null;
         while (offset + HeaderSize <= bytes.Length)
         {
             var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset));
@@ -43,10 +60,42 @@ internal static class SegmentFormat
                 break;
             }
 
-            records.Add(payload.ToArray());
+            if (offset == 0 && payload.StartsWith(RowBinaryMagic))
+            {
+                columns = payload[RowBinaryMagic.Length..].ToArray();
+            }
+            else
+            {
+                records.Add(payload.ToArray());
+            }
+
             offset += HeaderSize + length;
         }
 
-        return (records, offset);
+        return (columns, records, offset);
+    }
+
+    /// <summary>The columns header of a segment from its first record alone (null: JSON lines, or no whole first record).</summary>
+    public static byte[]? ReadColumns(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0);
+        Span<byte> header = stackalloc byte[HeaderSize];
+        if (file.ReadAtLeast(header, HeaderSize, throwOnEndOfStream: false) < HeaderSize)
+        {
+            return null;
+        }
+
+        var length = BinaryPrimitives.ReadInt32LittleEndian(header);
+        if (length <= RowBinaryMagic.Length || length > MaxRecordSize)
+        {
+            return null;
+        }
+
+        var payload = new byte[length];
+        return file.ReadAtLeast(payload, length, throwOnEndOfStream: false) == length
+            && Crc32.HashToUInt32(payload) == BinaryPrimitives.ReadUInt32LittleEndian(header[4..])
+            && payload.AsSpan().StartsWith(RowBinaryMagic)
+            ? payload[RowBinaryMagic.Length..]
+            : null;
     }
 }

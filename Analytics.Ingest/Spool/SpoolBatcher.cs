@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Analytics.Ingest.Events;
 using Analytics.Storage.ClickHouse;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -61,16 +62,22 @@ internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHo
     {
         var start = Stopwatch.GetTimestamp();
         var records = new List<byte[]>();
+        byte[]? columns = null;
         try
         {
             foreach (var segment in batch.Segments)
             {
-                records.AddRange(SegmentFormat.Read(segment).Records);
+                var read = SegmentFormat.Read(segment);
+                columns = read.Columns; // the same for every segment of a batch
+                records.AddRange(read.Records);
             }
 
             if (records.Count > 0)
             {
-                await clickHouse.InsertAsync("events", Join(records), ClickHouseSettings.Deduplicated(batch.Token), cancellationToken);
+                var settings = ClickHouseSettings.Deduplicated(batch.Token);
+                await (columns is null
+                    ? clickHouse.InsertAsync("events", Join(records, "\n"u8), settings, cancellationToken) // written before RowBinary
+                    : clickHouse.InsertAsync("events", EventRowBinary.ColumnNames(columns), EventRowBinary.Format, Join([columns, .. records], default), settings, cancellationToken));
                 var flush = Stopwatch.GetTimestamp();
                 await clickHouse.FlushToDiskAsync(cancellationToken); // the segments are the only other copy
                 metrics.RecordFlush(Stopwatch.GetElapsedTime(flush));
@@ -156,15 +163,16 @@ internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHo
         }
     }
 
-    private static byte[] Join(List<byte[]> records)
+    private static byte[] Join(List<byte[]> records, ReadOnlySpan<byte> separator)
     {
-        var buffer = new byte[records.Sum(r => r.Length + 1)];
+        var buffer = new byte[records.Sum(r => r.Length) + (records.Count * separator.Length)];
         var offset = 0;
         foreach (var record in records)
         {
             record.CopyTo(buffer, offset);
             offset += record.Length;
-            buffer[offset++] = (byte)'\n';
+            separator.CopyTo(buffer.AsSpan(offset));
+            offset += separator.Length;
         }
 
         return buffer;

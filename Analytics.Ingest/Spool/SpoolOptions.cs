@@ -22,6 +22,14 @@ internal sealed class SpoolOptions
     [Range(1, 1_000_000, ErrorMessage = "Spool:SegmentMaxEvents must be between 1 and 1000000.")]
     public int SegmentMaxEvents { get; set; } = 10_000;
 
+    /// <summary>
+    /// ...or when its next event would not fit in this many bytes. A segment is written with zeros to this size before
+    /// its first event (in the background), so an acknowledgement's sync writes data only (<c>fdatasync</c>), never the
+    /// file's size: a size change waits for the file system's journal, which ClickHouse's merges fill.
+    /// </summary>
+    [Range(65_536, 1L << 30, ErrorMessage = "Spool:SegmentBytes must be between 64 KiB and 1 GiB.")]
+    public long SegmentBytes { get; set; } = 8L << 20;
+
     /// <summary>...or this long after its first event, whichever comes first: the freshness bound at light load.</summary>
     [Range(10, 60_000, ErrorMessage = "Spool:SealAfterMs must be between 10 and 60000.")]
     public int SealAfterMs { get; set; } = 1_000;

@@ -30,9 +30,6 @@ public static class ClickHouseJson
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>One row as a JSON object (no newline): a JSONEachRow line.</summary>
-    public static byte[] EncodeRow<T>(T row) => JsonSerializer.SerializeToUtf8Bytes(row, Options);
-
     /// <summary>Decodes JSONEachRow output into rows.</summary>
     public static IReadOnlyList<T> Decode<T>(ReadOnlySpan<byte> jsonEachRow)
     {

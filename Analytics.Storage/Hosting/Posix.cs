@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Analytics.Storage.Hosting;
 
@@ -16,6 +17,31 @@ public static class Posix
     /// contents, not its name, so after a power loss a new file could be missing or a deleted one back.
     /// </summary>
     public static void SyncDirectory(string directory) => WithDescriptor(directory, fsync, "fsync");
+
+    /// <summary>
+    /// Writes a file's data to disk, and its metadata only where reading the data needs it (fdatasync; fsync where
+    /// there is none): an overwrite inside the file's size then needs no journal commit.
+    /// </summary>
+    public static void SyncData(SafeFileHandle file)
+    {
+        var added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            var descriptor = (int)file.DangerousGetHandle();
+            if ((OperatingSystem.IsLinux() ? fdatasync(descriptor) : fsync(descriptor)) != 0)
+            {
+                throw new IOException($"fdatasync failed: {Marshal.GetLastPInvokeErrorMessage()}");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
 
     /// <summary>Writes everything cached for the file system that holds <paramref name="path"/> to disk (syncfs; sync where there is none).</summary>
     public static void SyncFileSystem(string path)
@@ -71,6 +97,9 @@ public static class Posix
 
     [DllImport("libc", SetLastError = true)]
     private static extern int fsync(int descriptor);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int fdatasync(int descriptor);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int syncfs(int descriptor);

@@ -11,7 +11,12 @@ public sealed class SpoolTests(Engines engines)
 {
     private sealed record Count(ulong N);
 
-    private static byte[] Event(int i) => ClickHouseJson.EncodeRow(new EventRow
+    private static byte[] Event(int i) => EventRowBinary.EncodeRow(Row(i));
+
+    /// <summary>A record as segments held it before RowBinary: one JSONEachRow line.</summary>
+    private static byte[] JsonEvent(int i) => ClickHouseJson.Encode([Row(i)])[..^1];
+
+    private static EventRow Row(int i) => new()
     {
         PropertyId = 1,
         Timestamp = new DateTime(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc).AddSeconds(i),
@@ -23,7 +28,7 @@ public sealed class SpoolTests(Engines engines)
         BounceDelta = 1,
         Pathname = $"/p{i}",
         Props = new Dictionary<string, string> { ["id"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-    });
+    };
 
     private string NewDirectory() => Path.Combine(engines.Root, "spool-" + Guid.NewGuid().ToString("N"));
 
@@ -91,8 +96,8 @@ public sealed class SpoolTests(Engines engines)
             // The batcher fixed a batch of the three and ClickHouse took it; the process died before deleting anything.
             var batch = Assert.Single(spool.NewBatches());
             Assert.Equal(3, batch.Segments.Count);
-            var rows = batch.Segments.SelectMany(s => SegmentFormat.Read(s).Records).SelectMany(r => r.Append((byte)'\n')).ToArray();
-            await clickHouse.InsertAsync("events", rows, ClickHouseSettings.Deduplicated(batch.Token));
+            var rows = EventRowBinary.Header.Concat(batch.Segments.SelectMany(s => SegmentFormat.Read(s).Records).SelectMany(r => r)).ToArray();
+            await EventRowBinary.InsertAsync(clickHouse, "events", rows, ClickHouseSettings.Deduplicated(batch.Token));
         }
 
         // After the restart more segments are sealed; then a crash while completing deleted one segment of the batch.
@@ -120,6 +125,7 @@ public sealed class SpoolTests(Engines engines)
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using (var file = File.Create(path))
         {
+            SegmentFormat.Write(file, SegmentFormat.CurrentHeader);
             for (var i = 0; i < 3; i++)
             {
                 SegmentFormat.Write(file, Event(i));
@@ -128,7 +134,7 @@ public sealed class SpoolTests(Engines engines)
 
         var whole = SegmentFormat.Read(path);
         var bytes = File.ReadAllBytes(path);
-        var second = SegmentFormat.HeaderSize + whole.Records[0].Length;
+        var second = (2 * SegmentFormat.HeaderSize) + SegmentFormat.CurrentHeader.Length + whole.Records[0].Length;
         bytes[second + SegmentFormat.HeaderSize + 5] ^= 0x20; // one bit of the second record's payload; its length still fits
         File.WriteAllBytes(path, bytes);
 
@@ -139,14 +145,17 @@ public sealed class SpoolTests(Engines engines)
         Assert.Equal(second, damaged.ValidLength);
     }
 
-    [Fact]
-    public async Task OpenSegmentLeftByCrash_KeepsItsWholeRecords_DropsTheTornTail()
+    [Theory]
+    [InlineData(".open")]
+    [InlineData(".spare")] // written to, then the crash came before its rename to .open was on disk
+    public async Task OpenSegmentLeftByCrash_KeepsItsWholeRecords_DropsTheTornTail(string suffix)
     {
         var directory = NewDirectory();
         Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, "0638990000000000000-abcdef012345.open");
+        var path = Path.Combine(directory, "0638990000000000000-abcdef012345" + suffix);
         await using (var file = File.Create(path))
         {
+            SegmentFormat.Write(file, SegmentFormat.CurrentHeader);
             for (var i = 0; i < 10; i++)
             {
                 SegmentFormat.Write(file, Event(i));
@@ -155,13 +164,82 @@ public sealed class SpoolTests(Engines engines)
             var torn = new MemoryStream();
             SegmentFormat.Write(torn, Event(10));
             file.Write(torn.ToArray().AsSpan(0, 20)); // the write a crash interrupted
+            file.Write(new byte[8192]); // the rest of the segment's prepared zeros
         }
 
         await using var spool = Open(directory);
 
         var segment = Assert.Single(spool.ReadySegments());
-        Assert.Equal(10, SegmentFormat.Read(segment).Records.Count);
+        var (columns, records, validLength) = SegmentFormat.Read(segment);
+        Assert.Equal(EventRowBinary.Header, columns);
+        Assert.Equal(10, records.Count);
+        Assert.Equal(validLength, new FileInfo(segment).Length);
         Assert.Empty(Directory.GetFiles(directory, "*.open"));
+        Assert.Equal(validLength, spool.Bytes);
+    }
+
+    [Fact]
+    public async Task SegmentsOfJsonLines_FromBeforeRowBinary_AreInsertedInBatchesOfTheirOwn_EachEventOnce()
+    {
+        var clickHouse = await engines.NewClickHouseAsync();
+        var directory = NewDirectory();
+        Directory.CreateDirectory(directory);
+        for (var segment = 0; segment < 2; segment++)
+        {
+            using var file = File.Create(Path.Combine(directory, $"063899000000000000{segment}-abcdef012345.ready"));
+            for (var i = segment * 50; i < (segment + 1) * 50; i++)
+            {
+                SegmentFormat.Write(file, JsonEvent(i));
+            }
+        }
+
+        await using (var spool = Open(directory, new SpoolOptions { SealAfterMs = 50, SegmentMaxEvents = 100 }))
+        {
+            await Task.WhenAll(Enumerable.Range(100, 200).Select(i => spool.AppendAsync(Event(i))));
+            await spool.CompleteAsync();
+            var batches = spool.NewBatches();
+            Assert.Equal(2, batches.Count); // the two JSON segments, then the RowBinary ones: one insert cannot mix them
+            Assert.Equal(2, batches[0].Segments.Count);
+            Assert.All(batches[0].Segments, s => Assert.Null(SegmentFormat.Read(s).Columns));
+            Assert.All(batches[1].Segments, s => Assert.Equal(EventRowBinary.Header, SegmentFormat.Read(s).Columns));
+
+            var batcher = new SpoolBatcher(spool, clickHouse, Instruments.NewMetrics(), NullLogger<SpoolBatcher>.Instance);
+            Assert.True(await batcher.DrainAsync(CancellationToken.None));
+            Assert.Empty(Directory.GetFiles(directory));
+        }
+
+        Assert.Equal(300UL, await CountAsync(clickHouse));
+        Assert.Equal(300UL, (await clickHouse.QueryAsync<Count>("SELECT uniqExact(props['id']) AS n FROM events")).Single().N);
+        Assert.Equal(300UL, (await clickHouse.QueryAsync<Count>("SELECT countIf(pathname = concat('/p', props['id']) AND visitor_id = toUInt64(props['id'])) AS n FROM events")).Single().N);
+    }
+
+    [Fact]
+    public async Task Segments_AreWrittenInsideTheirPreparedSize_ThenCutToTheirRecords()
+    {
+        var directory = NewDirectory();
+        var options = new SpoolOptions { SegmentBytes = 65_536, SealAfterMs = 60_000 };
+        var sizes = new List<long>();
+        await using (var spool = Open(directory, options))
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                await spool.AppendAsync(Event(i));
+                var open = Assert.Single(Directory.GetFiles(directory, "*.open"));
+                sizes.Add(new FileInfo(open).Length); // acknowledged, and the file's size never moved
+            }
+
+            await spool.CompleteAsync();
+            var ready = spool.ReadySegments();
+            Assert.True(ready.Count >= 4, $"{ready.Count} segments"); // sealed when full
+            var read = ready.Select(SegmentFormat.Read).ToList();
+            Assert.Equal(2_000, read.Sum(r => r.Records.Count));
+            Assert.All(ready.Zip(read), s => Assert.Equal(s.Second.ValidLength, new FileInfo(s.First).Length));
+            Assert.Equal(read.Sum(r => r.ValidLength), spool.Bytes);
+            Assert.Empty(Directory.GetFiles(directory, "*.spare"));
+            Assert.Empty(Directory.GetFiles(directory, "*.open"));
+        }
+
+        Assert.All(sizes, size => Assert.Equal(65_536, size));
     }
 
     [Fact]
