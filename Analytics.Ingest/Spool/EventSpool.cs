@@ -421,15 +421,16 @@ internal sealed class EventSpool : IAsyncDisposable
     /// <summary>
     /// A segment to write next: named now (unique and later than every segment before it), written with zeros to its
     /// size, then synced with its name, so that writing events into it changes no metadata. On a nearly full disk it
-    /// is smaller (it never takes <see cref="SpoolOptions.MinFreeDiskBytes"/>, nor fails for want of space): events
-    /// past its size grow the file, with a full sync each.
+    /// is smaller (at most half the free space above <see cref="SpoolOptions.MinFreeDiskBytes"/>, and it does not fail
+    /// for want of space): events past its size grow the file, with a full sync each.
     /// </summary>
     private string PrepareSpare()
     {
         var path = Path.Combine(Directory, $"{DateTime.UtcNow.Ticks:D19}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}{SpareSuffix}");
         try
         {
-            var size = Math.Clamp(FreeDiskBytes() - _options.MinFreeDiskBytes, 0, _options.SegmentBytes);
+            // At most half the space above the reserve: the batch files and the segments being written need the rest.
+            var size = Math.Clamp((FreeDiskBytes() - _options.MinFreeDiskBytes) / 2, 0, _options.SegmentBytes);
             using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
             {
                 try
