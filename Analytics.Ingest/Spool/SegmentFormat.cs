@@ -41,38 +41,59 @@ internal static class SegmentFormat
     /// </summary>
     public static (byte[]? Columns, List<byte[]> Records, long ValidLength) Read(string path)
     {
-        var bytes = File.ReadAllBytes(path);
         var records = new List<byte[]>();
-        var offset = 0;
-        byte[]? columns = null;
-        while (offset + HeaderSize <= bytes.Length)
+        var reader = new Reader(File.ReadAllBytes(path));
+        while (reader.Next(out var payload))
         {
-            var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset));
-            var crc = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(offset + 4));
-            if (length <= 0 || length > MaxRecordSize || offset + HeaderSize + length > bytes.Length)
-            {
-                break;
-            }
-
-            var payload = bytes.AsSpan(offset + HeaderSize, length);
-            if (Crc32.HashToUInt32(payload) != crc)
-            {
-                break;
-            }
-
-            if (offset == 0 && payload.StartsWith(RowBinaryMagic))
-            {
-                columns = payload[RowBinaryMagic.Length..].ToArray();
-            }
-            else
-            {
-                records.Add(payload.ToArray());
-            }
-
-            offset += HeaderSize + length;
+            records.Add(payload.ToArray());
         }
 
-        return (columns, records, offset);
+        return (reader.Columns.IsEmpty ? null : reader.Columns.ToArray(), records, reader.Offset);
+    }
+
+    /// <summary>Reads the whole records of a segment's bytes, in order: the columns header apart, then each event's payload.</summary>
+    public ref struct Reader(ReadOnlySpan<byte> bytes)
+    {
+        private readonly ReadOnlySpan<byte> _bytes = bytes;
+
+        /// <summary>The columns header of the RowBinary rows (empty for JSON lines; known once <see cref="Next"/> was called).</summary>
+        public ReadOnlySpan<byte> Columns { get; private set; }
+
+        /// <summary>The length of the valid prefix read so far.</summary>
+        public int Offset { get; private set; }
+
+        /// <summary>The next event's payload; false at the end of the valid prefix.</summary>
+        public bool Next(out ReadOnlySpan<byte> payload)
+        {
+            while (Offset + HeaderSize <= _bytes.Length)
+            {
+                var length = BinaryPrimitives.ReadInt32LittleEndian(_bytes[Offset..]);
+                var crc = BinaryPrimitives.ReadUInt32LittleEndian(_bytes[(Offset + 4)..]);
+                if (length <= 0 || length > MaxRecordSize || Offset + HeaderSize + length > _bytes.Length)
+                {
+                    break;
+                }
+
+                payload = _bytes.Slice(Offset + HeaderSize, length);
+                if (Crc32.HashToUInt32(payload) != crc)
+                {
+                    break;
+                }
+
+                var start = Offset;
+                Offset += HeaderSize + length;
+                if (start == 0 && payload.StartsWith(RowBinaryMagic))
+                {
+                    Columns = _bytes.Slice(HeaderSize + RowBinaryMagic.Length, length - RowBinaryMagic.Length);
+                    continue;
+                }
+
+                return true;
+            }
+
+            payload = default;
+            return false;
+        }
     }
 
     /// <summary>The columns header of a segment from its first record alone (null: JSON lines, or no whole first record).</summary>

@@ -24,6 +24,10 @@ internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHo
     // ClickHouse codes that say the rows themselves are wrong: retrying cannot help.
     private static readonly HashSet<int> DataErrors = [6, 26, 27, 38, 41, 53, 69, 72, 117, 130];
 
+    // A segment's bytes, and a batch's rows as one insert: reused from batch to batch (see Collect).
+    private byte[] _segment = [];
+    private byte[] _rows = [];
+
     // The current run of failed inserts: logged as a warning when it starts, and once more when it ends.
     private int _failures;
     private long _failingSince;
@@ -61,23 +65,16 @@ internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHo
     private async Task<bool> InsertAsync(SpoolBatch batch, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
-        var records = new List<byte[]>();
-        byte[]? columns = null;
+        var count = 0;
         try
         {
-            foreach (var segment in batch.Segments)
-            {
-                var read = SegmentFormat.Read(segment);
-                columns = read.Columns; // the same for every segment of a batch
-                records.AddRange(read.Records);
-            }
-
-            if (records.Count > 0)
+            var (columns, length) = Collect(batch, ref count);
+            if (count > 0)
             {
                 var settings = ClickHouseSettings.Deduplicated(batch.Token);
                 await (columns is null
-                    ? clickHouse.InsertAsync("events", Join(records, "\n"u8), settings, cancellationToken) // written before RowBinary
-                    : clickHouse.InsertAsync("events", EventRowBinary.ColumnNames(columns), EventRowBinary.Format, Join([columns, .. records], default), settings, cancellationToken));
+                    ? clickHouse.InsertAsync("events", _rows.AsMemory(0, length), settings, cancellationToken) // written before RowBinary
+                    : clickHouse.InsertAsync("events", EventRowBinary.ColumnNames(columns), EventRowBinary.Format, _rows.AsMemory(0, length), settings, cancellationToken));
                 var flush = Stopwatch.GetTimestamp();
                 await clickHouse.FlushToDiskAsync(cancellationToken); // the segments are the only other copy
                 metrics.RecordFlush(Stopwatch.GetElapsedTime(flush));
@@ -85,9 +82,9 @@ internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHo
         }
         catch (ClickHouseException e) when (DataErrors.Contains(e.ErrorCode))
         {
-            LogRejected(e, batch.Token, batch.Segments.Count, records.Count);
+            LogRejected(e, batch.Token, batch.Segments.Count, count);
             spool.Reject(batch);
-            metrics.RecordRejected(records.Count);
+            metrics.RecordRejected(count);
             return true;
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -103,7 +100,7 @@ internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHo
         }
 
         spool.Complete(batch);
-        metrics.RecordBatch(records.Count, Stopwatch.GetElapsedTime(start));
+        metrics.RecordBatch(count, Stopwatch.GetElapsedTime(start));
         return true;
     }
 
@@ -163,19 +160,50 @@ internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHo
         }
     }
 
-    private static byte[] Join(List<byte[]> records, ReadOnlySpan<byte> separator)
+    /// <summary>
+    /// The batch's events as one insert in <see cref="_rows"/>: RowBinary rows after their columns header (returned), or
+    /// JSON lines (null). Both buffers are kept for the next batch: a batch is megabytes, and allocating them anew each
+    /// time made a blocking full garbage collection every few seconds, which collect's requests waited for.
+    /// </summary>
+    private (byte[]? Columns, int Length) Collect(SpoolBatch batch, ref int count)
     {
-        var buffer = new byte[records.Sum(r => r.Length) + (records.Count * separator.Length)];
-        var offset = 0;
-        foreach (var record in records)
+        byte[]? columns = null;
+        var length = 0;
+        foreach (var segment in batch.Segments)
         {
-            record.CopyTo(buffer, offset);
-            offset += record.Length;
-            separator.CopyTo(buffer.AsSpan(offset));
-            offset += separator.Length;
+            using var file = File.OpenHandle(segment);
+            var size = (int)RandomAccess.GetLength(file);
+            Grow(ref _segment, size);
+            var read = RandomAccess.Read(file, _segment.AsSpan(0, size), 0);
+            var reader = new SegmentFormat.Reader(_segment.AsSpan(0, read));
+            Grow(ref _rows, length + read); // the rows and one header (or the lines and their newlines) fit in the segments' bytes
+            while (reader.Next(out var payload))
+            {
+                if (count++ == 0 && !reader.Columns.IsEmpty)
+                {
+                    columns = reader.Columns.ToArray(); // the same for every segment of a batch
+                    reader.Columns.CopyTo(_rows.AsSpan(length));
+                    length += columns.Length;
+                }
+
+                payload.CopyTo(_rows.AsSpan(length));
+                length += payload.Length;
+                if (columns is null)
+                {
+                    _rows[length++] = (byte)'\n';
+                }
+            }
         }
 
-        return buffer;
+        return (columns, length);
+    }
+
+    private static void Grow(ref byte[] buffer, int size)
+    {
+        if (buffer.Length < size)
+        {
+            Array.Resize(ref buffer, (int)Math.Min(Array.MaxLength, Math.Max(size, 2L * buffer.Length)));
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Draining the spool failed at {What}; events wait in the spool and the insert is retried every second: {Reason}")]
