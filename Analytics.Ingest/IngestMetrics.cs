@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Analytics.Storage.ClickHouse.Embedded;
 
 namespace Analytics.Ingest;
 
@@ -40,8 +39,6 @@ internal sealed class IngestMetrics
         _batchEvents = _meter.CreateHistogram<long>("analytics.batch.events", "{event}", "Events per batch inserted into ClickHouse (the sum: all events inserted).");
         _insertFailures = _meter.CreateCounter<long>("analytics.insert.failures", "{batch}", "Batch inserts that failed and will be retried.");
         _rejected = _meter.CreateCounter<long>("analytics.events.rejected", "{event}", "Events in segments ClickHouse refused as malformed.");
-        _meter.CreateObservableCounter("analytics.clickhouse.caller_cpu", () => EmbeddedCpu.OnCallingThreads.TotalSeconds, "s",
-            "CPU the embedded ClickHouse used on the threads that called it (an insert's parsing and views run there); its own threads are named apart.");
     }
 
     /// <summary>The spool's depth, read when the metrics are collected.</summary>

@@ -56,12 +56,6 @@ public static class Posix
         }
     }
 
-    /// <summary>The CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID).</summary>
-    public static TimeSpan ThreadCpuTime()
-        => clock_gettime(3 /* CLOCK_THREAD_CPUTIME_ID */, out var time) == 0
-            ? TimeSpan.FromTicks((time.Seconds * TimeSpan.TicksPerSecond) + (time.Nanoseconds / 100))
-            : TimeSpan.Zero;
-
     /// <summary>Files and directories this process creates from now on are its user's alone (umask 077: 0600 and 0700).</summary>
     public static void RestrictNewFiles() => _ = umask(0b000_111_111);
 
@@ -112,14 +106,4 @@ public static class Posix
 
     [DllImport("libc")]
     private static extern void sync();
-
-    [DllImport("libc")]
-    private static extern int clock_gettime(int clock, out Timespec time);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
 }

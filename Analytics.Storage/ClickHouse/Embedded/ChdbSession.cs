@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using Analytics.Storage.Hosting;
 
 namespace Analytics.Storage.ClickHouse.Embedded;
 
@@ -17,7 +16,6 @@ internal sealed class ChdbSession
     private static readonly Lock Registry = new();
     private static ChdbSession? s_open;
     private static bool s_shutDown;
-    private static long s_callerCpuTicks;
 
     private readonly ChdbNative _native;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -105,12 +103,6 @@ internal sealed class ChdbSession
             s_shutDown = true;
         }
     }
-
-    /// <summary>
-    /// The CPU time ClickHouse has used on the threads that called it (a statement runs its first stage, e.g. an insert's
-    /// parsing and views, on the caller's thread), since the process started; its own threads are named and counted apart.
-    /// </summary>
-    public static TimeSpan CallerCpuTime => TimeSpan.FromTicks(Interlocked.Read(ref s_callerCpuTicks));
 
     public async Task<byte[]> RunAsync(string database, ClickHouseCommand command, CancellationToken cancellationToken)
     {
@@ -255,9 +247,7 @@ internal sealed class ChdbSession
                 valueLengths[i] = lengths[First + 1 + (2 * i)];
             }
 
-            var cpu = Posix.ThreadCpuTime();
             result = _native.QueryWithParams(*(nint*)_connection, query, (nuint)sql.Length, start, lengths[0], names, nameLengths, values, valueLengths, (nuint)count);
-            Interlocked.Add(ref s_callerCpuTicks, (Posix.ThreadCpuTime() - cpu).Ticks);
         }
 
         if (result == 0)
