@@ -56,6 +56,15 @@ public static class Posix
         }
     }
 
+    /// <summary>Raises the calling thread's nice value by <paramref name="by"/> (lowers its CPU priority; any user may); threads it starts inherit it.</summary>
+    public static void LowerThreadPriority(int by)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            _ = setpriority(0 /* PRIO_PROCESS: with a thread id, that thread */, gettid(), getpriority(0, 0) + by);
+        }
+    }
+
     /// <summary>Files and directories this process creates from now on are its user's alone (umask 077: 0600 and 0700).</summary>
     public static void RestrictNewFiles() => _ = umask(0b000_111_111);
 
@@ -106,4 +115,13 @@ public static class Posix
 
     [DllImport("libc")]
     private static extern void sync();
+
+    [DllImport("libc")]
+    private static extern int gettid();
+
+    [DllImport("libc")]
+    private static extern int getpriority(int which, int who);
+
+    [DllImport("libc")]
+    private static extern int setpriority(int which, int who, int priority);
 }

@@ -63,12 +63,12 @@ internal sealed class ChdbSession
             }
 
             var native = ChdbNative.Load(options.LibraryPath);
-            var connection = SignalHandlers.Preserve(() =>
+            var connection = EngineThread.Instance.Run(() => SignalHandlers.Preserve(() =>
             {
                 // Disabling also resets chDB's handlers to SIG_DFL; Preserve then puts the runtime's back.
                 native.SetSignalHandlersEnabled(0);
                 return (nint)Connect(native, dataPath, options);
-            });
+            }));
             s_open = new ChdbSession(native, connection, dataPath) { _references = 1 };
             return s_open;
         }
@@ -89,9 +89,13 @@ internal sealed class ChdbSession
             {
                 if (_connection != 0)
                 {
-                    _native.CloseConnection((nint*)_connection);
+                    EngineThread.Instance.Run(() =>
+                    {
+                        _native.CloseConnection((nint*)_connection);
+                        _native.Shutdown();
+                        return 0;
+                    });
                     _connection = 0;
-                    _native.Shutdown();
                 }
             }
             finally
@@ -116,13 +120,16 @@ internal sealed class ChdbSession
                 throw new ClickHouseException("The embedded ClickHouse session is closed.");
             }
 
-            if (_currentDatabase != database)
+            return await EngineThread.Instance.RunAsync(() =>
             {
-                Execute(Encoding.UTF8.GetBytes($"USE {database}"), "TabSeparated", []);
-                _currentDatabase = database;
-            }
+                if (_currentDatabase != database)
+                {
+                    Execute(Encoding.UTF8.GetBytes($"USE {database}"), "TabSeparated", []);
+                    _currentDatabase = database;
+                }
 
-            return Execute(sql, command.Format ?? "TabSeparated", command.Parameters);
+                return Execute(sql, command.Format ?? "TabSeparated", command.Parameters);
+            }).ConfigureAwait(false);
         }
         finally
         {
