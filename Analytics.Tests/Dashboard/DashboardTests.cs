@@ -601,6 +601,8 @@ public sealed class DashboardTests(Engines engines)
     /// <summary>axe-core's WCAG 2.1 A and AA rules on the page as it is: no serious or critical violation.</summary>
     private static async Task AccessibleAsync(IPage page, string what)
     {
+        // The page settled: Blazor's head outlet sets the title just after the body it waited for (a full run once ran axe between the two).
+        await page.WaitForFunctionAsync("() => document.title.length > 0");
         var results = await page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
         var bad = results.Violations.Where(v => v.Impact is "serious" or "critical")
             .Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join("; ", v.Nodes.Take(3).Select(n => n.Target?.ToString()))}").ToList();
