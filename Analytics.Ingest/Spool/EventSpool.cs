@@ -377,6 +377,9 @@ internal sealed class EventSpool : IAsyncDisposable
             throw new IOException($"Preparing a segment failed: {e.Message}", e);
         }
 
+        // The next one is prepared from now on, whatever happens to this one (were it gone, a write fails once, not forever).
+        _spare = Task.Run(PrepareSpare);
+
         // Its name is durable as a spare; after a crash a spare with records is recovered as an open segment is, so
         // the rename needs no sync of the directory.
         _activeName = Path.GetFileNameWithoutExtension(spare);
@@ -384,7 +387,6 @@ internal sealed class EventSpool : IAsyncDisposable
         File.Move(spare, open);
         _active = new FileStream(open, FileMode.Open, FileAccess.Write, FileShare.Read, 1 << 16);
         _activeCapacity = _active.Length;
-        _spare = Task.Run(PrepareSpare);
         _activeCount = 0;
         _activeValidLength = 0;
         _activeOpenedAt = Stopwatch.GetTimestamp();

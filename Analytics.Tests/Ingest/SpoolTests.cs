@@ -214,6 +214,25 @@ public sealed class SpoolTests(Engines engines)
     }
 
     [Fact]
+    public async Task SpareSegmentGone_FailsOneWrite_ThenTheNextSpareTakesOver()
+    {
+        var directory = NewDirectory();
+        await using var spool = Open(directory);
+        string[] spares;
+        while ((spares = Directory.GetFiles(directory, "*.spare")).Length == 0)
+        {
+            await Task.Delay(10);
+        }
+
+        File.Delete(Assert.Single(spares)); // e.g. an operator's cleanup
+
+        await Assert.ThrowsAsync<SpoolFullException>(() => spool.AppendAsync(Event(0)));
+        await spool.AppendAsync(Event(1));
+        await spool.CompleteAsync();
+        Assert.Equal(1, spool.ReadySegments().Sum(s => SegmentFormat.Read(s).Records.Count));
+    }
+
+    [Fact]
     public async Task Segments_AreWrittenInsideTheirPreparedSize_ThenCutToTheirRecords()
     {
         var directory = NewDirectory();
