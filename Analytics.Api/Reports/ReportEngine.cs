@@ -381,7 +381,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             var pageOnly = query.Dimensions.All(d => d.IsTime || d.Name == "event:page") && conditions.All(c => c.Dimension.Name == "event:page");
             var totalsOnly = query.Metrics.All(m => m is not (Metric.ScrollDepth or Metric.TimeOnPage));
             events = dailyDimension is not null && dailyMetrics ? TableSource.Daily
-                : !rollups || !pageOnly || !pageMetrics ? fallback
+                : !rollups || !pageOnly || !pageMetrics ? (dailyMetrics && ReportSql.DailyTimeRoute(query) ? TableSource.Daily : fallback)
                 : onlyTime && conditions.Count == 0 && totalsOnly ? totals
                 : TableSource.PageRollup;
         }

@@ -86,6 +86,12 @@ internal sealed class ReportSql
         return from < to ? (from, to) : null;
     }
 
+    /// <summary>The whole UTC days of the range that a time bucket of <paramref name="interval"/> starts inside (not at their midnight): a day row cannot be given to one bucket.</summary>
+    public static List<LocalDate> CutDays(ReportQuery query, TimeInterval interval, (Instant From, Instant To) whole)
+        => TimeBuckets.Split(query.Range, query.Zone, interval, query.WeekStart)
+            .Select(b => b.From).Where(t => t >= whole.From && t < whole.To && t.ToUnixTimeTicks() % TimeSpan.TicksPerDay != 0)
+            .Select(t => t.InUtc().Date).Distinct().Order().ToList();
+
     /// <summary>
     /// The one dimension a query needs from the daily rollup ("" for none): the breakdown's, which every filter
     /// condition must also be on, or the filters' single dimension. Null when the daily rollup cannot answer.
@@ -115,6 +121,11 @@ internal sealed class ReportSql
         if (source == TableSource.Daily && dimensions is [{ Name: GoalMatching.DimensionName }])
         {
             return GoalsDaily(filter, shape);
+        }
+
+        if (source == TableSource.Daily && dimensions is [{ IsTime: true } time] && filter is not null)
+        {
+            return DailyOverTime(time, filter, shape);
         }
 
         if (source == TableSource.Daily)
@@ -177,6 +188,55 @@ internal sealed class ReportSql
         var goals = GoalMatching.CountsGoals(dimensions, filter);
         var uniqueVisitors = goals ? "uniq(visitor_id)" : "uniqIf(visitor_id, name != 'engagement')";
         return Grouped(eventDims, $"{uniqueVisitors} AS visitors, {EventSums(goals)}, {Revenue(dimensions, filter)}", from, eventWhere, null, shape);
+    }
+
+    /// <summary>
+    /// The events half over time under a filter on one dimension of the daily rollup (<see cref="DailyTimeRoute"/>):
+    /// the day rows of the filter's values for the whole UTC days that lie in one time bucket, each given to the bucket
+    /// of its midnight; raw events for the partial days at the range's ends and the days a bucket starts inside.
+    /// </summary>
+    private string DailyOverTime(Dimension time, Filter filter, Shape shape)
+    {
+        var dimension = DailyDimension([], filter) ?? throw new InvalidOperationException("The daily rollup cannot answer this query.");
+        var whole = WholeDays(_query.Range) ?? throw new InvalidOperationException("The range holds no whole UTC day.");
+        var (cutDays, dailyFrom, dailyTo) = (Param(CutDays(_query, time.Interval, whole), "Array(Date)"), Param(whole.From.InUtc().Date, "Date"), Param(whole.To.InUtc().Date, "Date"));
+        return Grouped(
+            ["d0"],
+            "uniqCombinedMerge(13)(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, sum(engagements) AS engagements, "
+            + "sum(engaged_ms) AS engaged_ms, sum(engaged_visits) AS engaged_visits, sum(scroll_sum) AS scroll_sum, toFloat64(sum(revenue)) AS revenue",
+            $"""
+            (
+                SELECT {TimeKey(time.Interval, "toDateTime(day, 'UTC')")} AS d0, visitor_sketch AS visitors, pageviews, events, engagements, engaged_ms, engaged_visits, scroll_max_sum AS scroll_sum, revenue
+                FROM rollup_daily
+                WHERE property_id = {_property} AND dimension = {Param(dimension, "String")} AND {Render(filter, _ => "value")} AND day >= {dailyFrom} AND day < {dailyTo} AND NOT has({cutDays}, day)
+                UNION ALL
+                SELECT {TimeKey(time.Interval, "timestamp")} AS d0, uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
+                FROM events
+                WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND (toDate(timestamp) < {dailyFrom} OR toDate(timestamp) >= {dailyTo} OR has({cutDays}, toDate(timestamp)))
+                    AND {Render(filter, d => EventRow(d, "timestamp"))}
+                GROUP BY d0
+            )
+            """,
+            null,
+            "events + engagements > 0", // a bucket exists when events of it are in range, as in raw events
+            shape);
+    }
+
+    /// <summary>
+    /// Whether the events half of <paramref name="query"/> can be read by <see cref="DailyOverTime"/>: over time (by
+    /// day, week or month), filtered on one dimension the daily rollup keeps, over a range that holds whole UTC days
+    /// of which fewer are cut by a bucket than not (by day outside UTC, every day is cut: raw events are read alone).
+    /// </summary>
+    public static bool DailyTimeRoute(ReportQuery query)
+    {
+        if (query.Source != ReportSource.Rollup || query.Dimensions is not [{ IsTime: true, Interval: not TimeInterval.Hour } time]
+            || DailyDimension([], query.Filter) is not { Length: > 0 } || WholeDays(query.Range) is not { } whole)
+        {
+            return false;
+        }
+
+        var days = (whole.To - whole.From).Days;
+        return CutDays(query, time.Interval, whole).Count * 2 < days;
     }
 
     /// <summary>
@@ -682,11 +742,7 @@ internal sealed class ReportSql
             return $"({hourly})";
         }
 
-        var cut = time is null
-            ? []
-            : TimeBuckets.Split(_query.Range, _query.Zone, time.Interval, _query.WeekStart)
-                .Select(b => b.From).Where(t => t >= whole.From && t < whole.To && t.ToUnixTimeTicks() % TimeSpan.TicksPerDay != 0)
-                .Select(t => t.InUtc().Date).Distinct().Order().ToList();
+        var cut = time is null ? [] : CutDays(_query, time.Interval, whole);
         var (cutDays, dailyFrom, dailyTo) = (Param(cut, "Array(Date)"), Param(whole.From.InUtc().Date, "Date"), Param(whole.To.InUtc().Date, "Date"));
 
         // The hours outside the whole days, and those of the cut days, as one test (an OR of a range per cut day took
