@@ -60,6 +60,13 @@ internal sealed class ReportSql
         => $"countIf(name = 'pageview') AS pageviews, {(goals ? "count()" : "countIf(name != 'engagement')")} AS events, countIf(name = 'engagement') AS engagements, "
            + "sumIf(engagement_ms, name = 'engagement') AS engaged_ms, sum(engaged_first) AS engaged_visits, sum(scroll_gain) AS scroll_sum";
 
+    /// <summary>The events half's columns of a daily rollup row, named as the raw events' partial rows name them.</summary>
+    private const string DailyEventColumns = "visitor_sketch AS visitors, pageviews, events, engagements, engaged_ms, engaged_visits, scroll_max_sum AS scroll_sum, revenue";
+
+    /// <summary>The events half's totals over daily rollup rows and raw partial rows together (<see cref="DailyEventColumns"/>).</summary>
+    private const string DailyEventAggregates = "uniqCombinedMerge(13)(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, sum(engagements) AS engagements, "
+        + "sum(engaged_ms) AS engaged_ms, sum(engaged_visits) AS engaged_visits, sum(scroll_sum) AS scroll_sum, toFloat64(sum(revenue)) AS revenue";
+
     private readonly ReportQuery _query;
     private readonly string _property;
     private readonly string _from;
@@ -140,11 +147,10 @@ internal sealed class ReportSql
                 """;
             return Grouped(
                 dimensions.Count == 1 ? ["d0"] : [],
-                "uniqCombinedMerge(13)(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, sum(engagements) AS engagements, "
-                + "sum(engaged_ms) AS engaged_ms, sum(engaged_visits) AS engaged_visits, sum(scroll_sum) AS scroll_sum, toFloat64(sum(revenue)) AS revenue",
+                DailyEventAggregates,
                 $"""
                 (
-                    {body("visitor_sketch AS visitors, pageviews, events, engagements, engaged_ms, engaged_visits, scroll_max_sum AS scroll_sum, revenue")}
+                    {body(DailyEventColumns)}
                     UNION ALL
                     {partial}
                 )
@@ -202,11 +208,10 @@ internal sealed class ReportSql
         var (cutDays, dailyFrom, dailyTo) = (Param(CutDays(_query, time.Interval, whole), "Array(Date)"), Param(whole.From.InUtc().Date, "Date"), Param(whole.To.InUtc().Date, "Date"));
         return Grouped(
             ["d0"],
-            "uniqCombinedMerge(13)(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, sum(engagements) AS engagements, "
-            + "sum(engaged_ms) AS engaged_ms, sum(engaged_visits) AS engaged_visits, sum(scroll_sum) AS scroll_sum, toFloat64(sum(revenue)) AS revenue",
+            DailyEventAggregates,
             $"""
             (
-                SELECT {TimeKey(time.Interval, "toDateTime(day, 'UTC')")} AS d0, visitor_sketch AS visitors, pageviews, events, engagements, engaged_ms, engaged_visits, scroll_max_sum AS scroll_sum, revenue
+                SELECT {TimeKey(time.Interval, "toDateTime(day, 'UTC')")} AS d0, {DailyEventColumns}
                 FROM rollup_daily
                 WHERE property_id = {_property} AND dimension = {Param(dimension, "String")} AND {Render(filter, _ => "value")} AND day >= {dailyFrom} AND day < {dailyTo} AND NOT has({cutDays}, day)
                 UNION ALL
