@@ -113,6 +113,13 @@ public static class DashboardExtensions
                 dashboard.UseAntiforgery();
                 dashboard.Use(LogAntiforgeryRejection);
             });
+
+        // WebApplication puts authentication and authorization in front of the whole pipeline unless the app added them
+        // itself, which it cannot see inside the branch above: mark them added (the keys UseAuthentication and
+        // UseAuthorization set), or collect would check the cookie after all.
+        var properties = ((IApplicationBuilder)app).Properties;
+        properties["__AuthenticationMiddlewareSet"] = true;
+        properties["__AuthorizationMiddlewareSet"] = true;
         app.MapStaticAssets();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         app.MapPost("/logout", LogOutAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());

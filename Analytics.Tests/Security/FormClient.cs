@@ -43,6 +43,15 @@ internal sealed partial class FormClient : IDisposable
         return await SendAsync(request);
     }
 
+    /// <summary>The cookie of that name the server has set and not cleared, if any.</summary>
+    public Cookie? Cookie(string name) => Cookies.GetAllCookies().FirstOrDefault(c => c.Name == name && !c.Expired);
+
+    public async Task<HttpResponseMessage> PostJsonAsync(string path, string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        return await SendAsync(request);
+    }
+
     public async Task<string> GetStringAsync(string path)
     {
         using var response = await GetAsync(path);
