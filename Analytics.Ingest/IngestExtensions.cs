@@ -68,12 +68,16 @@ public static class IngestExtensions
         return services;
     }
 
-    /// <summary>Before listening: insert what a previous run left in the spool, then rebuild the sessions of the last 30 minutes.</summary>
-    public static async Task StartIngestAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    /// <summary>
+    /// Before listening: insert what a previous run left in the spool, then rebuild the sessions of the last 30 minutes.
+    /// While ClickHouse migrations are to run in the background (<paramref name="upgrading"/>), the spool waits for them
+    /// (the batcher inserts it after), and the sessions are rebuilt from the tables as they are before the migrations.
+    /// </summary>
+    public static async Task StartIngestAsync(this IServiceProvider services, bool upgrading, CancellationToken cancellationToken)
     {
         var logger = services.GetRequiredService<ILogger<SpoolBatcher>>();
         var clickHouse = services.GetRequiredService<IClickHouse>();
-        if (!await services.GetRequiredService<SpoolBatcher>().DrainAsync(cancellationToken))
+        if (!upgrading && !await services.GetRequiredService<SpoolBatcher>().DrainAsync(cancellationToken))
         {
             logger.LogWarning("ClickHouse did not take the spooled events at start; they stay on disk and are retried");
         }

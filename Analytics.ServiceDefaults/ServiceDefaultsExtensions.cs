@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Migrations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -147,7 +148,7 @@ public static class ServiceDefaultsExtensions
             status = report.Status.ToString(),
             checks = report.Entries.ToDictionary(
                 e => e.Key,
-                e => new { status = e.Value.Status.ToString(), duration_ms = Math.Round(e.Value.Duration.TotalMilliseconds, 1), error = e.Value.Exception?.Message }),
+                e => new { status = e.Value.Status.ToString(), duration_ms = Math.Round(e.Value.Duration.TotalMilliseconds, 1), error = e.Value.Exception?.Message, detail = e.Value.Description }),
         };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body));
     }
@@ -169,10 +170,16 @@ public static class ServiceDefaultsExtensions
         }
     }
 
-    private sealed class ClickHouseHealthCheck(IClickHouse clickHouse) : IHealthCheck
+    private sealed class ClickHouseHealthCheck(IClickHouse clickHouse, ClickHouseUpgrade upgrade) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
+            // A migration's statement may hold the embedded engine for a while: the server is up, collect takes events.
+            if (upgrade.Running)
+            {
+                return HealthCheckResult.Degraded($"ClickHouse migrations are running ({upgrade.Status}); collect keeps the events in the spool meanwhile.");
+            }
+
             try
             {
                 await clickHouse.QueryRawAsync("SELECT 1", "TabSeparated", cancellationToken: cancellationToken);

@@ -56,7 +56,9 @@ internal sealed class AdminContext : IAsyncDisposable
                 .AddSimpleConsole(o => o.SingleLine = true)
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace) // standard output is the command's answer
                 .SetMinimumLevel(LogLevel.Warning)
-                .AddFilter("Analytics.Security", LogLevel.Information))
+                .AddFilter("Analytics.Security", LogLevel.Information)
+                .AddFilter("Analytics.Storage.ClickHouse.Migrations", LogLevel.Information) // a migration's progress
+                .AddFilter("Analytics.Ingest.Events", LogLevel.Information)) // the progress of a migration's code
             .AddAnalyticsStorage(runtime)
             .AddReporting()
             .AddEventData();

@@ -8,6 +8,7 @@ using Analytics.Storage.ClickHouse.Migrations;
 using Analytics.Storage.Postgres;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -66,21 +67,39 @@ internal static class AnalyticsApplication
         return builder;
     }
 
-    /// <summary>Migrates the stores, starts ingest (the spool's leftovers, recent sessions) and maps every role's endpoints.</summary>
+    /// <summary>
+    /// Migrates the stores, starts ingest (the spool's leftovers, recent sessions) and maps every role's endpoints. ClickHouse
+    /// migrations with work on stored events (minutes on a large directory) run once the server listens instead
+    /// (<see cref="ClickHouseUpgrade"/>): collect accepts events into the spool meanwhile, and the rest answers 503.
+    /// </summary>
     public static async Task MapAnalyticsAsync(this WebApplication app, ServerRoles roles, CancellationToken cancellationToken)
     {
         // Every role's settings, checked before anything starts: a bad one stops the start with the line that names it.
         app.Services.GetRequiredService<IStartupValidator>().Validate();
         await app.Services.GetRequiredService<PostgresMigrator>().MigrateAsync(cancellationToken);
-        if (app.Services.GetService<ClickHouseMigrator>() is { } clickHouse)
+        var clickHouse = app.Services.GetService<ClickHouseMigrator>();
+        var upgrading = clickHouse is not null && await clickHouse.HasDataWorkPendingAsync(cancellationToken);
+        if (clickHouse is not null && !upgrading)
         {
             await clickHouse.MigrateAsync(cancellationToken);
         }
 
         app.MapDefaultEndpoints();
+        if (upgrading)
+        {
+            var upgrade = app.Services.GetRequiredService<ClickHouseUpgrade>();
+            app.Use((context, next) => !upgrade.Running || WhileUpgrading(context.Request.Path) ? next(context) : UpgradingAsync(context, upgrade.Status));
+            var lifetime = app.Lifetime;
+            lifetime.ApplicationStarted.Register(() => upgrade.Start(() =>
+            {
+                Environment.ExitCode = 1;
+                lifetime.StopApplication();
+            }, lifetime.ApplicationStopping));
+        }
+
         if (roles.Ingest)
         {
-            await app.Services.StartIngestAsync(cancellationToken);
+            await app.Services.StartIngestAsync(upgrading, cancellationToken);
             app.MapIngestEndpoints();
         }
 
@@ -93,5 +112,18 @@ internal static class AnalyticsApplication
         {
             app.MapDashboardEndpoints();
         }
+    }
+
+    /// <summary>What answers while ClickHouse migrations run: collect, the tracker script, health and metrics.</summary>
+    private static bool WhileUpgrading(PathString path)
+        => path.StartsWithSegments("/api/event", StringComparison.Ordinal) || path.StartsWithSegments("/js", StringComparison.Ordinal)
+            || path.StartsWithSegments("/health", StringComparison.Ordinal) || path.StartsWithSegments("/metrics", StringComparison.Ordinal);
+
+    private static Task UpgradingAsync(HttpContext context, string status)
+    {
+        context.Response.Headers.RetryAfter = "30";
+        return Results.Problem(
+            $"The stored data is being upgraded ({status}); reports answer again when it is done (the server log shows the progress). Events sent meanwhile are kept.",
+            statusCode: StatusCodes.Status503ServiceUnavailable, title: "Upgrading the stored data").ExecuteAsync(context);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Analytics.Ingest.Events;
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Migrations;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -14,9 +15,10 @@ namespace Analytics.Ingest.Spool;
 /// disk (<see cref="IClickHouse.FlushToDiskAsync"/>), so a power loss cannot take both copies. Failures of any
 /// kind (ClickHouse down, a timeout, an error it reports) are retried with a backoff from 0.1 s doubling to 1 s, so a
 /// backlog starts draining within a second of ClickHouse answering again; a batch ClickHouse refuses as malformed data
-/// is set aside, never retried forever.
+/// is set aside, never retried forever. While ClickHouse migrations run in the background (<see cref="ClickHouseUpgrade"/>),
+/// nothing is inserted: the events wait in the spool.
 /// </summary>
-internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHouse, IngestMetrics metrics, ILogger<SpoolBatcher> logger) : BackgroundService
+internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHouse, IngestMetrics metrics, ILogger<SpoolBatcher> logger, ClickHouseUpgrade? upgrade = null) : BackgroundService
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
@@ -118,6 +120,15 @@ internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHo
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var backoff = FirstBackoff;
+        try
+        {
+            await (upgrade?.Completion ?? Task.CompletedTask).WaitAsync(stoppingToken);
+        }
+        catch (Exception)
+        {
+            return; // stopping, or the migrations failed (the server stops): the spool keeps the events
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -148,6 +159,11 @@ internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHo
     {
         await base.StopAsync(cancellationToken);
         await spool.CompleteAsync();
+        if (upgrade?.Completion.IsCompletedSuccessfully == false)
+        {
+            return; // a migration is running or failed: the tables are not ready for the spool's rows
+        }
+
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(TimeSpan.FromSeconds(10));
         try

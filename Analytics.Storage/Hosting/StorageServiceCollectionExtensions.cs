@@ -25,6 +25,7 @@ public static class StorageServiceCollectionExtensions
         {
             services.AddSingleton(clickHouse);
             services.AddSingleton<ClickHouseMigrator>();
+            services.AddSingleton<ClickHouseUpgrade>();
         }
 
         if (postgresConnectionString is null)

@@ -7,11 +7,37 @@ namespace Analytics.Storage.ClickHouse.Migrations;
 /// Applies <c>schema/clickhouse/*.sql</c> in order, recording each in <c>schema_migrations</c>. Safe to run again:
 /// applied versions are skipped, and every statement is written to be idempotent (IF NOT EXISTS) so a run that
 /// stopped half-way through a file completes on the next start. A file can leave work to code
-/// (<see cref="IClickHouseDataMigration"/>, named on a line <c>-- code: Name</c>), which runs before the file is recorded.
+/// (<see cref="IClickHouseDataMigration"/>, named on a line <c>-- code: Name</c>), which runs before the file is recorded,
+/// or ask for tables to be written again (a line <c>-- rewrite: table, table</c>; see <see cref="RewriteAsync"/>).
 /// </summary>
 public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHouseMigrator> logger, IEnumerable<IClickHouseDataMigration>? dataMigrations = null)
 {
     private const string CodeMarker = "-- code: ";
+    private const string RewriteMarker = "-- rewrite: ";
+    private const string RewriteProgress = "schema_rewrites";
+
+    /// <summary>What the migrator is doing now (the file it applies, the partition it writes), for the server's answer while it upgrades.</summary>
+    public string Status { get; private set; } = "not started";
+
+    /// <summary>
+    /// Whether a pending migration has work that takes time with stored events (code, or tables to write again) and
+    /// there are events: <c>serve</c> then applies the migrations while it serves (<see cref="ClickHouseUpgrade"/>).
+    /// </summary>
+    public async Task<bool> HasDataWorkPendingAsync(CancellationToken cancellationToken)
+    {
+        var tables = (await clickHouse.WithDatabase("default").QueryAsync<TableName>(
+            "SELECT name AS value FROM system.tables WHERE database = {database:String} AND name IN ('schema_migrations', 'events')",
+            new { database = clickHouse.Database }, cancellationToken: cancellationToken).ConfigureAwait(false)).Select(t => t.Value).ToList();
+        if (tables.Count < 2)
+        {
+            return false;
+        }
+
+        var applied = (await clickHouse.QueryAsync<AppliedMigration>("SELECT version, checksum FROM schema_migrations", cancellationToken: cancellationToken).ConfigureAwait(false))
+            .Select(m => (int)m.Version).ToHashSet();
+        return SchemaFile.Load("clickhouse").Any(f => !applied.Contains(f.Version) && (Directive(f, CodeMarker).Any() || Directive(f, RewriteMarker).Any()))
+            && (await clickHouse.QueryAsync<Count>("SELECT count() AS rows FROM events", cancellationToken: cancellationToken).ConfigureAwait(false))[0].Rows > 0;
+    }
 
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
@@ -46,24 +72,79 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
             }
 
             logger.LogInformation("Applying ClickHouse migration {Name} to {Database}", file.Name, clickHouse.Database);
+            Status = $"applying migration {file.Name}";
             foreach (var statement in file.Statements())
             {
                 await clickHouse.ExecuteAsync(statement, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
-            foreach (var name in file.Sql.Split('\n').Where(l => l.StartsWith(CodeMarker, StringComparison.Ordinal)).Select(l => l[CodeMarker.Length..].Trim()))
+            foreach (var name in Directive(file, CodeMarker))
             {
                 await RunCodeAsync(file, name, cancellationToken).ConfigureAwait(false);
+            }
+
+            var rewrites = Directive(file, RewriteMarker).SelectMany(l => l.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+            foreach (var table in rewrites)
+            {
+                await RewriteAsync(file, table, cancellationToken).ConfigureAwait(false);
             }
 
             await clickHouse.ExecuteAsync(
                 "INSERT INTO schema_migrations (version, name, checksum) SELECT {version:UInt32}, {name:String}, {checksum:String}",
                 new { version = file.Version, name = file.Name, checksum = file.Checksum },
                 cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (rewrites.Count > 0)
+            {
+                await clickHouse.ExecuteAsync($"DROP TABLE IF EXISTS {RewriteProgress}", cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
             count++;
         }
 
+        Status = "done";
         return count;
+    }
+
+    /// <summary>The values of a file's <paramref name="marker"/> lines.</summary>
+    private static IEnumerable<string> Directive(SchemaFile file, string marker)
+        => file.Sql.Split('\n').Where(l => l.StartsWith(marker, StringComparison.Ordinal)).Select(l => l[marker.Length..].Trim());
+
+    /// <summary>
+    /// Writes every part of <paramref name="table"/> again with the table's definition as it is now (its codecs, its
+    /// columns' defaults): each partition merged anew (OPTIMIZE ... FINAL), oldest first, and recorded in
+    /// <c>schema_rewrites</c> as it completes, so a run that stops resumes with the next one. The file's record ends it
+    /// (the progress table is dropped). Rows do not change; inserts may go on meanwhile.
+    /// </summary>
+    private async Task RewriteAsync(SchemaFile file, string table, CancellationToken cancellationToken)
+    {
+        await clickHouse.ExecuteAsync(
+            $"CREATE TABLE IF NOT EXISTS {RewriteProgress} (version UInt32, table String, partition_id String, rewritten_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY (version, table, partition_id)",
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        var done = (await clickHouse.QueryAsync<PartitionId>(
+            $"SELECT partition_id AS id FROM {RewriteProgress} WHERE version = {{version:UInt32}} AND table = {{table:String}}",
+            new { version = file.Version, table }, cancellationToken: cancellationToken).ConfigureAwait(false)).Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var partitions = await clickHouse.QueryAsync<Partition>(
+            "SELECT partition_id AS id, sum(rows) AS rows FROM system.parts WHERE database = currentDatabase() AND table = {table:String} AND active GROUP BY partition_id ORDER BY partition_id",
+            new { table }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var total = partitions.Sum(p => (decimal)p.Rows);
+        var written = partitions.Where(p => done.Contains(p.Id)).Sum(p => (decimal)p.Rows);
+        foreach (var (partition, index) in partitions.Select((p, i) => (p, i)).Where(x => !done.Contains(x.p.Id)))
+        {
+            // A partition id is ClickHouse's own name of the partition (digits, letters, '-', '_'), checked before it is quoted.
+            if (!partition.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                throw new InvalidOperationException($"Table {table} has a partition id ClickHouse should not make: '{partition.Id}'.");
+            }
+
+            await clickHouse.ExecuteAsync($"OPTIMIZE TABLE {table} PARTITION ID '{partition.Id}' FINAL", cancellationToken: cancellationToken).ConfigureAwait(false);
+            await clickHouse.ExecuteAsync(
+                $"INSERT INTO {RewriteProgress} (version, table, partition_id) SELECT {{version:UInt32}}, {{table:String}}, {{id:String}}",
+                new { version = file.Version, table, id = partition.Id }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            written += partition.Rows;
+            Status = $"applying migration {file.Name}: {table} written again, {index + 1} of {partitions.Count} partitions";
+            logger.LogInformation("Migration {Name}: wrote {Table} partition {Partition} again ({Index} of {Count}; {Percent:0}% of its {Rows:N0} rows)",
+                file.Name, table, partition.Id, index + 1, partitions.Count, total == 0 ? 100 : 100 * written / total, total);
+        }
     }
 
     private async Task RunCodeAsync(SchemaFile file, string name, CancellationToken cancellationToken)
@@ -89,4 +170,10 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
     private sealed record AppliedMigration(uint Version, string Checksum);
 
     private sealed record Count(ulong Rows);
+
+    private sealed record PartitionId(string Id);
+
+    private sealed record TableName(string Value);
+
+    private sealed record Partition(string Id, ulong Rows);
 }

@@ -1,0 +1,170 @@
+using System.Net;
+using System.Text.Json;
+using Analytics.Api.Reports;
+using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Migrations;
+using Analytics.Storage.Goals;
+using Analytics.Tests.Host;
+using Analytics.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+
+namespace Analytics.Tests.Schema;
+
+/// <summary>
+/// A data directory made before a migration that writes the tables again (0015: the parts stored before 0014's codecs)
+/// upgrades in place: every partition is written anew, a run stopped half-way resumes after the last partition it
+/// wrote, progress is reported, and every report answers the same before and after.
+/// </summary>
+public sealed class UpgradeTests(Engines engines)
+{
+    private static readonly (long Id, string Zone)[] Properties = [(1, "Europe/Berlin"), (2, "Asia/Kolkata")];
+
+    [Fact]
+    public async Task Migration0015_WritesEveryPartAgain_ResumesAfterAStop_AndEveryReportStaysTheSame()
+    {
+        var clickHouse = await engines.NewClickHouseAsync();
+        await GeneratedTraffic.LoadAsync(clickHouse, Properties.Select(p => ((ulong)p.Id, p.Zone)), Instant.FromUtc(2026, 7, 20, 0, 0), Instant.FromUtc(2026, 10, 10, 0, 0), sessionsPerDay: 80, visitorPool: 500, seedBase: 150);
+
+        // As the directory was before 0015: the migration not recorded, parts written before it.
+        await clickHouse.ExecuteAsync("ALTER TABLE schema_migrations DELETE WHERE version = 15", settings: new ClickHouseSettings { ["mutations_sync"] = "2" });
+        var before = await ReportsAsync(clickHouse);
+        var original = await PartsAsync(clickHouse);
+        Assert.True(original.Where(p => p.Table == "events").DistinctBy(p => p.Partition).Count() >= 4, "the events span too few months to tell");
+
+        // A run stopped right after its first partition...
+        using var stop = new CancellationTokenSource();
+        var log = new Progress(stop);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new ClickHouseMigrator(clickHouse, log).MigrateAsync(stop.Token));
+        var stopped = await PartsAsync(clickHouse);
+        var first = original.Where(p => p.Table == "events").MinBy(p => p.Partition)!.Partition;
+        Assert.Single(log.Lines);
+        Assert.Contains($"wrote events partition {first} again (1 of {original.Where(p => p.Table == "events").DistinctBy(p => p.Partition).Count()};", log.Lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain(stopped.Where(p => p.Table == "events" && p.Partition == first), original.Contains);
+        Assert.All(stopped.Where(p => p.Partition != first || p.Table != "events"), p => Assert.Contains(p, original));
+
+        // ...resumes with the next one, and the file is recorded when every partition of both tables is written again.
+        var resumed = new Progress(null);
+        Assert.Equal(1, await new ClickHouseMigrator(clickHouse, resumed).MigrateAsync(CancellationToken.None));
+        var after = await PartsAsync(clickHouse);
+        Assert.Equal(original.Select(p => (p.Table, p.Partition)).Distinct().Count(), after.Count);
+        Assert.All(after.Where(p => p.Table != "events" || p.Partition != first), p => Assert.DoesNotContain(p, original));
+        Assert.Contains(stopped.Single(p => p.Table == "events" && p.Partition == first), after);
+        Assert.Equal(after.Count - 1, resumed.Lines.Count);
+        Assert.EndsWith("100% of its " + (await CountAsync(clickHouse, "SELECT count() AS n FROM sessions")).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " rows)", resumed.Lines[^1], StringComparison.Ordinal);
+        Assert.Equal(0UL, await CountAsync(clickHouse, "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'schema_rewrites'"));
+
+        var now = await ReportsAsync(clickHouse);
+        Assert.Equal(before.Count, now.Count);
+        foreach (var (query, answer) in before)
+        {
+            Assert.True(answer == now[query], $"{query} differs after the upgrade:\n  before {answer}\n  after  {now[query]}");
+        }
+
+        Assert.True(before.Values.Count(a => a.Contains("[1", StringComparison.Ordinal) || a.Contains("[2", StringComparison.Ordinal) || a.Contains("[3", StringComparison.Ordinal)) > before.Count / 2, "too few reports found data");
+    }
+
+    /// <summary>
+    /// serve on a directory with events from before 0015 listens first and applies the migration after: health says
+    /// so, collect accepts events (kept in the spool), reports answer 503 naming the work; once it is done the events
+    /// arrive and the migration is recorded.
+    /// </summary>
+    [Fact]
+    public async Task Serve_ListensBeforeAMigrationWithDataWork_CollectKeepsAccepting_AndReportsAnswer503UntilItIsDone()
+    {
+        var data = Path.Combine(engines.Root, $"upgrade-{Guid.NewGuid():N}"[..20]);
+        var generated = await AnalyticsProcess.RunAsync(data, "generate", "--events", "2000000", "--days", "120", "--end", "2026-11-30", "--domain", "upgrade.example");
+        Assert.True(generated.Exit == 0, generated.Stderr);
+        var unrecorded = await AnalyticsProcess.RunAsync(data, "sql", "ALTER TABLE schema_migrations DELETE WHERE version = 15 SETTINGS mutations_sync = 2");
+        Assert.True(unrecorded.Exit == 0, unrecorded.Stderr);
+
+        await using var server = await ServerProcess.StartAsync(engines, data);
+        using var health = await server.Http.GetAsync("/health");
+        Assert.Contains("ClickHouse migrations are running (applying migration 0015_rewrite_with_cold_codecs.sql", await health.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var report = await server.Http.GetAsync("/api/v1/properties");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, report.StatusCode);
+        Assert.Equal("30", report.Headers.RetryAfter?.ToString());
+        Assert.Contains("The stored data is being upgraded (applying migration 0015_rewrite_with_cold_codecs.sql", await report.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var collect = new HttpRequestMessage(HttpMethod.Post, "/api/event") { Content = new StringContent("""{"n":"pageview","u":"https://upgrade.example/during-the-upgrade","d":"upgrade.example"}""") };
+        collect.Headers.TryAddWithoutValidation("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36");
+        using var accepted = await server.Http.SendAsync(collect);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.False(accepted.Headers.Contains("X-Analytics-Dropped"));
+
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (!server.Output.ToString().Contains("ClickHouse migrations applied", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Matches(@"wrote events partition 2026\d\d again \((\d) of \1; 100% of its 2,\d{3},\d{3} rows\)", server.Output.ToString());
+        Assert.NotEqual(HttpStatusCode.ServiceUnavailable, (await server.Http.GetAsync("/api/v1/properties")).StatusCode);
+        await server.TerminateAsync();
+
+        var stored = await AnalyticsProcess.RunAsync(data, "sql", "SELECT (SELECT count() FROM events WHERE pathname = '/during-the-upgrade'), (SELECT count() FROM schema_migrations WHERE version = 15)", "--format", "TSV");
+        Assert.Equal("1\t1", stored.Stdout.Trim());
+    }
+
+    /// <summary>Every breakdown (each dimension, with the metrics it takes), the top stats and the graph, per property and source.</summary>
+    private static async Task<Dictionary<string, string>> ReportsAsync(IClickHouse clickHouse)
+    {
+        var engine = new ReportEngine(clickHouse);
+        var answers = new Dictionary<string, string>(StringComparer.Ordinal);
+        string[] dimensions = [.. Dimension.Names.Where(n => !n.Contains('<', StringComparison.Ordinal)), "event:props:plan", "time:day", "time:week", "time:month"];
+        foreach (var (id, zoneId) in Properties)
+        {
+            var zone = DateTimeZoneProviders.Tzdb[zoneId];
+            foreach (var source in new[] { ReportSource.Rollup, ReportSource.Raw })
+            {
+                foreach (var dimension in dimensions.Prepend(null))
+                {
+                    var visit = dimension is null || !dimension.StartsWith("event:", StringComparison.Ordinal);
+                    var query = new ReportQuery
+                    {
+                        PropertyId = id,
+                        Zone = zone,
+                        Range = ReportRanges.Days(zone, new LocalDate(2026, 7, 25), new LocalDate(2026, 10, 5)),
+                        Metrics = visit ? [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.BounceRate, Metric.VisitDuration, Metric.Events] : [Metric.Visitors, Metric.Pageviews, Metric.Events],
+                        Dimensions = dimension is null ? [] : [Dimension.Parse(dimension, "dimensions")],
+                        Limit = 1000,
+                        Source = source,
+                        Goals = [new(1, id, "Signup", "Signup", null, null, "USD", "{}", DateTime.UnixEpoch), new(2, id, "Visit /pricing", null, "/pricing", null, null, "{}", DateTime.UnixEpoch)],
+                    };
+                    var result = await engine.RunAsync(query, CancellationToken.None);
+                    answers[$"{id} {source} {dimension ?? "top stats"}"] = JsonSerializer.Serialize(result.Rows.Select(r => new { r.Dimensions, r.Metrics }));
+                }
+            }
+        }
+
+        return answers;
+    }
+
+    private static async Task<List<Part>> PartsAsync(IClickHouse clickHouse)
+        => [.. await clickHouse.QueryAsync<Part>("SELECT table, partition_id AS partition, name FROM system.parts WHERE database = currentDatabase() AND active AND table IN ('events', 'sessions') ORDER BY table, partition, name")];
+
+    private static async Task<ulong> CountAsync(IClickHouse clickHouse, string sql) => (await clickHouse.QueryAsync<Count>(sql))[0].N;
+
+    private sealed record Part(string Table, string Partition, string Name);
+
+    private sealed record Count(ulong N);
+
+    /// <summary>The migrator's progress lines; with a source to cancel, it stops the run at the first.</summary>
+    private sealed class Progress(CancellationTokenSource? stop) : ILogger<ClickHouseMigrator>
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var line = formatter(state, exception);
+            if (line.Contains(" again (", StringComparison.Ordinal))
+            {
+                Lines.Add(line);
+                stop?.Cancel();
+            }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+-- Writes the parts stored before 0014 again, so the codecs it set apply to all of the data, not only to parts written
+-- or merged since (ClickHouse seldom merges old months' parts again). Every partition of the two tables is merged
+-- anew (OPTIMIZE ... FINAL), one at a time, with its progress recorded: a run that stops resumes after the last
+-- partition written. The rows do not change. At 100M events this takes about two minutes (docs/operations.md).
+-- rewrite: events, sessions
