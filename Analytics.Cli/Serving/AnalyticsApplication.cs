@@ -90,11 +90,13 @@ internal static class AnalyticsApplication
             var upgrade = app.Services.GetRequiredService<ClickHouseUpgrade>();
             app.Use((context, next) => !upgrade.Running || WhileUpgrading(context.Request.Path) ? next(context) : UpgradingAsync(context, upgrade.Status));
             var lifetime = app.Lifetime;
-            lifetime.ApplicationStarted.Register(() => upgrade.Start(() =>
+            var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lifetime.ApplicationStarted.Register(() => listening.TrySetResult());
+            upgrade.Start(listening.Task, () =>
             {
                 Environment.ExitCode = 1;
                 lifetime.StopApplication();
-            }, lifetime.ApplicationStopping));
+            }, lifetime.ApplicationStopping); // running from here: the spool's batcher, which starts with the host, inserts nothing
         }
 
         if (roles.Ingest)

@@ -101,6 +101,13 @@ public sealed class UpgradeTests(Engines engines)
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         Assert.False(accepted.Headers.Contains("X-Analytics-Dropped"));
 
+        // The spool's batcher (it inserts within a second) waits for the migrations: none of its batches while they run.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var metrics = await server.Http.GetStringAsync("/metrics");
+        using var still = await server.Http.GetAsync("/health");
+        Assert.Contains("ClickHouse migrations are running", await still.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(?m)^analytics_batch_events_count(\{[^}]*\})? [1-9]", metrics);
+
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (!server.Output.ToString().Contains("ClickHouse migrations applied", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
         {

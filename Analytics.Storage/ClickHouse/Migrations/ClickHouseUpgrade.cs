@@ -20,31 +20,35 @@ public sealed partial class ClickHouseUpgrade(ClickHouseMigrator migrator, ILogg
     public string Status => migrator.Status;
 
     /// <summary>
-    /// Applies the migrations in the background; when they fail, <paramref name="failed"/> runs (the server stops, and
+    /// Marks the migrations as running from now on (so nothing inserts), and applies them in the background once
+    /// <paramref name="listening"/> completes; when they fail, <paramref name="failed"/> runs (the server stops, and
     /// the events accepted meanwhile wait in the spool for the next start).
     /// </summary>
-    public void Start(Action failed, CancellationToken cancellationToken)
+    public void Start(Task listening, Action failed, CancellationToken cancellationToken)
     {
         LogStarted();
-        _completion = Task.Run(async () =>
+        _completion = RunAsync(listening, failed, cancellationToken);
+    }
+
+    private async Task RunAsync(Task listening, Action failed, CancellationToken cancellationToken)
+    {
+        try
         {
-            try
-            {
-                await migrator.MigrateAsync(cancellationToken).ConfigureAwait(false);
-                LogDone();
-            }
-            catch (Exception) when (cancellationToken.IsCancellationRequested)
-            {
-                LogStopped();
-                throw;
-            }
-            catch (Exception e)
-            {
-                LogFailed(e);
-                failed();
-                throw;
-            }
-        }, CancellationToken.None);
+            await listening.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await migrator.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            LogDone();
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            LogStopped();
+            throw;
+        }
+        catch (Exception e)
+        {
+            LogFailed(e);
+            failed();
+            throw;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Applying ClickHouse migrations with work on the stored events while serving: collect accepts events into the spool, inserts wait, and reports answer 503 until they are done")]
