@@ -1,5 +1,6 @@
 using Analytics.Ingest.Events;
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Migrations;
 using Analytics.Storage.Properties;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ namespace Analytics.Ingest;
 /// the events (and rollup rows) older than that many days, counted back from the start of today (UTC); the drop
 /// counters of the installation check lose their days past <see cref="PropertyDrops.KeptDays"/>.
 /// </summary>
-internal sealed partial class RetentionService(PropertyStore properties, PropertyDrops drops, EventDeletion eventData, TimeProvider clock, ILogger<RetentionService> logger) : BackgroundService
+internal sealed partial class RetentionService(PropertyStore properties, PropertyDrops drops, EventDeletion eventData, TimeProvider clock, ILogger<RetentionService> logger, ClickHouseUpgrade? upgrade = null) : BackgroundService
 {
     private static readonly TimeSpan FirstRun = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
@@ -43,6 +44,11 @@ internal sealed partial class RetentionService(PropertyStore properties, Propert
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (upgrade is not null && !await upgrade.WaitAsync(stoppingToken))
+        {
+            return; // no deletions while ClickHouse migrations run (0012 refills the events table)
+        }
+
         var wait = FirstRun;
         while (!stoppingToken.IsCancellationRequested)
         {

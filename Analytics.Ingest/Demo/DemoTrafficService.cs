@@ -1,4 +1,5 @@
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Migrations;
 using Analytics.Storage.Funnels;
 using Analytics.Storage.Goals;
 using Analytics.Ingest.Demo;
@@ -13,7 +14,7 @@ namespace Analytics.Ingest.Demo;
 /// For <c>serve --demo</c>: makes sure the demo property exists with 90 days of history, then keeps adding live
 /// generated visits every few seconds so the realtime view moves. Only events whose time has come are written.
 /// </summary>
-internal sealed class DemoTrafficService(PropertyStore properties, GoalStore goals, FunnelStore funnels, IClickHouse clickHouse, ILogger<DemoTrafficService> logger) : BackgroundService
+internal sealed class DemoTrafficService(PropertyStore properties, GoalStore goals, FunnelStore funnels, IClickHouse clickHouse, ILogger<DemoTrafficService> logger, ClickHouseUpgrade? upgrade = null) : BackgroundService
 {
     public const string Domain = "demo.example.com";
     public const string Timezone = "Europe/Berlin";
@@ -22,6 +23,11 @@ internal sealed class DemoTrafficService(PropertyStore properties, GoalStore goa
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (upgrade is not null && !await upgrade.WaitAsync(stoppingToken))
+        {
+            return; // its events go straight into ClickHouse: not while migrations run
+        }
+
         try
         {
             var property = await properties.FindByDomainAsync(Domain, stoppingToken);

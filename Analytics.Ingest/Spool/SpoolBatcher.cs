@@ -120,11 +120,7 @@ internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHo
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var backoff = FirstBackoff;
-        try
-        {
-            await (upgrade?.Completion ?? Task.CompletedTask).WaitAsync(stoppingToken);
-        }
-        catch (Exception)
+        if (upgrade is not null && !await upgrade.WaitAsync(stoppingToken))
         {
             return; // stopping, or the migrations failed (the server stops): the spool keeps the events
         }

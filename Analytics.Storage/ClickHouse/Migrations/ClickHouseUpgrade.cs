@@ -20,6 +20,23 @@ public sealed partial class ClickHouseUpgrade(ClickHouseMigrator migrator, ILogg
     public string Status => migrator.Status;
 
     /// <summary>
+    /// For what writes to ClickHouse in the background (the spool's batcher, retention, the demo's traffic): waits until
+    /// the migrations are applied; false when they failed or the server stops first.
+    /// </summary>
+    public async Task<bool> WaitAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Marks the migrations as running from now on (so nothing inserts), and applies them in the background once
     /// <paramref name="listening"/> completes; when they fail, <paramref name="failed"/> runs (the server stops, and
     /// the events accepted meanwhile wait in the spool for the next start).
