@@ -7,7 +7,7 @@ internal static class MigrateCommand
 {
     public static Command Create()
     {
-        var migrate = new Command("migrate", "Applies pending schema migrations to PostgreSQL and ClickHouse, then exits. 'serve' does this too on start.");
+        var migrate = new Command("migrate", "Applies pending schema migrations to PostgreSQL and ClickHouse with their progress, then exits; one stopped half-way resumes at the next run. 'serve' does this too on start (those with work on stored events after it listens, collecting meanwhile).");
         migrate.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
             // Opening the stores applies what is pending, to both of them.
