@@ -121,11 +121,21 @@ internal static class AnalyticsApplication
         => path.StartsWithSegments("/api/event", StringComparison.Ordinal) || path.StartsWithSegments("/js", StringComparison.Ordinal)
             || path.StartsWithSegments("/health", StringComparison.Ordinal) || path.StartsWithSegments("/metrics", StringComparison.Ordinal);
 
+    /// <summary>503 while migrations run: a page that looks again every 30 s for a browser, ProblemDetails for the rest.</summary>
     private static Task UpgradingAsync(HttpContext context, string status)
     {
+        const string Title = "Upgrading the stored data";
+        var detail = $"The stored data is being upgraded ({status}); reports answer again when it is done (the server log shows the progress). Events sent meanwhile are kept.";
         context.Response.Headers.RetryAfter = "30";
-        return Results.Problem(
-            $"The stored data is being upgraded ({status}); reports answer again when it is done (the server log shows the progress). Events sent meanwhile are kept.",
-            statusCode: StatusCodes.Status503ServiceUnavailable, title: "Upgrading the stored data").ExecuteAsync(context);
+        if (context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.ContentType = "text/html; charset=utf-8";
+            return context.Response.WriteAsync(
+                $"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"30\"><title>{Title}</title></head>"
+                + $"<body><h1>{Title}</h1><p>{System.Net.WebUtility.HtmlEncode(detail)}</p><p>This page looks again every 30 seconds.</p></body></html>");
+        }
+
+        return Results.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: Title).ExecuteAsync(context);
     }
 }

@@ -95,6 +95,11 @@ public sealed class UpgradeTests(Engines engines)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, report.StatusCode);
         Assert.Equal("30", report.Headers.RetryAfter?.ToString());
         Assert.Contains("The stored data is being upgraded (applying migration 0015_rewrite_with_cold_codecs.sql", await report.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var page = new HttpRequestMessage(HttpMethod.Get, "/");
+        page.Headers.Accept.ParseAdd("text/html");
+        using var upgradingPage = await server.Http.SendAsync(page);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, upgradingPage.StatusCode);
+        Assert.Contains("<h1>Upgrading the stored data</h1>", await upgradingPage.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var collect = new HttpRequestMessage(HttpMethod.Post, "/api/event") { Content = new StringContent("""{"n":"pageview","u":"https://upgrade.example/during-the-upgrade","d":"upgrade.example"}""") };
         collect.Headers.TryAddWithoutValidation("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36");
         using var accepted = await server.Http.SendAsync(collect);
