@@ -33,11 +33,18 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
             return false;
         }
 
-        var applied = (await clickHouse.QueryAsync<AppliedMigration>("SELECT version, checksum FROM schema_migrations", cancellationToken: cancellationToken).ConfigureAwait(false))
-            .Select(m => (int)m.Version).ToHashSet();
-        return SchemaFile.Load("clickhouse").Any(f => !applied.Contains(f.Version) && (Directive(f, CodeMarker).Any() || Directive(f, RewriteMarker).Any()))
-            && (await clickHouse.QueryAsync<Count>("SELECT count() AS rows FROM events", cancellationToken: cancellationToken).ConfigureAwait(false))[0].Rows > 0;
+        var applied = await AppliedAsync(cancellationToken).ConfigureAwait(false);
+        return SchemaFile.Load("clickhouse").Any(f => !applied.ContainsKey((uint)f.Version) && (Directive(f, CodeMarker).Any() || Directive(f, RewriteMarker).Any()))
+            && await HasEventsAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The applied migrations' versions and checksums.</summary>
+    private async Task<Dictionary<uint, string>> AppliedAsync(CancellationToken cancellationToken)
+        => (await clickHouse.QueryAsync<AppliedMigration>("SELECT version, checksum FROM schema_migrations", cancellationToken: cancellationToken).ConfigureAwait(false))
+            .ToDictionary(m => m.Version, m => m.Checksum);
+
+    private async Task<bool> HasEventsAsync(CancellationToken cancellationToken)
+        => (await clickHouse.QueryAsync<Count>("SELECT count() AS rows FROM events", cancellationToken: cancellationToken).ConfigureAwait(false))[0].Rows > 0;
 
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
@@ -55,9 +62,7 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
             ENGINE = MergeTree ORDER BY version
             """, cancellationToken: cancellationToken).ConfigureAwait(false);
 
-        var applied = (await clickHouse.QueryAsync<AppliedMigration>(
-            "SELECT version, checksum FROM schema_migrations", cancellationToken: cancellationToken).ConfigureAwait(false))
-            .ToDictionary(m => m.Version, m => m.Checksum);
+        var applied = await AppliedAsync(cancellationToken).ConfigureAwait(false);
         var count = 0;
         foreach (var file in SchemaFile.Load("clickhouse"))
         {
@@ -154,8 +159,7 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
         {
             // Without events there is nothing to compute (a new database, a scratch one); with events, stopping is the
             // only safe answer: recording the file without its rows would leave them missing for good.
-            var events = await clickHouse.QueryAsync<Count>("SELECT count() AS rows FROM events", cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (events[0].Rows == 0)
+            if (!await HasEventsAsync(cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
