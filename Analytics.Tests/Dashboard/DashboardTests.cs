@@ -459,8 +459,8 @@ public sealed class DashboardTests(Engines engines)
             await page.GotoAsync(origin + "/");
             await AccessibleAsync(page, "sign-up");
             await SignUpAsync(page, "ada@example.com");
+            await InteractiveAsync(page); // the circuit renders the head again as it takes over; check after that
             await AccessibleAsync(page, "properties");
-            await InteractiveAsync(page);
             await page.ClickAsync("a.property-link:has-text('Demo site')");
             await EventuallyAsync(page, "[data-metric=visitors] .stat-value", text => text != "0");
             await InteractiveAsync(page);
