@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Analytics.Storage.Hosting;
+using Analytics.Storage.Properties;
 
 namespace Analytics.ServiceDefaults;
 
@@ -69,17 +70,5 @@ public sealed class ClientAddress
     private static IPAddress? Normalize(IPAddress? address) => address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
 
     private static IPNetwork Parse(string text)
-    {
-        if (IPNetwork.TryParse(text, out var network))
-        {
-            return network;
-        }
-
-        if (IPAddress.TryParse(text, out var single))
-        {
-            return new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-        }
-
-        throw new OptionsException($"{ConfigKey}: '{text}' is not an IP address or CIDR range.");
-    }
+        => Shields.TryParseRange(text, out var network) ? network : throw new OptionsException($"{ConfigKey}: '{text}' is not an IP address or CIDR range.");
 }

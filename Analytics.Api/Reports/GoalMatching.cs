@@ -1,4 +1,3 @@
-using System.Text;
 using Analytics.Storage.Goals;
 using Analytics.Storage.Hosting;
 
@@ -72,30 +71,5 @@ internal static class GoalMatching
                 throw new FieldValidationException("filters", $"the goal '{missing}' is not configured for this property; add it with 'analytics goals add', the Sites API or the dashboard's goal settings.");
             }
         }
-    }
-
-    /// <summary>
-    /// A page pattern as an anchored RE2 expression: <c>**</c> is any run of characters, <c>*</c> any run within one
-    /// path segment, everything else itself.
-    /// </summary>
-    public static string PageRegex(string pattern)
-    {
-        var regex = new StringBuilder("^");
-        for (var i = 0; i < pattern.Length; i++)
-        {
-            var c = pattern[i];
-            if (c == '*')
-            {
-                var across = i + 1 < pattern.Length && pattern[i + 1] == '*';
-                regex.Append(across ? ".*" : "[^/]*");
-                i += across ? 1 : 0;
-            }
-            else
-            {
-                regex.Append(@"\.+?()[]{}^$|".Contains(c, StringComparison.Ordinal) ? "\\" + c : c.ToString());
-            }
-        }
-
-        return regex.Append('$').ToString();
     }
 }

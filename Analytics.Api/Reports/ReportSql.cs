@@ -1,5 +1,6 @@
 using System.Globalization;
 using Analytics.Storage.Goals;
+using Analytics.Storage.Properties;
 using NodaTime;
 
 namespace Analytics.Api.Reports;
@@ -330,7 +331,7 @@ internal sealed class ReportSql
 
     /// <summary>Whether <paramref name="path"/> is one a page pattern covers.</summary>
     private string PathTest(string pattern, string path) => pattern.Contains('*', StringComparison.Ordinal)
-        ? $"match({path}, {Param(GoalMatching.PageRegex(pattern), "String")})"
+        ? $"match({path}, {Param(PagePattern.Regex(pattern), "String")})"
         : $"{path} = {Param(pattern, "String")}";
 
     /// <summary>The goals an event row completes, by display name (among those a breakdown lists).</summary>

@@ -70,13 +70,19 @@ internal static class PropertiesCommand
         var hostnames = new Option<string?>("--hostnames") { Description = "Keep events only from these hostnames, comma-separated (*.example.com: its subdomains); \"\" allows any." };
         var retention = new Option<int?>("--retention-days") { Description = "Delete events older than this many days (checked hourly); 0 keeps everything." };
         var honorDnt = new Option<bool?>("--honor-dnt") { Description = "true: drop events from browsers that send Do Not Track or Global Privacy Control." };
-        var update = new Command("update", "Changes a property's time zone, first day of the week, name, allowed hostnames, retention or Do Not Track handling.")
+        var excludeIps = new Option<string?>("--exclude-ips") { Description = "Shields: drop events from these addresses and CIDR ranges, comma-separated (203.0.113.7, 10.0.0.0/8, 2001:db8::/48); \"\" removes them." };
+        var excludePages = new Option<string?>("--exclude-pages") { Description = "Shields: drop events on pages matching these patterns, comma-separated (* within a segment, ** across: /admin/**); \"\" removes them." };
+        var excludeCountries = new Option<string?>("--exclude-countries") { Description = "Shields: drop events from these countries, comma-separated ISO codes (DE,US); \"\" removes them." };
+        var update = new Command("update", "Changes a property's time zone, first day of the week, name, allowed hostnames, retention, Do Not Track handling or shields (excluded traffic).")
         {
-            id, newZone, weekStart, newName, hostnames, retention, honorDnt,
+            id, newZone, weekStart, newName, hostnames, retention, honorDnt, excludeIps, excludePages, excludeCountries,
         };
         update.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
             var week = parse.GetValue(weekStart) is { } day ? PropertyValidation.ParseWeekStart(day) : (short?)null;
+            string[]? List(Option<string?> option) => parse.GetValue(option)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var (ips, pages, countries) = (List(excludeIps), List(excludePages), List(excludeCountries));
+            Shields.Normalize(ips, pages, countries); // a bad rule changes nothing
             await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
             var store = context.Get<PropertyStore>();
             var property = await store.UpdateAsync(parse.GetValue(id), parse.GetValue(newName), parse.GetValue(newZone), week, cancellationToken);
@@ -86,15 +92,22 @@ internal static class PropertiesCommand
                 property = await store.UpdatePrivacyAsync(property.Id, hosts, parse.GetValue(retention), parse.GetValue(honorDnt), cancellationToken);
             }
 
+            if (property is not null && (ips is not null || pages is not null || countries is not null))
+            {
+                property = await store.UpdateShieldsAsync(property.Id, ips, pages, countries, cancellationToken);
+            }
+
             if (property is null)
             {
                 await Console.Error.WriteLineAsync($"error: id: there is no property {parse.GetValue(id)}.");
                 return 1;
             }
 
+            static string Listed(string[] rules) => rules.Length == 0 ? "none" : string.Join(", ", rules);
             AnalyticsCommandLine.Progress($"Property {property.Id}: {property.Domain}, {property.Timezone}, weeks start on {property.FirstDayOfWeek}; " +
                 $"hostnames: {(property.AllowedHostnames.Length == 0 ? "any" : string.Join(", ", property.AllowedHostnames))}; " +
-                $"retention: {(property.RetentionDays is { } d ? $"{d} days" : "all")}; Do Not Track / GPC {(property.HonorDoNotTrack ? "honoured" : "not honoured")}.");
+                $"retention: {(property.RetentionDays is { } d ? $"{d} days" : "all")}; Do Not Track / GPC {(property.HonorDoNotTrack ? "honoured" : "not honoured")}; " +
+                $"excluded addresses: {Listed(property.Shields.Addresses)}; pages: {Listed(property.Shields.Pages)}; countries: {Listed(property.Shields.Countries)}.");
             return 0;
         }));
 

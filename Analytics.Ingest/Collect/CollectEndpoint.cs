@@ -15,7 +15,7 @@ namespace Analytics.Ingest.Collect;
 /// <c>POST /api/event</c>. 202 once every event of the request is on disk; 400 naming each bad field; 413 above 16 KiB;
 /// 429 with Retry-After above a client address's or a property's rate limit; 503 with Retry-After when the spool or
 /// disk is full (nothing acknowledged that was not kept). Events dropped on purpose (bots, referrer spam, hostnames a
-/// property does not allow...) still answer 202, with <c>X-Analytics-Dropped</c> naming the reason, and are counted
+/// property does not allow, its shields...) still answer 202, with <c>X-Analytics-Dropped</c> naming the reason, and are counted
 /// per reason. A backend that sends its visitors' events presents an API key with the events scope
 /// (<c>Authorization: Bearer</c>): the visitor is then the first address of its X-Forwarded-For and its User-Agent,
 /// and the rate is limited per key instead of per sending address (401 for an unknown key, 403 for a key without the
@@ -167,6 +167,13 @@ internal sealed class CollectEndpoint(
                     continue;
                 }
 
+                if (property.Shields.Address(ip) is { } range)
+                {
+                    dropped = "excluded-ip";
+                    drops.Count(property.Id, dropped, range); // the owner's rule, never the visitor's address
+                    continue;
+                }
+
                 if (limits.RetryAfter(property.Id) is { } after)
                 {
                     limited = after;
@@ -175,6 +182,13 @@ internal sealed class CollectEndpoint(
 
                 var visitor = await visitors.ComputeAsync(property.Id, ip?.ToString() ?? string.Empty, userAgent, cancellationToken);
                 var row = enricher.Enrich(request, property, agent, ip, acceptLanguage, now, visitor.Current);
+                if (Shielded(property, row) is { } shield)
+                {
+                    dropped = shield.Reason;
+                    drops.Count(property.Id, dropped, shield.Rule);
+                    continue;
+                }
+
                 var write = sessions.Assign(row, visitor, assigned => spool.AppendAsync(EventRowBinary.EncodeRow(assigned)));
                 if (write is null)
                 {
@@ -202,6 +216,19 @@ internal sealed class CollectEndpoint(
         }
 
         return writes.Count == 0 && dropped is not null ? Dropped(context, dropped) : TypedResults.Text("ok", "text/plain", statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>The page or country shield an enriched event falls under, if any.</summary>
+    private static (string Reason, string Rule)? Shielded(Storage.Properties.Property property, EventRow row)
+    {
+        if (property.Shields.IsEmpty)
+        {
+            return null;
+        }
+
+        return property.Shields.Page(row.Pathname) is { } page ? ("excluded-page", page)
+            : property.Shields.Country(row.CountryCode) is { } country ? ("excluded-country", country)
+            : null;
     }
 
     private Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult TooMany(HttpContext context, int retryAfter, string who)

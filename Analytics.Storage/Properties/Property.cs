@@ -4,10 +4,11 @@ namespace Analytics.Storage.Properties;
 /// A tracked website. <see cref="Timezone"/> is an IANA zone id: every date range of its reports is in it, and weekly
 /// reports start on <see cref="WeekStart"/> (ISO: 1 = Monday ... 7 = Sunday). Privacy controls: events are kept only
 /// from <see cref="AllowedHostnames"/> when there are any, for <see cref="RetentionDays"/> days when set, and not at all
-/// from browsers sending Do Not Track or Global Privacy Control when <see cref="HonorDoNotTrack"/>.
+/// from browsers sending Do Not Track or Global Privacy Control when <see cref="HonorDoNotTrack"/>, and not from the
+/// addresses, pages and countries of its <see cref="Shields"/> (each list as stored, one entry per line).
 /// </summary>
 public sealed record Property(long Id, string Domain, string Name, string Timezone, DateTime CreatedAt, short WeekStart,
-    string AllowedHostnameList, int? RetentionDays, bool HonorDoNotTrack)
+    string AllowedHostnameList, int? RetentionDays, bool HonorDoNotTrack, string ExcludedIpList = "", string ExcludedPageList = "", string ExcludedCountryList = "")
 {
     /// <summary>The hostnames whose events are kept (<see cref="AllowedHostnameList"/>, comma-separated, as stored); empty: any.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -34,6 +35,12 @@ public sealed record Property(long Id, string Domain, string Name, string Timezo
 
         return false;
     }
+
+    /// <summary>The traffic the owner keeps out.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Shields Shields { get; } = Shields.Of(Lines(ExcludedIpList), Lines(ExcludedPageList), Lines(ExcludedCountryList));
+
+    private static string[] Lines(string list) => list.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     [System.Text.Json.Serialization.JsonIgnore]
     public NodaTime.DateTimeZone Zone => NodaTime.DateTimeZoneProviders.Tzdb[Timezone];

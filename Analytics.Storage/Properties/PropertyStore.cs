@@ -9,7 +9,8 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
 {
     /// <summary>The columns of a <see cref="Property"/> (also read by the API key store's scoped queries).</summary>
     public const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt, week_start AS WeekStart, " +
-        "array_to_string(allowed_hostnames, ',') AS AllowedHostnameList, retention_days AS RetentionDays, honor_do_not_track AS HonorDoNotTrack";
+        "array_to_string(allowed_hostnames, ',') AS AllowedHostnameList, retention_days AS RetentionDays, honor_do_not_track AS HonorDoNotTrack, " +
+        "array_to_string(excluded_ips, E'\\n') AS ExcludedIpList, array_to_string(excluded_pages, E'\\n') AS ExcludedPageList, array_to_string(excluded_countries, E'\\n') AS ExcludedCountryList";
 
     /// <summary>SQL condition: user <c>@user</c> may read property <c>p</c> (see <see cref="UserMay"/>).</summary>
     public static readonly string ReadableByUser = UserMay(change: false);
@@ -105,10 +106,6 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Changes a property's name, time zone or first day of the week (null leaves it). Reports follow at once: events
-    /// are stored in UTC and every query converts with the zone it is given.
-    /// </summary>
-    /// <summary>
     /// Changes a property's privacy controls (null leaves one as it is): the hostnames whose events are kept (an empty
     /// list: any), the days of events kept (0: all), and whether Do Not Track / Global Privacy Control are honoured.
     /// </summary>
@@ -136,6 +133,29 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
             new { id, hostnames, retention = retentionDays, honor = honorDoNotTrack }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// Changes a property's shields (null leaves a list as it is; an empty list removes its rules), checked and
+    /// normalized by <see cref="Shields.Normalize"/>. Collect follows within seconds.
+    /// </summary>
+    public async Task<Property?> UpdateShieldsAsync(long id, IReadOnlyList<string>? addresses, IReadOnlyList<string>? pages, IReadOnlyList<string>? countries, CancellationToken cancellationToken)
+    {
+        var (ips, paths, codes) = Shields.Normalize(addresses, pages, countries);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
+            $"""
+            UPDATE properties SET excluded_ips = CASE WHEN @setIps THEN @ips ELSE excluded_ips END,
+                excluded_pages = CASE WHEN @setPages THEN @paths ELSE excluded_pages END,
+                excluded_countries = CASE WHEN @setCountries THEN @codes ELSE excluded_countries END
+            WHERE id = @id RETURNING {Columns}
+            """,
+            new { id, setIps = addresses is not null, ips, setPages = pages is not null, paths, setCountries = countries is not null, codes },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Changes a property's name, time zone or first day of the week (null leaves it). Reports follow at once: events
+    /// are stored in UTC and every query converts with the zone it is given.
+    /// </summary>
     public async Task<Property?> UpdateAsync(long id, string? name, string? timezone, short? weekStart, CancellationToken cancellationToken)
     {
         if (name is not null && string.IsNullOrWhiteSpace(name))

@@ -9,7 +9,6 @@ public static class PropertyValidation
 {
     private static readonly IdnMapping Idn = new();
 
-    /// <summary>"https://www.Example.com/blog" becomes "example.com"; anything that is not a host name is refused.</summary>
     /// <summary>
     /// False for text no property's domain can be, such as one holding NUL, which PostgreSQL text cannot hold: a lookup
     /// of it finds nothing without a query.
@@ -26,6 +25,7 @@ public static class PropertyValidation
             : throw new FieldValidationException("allowed_hostnames", $"'{input}' is not a hostname (e.g. example.com, or *.example.com for its subdomains).");
     }
 
+    /// <summary>"https://www.Example.com/blog" becomes "example.com"; anything that is not a host name is refused.</summary>
     public static string NormalizeDomain(string input)
     {
         var domain = (input ?? string.Empty).Trim().ToLowerInvariant();

@@ -465,7 +465,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
             {
                 var listed = JsonNode.Parse(await data.OnlyA.GetStringAsync(pattern))!.AsArray();
                 Assert.Equal(["a.example"], listed.Select(p => p!["domain"]!.GetValue<string>()));
-                Assert.Equal(["allowed_hostnames", "created_at", "domain", "honor_do_not_track", "id", "name", "retention_days", "timezone", "week_start"],
+                Assert.Equal(["allowed_hostnames", "created_at", "domain", "excluded_countries", "excluded_ips", "excluded_pages", "honor_do_not_track", "id", "name", "retention_days", "timezone", "week_start"],
                     listed[0]!.AsObject().Select(f => f.Key).Order(StringComparer.Ordinal)); // each setting once, nothing of NodaTime's
                 Assert.Equal(data.A.Timezone, listed[0]!["timezone"]!.GetValue<string>());
                 continue;

@@ -320,6 +320,41 @@ public sealed class DashboardTests(Engines engines)
         Assert.Equal("400", await page.InputValueAsync("#privacy-retention"));
         Assert.True(await DoNotTrack(page).IsCheckedAsync());
 
+        // Shields: a bad pattern is refused, naming the field; the owner keeps their own visits out with one click, and
+        // the installation check says so and counts what is dropped, with the rule (never the visitor's address).
+        await page.FillAsync("#shields-pages", "admin/**");
+        await Button(page, "Save shields").ClickAsync();
+        Assert.Contains("Excluded pages: 'admin/**' is not a page pattern", await page.InnerTextAsync("[data-section=shields] .form-error"), StringComparison.Ordinal);
+        await page.FillAsync("#shields-pages", "/admin/**");
+        await page.ClickAsync("[data-add-mine]");
+        await page.WaitForFunctionAsync("() => document.querySelector('#shields-ips').value === '127.0.0.1'");
+        await Button(page, "Save shields").ClickAsync();
+        await page.WaitForSelectorAsync("text=Collect follows the new shields");
+        Assert.Contains("Your own address is excluded by 127.0.0.1", await page.InnerTextAsync("[data-install-mine]"), StringComparison.Ordinal);
+        Assert.Contains("1 address or range, 1 page pattern and 0 countries", await page.InnerTextAsync("[data-install-shields]"), StringComparison.Ordinal);
+        for (var tries = 0; await page.Locator("[data-drop=excluded-ip]").CountAsync() == 0; tries++)
+        {
+            Assert.True(tries < 40, "no visit was counted as excluded"); // collect follows a change within 5 s
+            await site.GotoAsync("http://site.example/pricing");
+            await page.ClickAsync("[data-check]");
+            await Task.Delay(500);
+        }
+
+        Assert.Contains("From an address your shields exclude (last rule matched: 127.0.0.1)", await page.InnerTextAsync("[data-drop=excluded-ip]"), StringComparison.Ordinal);
+
+        // The same from the command line: a bad range changes nothing, "" removes the addresses and leaves the pages.
+        var id = (await AnalyticsProcess.RunAsync(server.Data, "properties", "list")).Stdout.Split('\t')[0];
+        var refusedRange = await AnalyticsProcess.RunAsync(server.Data, "properties", "update", id, "--exclude-ips", "10.0.0.0/8,10.0.0.0/40");
+        Assert.Equal(2, refusedRange.Exit);
+        Assert.Contains("excluded_ips: '10.0.0.0/40' is not an IP address or CIDR range", refusedRange.Stderr, StringComparison.Ordinal);
+        var cleared = await AnalyticsProcess.RunAsync(server.Data, "properties", "update", id, "--exclude-ips", "", "--exclude-countries", "de");
+        Assert.Equal(0, cleared.Exit);
+        Assert.Contains("excluded addresses: none; pages: /admin/**; countries: DE.", cleared.Stderr + cleared.Stdout, StringComparison.Ordinal);
+        await page.ReloadAsync();
+        await InteractiveAsync(page);
+        Assert.Equal(("", "/admin/**", "DE"), (await page.InputValueAsync("#shields-ips"), await page.InputValueAsync("#shields-pages"), await page.InputValueAsync("#shields-countries")));
+        Assert.Equal(0, await page.Locator("[data-install-mine]").CountAsync());
+
         // All of the data, as the owner downloads it from the settings: the rows `analytics import` reads back.
         var events = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync(".export-links a:text-is('JSON lines')"));
         Assert.Equal("site.example-events.jsonl", events.SuggestedFilename);
