@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Analytics.ServiceDefaults;
 using Analytics.Storage.ApiKeys;
 using Analytics.Storage.Funnels;
 using Analytics.Storage.Goals;
@@ -8,13 +9,14 @@ using Analytics.Storage.Properties;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Analytics.Api;
 
 /// <summary>
 /// Plausible's Sites API, with its request and response shapes, for keys with the <c>sites</c> scope: create, list,
 /// read, update (time zone) and delete sites (our properties); find or create a goal, list a site's goals, delete one;
-/// and funnels in the same style (Plausible's API has none).
+/// find or create a shared link; and funnels in the same style (Plausible's API has none).
 /// Parameters come as JSON or as a form, as Plausible takes them.
 /// </summary>
 internal static class SitesEndpoints
@@ -47,6 +49,9 @@ internal static class SitesEndpoints
         sites.MapDelete("/goals/{goalId}", DeleteGoalAsync).WithName("PlausibleDeleteGoal")
             .WithSummary("Deletes a goal (Plausible's Sites API).")
             .WithDescription("`site_id` (query, JSON or form): the domain the goal belongs to. Answers `{\"deleted\": true}`; the funnels the goal is a step of are deleted with it. Needs a key with the `sites` scope.");
+        sites.MapPut("/shared-links", PutSharedLinkAsync).WithName("PlausiblePutSharedLink")
+            .WithSummary("Finds or creates a shared link (Plausible's Sites API).")
+            .WithDescription("Parameters (JSON or form): `site_id` (the domain) and `name`. The link of that name, or a new one without a password, opens the site's dashboard read-only to anyone holding it. Answers `{\"name\": ..., \"url\": ...}`. Needs a key with the `sites` scope.");
         sites.MapPut("/funnels", PutFunnelAsync).WithName("PutFunnel")
             .WithSummary("Finds or creates a funnel (ours, in the Sites API's style).")
             .WithDescription("Parameters (JSON or form): `site_id` (the domain), `name`, and `steps`: 2 to 8 goals' display names in order (a JSON array, or `steps` repeated in a form). The same name with the same steps returns the existing funnel. Answers `{\"id\": \"1\", \"name\": ..., \"steps\": [...]}`; the report is `GET /api/v1/properties/{id}/funnels/{funnelId}`. Needs a key with the `sites` scope.");
@@ -118,6 +123,16 @@ internal static class SitesEndpoints
         ["timezone"] = property.Timezone,
         ["id"] = property.Id,
     };
+
+    private static async Task<IResult> PutSharedLinkAsync(HttpContext http, SharedLinkStore links, CancellationToken cancellationToken)
+    {
+        var parameters = await ParametersAsync(http, cancellationToken);
+        var property = await ApiAccess.PropertyAsync(http, Text(parameters, "site_id") ?? throw new FieldValidationException("site_id", "name the site (its domain)."), "site_id");
+        var link = await links.FindOrAddAsync(property.Id, Text(parameters, "name") ?? throw new FieldValidationException("name", "a shared link needs a name."), cancellationToken);
+        var path = link.Path(property.Domain);
+        var url = http.RequestServices.GetService<PublicUrl>()?.Link(path) ?? $"{http.Request.Scheme}://{http.Request.Host}{path}"; // no public URL set: as this request reached us
+        return TypedResults.Json(new JsonObject { ["name"] = link.Name, ["url"] = url });
+    }
 
     private static async Task<IResult> PutFunnelAsync(HttpContext http, FunnelStore funnels, CancellationToken cancellationToken)
     {

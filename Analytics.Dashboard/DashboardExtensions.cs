@@ -47,6 +47,7 @@ public static class DashboardExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddScoped<DashboardLoader>();
+        services.AddSingleton<ShareAccess>();
         services.AddSettings<DashboardOptions>(configuration, DashboardOptions.Section);
         services.AddSettings<SmtpOptions>(configuration, SmtpOptions.Section);
         services.AddSingleton<AccountMail>();
@@ -101,6 +102,7 @@ public static class DashboardExtensions
     {
         // Read now, so that a malformed or damaged key-encryption key stops the start instead of a first sign-in.
         app.Services.GetRequiredService<KeyEncryptionKey>();
+        UseEmbeddableShares(app);
 
         // Signed-in state and form tokens belong to the dashboard's pages. The collect endpoint skips them: an owner's own
         // browser may send it the session cookie, and checking the session costs a PostgreSQL query per event.
@@ -126,7 +128,75 @@ public static class DashboardExtensions
         var property = app.MapGroup("/properties/{domain}").RequireAuthorization();
         property.MapGet("/export.csv", ExportCsvAsync);
         property.MapGet("/events.{format}", ExportEventsAsync);
+        var share = app.MapGroup("/share/{domain}");
+        share.MapPost("/unlock", UnlockAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        share.MapGet("/export.csv", ExportSharedCsvAsync);
         return app;
+    }
+
+    /// <summary>
+    /// Only the dashboard of a shared link its owner made embeddable may be framed by other sites' pages
+    /// (<c>embed=true</c>): for that page the policy says <c>frame-ancestors *</c>; every other answer keeps
+    /// <c>'none'</c>.
+    /// </summary>
+    private static void UseEmbeddableShares(WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            if (HttpMethods.IsGet(context.Request.Method) && context.Request.Query["embed"] == "true"
+                && context.Request.Path.StartsWithSegments("/share", StringComparison.Ordinal, out var rest)
+                && rest.Value?.Trim('/') is { Length: > 0 } domain && !domain.Contains('/', StringComparison.Ordinal)
+                && await context.RequestServices.GetRequiredService<SharedLinkStore>().OpenAsync(domain, context.Request.Query["auth"], context.RequestAborted) is { Link.Embeddable: true })
+            {
+                context.Items[ServiceDefaultsExtensions.FrameableItem] = true;
+            }
+
+            await next(context);
+        });
+    }
+
+    /// <summary>
+    /// A shared link's password form posts here: the right password gives this browser the link's cookie
+    /// (<see cref="ShareAccess"/>) and opens the dashboard; a wrong one shows the form again. Guesses are counted like
+    /// sign-in attempts (per link and network, and per link).
+    /// </summary>
+    private static async Task<IResult> UnlockAsync(string domain, HttpContext http, SharedLinkStore links, ShareAccess access, AttemptThrottle throttle, ClientAddress clients)
+    {
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
+        {
+            return Results.Problem("A valid antiforgery token was not sent: open the shared link again and type the password there.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        if (await links.OpenAsync(domain, form["auth"], http.RequestAborted) is not var (site, link))
+        {
+            return NotReadable(domain);
+        }
+
+        try
+        {
+            await throttle.CountSharePasswordAttemptAsync(link.Id, clients.Network(http), http.RequestAborted);
+        }
+        catch (ThrottledException e)
+        {
+            return Results.Problem($"password: too many wrong passwords for this link from your network; try again after {e.Until:HH:mm} UTC.", statusCode: StatusCodes.Status429TooManyRequests);
+        }
+
+        if (!await links.CheckPasswordAsync(link, form["password"], http.RequestAborted))
+        {
+            return Results.LocalRedirect(link.Path(site.Domain) + "&retry=1");
+        }
+
+        access.Unlock(http, link);
+        return Results.LocalRedirect(link.Path(site.Domain));
+    }
+
+    /// <summary>The CSV export of a shared or public dashboard's breakdown, for whoever may open that dashboard.</summary>
+    private static async Task<IResult> ExportSharedCsvAsync(string domain, [FromQuery] string? dimension, [FromQuery] string? auth, HttpContext http, SharedLinkStore links, ShareAccess access, ReportEngine engine, DashboardLoader loader)
+    {
+        var site = auth is null ? await links.FindPublicAsync(domain, http.RequestAborted)
+            : await links.OpenAsync(domain, auth, http.RequestAborted) is var (shared, link) && (!link.HasPassword || access.IsUnlocked(http, link)) ? shared : null;
+        return site is null ? NotReadable(domain) : await CsvAsync(site, dimension, http, engine, loader);
     }
 
     /// <summary>
@@ -240,12 +310,12 @@ public static class DashboardExtensions
     /// "time" the graph's series (its metric and interval as the page shows them), each with the comparison when asked.
     /// </summary>
     private static async Task<IResult> ExportCsvAsync(string domain, [FromQuery] string? dimension, HttpContext http, PropertyStore properties, ReportEngine engine, DashboardLoader loader)
-    {
-        if (await properties.FindForUserAsync(http.User.UserId(), domain, owner: false, http.RequestAborted) is not { } site)
-        {
-            return NotReadable(domain);
-        }
+        => await properties.FindForUserAsync(http.User.UserId(), domain, owner: false, http.RequestAborted) is { } site
+            ? await CsvAsync(site, dimension, http, engine, loader)
+            : NotReadable(domain);
 
+    private static async Task<IResult> CsvAsync(Property site, string? dimension, HttpContext http, ReportEngine engine, DashboardLoader loader)
+    {
         var view = DashboardView.FromUri(site.Domain, http.Request.QueryString.Value ?? string.Empty);
         var tab = dimension switch
         {

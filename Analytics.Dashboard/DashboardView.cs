@@ -28,9 +28,10 @@ public sealed class DashboardView
     /// <summary>The URL's filter list, parsed once (every row of every panel links to it with one filter more).</summary>
     private readonly JsonArray _filters;
 
-    private DashboardView(string domain, Dictionary<string, string> parameters)
+    private DashboardView(string domain, bool shared, Dictionary<string, string> parameters)
     {
         Domain = domain;
+        Shared = shared;
         _parameters = parameters;
         _filters = ParseFilters(Get("filters"));
         Chips = [.. _filters.Select((filter, i) => filter is JsonArray { Count: >= 3 } f && f[0] is JsonValue op && f[1] is JsonValue dimension && f[2] is JsonArray values
@@ -39,6 +40,15 @@ public sealed class DashboardView
     }
 
     public string Domain { get; }
+
+    /// <summary>
+    /// A view of a shared link or public dashboard (<c>/share/{domain}</c>): read-only, without an account. Its
+    /// <c>auth</c>, <c>embed</c>, <c>theme</c> and <c>background</c> parameters stay on every link, as all others do.
+    /// </summary>
+    public bool Shared { get; }
+
+    /// <summary>Shown inside another site's page (a shared link's <c>embed=true</c>): no header, no way out of the dashboard.</summary>
+    public bool Embedded => Shared && Get("embed") == "true";
 
     public string? Period => Get("period");
 
@@ -75,13 +85,16 @@ public sealed class DashboardView
 
     public string? Get(string name) => _parameters.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
 
-    /// <summary>The view an address (absolute, or relative to the site) shows.</summary>
+    /// <summary>The view an address (absolute, or relative to the site) shows; a path under /share/ is a shared view.</summary>
     public static DashboardView FromUri(string domain, string uri)
     {
-        var query = uri.IndexOf('?', StringComparison.Ordinal) is var at and >= 0 ? uri[at..] : string.Empty;
+        var at = uri.IndexOf('?', StringComparison.Ordinal);
+        var query = at >= 0 ? uri[at..] : string.Empty;
+        var path = at >= 0 ? uri[..at] : uri;
+        var shared = (Uri.TryCreate(path, UriKind.Absolute, out var absolute) ? absolute.AbsolutePath : path).StartsWith("/share/", StringComparison.Ordinal);
         var hash = query.IndexOf('#', StringComparison.Ordinal);
         var parsed = QueryHelpers.ParseQuery(hash >= 0 ? query[..hash] : query);
-        return new(domain, parsed.Where(p => p.Value.Count > 0 && !string.IsNullOrEmpty(p.Value[0])).ToDictionary(p => p.Key, p => p.Value[0]!, StringComparer.Ordinal));
+        return new(domain, shared, parsed.Where(p => p.Value.Count > 0 && !string.IsNullOrEmpty(p.Value[0])).ToDictionary(p => p.Key, p => p.Value[0]!, StringComparer.Ordinal));
     }
 
     /// <summary>This view with some parameters set (null removes one).</summary>
@@ -109,12 +122,12 @@ public sealed class DashboardView
     /// <summary>This view over the custom days <paramref name="first"/> to <paramref name="last"/>.</summary>
     public string WithDays(string first, string last) => With(("period", "custom"), ("from", first), ("to", last));
 
-    public string Path => "/properties/" + Uri.EscapeDataString(Domain);
+    public string Path => (Shared ? "/share/" : "/properties/") + Uri.EscapeDataString(Domain);
 
     /// <summary>The CSV export of one breakdown in this view (<c>dimension</c> "time" is the graph's series, "top" the top stats).</summary>
     public string CsvHref(string dimension)
     {
-        var parameters = RangeAndFilters.Append("compare").Where(n => Get(n) is not null).Select(n => KeyValuePair.Create(n, Get(n)));
+        var parameters = RangeAndFilters.Append("compare").Append("auth").Where(n => Get(n) is not null).Select(n => KeyValuePair.Create(n, Get(n)));
         if (dimension == "time")
         {
             parameters = parameters.Append(KeyValuePair.Create("graph", (string?)Metrics.Name(Graph)));

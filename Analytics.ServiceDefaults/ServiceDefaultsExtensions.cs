@@ -60,6 +60,12 @@ public static class ServiceDefaultsExtensions
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+    /// <summary>
+    /// Set in <see cref="HttpContext.Items"/> by a page that other sites may frame (an embeddable shared dashboard): its
+    /// policy allows any frame ancestor and no X-Frame-Options is sent.
+    /// </summary>
+    public const string FrameableItem = "analytics:frameable";
+
     /// <summary>Where the API reference lives (<c>/scalar/v1</c>).</summary>
     private const string ReferencePath = "/scalar";
 
@@ -80,9 +86,14 @@ public static class ServiceDefaultsExtensions
             headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(ReferencePath, StringComparison.Ordinal)
                 && context.Items.TryGetValue(ScalarOptions.NonceHttpContextItemKey, out var nonce) && nonce is string value
                 ? ContentSecurityPolicy.Replace("script-src 'self'", $"script-src 'self' 'nonce-{value}'", StringComparison.Ordinal)
+                : context.Items.ContainsKey(FrameableItem) ? ContentSecurityPolicy.Replace("frame-ancestors 'none'", "frame-ancestors *", StringComparison.Ordinal)
                 : ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
+            if (!context.Items.ContainsKey(FrameableItem))
+            {
+                headers.XFrameOptions = "DENY";
+            }
+
             headers["Referrer-Policy"] = "same-origin";
             headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
             headers["Cross-Origin-Opener-Policy"] = "same-origin";

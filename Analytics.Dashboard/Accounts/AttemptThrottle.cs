@@ -62,6 +62,10 @@ public sealed class AttemptThrottle(NpgsqlDataSource dataSource)
     public Task CountResetRequestAsync(string email, string network, CancellationToken cancellationToken)
         => CountAsync([($"reset:network|{network}", ResetsPerNetwork), ($"reset:{Account(email)}", ResetsPerAccount)], cancellationToken);
 
+    /// <summary>Counts one password tried on a shared link, from a network and over all; throws <see cref="ThrottledException"/> when refused.</summary>
+    public Task CountSharePasswordAttemptAsync(long linkId, string network, CancellationToken cancellationToken)
+        => CountAsync([($"share:{linkId}|{network}", PerAccountAndNetwork), ($"share:network|{network}", PerNetwork), ($"share:{linkId}", PerAccount)], cancellationToken);
+
     private async Task CountAsync((string Key, int Limit)[] keys, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

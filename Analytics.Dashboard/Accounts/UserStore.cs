@@ -27,11 +27,7 @@ public sealed class UserStore(NpgsqlDataSource dataSource, PasswordPolicy policy
     /// <summary>The user's columns and what a password check needs.</summary>
     private const string CredentialColumns = Columns + ", password_hash AS Hash, disabled_at IS NOT NULL AS Disabled";
 
-    private static readonly PasswordHasher<string> Hasher = new(Options.Create(new PasswordHasherOptions
-    {
-        CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
-        IterationCount = 600_000,
-    }));
+    private static PasswordHasher<string> Hasher => PasswordHashing.Hasher;
 
     /// <summary>Hashed once, verified against for unknown addresses so that a log-in takes as long whether or not the account exists.</summary>
     private static readonly Lazy<string> DecoyHash = new(() => Hasher.HashPassword("decoy", Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))));

@@ -10,6 +10,9 @@
 
   const systemDark = matchMedia("(prefers-color-scheme: dark)");
   const rememberSystemTheme = () => {
+    if (document.documentElement.dataset.themeFixed) {
+      return; // an embedded dashboard: its address says the theme, and another site's frame may not keep cookies
+    }
     const theme = systemDark.matches ? "dark" : "light";
     if (!document.cookie.split("; ").includes(`analytics_system_theme=${theme}`)) {
       document.cookie = `analytics_system_theme=${theme}; path=/; max-age=31536000; samesite=lax`;

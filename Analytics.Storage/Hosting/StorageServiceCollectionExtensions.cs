@@ -41,6 +41,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Goals.GoalStore>();
         services.AddSingleton<Funnels.FunnelStore>();
         services.AddSingleton<PropertyDrops>();
+        services.AddSingleton<SharedLinkStore>();
         return services;
     }
 }

@@ -5,10 +5,11 @@ namespace Analytics.Storage.Properties;
 /// reports start on <see cref="WeekStart"/> (ISO: 1 = Monday ... 7 = Sunday). Privacy controls: events are kept only
 /// from <see cref="AllowedHostnames"/> when there are any, for <see cref="RetentionDays"/> days when set, and not at all
 /// from browsers sending Do Not Track or Global Privacy Control when <see cref="HonorDoNotTrack"/>, and not from the
-/// addresses, pages and countries of its <see cref="Shields"/> (each list as stored, one entry per line).
+/// addresses, pages and countries of its <see cref="Shields"/> (each list as stored, one entry per line). A public
+/// property's dashboard is open to anyone (<see cref="SharedLinkStore"/>).
 /// </summary>
 public sealed record Property(long Id, string Domain, string Name, string Timezone, DateTime CreatedAt, short WeekStart,
-    string AllowedHostnameList, int? RetentionDays, bool HonorDoNotTrack, string ExcludedIpList = "", string ExcludedPageList = "", string ExcludedCountryList = "")
+    string AllowedHostnameList, int? RetentionDays, bool HonorDoNotTrack, string ExcludedIpList = "", string ExcludedPageList = "", string ExcludedCountryList = "", bool IsPublic = false)
 {
     /// <summary>The hostnames whose events are kept (<see cref="AllowedHostnameList"/>, comma-separated, as stored); empty: any.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

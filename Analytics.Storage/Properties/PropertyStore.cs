@@ -10,7 +10,7 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
     /// <summary>The columns of a <see cref="Property"/> (also read by the API key store's scoped queries).</summary>
     public const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt, week_start AS WeekStart, " +
         "array_to_string(allowed_hostnames, ',') AS AllowedHostnameList, retention_days AS RetentionDays, honor_do_not_track AS HonorDoNotTrack, " +
-        "array_to_string(excluded_ips, E'\\n') AS ExcludedIpList, array_to_string(excluded_pages, E'\\n') AS ExcludedPageList, array_to_string(excluded_countries, E'\\n') AS ExcludedCountryList";
+        "array_to_string(excluded_ips, E'\\n') AS ExcludedIpList, array_to_string(excluded_pages, E'\\n') AS ExcludedPageList, array_to_string(excluded_countries, E'\\n') AS ExcludedCountryList, public AS IsPublic";
 
     /// <summary>SQL condition: user <c>@user</c> may read property <c>p</c> (see <see cref="UserMay"/>).</summary>
     public static readonly string ReadableByUser = UserMay(change: false);

@@ -633,6 +633,130 @@ public sealed class DashboardTests(Engines engines)
         }
     }
 
+    /// <summary>
+    /// Sharing: a shared link opens the dashboard read-only to an anonymous visitor, filters and exports included and
+    /// settings not; a password link asks once; only an embeddable link may be framed by another site's page (in its
+    /// theme, without the header); revoking closes a link; a public property opens without one; and Plausible's Sites
+    /// API finds or creates links by name.
+    /// </summary>
+    [Fact]
+    public async Task SharedLinks_OpenReadOnly_BehindAPassword_EmbedOnlyWhenAllowed_Revoke_PublicDashboards_AndTheSitesApi()
+    {
+        await using var server = await ServerProcess.StartAsync(engines);
+        var origin = server.Http.BaseAddress!.ToString().TrimEnd('/');
+        await using var browser = await Browser.LaunchAsync();
+        var (_, page, problems) = await browser.NewPageAsync(origin, 1280, 900);
+        await page.GotoAsync(origin + "/signup");
+        await SignUpAsync(page, "ada@example.com");
+        Assert.Equal(0, (await AnalyticsProcess.RunAsync(server.Data, "properties", "add", "site.example", "--timezone", "UTC", "--owner", "ada@example.com")).Exit);
+        foreach (var (path, address) in new[] { ("/a", "2.125.160.216"), ("/a", "89.160.20.112"), ("/b", "216.160.83.56") })
+        {
+            using var sent = new HttpRequestMessage(HttpMethod.Post, "/api/event") { Content = new StringContent($$"""{"n":"pageview","u":"https://site.example{{path}}","d":"site.example"}""") };
+            sent.Headers.TryAddWithoutValidation("User-Agent", Browser.ChromeAgent);
+            sent.Headers.Add("X-Forwarded-For", address);
+            Assert.Equal(HttpStatusCode.Accepted, (await server.Http.SendAsync(sent)).StatusCode);
+        }
+
+        // The owner makes three links; a password and embedding together are refused, naming the field.
+        await page.GotoAsync(origin + "/properties/site.example/settings");
+        await InteractiveAsync(page);
+        ILocator Embeddable() => page.GetByRole(AriaRole.Checkbox, new() { Name = "Embeddable in other sites' pages (no password then)" });
+        async Task<string> AddLinkAsync(string name, string? password = null, bool embeddable = false)
+        {
+            await page.FillAsync("#link-name", name);
+            await page.FillAsync("#link-password", password ?? string.Empty);
+            await Embeddable().SetCheckedAsync(embeddable);
+
+            await Button(page, "Add shared link").ClickAsync();
+            await page.WaitForSelectorAsync($"[data-link='{name}']");
+            return await page.InnerTextAsync($"[data-link='{name}'] pre");
+        }
+
+        await page.FillAsync("#link-name", "Both");
+        await page.FillAsync("#link-password", "a long password");
+        await Embeddable().CheckAsync();
+        await Button(page, "Add shared link").ClickAsync();
+        Assert.Contains("Embeddable: an embedded dashboard cannot ask for a password", await page.InnerTextAsync("[data-section=sharing] .form-error"), StringComparison.Ordinal);
+        var team = await AddLinkAsync("Team");
+        var secret = await AddLinkAsync("Secret", "a long password");
+        var embed = await AddLinkAsync("Embed", embeddable: true);
+        Assert.StartsWith(origin + "/share/site.example?auth=", team, StringComparison.Ordinal);
+        Assert.Contains(embed + "&amp;embed=true", await page.InnerHTMLAsync("[data-embed='Embed'] pre"), StringComparison.Ordinal);
+
+        // Anyone with the link: the numbers, in-place filters that keep the link, a CSV export, and no settings.
+        var (_, visitor, visitorProblems) = await browser.NewPageAsync(origin, 1280, 900, "http://embedder.example/");
+        await visitor.GotoAsync(team);
+        await LoadedAsync(visitor);
+        await EventuallyAsync(visitor, "[data-metric=visitors] .stat-value", text => text == "3");
+        Assert.Equal(0, await visitor.Locator("a:text-is('Settings')").CountAsync());
+        Assert.Contains("Log in", await visitor.InnerTextAsync("header"), StringComparison.Ordinal);
+        await AccessibleAsync(visitor, "shared dashboard");
+        await visitor.ClickAsync("[data-panel=pages] a:text-is('/a')");
+        await visitor.WaitForSelectorAsync(".chip[data-filter='event:page']");
+        await ViewShownAsync(visitor);
+        Assert.StartsWith(origin + "/share/site.example?", visitor.Url, StringComparison.Ordinal);
+        Assert.Contains("auth=", visitor.Url, StringComparison.Ordinal);
+        Assert.Equal("2", await visitor.InnerTextAsync("[data-metric=visitors] .stat-value"));
+        var csv = await visitor.APIRequest.GetAsync(origin + await visitor.GetAttributeAsync("[data-panel=sources] a[data-export]", "href"));
+        Assert.Equal(200, csv.Status);
+        Assert.StartsWith("visit:source,visitors", await csv.TextAsync(), StringComparison.Ordinal);
+        Assert.Equal(404, (await visitor.GotoAsync(team.Replace("auth=", "auth=x", StringComparison.Ordinal)))!.Status);
+        Assert.Equal(404, (await visitor.GotoAsync(origin + "/share/site.example"))!.Status); // not public
+
+        // A password link asks once (401 until then); a wrong password says so.
+        Assert.Equal(401, (await visitor.GotoAsync(secret))!.Status);
+        await AccessibleAsync(visitor, "shared link's password");
+        await visitor.FillAsync("#share-password", "wrong password");
+        await visitor.ClickAsync("[data-share-password] button");
+        await visitor.WaitForSelectorAsync("text=that is not the password of this link");
+        await visitor.FillAsync("#share-password", "a long password");
+        await visitor.ClickAsync("[data-share-password] button");
+        await LoadedAsync(visitor);
+        Assert.Equal("3", await visitor.InnerTextAsync("[data-metric=visitors] .stat-value"));
+        Assert.Equal(200, (await visitor.GotoAsync(secret))!.Status); // remembered
+
+        // Another site's page frames the embeddable link (dark, no header); the others refuse to be framed.
+        var framed = await visitor.APIRequest.GetAsync(embed + "&embed=true");
+        Assert.Contains("frame-ancestors *", framed.Headers["content-security-policy"], StringComparison.Ordinal);
+        Assert.False(framed.Headers.ContainsKey("x-frame-options"));
+        var notFramed = await visitor.APIRequest.GetAsync(team + "&embed=true");
+        Assert.Contains("frame-ancestors 'none'", notFramed.Headers["content-security-policy"], StringComparison.Ordinal);
+        Assert.Equal("DENY", notFramed.Headers["x-frame-options"]);
+        await visitor.RouteAsync("http://embedder.example/**", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            ContentType = "text/html",
+            Body = $"<!doctype html><title>Embedder</title><h1>Our stats</h1><iframe id=\"stats\" src=\"{embed}&embed=true&theme=dark&background=transparent\" style=\"width:100%;height:1200px\"></iframe>",
+        }));
+        await visitor.GotoAsync("http://embedder.example/");
+        var frame = visitor.FrameLocator("#stats");
+        await frame.Locator("main[data-interactive=true] [data-metric=visitors] .stat-value:text-is('3')").WaitForAsync();
+        Assert.Equal(0, await frame.Locator("header.topbar").CountAsync());
+        Assert.Equal("dark", await frame.Locator("html").GetAttributeAsync("data-theme"));
+
+        // Revoked, a link opens nothing; a public property opens without one.
+        await page.ClickAsync("[data-link='Team'] button:has-text('Revoke')");
+        await page.WaitForSelectorAsync("[data-link='Team']", new() { State = WaitForSelectorState.Detached });
+        Assert.Equal(404, (await visitor.GotoAsync(team))!.Status);
+        var isPublic = page.GetByRole(AriaRole.Checkbox, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Public dashboard") });
+        await isPublic.CheckAsync();
+        await page.WaitForSelectorAsync("[data-section=sharing] input:checked");
+        Assert.Equal(200, (await visitor.GotoAsync(origin + "/share/site.example"))!.Status);
+        await LoadedAsync(visitor);
+
+        // Plausible's Sites API: find or create a link by name; the address it gives opens the dashboard.
+        var key = (await AnalyticsProcess.RunAsync(server.Data, "keys", "create", "--all", "--scope", "sites", "--user", "ada@example.com")).Stdout.Trim().Split('\n')[^1];
+        using var api = new HttpClient { BaseAddress = server.Http.BaseAddress };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var created = JsonDocument.Parse(await (await api.PutAsync("/api/v1/sites/shared-links", new StringContent("""{"site_id": "site.example", "name": "Wordpress"}""", System.Text.Encoding.UTF8, "application/json"))).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("Wordpress", created.GetProperty("name").GetString());
+        var again = JsonDocument.Parse(await (await api.PutAsync("/api/v1/sites/shared-links", new StringContent("""{"site_id": "site.example", "name": "Wordpress"}""", System.Text.Encoding.UTF8, "application/json"))).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(created.GetProperty("url").GetString(), again.GetProperty("url").GetString());
+        Assert.Equal(200, (await visitor.GotoAsync(created.GetProperty("url").GetString()!))!.Status);
+
+        Assert.Empty(problems);
+        Assert.Equal(["401 /share/site.example", "401 /share/site.example", "404 /share/site.example", "404 /share/site.example", "404 /share/site.example"], visitorProblems.Select(p => p.Split('?')[0]).Order().ToList());
+    }
+
     /// <summary>axe-core's WCAG 2.1 A and AA rules on the page as it is: no serious or critical violation.</summary>
     private static async Task AccessibleAsync(IPage page, string what)
     {
