@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using NodaTime.Text;
 using Analytics.ServiceDefaults;
@@ -44,6 +45,15 @@ internal static class PlausibleEndpoints
         v1.MapGet("/breakdown", BreakdownAsync).WithName("PlausibleBreakdown")
             .WithSummary("Plausible v1: metrics by one property (dimension), `{\"results\": [{\"source\": ..., \"visitors\": 1}]}`.");
     }
+
+    /// <summary>
+    /// The saved segments a query's filters may name (<c>["is", "segment", [id]]</c>): the property's shared ones and
+    /// the key owner's personal ones; read only when the filters mention a segment.
+    /// </summary>
+    private static async Task<IReadOnlyList<Segment>?> SegmentsAsync(HttpContext http, Property property, JsonElement filters, CancellationToken cancellationToken)
+        => filters.ValueKind == JsonValueKind.Array && filters.GetRawText().Contains("\"segment\"", StringComparison.Ordinal)
+            ? await http.RequestServices.GetRequiredService<SegmentStore>().ListAsync(property.Id, ApiAccess.Key(http).UserId, cancellationToken)
+            : null;
 
     private static async Task<IResult> QueryAsync(HttpContext http, ReportEngine engine, EventFacts facts, CancellationToken cancellationToken)
     {
@@ -81,6 +91,7 @@ internal static class PlausibleEndpoints
                 throw new FieldValidationException("metrics", $"views_per_visit cannot be queried with dimensions ({dimensions[0].Name}).");
             }
 
+            var filters = body.TryGetProperty("filters", out var f) ? f : default;
             var include = body.TryGetProperty("include", out var inc) ? inc : default;
             var (timeLabels, totalRows, comparisonMode) = Include(include);
             var (limit, offset) = Pagination(body);
@@ -92,7 +103,7 @@ internal static class PlausibleEndpoints
                 Range = range,
                 Metrics = metrics,
                 Dimensions = dimensions,
-                Filter = NativeValues(FilterJson.Parse(body.TryGetProperty("filters", out var f) ? f : default)),
+                Filter = NativeValues(FilterJson.Parse(filters, segments: await SegmentsAsync(http, property, filters, cancellationToken))),
                 OrderBy = OrderBy(body),
                 Limit = limit,
                 Offset = offset,

@@ -192,11 +192,17 @@ public static class DashboardExtensions
     }
 
     /// <summary>The CSV export of a shared or public dashboard's breakdown, for whoever may open that dashboard.</summary>
-    private static async Task<IResult> ExportSharedCsvAsync(string domain, [FromQuery] string? dimension, [FromQuery] string? auth, HttpContext http, SharedLinkStore links, ShareAccess access, ReportEngine engine, DashboardLoader loader)
+    private static async Task<IResult> ExportSharedCsvAsync(string domain, [FromQuery] string? dimension, [FromQuery] string? auth, HttpContext http, SharedLinkStore links, ShareAccess access, SegmentStore segments, ReportEngine engine, DashboardLoader loader)
     {
         var site = auth is null ? await links.FindPublicAsync(domain, http.RequestAborted)
             : await links.OpenAsync(domain, auth, http.RequestAborted) is var (shared, link) && (!link.HasPassword || access.IsUnlocked(http, link)) ? shared : null;
-        return site is null ? NotReadable(domain) : await CsvAsync(site, dimension, http, engine, loader);
+        if (site is null)
+        {
+            return NotReadable(domain);
+        }
+
+        loader.Segments = await segments.ListAsync(site.Id, null, http.RequestAborted); // the shared segments only
+        return await CsvAsync(site, dimension, http, engine, loader);
     }
 
     /// <summary>
@@ -309,10 +315,16 @@ public static class DashboardExtensions
     /// One breakdown of the dashboard as CSV: the same query as its panel, up to 10,000 rows; "top" is the top stats and
     /// "time" the graph's series (its metric and interval as the page shows them), each with the comparison when asked.
     /// </summary>
-    private static async Task<IResult> ExportCsvAsync(string domain, [FromQuery] string? dimension, HttpContext http, PropertyStore properties, ReportEngine engine, DashboardLoader loader)
-        => await properties.FindForUserAsync(http.User.UserId(), domain, owner: false, http.RequestAborted) is { } site
-            ? await CsvAsync(site, dimension, http, engine, loader)
-            : NotReadable(domain);
+    private static async Task<IResult> ExportCsvAsync(string domain, [FromQuery] string? dimension, HttpContext http, PropertyStore properties, SegmentStore segments, ReportEngine engine, DashboardLoader loader)
+    {
+        if (await properties.FindForUserAsync(http.User.UserId(), domain, owner: false, http.RequestAborted) is not { } site)
+        {
+            return NotReadable(domain);
+        }
+
+        loader.Segments = await segments.ListAsync(site.Id, http.User.UserId(), http.RequestAborted);
+        return await CsvAsync(site, dimension, http, engine, loader);
+    }
 
     private static async Task<IResult> CsvAsync(Property site, string? dimension, HttpContext http, ReportEngine engine, DashboardLoader loader)
     {

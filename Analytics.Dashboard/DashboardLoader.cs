@@ -33,6 +33,12 @@ internal sealed partial class DashboardLoader(
 
     public Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
+    /// <summary>
+    /// The saved segments the viewer may apply (<c>["is", "segment", [id]]</c> in a view's filters): the property's
+    /// shared ones, and a signed-in member's own. Set by whoever opened the property for this circuit or request.
+    /// </summary>
+    public IReadOnlyList<Segment>? Segments { get; set; }
+
     public async Task<DashboardData> LoadAsync(Property property, DashboardView view, CancellationToken cancellationToken)
     {
         var now = Now;
@@ -130,7 +136,7 @@ internal sealed partial class DashboardLoader(
     /// <summary>Current visitors and the last 30 minutes under the view's filters (the page polls it).</summary>
     public async Task<RealtimeData> RealtimeAsync(Property property, DashboardView view, CancellationToken cancellationToken)
     {
-        var filter = FilterJson.Parse(view.Filters);
+        var filter = FilterJson.Parse(view.Filters, segments: Segments);
         return Realtime(await realtime.ReadAsync(property.Id, Now, cancellationToken, filter), property.Zone);
     }
 
@@ -201,7 +207,7 @@ internal sealed partial class DashboardLoader(
 
     private async Task<(ReportQuery Query, ReportRange? Comparison)> QueryAsync(Property property, DashboardView view, IReadOnlyList<Metric> metrics, Instant now, CancellationToken cancellationToken)
     {
-        var request = new ReportRequest(view.Period, view.From, view.To, view.Compare, view.Filters, view.CompareFrom, view.CompareTo);
+        var request = new ReportRequest(view.Period, view.From, view.To, view.Compare, view.Filters, view.CompareFrom, view.CompareTo) { Segments = Segments };
         var (query, comparison, _) = await request.ToQueryAsync(property, metrics, facts, now, cancellationToken);
         query = query with { Goals = await goalStore.ListAsync(property.Id, cancellationToken) }; // once for every part of the view
         if (Filters.OnEvents(query.Filter))

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Analytics.Storage.Hosting;
+using Analytics.Storage.Properties;
 using Analytics.ServiceDefaults;
 
 namespace Analytics.Api.Reports;
@@ -9,7 +10,8 @@ namespace Analytics.Api.Reports;
 /// <c>[["is", "visit:country", ["DE", "FR"]], ["contains", "event:page", ["/blog"], {"case_sensitive": false}]]</c>
 /// (a list is an "and"), <c>["and", [...]]</c>, <c>["or", [...]]</c>, <c>["not", filter]</c>, <c>["has_done", filter]</c>,
 /// <c>["has_not_done", filter]</c>. Operators: is, is_not,
-/// contains, contains_not, matches, matches_not (RE2). Errors name the path of the bad part, e.g. <c>filters[1][0]</c>.
+/// contains, contains_not, matches, matches_not (RE2). <c>["is", "segment", [id]]</c> (top level) stands for a saved
+/// segment's filters (several ids: any of them). Errors name the path of the bad part, e.g. <c>filters[1][0]</c>.
 /// </summary>
 public static class FilterJson
 {
@@ -21,7 +23,8 @@ public static class FilterJson
 
     public const int MaxValueCharacters = 64 * 1024;
 
-    public static Filter? Parse(string? json, string field = "filters")
+    /// <param name="segments">The saved segments the reader may use (<c>["is", "segment", [id]]</c>); none when null.</param>
+    public static Filter? Parse(string? json, string field = "filters", IReadOnlyList<Segment>? segments = null)
     {
         if (string.IsNullOrWhiteSpace(json))
         {
@@ -31,7 +34,7 @@ public static class FilterJson
         try
         {
             using var document = StrictJson.Parse(json);
-            return Parse(document.RootElement, field);
+            return Parse(document.RootElement, field, segments);
         }
         catch (JsonException e)
         {
@@ -40,7 +43,7 @@ public static class FilterJson
     }
 
     /// <summary>A top-level list of filters, all of which must hold.</summary>
-    public static Filter? Parse(JsonElement element, string field = "filters")
+    public static Filter? Parse(JsonElement element, string field = "filters", IReadOnlyList<Segment>? segments = null)
     {
         if (element.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
         {
@@ -52,7 +55,7 @@ public static class FilterJson
             throw new FieldValidationException(field, "must be a list of filters, e.g. [[\"is\", \"visit:country\", [\"DE\"]]].");
         }
 
-        var filters = element.EnumerateArray().Select((f, i) => One(f, $"{field}[{i}]", nested: false)).ToList();
+        var filters = element.EnumerateArray().Select((f, i) => IsSegment(f) ? Segments(f, $"{field}[{i}]", segments) : One(f, $"{field}[{i}]", nested: false)).ToList();
         Filter? tree = filters.Count switch
         {
             0 => null,
@@ -73,6 +76,32 @@ public static class FilterJson
         }
 
         return tree;
+    }
+
+    private static bool IsSegment(JsonElement element) => element.ValueKind == JsonValueKind.Array && element.GetArrayLength() >= 2
+        && element[1].ValueKind == JsonValueKind.String && element[1].GetString() == "segment";
+
+    /// <summary><c>["is", "segment", [ids]]</c>: the segments' filters (any of them), each as saved (a segment names no other).</summary>
+    private static Filter Segments(JsonElement element, string path, IReadOnlyList<Segment>? segments)
+    {
+        if (element.GetArrayLength() != 3 || element[0].GetString() != "is" || element[2].ValueKind != JsonValueKind.Array || element[2].GetArrayLength() == 0)
+        {
+            throw new FieldValidationException(path, "a segment filter is [\"is\", \"segment\", [id]].");
+        }
+
+        var trees = element[2].EnumerateArray().Select((v, i) =>
+        {
+            var id = v.ValueKind switch
+            {
+                JsonValueKind.Number when v.TryGetInt64(out var n) => n,
+                JsonValueKind.String when long.TryParse(v.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) => n,
+                _ => throw new FieldValidationException($"{path}[2][{i}]", "a segment is named by its id, a number."),
+            };
+            var segment = segments?.FirstOrDefault(s => s.Id == id)
+                ?? throw new FieldValidationException($"{path}[2][{i}]", $"there is no segment {id} of this property that you may use.");
+            return Parse(segment.Filters, $"segment {id} ({segment.Name})") ?? throw new FieldValidationException($"{path}[2][{i}]", $"segment {id} has no filters.");
+        }).ToList();
+        return trees.Count == 1 ? trees[0] : new AnyOf(trees);
     }
 
     /// <param name="nested">Inside and, or or not: goals and hostnames are filtered at the top level only, as Plausible has it.</param>

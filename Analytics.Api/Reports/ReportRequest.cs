@@ -15,6 +15,9 @@ public sealed record ReportRequest(string? Period, string? From, string? To, str
 {
     public const string DefaultPeriod = "30d";
 
+    /// <summary>The saved segments <see cref="Filters"/> may name (<c>["is", "segment", [id]]</c>).</summary>
+    public IReadOnlyList<Segment>? Segments { get; init; }
+
     /// <summary>The query over <paramref name="property"/>, its comparison range (if asked for), and the kind of range.</summary>
     public async Task<(ReportQuery Query, ReportRange? Comparison, DateRangeKind Kind)> ToQueryAsync(Property property, IReadOnlyList<Metric> metrics, EventFacts facts, Instant now, CancellationToken cancellationToken)
     {
@@ -46,7 +49,7 @@ public sealed record ReportRequest(string? Period, string? From, string? To, str
             WeekStart = property.FirstDayOfWeek,
             Range = range,
             Metrics = metrics,
-            Filter = FilterJson.Parse(Filters),
+            Filter = FilterJson.Parse(Filters, segments: Segments),
         };
         return (query, comparison, kind);
     }

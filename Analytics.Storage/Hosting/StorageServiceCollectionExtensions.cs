@@ -42,6 +42,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Funnels.FunnelStore>();
         services.AddSingleton<PropertyDrops>();
         services.AddSingleton<SharedLinkStore>();
+        services.AddSingleton<SegmentStore>();
         return services;
     }
 }

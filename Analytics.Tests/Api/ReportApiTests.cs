@@ -91,6 +91,47 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         Assert.InRange(MetricsOf(filtered["results"]![0]!)[1], 1, MetricsOf(all["results"]![0]!)[2] / 2);
     }
 
+    /// <summary>
+    /// Saved segments in the Stats API as Plausible takes them: <c>["is", "segment", [id]]</c> reads exactly as the
+    /// segment's own filters (several ids: any of them), beside other filters; a segment of another property, an
+    /// unknown id, or one inside "and" is a 400 naming the place.
+    /// </summary>
+    [Fact]
+    public async Task V2Query_SegmentFilter_ReadsAsItsFilters_AndOnlyThePropertysSegmentsAreKnown()
+    {
+        var segments = data.App.Services.GetRequiredService<SegmentStore>();
+        const string Germany = """[["is", "visit:country", ["DE"]]]""";
+        const string Blog = """[["contains", "event:page", ["/blog"]], ["is_not", "visit:device", ["Mobile"]]]""";
+        var germany = await segments.AddAsync(data.A.Id, null, "Germany", Germany, shared: true, CancellationToken.None);
+        var blog = await segments.AddAsync(data.A.Id, null, "Blog on desktops", Blog, shared: true, CancellationToken.None);
+        var elsewhere = await segments.AddAsync(data.B.Id, null, "B's", Germany, shared: true, CancellationToken.None);
+
+        async Task<double[]> RunAsync(string filters) => MetricsOf((await PostQueryAsync(data.OnlyA, $$"""
+            {"site_id": "a.example", "metrics": ["visitors", "pageviews", "bounce_rate"], "date_range": ["2026-10-25", "2026-11-01"], "filters": {{filters}}}
+            """))["results"]![0]!);
+
+        var all = await RunAsync("[]");
+        var inGermany = await RunAsync(Germany);
+        Assert.InRange(inGermany[0], 1, all[0] - 1);
+        Assert.Equal(inGermany, await RunAsync($"[[\"is\", \"segment\", [{germany.Id}]]]"));
+        Assert.Equal(await RunAsync("""[["is", "visit:country", ["DE"]], ["is", "visit:browser", ["Firefox"]]]"""), await RunAsync($"[[\"is\", \"segment\", [\"{germany.Id}\"]], [\"is\", \"visit:browser\", [\"Firefox\"]]]"));
+        Assert.Equal(
+            await RunAsync($"[[\"or\", [[\"and\", {Germany}], [\"and\", {Blog}]]]]"),
+            await RunAsync($"[[\"is\", \"segment\", [{germany.Id}, {blog.Id}]]]"));
+
+        foreach (var (filters, field) in new[]
+        {
+            ($"[[\"is\", \"segment\", [{elsewhere.Id}]]]", "filters[0][2][0]"),
+            ("[[\"is\", \"segment\", [987654321]]]", "filters[0][2][0]"),
+            ($"[[\"is_not\", \"segment\", [{germany.Id}]]]", "filters[0]"),
+            ($"[[\"and\", [[\"is\", \"segment\", [{germany.Id}]]]]]", "filters[0][1][0][1]"),
+        })
+        {
+            var problem = await PostQueryAsync(data.OnlyA, $$"""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": {{filters}}}""", HttpStatusCode.BadRequest);
+            Assert.True(field == problem["field"]?.GetValue<string>(), $"{filters}: {problem.ToJsonString()}");
+        }
+    }
+
     [Fact]
     public async Task V2Query_Timeseries_DaysAndHours_WithTimeLabels_AddUpToTheAggregate()
     {

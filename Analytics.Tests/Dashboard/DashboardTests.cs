@@ -123,6 +123,31 @@ public sealed class DashboardTests(Engines engines)
         Assert.Equal("1", await page.InnerTextAsync("[data-metric=pageviews] .stat-value"));
         Assert.DoesNotContain("/pricing", await page.InnerTextAsync("[data-panel=pages]"), StringComparison.Ordinal);
 
+        // Saved as a segment (a name is needed), the filters become one chip; the Segments menu applies it again, and
+        // deleting it puts its filters back in the view.
+        await page.ClickAsync("[data-save-segment]");
+        await page.ClickAsync("[data-segment-form] button[type=submit]");
+        Assert.Contains("Name: a segment needs a name", await page.InnerTextAsync("[data-segment-form] .form-error"), StringComparison.Ordinal);
+        await page.FillAsync("#segment-name", "Not pricing");
+        await page.CheckAsync("#segment-shared");
+        await page.ClickAsync("[data-segment-form] button[type=submit]");
+        await page.WaitForSelectorAsync(".chip[data-filter='segment']:has-text('Not pricing')");
+        await ViewShownAsync(page);
+        Assert.Equal("1", await page.InnerTextAsync("[data-metric=pageviews] .stat-value"));
+        await page.ClickAsync(".chip[data-filter='segment'] .chip-remove");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.chip').length === 0");
+        await ViewShownAsync(page);
+        Assert.Equal("2", await page.InnerTextAsync("[data-metric=pageviews] .stat-value"));
+        await page.ClickAsync("[data-segments] button");
+        await page.ClickAsync("[data-segment='Not pricing']");
+        await page.WaitForSelectorAsync(".chip[data-filter='segment']");
+        await ViewShownAsync(page);
+        Assert.Equal("1", await page.InnerTextAsync("[data-metric=pageviews] .stat-value"));
+        await page.ClickAsync("[data-delete-segment]");
+        await page.WaitForSelectorAsync(".chip[data-filter='event:page']:has-text('is not')");
+        await ViewShownAsync(page);
+        Assert.Equal(0, await page.Locator("[data-segments]").CountAsync());
+
         // Editing the chip: "contains" with two typed values, either of which matches.
         await page.ClickAsync(".chip[data-filter='event:page'] .chip-edit");
         await page.SelectOptionAsync("[data-filter-operator]", "contains");
