@@ -48,6 +48,7 @@ public static class DashboardExtensions
         services.AddMudServices();
         services.AddScoped<DashboardLoader>();
         services.AddSingleton<ShareAccess>();
+        services.AddSingleton<TwoFactor>();
         services.AddSettings<DashboardOptions>(configuration, DashboardOptions.Section);
         services.AddSettings<SmtpOptions>(configuration, SmtpOptions.Section);
         services.AddSingleton<AccountMail>();
@@ -129,7 +130,6 @@ public static class DashboardExtensions
         property.MapGet("/export.csv", ExportCsvAsync);
         property.MapGet("/events.{format}", ExportEventsAsync);
         var share = app.MapGroup("/share/{domain}");
-        share.MapPost("/unlock", UnlockAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         share.MapGet("/export.csv", ExportSharedCsvAsync);
         return app;
     }
@@ -153,42 +153,6 @@ public static class DashboardExtensions
 
             await next(context);
         });
-    }
-
-    /// <summary>
-    /// A shared link's password form posts here: the right password gives this browser the link's cookie
-    /// (<see cref="ShareAccess"/>) and opens the dashboard; a wrong one shows the form again. Guesses are counted like
-    /// sign-in attempts (per link and network, and per link).
-    /// </summary>
-    private static async Task<IResult> UnlockAsync(string domain, HttpContext http, SharedLinkStore links, ShareAccess access, AttemptThrottle throttle, ClientAddress clients)
-    {
-        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
-        {
-            return Results.Problem("A valid antiforgery token was not sent: open the shared link again and type the password there.", statusCode: StatusCodes.Status400BadRequest);
-        }
-
-        var form = await http.Request.ReadFormAsync(http.RequestAborted);
-        if (await links.OpenAsync(domain, form["auth"], http.RequestAborted) is not var (site, link))
-        {
-            return NotReadable(domain);
-        }
-
-        try
-        {
-            await throttle.CountSharePasswordAttemptAsync(link.Id, clients.Network(http), http.RequestAborted);
-        }
-        catch (ThrottledException e)
-        {
-            return Results.Problem($"password: too many wrong passwords for this link from your network; try again after {e.Until:HH:mm} UTC.", statusCode: StatusCodes.Status429TooManyRequests);
-        }
-
-        if (!await links.CheckPasswordAsync(link, form["password"], http.RequestAborted))
-        {
-            return Results.LocalRedirect(link.Path(site.Domain) + "&retry=1");
-        }
-
-        access.Unlock(http, link);
-        return Results.LocalRedirect(link.Path(site.Domain));
     }
 
     /// <summary>The CSV export of a shared or public dashboard's breakdown, for whoever may open that dashboard.</summary>

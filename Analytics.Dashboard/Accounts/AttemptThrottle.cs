@@ -66,6 +66,19 @@ public sealed class AttemptThrottle(NpgsqlDataSource dataSource)
     public Task CountSharePasswordAttemptAsync(long linkId, string network, CancellationToken cancellationToken)
         => CountAsync([($"share:{linkId}|{network}", PerAccountAndNetwork), ($"share:network|{network}", PerNetwork), ($"share:{linkId}", PerAccount)], cancellationToken);
 
+    /// <summary>Counts one second-factor code tried for the account (from a network, and over all); throws <see cref="ThrottledException"/> when refused.</summary>
+    public Task CountSecondFactorAttemptAsync(long userId, string network, CancellationToken cancellationToken)
+        => CountAsync([($"totp:{userId}|{network}", PerAccountAndNetwork), ($"totp:{userId}", PerAccountAndNetwork * 2)], cancellationToken);
+
+    /// <summary>After a right code: the account's code counts start again.</summary>
+    public async Task SecondFactorSucceededAsync(long userId, string network, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM auth_throttle WHERE key IN (@pair, @account)",
+            new { pair = $"totp:{userId}|{network}", account = $"totp:{userId}" }, cancellationToken: cancellationToken));
+    }
+
     private async Task CountAsync((string Key, int Limit)[] keys, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -732,10 +732,10 @@ public sealed class DashboardTests(Engines engines)
         Assert.Equal(401, (await visitor.GotoAsync(secret))!.Status);
         await AccessibleAsync(visitor, "shared link's password");
         await visitor.FillAsync("#share-password", "wrong password");
-        await visitor.ClickAsync("[data-share-password] button");
-        await visitor.WaitForSelectorAsync("text=that is not the password of this link");
+        Assert.Equal(400, await SubmitAsync(visitor));
+        Assert.Contains("Password: that is not the password of this link", await visitor.InnerTextAsync(".form-error"), StringComparison.Ordinal);
         await visitor.FillAsync("#share-password", "a long password");
-        await visitor.ClickAsync("[data-share-password] button");
+        Assert.Equal(302, await SubmitAsync(visitor));
         await LoadedAsync(visitor);
         Assert.Equal("3", await visitor.InnerTextAsync("[data-metric=visitors] .stat-value"));
         Assert.Equal(200, (await visitor.GotoAsync(secret))!.Status); // remembered
@@ -779,7 +779,117 @@ public sealed class DashboardTests(Engines engines)
         Assert.Equal(200, (await visitor.GotoAsync(created.GetProperty("url").GetString()!))!.Status);
 
         Assert.Empty(problems);
-        Assert.Equal(["401 /share/site.example", "401 /share/site.example", "404 /share/site.example", "404 /share/site.example", "404 /share/site.example"], visitorProblems.Select(p => p.Split('?')[0]).Order().ToList());
+        Assert.Equal(["400 /share/site.example/unlock", "401 /share/site.example/unlock", "404 /share/site.example", "404 /share/site.example", "404 /share/site.example"], visitorProblems.Select(p => p.Split('?')[0]).Order().ToList());
+    }
+
+    /// <summary>
+    /// Two-factor sign-in: set up from the account page with a QR code and key that an RFC 6238 authenticator reads
+    /// (the test computes the codes itself), confirmed by a code, with ten recovery codes shown once; then signing in
+    /// takes the password and a code; a code is taken once, a recovery code once; and a code turns it off again.
+    /// </summary>
+    [Fact]
+    public async Task TwoFactorSignIn_SetUpWithAnAuthenticatorCode_ThenAsked_CodesAndRecoveryCodesWorkOnce_AndItTurnsOff()
+    {
+        await using var server = await ServerProcess.StartAsync(engines);
+        var origin = server.Http.BaseAddress!.ToString().TrimEnd('/');
+        await using var browser = await Browser.LaunchAsync();
+        var (_, page, _) = await browser.NewPageAsync(origin, 1280, 900);
+        await page.GotoAsync(origin + "/signup");
+        await SignUpAsync(page, "ada@example.com");
+
+        await page.GotoAsync(origin + "/account");
+        await page.WaitForSelectorAsync("[data-two-factor=off]");
+        Assert.Equal(200, await SubmitAsync(page, "Set up two-factor sign-in"));
+        var secret = await page.InnerTextAsync("[data-totp-secret]");
+        Assert.StartsWith("data:image/png;base64,", await page.GetAttributeAsync("img.qr", "src"), StringComparison.Ordinal);
+        await AccessibleAsync(page, "two-factor set-up");
+        await page.FillAsync("#confirm-code", Totp(secret, 30)); // 15 minutes ahead: no app shows it now
+        Assert.Equal(400, await SubmitAsync(page, "Turn on two-factor sign-in"));
+        Assert.Contains("Code: that is not the code the app shows now", await page.InnerTextAsync(".form-error"), StringComparison.Ordinal);
+        Assert.Equal(secret, await page.InnerTextAsync("[data-totp-secret]")); // the same key, to try again
+        await page.FillAsync("#confirm-code", Totp(secret, 0));
+        await SubmitAsync(page, "Turn on two-factor sign-in");
+        var recovery = await page.Locator("[data-recovery-codes] li").AllInnerTextsAsync();
+        Assert.Equal(10, recovery.Count);
+        Assert.All(recovery, code => Assert.Matches("^[a-z2-7]{5}-[a-z2-7]{5}$", code));
+        await page.GotoAsync(origin + "/account");
+        Assert.Contains("(10 recovery codes left)", await page.InnerTextAsync("[data-two-factor=on]"), StringComparison.Ordinal);
+
+        // Signing in now takes a code after the password; until then nothing is signed in.
+        async Task PasswordAsync()
+        {
+            await page.Context.ClearCookiesAsync();
+            Assert.Equal(302, await LogInAsync(page, origin, "ada@example.com", Password));
+            Assert.EndsWith("/login/code", page.Url, StringComparison.Ordinal);
+        }
+
+        async Task<int> CodeAsync(string code)
+        {
+            await page.FillAsync("#code", code);
+            return await SubmitAsync(page);
+        }
+
+        await PasswordAsync();
+        await page.GotoAsync(origin + "/account");
+        Assert.Contains("/login", page.Url, StringComparison.Ordinal);
+        await page.GotoAsync(origin + "/login/code");
+        Assert.Equal(400, await CodeAsync("123456" == Totp(secret, 1) ? "654321" : "123456"));
+        Assert.Contains("Code: that is not a current code of your app", await page.InnerTextAsync(".form-error"), StringComparison.Ordinal);
+        var next = Totp(secret, 1); // the next step's code: the one of the step taken at set-up is used up
+        Assert.Equal(302, await CodeAsync(next));
+        await page.WaitForSelectorAsync("h1:text-is('Properties')");
+
+        // A code is taken once; a recovery code too.
+        await PasswordAsync();
+        Assert.Equal(400, await CodeAsync(next));
+        Assert.Equal(302, await CodeAsync(recovery[0].ToUpperInvariant()));
+        await page.WaitForSelectorAsync("h1:text-is('Properties')");
+        await PasswordAsync();
+        Assert.Equal(400, await CodeAsync(recovery[0]));
+        Assert.Equal(302, await CodeAsync(recovery[1].Replace("-", string.Empty, StringComparison.Ordinal)));
+
+        // A password reset proves the email, not the second factor: it too ends at the code page.
+        var reset = await AnalyticsProcess.RunAsync(server.Data, "users", "reset-link", "ada@example.com");
+        await page.Context.ClearCookiesAsync();
+        await page.GotoAsync(reset.Stdout.Trim());
+        await page.FillAsync("input[name='Input.Password']", "a new long password");
+        Assert.Equal(302, await SubmitAsync(page));
+        Assert.EndsWith("/login/code", page.Url, StringComparison.Ordinal);
+        Assert.Equal(302, await CodeAsync(recovery[3]));
+        await page.WaitForSelectorAsync("h1:text-is('Properties')");
+
+        // Turned off with a recovery code, a password alone signs in again.
+        await page.GotoAsync(origin + "/account");
+        Assert.Contains("(7 recovery codes left)", await page.InnerTextAsync("[data-two-factor=on]"), StringComparison.Ordinal);
+        await page.FillAsync("#disable-code", recovery[2]);
+        Assert.Equal(302, await SubmitAsync(page, "Turn off two-factor sign-in"));
+        await page.WaitForSelectorAsync("[data-two-factor=off]");
+        await page.Context.ClearCookiesAsync();
+        Assert.Equal(302, await LogInAsync(page, origin, "ada@example.com", "a new long password"));
+        await page.WaitForSelectorAsync("h1:text-is('Properties')");
+    }
+
+    /// <summary>
+    /// RFC 6238's TOTP as an authenticator app computes it from a base32 key: HMAC-SHA1 of the 30-second step
+    /// (<paramref name="stepsAhead"/> after the current one), dynamically truncated to 6 digits.
+    /// </summary>
+    private static string Totp(string base32, int stepsAhead)
+    {
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        var bits = string.Concat(base32.TrimEnd('=').Select(c => Convert.ToString(Alphabet.IndexOf(char.ToUpperInvariant(c), StringComparison.Ordinal), 2).PadLeft(5, '0')));
+        var key = Enumerable.Range(0, bits.Length / 8).Select(i => Convert.ToByte(bits.Substring(i * 8, 8), 2)).ToArray();
+        var counter = BitConverter.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30 + stepsAhead);
+        if (BitConverter.IsLittleEndian)
+        {
+            Array.Reverse(counter);
+        }
+
+#pragma warning disable CA5350 // HMAC-SHA1 is RFC 6238's default, what authenticator apps compute (HMAC keeps SHA-1's collisions out of it)
+        var hash = System.Security.Cryptography.HMACSHA1.HashData(key, counter);
+#pragma warning restore CA5350
+        var offset = hash[^1] & 0x0f;
+        var value = ((hash[offset] & 0x7f) << 24) | (hash[offset + 1] << 16) | (hash[offset + 2] << 8) | hash[offset + 3];
+        return (value % 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>axe-core's WCAG 2.1 A and AA rules on the page as it is: no serious or critical violation.</summary>
