@@ -411,12 +411,8 @@ public sealed class DashboardTests(Engines engines)
     [Fact]
     public async Task Accounts_ThrottledAlikeForAnyone_ResetLinkFromTheCommandLine_ChangingThePasswordEndsOtherSessions_FormsNeedTheirToken()
     {
-        await using var server = await ServerProcess.StartAsync(engines);
-        var origin = server.Http.BaseAddress!.ToString().TrimEnd('/');
-        await using var browser = await Browser.LaunchAsync();
-        var (_, page, _) = await browser.NewPageAsync(origin, 1280, 900);
-        await page.GotoAsync(origin + "/signup");
-        await SignUpAsync(page, "ada@example.com");
+        await using var ada = await SignedUpAsync();
+        var (server, browser, page, origin) = (ada.Server, ada.Browser, ada.Page, ada.Origin);
         await page.ClickAsync("button:text-is('Log out')");
         Assert.EndsWith("/login", page.Url, StringComparison.Ordinal);
         await page.GotoAsync(origin + "/account");
@@ -667,12 +663,8 @@ public sealed class DashboardTests(Engines engines)
     [Fact]
     public async Task SharedLinks_OpenReadOnly_BehindAPassword_EmbedOnlyWhenAllowed_Revoke_PublicDashboards_AndTheSitesApi()
     {
-        await using var server = await ServerProcess.StartAsync(engines);
-        var origin = server.Http.BaseAddress!.ToString().TrimEnd('/');
-        await using var browser = await Browser.LaunchAsync();
-        var (_, page, problems) = await browser.NewPageAsync(origin, 1280, 900);
-        await page.GotoAsync(origin + "/signup");
-        await SignUpAsync(page, "ada@example.com");
+        await using var ada = await SignedUpAsync();
+        var (server, browser, page, problems, origin) = (ada.Server, ada.Browser, ada.Page, ada.Problems, ada.Origin);
         Assert.Equal(0, (await AnalyticsProcess.RunAsync(server.Data, "properties", "add", "site.example", "--timezone", "UTC", "--owner", "ada@example.com")).Exit);
         foreach (var (path, address) in new[] { ("/a", "2.125.160.216"), ("/a", "89.160.20.112"), ("/b", "216.160.83.56") })
         {
@@ -790,13 +782,8 @@ public sealed class DashboardTests(Engines engines)
     [Fact]
     public async Task TwoFactorSignIn_SetUpWithAnAuthenticatorCode_ThenAsked_CodesAndRecoveryCodesWorkOnce_AndItTurnsOff()
     {
-        await using var server = await ServerProcess.StartAsync(engines);
-        var origin = server.Http.BaseAddress!.ToString().TrimEnd('/');
-        await using var browser = await Browser.LaunchAsync();
-        var (_, page, _) = await browser.NewPageAsync(origin, 1280, 900);
-        await page.GotoAsync(origin + "/signup");
-        await SignUpAsync(page, "ada@example.com");
-
+        await using var ada = await SignedUpAsync();
+        var (server, page, origin) = (ada.Server, ada.Page, ada.Origin);
         await page.GotoAsync(origin + "/account");
         await page.WaitForSelectorAsync("[data-two-factor=off]");
         Assert.Equal(200, await SubmitAsync(page, "Set up two-factor sign-in"));
@@ -890,6 +877,37 @@ public sealed class DashboardTests(Engines engines)
         var offset = hash[^1] & 0x0f;
         var value = ((hash[offset] & 0x7f) << 24) | (hash[offset + 1] << 16) | (hash[offset + 2] << 8) | hash[offset + 3];
         return (value % 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A server of its own, Chromium, and a page signed up as its first account (ada@example.com, the admin).</summary>
+    private sealed record SignedUp(ServerProcess Server, Browser Browser, IPage Page, List<string> Problems, string Origin) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Browser.DisposeAsync();
+            await Server.DisposeAsync();
+        }
+    }
+
+    private async Task<SignedUp> SignedUpAsync()
+    {
+        var server = await ServerProcess.StartAsync(engines);
+        Browser? browser = null;
+        try
+        {
+            var origin = server.Http.BaseAddress!.ToString().TrimEnd('/');
+            browser = await Browser.LaunchAsync();
+            var (_, page, problems) = await browser.NewPageAsync(origin, 1280, 900);
+            await page.GotoAsync(origin + "/signup");
+            await SignUpAsync(page, "ada@example.com");
+            return new SignedUp(server, browser, page, problems, origin);
+        }
+        catch
+        {
+            await (browser?.DisposeAsync() ?? ValueTask.CompletedTask);
+            await server.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>axe-core's WCAG 2.1 A and AA rules on the page as it is: no serious or critical violation.</summary>
