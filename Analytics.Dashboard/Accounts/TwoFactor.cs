@@ -40,15 +40,15 @@ public sealed class TwoFactor(NpgsqlDataSource dataSource, IDataProtectionProvid
             "SELECT totp_enabled_at IS NOT NULL FROM users WHERE id = @userId", new { userId }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Starts (or starts again) an enrolment: a new secret, not yet in force.</summary>
-    public async Task<TwoFactorEnrolment> BeginAsync(long userId, string email, CancellationToken cancellationToken)
+    /// <summary>Starts (or starts again) an enrolment: a new secret, not yet in force; null when two factors are on already.</summary>
+    public async Task<TwoFactorEnrolment?> BeginAsync(long userId, string email, CancellationToken cancellationToken)
     {
         var secret = KeyGeneration.GenerateRandomKey(20);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
+        var started = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE users SET totp_secret = @secret WHERE id = @userId AND totp_enabled_at IS NULL",
             new { userId, secret = _secrets.Protect(Convert.ToBase64String(secret)) }, cancellationToken: cancellationToken));
-        return Enrolment(secret, email);
+        return started == 1 ? Enrolment(secret, email) : null;
     }
 
     /// <summary>The enrolment under way (to show it again after a wrong code), or null.</summary>

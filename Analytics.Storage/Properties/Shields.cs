@@ -19,14 +19,15 @@ public sealed class Shields
     public const int MaxRules = 250;
 
     private readonly IPNetwork[] _networks;
-    private readonly Regex[] _pages;
+    /// <summary>Compiled when a page is first tested: a property is read for many reasons besides collect.</summary>
+    private readonly Lazy<Regex[]> _pages;
     private readonly HashSet<string> _countries;
 
     private Shields(string[] addresses, string[] pages, string[] countries)
     {
         (Addresses, Pages, Countries) = (addresses, pages, countries);
         _networks = [.. addresses.Select(a => TryParseRange(a, out var network) ? network : default)];
-        _pages = [.. pages.Select(p => new Regex(PagePattern.Regex(p), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking))];
+        _pages = new(() => [.. pages.Select(p => new Regex(PagePattern.Regex(p), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking))]);
         _countries = new HashSet<string>(countries, StringComparer.OrdinalIgnoreCase);
     }
 
@@ -67,9 +68,15 @@ public sealed class Shields
     /// <summary>The page rule that matches <paramref name="pathname"/>, or null.</summary>
     public string? Page(string pathname)
     {
-        for (var i = 0; i < _pages.Length; i++)
+        if (Pages.Length == 0)
         {
-            if (_pages[i].IsMatch(pathname))
+            return null;
+        }
+
+        var compiled = _pages.Value;
+        for (var i = 0; i < compiled.Length; i++)
+        {
+            if (compiled[i].IsMatch(pathname))
             {
                 return Pages[i];
             }
