@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using NodaTime.Text;
 using Analytics.ServiceDefaults;
@@ -50,12 +49,12 @@ internal static class PlausibleEndpoints
     /// The saved segments a query's filters may name (<c>["is", "segment", [id]]</c>): the property's shared ones and
     /// the key owner's personal ones; read only when the filters mention a segment.
     /// </summary>
-    private static async Task<IReadOnlyList<Segment>?> SegmentsAsync(HttpContext http, Property property, JsonElement filters, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<Segment>?> SegmentsAsync(HttpContext http, SegmentStore segments, Property property, JsonElement filters, CancellationToken cancellationToken)
         => filters.ValueKind == JsonValueKind.Array && filters.GetRawText().Contains("\"segment\"", StringComparison.Ordinal)
-            ? await http.RequestServices.GetRequiredService<SegmentStore>().ListAsync(property.Id, ApiAccess.Key(http).UserId, cancellationToken)
+            ? await segments.ListAsync(property.Id, ApiAccess.Key(http).UserId, cancellationToken)
             : null;
 
-    private static async Task<IResult> QueryAsync(HttpContext http, ReportEngine engine, EventFacts facts, CancellationToken cancellationToken)
+    private static async Task<IResult> QueryAsync(HttpContext http, ReportEngine engine, EventFacts facts, SegmentStore segments, CancellationToken cancellationToken)
     {
         JsonDocument document;
         try
@@ -103,7 +102,7 @@ internal static class PlausibleEndpoints
                 Range = range,
                 Metrics = metrics,
                 Dimensions = dimensions,
-                Filter = NativeValues(FilterJson.Parse(filters, segments: await SegmentsAsync(http, property, filters, cancellationToken))),
+                Filter = NativeValues(FilterJson.Parse(filters, segments: await SegmentsAsync(http, segments, property, filters, cancellationToken))),
                 OrderBy = OrderBy(body),
                 Limit = limit,
                 Offset = offset,

@@ -61,18 +61,17 @@ public static class DashboardExtensions
             keys.XmlEncryptor = new KeyEncryptor(provider.GetRequiredService<KeyEncryptionKey>());
         });
 
-        // Behind https the cookies are Secure and take the __Host- prefix: only this exact host, over https, path "/".
-        var prefix = publicUrl.IsHttps ? "__Host-" : string.Empty;
+        // Behind https the cookies are Secure and take the __Host- prefix (DashboardCookies).
         var secure = publicUrl.IsHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         services.AddAntiforgery(antiforgery =>
         {
-            antiforgery.Cookie.Name = prefix + "analytics_antiforgery";
+            antiforgery.Cookie.Name = DashboardCookies.Name(publicUrl, "analytics_antiforgery");
             antiforgery.Cookie.SecurePolicy = secure;
         });
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme).Configure<DashboardOptions>((cookie, options) =>
         {
-            cookie.Cookie.Name = prefix + "analytics_session";
+            cookie.Cookie.Name = DashboardCookies.Name(publicUrl, "analytics_session");
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.Cookie.SecurePolicy = secure;
@@ -156,9 +155,9 @@ public static class DashboardExtensions
     }
 
     /// <summary>The CSV export of a shared or public dashboard's breakdown, for whoever may open that dashboard.</summary>
-    private static async Task<IResult> ExportSharedCsvAsync(string domain, [FromQuery] string? dimension, [FromQuery] string? auth, HttpContext http, SharedLinkStore links, ShareAccess access, SegmentStore segments, ReportEngine engine, DashboardLoader loader)
+    private static async Task<IResult> ExportSharedCsvAsync(string domain, [FromQuery] string? dimension, [FromQuery] string? auth, HttpContext http, PropertyStore properties, SharedLinkStore links, ShareAccess access, SegmentStore segments, ReportEngine engine, DashboardLoader loader)
     {
-        var site = auth is null ? await links.FindPublicAsync(domain, http.RequestAborted)
+        var site = auth is null ? await properties.FindByDomainAsync(domain, http.RequestAborted) is { IsPublic: true } open ? open : null
             : await links.OpenAsync(domain, auth, http.RequestAborted) is var (shared, link) && (!link.HasPassword || access.IsUnlocked(http, link)) ? shared : null;
         if (site is null)
         {

@@ -33,15 +33,8 @@ public sealed class ShareAccess(IDataProtectionProvider protection, PublicUrl pu
         }
     }
 
-    public void Unlock(HttpContext http, SharedLink link) => http.Response.Cookies.Append(CookieName(link), _protector.Protect(link.Token, Lifetime), new CookieOptions
-    {
-        HttpOnly = true,
-        SameSite = SameSiteMode.Lax,
-        Secure = publicUrl.IsHttps || http.Request.IsHttps,
-        Path = "/",
-        MaxAge = Lifetime,
-    });
+    public void Unlock(HttpContext http, SharedLink link)
+        => http.Response.Cookies.Append(CookieName(link), _protector.Protect(link.Token, Lifetime), DashboardCookies.Options(publicUrl, http, Lifetime, SameSiteMode.Lax));
 
-    /// <summary>Behind https, the __Host- prefix: only this exact host, over https, path "/".</summary>
-    private string CookieName(SharedLink link) => $"{(publicUrl.IsHttps ? "__Host-" : string.Empty)}analytics_share_{link.Id}";
+    private string CookieName(SharedLink link) => DashboardCookies.Name(publicUrl, $"analytics_share_{link.Id}");
 }

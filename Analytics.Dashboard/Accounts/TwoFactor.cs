@@ -20,7 +20,7 @@ public sealed record TwoFactorEnrolment(string Secret, string Uri, string QrCode
 /// pending ticket until a code (or a recovery code) completes it. A code is taken once (its time step is remembered),
 /// and wrong codes are throttled like passwords.
 /// </summary>
-public sealed class TwoFactor(NpgsqlDataSource dataSource, IDataProtectionProvider protection, AttemptThrottle throttle, SecurityLog log, PublicUrl? publicUrl = null)
+public sealed class TwoFactor(NpgsqlDataSource dataSource, IDataProtectionProvider protection, AttemptThrottle throttle, SecurityLog log, PublicUrl publicUrl)
 {
     public const int RecoveryCodeCount = 10;
 
@@ -98,14 +98,7 @@ public sealed class TwoFactor(NpgsqlDataSource dataSource, IDataProtectionProvid
 
     /// <summary>After the right password of an account with two factors: the browser's ticket for the code page.</summary>
     public void StartPending(HttpContext http, long userId, string returnUrl)
-        => http.Response.Cookies.Append(CookieName, _pending.Protect($"{userId}\n{returnUrl}", PendingLifetime), new CookieOptions
-        {
-            HttpOnly = true,
-            SameSite = SameSiteMode.Strict,
-            Secure = publicUrl?.IsHttps == true || http.Request.IsHttps,
-            Path = "/",
-            MaxAge = PendingLifetime,
-        });
+        => http.Response.Cookies.Append(CookieName, _pending.Protect($"{userId}\n{returnUrl}", PendingLifetime), DashboardCookies.Options(publicUrl, http, PendingLifetime, SameSiteMode.Strict));
 
     /// <summary>The user and return address of this browser's pending sign-in, or null (none, expired or forged).</summary>
     public (long UserId, string ReturnUrl)? Pending(HttpContext http)
@@ -167,7 +160,7 @@ public sealed class TwoFactor(NpgsqlDataSource dataSource, IDataProtectionProvid
             "SELECT count(*) FROM recovery_codes WHERE user_id = @userId AND used_at IS NULL", new { userId }, cancellationToken: cancellationToken));
     }
 
-    private string CookieName => (publicUrl?.IsHttps == true ? "__Host-" : string.Empty) + PendingCookie;
+    private string CookieName => DashboardCookies.Name(publicUrl, PendingCookie);
 
     private byte[] Secret(string stored) => Convert.FromBase64String(_secrets.Unprotect(stored));
 

@@ -178,6 +178,14 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
             new { id, name = name?.Trim(), zone, weekStart }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Makes the property's dashboard public (open to anyone at /share/{domain}) or private again.</summary>
+    public async Task SetPublicAsync(long id, bool isPublic, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE properties SET public = @isPublic WHERE id = @id", new { id, isPublic }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Deletes the property's PostgreSQL rows (members and key scopes cascade); <see cref="PropertyDeletion"/> deletes its events too.</summary>
     public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken)
     {

@@ -16,7 +16,7 @@ public sealed record SharedLink(long Id, long PropertyId, string Name, string To
     public string Path(string domain) => $"/share/{Uri.EscapeDataString(domain)}?auth={Uri.EscapeDataString(Token)}";
 }
 
-/// <summary>Shared links in PostgreSQL, and whether a property is public (its dashboard open to anyone at <c>/share/{domain}</c>).</summary>
+/// <summary>Shared links in PostgreSQL (a public property, open at <c>/share/{domain}</c> without one, is <see cref="Property.IsPublic"/>).</summary>
 public sealed class SharedLinkStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = "id AS Id, property_id AS PropertyId, name AS Name, token AS Token, password_hash IS NOT NULL AS HasPassword, embeddable AS Embeddable, created_at AS CreatedAt";
@@ -123,26 +123,5 @@ public sealed class SharedLinkStore(NpgsqlDataSource dataSource)
         var hash = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
             "SELECT password_hash FROM shared_links WHERE id = @id", new { id = link.Id }, cancellationToken: cancellationToken));
         return hash is null || PasswordHashing.Hasher.VerifyHashedPassword(HashUser, hash, password ?? string.Empty) != PasswordVerificationResult.Failed;
-    }
-
-    /// <summary>A public property by its domain (its dashboard is open to anyone), else null.</summary>
-    public async Task<Property?> FindPublicAsync(string domain, CancellationToken cancellationToken)
-    {
-        if (!PropertyValidation.CouldBeDomain(domain))
-        {
-            return null;
-        }
-
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
-            $"SELECT {PropertyStore.Columns} FROM properties WHERE public AND lower(domain) = lower(@domain)", new { domain = domain.Trim() }, cancellationToken: cancellationToken));
-    }
-
-    /// <summary>Makes the property's dashboard public (open at /share/{domain} to anyone) or private again.</summary>
-    public async Task SetPublicAsync(long propertyId, bool isPublic, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE properties SET public = @isPublic WHERE id = @propertyId", new { propertyId, isPublic }, cancellationToken: cancellationToken));
     }
 }
