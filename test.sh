@@ -22,6 +22,8 @@ fi
 
 # The tracker's minifier (pinned in tracker/package-lock.json), to check tracker/dist is the build of tracker/src.
 npm ci --prefix "$here/tracker" --silent --no-audit --no-fund >/dev/null
+# The SMTP server the tests mail invitations and links through (pinned in testing/smtp-sink/package-lock.json).
+npm ci --prefix "$here/testing/smtp-sink" --silent --no-audit --no-fund >/dev/null
 
 # Built first, then run with xunit's own runner (the test project is an executable): in this setup the VSTest bridge
 # behind 'dotnet test' now and then lost one test's result, and a lost result could hide a failure.

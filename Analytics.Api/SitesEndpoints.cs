@@ -36,28 +36,37 @@ internal static class SitesEndpoints
             .WithDescription("`siteId`: the domain. Answers `{\"domain\": ..., \"timezone\": ..., \"custom_properties\": []}`. Needs a key with the `sites` scope.");
         sites.MapPut("/{siteId}", UpdateSiteAsync).WithName("PlausibleUpdateSite")
             .WithSummary("Changes a site's time zone (Plausible's Sites API, and ours).")
-            .WithDescription("`siteId`: the domain. Parameters (JSON or form): `timezone` (IANA); reports follow at once. A new `domain` is refused (add a new site). Needs a key with the `sites` scope.");
+            .WithDescription("`siteId`: the domain. Parameters (JSON or form): `timezone` (IANA); reports follow at once. A new `domain` is refused (add a new site). Needs a key with the `sites` scope whose owner is an admin of the site.");
         sites.MapDelete("/{siteId}", DeleteSiteAsync).WithName("PlausibleDeleteSite")
             .WithSummary("Deletes a site and all of its data (Plausible's Sites API).")
             .WithDescription("`siteId`: the domain. Deletes the property, its goals, funnels and every event and rollup row; answers `{\"deleted\": true}`. Needs a key with the `sites` scope whose owner owns the site.");
+        sites.MapGet("/guests", ListGuestsAsync).WithName("PlausibleListGuests")
+            .WithSummary("Lists a site's members and open invitations (Plausible's Sites API).")
+            .WithDescription("`site_id`: the domain. Answers `{\"guests\": [{\"email\": ..., \"role\": ..., \"status\": \"accepted\" | \"invited\"}], \"meta\": {...}}` (the owner is not a guest). Needs a key with the `sites` scope whose owner is an admin of the site.");
+        sites.MapPut("/guests", PutGuestAsync).WithName("PlausiblePutGuest")
+            .WithSummary("Invites a guest, or finds the member or invitation (Plausible's Sites API).")
+            .WithDescription("Parameters (JSON or form): `site_id` (the domain), `email`, `role` (`viewer` or `editor`; ours also `admin`). An address that is a member or invited already is answered as it is, without a new mail; otherwise the invitation is mailed (without SMTP its link goes to the server's log). Answers `{\"email\": ..., \"role\": ..., \"status\": \"invited\" | \"accepted\"}`. Needs a key with the `sites` scope whose owner is an admin of the site.");
+        sites.MapDelete("/guests/{email}", DeleteGuestAsync).WithName("PlausibleDeleteGuest")
+            .WithSummary("Removes a guest or withdraws their invitation (Plausible's Sites API).")
+            .WithDescription("`site_id` (query, JSON or form): the domain. Removes the member or open invitation with this address, never the owner; answers `{\"deleted\": true}` whether or not there was one. Needs a key with the `sites` scope whose owner is an admin of the site.");
         sites.MapPut("/goals", PutGoalAsync).WithName("PlausiblePutGoal")
             .WithSummary("Finds or creates a goal (Plausible's Sites API).")
-            .WithDescription("Parameters (JSON or form): `site_id` (the domain), `goal_type` (`event` or `page`), `event_name` or `page_path` (wildcards: `*` within a segment, `**` across), optionally `display_name`, `scroll_threshold` (page goals, 1-100), `currency` (event goals) and `custom_props` (JSON: an object of property values). The same goal again returns the existing one. Needs a key with the `sites` scope.");
+            .WithDescription("Parameters (JSON or form): `site_id` (the domain), `goal_type` (`event` or `page`), `event_name` or `page_path` (wildcards: `*` within a segment, `**` across), optionally `display_name`, `scroll_threshold` (page goals, 1-100), `currency` (event goals) and `custom_props` (JSON: an object of property values). The same goal again returns the existing one. Needs a key with the `sites` scope whose owner is an editor of the site or above.");
         sites.MapGet("/goals", ListGoalsAsync).WithName("PlausibleListGoals")
             .WithSummary("Lists a site's goals (Plausible's Sites API).")
             .WithDescription("`site_id`: the domain. Answers `{\"goals\": [...], \"meta\": {...}}`. Needs a key with the `sites` scope.");
         sites.MapDelete("/goals/{goalId}", DeleteGoalAsync).WithName("PlausibleDeleteGoal")
             .WithSummary("Deletes a goal (Plausible's Sites API).")
-            .WithDescription("`site_id` (query, JSON or form): the domain the goal belongs to. Answers `{\"deleted\": true}`; the funnels the goal is a step of are deleted with it. Needs a key with the `sites` scope.");
+            .WithDescription("`site_id` (query, JSON or form): the domain the goal belongs to. Answers `{\"deleted\": true}`; the funnels the goal is a step of are deleted with it. Needs a key with the `sites` scope whose owner is an editor of the site or above.");
         sites.MapPut("/shared-links", PutSharedLinkAsync).WithName("PlausiblePutSharedLink")
             .WithSummary("Finds or creates a shared link (Plausible's Sites API).")
-            .WithDescription("Parameters (JSON or form): `site_id` (the domain) and `name`. The link of that name, or a new one without a password, opens the site's dashboard read-only to anyone holding it. Answers `{\"name\": ..., \"url\": ...}`. Needs a key with the `sites` scope.");
+            .WithDescription("Parameters (JSON or form): `site_id` (the domain) and `name`. The link of that name, or a new one without a password, opens the site's dashboard read-only to anyone holding it. Answers `{\"name\": ..., \"url\": ...}`. Needs a key with the `sites` scope whose owner is an editor of the site or above.");
         sites.MapPut("/funnels", PutFunnelAsync).WithName("PutFunnel")
             .WithSummary("Finds or creates a funnel (ours, in the Sites API's style).")
-            .WithDescription("Parameters (JSON or form): `site_id` (the domain), `name`, and `steps`: 2 to 8 goals' display names in order (a JSON array, or `steps` repeated in a form). The same name with the same steps returns the existing funnel. Answers `{\"id\": \"1\", \"name\": ..., \"steps\": [...]}`; the report is `GET /api/v1/properties/{id}/funnels/{funnelId}`. Needs a key with the `sites` scope.");
+            .WithDescription("Parameters (JSON or form): `site_id` (the domain), `name`, and `steps`: 2 to 8 goals' display names in order (a JSON array, or `steps` repeated in a form). The same name with the same steps returns the existing funnel. Answers `{\"id\": \"1\", \"name\": ..., \"steps\": [...]}`; the report is `GET /api/v1/properties/{id}/funnels/{funnelId}`. Needs a key with the `sites` scope whose owner is an editor of the site or above.");
         sites.MapDelete("/funnels/{funnelId}", DeleteFunnelAsync).WithName("DeleteFunnel")
             .WithSummary("Deletes a funnel (ours, in the Sites API's style).")
-            .WithDescription("`site_id` (query, JSON or form): the domain the funnel belongs to. Answers `{\"deleted\": true}`; its goals stay. Needs a key with the `sites` scope.");
+            .WithDescription("`site_id` (query, JSON or form): the domain the funnel belongs to. Answers `{\"deleted\": true}`; its goals stay. Needs a key with the `sites` scope whose owner is an editor of the site or above.");
     }
 
     private static async Task<IResult> CreateSiteAsync(HttpContext http, PropertyStore properties, CancellationToken cancellationToken)
@@ -93,7 +102,7 @@ internal static class SitesEndpoints
 
     private static async Task<IResult> UpdateSiteAsync(HttpContext http, string siteId, PropertyStore properties, CancellationToken cancellationToken)
     {
-        var property = await ApiAccess.PropertyAsync(http, siteId, "site_id");
+        var property = await ApiAccess.PropertyAsync(http, siteId, "site_id", PropertyRole.Admin);
         var parameters = await ParametersAsync(http, cancellationToken);
         if (Text(parameters, "domain") is { } domain && !string.Equals(domain.Trim(), property.Domain, StringComparison.OrdinalIgnoreCase))
         {
@@ -104,17 +113,65 @@ internal static class SitesEndpoints
         return TypedResults.Json(SiteShape(await properties.UpdateAsync(property.Id, null, timezone, null, cancellationToken) ?? property));
     }
 
-    private static async Task<IResult> DeleteSiteAsync(HttpContext http, string siteId, PropertyStore properties, PropertyDeletion deletion, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteSiteAsync(HttpContext http, string siteId, PropertyDeletion deletion, CancellationToken cancellationToken)
     {
-        var property = await ApiAccess.PropertyAsync(http, siteId, "site_id");
-        if (ApiAccess.Key(http).UserId is { } user && await properties.FindForUserAsync(user, property.Domain, owner: true, cancellationToken) is null)
-        {
-            throw new ApiForbiddenException($"Only an owner of {property.Domain} deletes it; this key's owner is not one.");
-        }
-
+        var property = await ApiAccess.PropertyAsync(http, siteId, "site_id", PropertyRole.Owner);
         await deletion.DeleteAsync(property.Id, cancellationToken);
         return TypedResults.Json(new JsonObject { ["deleted"] = true });
     }
+
+    private static async Task<IResult> ListGuestsAsync(HttpContext http, MemberStore members, CancellationToken cancellationToken)
+    {
+        var domain = Query(http, "site_id") ?? throw new FieldValidationException("site_id", "name the site (its domain).");
+        var property = await ApiAccess.PropertyAsync(http, domain, "site_id", PropertyRole.Admin);
+        var (people, invitations) = await members.ListAsync(property.Id, cancellationToken);
+        var guests = people.Where(m => m.Role != PropertyRole.Owner).Select(m => GuestShape(m.Email, m.Role, accepted: true))
+            .Concat(invitations.Select(i => GuestShape(i.Email, i.Role, accepted: false))).Select(g => (JsonNode?)g).ToArray();
+        return TypedResults.Json(new JsonObject
+        {
+            ["guests"] = new JsonArray(guests),
+            ["meta"] = new JsonObject { ["after"] = null, ["before"] = null, ["limit"] = 100 },
+        });
+    }
+
+    private static async Task<IResult> PutGuestAsync(HttpContext http, MemberStore members, PropertyStore properties, InvitationMail mail, CancellationToken cancellationToken)
+    {
+        var parameters = await ParametersAsync(http, cancellationToken);
+        var property = await ApiAccess.PropertyAsync(http, Text(parameters, "site_id") ?? Query(http, "site_id") ?? throw new FieldValidationException("site_id", "name the site (its domain)."), "site_id", PropertyRole.Admin);
+        var email = Text(parameters, "email") ?? throw new FieldValidationException("email", "give the guest's email address.");
+        var role = Text(parameters, "role") is "viewer" or "editor" or "admin" ? PropertyRoles.Parse(Text(parameters, "role"), "role")
+            : throw new FieldValidationException("role", "Parameter `role` is required to create guest. Possible values: `viewer` or `editor` (ours also: `admin`).");
+        if (await members.FindAsync(property.Id, email, cancellationToken) is var (current, accepted))
+        {
+            return TypedResults.Json(GuestShape(email.Trim(), current, accepted)); // as it is, without a new mail (Plausible's idempotence)
+        }
+
+        var key = ApiAccess.Key(http);
+        var inviterRole = key.UserId is { } user ? await properties.RoleAsync(user, property.Id, cancellationToken) ?? PropertyRole.Viewer : PropertyRole.Owner;
+        var (invitation, token) = await members.InviteAsync(property.Id, email, role, key.UserId, inviterRole, cancellationToken);
+        var path = InvitationMail.Path(token);
+        var link = http.RequestServices.GetService<PublicUrl>()?.Link(path) ?? $"{http.Request.Scheme}://{http.Request.Host}{path}";
+        await mail.SendAsync(invitation, property.Domain, $"The API key '{key.Name}'", link, cancellationToken);
+        return TypedResults.Json(GuestShape(invitation.Email, invitation.Role, accepted: false));
+    }
+
+    private static async Task<IResult> DeleteGuestAsync(HttpContext http, string email, MemberStore members, CancellationToken cancellationToken)
+    {
+        var parameters = await ParametersAsync(http, cancellationToken);
+        var property = await ApiAccess.PropertyAsync(http, Text(parameters, "site_id") ?? Query(http, "site_id") ?? throw new FieldValidationException("site_id", "name the site (its domain) the guest belongs to."), "site_id", PropertyRole.Admin);
+        await members.RemoveAsync(property.Id, email, cancellationToken);
+        return TypedResults.Json(new JsonObject { ["deleted"] = true });
+    }
+
+    /// <summary>A guest as Plausible's Sites API writes one.</summary>
+    private static JsonObject GuestShape(string email, PropertyRole role, bool accepted) => new()
+    {
+        ["email"] = email,
+        ["role"] = role.Name(),
+        ["status"] = accepted ? "accepted" : "invited",
+    };
+
+    private static string? Query(HttpContext http, string name) => http.Request.Query[name].ToString() is { Length: > 0 } value ? value : null;
 
     /// <summary>A site as Plausible's Sites API writes it, with our id beside it (the native API's property id).</summary>
     private static JsonObject SiteShape(Property property) => new()
@@ -127,7 +184,7 @@ internal static class SitesEndpoints
     private static async Task<IResult> PutSharedLinkAsync(HttpContext http, SharedLinkStore links, CancellationToken cancellationToken)
     {
         var parameters = await ParametersAsync(http, cancellationToken);
-        var property = await ApiAccess.PropertyAsync(http, Text(parameters, "site_id") ?? throw new FieldValidationException("site_id", "name the site (its domain)."), "site_id");
+        var property = await ApiAccess.PropertyAsync(http, Text(parameters, "site_id") ?? throw new FieldValidationException("site_id", "name the site (its domain)."), "site_id", PropertyRole.Editor);
         var link = await links.FindOrAddAsync(property.Id, Text(parameters, "name") ?? throw new FieldValidationException("name", "a shared link needs a name."), cancellationToken);
         var path = link.Path(property.Domain);
         var url = http.RequestServices.GetService<PublicUrl>()?.Link(path) ?? $"{http.Request.Scheme}://{http.Request.Host}{path}"; // no public URL set: as this request reached us
@@ -137,7 +194,7 @@ internal static class SitesEndpoints
     private static async Task<IResult> PutFunnelAsync(HttpContext http, FunnelStore funnels, CancellationToken cancellationToken)
     {
         var parameters = await ParametersAsync(http, cancellationToken);
-        var property = await ApiAccess.PropertyAsync(http, Text(parameters, "site_id") ?? throw new FieldValidationException("site_id", "name the site (its domain)."), "site_id");
+        var property = await ApiAccess.PropertyAsync(http, Text(parameters, "site_id") ?? throw new FieldValidationException("site_id", "name the site (its domain)."), "site_id", PropertyRole.Editor);
         var name = Text(parameters, "name") ?? throw new FieldValidationException("name", "a funnel needs a name.");
         var steps = parameters.GetValueOrDefault("steps") is JsonArray array
             ? array.Select((step, i) => step is JsonValue v && v.TryGetValue<string>(out var text) ? text : throw new FieldValidationException($"steps[{i}]", "a step is a goal's display name.")).ToList()
@@ -166,7 +223,7 @@ internal static class SitesEndpoints
     private static async Task<IResult> PutGoalAsync(HttpContext http, GoalStore goals, CancellationToken cancellationToken)
     {
         var parameters = await ParametersAsync(http, cancellationToken);
-        var property = await ApiAccess.PropertyAsync(http, Text(parameters, "site_id") ?? throw new FieldValidationException("site_id", "name the site (its domain)."), "site_id");
+        var property = await ApiAccess.PropertyAsync(http, Text(parameters, "site_id") ?? throw new FieldValidationException("site_id", "name the site (its domain)."), "site_id", PropertyRole.Editor);
         var type = Text(parameters, "goal_type");
         var (eventName, pagePath) = type switch
         {
@@ -220,7 +277,7 @@ internal static class SitesEndpoints
     {
         var parameters = await ParametersAsync(http, cancellationToken);
         var domain = Text(parameters, "site_id") ?? (http.Request.Query["site_id"].ToString() is { Length: > 0 } q ? q : throw new FieldValidationException("site_id", $"name the site (its domain) the {kind} belongs to."));
-        var property = await ApiAccess.PropertyAsync(http, domain, "site_id");
+        var property = await ApiAccess.PropertyAsync(http, domain, "site_id", PropertyRole.Editor);
         if (!long.TryParse(text, out var id) || !await delete(property.Id, id))
         {
             return TypedResults.Json(new JsonObject { ["error"] = $"{kind}_id: {property.Domain} has no {kind} {text}." }, statusCode: StatusCodes.Status404NotFound);

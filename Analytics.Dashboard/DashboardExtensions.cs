@@ -50,7 +50,6 @@ public static class DashboardExtensions
         services.AddSingleton<ShareAccess>();
         services.AddSingleton<TwoFactor>();
         services.AddSettings<DashboardOptions>(configuration, DashboardOptions.Section);
-        services.AddSettings<SmtpOptions>(configuration, SmtpOptions.Section);
         services.AddSingleton<AccountMail>();
         services.AddSingleton(provider => KeyRing.LoadKey(provider.GetRequiredService<DashboardOptions>().KeyEncryptionKey, dataDirectory));
         services.AddSingleton<KeyRing>();
@@ -280,7 +279,7 @@ public static class DashboardExtensions
     /// </summary>
     private static async Task<IResult> ExportCsvAsync(string domain, [FromQuery] string? dimension, HttpContext http, PropertyStore properties, SegmentStore segments, ReportEngine engine, DashboardLoader loader)
     {
-        if (await properties.FindForUserAsync(http.User.UserId(), domain, owner: false, http.RequestAborted) is not { } site)
+        if (await properties.FindForUserAsync(http.User.UserId(), domain, PropertyRole.Viewer, http.RequestAborted) is not { Property: var site })
         {
             return NotReadable(domain);
         }
@@ -335,14 +334,21 @@ public static class DashboardExtensions
 
     /// <summary>
     /// Every event of the property, exactly as <c>analytics export</c> writes them (so <c>analytics import</c> reads them
-    /// back): owners only, as it is all of the raw data. Streamed a month at a time.
+    /// back): admins and the owner only, as it is all of the raw data. Streamed a month at a time.
     /// </summary>
     private static async Task<IResult> ExportEventsAsync(string domain, string format, HttpContext http, PropertyStore properties, IClickHouse clickHouse)
     {
-        if (await properties.FindForUserAsync(http.User.UserId(), domain, owner: true, http.RequestAborted) is not { } site)
+        if (await properties.FindForUserAsync(http.User.UserId(), domain, PropertyRole.Viewer, http.RequestAborted) is not { } access)
         {
-            return Results.Problem($"There is no property '{domain}' that you own.", statusCode: StatusCodes.Status404NotFound);
+            return NotReadable(domain);
         }
+
+        if (!access.May(PropertyRole.Admin))
+        {
+            return Results.Problem($"Exporting every event of '{domain}' needs the admin role; yours is {access.Role.Name()}.", statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        var site = access.Property;
 
         if (!EventExport.Formats.Contains(format))
         {

@@ -12,7 +12,7 @@ public sealed class SecurityLog(ILoggerFactory loggers)
 {
     private readonly ILogger _logger = loggers.CreateLogger("Analytics.Security");
 
-    /// <param name="action">What was tried: login, logout, reset-request, reset, password-change, signup, antiforgery, key-create, key-revoke, role-change, disable, enable, session-end, setup-token.</param>
+    /// <param name="action">What was tried: login, logout, reset-request, reset, password-change, signup, antiforgery, key-create, key-revoke, role-change, disable, enable, session-end, setup-token, email-verify, member-invite, member-remove, invitation-accept, invitation-decline.</param>
     /// <param name="outcome">succeeded, failed, throttled or refused.</param>
     /// <param name="detail">Why, in a few words without secrets; null for none.</param>
     public void Write(string action, string outcome, long? userId, string? email, string? network, string? detail = null)

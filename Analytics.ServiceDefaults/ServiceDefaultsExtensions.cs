@@ -30,6 +30,9 @@ public static class ServiceDefaultsExtensions
             services.AddSingleton(publicUrl);
         }
 
+        services.AddSettings<SmtpOptions>(configuration, SmtpOptions.Section);
+        services.TryAddSingleton<Mailer>();
+        services.TryAddSingleton<InvitationMail>();
         services.AddProblemDetails();
 
         // JSON bodies use snake_case names, as Plausible's APIs (which we are compatible with) and ClickHouse do.

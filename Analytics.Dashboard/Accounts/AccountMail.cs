@@ -1,54 +1,44 @@
 using Analytics.ServiceDefaults;
-using MailKit.Net.Smtp;
-using MailKit.Security;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using MimeKit;
 
 namespace Analytics.Dashboard.Accounts;
 
 /// <summary>
-/// Sends a password reset link by SMTP (MailKit) when a host is configured. Without one no link leaves the server: the
-/// log says a reset was asked for, and the operator makes a link with <c>analytics users reset-link EMAIL</c>.
+/// The accounts' mail through <see cref="Mailer"/>: password reset links and address checks (invitations:
+/// <see cref="InvitationMail"/>). Without SMTP no reset link leaves the server (the operator makes one with
+/// <c>analytics users reset-link EMAIL</c>); an address check's link goes to the log for the operator to hand over.
 /// </summary>
-internal sealed class AccountMail(IOptions<SmtpOptions> options, ILogger<AccountMail> logger)
+public sealed class AccountMail(Mailer mailer, UserStore users, PublicUrl publicUrl, ILogger<AccountMail> logger)
 {
     public async Task SendResetLinkAsync(User user, string link, CancellationToken cancellationToken)
     {
-        var smtp = options.Value;
-        if (string.IsNullOrWhiteSpace(smtp.Host))
+        if (!mailer.Configured)
         {
             logger.LogWarning("A password reset was asked for user {UserId} ({Email}), but no SMTP host is configured: give them a link made with `analytics users reset-link EMAIL`.", user.Id, SecurityLog.Mask(user.Email));
             return;
         }
 
-        using var message = new MimeMessage
-        {
-            Subject = "Reset your Analytics password",
-            Body = new TextPart("plain")
-            {
-                Text = $"Someone (hopefully you) asked to reset the password of {user.Email}.\n\nSet a new one here within the hour:\n{link}\n\nIf it was not you, ignore this mail; nothing changes.",
-            },
-        };
-        message.From.Add(MailboxAddress.Parse(smtp.From));
-        message.To.Add(MailboxAddress.Parse(user.Email));
-        try
-        {
-            using var client = new SmtpClient();
-            // EnableSsl: STARTTLS, required (a server that does not offer it is refused); off only for a relay on this machine.
-            await client.ConnectAsync(smtp.Host, smtp.Port, smtp.EnableSsl ? SecureSocketOptions.StartTls : SecureSocketOptions.None, cancellationToken);
-            if (!string.IsNullOrEmpty(smtp.User))
-            {
-                await client.AuthenticateAsync(smtp.User, smtp.Password ?? string.Empty, cancellationToken);
-            }
+        await mailer.SendAsync(user.Email, "Reset your Analytics password",
+            $"Someone (hopefully you) asked to reset the password of {user.Email}.\n\nSet a new one here within the hour:\n{link}\n\nIf it was not you, ignore this mail; nothing changes.",
+            null, "a password reset link", cancellationToken);
+    }
 
-            await client.SendAsync(message, cancellationToken);
-            await client.DisconnectAsync(quit: true, cancellationToken);
-            logger.LogInformation("Sent a password reset link to user {UserId} ({Email}).", user.Id, SecurityLog.Mask(user.Email));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
+    /// <summary>
+    /// Mails the link that confirms the account's email address (needed before it accepts an invitation); opening it
+    /// signed in to the account confirms the address and goes on to <paramref name="then"/> (a local path) if given.
+    /// </summary>
+    public async Task SendVerificationLinkAsync(long userId, string? then, CancellationToken cancellationToken)
+    {
+        var (email, token) = await users.CreateVerificationTokenAsync(userId, cancellationToken);
+        var link = publicUrl.Link("/verify-email?token=" + Uri.EscapeDataString(token) + (then is null ? string.Empty : "&then=" + Uri.EscapeDataString(then)));
+        if (!mailer.Configured)
         {
-            logger.LogError(e, "Could not mail the password reset link to user {UserId} ({Email}) through {Host}:{Port}.", user.Id, SecurityLog.Mask(user.Email), smtp.Host, smtp.Port);
+            logger.LogWarning("No SMTP host is configured: to confirm the address {Email}, its account's holder opens {Link}", SecurityLog.Mask(email), link);
+            return;
         }
+
+        await mailer.SendAsync(email, "Confirm your email address",
+            $"Confirm that {email} is yours by opening this link within a day:\n{link}\n\nIf you did not ask for it, ignore this mail.",
+            null, "an address check link", cancellationToken);
     }
 }

@@ -277,6 +277,60 @@ public sealed class UserStore(NpgsqlDataSource dataSource, PasswordPolicy policy
         return (await FindAsync(user.Id, cancellationToken))!;
     }
 
+    /// <summary>How long a link that confirms an email address works.</summary>
+    public static readonly TimeSpan VerificationTokenLifetime = TimeSpan.FromDays(1);
+
+    /// <summary>Whether the account's email address is confirmed (needed to accept an invitation to a property).</summary>
+    public async Task<bool> EmailVerifiedAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT coalesce((SELECT email_verified_at IS NOT NULL FROM users WHERE id = @userId), false)", new { userId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>A token that confirms the account's current address (good for a day, once; earlier ones are voided).</summary>
+    public async Task<(string Email, string Token)> CreateVerificationTokenAsync(long userId, CancellationToken cancellationToken)
+    {
+        var token = Secrets.New("ver_");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM email_verifications WHERE user_id = @userId", new { userId }, transaction, cancellationToken: cancellationToken));
+        var email = await connection.QuerySingleAsync<string>(new CommandDefinition(
+            """
+            INSERT INTO email_verifications (token_hash, user_id, email, expires_at)
+            SELECT @hash, id, email, now() + @lifetime FROM users WHERE id = @userId RETURNING email
+            """,
+            new { hash = Secrets.Hash(token), userId, lifetime = VerificationTokenLifetime }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return (email, token);
+    }
+
+    /// <summary>
+    /// Confirms the address a token was made for, when it is still the account's and the token is the one for
+    /// <paramref name="userId"/> (the signed-in account: a link opened in another account's browser confirms nothing).
+    /// </summary>
+    public async Task VerifyEmailAsync(long userId, string token, string network, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var email = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            """
+            DELETE FROM email_verifications v USING users u
+            WHERE v.token_hash = @hash AND v.user_id = @userId AND u.id = v.user_id AND lower(u.email) = lower(v.email) AND v.expires_at > now()
+            RETURNING v.email
+            """, new { hash = Secrets.Hash(token ?? string.Empty), userId }, transaction, cancellationToken: cancellationToken));
+        if (email is null)
+        {
+            log.Write("email-verify", "failed", userId, null, network, "unknown, used or expired token, or another account's");
+            throw new FieldValidationException("token", "This confirmation link is not valid for this account: it was used already, has expired, or was sent to another account. Ask for a new one on your account page.");
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = @userId", new { userId }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        log.Write("email-verify", "succeeded", userId, email, network);
+    }
+
     /// <summary>Disables or enables an account (the admin's call). A disabled account cannot log in; its sessions end and its API keys stop working.</summary>
     public async Task<User> SetDisabledAsync(string email, bool disabled, long? byUserId, string network, CancellationToken cancellationToken)
     {

@@ -43,6 +43,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<PropertyDrops>();
         services.AddSingleton<SharedLinkStore>();
         services.AddSingleton<SegmentStore>();
+        services.AddSingleton<MemberStore>();
         return services;
     }
 }

@@ -12,18 +12,22 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
         "array_to_string(allowed_hostnames, ',') AS AllowedHostnameList, retention_days AS RetentionDays, honor_do_not_track AS HonorDoNotTrack, " +
         "array_to_string(excluded_ips, E'\\n') AS ExcludedIpList, array_to_string(excluded_pages, E'\\n') AS ExcludedPageList, array_to_string(excluded_countries, E'\\n') AS ExcludedCountryList, public AS IsPublic";
 
-    /// <summary>SQL condition: user <c>@user</c> may read property <c>p</c> (see <see cref="UserMay"/>).</summary>
-    public static readonly string ReadableByUser = UserMay(change: false);
-
     /// <summary>
-    /// SQL condition: user <c>@user</c> may read property <c>p</c> as one of its members (<paramref name="change"/>:
-    /// change it, as its owner), or, for a property without members (added with the command line, or the demo), as an
-    /// admin of the instance.
+    /// SQL: the role (as stored) of user <c>@user</c> in property <c>p</c>: as one of its members, or, for a property
+    /// without members (added with the command line, or the demo), owner when the user is an admin of the instance;
+    /// null when the user may not read it.
     /// </summary>
-    private static string UserMay(bool change) => $"""
-        (EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id AND m.user_id = @user{(change ? " AND m.role = 'owner'" : "")})
-         OR (EXISTS (SELECT 1 FROM users u WHERE u.id = @user AND u.is_admin) AND NOT EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id)))
+    private const string RoleOfUser = """
+        coalesce((SELECT m.role FROM property_members m WHERE m.property_id = p.id AND m.user_id = @user),
+                 CASE WHEN EXISTS (SELECT 1 FROM users u WHERE u.id = @user AND u.is_admin)
+                       AND NOT EXISTS (SELECT 1 FROM property_members m WHERE m.property_id = p.id) THEN 'owner' END)
         """;
+
+    /// <summary>SQL condition: user <c>@user</c> may read property <c>p</c> (has a role in it).</summary>
+    public static readonly string ReadableByUser = $"({RoleOfUser}) IS NOT NULL";
+
+    /// <summary>SQL condition: user <c>@user</c> has <paramref name="least"/> or a role above it in property <c>p</c>.</summary>
+    public static string UserMay(PropertyRole least) => $"({RoleOfUser}) IN ({PropertyRoles.AtLeast(least)})";
 
     /// <summary>Adds a property, optionally owned by a user. Throws <see cref="FieldValidationException"/> for bad input.</summary>
     public async Task<Property> AddAsync(string domain, string? name, string timezone, long? ownerId, CancellationToken cancellationToken)
@@ -70,10 +74,10 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// The property with this domain if the user may read it (<paramref name="owner"/>: change it), else null, whether
-    /// or not it exists.
+    /// The property with this domain and the user's role in it, if that is <paramref name="least"/> or above, else null,
+    /// whether or not the property exists.
     /// </summary>
-    public async Task<Property?> FindForUserAsync(long userId, string domain, bool owner, CancellationToken cancellationToken)
+    public async Task<PropertyAccess?> FindForUserAsync(long userId, string domain, PropertyRole least, CancellationToken cancellationToken)
     {
         if (!PropertyValidation.CouldBeDomain(domain))
         {
@@ -81,9 +85,20 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<Property>(new CommandDefinition(
-            $"SELECT {Columns} FROM properties p WHERE lower(domain) = lower(@domain) AND {UserMay(change: owner)}",
-            new { user = userId, domain = (domain ?? string.Empty).Trim() }, cancellationToken: cancellationToken));
+        var found = await connection.QueryAsync<Property, string, PropertyAccess>(new CommandDefinition(
+            $"SELECT {Columns}, {RoleOfUser} AS Role FROM properties p WHERE lower(domain) = lower(@domain) AND {UserMay(least)}",
+            new { user = userId, domain = (domain ?? string.Empty).Trim() }, cancellationToken: cancellationToken),
+            (property, role) => new PropertyAccess(property, PropertyRoles.Parse(role, "role")), splitOn: "Role");
+        return found.SingleOrDefault();
+    }
+
+    /// <summary>The user's role in the property; null when they may not read it.</summary>
+    public async Task<PropertyRole?> RoleAsync(long userId, long propertyId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var role = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            $"SELECT {RoleOfUser} FROM properties p WHERE p.id = @propertyId", new { user = userId, propertyId }, cancellationToken: cancellationToken));
+        return role is null ? null : PropertyRoles.Parse(role, "role");
     }
 
     public async Task<Property?> FindAsync(long id, CancellationToken cancellationToken)

@@ -537,7 +537,8 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
                     .Replace("{sessionId}", sessionId, StringComparison.Ordinal)
                     .Replace("{goalId}", goal.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
                     .Replace("{funnelId:long}", reported.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
-                    .Replace("{funnelId}", deleted.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+                    .Replace("{funnelId}", deleted.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                    .Replace("{email}", "scope-guest@example.com", StringComparison.Ordinal);
                 using var request = new HttpRequestMessage(new HttpMethod(method),
                     $"{path}?site_id={domain}&period=7d&metrics=visitors&property=visit:source&dimension=visit:source");
                 if (method == "POST")
@@ -547,7 +548,8 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
                 else if (method == "PUT")
                 {
                     request.Content = new StringContent($$"""
-                        {"site_id": "{{domain}}", "goal_type": "event", "event_name": "Scope check", "name": "Scope put", "steps": ["Scope step 1", "Visit /scope-step-2"], "timezone": "{{data.A.Timezone}}"}
+                        {"site_id": "{{domain}}", "goal_type": "event", "event_name": "Scope check", "name": "Scope put", "steps": ["Scope step 1", "Visit /scope-step-2"], "timezone": "{{data.A.Timezone}}",
+                         "email": "scope-guest@example.com", "role": "viewer"}
                         """, System.Text.Encoding.UTF8, "application/json");
                 }
 
@@ -559,6 +561,132 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         }
 
         Assert.Equal(endpoints.Count - 1, checkedCount);
+    }
+
+    [Fact]
+    public async Task EveryApiEndpoint_ChecksTheRoleOfTheKeysOwner_ForViewersEditorsAdminsAndTheOwner()
+    {
+        // The least role of each endpoint that names a property; a new endpoint fails this test until it is listed.
+        var least = new Dictionary<string, PropertyRole>(StringComparer.Ordinal)
+        {
+            ["POST /api/v2/query"] = PropertyRole.Viewer,
+            ["GET /api/v1/stats/realtime/visitors"] = PropertyRole.Viewer,
+            ["GET /api/v1/stats/aggregate"] = PropertyRole.Viewer,
+            ["GET /api/v1/stats/timeseries"] = PropertyRole.Viewer,
+            ["GET /api/v1/stats/breakdown"] = PropertyRole.Viewer,
+            ["GET /api/v1/properties/{propertyId:long}/aggregate"] = PropertyRole.Viewer,
+            ["GET /api/v1/properties/{propertyId:long}/timeseries"] = PropertyRole.Viewer,
+            ["GET /api/v1/properties/{propertyId:long}/breakdown"] = PropertyRole.Viewer,
+            ["GET /api/v1/properties/{propertyId:long}/realtime"] = PropertyRole.Viewer,
+            ["GET /api/v1/properties/{propertyId:long}/sessions"] = PropertyRole.Viewer,
+            ["GET /api/v1/properties/{propertyId:long}/sessions/{sessionId}"] = PropertyRole.Viewer,
+            ["GET /api/v1/properties/{propertyId:long}/funnels"] = PropertyRole.Viewer,
+            ["GET /api/v1/properties/{propertyId:long}/funnels/{funnelId:long}"] = PropertyRole.Viewer,
+            ["GET /api/v1/sites/"] = PropertyRole.Viewer,
+            ["GET /api/v1/sites/{siteId}"] = PropertyRole.Viewer,
+            ["GET /api/v1/sites/goals"] = PropertyRole.Viewer,
+            ["PUT /api/v1/sites/goals"] = PropertyRole.Editor,
+            ["DELETE /api/v1/sites/goals/{goalId}"] = PropertyRole.Editor,
+            ["PUT /api/v1/sites/shared-links"] = PropertyRole.Editor,
+            ["PUT /api/v1/sites/funnels"] = PropertyRole.Editor,
+            ["DELETE /api/v1/sites/funnels/{funnelId}"] = PropertyRole.Editor,
+            ["PUT /api/v1/sites/{siteId}"] = PropertyRole.Admin,
+            ["GET /api/v1/sites/guests"] = PropertyRole.Admin,
+            ["PUT /api/v1/sites/guests"] = PropertyRole.Admin,
+            ["DELETE /api/v1/sites/guests/{email}"] = PropertyRole.Admin,
+            ["DELETE /api/v1/sites/{siteId}"] = PropertyRole.Owner,
+        };
+        var endpoints = data.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal))
+            .Select(e => $"{e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Single()} {e.RoutePattern.RawText}")
+            .Where(e => e is not ("GET /api/v1/properties" or "POST /api/v1/sites/")) // name no property: any key's owner lists theirs, or adds their own
+            .ToList();
+        Assert.Equal(endpoints.Order(StringComparer.Ordinal), least.Keys.Order(StringComparer.Ordinal));
+
+        // A property with an owner, and a viewer, an editor and an admin who joined by invitation (with confirmed addresses).
+        var postgres = data.App.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        var members = data.App.Services.GetRequiredService<MemberStore>();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        async Task<long> UserAsync(string name)
+        {
+            await using var connection = await postgres.OpenConnectionAsync();
+            await using var insert = new Npgsql.NpgsqlCommand("INSERT INTO users (email, password_hash, email_verified_at) VALUES (@email, 'x', now()) RETURNING id", connection);
+            insert.Parameters.AddWithValue("email", $"{name}-{tag}@example.com");
+            return (long)(await insert.ExecuteScalarAsync())!;
+        }
+
+        var owner = await UserAsync("owner");
+        var site = await data.App.AddPropertyAsync($"roles-{tag}.example", "Europe/Berlin", owner);
+        var keys = data.App.Services.GetRequiredService<Analytics.Storage.ApiKeys.ApiKeyStore>();
+        var clients = new Dictionary<PropertyRole, HttpClient>();
+        foreach (var role in Enum.GetValues<PropertyRole>())
+        {
+            var user = role == PropertyRole.Owner ? owner : await UserAsync(role.Name());
+            if (role != PropertyRole.Owner)
+            {
+                var (_, token) = await members.InviteAsync(site.Id, $"{role.Name()}-{tag}@example.com", role, owner, PropertyRole.Owner, CancellationToken.None);
+                Assert.Equal(site.Domain, await members.AcceptAsync(token, user, CancellationToken.None));
+            }
+
+            var (_, secret) = await keys.CreateAsync(role.Name(), user, null, CancellationToken.None, ["stats:read", "sites"]);
+            clients[role] = new HttpClient { BaseAddress = data.App.Client.BaseAddress };
+            clients[role].DefaultRequestHeaders.Authorization = new("Bearer", secret);
+        }
+
+        var goals = data.App.Services.GetRequiredService<Analytics.Storage.Goals.GoalStore>();
+        var funnels = data.App.Services.GetRequiredService<Analytics.Storage.Funnels.FunnelStore>();
+        await goals.AddAsync(site.Id, new("Role step", null), CancellationToken.None);
+        await goals.AddAsync(site.Id, new(null, "/role-step"), CancellationToken.None);
+        var funnel = await funnels.AddAsync(site.Id, "Role report", ["Role step", "Visit /role-step"], CancellationToken.None);
+        var checkedCount = 0;
+        foreach (var role in Enum.GetValues<PropertyRole>())
+        {
+            // The owner deletes the site last of all.
+            foreach (var endpoint in least.Keys.OrderBy(e => e == "DELETE /api/v1/sites/{siteId}").ThenBy(e => e, StringComparer.Ordinal))
+            {
+                var (method, pattern) = (endpoint.Split(' ')[0], endpoint.Split(' ')[1]);
+                var goal = await goals.AddAsync(site.Id, new($"Doomed {Guid.NewGuid():N}", null), CancellationToken.None); // each delete has its own
+                var doomed = await funnels.AddAsync(site.Id, $"Doomed {Guid.NewGuid():N}", ["Role step", "Visit /role-step"], CancellationToken.None);
+                var path = pattern.Replace("{propertyId:long}", site.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                    .Replace("{siteId}", site.Domain, StringComparison.Ordinal)
+                    .Replace("{sessionId}", "1", StringComparison.Ordinal)
+                    .Replace("{goalId}", goal.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                    .Replace("{funnelId:long}", funnel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                    .Replace("{funnelId}", doomed.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                    .Replace("{email}", $"nobody-{tag}@example.com", StringComparison.Ordinal);
+                using var request = new HttpRequestMessage(new HttpMethod(method), $"{path}?site_id={site.Domain}&period=7d&metrics=visitors&property=visit:source&dimension=visit:source");
+                request.Content = method switch
+                {
+                    "POST" => new StringContent($$"""{"site_id": "{{site.Domain}}", "metrics": ["visitors"], "date_range": "7d"}""", System.Text.Encoding.UTF8, "application/json"),
+                    "PUT" => new StringContent($$"""
+                        {"site_id": "{{site.Domain}}", "goal_type": "event", "event_name": "Role put", "name": "Role put {{role.Name()}}", "steps": ["Role step", "Visit /role-step"],
+                         "timezone": "Europe/Berlin", "email": "guest-{{role.Name()}}-{{tag}}@example.com", "role": "viewer"}
+                        """, System.Text.Encoding.UTF8, "application/json"),
+                    _ => null,
+                };
+                using var response = await clients[role].SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                var what = $"{role.Name()}: {endpoint} -> {(int)response.StatusCode} {body}";
+                if (endpoint.EndsWith("/sessions/{sessionId}", StringComparison.Ordinal))
+                {
+                    Assert.True(response.StatusCode == HttpStatusCode.NotFound && body.Contains("session", StringComparison.Ordinal), what); // read: no such visit here
+                }
+                else if (role >= least[endpoint])
+                {
+                    Assert.True(response.IsSuccessStatusCode, what);
+                }
+                else
+                {
+                    Assert.True(response.StatusCode == HttpStatusCode.Forbidden, what);
+                    Assert.Contains($"needs the {least[endpoint].Name()} role in {site.Domain}", body, StringComparison.Ordinal);
+                }
+
+                checkedCount++;
+            }
+        }
+
+        Assert.Equal(4 * least.Count, checkedCount);
+        Assert.Null(await data.App.Services.GetRequiredService<PropertyStore>().FindAsync(site.Id, CancellationToken.None)); // the owner deleted it
     }
 
     [Fact]

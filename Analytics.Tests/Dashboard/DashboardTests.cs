@@ -879,6 +879,87 @@ public sealed class DashboardTests(Engines engines)
         return (value % 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    [Fact]
+    public async Task Members_InvitedByMail_ConfirmTheirAddress_ThenAccept_AViewerCannotEdit_RolesChangeAndEnd()
+    {
+        await using var mail = await MailSink.StartAsync();
+        await using var ada = await SignedUpAsync(mail.Environment);
+        var (server, browser, page, origin) = (ada.Server, ada.Browser, ada.Page, ada.Origin);
+        Assert.Equal(0, (await AnalyticsProcess.RunAsync(server.Data, "properties", "add", "team.example", "--timezone", "UTC", "--owner", "ada@example.com")).Exit);
+
+        // The owner invites Vic as a viewer; the invitation goes through the SMTP server.
+        await page.GotoAsync(origin + "/properties/team.example/settings");
+        await InteractiveAsync(page);
+        await AccessibleAsync(page, "settings with people");
+        await page.FillAsync("#invite-email", "ADA@example.com");
+        await Button(page, "Send invitation").ClickAsync();
+        Assert.Contains("Email: ADA@example.com is a member already (as owner)", await page.InnerTextAsync("[data-section=people] .form-error"), StringComparison.Ordinal);
+        await page.FillAsync("#invite-email", "vic@example.com");
+        await Button(page, "Send invitation").ClickAsync();
+        Assert.Contains("Invitation mailed to vic@example.com", await page.InnerTextAsync("[data-invited]"), StringComparison.Ordinal);
+        Assert.Contains("viewer", await page.InnerTextAsync("[data-invitation='vic@example.com']"), StringComparison.Ordinal);
+        var invitation = MailSink.Link(await mail.WaitForAsync("vic@example.com", "You've been invited to team.example"), "/invitation?token=");
+        Assert.StartsWith(origin + "/invitation?token=", invitation, StringComparison.Ordinal);
+
+        // Vic, in a browser of his own, opens it, makes an account with the invited address, and is asked to confirm it first.
+        var (_, vic, vicProblems) = await browser.NewPageAsync(origin, 1280, 900);
+        await vic.GotoAsync(invitation);
+        Assert.Contains("ada@example.com invited vic@example.com to team.example as a viewer", await vic.InnerTextAsync("[data-invitation-page]"), StringComparison.Ordinal);
+        await AccessibleAsync(vic, "invitation");
+        await vic.ClickAsync("a:text-is('Create an account')");
+        Assert.Contains("create your account with the invited address, vic@example.com", await vic.InnerTextAsync("[data-invited-signup]"), StringComparison.Ordinal);
+        Assert.Equal("vic@example.com", await vic.InputValueAsync("input[name='Input.Email']"));
+        await vic.FillAsync("input[name='Input.Password']", Password);
+        Assert.Equal(302, await SubmitAsync(vic));
+        await vic.WaitForSelectorAsync("[data-unverified]");
+        Assert.Equal(0, await vic.Locator("button:text-is('Accept')").CountAsync());
+
+        // The confirmation link (mailed, for Vic's account only) brings him back to accept.
+        var confirm = MailSink.Link(await mail.WaitForAsync("vic@example.com", "Confirm your email address"), "/verify-email?token=");
+        await vic.GotoAsync(confirm);
+        Assert.Equal(302, await SubmitAsync(vic));
+        await vic.WaitForSelectorAsync("[data-verified]");
+        await vic.ClickAsync("a:text-is('Continue')");
+        await vic.WaitForSelectorAsync("button:text-is('Accept')");
+        Assert.Equal(302, await SubmitAsync(vic, "Accept"));
+        await LoadedAsync(vic);
+        Assert.EndsWith("/properties/team.example", vic.Url, StringComparison.Ordinal);
+
+        // A viewer reads, and keeps personal segments, but finds no settings, shares no segment and exports no raw events.
+        Assert.Equal(0, await vic.Locator("a:text-is('Settings')").CountAsync());
+        await vic.GotoAsync(origin + "/properties/team.example?period=7d&filters=" + Uri.EscapeDataString("""[["is","event:page",["/"]]]"""));
+        await LoadedAsync(vic);
+        await vic.ClickAsync("[data-save-segment]");
+        Assert.Equal(0, await vic.Locator("#segment-shared").CountAsync());
+        await vic.FillAsync("#segment-name", "Home page");
+        await vic.ClickAsync("[data-segment-form] button[type=submit]");
+        await vic.WaitForSelectorAsync(".chip[data-filter='segment']:has-text('Home page')");
+        Assert.Equal(404, (await vic.GotoAsync(origin + "/properties/team.example/settings"))!.Status);
+        Assert.Equal(200, (await vic.APIRequest.GetAsync(origin + "/properties/team.example/export.csv?dimension=event:page")).Status);
+        var raw = await vic.APIRequest.GetAsync(origin + "/properties/team.example/events.csv");
+        Assert.Equal(403, raw.Status);
+        Assert.Contains("needs the admin role; yours is viewer", await raw.TextAsync(), StringComparison.Ordinal);
+
+        // The owner makes Vic an editor: settings open with goals and sharing, without the admins' sections.
+        await page.ReloadAsync();
+        await InteractiveAsync(page);
+        Assert.Contains("vic@example.com", await page.InnerTextAsync("[data-member='vic@example.com']"), StringComparison.Ordinal);
+        await page.SelectOptionAsync("[data-member='vic@example.com'] select", "editor");
+        Assert.Contains("vic@example.com is now an editor", await page.InnerTextAsync("[data-section=people] [data-changed]"), StringComparison.Ordinal);
+        await vic.GotoAsync(origin + "/properties/team.example");
+        await LoadedAsync(vic);
+        await vic.ClickAsync("a:text-is('Settings')");
+        await vic.WaitForSelectorAsync("[data-section=sharing]");
+        await InteractiveAsync(vic);
+        Assert.Equal(0, await vic.Locator("[data-form=general], [data-section=people], [data-section=shields], .card.danger").CountAsync());
+
+        // Removed, Vic no longer finds the property.
+        await page.Locator("[data-member='vic@example.com']").GetByRole(AriaRole.Button, new() { Name = "Remove vic@example.com" }).ClickAsync();
+        await page.WaitForFunctionAsync("() => !document.querySelector(\"[data-member='vic@example.com']\")");
+        Assert.Equal(404, (await vic.GotoAsync(origin + "/properties/team.example"))!.Status);
+        Assert.Equal(["404 /properties/team.example/settings", "404 /properties/team.example"], vicProblems.Select(p => p.Split('?')[0]).ToList());
+    }
+
     /// <summary>A server of its own, Chromium, and a page signed up as its first account (ada@example.com, the admin).</summary>
     private sealed record SignedUp(ServerProcess Server, Browser Browser, IPage Page, List<string> Problems, string Origin) : IAsyncDisposable
     {
@@ -889,9 +970,9 @@ public sealed class DashboardTests(Engines engines)
         }
     }
 
-    private async Task<SignedUp> SignedUpAsync()
+    private async Task<SignedUp> SignedUpAsync(params (string Name, string Value)[] environment)
     {
-        var server = await ServerProcess.StartAsync(engines);
+        var server = await ServerProcess.StartAsync(engines, null, null, [], environment);
         Browser? browser = null;
         try
         {

@@ -181,10 +181,10 @@ public sealed class StoreTests(Engines engines)
         Assert.Equal(["cli.example"], (await properties.ListForUserAsync(admin.Id, CancellationToken.None)).Select(p => p.Domain));
         Assert.Equal(["grace.example"], (await properties.ListForUserAsync(grace.Id, CancellationToken.None)).Select(p => p.Domain));
         Assert.Empty(await properties.ListForUserAsync(linus.Id, CancellationToken.None));
-        Assert.Null(await properties.FindForUserAsync(linus.Id, "grace.example", owner: false, CancellationToken.None));
-        Assert.Null(await properties.FindForUserAsync(admin.Id, "grace.example", owner: false, CancellationToken.None));
-        Assert.NotNull(await properties.FindForUserAsync(admin.Id, "cli.example", owner: true, CancellationToken.None));
-        Assert.NotNull(await properties.FindForUserAsync(grace.Id, "GRACE.example", owner: true, CancellationToken.None));
+        Assert.Null(await properties.FindForUserAsync(linus.Id, "grace.example", PropertyRole.Viewer, CancellationToken.None));
+        Assert.Null(await properties.FindForUserAsync(admin.Id, "grace.example", PropertyRole.Viewer, CancellationToken.None));
+        Assert.NotNull(await properties.FindForUserAsync(admin.Id, "cli.example", PropertyRole.Owner, CancellationToken.None));
+        Assert.NotNull(await properties.FindForUserAsync(grace.Id, "GRACE.example", PropertyRole.Owner, CancellationToken.None));
 
         var keys = new ApiKeyStore(dataSource);
         var (key, _) = await keys.CreateAsync("admin's", admin.Id, null, CancellationToken.None);
@@ -192,6 +192,79 @@ public sealed class StoreTests(Engines engines)
         Assert.False(await keys.RevokeAsync(key.Id, CancellationToken.None, grace.Id));
         Assert.Empty(await keys.ListAsync(CancellationToken.None, grace.Id));
         Assert.True(await keys.RevokeAsync(key.Id, CancellationToken.None, admin.Id));
+    }
+
+    [Fact]
+    public async Task Members_JoinByInvitation_WithTheirConfirmedAddressOnly_RolesNest_OneOwner_HandedOverByInvitation()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+        var users = engines.NewUserStore(dataSource);
+        var properties = new PropertyStore(dataSource);
+        var members = new MemberStore(dataSource);
+        var root = await users.AddAsync("root@example.com", "correct horse battery", admin: false, CancellationToken.None); // the instance's admin
+        var ada = await users.AddAsync("ada@example.com", "correct horse battery", admin: false, CancellationToken.None);
+        var bob = await users.AddAsync("bob@example.com", "correct horse battery", admin: false, CancellationToken.None);
+        var eve = await users.AddAsync("eve@example.com", "correct horse battery", admin: false, CancellationToken.None);
+        var site = await properties.AddAsync("team.example", null, "UTC", ada.Id, CancellationToken.None);
+        await properties.AddAsync("cli.example", null, "UTC", null, CancellationToken.None);
+
+        // Only admins invite; only the owner invites an owner; members are not invited again.
+        Assert.Equal("role", (await Assert.ThrowsAsync<FieldValidationException>(() => members.InviteAsync(site.Id, "bob@example.com", PropertyRole.Viewer, eve.Id, PropertyRole.Editor, CancellationToken.None))).Field);
+        Assert.Equal("role", (await Assert.ThrowsAsync<FieldValidationException>(() => members.InviteAsync(site.Id, "bob@example.com", PropertyRole.Owner, eve.Id, PropertyRole.Admin, CancellationToken.None))).Field);
+        Assert.Equal("email", (await Assert.ThrowsAsync<FieldValidationException>(() => members.InviteAsync(site.Id, "not an address", PropertyRole.Viewer, ada.Id, PropertyRole.Owner, CancellationToken.None))).Field);
+        Assert.Contains("member already", (await Assert.ThrowsAsync<FieldValidationException>(() => members.InviteAsync(site.Id, "ADA@example.com", PropertyRole.Viewer, ada.Id, PropertyRole.Owner, CancellationToken.None))).Message, StringComparison.Ordinal);
+
+        // Bob's invitation: not for Eve, not before Bob confirms his address, and a second invitation replaces the first.
+        var (_, first) = await members.InviteAsync(site.Id, "bob@example.com", PropertyRole.Viewer, ada.Id, PropertyRole.Owner, CancellationToken.None);
+        var (invitation, token) = await members.InviteAsync(site.Id, "Bob@Example.com", PropertyRole.Editor, ada.Id, PropertyRole.Owner, CancellationToken.None);
+        Assert.Null(await members.OpenAsync(first, CancellationToken.None));
+        Assert.Equal(("team.example", PropertyRole.Editor), (await members.OpenAsync(token, CancellationToken.None)) is { } open ? (open.Domain, open.Invitation.Role) : default);
+        Assert.Single((await members.ListAsync(site.Id, CancellationToken.None)).Invitations);
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("UPDATE users SET email_verified_at = now() WHERE id = @id", new { id = eve.Id });
+        }
+
+        Assert.Contains("for Bob@Example.com", (await Assert.ThrowsAsync<FieldValidationException>(() => members.AcceptAsync(token, eve.Id, CancellationToken.None))).Message, StringComparison.Ordinal);
+        Assert.Contains("confirm", (await Assert.ThrowsAsync<FieldValidationException>(() => members.AcceptAsync(token, bob.Id, CancellationToken.None))).Message, StringComparison.Ordinal);
+        Assert.Null(await properties.FindForUserAsync(bob.Id, "team.example", PropertyRole.Viewer, CancellationToken.None));
+
+        // The mailed check confirms the address, for its own account only.
+        var (_, check) = await users.CreateVerificationTokenAsync(bob.Id, CancellationToken.None);
+        await Assert.ThrowsAsync<FieldValidationException>(() => users.VerifyEmailAsync(eve.Id, check, "203.0.113.1", CancellationToken.None));
+        await users.VerifyEmailAsync(bob.Id, check, "203.0.113.1", CancellationToken.None);
+        await Assert.ThrowsAsync<FieldValidationException>(() => users.VerifyEmailAsync(bob.Id, check, "203.0.113.1", CancellationToken.None)); // once
+        Assert.True(await users.EmailVerifiedAsync(bob.Id, CancellationToken.None));
+        Assert.Equal("team.example", await members.AcceptAsync(token, bob.Id, CancellationToken.None));
+        await Assert.ThrowsAsync<FieldValidationException>(() => members.AcceptAsync(token, bob.Id, CancellationToken.None)); // answered
+
+        // Roles nest: an editor reads and edits, but is no admin.
+        Assert.Equal(PropertyRole.Editor, (await properties.FindForUserAsync(bob.Id, "team.example", PropertyRole.Viewer, CancellationToken.None))!.Role);
+        Assert.NotNull(await properties.FindForUserAsync(bob.Id, "team.example", PropertyRole.Editor, CancellationToken.None));
+        Assert.Null(await properties.FindForUserAsync(bob.Id, "team.example", PropertyRole.Admin, CancellationToken.None));
+        Assert.Null(await properties.FindForUserAsync(root.Id, "team.example", PropertyRole.Viewer, CancellationToken.None)); // the instance's admin is no member
+        await members.ChangeRoleAsync(site.Id, bob.Id, PropertyRole.Admin, PropertyRole.Owner, CancellationToken.None);
+        Assert.Equal(PropertyRole.Admin, await properties.RoleAsync(bob.Id, site.Id, CancellationToken.None));
+
+        // Nobody changes or removes the owner; ownership moves only by an invitation the new owner accepts.
+        await Assert.ThrowsAsync<FieldValidationException>(() => members.ChangeRoleAsync(site.Id, ada.Id, PropertyRole.Viewer, PropertyRole.Owner, CancellationToken.None));
+        await Assert.ThrowsAsync<FieldValidationException>(() => members.ChangeRoleAsync(site.Id, bob.Id, PropertyRole.Owner, PropertyRole.Owner, CancellationToken.None));
+        Assert.False(await members.RemoveAsync(site.Id, ada.Id, CancellationToken.None));
+        await members.RemoveAsync(site.Id, "ada@example.com", CancellationToken.None);
+        var (_, handOver) = await members.InviteAsync(site.Id, "bob@example.com", PropertyRole.Owner, ada.Id, PropertyRole.Owner, CancellationToken.None);
+        await members.AcceptAsync(handOver, bob.Id, CancellationToken.None);
+        var (people, open2) = await members.ListAsync(site.Id, CancellationToken.None);
+        Assert.Equal([("bob@example.com", PropertyRole.Owner), ("ada@example.com", PropertyRole.Admin)], people.Select(m => (m.Email, m.Role)));
+        Assert.Empty(open2);
+        Assert.True(await members.RemoveAsync(site.Id, ada.Id, CancellationToken.None));
+        Assert.Null(await properties.FindForUserAsync(ada.Id, "team.example", PropertyRole.Viewer, CancellationToken.None));
+
+        // An instance admin who invites to a property without members becomes its owner, so keeps it.
+        var cli = (await properties.FindForUserAsync(root.Id, "cli.example", PropertyRole.Owner, CancellationToken.None))!.Property;
+        var (_, toEve) = await members.InviteAsync(cli.Id, "eve@example.com", PropertyRole.Viewer, root.Id, PropertyRole.Owner, CancellationToken.None);
+        await members.AcceptAsync(toEve, eve.Id, CancellationToken.None);
+        Assert.Equal(PropertyRole.Owner, await properties.RoleAsync(root.Id, cli.Id, CancellationToken.None));
+        Assert.Equal(PropertyRole.Viewer, await properties.RoleAsync(eve.Id, cli.Id, CancellationToken.None));
     }
 
     [Fact]

@@ -35,40 +35,25 @@ public sealed partial class ServerSecurityTests(Engines engines)
     [Fact]
     public async Task ResetLinksAndTheSnippet_ComeFromThePublicUrl_InTheMailAndOnTheCommandLine()
     {
-        var smtpPort = AnalyticsProcess.FreePort();
-        using var smtp = Process.Start(new ProcessStartInfo("python3", ["-u", "-m", "smtpd", "-n", "-c", "DebuggingServer", $"127.0.0.1:{smtpPort}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var mail = AnalyticsProcess.Capture(smtp);
-        try
-        {
-            await using var server = await ServerProcess.StartAsync(engines, null, null, [],
-                ("ANALYTICS_PUBLIC_URL", "http://analytics.test:8123"), ("ANALYTICS_SMTP_HOST", "127.0.0.1"), ("ANALYTICS_SMTP_PORT", smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                ("ANALYTICS_SMTP__ENABLESSL", "false"));
-            using var browser = new FormClient(server);
-            await browser.SignUpAsync("ada@example.com", Password);
+        await using var mail = await MailSink.StartAsync();
+        await using var server = await ServerProcess.StartAsync(engines, null, null, [], [("ANALYTICS_PUBLIC_URL", "http://analytics.test:8123"), .. mail.Environment]);
+        using var browser = new FormClient(server);
+        await browser.SignUpAsync("ada@example.com", Password);
 
-            // Asked through a loopback name (allowed, for health checks), the mailed link still names the public URL.
-            using var anonymous = new FormClient(server, host: "localhost");
-            Assert.Equal(HttpStatusCode.Found, await anonymous.PostFormAsync("/forgot-password", "forgot", ("Input.Email", "ada@example.com"))); // to ?sent=true: a reload sends nothing
-            var link = await WaitForAsync(() => LinkRegex().Match(MailText(mail.ToString())) is { Success: true } m ? m.Value : null, "a mailed reset link:\n" + mail);
-            Assert.StartsWith("http://analytics.test:8123/reset-password?token=", link, StringComparison.Ordinal);
-            Assert.DoesNotContain("reset-password?token=", server.Output.ToString(), StringComparison.Ordinal);
+        // Asked through a loopback name (allowed, for health checks), the mailed link still names the public URL.
+        using var anonymous = new FormClient(server, host: "localhost");
+        Assert.Equal(HttpStatusCode.Found, await anonymous.PostFormAsync("/forgot-password", "forgot", ("Input.Email", "ada@example.com"))); // to ?sent=true: a reload sends nothing
+        var link = MailSink.Link(await mail.WaitForAsync("ada@example.com", "Reset your Analytics password"), "/reset-password?token=");
+        Assert.StartsWith("http://analytics.test:8123/reset-password?token=", link, StringComparison.Ordinal);
+        Assert.DoesNotContain("reset-password?token=", server.Output.ToString(), StringComparison.Ordinal);
 
-            var cli = await AnalyticsProcess.RunAsync(server.Data, "users", "reset-link", "ada@example.com");
-            Assert.True(cli.Exit == 0, cli.Stderr);
-            Assert.StartsWith("http://analytics.test:8123/reset-password?token=", cli.Stdout.Trim(), StringComparison.Ordinal);
+        var cli = await AnalyticsProcess.RunAsync(server.Data, "users", "reset-link", "ada@example.com");
+        Assert.True(cli.Exit == 0, cli.Stderr);
+        Assert.StartsWith("http://analytics.test:8123/reset-password?token=", cli.Stdout.Trim(), StringComparison.Ordinal);
 
-            // The tracking snippet names the public URL too.
-            Assert.Equal(0, (await AnalyticsProcess.RunAsync(server.Data, "properties", "add", "site.example", "--timezone", "UTC", "--owner", "ada@example.com")).Exit);
-            Assert.Contains("src=\"http://analytics.test:8123/js/script.js\"", WebUtility.HtmlDecode(await browser.GetStringAsync("/properties/site.example/settings")), StringComparison.Ordinal);
-        }
-        finally
-        {
-            smtp.Kill();
-        }
+        // The tracking snippet names the public URL too.
+        Assert.Equal(0, (await AnalyticsProcess.RunAsync(server.Data, "properties", "add", "site.example", "--timezone", "UTC", "--owner", "ada@example.com")).Exit);
+        Assert.Contains("src=\"http://analytics.test:8123/js/script.js\"", WebUtility.HtmlDecode(await browser.GetStringAsync("/properties/site.example/settings")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -383,11 +368,6 @@ public sealed partial class ServerSecurityTests(Engines engines)
         return await server.Http.SendAsync(request);
     }
 
-    /// <summary>The message as python's smtpd prints it (a b'...' line each), quoted-printable undone.</summary>
-    private static string MailText(string printed)
-        => string.Join('\n', printed.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("b'", StringComparison.Ordinal) && l.EndsWith('\'')).Select(l => l[2..^1]))
-            .Replace("=\n", string.Empty, StringComparison.Ordinal).Replace("=3D", "=", StringComparison.Ordinal);
-
     private static string FormError(string html) => FormErrorRegex().Match(html) is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value.Trim()) : string.Empty;
 
     private static async Task<string> WaitForAsync(Func<string?> probe, string what)
@@ -404,9 +384,6 @@ public sealed partial class ServerSecurityTests(Engines engines)
 
         throw new TimeoutException("Never saw " + what);
     }
-
-    [GeneratedRegex(@"http://[^\s""<>]+/reset-password\?token=[A-Za-z0-9_%-]+")]
-    private static partial Regex LinkRegex();
 
     [GeneratedRegex(@"http://[^\s]+/signup\?setup=[A-Za-z0-9_%-]+")]
     private static partial Regex SetupRegex();

@@ -1,13 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Analytics.Dashboard.Accounts;
+namespace Analytics.ServiceDefaults;
 
 /// <summary>
-/// Outgoing mail for password resets (section <c>Smtp</c>; env <c>ANALYTICS_SMTP_HOST</c>, <c>_PORT</c>, <c>_USER</c>,
-/// <c>_PASSWORD</c>, <c>_FROM</c>). Without a host, no mail is sent: the log says a reset was asked for, and the
-/// operator makes a link with <c>analytics users reset-link EMAIL</c>.
+/// Outgoing mail (<see cref="Mailer"/>: password resets, address checks, invitations; section <c>Smtp</c>; env
+/// <c>ANALYTICS_SMTP_HOST</c>, <c>_PORT</c>, <c>_USER</c>, <c>_PASSWORD</c>, <c>_FROM</c>). Without a host, no mail is
+/// sent, and each sender says in the log what the operator does instead.
 /// </summary>
-internal sealed class SmtpOptions
+public sealed class SmtpOptions
 {
     public const string Section = "Smtp";
 
