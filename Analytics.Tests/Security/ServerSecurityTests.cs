@@ -6,6 +6,7 @@ using Analytics.ServiceDefaults;
 using Analytics.Tests.Host;
 using Analytics.Tests.Infrastructure;
 using Analytics.Dashboard.Accounts;
+using Analytics.Storage.Properties;
 
 namespace Analytics.Tests.Security;
 
@@ -81,6 +82,82 @@ public sealed partial class ServerSecurityTests(Engines engines)
         Assert.NotEmpty(keys);
         Assert.All(keys, xml => Assert.Contains("<encryptedSecret decryptorType=\"Analytics.Dashboard.Accounts.KeyDecryptor", xml, StringComparison.Ordinal));
         Assert.All(keys, xml => Assert.DoesNotContain("masterKey", xml, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EveryDashboardRouteOfAProperty_ChecksTheMembersRole_ForViewersEditorsAdminsAndTheOwner()
+    {
+        // What each role gets from each of a property's dashboard routes; a new route fails this test until it is listed.
+        var routes = typeof(Analytics.Dashboard.DashboardOptions).Assembly.GetTypes()
+            .SelectMany(t => t.GetCustomAttributes(typeof(Microsoft.AspNetCore.Components.RouteAttribute), false).Cast<Microsoft.AspNetCore.Components.RouteAttribute>())
+            .Select(r => r.Template).Where(t => t.StartsWith("/properties/{Domain}", StringComparison.Ordinal))
+            .Concat(["/properties/{domain}/export.csv", "/properties/{domain}/events.{format}"]).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["/properties/{Domain}", "/properties/{Domain}/settings", "/properties/{domain}/events.{format}", "/properties/{domain}/export.csv"], routes);
+        var least = new Dictionary<string, (string Path, PropertyRole Role, HttpStatusCode Refused)>
+        {
+            ["/properties/{Domain}"] = ("/properties/team.example", PropertyRole.Viewer, HttpStatusCode.NotFound),
+            ["/properties/{Domain}/settings"] = ("/properties/team.example/settings", PropertyRole.Editor, HttpStatusCode.NotFound),
+            ["/properties/{domain}/export.csv"] = ("/properties/team.example/export.csv?dimension=event:page", PropertyRole.Viewer, HttpStatusCode.NotFound),
+            ["/properties/{domain}/events.{format}"] = ("/properties/team.example/events.csv", PropertyRole.Admin, HttpStatusCode.Forbidden),
+        };
+
+        await using var postgres = await engines.NewPostgresAsync();
+        await using var server = await ServerProcess.StartAsync(engines, null, null, [], ("ANALYTICS_POSTGRES", postgres.ConnectionString));
+        var members = new MemberStore(postgres);
+        var clients = new Dictionary<PropertyRole, FormClient>();
+        Property? site = null;
+        foreach (var role in Enum.GetValues<PropertyRole>().OrderDescending())
+        {
+            var client = clients[role] = new FormClient(server);
+            await client.SignUpAsync($"{role.Name()}@example.com", Password);
+            await using var connection = await postgres.OpenConnectionAsync();
+            var user = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "UPDATE users SET email_verified_at = now() WHERE email = @email RETURNING id", new { email = $"{role.Name()}@example.com" });
+            if (role == PropertyRole.Owner)
+            {
+                site = await new PropertyStore(postgres).AddAsync("team.example", null, "UTC", user, CancellationToken.None);
+                continue;
+            }
+
+            var (_, token) = await members.InviteAsync(site!.Id, $"{role.Name()}@example.com", role, null, PropertyRole.Owner, CancellationToken.None);
+            await members.AcceptAsync(token, user, CancellationToken.None);
+        }
+
+        using var stranger = new FormClient(server);
+        await stranger.SignUpAsync("stranger@example.com", Password);
+        foreach (var (route, (path, needs, refused)) in least)
+        {
+            foreach (var (role, client) in clients)
+            {
+                using var response = await client.GetAsync(path);
+                Assert.True((role >= needs ? HttpStatusCode.OK : refused) == response.StatusCode, $"{role.Name()}: {route} -> {response.StatusCode}");
+            }
+
+            using var outsider = await stranger.GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, outsider.StatusCode);
+        }
+
+        // Settings show each role its own sections: editors goals and sharing; admins also general, privacy, shields,
+        // people and the raw export; the owner also the deletion.
+        foreach (var (role, client) in clients.Where(c => c.Key >= PropertyRole.Editor))
+        {
+            var html = await client.GetStringAsync("/properties/team.example/settings");
+            Assert.Contains("data-section=\"sharing\"", html, StringComparison.Ordinal);
+            Assert.Equal(role >= PropertyRole.Admin, html.Contains("data-form=\"general\"", StringComparison.Ordinal));
+            Assert.Equal(role >= PropertyRole.Admin, html.Contains("data-section=\"people\"", StringComparison.Ordinal));
+            Assert.Equal(role >= PropertyRole.Admin, html.Contains("/properties/team.example/events.csv", StringComparison.Ordinal));
+            Assert.Equal(role == PropertyRole.Owner, html.Contains("data-form=\"delete\"", StringComparison.Ordinal));
+        }
+
+        // The dashboard links to settings for editors and above.
+        foreach (var (role, client) in clients)
+        {
+            Assert.Equal(role >= PropertyRole.Editor, (await client.GetStringAsync("/properties/team.example")).Contains("href=\"/properties/team.example/settings\"", StringComparison.Ordinal));
+        }
+
+        foreach (var client in clients.Values)
+        {
+            client.Dispose();
+        }
     }
 
     [Fact]
