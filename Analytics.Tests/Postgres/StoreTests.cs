@@ -259,6 +259,14 @@ public sealed class StoreTests(Engines engines)
         Assert.True(await members.RemoveAsync(site.Id, ada.Id, CancellationToken.None));
         Assert.Null(await properties.FindForUserAsync(ada.Id, "team.example", PropertyRole.Viewer, CancellationToken.None));
 
+        // Declining takes the invited address too; a declined invitation is gone.
+        var (_, declined) = await members.InviteAsync(site.Id, "eve@example.com", PropertyRole.Editor, bob.Id, PropertyRole.Owner, CancellationToken.None);
+        await Assert.ThrowsAsync<FieldValidationException>(() => members.DeclineAsync(declined, bob.Id, CancellationToken.None));
+        await members.DeclineAsync(declined, eve.Id, CancellationToken.None);
+        Assert.Null(await members.OpenAsync(declined, CancellationToken.None));
+        Assert.Empty((await members.ListAsync(site.Id, CancellationToken.None)).Invitations);
+        Assert.Null(await properties.RoleAsync(eve.Id, site.Id, CancellationToken.None));
+
         // An instance admin who invites to a property without members becomes its owner, so keeps it.
         var cli = (await properties.FindForUserAsync(root.Id, "cli.example", PropertyRole.Owner, CancellationToken.None))!.Property;
         var (_, toEve) = await members.InviteAsync(cli.Id, "eve@example.com", PropertyRole.Viewer, root.Id, PropertyRole.Owner, CancellationToken.None);
