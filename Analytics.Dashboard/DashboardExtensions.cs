@@ -7,6 +7,7 @@ using Analytics.Dashboard.Accounts;
 using Analytics.Ingest.Events;
 using Analytics.Storage.Hosting;
 using Analytics.Storage.Properties;
+using Analytics.Storage.Notifications;
 using Analytics.Api.Reports;
 using Analytics.ServiceDefaults;
 using Analytics.Api;
@@ -51,6 +52,8 @@ public static class DashboardExtensions
         services.AddSingleton<TwoFactor>();
         services.AddSettings<DashboardOptions>(configuration, DashboardOptions.Section);
         services.AddSingleton<AccountMail>();
+        services.AddNotifications(configuration);
+        services.AddHostedService(provider => provider.GetRequiredService<Notifications.Scheduler>());
         services.AddSingleton(provider => KeyRing.LoadKey(provider.GetRequiredService<DashboardOptions>().KeyEncryptionKey, dataDirectory));
         services.AddSingleton<KeyRing>();
         services.AddDataProtection().SetApplicationName("analytics");
@@ -129,7 +132,30 @@ public static class DashboardExtensions
         property.MapGet("/events.{format}", ExportEventsAsync);
         var share = app.MapGroup("/share/{domain}");
         share.MapGet("/export.csv", ExportSharedCsvAsync);
+
+        // RFC 8058's one-click unsubscribe, which mail clients post from a report's List-Unsubscribe header: the token is
+        // the only credential (the page /unsubscribe asks first, for people who follow the link in the mail).
+        app.MapPost("/unsubscribe/one-click", async ([FromQuery] string? token, NotificationStore notifications, HttpContext http) =>
+            await notifications.UnsubscribeAsync(token ?? string.Empty, http.RequestAborted)
+                ? Results.Text("Unsubscribed.")
+                : Results.Problem("token: there is no report with this unsubscribe link (any more).", statusCode: StatusCodes.Status404NotFound)).DisableAntiforgery();
         return app;
+    }
+
+    /// <summary>
+    /// Email reports and traffic alerts: their scheduler (a hosted service of dashboard processes; one of them runs it),
+    /// rendering and delivery. The command line adds these too, to send a report at once.
+    /// </summary>
+    public static IServiceCollection AddNotifications(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSettings<Notifications.SchedulerOptions>(configuration, Notifications.SchedulerOptions.Section);
+        services.AddHttpClient(Notifications.Deliverer.WebhookClient, client => client.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false });
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Notifications.ReportMail>();
+        services.AddSingleton<Notifications.Deliverer>();
+        services.AddSingleton<Notifications.Scheduler>();
+        return services;
     }
 
     /// <summary>

@@ -57,6 +57,23 @@ internal static class AdminEndpoints
                 ? Results.NoContent()
                 : Results.Problem($"id: there is no property {id}.", statusCode: StatusCodes.Status404NotFound));
 
+        group.MapPost("/send-report", async (HttpContext context, string property, string email, string period, PropertyStore properties, Analytics.Dashboard.Notifications.Deliverer deliverer) =>
+        {
+            if (await properties.FindByDomainAsync(property, context.RequestAborted) is not { } target)
+            {
+                return Results.Problem($"There is no property '{property}'.", statusCode: StatusCodes.Status404NotFound);
+            }
+
+            try
+            {
+                return Results.Text(await deliverer.SendReportNowAsync(target, email, period, context.RequestAborted) ? "sent" : "waiting");
+            }
+            catch (FieldValidationException e)
+            {
+                return Results.Problem($"--{e.Field}: {e.Message}", statusCode: StatusCodes.Status400BadRequest);
+            }
+        });
+
         group.MapPost("/import", async (HttpContext context, string property, PropertyStore properties, IClickHouse clickHouse) =>
         {
             var target = await properties.FindByDomainAsync(property, context.RequestAborted);

@@ -43,11 +43,12 @@ internal sealed class AdminContext : IAsyncDisposable
         => await Get<PropertyStore>().FindByDomainAsync(domain, cancellationToken)
            ?? throw new FieldValidationException("--property", $"there is no property '{domain}' (see 'analytics properties list').");
 
-    public static Task<AdminContext> OpenAsync(ParseResult parse, Stores stores, CancellationToken cancellationToken, bool accounts = false)
-        => OpenAsync(AnalyticsCommandLine.Configuration(parse), stores, cancellationToken, accounts);
+    public static Task<AdminContext> OpenAsync(ParseResult parse, Stores stores, CancellationToken cancellationToken, bool accounts = false, bool notifications = false)
+        => OpenAsync(AnalyticsCommandLine.Configuration(parse), stores, cancellationToken, accounts, notifications);
 
     /// <param name="accounts">True for the commands that set passwords: they load the common-password list (fetched once).</param>
-    public static async Task<AdminContext> OpenAsync(Microsoft.Extensions.Configuration.IConfiguration configuration, Stores stores, CancellationToken cancellationToken, bool accounts = false)
+    /// <param name="notifications">True for the commands that send reports: mail, the public URL for links, rendering and delivery.</param>
+    public static async Task<AdminContext> OpenAsync(Microsoft.Extensions.Configuration.IConfiguration configuration, Stores stores, CancellationToken cancellationToken, bool accounts = false, bool notifications = false)
     {
         var passwords = accounts ? await PasswordPolicy.LoadAsync(AnalyticsCommandLine.Progress, cancellationToken) : null;
         var runtime = await StorageRuntime.StartAsync(configuration, stores, AnalyticsCommandLine.Progress, cancellationToken);
@@ -65,6 +66,15 @@ internal sealed class AdminContext : IAsyncDisposable
         if (passwords is not null)
         {
             services.AddAccounts(passwords);
+        }
+
+        if (notifications)
+        {
+            var listening = Admin.ServerFile.Read(runtime.DataDirectory)?.PublicUrl ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? ServeCommand.DefaultUrls;
+            services.AddSingleton(ServiceDefaults.PublicUrl.Resolve(configuration, listening) ?? throw ServiceDefaults.PublicUrl.Missing(listening));
+            services.AddSettings<ServiceDefaults.SmtpOptions>(configuration, ServiceDefaults.SmtpOptions.Section);
+            services.AddSingleton<ServiceDefaults.Mailer>();
+            services.AddNotifications(configuration);
         }
 
         var provider = services.BuildServiceProvider();

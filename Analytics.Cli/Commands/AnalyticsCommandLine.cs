@@ -33,6 +33,8 @@ internal static class AnalyticsCommandLine
             KeysCommand.Create(),
             GoalsCommand.Create(),
             FunnelsCommand.Create(),
+            NotificationsCommands.Reports(),
+            NotificationsCommands.Alerts(),
             GenerateCommand.Create(),
             UsersCommand.Create(),
             TransferCommands.Export(),

@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using System.Security.Cryptography;
 using Analytics.Storage.Hosting;
 using Analytics.ServiceDefaults;
@@ -50,12 +49,7 @@ public sealed class UserStore(NpgsqlDataSource dataSource, PasswordPolicy policy
 
     private async Task<User> AddAsync(string email, string password, bool admin, string? setupToken, CancellationToken cancellationToken)
     {
-        var address = (email ?? string.Empty).Trim();
-        if (!MailAddress.TryCreate(address, out var parsed) || parsed.Address != address)
-        {
-            throw new FieldValidationException("email", $"'{email}' is not an email address.");
-        }
-
+        var address = EmailAddress.Check(email, "email");
         policy.Check(password, address, "password");
         var hash = Hasher.HashPassword(address, password);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

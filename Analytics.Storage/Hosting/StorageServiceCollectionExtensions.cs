@@ -44,6 +44,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<SharedLinkStore>();
         services.AddSingleton<SegmentStore>();
         services.AddSingleton<MemberStore>();
+        services.AddSingleton<Notifications.NotificationStore>();
         return services;
     }
 }

@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using Analytics.Storage.Hosting;
 using Dapper;
 using Npgsql;
@@ -47,7 +46,7 @@ public sealed class MemberStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<(Invitation Invitation, string Token)> InviteAsync(long propertyId, string email, PropertyRole role, long? inviterId, PropertyRole inviterRole, CancellationToken cancellationToken)
     {
-        var address = Address(email);
+        var address = EmailAddress.Check(email, "email");
         Check(inviterRole, role, "role");
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -196,15 +195,6 @@ public sealed class MemberStore(NpgsqlDataSource dataSource)
             DELETE FROM property_members m USING users u
             WHERE m.property_id = @propertyId AND m.user_id = u.id AND lower(u.email) = lower(@email) AND m.role <> 'owner';
             """, new { propertyId, email = email.Trim() }, cancellationToken: cancellationToken));
-    }
-
-    /// <summary>A well-formed address, or an error naming the email field.</summary>
-    private static string Address(string? email)
-    {
-        var address = (email ?? string.Empty).Trim();
-        return MailAddress.TryCreate(address, out var parsed) && parsed.Address == address && address.Length <= 320
-            ? address
-            : throw new FieldValidationException("email", $"'{email}' is not an email address.");
     }
 
     /// <summary>Admins give the roles up to admin; only the owner gives ownership.</summary>

@@ -901,6 +901,21 @@ public sealed class DashboardTests(Engines engines)
         var invitation = MailSink.Link(await mail.WaitForAsync("vic@example.com", "You've been invited to team.example"), "/invitation?token=");
         Assert.StartsWith(origin + "/invitation?token=", invitation, StringComparison.Ordinal);
 
+        // The owner sets a weekly report and sends it now: it arrives, and the delivery log says so.
+        await page.FillAsync("#report-email", "ada@example.com");
+        await Button(page, "Add report").ClickAsync();
+        await page.WaitForSelectorAsync("[data-report='ada@example.com']");
+        await page.Locator("[data-report='ada@example.com']").GetByRole(AriaRole.Button, new() { Name = "Send the weekly report to ada@example.com now" }).ClickAsync();
+        await page.WaitForSelectorAsync("[data-notification-status]:has-text(\"Sent the last week's report to ada@example.com\")");
+        Assert.Contains("team.example: weekly report", (await mail.WaitForAsync("ada@example.com", "weekly report")).Subject, StringComparison.Ordinal);
+        Assert.StartsWith("sent", await page.InnerTextAsync("[data-deliveries] tr[data-state=sent] td:last-child"), StringComparison.Ordinal);
+        await page.FillAsync("#alert-target", "ftp://hooks.example/alerts");
+        await Button(page, "Add alert").ClickAsync();
+        await page.WaitForSelectorAsync("[data-section=notifications] .form-error:has-text(\"Email: 'ftp://hooks.example/alerts' is not an email address\")");
+        await page.FillAsync("#alert-target", "https://hooks.example/alerts");
+        await Button(page, "Add alert").ClickAsync();
+        await page.WaitForSelectorAsync("[data-alerts] td:has-text('Spike: more than 100 current visitors')");
+
         // Vic, in a browser of his own, opens it, makes an account with the invited address, and is asked to confirm it first.
         var (_, vic, vicProblems) = await browser.NewPageAsync(origin, 1280, 900);
         await vic.GotoAsync(invitation);

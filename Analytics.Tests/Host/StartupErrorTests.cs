@@ -59,6 +59,7 @@ public sealed class StartupErrorTests(Engines engines)
     [InlineData("ANALYTICS_SPOOL__SEALAFTERMS", "5", "Spool:SealAfterMs must be between 10 and 60000")]
     [InlineData("ANALYTICS_SPOOL__MAXBYTES", "lots", "Spool:MaxBytes")]
     [InlineData("ANALYTICS_SMTP_PORT", "0", "Smtp:Port must be between 1 and 65535")]
+    [InlineData("ANALYTICS_SCHEDULER__INTERVALSECONDS", "0", "Scheduler:IntervalSeconds must be between 1 and 3600")]
     [InlineData("ANALYTICS_KEY_ENCRYPTION_KEY", "c2hvcnQ=", "Dashboard:KeyEncryptionKey (ANALYTICS_KEY_ENCRYPTION_KEY) must be 32 bytes in base64")]
     public async Task BadRoleSetting_StopsTheServerNamingIt(string variable, string value, string named)
     {

@@ -276,6 +276,69 @@ public sealed class StoreTests(Engines engines)
     }
 
     [Fact]
+    public async Task Notifications_CheckTheirInput_AlertsKeepQuiet_DeliveriesArePlannedOnce_ClaimedOnce_AndRequeuedOrRetried()
+    {
+        await using var dataSource = await engines.NewPostgresAsync();
+        var site = await new PropertyStore(dataSource).AddAsync("notify.example", null, "UTC", null, CancellationToken.None);
+        var store = new Analytics.Storage.Notifications.NotificationStore(dataSource);
+
+        var weekly = await store.AddReportAsync(site.Id, "team@example.com", "week", CancellationToken.None);
+        Assert.Equal(weekly, await store.AddReportAsync(site.Id, "TEAM@example.com", "WEEK", CancellationToken.None)); // the same one
+        Assert.NotEqual(weekly.Id, (await store.AddReportAsync(site.Id, "team@example.com", "month", CancellationToken.None)).Id);
+        Assert.Equal("every", (await Assert.ThrowsAsync<FieldValidationException>(() => store.AddReportAsync(site.Id, "team@example.com", "day", CancellationToken.None))).Field);
+        Assert.Equal("email", (await Assert.ThrowsAsync<FieldValidationException>(() => store.AddReportAsync(site.Id, "team", "week", CancellationToken.None))).Field);
+        foreach (var (kind, threshold, email, webhook, quiet, field) in new[]
+        {
+            ("surge", 10, "a@example.com", null, 24, "kind"),
+            ("drop", 100, "a@example.com", null, 24, "threshold"),
+            ("spike", 0, "a@example.com", null, 24, "threshold"),
+            ("spike", 10, null, null, 24, "email"),
+            ("spike", 10, "a@example.com", "https://hooks.example/x", 24, "email"),
+            ("spike", 10, null, "file:///etc/passwd", 24, "webhook_url"),
+            ("spike", 10, "a@example.com", null, 0, "quiet_hours"),
+        })
+        {
+            var refused = await Assert.ThrowsAsync<FieldValidationException>(() => store.AddAlertAsync(site.Id, kind, threshold, email, webhook, quiet, CancellationToken.None));
+            Assert.True(field == refused.Field, $"{kind} {threshold} {email} {webhook} {quiet}: {refused.Field} {refused.Message}");
+        }
+
+        // An alert fires, then keeps quiet for its hours; its delivery is planned with it.
+        var alert = await store.AddAlertAsync(site.Id, "spike", 10, null, "https://hooks.example/x", 24, CancellationToken.None);
+        var at = new DateTime(2026, 11, 2, 12, 0, 0, DateTimeKind.Utc);
+        Assert.True(await store.FireAlertAsync(alert, at, "spike", "{}", CancellationToken.None));
+        alert = (await store.ListAlertsAsync(site.Id, CancellationToken.None)).Single();
+        Assert.False(await store.FireAlertAsync(alert, at.AddHours(23), "spike", "{}", CancellationToken.None));
+        Assert.True(await store.FireAlertAsync(alert, at.AddHours(24), "spike", "{}", CancellationToken.None));
+
+        // A report's occasion is planned once, whoever plans it; what is claimed is not claimed again until requeued.
+        Assert.True(await store.EnqueueAsync(site.Id, $"report:{weekly.Id}", at, "email", weekly.Email, "weekly", "{}", CancellationToken.None));
+        Assert.False(await store.EnqueueAsync(site.Id, $"report:{weekly.Id}", at, "email", weekly.Email, "weekly", "{}", CancellationToken.None));
+        var claimed = await store.ClaimAsync(10, TimeSpan.FromMinutes(10), CancellationToken.None);
+        Assert.Equal(3, claimed.Count);
+        Assert.All(claimed, d => Assert.Equal(("sending", 1), (d.State, d.Attempts)));
+        Assert.Empty(await store.ClaimAsync(10, TimeSpan.FromMinutes(10), CancellationToken.None));
+        Assert.Equal(3, await store.RequeueInterruptedAsync(CancellationToken.None));
+        claimed = await store.ClaimAsync(10, TimeSpan.FromMinutes(10), CancellationToken.None);
+        Assert.All(claimed, d => Assert.Equal(2, d.Attempts));
+
+        // Sent; failed and retried later; failed for good. The log shows each, newest first.
+        await store.SentAsync(claimed[0].Id, CancellationToken.None);
+        await store.FailedAsync(claimed[1].Id, "HTTP 500", TimeSpan.FromHours(1), CancellationToken.None);
+        await store.FailedAsync(claimed[2].Id, "HTTP 404", null, CancellationToken.None);
+        Assert.Empty(await store.ClaimAsync(10, TimeSpan.FromMinutes(10), CancellationToken.None)); // the retry waits its hour
+        var log = (await store.DeliveriesAsync(site.Id, 10, CancellationToken.None)).ToDictionary(d => d.Id);
+        Assert.Equal(("sent", null), (log[claimed[0].Id].State, log[claimed[0].Id].LastError));
+        Assert.Equal(("pending", "HTTP 500"), (log[claimed[1].Id].State, log[claimed[1].Id].LastError));
+        Assert.Equal(("failed", "HTTP 404"), (log[claimed[2].Id].State, log[claimed[2].Id].LastError));
+
+        // Unsubscribing needs only the token.
+        Assert.Equal(("notify.example", weekly.Id), (await store.FindByUnsubscribeTokenAsync(weekly.UnsubscribeToken, CancellationToken.None)) is { } found ? (found.Domain, found.Report.Id) : default);
+        Assert.True(await store.UnsubscribeAsync(weekly.UnsubscribeToken, CancellationToken.None));
+        Assert.False(await store.UnsubscribeAsync(weekly.UnsubscribeToken, CancellationToken.None));
+        Assert.Null(await store.FindByUnsubscribeTokenAsync(weekly.UnsubscribeToken, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Migrations_RunTwice_AreApplied_Once()
     {
         await using var dataSource = await engines.NewPostgresAsync();

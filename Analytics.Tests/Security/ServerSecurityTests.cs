@@ -137,13 +137,14 @@ public sealed partial class ServerSecurityTests(Engines engines)
         }
 
         // Settings show each role its own sections: editors goals and sharing; admins also general, privacy, shields,
-        // people and the raw export; the owner also the deletion.
+        // people, reports and alerts, and the raw export; the owner also the deletion.
         foreach (var (role, client) in clients.Where(c => c.Key >= PropertyRole.Editor))
         {
             var html = await client.GetStringAsync("/properties/team.example/settings");
             Assert.Contains("data-section=\"sharing\"", html, StringComparison.Ordinal);
             Assert.Equal(role >= PropertyRole.Admin, html.Contains("data-form=\"general\"", StringComparison.Ordinal));
             Assert.Equal(role >= PropertyRole.Admin, html.Contains("data-section=\"people\"", StringComparison.Ordinal));
+            Assert.Equal(role >= PropertyRole.Admin, html.Contains("data-section=\"notifications\"", StringComparison.Ordinal));
             Assert.Equal(role >= PropertyRole.Admin, html.Contains("/properties/team.example/events.csv", StringComparison.Ordinal));
             Assert.Equal(role == PropertyRole.Owner, html.Contains("data-form=\"delete\"", StringComparison.Ordinal));
         }
