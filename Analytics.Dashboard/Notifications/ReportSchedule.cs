@@ -6,8 +6,8 @@ using NodaTime;
 namespace Analytics.Dashboard.Notifications;
 
 /// <summary>
-/// When email reports go out, on each property's own clock (Cronos, in the property's zone: exact across DST and in
-/// half-hour zones): weekly at <see cref="SchedulerOptions.ReportHour"/> on the first day of the property's week, for
+/// When email reports go out, on each property's own clock (Cronos on its wall clock, NodaTime for its zone: exact
+/// across DST and in half-hour zones): weekly at <see cref="SchedulerOptions.ReportHour"/> on the first day of the property's week, for
 /// the seven days before; monthly at that hour on the 1st, for the month before.
 /// </summary>
 internal static class ReportSchedule
@@ -20,17 +20,28 @@ internal static class ReportSchedule
     /// <summary>
     /// The report's latest scheduled time up to <paramref name="now"/> and after it was added (a report added today is
     /// first sent at its next time); null when there is none yet. Only the latest counts: a server that was down for
-    /// weeks sends the last report it missed, not all of them.
+    /// weeks sends the last report it missed, not all of them. Cronos counts on the property's wall clock and NodaTime's
+    /// time zone database (the one every report uses; no system time zone data is needed) turns each time into UTC.
     /// </summary>
     public static DateTime? LastDue(EmailReport report, Property property, DateTime now, int hour)
     {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(property.Timezone);
+        var zone = property.Zone;
         var cron = Cron(report.Every, property.FirstDayOfWeek, hour);
         var from = DateTime.SpecifyKind(report.CreatedAt > now.AddDays(-40) ? report.CreatedAt : now.AddDays(-40), DateTimeKind.Utc);
+        var wallClock = DateTime.SpecifyKind(Instant.FromDateTimeUtc(from).InZone(zone).LocalDateTime.ToDateTimeUnspecified(), DateTimeKind.Utc);
         DateTime? last = null;
-        for (var next = cron.GetNextOccurrence(from, zone); next is { } at && at <= now; next = cron.GetNextOccurrence(at, zone))
+        for (var next = cron.GetNextOccurrence(wallClock, TimeZoneInfo.Utc); next is { } local; next = cron.GetNextOccurrence(local, TimeZoneInfo.Utc))
         {
-            last = at;
+            var at = LocalDateTime.FromDateTime(local).InZoneLeniently(zone).ToDateTimeUtc(); // a time in a DST gap moves on by the gap
+            if (at > now)
+            {
+                break;
+            }
+
+            if (at > from)
+            {
+                last = at;
+            }
         }
 
         return last;

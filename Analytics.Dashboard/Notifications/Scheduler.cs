@@ -114,7 +114,19 @@ public sealed class Scheduler(NpgsqlDataSource dataSource, NotificationStore sto
         if (_lock is { } connection)
         {
             _lock = null;
-            await connection.DisposeAsync(); // a closed session releases its advisory locks
+            try
+            {
+                // Released here: a pooled connection's session (and its locks) outlives Dispose until the pool reuses it.
+                await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
+                release.Parameters.AddWithValue("key", LockKey);
+                await release.ExecuteScalarAsync(CancellationToken.None);
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                // The connection is gone, and the lock with its session.
+            }
+
+            await connection.DisposeAsync();
         }
     }
 

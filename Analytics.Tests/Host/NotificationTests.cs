@@ -59,6 +59,12 @@ public sealed class NotificationTests(Engines engines)
             Assert.Contains("Google: 2", message.TextBody, StringComparison.Ordinal);
             Assert.Contains("/pricing: 3", message.TextBody, StringComparison.Ordinal);
 
+            // A monthly one names its month.
+            var monthly = await AnalyticsProcess.RunAsync(server.Data, "reports", "send", "--property", "shop.example", "--email", "owner@example.com", "--period", "month");
+            Assert.True(monthly.Exit == 0, monthly.Stderr);
+            var lastMonth = today.PlusMonths(-1);
+            Assert.Contains($"Visitors per day", (await mail.WaitForAsync("owner@example.com", $"shop.example: monthly report, {lastMonth.ToString("MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture)}")).TextBody, StringComparison.Ordinal);
+
             // Opened in a browser as a mail client would show it: the numbers, a bar a day, and nothing fetched from elsewhere.
             await using (var browser = await Browser.LaunchAsync())
             {
