@@ -92,7 +92,7 @@ internal static class PlausibleEndpoints
 
             var filters = body.TryGetProperty("filters", out var f) ? f : default;
             var include = body.TryGetProperty("include", out var inc) ? inc : default;
-            var (timeLabels, totalRows, comparisonMode) = Include(include);
+            var (timeLabels, totalRows, comparisonMode, imports) = Include(include);
             var (limit, offset) = Pagination(body);
             var query = new ReportQuery
             {
@@ -106,6 +106,7 @@ internal static class PlausibleEndpoints
                 OrderBy = OrderBy(body),
                 Limit = limit,
                 Offset = offset,
+                IncludeImports = imports,
             };
             var comparison = ReportRanges.Comparison(comparisonMode, range, property.Zone, DateRangeKind.CustomDates, "include.comparisons.mode");
             var result = await engine.RunAsync(query, comparison, cancellationToken);
@@ -123,6 +124,19 @@ internal static class PlausibleEndpoints
             if (totalRows)
             {
                 meta["total_rows"] = result.TotalRows;
+            }
+
+            if (imports)
+            {
+                meta["imports_included"] = result.ImportsIncluded;
+                if (result.ImportsSkipReason is { } reason)
+                {
+                    meta["imports_skip_reason"] = reason;
+                    if (ImportsWarnings.GetValueOrDefault(reason) is { } warning)
+                    {
+                        meta["imports_warning"] = warning;
+                    }
+                }
             }
 
             var echo = JsonNode.Parse(body.GetRawText())!.AsObject();
@@ -361,11 +375,18 @@ internal static class PlausibleEndpoints
         };
     }
 
-    private static (bool TimeLabels, bool TotalRows, string? Comparison) Include(JsonElement include)
+    /// <summary>What Plausible's Stats API says when it leaves imported data out, by reason.</summary>
+    private static readonly Dictionary<string, string> ImportsWarnings = new(StringComparer.Ordinal)
+    {
+        ["unsupported_query"] = "Imported stats are not included in the results because query parameters are not supported.",
+        ["unsupported_interval"] = "Imported stats are not included because the time dimension (i.e. the interval) is too short.",
+    };
+
+    private static (bool TimeLabels, bool TotalRows, string? Comparison, bool Imports) Include(JsonElement include)
     {
         if (include.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
-            return (false, false, null);
+            return (false, false, null, false);
         }
 
         if (include.ValueKind != JsonValueKind.Object)
@@ -373,7 +394,7 @@ internal static class PlausibleEndpoints
             throw new FieldValidationException("include", "must be an object, e.g. {\"total_rows\": true}.");
         }
 
-        var (labels, total) = (false, false);
+        var (labels, total, imports) = (false, false, false);
         string? comparison = null;
         foreach (var option in include.EnumerateObject())
         {
@@ -385,12 +406,10 @@ internal static class PlausibleEndpoints
                 case "total_rows":
                     total = Bool(option.Value, "include.total_rows");
                     break;
-                case "imports" or "legacy_time_on_page_cutoff":
-                    if (option.Value.ValueKind == JsonValueKind.True && option.Name == "imports")
-                    {
-                        throw new FieldValidationException("include.imports", "imported data is not supported.");
-                    }
-
+                case "imports":
+                    imports = Bool(option.Value, "include.imports");
+                    break;
+                case "legacy_time_on_page_cutoff":
                     break;
                 case "comparisons":
                     var mode = option.Value.ValueKind == JsonValueKind.Object && option.Value.TryGetProperty("mode", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
@@ -403,7 +422,7 @@ internal static class PlausibleEndpoints
             }
         }
 
-        return (labels, total, comparison);
+        return (labels, total, comparison, imports);
     }
 
     private static (int Limit, int Offset) Pagination(JsonElement body)

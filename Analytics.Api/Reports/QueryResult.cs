@@ -17,4 +17,13 @@ public sealed record QueryResult(ReportQuery Query, IReadOnlyList<ResultRow> Row
 {
     /// <summary>The time buckets of a time-dimension query, in order (their labels are the rows' time values).</summary>
     public IReadOnlyList<TimeBucket> TimeBuckets { get; init; } = [];
+
+    /// <summary>Whether imported history was added (asked for with <see cref="ReportQuery.IncludeImports"/>).</summary>
+    public bool ImportsIncluded { get; init; }
+
+    /// <summary>
+    /// Why imported history was not added, as Plausible's Stats API says it: no_imported_data, out_of_range,
+    /// unsupported_query (filters, breakdowns or metrics it has no figures for) or unsupported_interval (hours); null when it was, or not asked for.
+    /// </summary>
+    public string? ImportsSkipReason { get; init; }
 }

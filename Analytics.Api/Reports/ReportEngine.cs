@@ -56,7 +56,12 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     }
 
     public async Task<QueryResult> RunAsync(ReportQuery query, CancellationToken cancellationToken)
-        => await RunAsync(await WithGoalsAsync(query, cancellationToken), comparisonRun: false, cancellationToken);
+    {
+        var result = await RunAsync(await WithGoalsAsync(query, cancellationToken), comparisonRun: false, cancellationToken);
+        return query.IncludeImports && !result.ImportsIncluded && result.ImportsSkipReason is null
+            ? result with { ImportsSkipReason = "unsupported_query" } // a breakdown: imported days have no dimensions here
+            : result;
+    }
 
     /// <summary>The query with its property's goals, read when it names event:goal and does not carry them.</summary>
     private async Task<ReportQuery> WithGoalsAsync(ReportQuery query, CancellationToken cancellationToken)
@@ -180,9 +185,15 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             var sessions = sessionSource is { } s ? await SideAsync(QuerySide.Sessions, s, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
             var buckets = time is null ? [] : TimeBuckets.Split(query.Range, query.Zone, time.Interval, query.WeekStart);
             IReadOnlyList<string[]> keys = time is null ? [[]] : buckets.Select(b => new[] { ReportSql.BucketKey(b, time.Interval) }).ToList();
+            var skipped = query.IncludeImports ? await AddImportsAsync(query, buckets, events, sessions, cancellationToken) : null;
             var rows = await ComposeAsync(query, keys, events, sessions, eventSource, cancellationToken);
             var sorted = Sort(rows, order, query, buckets);
-            return new QueryResult(query, sorted.Skip(query.Offset).Take(query.Limit).ToList(), sorted.Count, plan) { TimeBuckets = buckets };
+            return new QueryResult(query, sorted.Skip(query.Offset).Take(query.Limit).ToList(), sorted.Count, plan)
+            {
+                TimeBuckets = buckets,
+                ImportsIncluded = query.IncludeImports && skipped is null,
+                ImportsSkipReason = skipped,
+            };
         }
 
         var lead = LeadSide(query, order, eventSource, sessionSource);
@@ -473,6 +484,77 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             _ => throw new InvalidOperationException($"{metric} is ordered in memory."),
         };
     }
+
+    /// <summary>The metrics imported history has figures for (Plausible's imported_visitors).</summary>
+    private static readonly HashSet<Metric> ImportedMetrics = [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration];
+
+    /// <summary>
+    /// Adds the imported days of the query's range to the raw sums each row's metrics are computed from (visitors and
+    /// pageviews on the events side; visits, bounces and duration on the sessions side), each day into the bucket its
+    /// local midnight falls in; null when they were added, else why not (Plausible's reasons).
+    /// </summary>
+    private async Task<string?> AddImportsAsync(ReportQuery query, IReadOnlyList<TimeBucket> buckets, SideResult? events, SideResult? sessions, CancellationToken cancellationToken)
+    {
+        var time = query.Dimensions.FirstOrDefault(d => d.IsTime);
+        if (query.Filter is not null || query.Dimensions.Any(d => !d.IsTime) || query.Metrics.Any(m => !ImportedMetrics.Contains(m)) || query.Range.FirstDay is not { } first || query.Range.LastDay is not { } last)
+        {
+            return "unsupported_query";
+        }
+
+        if (time?.Interval == TimeInterval.Hour)
+        {
+            return "unsupported_interval";
+        }
+
+        var parameters = new { property = (ulong)query.PropertyId, first = first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), last = last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) };
+        var days = await clickHouse.QueryAsync<ImportedDay>(
+            """
+            SELECT toString(date) AS day, sum(visitors) AS visitors, sum(pageviews) AS pageviews, sum(bounces) AS bounces, sum(visits) AS visits, sum(visit_duration) AS duration
+            FROM imported_visitors FINAL WHERE property_id = {property:UInt64} AND date BETWEEN {first:Date} AND {last:Date} GROUP BY date
+            """, parameters, cancellationToken: cancellationToken);
+        if (days.Count == 0)
+        {
+            var any = await clickHouse.QueryAsync<ImportedDay>(
+                "SELECT '' AS day, count() AS visitors, 0 AS pageviews, 0 AS bounces, 0 AS visits, 0 AS duration FROM imported_visitors WHERE property_id = {property:UInt64}", parameters, cancellationToken: cancellationToken);
+            return any[0].Visitors == 0 ? "no_imported_data" : "out_of_range";
+        }
+
+        static void Add(SideResult? side, string key, string[] dimensions, string name, double value)
+        {
+            if (side is null)
+            {
+                return;
+            }
+
+            if (!side.Rows.TryGetValue(key, out var row))
+            {
+                side.Rows[key] = row = new SideRow(dimensions, 0, new Dictionary<string, double>(StringComparer.Ordinal));
+            }
+
+            row.Values[name] = row.Values.GetValueOrDefault(name) + value;
+        }
+
+        foreach (var day in days)
+        {
+            var midnight = NodaTime.Text.LocalDatePattern.Iso.Parse(day.Day).Value.AtStartOfDayInZone(query.Zone).ToInstant();
+            string[] dimensions = time is null ? [] : buckets.FirstOrDefault(b => b.From <= midnight && midnight < b.To) is { } bucket ? [ReportSql.BucketKey(bucket, time.Interval)] : [];
+            if (time is not null && dimensions.Length == 0)
+            {
+                continue;
+            }
+
+            var key = string.Join('\u001f', dimensions);
+            Add(events, key, dimensions, "visitors", day.Visitors);
+            Add(events, key, dimensions, "pageviews", day.Pageviews);
+            Add(sessions, key, dimensions, "visits", day.Visits);
+            Add(sessions, key, dimensions, "bounces", day.Bounces);
+            Add(sessions, key, dimensions, "duration_ms", day.Duration * 1000.0);
+        }
+
+        return null;
+    }
+
+    private sealed record ImportedDay(string Day, ulong Visitors, ulong Pageviews, ulong Bounces, ulong Visits, ulong Duration);
 
     private sealed record SideRow(string[] Dimensions, ulong Hash, Dictionary<string, double> Values);
 

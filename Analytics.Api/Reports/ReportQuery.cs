@@ -37,6 +37,13 @@ public sealed record ReportQuery
 
     public int Offset { get; init; }
 
+    /// <summary>
+    /// Whether imported history (another tool's daily totals, <c>imported_visitors</c>) is added where the query allows:
+    /// aggregates and day, week or month series of visitors, visits, pageviews, views per visit, bounce rate and visit
+    /// duration, without filters. <see cref="QueryResult.ImportsIncluded"/> and <see cref="QueryResult.ImportsSkipReason"/> say what happened.
+    /// </summary>
+    public bool IncludeImports { get; init; }
+
     /// <summary>The fastest source the planner may use; it falls back to slower ones when the query needs them.</summary>
     public ReportSource Source { get; init; } = ReportSource.Rollup;
 }

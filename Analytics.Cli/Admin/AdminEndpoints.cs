@@ -57,6 +57,30 @@ internal static class AdminEndpoints
                 ? Results.NoContent()
                 : Results.Problem($"id: there is no property {id}.", statusCode: StatusCodes.Status404NotFound));
 
+        group.MapPost("/import-plausible", async (HttpContext context, string property, string path, PropertyStore properties, IClickHouse clickHouse, Analytics.Storage.Imports.ImportStore imports) =>
+        {
+            if (await properties.FindByDomainAsync(property, context.RequestAborted) is not { } target)
+            {
+                return Results.Problem($"There is no property '{property}'.", statusCode: StatusCodes.Status404NotFound);
+            }
+
+            try
+            {
+                var said = new StringBuilder();
+                await PlausibleImport.RunAsync(clickHouse, imports, target, path, line => said.AppendLine(line), context.RequestAborted);
+                return Results.Text(said.ToString().TrimEnd());
+            }
+            catch (FieldValidationException e)
+            {
+                return Results.Problem($"{e.Field}: {e.Message}", statusCode: StatusCodes.Status400BadRequest);
+            }
+        });
+
+        group.MapPost("/delete-import", async (HttpContext context, string property, long id, PropertyStore properties, IClickHouse clickHouse, Analytics.Storage.Imports.ImportStore imports) =>
+            await properties.FindByDomainAsync(property, context.RequestAborted) is { } target && await PlausibleImport.DeleteAsync(clickHouse, imports, target.Id, id, context.RequestAborted)
+                ? Results.NoContent()
+                : Results.Problem($"id: {property} has no import {id}.", statusCode: StatusCodes.Status404NotFound));
+
         group.MapPost("/send-report", async (HttpContext context, string property, string email, string period, PropertyStore properties, Analytics.Dashboard.Notifications.Deliverer deliverer) =>
         {
             if (await properties.FindByDomainAsync(property, context.RequestAborted) is not { } target)

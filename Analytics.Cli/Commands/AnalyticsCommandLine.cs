@@ -35,6 +35,7 @@ internal static class AnalyticsCommandLine
             FunnelsCommand.Create(),
             NotificationsCommands.Reports(),
             NotificationsCommands.Alerts(),
+            TransferCommands.Imports(),
             GenerateCommand.Create(),
             UsersCommand.Create(),
             TransferCommands.Export(),

@@ -61,11 +61,22 @@ internal static class TransferCommands
 
     public static Command Import()
     {
-        var file = new Argument<string>("file") { Description = "A JSONL file of events (the export's format), or - for standard input." };
-        var command = new Command("import", "Loads raw events from JSONL keeping their timestamps (backfill); importing the same file twice stores it once.") { Property, file };
+        var file = new Argument<string>("file") { Description = "A JSONL file of events (the export's format), or - for standard input; with --from plausible, Plausible's CSV export (its zip, or the folder of its files)." };
+        var from = new Option<string>("--from") { Description = "What the file is: analytics (our raw events, JSONL) or plausible (Plausible's CSV export; its daily totals are kept apart as imported history).", DefaultValueFactory = _ => "analytics" };
+        var command = new Command("import", "Loads raw events from JSONL keeping their timestamps (backfill), or another tool's history (--from plausible); importing the same files twice stores them once.") { Property, file, from };
         command.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
             var path = parse.GetValue(file)!;
+            switch (parse.GetValue(from))
+            {
+                case "analytics":
+                    break;
+                case PlausibleImport.Source:
+                    return await ImportPlausibleAsync(parse, parse.GetValue(Property)!, Path.GetFullPath(path), cancellationToken);
+                default:
+                    throw new FieldValidationException("--from", $"'{parse.GetValue(from)}' is not a source this command reads; use analytics or plausible.");
+            }
+
             if (path != "-" && !File.Exists(path))
             {
                 throw new FieldValidationException("file", $"'{path}' does not exist.");
@@ -90,6 +101,71 @@ internal static class TransferCommands
             return 0;
         }));
         return command;
+    }
+
+    private static async Task<int> ImportPlausibleAsync(ParseResult parse, string domain, string path, CancellationToken cancellationToken)
+    {
+        var local = await LocalAsync(parse, cancellationToken);
+        if (local is not null)
+        {
+            await using (local)
+            {
+                var property = await local.PropertyAsync(domain, cancellationToken);
+                await PlausibleImport.RunAsync(local.Get<IClickHouse>(), local.Get<Storage.Imports.ImportStore>(), property, path, AnalyticsCommandLine.Progress, cancellationToken);
+                return 0;
+            }
+        }
+
+        using var response = await RemoteAsync(parse, HttpMethod.Post, $"/internal/import-plausible?property={Uri.EscapeDataString(domain)}&path={Uri.EscapeDataString(path)}", null, cancellationToken);
+        AnalyticsCommandLine.Progress(await response.Content.ReadAsStringAsync(cancellationToken));
+        return 0;
+    }
+
+    /// <summary>Lists and deletes a property's imports of other tools' history.</summary>
+    public static Command Imports()
+    {
+        var listProperty = new Option<string>("--property") { Description = "The property's domain, e.g. example.com.", Required = true };
+        var list = new Command("list", "Lists a property's imports: id, source, what was read, the days it covers, days stored, state.") { listProperty };
+        list.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
+        {
+            await using var context = await AdminContext.OpenAsync(parse, Stores.Postgres, cancellationToken);
+            var property = await context.PropertyAsync(parse.GetValue(listProperty)!, cancellationToken);
+            foreach (var import in await context.Get<Storage.Imports.ImportStore>().ListAsync(property.Id, cancellationToken))
+            {
+                Console.WriteLine($"{import.Id}\t{import.Source}\t{import.Label}\t{import.FirstDay:yyyy-MM-dd}\t{import.LastDay:yyyy-MM-dd}\t{import.RowCount}\t{import.State}");
+            }
+
+            return 0;
+        }));
+
+        var deleteProperty = new Option<string>("--property") { Description = "The property's domain, e.g. example.com.", Required = true };
+        var id = new Argument<long>("id") { Description = "The import's id (see 'imports list')." };
+        var delete = new Command("delete", "Deletes an import and the history it brought (through the running server when it holds the data).") { deleteProperty, id };
+        delete.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
+        {
+            var domain = parse.GetValue(deleteProperty)!;
+            var local = await LocalAsync(parse, cancellationToken);
+            if (local is not null)
+            {
+                await using (local)
+                {
+                    var property = await local.PropertyAsync(domain, cancellationToken);
+                    if (!await PlausibleImport.DeleteAsync(local.Get<IClickHouse>(), local.Get<Storage.Imports.ImportStore>(), property.Id, parse.GetValue(id), cancellationToken))
+                    {
+                        throw new FieldValidationException("id", $"{property.Domain} has no import {parse.GetValue(id)} (see 'imports list').");
+                    }
+                }
+            }
+            else
+            {
+                using var response = await RemoteAsync(parse, HttpMethod.Post, $"/internal/delete-import?property={Uri.EscapeDataString(domain)}&id={parse.GetValue(id)}", null, cancellationToken);
+            }
+
+            AnalyticsCommandLine.Progress($"Deleted import {parse.GetValue(id)} of {domain}.");
+            return 0;
+        }));
+
+        return new Command("imports", "Lists and deletes a property's imports of other tools' history ('import --from plausible' makes them).") { list, delete };
     }
 
     /// <summary>The stores with ClickHouse opened here, or null (said on standard error) when a running server holds the embedded engine.</summary>

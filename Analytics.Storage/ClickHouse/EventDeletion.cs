@@ -33,11 +33,11 @@ public sealed class EventDeletion(IClickHouse clickHouse)
 
     private sealed record Found(byte Any);
 
-    /// <summary>Deletes every row of the property from the raw table and the rollups, waiting until the deletes are done.</summary>
+    /// <summary>Deletes every row of the property from the raw table, the rollups and its imported history, waiting until the deletes are done.</summary>
     public async Task DeletePropertyAsync(long propertyId, CancellationToken cancellationToken)
     {
         var settings = new ClickHouseSettings { ["mutations_sync"] = "2" };
-        foreach (var table in DerivedTables.WithEvents)
+        foreach (var table in DerivedTables.WithEvents.Append("imported_visitors"))
         {
             await clickHouse.ExecuteAsync($"ALTER TABLE {table} DELETE WHERE property_id = {{property:UInt64}}", new { property = (ulong)propertyId }, settings, cancellationToken);
         }

@@ -45,6 +45,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<SegmentStore>();
         services.AddSingleton<MemberStore>();
         services.AddSingleton<Notifications.NotificationStore>();
+        services.AddSingleton<Imports.ImportStore>();
         return services;
     }
 }

@@ -700,7 +700,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
             ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "dimensions": ["visit:planet"]}""", "dimensions[0]"),
             ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["is_like", "event:page", ["/"]]]}""", "filters[0][0]"),
             ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "filters": [["matches", "event:page", ["(unclosed"]]]}""", "filters"),
-            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "include": {"imports": true}}""", "include.imports"),
+            ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "include": {"imports": "yes"}}""", "include.imports"),
             ("""{"site_id": "a.example", "metrics": ["visitors"], "date_range": "7d", "date": "2026-01-01"}""", "date"),
             ("""{"site_id": "a.example", "metrics": ["conversion_rate"], "date_range": "7d"}""", "metrics"),
             ("""{"site_id": "a.example", "metrics": ["group_conversion_rate"], "date_range": "7d", "dimensions": ["visit:source"]}""", "metrics"),
@@ -811,6 +811,98 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         using var gone = await sites.DeleteAsync($"/api/v1/sites/goals/{signup["id"]}?site_id={domain}");
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
         Assert.Single((await sites.GetFromJsonAsync<JsonObject>($"/api/v1/sites/goals?site_id={domain}"))!["goals"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Imports_FromPlausiblesCsvExport_AddToTopStatsAndSeries_StoredOnce_NeverOverNativeDays_WithPlausiblesMeta()
+    {
+        // A property with its own events from 25 October, and Plausible's export of 1 September to 31 October.
+        var property = await data.App.AddPropertyAsync($"i{Guid.NewGuid():N}"[..12] + ".example", "Asia/Kathmandu");
+        await GeneratedTraffic.LoadAsync(data.App.ClickHouse, [((ulong)property.Id, property.Timezone)], Instant.FromUtc(2026, 10, 25, 0, 0), Instant.FromDateTimeOffset(Data.Now), sessionsPerDay: 40, visitorPool: 200, seedBase: 970 - (int)property.Id);
+        var folder = Path.Combine(Path.GetTempPath(), $"plausible-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        var days = new Dictionary<string, (ulong Visitors, ulong Pageviews, ulong Bounces, ulong Visits, ulong Duration)>();
+        var csv = new System.Text.StringBuilder("date,visitors,pageviews,bounces,visits,visit_duration\n");
+        for (var day = new LocalDate(2026, 9, 1); day <= new LocalDate(2026, 10, 31); day = day.PlusDays(1))
+        {
+            var visitors = (ulong)(10 + day.Day % 7);
+            var row = (visitors, 3 * visitors, (visitors + 2) / 2, visitors + 2, 40 * (visitors + 2) + (ulong)day.Day);
+            days[day.ToString("yyyy-MM-dd", null)] = row;
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"{day:yyyy-MM-dd},{row.Item1},{row.Item2},{row.Item3},{row.Item4},{row.Item5}\n");
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(folder, "imported_visitors_20260901_20261031.csv"), csv.ToString());
+        await File.WriteAllTextAsync(Path.Combine(folder, "imported_sources_20260901_20261031.csv"), "date,source,visitors\n2026-09-01,Google,3\n");
+        var clickHouse = data.App.ClickHouse;
+        var imports = data.App.Services.GetRequiredService<Analytics.Storage.Imports.ImportStore>();
+        var said = new List<string>();
+        var first = await Analytics.Ingest.Transfer.PlausibleImport.RunAsync(clickHouse, imports, property, folder, said.Add, CancellationToken.None);
+        var native = new LocalDate(2026, 10, 25);
+        var kept = days.Where(d => LocalDate.FromDateTime(DateTime.Parse(d.Key, System.Globalization.CultureInfo.InvariantCulture)) < native).ToDictionary();
+        Assert.True(kept.Count == first.Days, string.Join("\n", said));
+        Assert.Contains(said, l => l.StartsWith("imported_sources_20260901_20261031.csv: not imported", StringComparison.Ordinal));
+        Assert.Contains(said, l => l.Contains("days from 2026-10-25 on are left out", StringComparison.Ordinal));
+
+        // The same files again: the same import, nothing stored twice. A bad line names file, line and field, and stores nothing.
+        var again = await Analytics.Ingest.Transfer.PlausibleImport.RunAsync(clickHouse, imports, property, folder, _ => { }, CancellationToken.None);
+        Assert.Equal((first.Import.Id, true), (again.Import.Id, again.Already));
+        var bad = Path.Combine(folder, "bad");
+        Directory.CreateDirectory(bad);
+        await File.WriteAllTextAsync(Path.Combine(bad, "imported_visitors_x.csv"), "date,visitors,pageviews,bounces,visits,visit_duration\n2026-08-01,3,3,1,3,9\n2026-08-02,many,3,1,3,9\n");
+        var refused = await Assert.ThrowsAsync<Analytics.Storage.Hosting.FieldValidationException>(() => Analytics.Ingest.Transfer.PlausibleImport.RunAsync(clickHouse, imports, property, bad, _ => { }, CancellationToken.None));
+        Assert.Equal(("imported_visitors_x.csv line 3", "visitors: 'many' is not a whole number."), (refused.Field, refused.Message));
+        Assert.Single(await imports.ListAsync(property.Id, CancellationToken.None));
+
+        var client = await data.App.ClientWithKeyAsync([property.Id]);
+        string Query(string range, string extra = "", bool include = true) => $$"""
+            {"site_id": "{{property.Domain}}", "metrics": ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration"], "date_range": {{range}}{{extra}}{{(include ? ", \"include\": {\"imports\": true}" : "")}}}
+            """;
+
+        // Before the native events: exactly the imported days, rates from their sums.
+        var early = await PostQueryAsync(client, Query("""["2026-09-01", "2026-10-20"]"""));
+        var sums = days.Where(d => string.CompareOrdinal(d.Key, "2026-10-20") <= 0).Select(d => d.Value).ToList();
+        var (visits, bounces, duration) = (sums.Sum(d => (double)d.Visits), sums.Sum(d => (double)d.Bounces), sums.Sum(d => (double)d.Duration));
+        Assert.Equal([sums.Sum(d => (double)d.Visitors), visits, sums.Sum(d => (double)d.Pageviews), Math.Round(100 * bounces / visits), Math.Round(duration / visits)], MetricsOf(early["results"]![0]!));
+        Assert.True(early["meta"]!["imports_included"]!.GetValue<bool>());
+
+        // Across both: the native counts plus the imported days before 25 October (none after: native days win).
+        var span = """["2026-09-01", "2026-11-04"]""";
+        var without = MetricsOf((await PostQueryAsync(client, Query(span, include: false)))["results"]![0]!);
+        var with = MetricsOf((await PostQueryAsync(client, Query(span)))["results"]![0]!);
+        Assert.Equal(without[0] + kept.Values.Sum(d => (double)d.Visitors), with[0]);
+        Assert.Equal(without[1] + kept.Values.Sum(d => (double)d.Visits), with[1]);
+        Assert.Equal(without[2] + kept.Values.Sum(d => (double)d.Pageviews), with[2]);
+        var byDay = """, "dimensions": ["time:day"]""";
+        var seriesWithout = (await PostQueryAsync(client, Query(span, byDay, include: false)))["results"]!.AsArray().ToDictionary(r => r!["dimensions"]![0]!.GetValue<string>(), r => MetricsOf(r!)[0]);
+        var seriesWith = (await PostQueryAsync(client, Query(span, byDay)))["results"]!.AsArray().ToDictionary(r => r!["dimensions"]![0]!.GetValue<string>(), r => MetricsOf(r!)[0]);
+        foreach (var (day, visitors) in seriesWith)
+        {
+            Assert.Equal(seriesWithout.GetValueOrDefault(day) + (kept.TryGetValue(day, out var imported) ? imported.Visitors : 0), visitors);
+        }
+
+        Assert.Equal(kept.Keys.Union(seriesWithout.Keys).Order(StringComparer.Ordinal), seriesWith.Keys.Order(StringComparer.Ordinal));
+
+        // Where imported days cannot be added, Plausible's meta says why.
+        foreach (var (extra, range, reason) in new[]
+        {
+            (""", "filters": [["is", "visit:source", ["Google"]]]""", span, "unsupported_query"),
+            (""", "dimensions": ["visit:source"]""", span, "unsupported_query"),
+            (""", "dimensions": ["time:hour"]""", """["2026-09-01", "2026-09-02"]""", "unsupported_interval"),
+            ("", """["2026-01-01", "2026-01-31"]""", "out_of_range"),
+        })
+        {
+            var meta = (await PostQueryAsync(client, Query(range, extra)))["meta"]!;
+            Assert.True(!meta["imports_included"]!.GetValue<bool>() && meta["imports_skip_reason"]!.GetValue<string>() == reason, $"{extra} {range}: {meta.ToJsonString()}");
+        }
+
+        Assert.Contains("query parameters are not supported", (await PostQueryAsync(client, Query(span, """, "filters": [["is", "visit:source", ["Google"]]]""")))["meta"]!["imports_warning"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Null((await PostQueryAsync(client, Query(span, include: false)))["meta"]!["imports_included"]);
+
+        // Deleted, the import is gone from reports.
+        Assert.True(await Analytics.Ingest.Transfer.PlausibleImport.DeleteAsync(clickHouse, imports, property.Id, first.Import.Id, CancellationToken.None));
+        Assert.Equal("no_imported_data", (await PostQueryAsync(client, Query(span)))["meta"]!["imports_skip_reason"]!.GetValue<string>());
+        Assert.Equal(without, MetricsOf((await PostQueryAsync(client, Query(span)))["results"]![0]!));
+        Directory.Delete(folder, recursive: true);
     }
 
     [Fact]

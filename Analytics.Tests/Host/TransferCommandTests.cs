@@ -143,6 +143,36 @@ public sealed class TransferCommandTests(Engines engines)
     }
 
     [Fact]
+    public async Task ImportFromPlausible_AZipThroughTheRunningServer_ListedAndDeleted_AndABadFileNamed()
+    {
+        await using var server = await ServerProcess.StartAsync(engines);
+        Assert.Equal(0, (await AnalyticsProcess.RunAsync(server.Data, "properties", "add", "old.example")).Exit);
+        var zip = Path.Combine(server.Data, "plausible-export.zip");
+        using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            await using var writer = new StreamWriter(archive.CreateEntry("imported_visitors_20250101_20250103.csv").Open());
+            await writer.WriteAsync("date,visitors,pageviews,bounces,visits,visit_duration\n2025-01-01,4,9,2,5,300\n2025-01-02,6,12,3,7,420\n2025-01-03,5,10,1,5,250\n");
+        }
+
+        var imported = await AnalyticsProcess.RunAsync(server.Data, "import", "--from", "plausible", "--property", "old.example", zip);
+        Assert.True(imported.Exit == 0, imported.Stderr);
+        Assert.Contains("Imported 3 days of old.example's history from Plausible", imported.Stderr, StringComparison.Ordinal);
+        var again = await AnalyticsProcess.RunAsync(server.Data, "import", "--from", "plausible", "--property", "old.example", zip);
+        Assert.Contains("imported already", again.Stderr, StringComparison.Ordinal);
+        var listed = await AnalyticsProcess.RunAsync(server.Data, "imports", "list", "--property", "old.example");
+        Assert.Equal("1\tplausible\tplausible-export.zip\t2025-01-01\t2025-01-03\t3\tdone", listed.Stdout.Trim());
+
+        var bad = await AnalyticsProcess.RunAsync(server.Data, "import", "--from", "plausible", "--property", "old.example", server.Data);
+        Assert.NotEqual(0, bad.Exit);
+        Assert.Contains("has no imported_visitors*.csv", bad.Stderr, StringComparison.Ordinal);
+        var source = await AnalyticsProcess.RunAsync(server.Data, "import", "--from", "matomo", "--property", "old.example", zip);
+        Assert.Contains("--from", source.Stderr, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await AnalyticsProcess.RunAsync(server.Data, "imports", "delete", "--property", "old.example", "1")).Exit);
+        Assert.Equal(string.Empty, (await AnalyticsProcess.RunAsync(server.Data, "imports", "list", "--property", "old.example")).Stdout.Trim());
+    }
+
+    [Fact]
     public async Task LookupUa_WritesUapCoreFieldsPerLine()
     {
         var result = await AnalyticsProcess.RunWithInputAsync(engines.Root,
