@@ -34,6 +34,15 @@ public sealed record DashboardData(
     /// <summary>The funnel shown (the view's, or the first), when the property has funnels.</summary>
     public FunnelData? Funnel { get; init; }
 
+    /// <summary>The property's imports of other tools' history (the switch that adds them shows only then).</summary>
+    public IReadOnlyList<ImportSpan> Imports { get; init; } = [];
+
+    /// <summary>With imports asked for: whether the top stats and the graph include them, or why not (a Stats API skip reason).</summary>
+    public string? ImportsSkipReason { get; init; }
+
+    /// <summary>An import's days, as the dashboard names them ("Plausible, 1 Sep – 24 Oct 2026").</summary>
+    public sealed record ImportSpan(string Source, string Days);
+
     public static DashboardData Failed(string url, string error) => new(url, error, string.Empty, null, null, null, TimeInterval.Day, [], [], GraphSeries.Empty, [], RealtimeData.Empty, []);
 
     public PanelData? Panel(string key) => Panels.FirstOrDefault(p => p.Key == key);

@@ -14,7 +14,7 @@ namespace Analytics.Dashboard;
 /// the details view's pages and the filter editor's suggestions.
 /// </summary>
 internal sealed partial class DashboardLoader(
-    ReportEngine engine, EventFacts facts, RealtimeQuery realtime, VisitTimeline timeline, GoalStore goalStore, FunnelStore funnelStore, TimeProvider time,
+    ReportEngine engine, EventFacts facts, RealtimeQuery realtime, VisitTimeline timeline, GoalStore goalStore, FunnelStore funnelStore, Analytics.Storage.Imports.ImportStore importStore, TimeProvider time,
     Microsoft.Extensions.Logging.ILogger<DashboardLoader> logger)
 {
     /// <summary>A view slower than this is logged with the time of each of its parts.</summary>
@@ -57,7 +57,10 @@ internal sealed partial class DashboardLoader(
             var top = conversions ? ConversionMetrics : TopMetrics;
             var (query, comparison) = await QueryAsync(property, view, top, now, cancellationToken);
             Part("range");
-            var rows = (await engine.RunAsync(query, comparison, cancellationToken)).Rows;
+            var imports = (await importStore.ListAsync(property.Id, cancellationToken)).Where(i => i.State == "done" && i.FirstDay is not null).ToList();
+            var withImports = view.Imports && imports.Count > 0;
+            var topResult = await engine.RunAsync(query with { IncludeImports = withImports }, comparison, cancellationToken);
+            var rows = topResult.Rows;
             Part("top stats");
             var stats = rows.Count > 0 ? rows[0] : null;
             var tops = top.Select(metric =>
@@ -68,7 +71,7 @@ internal sealed partial class DashboardLoader(
 
             var intervals = Intervals(query.Range);
             var interval = Interval(view, query.Range);
-            var graph = await GraphAsync(query, comparison, view.Graph, interval, now, cancellationToken);
+            var graph = await GraphAsync(query with { IncludeImports = withImports }, comparison, view.Graph, interval, now, cancellationToken);
             Part("graph");
 
             var panels = new List<PanelData>();
@@ -125,6 +128,9 @@ internal sealed partial class DashboardLoader(
                 Conversions = conversions,
                 GoalCount = query.Goals?.Count ?? 0,
                 Funnel = funnelData,
+                Imports = [.. imports.Select(i => new DashboardData.ImportSpan(i.Source == "plausible" ? "Plausible" : i.Source,
+                    Format.Range(ReportRanges.Days(property.Zone, LocalDate.FromDateOnly(i.FirstDay!.Value), LocalDate.FromDateOnly(i.LastDay!.Value)))))],
+                ImportsSkipReason = withImports ? topResult.ImportsSkipReason : null,
             };
         }
         catch (FieldValidationException e)

@@ -16,7 +16,7 @@ public sealed record FilterChip(int Index, string Dimension, string Operator, IR
 public sealed class DashboardView
 {
     /// <summary>The parameters in the order a URL writes them; panel tabs and the rest follow by name.</summary>
-    private static readonly string[] Known = ["period", "from", "to", "compare", "compare_from", "compare_to", "filters", "graph", "interval", "funnel", "details", "visit"];
+    private static readonly string[] Known = ["period", "from", "to", "compare", "compare_from", "compare_to", "filters", "graph", "interval", "funnel", "details", "visit", "imports"];
 
     private static readonly string[] RangeAndFilters = ["period", "from", "to", "filters"];
 
@@ -63,6 +63,9 @@ public sealed class DashboardView
     public string? CompareTo => Get("compare_to");
 
     public string? Filters => Get("filters");
+
+    /// <summary>Whether the top stats and the graph add the property's imported history (<c>imports=true</c>).</summary>
+    public bool Imports => Get("imports") == "true";
 
     /// <summary>The panel whose details (full list) are open, if any.</summary>
     public string? Details => Get("details");

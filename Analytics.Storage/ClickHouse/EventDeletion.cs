@@ -37,7 +37,7 @@ public sealed class EventDeletion(IClickHouse clickHouse)
     public async Task DeletePropertyAsync(long propertyId, CancellationToken cancellationToken)
     {
         var settings = new ClickHouseSettings { ["mutations_sync"] = "2" };
-        foreach (var table in DerivedTables.WithEvents.Append("imported_visitors"))
+        foreach (var table in DerivedTables.WithProperty)
         {
             await clickHouse.ExecuteAsync($"ALTER TABLE {table} DELETE WHERE property_id = {{property:UInt64}}", new { property = (ulong)propertyId }, settings, cancellationToken);
         }

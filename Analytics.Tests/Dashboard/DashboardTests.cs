@@ -916,6 +916,28 @@ public sealed class DashboardTests(Engines engines)
         await Button(page, "Add alert").ClickAsync();
         await page.WaitForSelectorAsync("[data-alerts] td:has-text('Spike: more than 100 current visitors')");
 
+        // The owner uploads Plausible's export; the dashboard adds its days when asked to, and says so.
+        var zip = Path.Combine(server.Data, "plausible-export.zip");
+        using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            await using var writer = new StreamWriter(archive.CreateEntry("imported_visitors_20250101_20250103.csv").Open());
+            await writer.WriteAsync("date,visitors,pageviews,bounces,visits,visit_duration\n2025-01-01,4,9,2,5,300\n2025-01-02,6,12,3,7,420\n2025-01-03,5,10,1,5,250\n");
+        }
+
+        await page.SetInputFilesAsync("[data-section=imports] input[type=file]", zip);
+        await page.WaitForSelectorAsync("[data-section=imports] [data-import-said]:has-text(\"Imported 3 days of team.example's history from Plausible\")");
+        Assert.Contains("2025-01-01 to 2025-01-03 (3 days)", await page.InnerTextAsync("[data-imports-list]"), StringComparison.Ordinal);
+        await page.GotoAsync(origin + "/properties/team.example?period=custom&from=2025-01-01&to=2025-01-03");
+        await LoadedAsync(page);
+        Assert.Equal("0", await page.InnerTextAsync("[data-metric=visitors] .stat-value"));
+        await page.ClickAsync("[data-include-imports]");
+        await page.WaitForSelectorAsync("[data-imports=included]");
+        await ViewShownAsync(page);
+        Assert.Equal("15", await page.InnerTextAsync("[data-metric=visitors] .stat-value"));
+        Assert.Contains("include imported data (Plausible, 1 Jan – 3 Jan 2025)", await page.InnerTextAsync("[data-imports]"), StringComparison.Ordinal);
+        await page.GotoAsync(origin + "/properties/team.example/settings");
+        await InteractiveAsync(page);
+
         // Vic, in a browser of his own, opens it, makes an account with the invited address, and is asked to confirm it first.
         var (_, vic, vicProblems) = await browser.NewPageAsync(origin, 1280, 900);
         await vic.GotoAsync(invitation);

@@ -214,11 +214,12 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         {
             var traffic = new DemoTraffic(id, $"p{id}.example", "UTC", seed: (int)id) { SessionsPerDay = 100 };
             await clickHouse.InsertAsync("events", ClickHouseJson.Encode(traffic.Generate(Data.From, Data.From + Duration.FromDays(2))));
+            await clickHouse.InsertAsync("imported_visitors", System.Text.Encoding.UTF8.GetBytes($$"""{"property_id": {{id}}, "import_id": 1, "date": "2025-01-01", "visitors": 3, "pageviews": 4, "bounces": 1, "visits": 3, "visit_duration": 60}"""));
         }
 
         await new Analytics.Storage.ClickHouse.EventDeletion(clickHouse).DeletePropertyAsync(21, CancellationToken.None);
 
-        foreach (var table in Analytics.Storage.ClickHouse.Catalog.DerivedTables.WithEvents)
+        foreach (var table in Analytics.Storage.ClickHouse.Catalog.DerivedTables.WithProperty)
         {
             var counts = await clickHouse.QueryAsync<TableCounts>($"SELECT countIf(property_id = 21) AS deleted, countIf(property_id = 22) AS kept FROM {table}");
             Assert.Equal(0UL, counts.Single().Deleted);
@@ -226,7 +227,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         }
 
         var tables = await clickHouse.QueryAsync<TableName>("SELECT name FROM system.tables WHERE database = currentDatabase() AND has_own_data AND name NOT LIKE '.inner%' AND name != 'schema_migrations'");
-        Assert.Equal(tables.Select(t => t.Name).Order(), Analytics.Storage.ClickHouse.Catalog.DerivedTables.WithEvents.Order());
+        Assert.Equal(tables.Select(t => t.Name).Order(), Analytics.Storage.ClickHouse.Catalog.DerivedTables.WithProperty.Order());
     }
 
     private sealed record TableCounts(ulong Deleted, ulong Kept);

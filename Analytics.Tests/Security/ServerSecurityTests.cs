@@ -145,6 +145,7 @@ public sealed partial class ServerSecurityTests(Engines engines)
             Assert.Equal(role >= PropertyRole.Admin, html.Contains("data-form=\"general\"", StringComparison.Ordinal));
             Assert.Equal(role >= PropertyRole.Admin, html.Contains("data-section=\"people\"", StringComparison.Ordinal));
             Assert.Equal(role >= PropertyRole.Admin, html.Contains("data-section=\"notifications\"", StringComparison.Ordinal));
+            Assert.Equal(role >= PropertyRole.Admin, html.Contains("data-section=\"imports\"", StringComparison.Ordinal));
             Assert.Equal(role >= PropertyRole.Admin, html.Contains("/properties/team.example/events.csv", StringComparison.Ordinal));
             Assert.Equal(role == PropertyRole.Owner, html.Contains("data-form=\"delete\"", StringComparison.Ordinal));
         }
