@@ -76,6 +76,25 @@ internal static class AdminEndpoints
             }
         });
 
+        group.MapPost("/import-umami", async (HttpContext context, string property, string path, PropertyStore properties, IClickHouse clickHouse) =>
+        {
+            if (await properties.FindByDomainAsync(property, context.RequestAborted) is not { } target)
+            {
+                return Results.Problem($"There is no property '{property}'.", statusCode: StatusCodes.Status404NotFound);
+            }
+
+            try
+            {
+                var said = new StringBuilder();
+                var count = await UmamiImport.RunAsync(clickHouse, target, path, line => said.AppendLine(line), context.RequestAborted);
+                return Results.Text(said.Append(System.Globalization.CultureInfo.InvariantCulture, $"Imported {count:N0} events into {target.Domain} through the running server.").ToString());
+            }
+            catch (FieldValidationException e)
+            {
+                return Results.Problem($"{e.Field}: {e.Message}", statusCode: StatusCodes.Status400BadRequest);
+            }
+        });
+
         group.MapPost("/delete-import", async (HttpContext context, string property, long id, PropertyStore properties, IClickHouse clickHouse, Analytics.Storage.Imports.ImportStore imports) =>
             await properties.FindByDomainAsync(property, context.RequestAborted) is { } target && await PlausibleImport.DeleteAsync(clickHouse, imports, target.Id, id, context.RequestAborted)
                 ? Results.NoContent()

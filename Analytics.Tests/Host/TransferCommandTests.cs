@@ -173,6 +173,43 @@ public sealed class TransferCommandTests(Engines engines)
     }
 
     [Fact]
+    public async Task ImportFromUmami_ItsRawEventsBecomeThePropertysOwn_HashedVisitors_OnceIfImportedTwice_AndABadLineNamed()
+    {
+        await using var server = await ServerProcess.StartAsync(engines);
+        Assert.Equal(0, (await AnalyticsProcess.RunAsync(server.Data, "properties", "add", "example.com", "--timezone", "UTC")).Exit);
+        const string Header = "website_id,session_id,visit_id,event_id,hostname,browser,os,device,screen,language,country,region,city,url_path,url_query,utm_source,utm_medium,utm_campaign,utm_content,utm_term,referrer_path,referrer_query,referrer_domain,page_title,gclid,fbclid,msclkid,ttclid,li_fat_id,twclid,event_type,event_name,tag,distinct_id,created_at";
+        string Row(string session, string path, string referrer, string title, int type, string name, string at)
+            => $"w1,{session},v-{session},e-{Guid.NewGuid():N},example.com,chrome,Mac OS,laptop,1920x1080,en-US,de,DE-BE,Berlin,{path},,,,,,,,,{referrer},{title},,,,,,,{type},{name},,,{at}";
+        var csv = string.Join("\n",
+            Header,
+            Row("s-1", "/", "www.google.com", "Home", 1, "", "2025-03-01 10:00:00"),
+            Row("s-1", "/pricing", "", "\"Pricing, \"\"plans\"\"\"", 1, "", "2025-03-01 10:01:00"),
+            Row("s-1", "/pricing", "", "Pricing", 2, "Signup", "2025-03-01 10:02:00"),
+            Row("s-2", "/", "", "Home", 1, "", "2025-03-02 12:00:00"),
+            Row("s-3", "/blog", "news.ycombinator.com", "Blog", 1, "", "2025-03-03 08:00:00")) + "\n";
+        var file = Path.Combine(server.Data, "website_event.csv");
+        await File.WriteAllTextAsync(file, csv);
+
+        var imported = await AnalyticsProcess.RunAsync(server.Data, "import", "--from", "umami", "--property", "example.com", file);
+        Assert.True(imported.Exit == 0, imported.Stderr);
+        Assert.Contains("they become example.com's own events", imported.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, (await AnalyticsProcess.RunAsync(server.Data, "import", "--from", "umami", "--property", "example.com", file)).Exit);
+        var events = await ExportAsync(server.Data);
+        Assert.Equal(5, events.Count); // the second import stored nothing again
+        Assert.Equal(["Signup", "pageview", "pageview", "pageview", "pageview"], events.Select(e => e.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(3, events.Select(e => e.GetProperty("visitor_id").GetRawText()).Distinct().Count());
+        Assert.DoesNotContain(events, e => e.GetProperty("visitor_id").GetRawText().Contains("s-1", StringComparison.Ordinal)); // hashed
+        Assert.Equal("Google", events.Single(e => e.GetProperty("timestamp").GetString()!.StartsWith("2025-03-01T10:00", StringComparison.Ordinal)).GetProperty("referrer_source").GetString());
+        Assert.Contains(events, e => e.GetProperty("page_title").GetString() == "Pricing, \"plans\"");
+        Assert.All(events, e => Assert.Equal(("DE", "Chrome", "desktop"), (e.GetProperty("country_code").GetString(), e.GetProperty("browser").GetString(), e.GetProperty("device_type").GetString())));
+
+        await File.WriteAllTextAsync(file, Header + "\n" + Row("s-9", "/", "", "Home", 1, "", "yesterday"));
+        var bad = await AnalyticsProcess.RunAsync(server.Data, "import", "--from", "umami", "--property", "example.com", file);
+        Assert.NotEqual(0, bad.Exit);
+        Assert.Contains("website_event.csv line 2: created_at: 'yesterday' is not a time.", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task LookupUa_WritesUapCoreFieldsPerLine()
     {
         var result = await AnalyticsProcess.RunWithInputAsync(engines.Root,
