@@ -26,6 +26,11 @@ public static class Countries
 
     public static Country? Find(string code) => ByCode.GetValueOrDefault(code);
 
+    private static readonly Dictionary<string, string> ByName = All.GroupBy(c => c.Name, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().Code, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The ISO code of a country's English name (as other tools export them, e.g. GA4's "Germany"); null when unknown.</summary>
+    public static string? Code(string name) => ByName.GetValueOrDefault(name.Trim());
+
     /// <summary>The country's flag as the two regional-indicator letters that systems draw as one (no image is fetched).</summary>
     public static string Flag(string code) => code.Length == 2 && char.IsAsciiLetter(code[0]) && char.IsAsciiLetter(code[1])
         ? char.ConvertFromUtf32(0x1F1E6 + char.ToUpperInvariant(code[0]) - 'A') + char.ConvertFromUtf32(0x1F1E6 + char.ToUpperInvariant(code[1]) - 'A')

@@ -19,6 +19,14 @@ internal static class AdminEndpoints
 {
     public const string TokenHeader = "X-Analytics-Admin-Token";
 
+    /// <summary>Another tool's raw events as the property's own: Umami's data export or GA4's BigQuery export.</summary>
+    public static Task<long> ImportEventsAsync(IClickHouse clickHouse, Property property, string source, string path, Action<string> progress, CancellationToken cancellationToken) => source switch
+    {
+        UmamiImport.Source => UmamiImport.RunAsync(clickHouse, property, path, progress, cancellationToken),
+        Ga4Import.Source => Ga4Import.RunAsync(clickHouse, property, path, Countries.Code, progress, cancellationToken),
+        _ => throw new FieldValidationException("--from", $"'{source}' is not a tool whose raw events this imports; use umami or ga4."),
+    };
+
     public static void MapAdminEndpoints(this WebApplication app, string token)
     {
         var group = app.MapGroup("/internal").ExcludeFromDescription().AddEndpointFilter(async (context, next) =>
@@ -76,7 +84,7 @@ internal static class AdminEndpoints
             }
         });
 
-        group.MapPost("/import-umami", async (HttpContext context, string property, string path, PropertyStore properties, IClickHouse clickHouse) =>
+        group.MapPost("/import-events", async (HttpContext context, string source, string property, string path, PropertyStore properties, IClickHouse clickHouse) =>
         {
             if (await properties.FindByDomainAsync(property, context.RequestAborted) is not { } target)
             {
@@ -86,7 +94,7 @@ internal static class AdminEndpoints
             try
             {
                 var said = new StringBuilder();
-                var count = await UmamiImport.RunAsync(clickHouse, target, path, line => said.AppendLine(line), context.RequestAborted);
+                var count = await ImportEventsAsync(clickHouse, target, source, path, line => said.AppendLine(line), context.RequestAborted);
                 return Results.Text(said.Append(System.Globalization.CultureInfo.InvariantCulture, $"Imported {count:N0} events into {target.Domain} through the running server.").ToString());
             }
             catch (FieldValidationException e)

@@ -62,7 +62,7 @@ internal static class TransferCommands
     public static Command Import()
     {
         var file = new Argument<string>("file") { Description = "A JSONL file of events (the export's format), or - for standard input; with --from plausible, Plausible's CSV export (its zip, or the folder of its files)." };
-        var from = new Option<string>("--from") { Description = "What the file is: analytics (our raw events, JSONL), plausible (Plausible's CSV export; its daily totals are kept apart as imported history) or umami (Umami's data export; its raw events become this property's events).", DefaultValueFactory = _ => "analytics" };
+        var from = new Option<string>("--from") { Description = "What the file is: analytics (our raw events, JSONL), plausible (Plausible's CSV export; its daily totals are kept apart as imported history), umami (Umami's data export) or ga4 (GA4's BigQuery export as JSON lines); the raw events of the last two become this property's events.", DefaultValueFactory = _ => "analytics" };
         var command = new Command("import", "Loads raw events from JSONL keeping their timestamps (backfill), or another tool's history (--from plausible); importing the same files twice stores them once.") { Property, file, from };
         command.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {
@@ -73,10 +73,10 @@ internal static class TransferCommands
                     break;
                 case PlausibleImport.Source:
                     return await ImportPlausibleAsync(parse, parse.GetValue(Property)!, Path.GetFullPath(path), cancellationToken);
-                case UmamiImport.Source:
-                    return await ImportUmamiAsync(parse, parse.GetValue(Property)!, Path.GetFullPath(path), cancellationToken);
+                case UmamiImport.Source or Ga4Import.Source:
+                    return await ImportEventsAsync(parse, parse.GetValue(from)!, parse.GetValue(Property)!, Path.GetFullPath(path), cancellationToken);
                 default:
-                    throw new FieldValidationException("--from", $"'{parse.GetValue(from)}' is not a source this command reads; use analytics, plausible or umami.");
+                    throw new FieldValidationException("--from", $"'{parse.GetValue(from)}' is not a source this command reads; use analytics, plausible, umami or ga4.");
             }
 
             if (path != "-" && !File.Exists(path))
@@ -123,7 +123,8 @@ internal static class TransferCommands
         return 0;
     }
 
-    private static async Task<int> ImportUmamiAsync(ParseResult parse, string domain, string path, CancellationToken cancellationToken)
+    /// <summary>Another tool's raw events (umami, ga4) as this property's own, here or through the running server.</summary>
+    private static async Task<int> ImportEventsAsync(ParseResult parse, string source, string domain, string path, CancellationToken cancellationToken)
     {
         var local = await LocalAsync(parse, cancellationToken);
         if (local is not null)
@@ -131,13 +132,13 @@ internal static class TransferCommands
             await using (local)
             {
                 var property = await local.PropertyAsync(domain, cancellationToken);
-                var count = await UmamiImport.RunAsync(local.Get<IClickHouse>(), property, path, AnalyticsCommandLine.Progress, cancellationToken);
+                var count = await Admin.AdminEndpoints.ImportEventsAsync(local.Get<IClickHouse>(), property, source, path, AnalyticsCommandLine.Progress, cancellationToken);
                 AnalyticsCommandLine.Progress($"Imported {count:N0} events into {property.Domain}.");
                 return 0;
             }
         }
 
-        using var response = await RemoteAsync(parse, HttpMethod.Post, $"/internal/import-umami?property={Uri.EscapeDataString(domain)}&path={Uri.EscapeDataString(path)}", null, cancellationToken);
+        using var response = await RemoteAsync(parse, HttpMethod.Post, $"/internal/import-events?source={source}&property={Uri.EscapeDataString(domain)}&path={Uri.EscapeDataString(path)}", null, cancellationToken);
         AnalyticsCommandLine.Progress(await response.Content.ReadAsStringAsync(cancellationToken));
         return 0;
     }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -29,7 +28,7 @@ public static class PlausibleImport
 
     public static async Task<Outcome> RunAsync(IClickHouse clickHouse, ImportStore imports, Property property, string path, Action<string> progress, CancellationToken cancellationToken)
     {
-        var files = Read(path);
+        var files = ExportFiles.Read(path);
         var tables = files.Where(f => Path.GetFileName(f.Name).StartsWith("imported_visitors", StringComparison.Ordinal) && f.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)).ToList();
         if (tables.Count == 0)
         {
@@ -117,36 +116,6 @@ public static class PlausibleImport
     private sealed record FirstEvent(ulong Events, string Day);
 
     private sealed record Day(DateOnly Date, ulong Visitors, ulong Pageviews, ulong Bounces, ulong Visits, ulong VisitDuration);
-
-    /// <summary>The export's files: a zip's entries, or a folder's files (by name).</summary>
-    private static List<(string Name, byte[] Bytes)> Read(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            return [.. Directory.GetFiles(path).Select(f => (Path.GetFileName(f), File.ReadAllBytes(f)))];
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new FieldValidationException("path", $"{path} is neither a file nor a folder.");
-        }
-
-        try
-        {
-            using var zip = ZipFile.OpenRead(path);
-            return [.. zip.Entries.Where(e => e.Length > 0).Select(e =>
-            {
-                using var stream = e.Open();
-                using var memory = new MemoryStream();
-                stream.CopyTo(memory);
-                return (e.FullName, memory.ToArray());
-            })];
-        }
-        catch (InvalidDataException)
-        {
-            throw new FieldValidationException("path", $"{path} is not a zip file: give Plausible's CSV export (its zip, or the folder of its files).");
-        }
-    }
 
     /// <summary>A visitors table's lines, each checked: the header names the columns (in any order), each line has a date and whole numbers.</summary>
     private static List<Day> Parse(string name, byte[] bytes)

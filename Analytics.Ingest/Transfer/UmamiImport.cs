@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Analytics.Ingest.Enrichment;
@@ -24,7 +23,7 @@ public static class UmamiImport
 
     public static async Task<long> RunAsync(IClickHouse clickHouse, Property property, string path, Action<string> progress, CancellationToken cancellationToken)
     {
-        var files = Read(path).Where(f => f.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)).ToList();
+        var files = ExportFiles.Read(path).Where(f => f.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)).ToList();
         if (files.Count == 0)
         {
             throw new FieldValidationException("path", $"{path} has no .csv file: give Umami's data export (its zip, its folder, or its CSV).");
@@ -118,34 +117,6 @@ public static class UmamiImport
         "Windows 10" or "Windows 7" or "Windows 8" or "Windows 8.1" or "Windows 11" => "Windows",
         _ => name,
     };
-
-    /// <summary>The export's files: a zip's entries, a folder's files, or the file itself.</summary>
-    private static List<(string Name, byte[] Bytes)> Read(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            return [.. Directory.GetFiles(path).Select(f => (Path.GetFileName(f), File.ReadAllBytes(f)))];
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new FieldValidationException("path", $"{path} is neither a file nor a folder.");
-        }
-
-        if (!path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
-        {
-            return [(Path.GetFileName(path), File.ReadAllBytes(path))];
-        }
-
-        using var zip = ZipFile.OpenRead(path);
-        return [.. zip.Entries.Where(e => e.Length > 0).Select(e =>
-        {
-            using var stream = e.Open();
-            using var memory = new MemoryStream();
-            stream.CopyTo(memory);
-            return (e.FullName, memory.ToArray());
-        })];
-    }
 
     /// <summary>RFC 4180 records (quoted fields may hold commas, quotes doubled, and line breaks), each with the line it starts on.</summary>
     private static IEnumerable<(List<string> Fields, int Line)> Csv(string text)

@@ -210,6 +210,68 @@ public sealed class TransferCommandTests(Engines engines)
     }
 
     [Fact]
+    public async Task ImportFromGa4_ItsBigQueryExportsEventsBecomeThePropertysOwn_WithoutGa4sBookkeeping()
+    {
+        var data = await WithPropertyAsync();
+        static string Event(string name, long micros, string user, string path, string? referrer = null, string? source = null)
+        {
+            System.Text.Json.Nodes.JsonObject Param(string key, string value) => new() { ["key"] = key, ["value"] = new System.Text.Json.Nodes.JsonObject { ["string_value"] = value } };
+            var parameters = new System.Text.Json.Nodes.JsonArray(Param("page_location", $"https://example.com{path}?x=1"), Param("page_title", $"Title of {path}"));
+            if (referrer is not null)
+            {
+                parameters.Add(Param("page_referrer", referrer));
+            }
+
+            return new System.Text.Json.Nodes.JsonObject
+            {
+                ["event_date"] = "20250301",
+                ["event_timestamp"] = micros.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["event_name"] = name,
+                ["user_pseudo_id"] = user,
+                ["event_params"] = parameters,
+                ["device"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["category"] = "mobile", ["operating_system"] = "Android", ["language"] = "de-de",
+                    ["web_info"] = new System.Text.Json.Nodes.JsonObject { ["browser"] = "Chrome", ["hostname"] = "example.com" },
+                },
+                ["geo"] = new System.Text.Json.Nodes.JsonObject { ["country"] = "Germany", ["region"] = "Berlin", ["city"] = "Berlin" },
+                ["collected_traffic_source"] = source is null ? null : new System.Text.Json.Nodes.JsonObject { ["manual_source"] = source, ["manual_medium"] = "email" },
+            }.ToJsonString();
+        }
+
+        const long At = 1_740_823_200_000_000; // 2025-03-01 10:00:00 UTC
+        var file = Path.Combine(data, "events_20250301.json");
+        await File.WriteAllLinesAsync(file,
+        [
+            Event("session_start", At, "111.222", "/"),
+            Event("first_visit", At, "111.222", "/"),
+            Event("page_view", At, "111.222", "/", referrer: "https://www.google.com/", source: "newsletter"),
+            Event("page_view", At + 60_000_000, "111.222", "/pricing", referrer: "https://example.com/"),
+            Event("sign_up", At + 90_000_000, "111.222", "/pricing"),
+            Event("user_engagement", At + 95_000_000, "111.222", "/pricing"),
+            Event("page_view", At + 3_600_000_000, "333.444", "/blog", referrer: "https://example.com/elsewhere"),
+        ]);
+
+        var imported = await AnalyticsProcess.RunAsync(data, "import", "--from", "ga4", "--property", "example.com", file);
+        Assert.True(imported.Exit == 0, imported.Stderr);
+        Assert.Contains("Read 4 events from GA4's export (3 of GA4's own events left out", imported.Stderr, StringComparison.Ordinal);
+        var events = await ExportAsync(data);
+        Assert.Equal(["pageview", "pageview", "sign_up", "pageview"], events.Select(e => e.GetProperty("name").GetString()));
+        Assert.Equal(["/", "/pricing", "/pricing", "/blog"], events.Select(e => e.GetProperty("pathname").GetString()));
+        Assert.Equal("2025-03-01T10:00:00.000Z", events[0].GetProperty("timestamp").GetString());
+        Assert.Equal(("https://www.google.com/", "newsletter", "email"), (events[0].GetProperty("referrer").GetString(), events[0].GetProperty("utm_source").GetString(), events[0].GetProperty("utm_medium").GetString()));
+        Assert.Equal(string.Empty, events[3].GetProperty("referrer").GetString()); // an internal referrer is no referrer
+        Assert.Equal(2, events.Select(e => e.GetProperty("visitor_id").GetRawText()).Distinct().Count());
+        Assert.All(events, e => Assert.Equal(("DE", "Chrome", "Android", "mobile"), (e.GetProperty("country_code").GetString(), e.GetProperty("browser").GetString(), e.GetProperty("os").GetString(), e.GetProperty("device_type").GetString())));
+        Assert.Equal("Title of /blog", events[3].GetProperty("page_title").GetString());
+
+        await File.WriteAllTextAsync(file, Event("page_view", At, "111.222", "/").Replace("\"event_timestamp\":\"", "\"event_timestamp\":\"x", StringComparison.Ordinal) + "\n");
+        var bad = await AnalyticsProcess.RunAsync(data, "import", "--from", "ga4", "--property", "example.com", file);
+        Assert.NotEqual(0, bad.Exit);
+        Assert.Contains("events_20250301.json line 1: event_timestamp: is not a number of microseconds.", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task LookupUa_WritesUapCoreFieldsPerLine()
     {
         var result = await AnalyticsProcess.RunWithInputAsync(engines.Root,
