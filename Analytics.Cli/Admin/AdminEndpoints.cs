@@ -4,6 +4,7 @@ using Analytics.Storage.ClickHouse;
 using Analytics.Ingest.Events;
 using Analytics.Storage.Hosting;
 using Analytics.Ingest.Transfer;
+using Analytics.Storage.Imports;
 using Analytics.Storage.Properties;
 using Analytics.Api.Reports;
 using Microsoft.AspNetCore.Builder;
@@ -19,13 +20,26 @@ internal static class AdminEndpoints
 {
     public const string TokenHeader = "X-Analytics-Admin-Token";
 
-    /// <summary>Another tool's raw events as the property's own: Umami's data export or GA4's BigQuery export.</summary>
-    public static Task<long> ImportEventsAsync(IClickHouse clickHouse, Property property, string source, string path, Action<string> progress, CancellationToken cancellationToken) => source switch
+    /// <summary>
+    /// Another tool's export into the property: Plausible's daily totals as imported history, or the raw events of
+    /// Umami's data export or GA4's BigQuery export as the property's own. What it did goes to <paramref name="progress"/>.
+    /// </summary>
+    public static async Task ImportFromAsync(IClickHouse clickHouse, ImportStore imports, Property property, string source, string path, Action<string> progress, CancellationToken cancellationToken)
     {
-        UmamiImport.Source => UmamiImport.RunAsync(clickHouse, property, path, progress, cancellationToken),
-        Ga4Import.Source => Ga4Import.RunAsync(clickHouse, property, path, Countries.Code, progress, cancellationToken),
-        _ => throw new FieldValidationException("--from", $"'{source}' is not a tool whose raw events this imports; use umami or ga4."),
-    };
+        if (source == PlausibleImport.Source)
+        {
+            await PlausibleImport.RunAsync(clickHouse, imports, property, path, progress, cancellationToken);
+            return;
+        }
+
+        var count = source switch
+        {
+            UmamiImport.Source => await UmamiImport.RunAsync(clickHouse, property, path, progress, cancellationToken),
+            Ga4Import.Source => await Ga4Import.RunAsync(clickHouse, property, path, Countries.Code, progress, cancellationToken),
+            _ => throw new FieldValidationException("--from", $"'{source}' is not a tool this imports from; use plausible, umami or ga4."),
+        };
+        progress($"Imported {count:N0} events into {property.Domain}.");
+    }
 
     public static void MapAdminEndpoints(this WebApplication app, string token)
     {
@@ -65,7 +79,7 @@ internal static class AdminEndpoints
                 ? Results.NoContent()
                 : Results.Problem($"id: there is no property {id}.", statusCode: StatusCodes.Status404NotFound));
 
-        group.MapPost("/import-plausible", async (HttpContext context, string property, string path, PropertyStore properties, IClickHouse clickHouse, Analytics.Storage.Imports.ImportStore imports) =>
+        group.MapPost("/import-from", async (HttpContext context, string source, string property, string path, PropertyStore properties, IClickHouse clickHouse, ImportStore imports) =>
         {
             if (await properties.FindByDomainAsync(property, context.RequestAborted) is not { } target)
             {
@@ -75,8 +89,8 @@ internal static class AdminEndpoints
             try
             {
                 var said = new StringBuilder();
-                await PlausibleImport.RunAsync(clickHouse, imports, target, path, line => said.AppendLine(line), context.RequestAborted);
-                return Results.Text(said.ToString().TrimEnd());
+                await ImportFromAsync(clickHouse, imports, target, source, path, line => said.AppendLine(line), context.RequestAborted);
+                return Results.Text(said.Append("(through the running server)").ToString());
             }
             catch (FieldValidationException e)
             {
@@ -84,26 +98,7 @@ internal static class AdminEndpoints
             }
         });
 
-        group.MapPost("/import-events", async (HttpContext context, string source, string property, string path, PropertyStore properties, IClickHouse clickHouse) =>
-        {
-            if (await properties.FindByDomainAsync(property, context.RequestAborted) is not { } target)
-            {
-                return Results.Problem($"There is no property '{property}'.", statusCode: StatusCodes.Status404NotFound);
-            }
-
-            try
-            {
-                var said = new StringBuilder();
-                var count = await ImportEventsAsync(clickHouse, target, source, path, line => said.AppendLine(line), context.RequestAborted);
-                return Results.Text(said.Append(System.Globalization.CultureInfo.InvariantCulture, $"Imported {count:N0} events into {target.Domain} through the running server.").ToString());
-            }
-            catch (FieldValidationException e)
-            {
-                return Results.Problem($"{e.Field}: {e.Message}", statusCode: StatusCodes.Status400BadRequest);
-            }
-        });
-
-        group.MapPost("/delete-import", async (HttpContext context, string property, long id, PropertyStore properties, IClickHouse clickHouse, Analytics.Storage.Imports.ImportStore imports) =>
+        group.MapPost("/delete-import", async (HttpContext context, string property, long id, PropertyStore properties, IClickHouse clickHouse, ImportStore imports) =>
             await properties.FindByDomainAsync(property, context.RequestAborted) is { } target && await PlausibleImport.DeleteAsync(clickHouse, imports, target.Id, id, context.RequestAborted)
                 ? Results.NoContent()
                 : Results.Problem($"id: {property} has no import {id}.", statusCode: StatusCodes.Status404NotFound));

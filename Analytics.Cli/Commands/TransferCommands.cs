@@ -71,10 +71,8 @@ internal static class TransferCommands
             {
                 case "analytics":
                     break;
-                case PlausibleImport.Source:
-                    return await ImportPlausibleAsync(parse, parse.GetValue(Property)!, Path.GetFullPath(path), cancellationToken);
-                case UmamiImport.Source or Ga4Import.Source:
-                    return await ImportEventsAsync(parse, parse.GetValue(from)!, parse.GetValue(Property)!, Path.GetFullPath(path), cancellationToken);
+                case PlausibleImport.Source or UmamiImport.Source or Ga4Import.Source:
+                    return await ImportFromAsync(parse, parse.GetValue(from)!, parse.GetValue(Property)!, Path.GetFullPath(path), cancellationToken);
                 default:
                     throw new FieldValidationException("--from", $"'{parse.GetValue(from)}' is not a source this command reads; use analytics, plausible, umami or ga4.");
             }
@@ -105,7 +103,8 @@ internal static class TransferCommands
         return command;
     }
 
-    private static async Task<int> ImportPlausibleAsync(ParseResult parse, string domain, string path, CancellationToken cancellationToken)
+    /// <summary>Another tool's export (plausible, umami, ga4) into the property, here or through the running server.</summary>
+    private static async Task<int> ImportFromAsync(ParseResult parse, string source, string domain, string path, CancellationToken cancellationToken)
     {
         var local = await LocalAsync(parse, cancellationToken);
         if (local is not null)
@@ -113,32 +112,12 @@ internal static class TransferCommands
             await using (local)
             {
                 var property = await local.PropertyAsync(domain, cancellationToken);
-                await PlausibleImport.RunAsync(local.Get<IClickHouse>(), local.Get<Storage.Imports.ImportStore>(), property, path, AnalyticsCommandLine.Progress, cancellationToken);
+                await Admin.AdminEndpoints.ImportFromAsync(local.Get<IClickHouse>(), local.Get<Storage.Imports.ImportStore>(), property, source, path, AnalyticsCommandLine.Progress, cancellationToken);
                 return 0;
             }
         }
 
-        using var response = await RemoteAsync(parse, HttpMethod.Post, $"/internal/import-plausible?property={Uri.EscapeDataString(domain)}&path={Uri.EscapeDataString(path)}", null, cancellationToken);
-        AnalyticsCommandLine.Progress(await response.Content.ReadAsStringAsync(cancellationToken));
-        return 0;
-    }
-
-    /// <summary>Another tool's raw events (umami, ga4) as this property's own, here or through the running server.</summary>
-    private static async Task<int> ImportEventsAsync(ParseResult parse, string source, string domain, string path, CancellationToken cancellationToken)
-    {
-        var local = await LocalAsync(parse, cancellationToken);
-        if (local is not null)
-        {
-            await using (local)
-            {
-                var property = await local.PropertyAsync(domain, cancellationToken);
-                var count = await Admin.AdminEndpoints.ImportEventsAsync(local.Get<IClickHouse>(), property, source, path, AnalyticsCommandLine.Progress, cancellationToken);
-                AnalyticsCommandLine.Progress($"Imported {count:N0} events into {property.Domain}.");
-                return 0;
-            }
-        }
-
-        using var response = await RemoteAsync(parse, HttpMethod.Post, $"/internal/import-events?source={source}&property={Uri.EscapeDataString(domain)}&path={Uri.EscapeDataString(path)}", null, cancellationToken);
+        using var response = await RemoteAsync(parse, HttpMethod.Post, $"/internal/import-from?source={source}&property={Uri.EscapeDataString(domain)}&path={Uri.EscapeDataString(path)}", null, cancellationToken);
         AnalyticsCommandLine.Progress(await response.Content.ReadAsStringAsync(cancellationToken));
         return 0;
     }
