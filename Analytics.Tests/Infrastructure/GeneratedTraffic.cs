@@ -7,13 +7,23 @@ namespace Analytics.Tests.Infrastructure;
 /// <summary>Deterministic demo traffic for several properties, each shaped by its own zone's day, loaded through the views.</summary>
 internal static class GeneratedTraffic
 {
+    /// <summary>Each property's traffic from <paramref name="seedBase"/> plus its id: properties of one call differ.</summary>
     public static async Task LoadAsync(IClickHouse clickHouse, IEnumerable<(ulong Id, string Zone)> properties, Instant from, Instant to, int sessionsPerDay, int visitorPool, int seedBase)
     {
         foreach (var (id, zone) in properties)
         {
-            var traffic = new DemoTraffic(id, $"site{id}.example", zone, seedBase + (int)id) { SessionsPerDay = sessionsPerDay, VisitorPool = visitorPool };
-            await DemoLoader.LoadAsync(clickHouse, traffic, from, to, $"generated-{seedBase}-{id}", _ => { }, CancellationToken.None);
+            await LoadOneAsync(clickHouse, id, zone, from, to, sessionsPerDay, visitorPool, seedBase + (int)id);
         }
+    }
+
+    /// <summary>
+    /// One property's traffic from <paramref name="seed"/> alone: the same whatever id the property got, so tests that
+    /// ran before (and took ids) do not change it.
+    /// </summary>
+    public static async Task LoadOneAsync(IClickHouse clickHouse, ulong id, string zone, Instant from, Instant to, int sessionsPerDay, int visitorPool, int seed)
+    {
+        var traffic = new DemoTraffic(id, $"site{id}.example", zone, seed) { SessionsPerDay = sessionsPerDay, VisitorPool = visitorPool };
+        await DemoLoader.LoadAsync(clickHouse, traffic, from, to, $"generated-{seed}-{id}", _ => { }, CancellationToken.None);
     }
 
     /// <summary>uniq is an approximate count: within 2% (and one) of the exact one at these sizes.</summary>
