@@ -264,6 +264,9 @@ internal static class PlausibleEndpoints
         [FromQuery(Name = "compare"), Description("previous_period (or year_over_year), or nothing.")]
         public string? Compare { get; init; }
 
+        [FromQuery(Name = "with_imported"), Description("true to merge imported history where the query allows (as include.imports in v2); default false.")]
+        public string? WithImported { get; init; }
+
         public async Task<(ReportQuery Query, ReportRange? Comparison)> ToQueryAsync(HttpContext http, EventFacts facts, string defaultMetrics, CancellationToken cancellationToken)
         {
             var property = await ApiAccess.PropertyAsync(http, SiteId, "site_id");
@@ -298,6 +301,12 @@ internal static class PlausibleEndpoints
                 Range = range,
                 Metrics = Reports.Metrics.ParseList(Metrics ?? defaultMetrics, "metrics"),
                 Filter = NativeValues(V1Filters(Filters)),
+                IncludeImports = (WithImported ?? "false").Trim() switch
+                {
+                    "true" => true,
+                    "false" or "" => false,
+                    var other => throw new FieldValidationException("with_imported", $"'{other}' is neither true nor false."),
+                },
             };
             return (query, comparison);
         }

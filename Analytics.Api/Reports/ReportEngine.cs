@@ -4,6 +4,7 @@ using Analytics.Storage.ClickHouse;
 using Analytics.Storage.Funnels;
 using Analytics.Storage.Goals;
 using Analytics.Storage.Hosting;
+using NodaTime;
 
 namespace Analytics.Api.Reports;
 
@@ -57,10 +58,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
 
     public async Task<QueryResult> RunAsync(ReportQuery query, CancellationToken cancellationToken)
     {
-        var result = await RunAsync(await WithGoalsAsync(query, cancellationToken), comparisonRun: false, cancellationToken);
-        return query.IncludeImports && !result.ImportsIncluded && result.ImportsSkipReason is null
-            ? result with { ImportsSkipReason = "unsupported_query" } // a breakdown: imported days have no dimensions here
-            : result;
+        return await RunAsync(await WithGoalsAsync(query, cancellationToken), comparisonRun: false, cancellationToken);
     }
 
     /// <summary>The query with its property's goals, read when it names event:goal and does not carry them.</summary>
@@ -97,7 +95,8 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     /// </summary>
     public async Task<FunnelResult> FunnelAsync(ReportQuery query, Funnel funnel, CancellationToken cancellationToken)
     {
-        query = await WithGoalsAsync(query with { Metrics = [Metric.Visitors], Dimensions = [], OrderBy = [] }, cancellationToken);
+        // A funnel is of visits, which imports do not have: its visitors are the native ones.
+        query = await WithGoalsAsync(query with { Metrics = [Metric.Visitors], Dimensions = [], OrderBy = [], IncludeImports = false }, cancellationToken);
         Validate(query);
         await ValidatePatternsAsync(query.Filter, cancellationToken);
         var sql = new ReportSql(query);
@@ -155,6 +154,14 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             await ValidatePatternsAsync(query.Filter, cancellationToken);
         }
 
+        var skipped = query.IncludeImports ? await ImportsSkipReasonAsync(query, cancellationToken) : null;
+        var result = await AnswerAsync(query, imports: query.IncludeImports && skipped is null, cancellationToken);
+        return result with { ImportsIncluded = query.IncludeImports && skipped is null, ImportsSkipReason = skipped };
+    }
+
+    /// <param name="imports">Whether imported history merges into each half (<see cref="ImportsSkipReasonAsync"/> said it may).</param>
+    private async Task<QueryResult> AnswerAsync(ReportQuery query, bool imports, CancellationToken cancellationToken)
+    {
         if (query.Dimensions.Any(d => d.Name == "event:name"))
         {
             // Engagement pings are the tracker's bookkeeping, not events a visitor did: a breakdown by name leaves them out, as Plausible's does.
@@ -181,19 +188,13 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         if (query.Dimensions.Count == 0 || (time is not null && query.Dimensions.Count == 1))
         {
             // Aggregates and time series: every group, in C# (a series is at most a few thousand buckets).
-            var events = eventSource is { } e ? await SideAsync(QuerySide.Events, e, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
-            var sessions = sessionSource is { } s ? await SideAsync(QuerySide.Sessions, s, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
+            var events = eventSource is { } e ? await SideAsync(QuerySide.Events, e, query, query.Dimensions, query.Filter, ReportSql.Shape.All, imports, cancellationToken) : null;
+            var sessions = sessionSource is { } s ? await SideAsync(QuerySide.Sessions, s, query, query.Dimensions, query.Filter, ReportSql.Shape.All, imports, cancellationToken) : null;
             var buckets = time is null ? [] : TimeBuckets.Split(query.Range, query.Zone, time.Interval, query.WeekStart);
             IReadOnlyList<string[]> keys = time is null ? [[]] : buckets.Select(b => new[] { ReportSql.BucketKey(b, time.Interval) }).ToList();
-            var skipped = query.IncludeImports ? await AddImportsAsync(query, buckets, events, sessions, cancellationToken) : null;
-            var rows = await ComposeAsync(query, keys, events, sessions, eventSource, cancellationToken);
+            var rows = await ComposeAsync(query, keys, events, sessions, eventSource, imports, cancellationToken);
             var sorted = Sort(rows, order, query, buckets);
-            return new QueryResult(query, sorted.Skip(query.Offset).Take(query.Limit).ToList(), sorted.Count, plan)
-            {
-                TimeBuckets = buckets,
-                ImportsIncluded = query.IncludeImports && skipped is null,
-                ImportsSkipReason = skipped,
-            };
+            return new QueryResult(query, sorted.Skip(query.Offset).Take(query.Limit).ToList(), sorted.Count, plan) { TimeBuckets = buckets };
         }
 
         var lead = LeadSide(query, order, eventSource, sessionSource);
@@ -201,24 +202,24 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         {
             // Order and page in SQL on the half that holds every ordering metric; the other half fetches those rows only.
             var shape = new ReportSql.Shape(order.Select(o => SqlOrder(o, query) + (o.Descending ? " DESC" : " ASC")).Append("k").ToList(), query.Limit, query.Offset, Total: true);
-            var leadRows = await SideAsync(side, side == QuerySide.Events ? eventSource!.Value : sessionSource!.Value, query, query.Dimensions, query.Filter, shape, cancellationToken);
+            var leadRows = await SideAsync(side, side == QuerySide.Events ? eventSource!.Value : sessionSource!.Value, query, query.Dimensions, query.Filter, shape, imports, cancellationToken);
             var keys = leadRows.Keys.Select(k => leadRows.Rows[k].Dimensions).ToList();
             var followSide = side == QuerySide.Events ? QuerySide.Sessions : QuerySide.Events;
             var followSource = side == QuerySide.Events ? sessionSource : eventSource;
             var follow = followSource is { } f && keys.Count > 0
-                ? await SideAsync(followSide, f, query, query.Dimensions, query.Filter, new ReportSql.Shape([], Keys: leadRows.Rows.Values.Select(r => r.Hash).Distinct().ToList()), cancellationToken)
+                ? await SideAsync(followSide, f, query, query.Dimensions, query.Filter, new ReportSql.Shape([], Keys: leadRows.Rows.Values.Select(r => r.Hash).Distinct().ToList()), imports, cancellationToken)
                 : null;
-            var rows = await ComposeAsync(query, keys, side == QuerySide.Events ? leadRows : follow, side == QuerySide.Sessions ? leadRows : follow, eventSource, cancellationToken);
-            var total = leadRows.Rows.Count == 0 ? await CountAsync(side, side == QuerySide.Events ? eventSource!.Value : sessionSource!.Value, query, cancellationToken) : leadRows.Total;
+            var rows = await ComposeAsync(query, keys, side == QuerySide.Events ? leadRows : follow, side == QuerySide.Sessions ? leadRows : follow, eventSource, imports, cancellationToken);
+            var total = leadRows.Rows.Count == 0 ? await CountAsync(side, side == QuerySide.Events ? eventSource!.Value : sessionSource!.Value, query, imports, cancellationToken) : leadRows.Total;
             return new QueryResult(query, rows.Select(r => r.Row).ToList(), total, plan);
         }
 
         // Ordered by a metric that needs both halves: every group, ordered here.
-        var allEvents = eventSource is { } ae ? await SideAsync(QuerySide.Events, ae, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
-        var allSessions = sessionSource is { } asrc ? await SideAsync(QuerySide.Sessions, asrc, query, query.Dimensions, query.Filter, ReportSql.Shape.All, cancellationToken) : null;
+        var allEvents = eventSource is { } ae ? await SideAsync(QuerySide.Events, ae, query, query.Dimensions, query.Filter, ReportSql.Shape.All, imports, cancellationToken) : null;
+        var allSessions = sessionSource is { } asrc ? await SideAsync(QuerySide.Sessions, asrc, query, query.Dimensions, query.Filter, ReportSql.Shape.All, imports, cancellationToken) : null;
         var allKeys = (allEvents?.Rows.Values.AsEnumerable() ?? []).Concat(allSessions?.Rows.Values.AsEnumerable() ?? []).Select(r => r.Dimensions)
             .DistinctBy(d => string.Join('\u001f', d)).ToList();
-        var all = await ComposeAsync(query, allKeys, allEvents, allSessions, eventSource, cancellationToken);
+        var all = await ComposeAsync(query, allKeys, allEvents, allSessions, eventSource, imports, cancellationToken);
         var ordered = Sort(all, order, query, time is null ? [] : TimeBuckets.Split(query.Range, query.Zone, time.Interval, query.WeekStart));
         return new QueryResult(query, ordered.Skip(query.Offset).Take(query.Limit).ToList(), ordered.Count, plan);
     }
@@ -485,82 +486,84 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         };
     }
 
-    /// <summary>The metrics imported history has figures for (Plausible's imported_visitors).</summary>
-    private static readonly HashSet<Metric> ImportedMetrics = [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration];
+    /// <summary>The dimensions imported history is kept by (<c>imported_breakdowns</c>, from Plausible's tables).</summary>
+    private static readonly HashSet<string> ImportedDimensions =
+    [
+        "visit:source", "visit:referrer", "visit:utm_source", "visit:utm_medium", "visit:utm_campaign", "visit:utm_content", "visit:utm_term",
+        "event:page", "event:hostname", "visit:entry_page", "visit:exit_page", "visit:country", "visit:device", "visit:browser", "visit:os", "event:name",
+    ];
 
     /// <summary>
-    /// Adds the imported days of the query's range to the raw sums each row's metrics are computed from (visitors and
-    /// pageviews on the events side; visits, bounces and duration on the sessions side), each day into the bucket its
-    /// local midnight falls in; null when they were added, else why not (Plausible's reasons).
+    /// The metrics a query with imported history may have: those imports have figures for, and time on page, scroll
+    /// depth and revenue, which imports do not have (Plausible's export carries none of them), so those stay the native
+    /// events' alone.
     /// </summary>
-    private async Task<string?> AddImportsAsync(ReportQuery query, IReadOnlyList<TimeBucket> buckets, SideResult? events, SideResult? sessions, CancellationToken cancellationToken)
-    {
-        var time = query.Dimensions.FirstOrDefault(d => d.IsTime);
-        if (query.Filter is not null || query.Dimensions.Any(d => !d.IsTime) || query.Metrics.Any(m => !ImportedMetrics.Contains(m)) || query.Range.FirstDay is not { } first || query.Range.LastDay is not { } last)
-        {
-            return "unsupported_query";
-        }
+    private static readonly HashSet<Metric> ImportedMetrics =
+    [
+        Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration, Metric.Events, Metric.Percentage,
+        Metric.TimeOnPage, Metric.ScrollDepth, Metric.TotalRevenue,
+    ];
 
-        if (time?.Interval == TimeInterval.Hour)
+    /// <summary>
+    /// Null when imported history merges into the query, else why not, in Plausible's words and order: an hourly series
+    /// (imports are days), no import at all, none in the range, or a query the imported rows cannot answer
+    /// (<see cref="Importable"/>).
+    /// </summary>
+    private async Task<string?> ImportsSkipReasonAsync(ReportQuery query, CancellationToken cancellationToken)
+    {
+        if (query.Dimensions.Any(d => d.IsTime && d.Interval == TimeInterval.Hour))
         {
             return "unsupported_interval";
         }
 
-        var parameters = new { property = (ulong)query.PropertyId, first = first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), last = last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) };
-        var days = await clickHouse.QueryAsync<ImportedDay>(
-            """
-            SELECT toString(date) AS day, sum(visitors) AS visitors, sum(pageviews) AS pageviews, sum(bounces) AS bounces, sum(visits) AS visits, sum(visit_duration) AS duration
-            FROM imported_visitors FINAL WHERE property_id = {property:UInt64} AND date BETWEEN {first:Date} AND {last:Date} GROUP BY date
-            """, parameters, cancellationToken: cancellationToken);
-        if (days.Count == 0)
-        {
-            var any = await clickHouse.QueryAsync<ImportedDay>(
-                "SELECT '' AS day, count() AS visitors, 0 AS pageviews, 0 AS bounces, 0 AS visits, 0 AS duration FROM imported_visitors WHERE property_id = {property:UInt64}", parameters, cancellationToken: cancellationToken);
-            return any[0].Visitors == 0 ? "no_imported_data" : "out_of_range";
-        }
-
-        static void Add(SideResult? side, string key, string[] dimensions, string name, double value)
-        {
-            if (side is null)
-            {
-                return;
-            }
-
-            if (!side.Rows.TryGetValue(key, out var row))
-            {
-                side.Rows[key] = row = new SideRow(dimensions, 0, new Dictionary<string, double>(StringComparer.Ordinal));
-            }
-
-            row.Values[name] = row.Values.GetValueOrDefault(name) + value;
-        }
-
-        foreach (var day in days)
-        {
-            var midnight = NodaTime.Text.LocalDatePattern.Iso.Parse(day.Day).Value.AtStartOfDayInZone(query.Zone).ToInstant();
-            string[] dimensions = time is null ? [] : buckets.FirstOrDefault(b => b.From <= midnight && midnight < b.To) is { } bucket ? [ReportSql.BucketKey(bucket, time.Interval)] : [];
-            if (time is not null && dimensions.Length == 0)
-            {
-                continue;
-            }
-
-            var key = string.Join('\u001f', dimensions);
-            Add(events, key, dimensions, "visitors", day.Visitors);
-            Add(events, key, dimensions, "pageviews", day.Pageviews);
-            Add(sessions, key, dimensions, "visits", day.Visits);
-            Add(sessions, key, dimensions, "bounces", day.Bounces);
-            Add(sessions, key, dimensions, "duration_ms", day.Duration * 1000.0);
-        }
-
-        return null;
+        var (first, last) = (query.Range.FirstDay ?? LocalDate.MaxIsoValue, query.Range.LastDay ?? LocalDate.MinIsoValue);
+        var days = (await clickHouse.QueryAsync<ImportedDays>(
+            "SELECT count() AS days, countIf(date >= {first:Date} AND date <= {last:Date}) AS inside FROM imported_visitors WHERE property_id = {property:UInt64}",
+            new { property = (ulong)query.PropertyId, first = first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), last = last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) },
+            cancellationToken: cancellationToken))[0];
+        return days.Days == 0 ? "no_imported_data"
+            : days.Inside == 0 ? "out_of_range"
+            : Importable(query) ? null : "unsupported_query";
     }
 
-    private sealed record ImportedDay(string Day, ulong Visitors, ulong Pageviews, ulong Bounces, ulong Visits, ulong Duration);
+    private sealed record ImportedDays(ulong Days, ulong Inside);
+
+    /// <summary>
+    /// Whether imported rows answer the query as its native half does: its metrics are imported ones; it is by one
+    /// imported dimension, or over time, or neither; its filter tests that dimension only (none over time unless it is
+    /// that of the filter). Events are known by event name only, visits by an event's page only as its breakdown counts
+    /// them (by the entry page), and by a name or hostname not at all.
+    /// </summary>
+    private static bool Importable(ReportQuery query)
+    {
+        var by = query.Dimensions.Where(d => !d.IsTime).ToList();
+        var filtered = Filters.Conditions(query.Filter).Select(c => c.Dimension.StoredName).Distinct(StringComparer.Ordinal).ToList();
+        if (query.Metrics.Any(m => !ImportedMetrics.Contains(m)) || Filters.Behaviours(query.Filter).Any() || filtered.Count > 1 || (by.Count > 0 && query.Dimensions.Count > 1))
+        {
+            return false;
+        }
+
+        var named = by.Count == 1 ? by[0].StoredName : filtered.FirstOrDefault();
+        if (named is null)
+        {
+            return !query.Metrics.Contains(Metric.Events);
+        }
+
+        if (!ImportedDimensions.Contains(named) || (filtered.Count == 1 && filtered[0] != named) || (query.Metrics.Contains(Metric.Events) && named != "event:name"))
+        {
+            return false;
+        }
+
+        var eventScope = Dimension.Parse(named, "dimensions").Scope == DimensionScope.Event;
+        return !eventScope || !query.Metrics.Any(Metrics.IsSessionMetric) || (named == "event:page" && by.Count == 1);
+    }
 
     private sealed record SideRow(string[] Dimensions, ulong Hash, Dictionary<string, double> Values);
 
     private sealed record SideResult(Dictionary<string, SideRow> Rows, List<string> Keys, long Total);
 
-    private async Task<SideResult> SideAsync(QuerySide side, TableSource source, ReportQuery query, IReadOnlyList<Dimension> dimensions, Filter? filter, ReportSql.Shape shape, CancellationToken cancellationToken)
+    /// <param name="imports">Whether imported history merges into the groups (<see cref="ReportSql.WithImports"/>).</param>
+    private async Task<SideResult> SideAsync(QuerySide side, TableSource source, ReportQuery query, IReadOnlyList<Dimension> dimensions, Filter? filter, ReportSql.Shape shape, bool imports, CancellationToken cancellationToken)
     {
         var sql = new ReportSql(query);
         if (side == QuerySide.Sessions)
@@ -568,7 +571,13 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             (dimensions, filter) = ReportSql.SessionsView(dimensions, filter);
         }
 
-        var text = side == QuerySide.Events ? sql.Events(source, dimensions, filter, shape) : sql.Sessions(source, dimensions, filter, shape);
+        var native = imports ? ReportSql.Shape.All : shape;
+        var text = side == QuerySide.Events ? sql.Events(source, dimensions, filter, native) : sql.Sessions(source, dimensions, filter, native);
+        if (imports)
+        {
+            text = sql.WithImports(side, text, dimensions, filter, shape);
+        }
+
         var raw = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(text, sql.Parameters, cancellationToken: cancellationToken);
         var rows = new Dictionary<string, SideRow>(StringComparer.Ordinal);
         var keys = new List<string>();
@@ -595,13 +604,14 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     }
 
     /// <summary>The number of groups when the requested page is past the last one.</summary>
-    private async Task<long> CountAsync(QuerySide side, TableSource source, ReportQuery query, CancellationToken cancellationToken)
+    private async Task<long> CountAsync(QuerySide side, TableSource source, ReportQuery query, bool imports, CancellationToken cancellationToken)
     {
         var sql = new ReportSql(query);
         var (dimensions, filter) = side == QuerySide.Events ? (query.Dimensions, query.Filter) : ReportSql.SessionsView(query.Dimensions, query.Filter);
         var inner = side == QuerySide.Events
             ? sql.Events(source, dimensions, filter, ReportSql.Shape.All)
             : sql.Sessions(source, dimensions, filter, ReportSql.Shape.All);
+        inner = imports ? sql.WithImports(side, inner, dimensions, filter, ReportSql.Shape.All) : inner;
         var rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>($"SELECT count() AS n FROM ({inner})", sql.Parameters, cancellationToken: cancellationToken);
         return (long)Number(rows[0]["n"]);
     }
@@ -609,12 +619,12 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     private sealed record Composed(string[] Key, ResultRow Row);
 
     /// <summary>Puts the halves together for each group key and computes the metrics (ratios, percentage, conversion rate).</summary>
-    private async Task<List<Composed>> ComposeAsync(ReportQuery query, IEnumerable<string[]> keys, SideResult? events, SideResult? sessions, TableSource? eventSource, CancellationToken cancellationToken)
+    private async Task<List<Composed>> ComposeAsync(ReportQuery query, IEnumerable<string[]> keys, SideResult? events, SideResult? sessions, TableSource? eventSource, bool imports, CancellationToken cancellationToken)
     {
         double totalVisitors = 0;
         if (query.Metrics.Contains(Metric.Percentage) && eventSource is { } source)
         {
-            var total = await SideAsync(QuerySide.Events, source, query, [], query.Filter, ReportSql.Shape.All, cancellationToken);
+            var total = await SideAsync(QuerySide.Events, source, query, [], query.Filter, ReportSql.Shape.All, imports, cancellationToken);
             totalVisitors = total.Rows.Values.Single().Values["visitors"];
         }
 
@@ -624,7 +634,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         async Task<Dictionary<string, SideRow>> VisitorsAsync(IReadOnlyList<Dimension> dimensions)
         {
             var (source, _) = Plan(query with { Filter = withoutGoals, Dimensions = dimensions, Metrics = [Metric.Visitors], OrderBy = [] });
-            return (await SideAsync(QuerySide.Events, source!.Value, query, dimensions, withoutGoals, ReportSql.Shape.All, cancellationToken)).Rows;
+            return (await SideAsync(QuerySide.Events, source!.Value, query, dimensions, withoutGoals, ReportSql.Shape.All, imports: false, cancellationToken)).Rows;
         }
 
         var allVisitors = query.Metrics.Contains(Metric.ConversionRate) ? (await VisitorsAsync([])).Values.Single().Values["visitors"] : 0;

@@ -38,9 +38,10 @@ public sealed record ReportQuery
     public int Offset { get; init; }
 
     /// <summary>
-    /// Whether imported history (another tool's daily totals, <c>imported_visitors</c>) is added where the query allows:
-    /// aggregates and day, week or month series of visitors, visits, pageviews, views per visit, bounce rate and visit
-    /// duration, without filters. <see cref="QueryResult.ImportsIncluded"/> and <see cref="QueryResult.ImportsSkipReason"/> say what happened.
+    /// Whether imported history (another tool's day totals and breakdowns) is merged where the query allows: totals and
+    /// day, week or month series, or a breakdown by one imported dimension (source, referrer, UTM tags, page, hostname,
+    /// entry and exit page, country, device, browser, OS, event name), filtered on that dimension alone or not at all.
+    /// <see cref="QueryResult.ImportsIncluded"/> and <see cref="QueryResult.ImportsSkipReason"/> say what happened.
     /// </summary>
     public bool IncludeImports { get; init; }
 

@@ -575,6 +575,54 @@ internal sealed class ReportSql
         LIMIT {Param((uint)limit, "UInt32")} OFFSET {Param((uint)offset, "UInt32")}
         """;
 
+    /// <summary>
+    /// A half's groups with imported history merged in: <paramref name="native"/> (that half's statement for every group,
+    /// unordered) and the imported sums of the range's days added up per group, then cut as <paramref name="shape"/>
+    /// says, so a breakdown orders and pages imported and native figures together. The imported rows are those of the
+    /// breakdown's (else the filter's) dimension in <c>imported_breakdowns</c>, the filter tested on their values, or
+    /// <c>imported_visitors</c>' day totals without either; a day counts in the time bucket of its date. The planner
+    /// (<c>ReportEngine</c>) merges only queries these rows answer.
+    /// </summary>
+    public string WithImports(QuerySide side, string native, IReadOnlyList<Dimension> dimensions, Filter? filter, Shape shape)
+    {
+        var by = dimensions.FirstOrDefault(d => !d.IsTime) ?? Filters.Conditions(filter).FirstOrDefault()?.Dimension;
+        var key = dimensions switch
+        {
+            [] => null,
+            [{ IsTime: true } time] => DayKey(time.Interval, "date"),
+            [var dimension] => Labeled(dimension, "value"),
+            _ => throw new InvalidOperationException("Imports merge into one dimension at most."),
+        };
+        var entries = side == QuerySide.Sessions && CountsEntries(filter);
+        // Imports have no engagement or revenue: those sums (and the metrics from them) are the native events' alone.
+        var engagement = _query.Metrics.Any(m => m is Metric.TimeOnPage or Metric.ScrollDepth);
+        var revenue = _query.Metrics.Contains(Metric.TotalRevenue);
+        List<(string Column, string Imported)> columns = side == QuerySide.Events
+            ?
+            [
+                ("visitors", "visitors"), ("pageviews", "pageviews"), ("events", by is null ? "0" : "events"),
+                .. engagement ? [("engaged_ms", "0"), ("engaged_visits", "0"), ("scroll_sum", "0")] : Array.Empty<(string, string)>(),
+                .. revenue ? [("revenue", "0")] : Array.Empty<(string, string)>(),
+            ]
+            : [("visits", "visits"), ("bounces", "bounces"), ("duration_ms", "visit_duration * 1000"), .. entries ? [("entries", "visits")] : Array.Empty<(string, string)>()];
+        var d0 = key is null ? string.Empty : "d0, ";
+        var where = $"property_id = {_property} AND date >= {Param(_query.Range.FirstDay!.Value, "Date")} AND date <= {Param(_query.Range.LastDay!.Value, "Date")}"
+            + (by is null ? string.Empty : $" AND dimension = {Param(by.StoredName, "String")}")
+            + (filter is null ? string.Empty : $" AND {Render(filter, _ => "value")}");
+        var from = $"""
+            (
+                SELECT {d0}{string.Join(", ", columns.Select(c => $"toFloat64({c.Column}) AS {c.Column}"))}
+                FROM ({native})
+                UNION ALL
+                SELECT {(key is null ? string.Empty : key + " AS d0, ")}{string.Join(", ", columns.Select(c => $"toFloat64(sum({c.Imported})) AS {c.Column}"))}
+                FROM {(by is null ? "imported_visitors" : "imported_breakdowns")} FINAL
+                WHERE {where}
+                {(key is null ? string.Empty : "GROUP BY d0")}
+            )
+            """;
+        return Grouped(key is null ? [] : ["d0"], string.Join(", ", columns.Select(c => $"sum({c.Column}) AS {c.Column}")), from, null, null, shape);
+    }
+
     /// <summary>How a statement is cut: ordering and paging in SQL, the total number of groups, or only the groups with these keys.</summary>
     public sealed record Shape(IReadOnlyList<string> OrderBy, int? Limit = null, int Offset = 0, bool Total = false, IReadOnlyList<ulong>? Keys = null)
     {
@@ -827,14 +875,19 @@ internal sealed class ReportSql
         var seconds = $"toInt64(toUnixTimestamp({time}))";
         var offset = $"{_offsets}[arrayCount(x -> x <= {seconds}, {_transitions}) + 1]";
         var local = $"toDateTime({seconds} + {offset}, 'UTC')";
-        return interval switch
-        {
-            TimeInterval.Hour => $"concat(toString(toStartOfHour({local})), '|', toString({offset}))",
-            TimeInterval.Day => $"toString(toDate({local}))",
-            TimeInterval.Week => $"toString(greatest(toDate({local}) - ((toDayOfWeek({local}) + 7 - {(int)_query.WeekStart}) % 7), {Param(_query.Range.From.InZone(_query.Zone).Date, "Date")}))",
-            _ => $"toString(toStartOfMonth({local}))",
-        };
+        return interval == TimeInterval.Hour
+            ? $"concat(toString(toStartOfHour({local})), '|', toString({offset}))"
+            : DayKey(interval, $"toDate({local})");
     }
+
+    /// <summary>The bucket key of a local date: the day, its week's first day (not before the range's) or its month's.</summary>
+    private string DayKey(TimeInterval interval, string date) => interval switch
+    {
+        TimeInterval.Day => $"toString({date})",
+        TimeInterval.Week => $"toString(greatest({date} - ((toDayOfWeek({date}) + 7 - {(int)_query.WeekStart}) % 7), {Param(_query.Range.From.InZone(_query.Zone).Date, "Date")}))",
+        TimeInterval.Month => $"toString(toStartOfMonth({date}))",
+        _ => throw new InvalidOperationException($"{interval} is not a whole number of days."),
+    };
 
     private string Render(Filter filter, Func<Dimension, string> expression) => filter switch
     {

@@ -34,7 +34,7 @@ public static class UmamiImport
         var count = 0;
         foreach (var (name, bytes) in files.OrderBy(f => f.Name, StringComparer.Ordinal))
         {
-            var rows = Csv(Encoding.UTF8.GetString(bytes).TrimStart('\uFEFF')).ToList();
+            var rows = ExportFiles.Csv(bytes).ToList();
             var header = rows.Count > 0 ? rows[0].Fields : [];
             if (Required.FirstOrDefault(c => !header.Contains(c)) is { } missing)
             {
@@ -117,70 +117,4 @@ public static class UmamiImport
         "Windows 10" or "Windows 7" or "Windows 8" or "Windows 8.1" or "Windows 11" => "Windows",
         _ => name,
     };
-
-    /// <summary>RFC 4180 records (quoted fields may hold commas, quotes doubled, and line breaks), each with the line it starts on.</summary>
-    private static IEnumerable<(List<string> Fields, int Line)> Csv(string text)
-    {
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var (line, start, quoted) = (1, 1, false);
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    line += c == '\n' ? 1 : 0;
-                    field.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-            }
-            else if (c == '\n' || c == '\r')
-            {
-                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
-                {
-                    i++;
-                }
-
-                fields.Add(field.ToString());
-                field.Clear();
-                if (fields.Count > 1 || fields[0].Length > 0)
-                {
-                    yield return (fields, start);
-                }
-
-                fields = [];
-                line++;
-                start = line;
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-
-        fields.Add(field.ToString());
-        if (fields.Count > 1 || fields[0].Length > 0)
-        {
-            yield return (fields, start);
-        }
-    }
 }

@@ -813,33 +813,90 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
     }
 
     [Fact]
-    public async Task Imports_FromPlausiblesCsvExport_AddToTopStatsAndSeries_StoredOnce_NeverOverNativeDays_WithPlausiblesMeta()
+    public async Task Imports_FromPlausiblesCsvExport_MergeIntoTotalsSeriesAndBreakdowns_StoredOnce_NeverOverNativeDays_WithPlausiblesMeta()
     {
         // A property with its own events from 25 October, and Plausible's export of 1 September to 31 October.
         var property = await data.App.AddPropertyAsync($"i{Guid.NewGuid():N}"[..12] + ".example", "Asia/Kathmandu");
         await GeneratedTraffic.LoadOneAsync(data.App.ClickHouse, (ulong)property.Id, property.Timezone, Instant.FromUtc(2026, 10, 25, 0, 0), Instant.FromDateTimeOffset(Data.Now), sessionsPerDay: 40, visitorPool: 200, seed: 970);
         var folder = Path.Combine(Path.GetTempPath(), $"plausible-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
-        var days = new Dictionary<string, (ulong Visitors, ulong Pageviews, ulong Bounces, ulong Visits, ulong Duration)>();
-        var csv = new System.Text.StringBuilder("date,visitors,pageviews,bounces,visits,visit_duration\n");
-        for (var day = new LocalDate(2026, 9, 1); day <= new LocalDate(2026, 10, 31); day = day.PlusDays(1))
+
+        // Its tables in the export's layout (Plausible's column lists; its CSV quotes a value with a comma), and what the
+        // kept days (before the first native day) add up to per dimension and value.
+        var native = new LocalDate(2026, 10, 25);
+        var tables = new Dictionary<string, System.Text.StringBuilder>
         {
-            var visitors = (ulong)(10 + day.Day % 7);
-            var row = (visitors, 3 * visitors, (visitors + 2) / 2, visitors + 2, 40 * (visitors + 2) + (ulong)day.Day);
-            days[day.ToString("yyyy-MM-dd", null)] = row;
-            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"{day:yyyy-MM-dd},{row.Item1},{row.Item2},{row.Item3},{row.Item4},{row.Item5}\n");
+            ["imported_visitors"] = new("date,visitors,pageviews,bounces,visits,visit_duration\n"),
+            ["imported_sources"] = new("date,source,referrer,utm_source,utm_medium,utm_campaign,utm_content,utm_term,pageviews,visitors,visits,visit_duration,bounces\n"),
+            ["imported_pages"] = new("date,hostname,page,visits,visitors,pageviews,scroll_depth,pageleave_visitors\n"),
+            ["imported_entry_pages"] = new("date,entry_page,visitors,entrances,visit_duration,bounces,pageviews\n"),
+            ["imported_exit_pages"] = new("date,exit_page,visitors,visit_duration,exits,bounces,pageviews\n"),
+            ["imported_locations"] = new("date,country,region,city,visitors,visits,visit_duration,bounces,pageviews\n"),
+            ["imported_devices"] = new("date,device,visitors,visits,visit_duration,bounces,pageviews\n"),
+            ["imported_custom_events"] = new("date,name,link_url,path,visitors,events\n"),
+        };
+        var days = new Dictionary<string, (ulong Visitors, ulong Pageviews, ulong Bounces, ulong Visits, ulong Duration)>();
+        var expected = new Dictionary<(string Dimension, string Value), double[]>(); // visitors, visits, pageviews, bounces, duration, events
+        var googleByDay = new Dictionary<string, double>();
+        void Line(string table, string line) => tables[table].Append(line).Append('\n');
+        void Count(LocalDate day, string dimension, string value, params double[] sums)
+        {
+            if (day < native)
+            {
+                var sum = expected.TryGetValue((dimension, value), out var s) ? s : new double[6];
+                expected[(dimension, value)] = [.. sum.Zip(sums.Concat(Enumerable.Repeat(0.0, 6 - sums.Length)), (a, b) => a + b)];
+            }
         }
 
-        await File.WriteAllTextAsync(Path.Combine(folder, "imported_visitors_20260901_20261031.csv"), csv.ToString());
-        await File.WriteAllTextAsync(Path.Combine(folder, "imported_sources_20260901_20261031.csv"), "date,source,visitors\n2026-09-01,Google,3\n");
+        for (var day = new LocalDate(2026, 9, 1); day <= new LocalDate(2026, 10, 31); day = day.PlusDays(1))
+        {
+            var d = day.ToString("yyyy-MM-dd", null);
+            var v = (ulong)(10 + day.Day % 7);
+            var row = (v, 3 * v, (v + 2) / 2, v + 2, 40 * (v + 2) + (ulong)day.Day);
+            days[d] = row;
+            Line("imported_visitors", $"{d},{row.Item1},{row.Item2},{row.Item3},{row.Item4},{row.Item5}");
+            var g = v / 2;
+            Line("imported_sources", $"{d},Google,google.com,,,a,,,{2 * g},{g},{g + 1},{30 * (g + 1)},1");
+            Line("imported_sources", $"{d},Google,google.com,,,b,,,2,1,1,5,1");
+            Line("imported_sources", $"{d},Imported Only,imported.example,news,email,,,,44,20,22,660,11");
+            Line("imported_sources", $"{d},,,,,,,,3,2,2,0,2");
+            Count(day, "visit:source", "Google", g + 1, g + 2, 2 * g + 2, 2, 30 * (g + 1) + 5);
+            Count(day, "visit:source", "Imported Only", 20, 22, 44, 11, 660);
+            Count(day, "visit:source", "Direct / None", 2, 2, 3, 2, 0);
+            Count(day, "visit:utm_medium", "email", 20, 22, 44, 11, 660);
+            Count(day, "visit:utm_medium", "(not set)", g + 3, g + 4, 2 * g + 5, 4, 30 * (g + 1) + 5); // the lines without one
+            googleByDay[d] = day < native ? g + 1 : 0;
+            Line("imported_pages", $"{d},{property.Domain},/,{v},{v},{2 * v},,0");
+            Line("imported_pages", $"{d},{property.Domain},\"/a,b\",2,2,3,,0");
+            Count(day, "event:page", "/", v, 0, 2 * v);
+            Count(day, "event:page", "/a,b", 2, 0, 3);
+            Line("imported_entry_pages", $"{d},/,{v - 1},{v},{50 * v},{v / 3},{2 * v}");
+            Count(day, "visit:entry_page", "/", v - 1, v, 2 * v, v / 3, 50 * v);
+            Line("imported_exit_pages", $"{d},\"/a,b\",2,10,2,1,3");
+            Count(day, "visit:exit_page", "/a,b", 2, 2, 3, 1, 10);
+            Line("imported_locations", $"{d},DE,DE-BE,2950159,{v},{v + 2},{40 * (v + 2)},{(v + 2) / 2},{3 * v}");
+            Count(day, "visit:country", "DE", v, v + 2, 3 * v, (v + 2) / 2, 40 * (v + 2));
+            Line("imported_devices", $"{d},Desktop,{v},{v + 2},{40 * (v + 2)},{(v + 2) / 2},{3 * v}");
+            Count(day, "visit:device", "Desktop", // as the API spells it (stored in lower case)
+                v, v + 2, 3 * v, (v + 2) / 2, 40 * (v + 2));
+            Line("imported_custom_events", $"{d},Signup,,,2,3");
+            Count(day, "event:name", "Signup", 2, 0, 0, 0, 0, 3);
+        }
+
+        foreach (var (table, text) in tables)
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, $"{table}_20260901_20261031.csv"), text.ToString());
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(folder, "imported_something_new_20260901_20261031.csv"), "date,x\n");
         var clickHouse = data.App.ClickHouse;
         var imports = data.App.Services.GetRequiredService<Analytics.Storage.Imports.ImportStore>();
         var said = new List<string>();
         var first = await Analytics.Ingest.Transfer.PlausibleImport.RunAsync(clickHouse, imports, property, folder, said.Add, CancellationToken.None);
-        var native = new LocalDate(2026, 10, 25);
         var kept = days.Where(d => LocalDate.FromDateTime(DateTime.Parse(d.Key, System.Globalization.CultureInfo.InvariantCulture)) < native).ToDictionary();
         Assert.True(kept.Count == first.Days, string.Join("\n", said));
-        Assert.Contains(said, l => l.StartsWith("imported_sources_20260901_20261031.csv: not imported", StringComparison.Ordinal));
+        Assert.Contains("imported_something_new_20260901_20261031.csv: not imported (not a table of Plausible's export this version knows).", said);
+        Assert.Contains("imported_sources_20260901_20261031.csv: 244 lines by visit:source, visit:referrer, visit:utm_source, visit:utm_medium, visit:utm_campaign, visit:utm_content, visit:utm_term.", said);
         Assert.Contains(said, l => l.Contains("days from 2026-10-25 on are left out", StringComparison.Ordinal));
 
         // The same files again: the same import, nothing stored twice. A bad line names file, line and field, and stores nothing.
@@ -850,11 +907,16 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         await File.WriteAllTextAsync(Path.Combine(bad, "imported_visitors_x.csv"), "date,visitors,pageviews,bounces,visits,visit_duration\n2026-08-01,3,3,1,3,9\n2026-08-02,many,3,1,3,9\n");
         var refused = await Assert.ThrowsAsync<Analytics.Storage.Hosting.FieldValidationException>(() => Analytics.Ingest.Transfer.PlausibleImport.RunAsync(clickHouse, imports, property, bad, _ => { }, CancellationToken.None));
         Assert.Equal(("imported_visitors_x.csv line 3", "visitors: 'many' is not a whole number."), (refused.Field, refused.Message));
+        await File.WriteAllTextAsync(Path.Combine(bad, "imported_visitors_x.csv"), "date,visitors,pageviews,bounces,visits,visit_duration\n2026-08-01,3,3,1,3,9\n");
+        await File.WriteAllTextAsync(Path.Combine(bad, "imported_sources_x.csv"), "date,source,visitors,visits,visit_duration\n2026-08-01,Google,1,1,1\n");
+        refused = await Assert.ThrowsAsync<Analytics.Storage.Hosting.FieldValidationException>(() => Analytics.Ingest.Transfer.PlausibleImport.RunAsync(clickHouse, imports, property, bad, _ => { }, CancellationToken.None));
+        Assert.Equal(("imported_sources_x.csv line 1", "the header has no column 'bounces' (it needs date,source,visitors,visits,visit_duration,bounces)."), (refused.Field, refused.Message));
         Assert.Single(await imports.ListAsync(property.Id, CancellationToken.None));
 
         var client = await data.App.ClientWithKeyAsync([property.Id]);
-        string Query(string range, string extra = "", bool include = true) => $$"""
-            {"site_id": "{{property.Domain}}", "metrics": ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration"], "date_range": {{range}}{{extra}}{{(include ? ", \"include\": {\"imports\": true}" : "")}}}
+        const string Metrics = """["visitors", "visits", "pageviews", "bounce_rate", "visit_duration"]""";
+        string Query(string range, string extra = "", bool include = true, string metrics = Metrics) => $$"""
+            {"site_id": "{{property.Domain}}", "metrics": {{metrics}}, "date_range": {{range}}{{extra}}{{(include ? ", \"include\": {\"imports\": true, \"total_rows\": true}" : "")}}}
             """;
 
         // Before the native events: exactly the imported days, rates from their sums.
@@ -881,11 +943,86 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
 
         Assert.Equal(kept.Keys.Union(seriesWithout.Keys).Order(StringComparer.Ordinal), seriesWith.Keys.Order(StringComparer.Ordinal));
 
-        // Where imported days cannot be added, Plausible's meta says why.
+        // By month, each imported day in its month; by week, in its week (the first one starting with the range): no day lost.
+        var months = (await PostQueryAsync(client, Query(span, """, "dimensions": ["time:month"]""")))["results"]!.AsArray().ToDictionary(r => r!["dimensions"]![0]!.GetValue<string>(), r => MetricsOf(r!)[0]);
+        var monthsWithout = (await PostQueryAsync(client, Query(span, """, "dimensions": ["time:month"]""", include: false)))["results"]!.AsArray().ToDictionary(r => r!["dimensions"]![0]!.GetValue<string>(), r => MetricsOf(r!)[0]);
+        foreach (var month in new[] { "2026-09-01", "2026-10-01", "2026-11-01" })
+        {
+            Assert.Equal(monthsWithout.GetValueOrDefault(month) + kept.Where(d => d.Key[..7] == month[..7]).Sum(d => (double)d.Value.Visitors), months.GetValueOrDefault(month));
+        }
+
+        var weeks = (await PostQueryAsync(client, Query(span, """, "dimensions": ["time:week"]""")))["results"]!.AsArray().Select(r => MetricsOf(r!)[0]).Sum();
+        var weeksWithout = (await PostQueryAsync(client, Query(span, """, "dimensions": ["time:week"]""", include: false)))["results"]!.AsArray().Select(r => MetricsOf(r!)[0]).Sum();
+        Assert.Equal(weeksWithout + kept.Values.Sum(d => (double)d.Visitors), weeks);
+
+        // Breakdowns by an imported dimension: each value's native figures plus its imported ones, ordered and paged
+        // together (an imported-only source leads), blanks named as the native ones; rates from the summed parts.
+        async Task<Dictionary<string, double[]>> RowsAsync(string dimension, bool include, string metrics = Metrics, string filters = "")
+            => (await PostQueryAsync(client, Query(span, $$""", "dimensions": ["{{dimension}}"]{{filters}}""", include, metrics)))["results"]!.AsArray()
+                .ToDictionary(r => r!["dimensions"]![0]!.GetValue<string>(), r => MetricsOf(r!));
+        foreach (var (dimension, index) in new (string, int[])[] { ("visit:source", [0, 1, 2]), ("visit:utm_medium", [0, 1, 2]), ("visit:exit_page", [0, 1]), ("visit:country", [0, 1, 2]), ("visit:device", [0, 1, 2]), ("event:page", [0, 2]) })
+        {
+            var before = await RowsAsync(dimension, include: false);
+            var merged = await RowsAsync(dimension, include: true);
+            var values = before.Keys.Union(expected.Keys.Where(k => k.Dimension == dimension).Select(k => k.Value)).ToList();
+            Assert.True(values.Order(StringComparer.Ordinal).SequenceEqual(merged.Keys.Order(StringComparer.Ordinal)), $"{dimension}: {string.Join(", ", merged.Keys)}");
+            foreach (var value in values)
+            {
+                var imported = expected.GetValueOrDefault((dimension, value)) ?? new double[6];
+                var native0 = before.GetValueOrDefault(value) ?? new double[5];
+                foreach (var i in index)
+                {
+                    Assert.True(native0[i] + imported[i] == merged[value][i], $"{dimension} {value} metric {i}: {native0[i]} + {imported[i]} != {merged[value][i]}");
+                }
+            }
+        }
+
+        var onlyImported = expected[("visit:source", "Imported Only")];
+        var sources = await PostQueryAsync(client, Query(span, """, "dimensions": ["visit:source"], "pagination": {"limit": 2}"""));
+        Assert.Equal("Imported Only", sources["results"]![0]!["dimensions"]![0]!.GetValue<string>());
+        Assert.Equal([onlyImported[0], onlyImported[1], onlyImported[2], Math.Round(100 * onlyImported[3] / onlyImported[1]), Math.Round(onlyImported[4] / onlyImported[1])], MetricsOf(sources["results"]![0]!));
+        var allSources = await RowsAsync("visit:source", include: true);
+        Assert.Equal(allSources.Count, sources["meta"]!["total_rows"]!.GetValue<int>());
+        var second = await PostQueryAsync(client, Query(span, """, "dimensions": ["visit:source"], "pagination": {"limit": 1, "offset": 1}"""));
+        Assert.Equal(sources["results"]![1]!.ToJsonString(), second["results"]![0]!.ToJsonString());
+
+        // A filter on an imported dimension takes the imported rows of its values, in totals and over time.
+        var google = """, "filters": [["is", "visit:source", ["Google"]]]""";
+        var googleWithout = MetricsOf((await PostQueryAsync(client, Query(span, google, include: false)))["results"]![0]!);
+        var googleWith = MetricsOf((await PostQueryAsync(client, Query(span, google)))["results"]![0]!);
+        var g0 = expected[("visit:source", "Google")];
+        Assert.Equal([googleWithout[0] + g0[0], googleWithout[1] + g0[1], googleWithout[2] + g0[2]], googleWith[..3]);
+        var googleSeriesWithout = (await PostQueryAsync(client, Query(span, byDay + google, include: false)))["results"]!.AsArray().ToDictionary(r => r!["dimensions"]![0]!.GetValue<string>(), r => MetricsOf(r!)[0]);
+        foreach (var row in (await PostQueryAsync(client, Query(span, byDay + google)))["results"]!.AsArray())
+        {
+            var day = row!["dimensions"]![0]!.GetValue<string>();
+            Assert.Equal(googleSeriesWithout.GetValueOrDefault(day) + googleByDay.GetValueOrDefault(day), MetricsOf(row)[0]);
+        }
+
+        // Custom events by name, and shares of all visitors (imported ones included).
+        var events = await RowsAsync("event:name", include: true, """["visitors", "events"]""");
+        var eventsBefore = await RowsAsync("event:name", include: false, """["visitors", "events"]""");
+        Assert.Equal([(eventsBefore.GetValueOrDefault("Signup")?[0] ?? 0) + expected[("event:name", "Signup")][0], (eventsBefore.GetValueOrDefault("Signup")?[1] ?? 0) + expected[("event:name", "Signup")][5]], events["Signup"]);
+        var shares = await RowsAsync("visit:source", include: true, """["visitors", "percentage"]""");
+        Assert.Equal(Math.Round(100 * onlyImported[0] / with[0], 1), shares["Imported Only"][1]);
+
+        // Plausible's v1 API takes with_imported, and names devices its way.
+        var devices = (await client.GetFromJsonAsync<JsonObject>($"/api/v1/stats/breakdown?site_id={property.Domain}&period=custom&date=2026-09-01,2026-11-04&property=visit:device&with_imported=true"))!["results"]!.AsArray();
+        var desktopBefore = (await client.GetFromJsonAsync<JsonObject>($"/api/v1/stats/breakdown?site_id={property.Domain}&period=custom&date=2026-09-01,2026-11-04&property=visit:device"))!["results"]!.AsArray()
+            .Where(r => r!["device"]!.GetValue<string>() == "Desktop").Sum(r => r!["visitors"]!.GetValue<double>());
+        Assert.Equal(desktopBefore + expected[("visit:device", "Desktop")][0], devices.Single(r => r!["device"]!.GetValue<string>() == "Desktop")!["visitors"]!.GetValue<double>());
+        using var badFlag = await client.GetAsync($"/api/v1/stats/aggregate?site_id={property.Domain}&with_imported=yes");
+        Assert.Equal(HttpStatusCode.BadRequest, badFlag.StatusCode);
+        Assert.Contains("with_imported", await badFlag.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Where imported data cannot be merged, Plausible's meta says why.
         foreach (var (extra, range, reason) in new[]
         {
-            (""", "filters": [["is", "visit:source", ["Google"]]]""", span, "unsupported_query"),
-            (""", "dimensions": ["visit:source"]""", span, "unsupported_query"),
+            (""", "dimensions": ["visit:source"], "filters": [["is", "visit:country", ["DE"]]]""", span, "unsupported_query"),
+            (""", "dimensions": ["visit:channel"]""", span, "unsupported_query"),
+            (""", "dimensions": ["visit:screen"]""", span, "unsupported_query"),
+            (""", "filters": [["is", "visit:source", ["Google"]], ["is", "visit:country", ["DE"]]]""", span, "unsupported_query"),
+            (""", "dimensions": ["time:day", "visit:source"]""", span, "unsupported_query"),
             (""", "dimensions": ["time:hour"]""", """["2026-09-01", "2026-09-02"]""", "unsupported_interval"),
             ("", """["2026-01-01", "2026-01-31"]""", "out_of_range"),
         })
@@ -894,13 +1031,15 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
             Assert.True(!meta["imports_included"]!.GetValue<bool>() && meta["imports_skip_reason"]!.GetValue<string>() == reason, $"{extra} {range}: {meta.ToJsonString()}");
         }
 
-        Assert.Contains("query parameters are not supported", (await PostQueryAsync(client, Query(span, """, "filters": [["is", "visit:source", ["Google"]]]""")))["meta"]!["imports_warning"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("query parameters are not supported", (await PostQueryAsync(client, Query(span, """, "dimensions": ["visit:channel"]""")))["meta"]!["imports_warning"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Null((await PostQueryAsync(client, Query(span, include: false)))["meta"]!["imports_included"]);
 
-        // Deleted, the import is gone from reports.
+        // Deleted, the import is gone from reports, breakdowns too.
         Assert.True(await Analytics.Ingest.Transfer.PlausibleImport.DeleteAsync(clickHouse, imports, property.Id, first.Import.Id, CancellationToken.None));
         Assert.Equal("no_imported_data", (await PostQueryAsync(client, Query(span)))["meta"]!["imports_skip_reason"]!.GetValue<string>());
         Assert.Equal(without, MetricsOf((await PostQueryAsync(client, Query(span)))["results"]![0]!));
+        var left = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>("SELECT toUInt32(count()) AS n FROM imported_breakdowns WHERE property_id = {property:UInt64}", new { property = (ulong)property.Id });
+        Assert.Equal(0, left[0]["n"].GetInt32());
         Directory.Delete(folder, recursive: true);
     }
 

@@ -215,6 +215,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
             var traffic = new DemoTraffic(id, $"p{id}.example", "UTC", seed: (int)id) { SessionsPerDay = 100 };
             await clickHouse.InsertAsync("events", ClickHouseJson.Encode(traffic.Generate(Data.From, Data.From + Duration.FromDays(2))));
             await clickHouse.InsertAsync("imported_visitors", System.Text.Encoding.UTF8.GetBytes($$"""{"property_id": {{id}}, "import_id": 1, "date": "2025-01-01", "visitors": 3, "pageviews": 4, "bounces": 1, "visits": 3, "visit_duration": 60}"""));
+            await clickHouse.InsertAsync("imported_breakdowns", System.Text.Encoding.UTF8.GetBytes($$"""{"property_id": {{id}}, "import_id": 1, "dimension": "visit:source", "date": "2025-01-01", "value": "Google", "visitors": 3, "visits": 3}"""));
         }
 
         await new Analytics.Storage.ClickHouse.EventDeletion(clickHouse).DeletePropertyAsync(21, CancellationToken.None);

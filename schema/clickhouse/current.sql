@@ -54,6 +54,24 @@ PARTITION BY toYYYYMM(timestamp)
 ORDER BY (property_id, toDate(timestamp), name, visitor_id, timestamp)
 SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
 
+CREATE TABLE imported_breakdowns
+(
+    `property_id` UInt64,
+    `import_id` UInt64,
+    `dimension` LowCardinality(String),
+    `date` Date,
+    `value` String,
+    `visitors` UInt64,
+    `pageviews` UInt64,
+    `events` UInt64,
+    `visits` UInt64,
+    `bounces` UInt64,
+    `visit_duration` UInt64
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (property_id, dimension, date, value, import_id)
+SETTINGS index_granularity = 8192;
+
 CREATE TABLE imported_visitors
 (
     `property_id` UInt64,

@@ -21,7 +21,7 @@ public static class DerivedTables
     public static readonly IReadOnlyList<string> WithEvents = [EventsTable.Name, .. All.Select(t => t.Name)];
 
     /// <summary>Imported history (another tool's aggregates, per import), kept apart from the events.</summary>
-    public static readonly IReadOnlyList<string> Imported = ["imported_visitors"];
+    public static readonly IReadOnlyList<string> Imported = ["imported_visitors", "imported_breakdowns"];
 
     /// <summary>Every table with a property's rows, imported history included: what deleting a property goes through.</summary>
     public static readonly IReadOnlyList<string> WithProperty = [.. WithEvents, .. Imported];
