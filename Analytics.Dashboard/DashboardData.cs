@@ -54,12 +54,19 @@ public sealed record TopStat(Metric Metric, double? Value, double? Previous, dou
 /// <summary>The graph: one value per bucket (null for buckets still to come) and, when comparing, the earlier period's by position.</summary>
 public sealed record GraphSeries(Metric Metric, IReadOnlyList<string> Labels, IReadOnlyList<double?> Values, IReadOnlyList<string>? ComparisonLabels, IReadOnlyList<double?>? Comparison)
 {
+    /// <summary>Per bucket, whether imported history covers some of it (the graph marks those, whether or not the view includes imports).</summary>
+    public IReadOnlyList<bool> Imported { get; init; } = [];
+
     public static readonly GraphSeries Empty = new(Metric.Visitors, [], [], null, null);
 }
 
 /// <summary>A panel as shown: the tab, its first rows, and whether there are more (the details view has them all).</summary>
 /// <param name="Tabs">The keys of the panel's tabs (custom property panels have one per key found).</param>
-public sealed record PanelData(string Key, string Tab, IReadOnlyList<string> Tabs, IReadOnlyList<PanelRow> Rows, bool More);
+public sealed record PanelData(string Key, string Tab, IReadOnlyList<string> Tabs, IReadOnlyList<PanelRow> Rows, bool More)
+{
+    /// <summary>The view includes imported data, but this tab's breakdown cannot (imports have no such dimension or metric).</summary>
+    public bool ImportsLeftOut { get; init; }
+}
 
 /// <param name="Metrics">NaN where a metric has no data (revenue of a goal without a currency, time on a page without engagement): written as "NaN" when the prerender hands the view to the circuit.</param>
 public sealed record PanelRow(string Value, [property: JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] IReadOnlyList<double> Metrics);

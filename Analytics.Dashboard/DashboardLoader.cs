@@ -58,8 +58,7 @@ internal sealed partial class DashboardLoader(
             var (query, comparison) = await QueryAsync(property, view, top, now, cancellationToken);
             Part("range");
             var imports = (await importStore.ListAsync(property.Id, cancellationToken)).Where(i => i.State == "done" && i.FirstDay is not null).ToList();
-            var withImports = view.Imports && imports.Count > 0;
-            var topResult = await engine.RunAsync(query with { IncludeImports = withImports }, comparison, cancellationToken);
+            var topResult = await engine.RunAsync(query, comparison, cancellationToken);
             var rows = topResult.Rows;
             Part("top stats");
             var stats = rows.Count > 0 ? rows[0] : null;
@@ -71,7 +70,8 @@ internal sealed partial class DashboardLoader(
 
             var intervals = Intervals(query.Range);
             var interval = Interval(view, query.Range);
-            var graph = await GraphAsync(query with { IncludeImports = withImports }, comparison, view.Graph, interval, now, cancellationToken);
+            var spans = imports.Select(i => ReportRanges.Days(property.Zone, LocalDate.FromDateOnly(i.FirstDay!.Value), LocalDate.FromDateOnly(i.LastDay!.Value))).ToList();
+            var graph = await GraphAsync(query, comparison, view.Graph, interval, now, spans, cancellationToken);
             Part("graph");
 
             var panels = new List<PanelData>();
@@ -128,9 +128,8 @@ internal sealed partial class DashboardLoader(
                 Conversions = conversions,
                 GoalCount = query.Goals?.Count ?? 0,
                 Funnel = funnelData,
-                Imports = [.. imports.Select(i => new DashboardData.ImportSpan(i.Source == "plausible" ? "Plausible" : i.Source,
-                    Format.Range(ReportRanges.Days(property.Zone, LocalDate.FromDateOnly(i.FirstDay!.Value), LocalDate.FromDateOnly(i.LastDay!.Value)))))],
-                ImportsSkipReason = withImports ? topResult.ImportsSkipReason : null,
+                Imports = [.. imports.Zip(spans, (i, span) => new DashboardData.ImportSpan(i.Source == "plausible" ? "Plausible" : i.Source, Format.Range(span)))],
+                ImportsSkipReason = topResult.ImportsSkipReason,
             };
         }
         catch (FieldValidationException e)
@@ -215,7 +214,7 @@ internal sealed partial class DashboardLoader(
     {
         var request = new ReportRequest(view.Period, view.From, view.To, view.Compare, view.Filters, view.CompareFrom, view.CompareTo) { Segments = Segments };
         var (query, comparison, _) = await request.ToQueryAsync(property, metrics, facts, now, cancellationToken);
-        query = query with { Goals = await goalStore.ListAsync(property.Id, cancellationToken) }; // once for every part of the view
+        query = query with { Goals = await goalStore.ListAsync(property.Id, cancellationToken), IncludeImports = view.Imports }; // goals once for every part of the view
         if (Filters.OnEvents(query.Filter))
         {
             // Views per visit mixes visits with events; with a filter on events it has no meaning (the API refuses it too).
@@ -225,7 +224,8 @@ internal sealed partial class DashboardLoader(
         return (query, comparison);
     }
 
-    private async Task<GraphSeries> GraphAsync(ReportQuery query, ReportRange? comparison, Metric metric, TimeInterval interval, Instant now, CancellationToken cancellationToken)
+    /// <param name="imported">The ranges imported history covers: the buckets they overlap are marked.</param>
+    private async Task<GraphSeries> GraphAsync(ReportQuery query, ReportRange? comparison, Metric metric, TimeInterval interval, Instant now, IReadOnlyList<ReportRange> imported, CancellationToken cancellationToken)
     {
         if (!query.Metrics.Contains(metric))
         {
@@ -250,14 +250,20 @@ internal sealed partial class DashboardLoader(
             previous = [.. labels.Select(l => byLabel.GetValueOrDefault(l)?.Comparison?.Metrics[0])];
         }
 
-        return new GraphSeries(metric, [.. buckets.Select(b => Format.Bucket(b, interval))], values, comparisonLabels, previous);
+        return new GraphSeries(metric, [.. buckets.Select(b => Format.Bucket(b, interval))], values, comparisonLabels, previous)
+        {
+            Imported = [.. buckets.Select(b => imported.Any(r => r.From < b.To && b.From < r.To))],
+        };
     }
 
     /// <param name="limit">Rows to keep: the panel's, or every country for the map.</param>
     private async Task<PanelData> PanelAsync(ReportQuery query, string key, PanelTab tab, IReadOnlyList<string> tabs, int limit, CancellationToken cancellationToken)
     {
-        var rows = (await engine.RunAsync(tab.Query(query, limit + 1), cancellationToken)).Rows;
-        return new PanelData(key, tab.Key, tabs, [.. rows.Take(limit).Select(r => new PanelRow(r.Dimensions[0], r.Metrics))], rows.Count > PanelRows);
+        var result = await engine.RunAsync(tab.Query(query, limit + 1), cancellationToken);
+        return new PanelData(key, tab.Key, tabs, [.. result.Rows.Take(limit).Select(r => new PanelRow(r.Dimensions[0], r.Metrics))], result.Rows.Count > PanelRows)
+        {
+            ImportsLeftOut = result.ImportsSkipReason == "unsupported_query",
+        };
     }
 
     /// <summary>The minutes as the owner's clock shows them.</summary>

@@ -130,7 +130,7 @@ public sealed class DashboardView
     /// <summary>The CSV export of one breakdown in this view (<c>dimension</c> "time" is the graph's series, "top" the top stats).</summary>
     public string CsvHref(string dimension)
     {
-        var parameters = RangeAndFilters.Append("compare").Append("auth").Where(n => Get(n) is not null).Select(n => KeyValuePair.Create(n, Get(n)));
+        var parameters = RangeAndFilters.Append("compare").Append("imports").Append("auth").Where(n => Get(n) is not null).Select(n => KeyValuePair.Create(n, Get(n)));
         if (dimension == "time")
         {
             parameters = parameters.Append(KeyValuePair.Create("graph", (string?)Metrics.Name(Graph)));

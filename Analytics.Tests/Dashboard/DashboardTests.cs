@@ -920,8 +920,15 @@ public sealed class DashboardTests(Engines engines)
         var zip = Path.Combine(server.Data, "plausible-export.zip");
         using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
         {
-            await using var writer = new StreamWriter(archive.CreateEntry("imported_visitors_20250101_20250103.csv").Open());
-            await writer.WriteAsync("date,visitors,pageviews,bounces,visits,visit_duration\n2025-01-01,4,9,2,5,300\n2025-01-02,6,12,3,7,420\n2025-01-03,5,10,1,5,250\n");
+            await using (var writer = new StreamWriter(archive.CreateEntry("imported_visitors_20250101_20250103.csv").Open()))
+            {
+                await writer.WriteAsync("date,visitors,pageviews,bounces,visits,visit_duration\n2025-01-01,4,9,2,5,300\n2025-01-02,6,12,3,7,420\n2025-01-03,5,10,1,5,250\n");
+            }
+
+            await using (var writer = new StreamWriter(archive.CreateEntry("imported_sources_20250101_20250103.csv").Open()))
+            {
+                await writer.WriteAsync("date,source,referrer,utm_source,utm_medium,utm_campaign,utm_content,utm_term,pageviews,visitors,visits,visit_duration,bounces\n2025-01-01,Mastodon,,,,,,,9,4,5,300,2\n2025-01-02,Mastodon,,,,,,,12,6,7,420,3\n");
+            }
         }
 
         await page.SetInputFilesAsync("[data-section=imports] input[type=file]", zip);
@@ -930,11 +937,19 @@ public sealed class DashboardTests(Engines engines)
         await page.GotoAsync(origin + "/properties/team.example?period=custom&from=2025-01-01&to=2025-01-03");
         await LoadedAsync(page);
         Assert.Equal("0", await page.InnerTextAsync("[data-metric=visitors] .stat-value"));
+        Assert.Contains("imported history, not in the line", await page.InnerTextAsync("[data-imported-legend]"), StringComparison.Ordinal);
         await page.ClickAsync("[data-include-imports]");
         await page.WaitForSelectorAsync("[data-imports=included]");
         await ViewShownAsync(page);
         Assert.Equal("15", await page.InnerTextAsync("[data-metric=visitors] .stat-value"));
         Assert.Contains("include imported data (Plausible, 1 Jan – 3 Jan 2025)", await page.InnerTextAsync("[data-imports]"), StringComparison.Ordinal);
+
+        // The graph shades the imported days; the sources panel has the imported source; a panel imports cannot break down says so.
+        Assert.Equal("0-2", await page.GetAttributeAsync("[data-imported-span]", "data-imported-span"));
+        Assert.Contains("imported history, included in the line", await page.InnerTextAsync("[data-imported-legend]"), StringComparison.Ordinal);
+        Assert.Equal("Mastodon\t10", (await page.InnerTextAsync("[data-panel=sources] tbody tr:first-child")).Trim()[..11]);
+        Assert.Equal(1, await page.Locator("[data-panel=content] [data-imports-left-out]").CountAsync());
+        Assert.Equal(0, await page.Locator("[data-panel=sources] [data-imports-left-out]").CountAsync());
         await page.GotoAsync(origin + "/properties/team.example/settings");
         await InteractiveAsync(page);
 
