@@ -62,7 +62,7 @@ internal static class TransferCommands
     public static Command Import()
     {
         var file = new Argument<string>("file") { Description = "A JSONL file of events (the export's format), or - for standard input; with --from plausible, Plausible's CSV export (its zip, or the folder of its files)." };
-        var from = new Option<string>("--from") { Description = "What the file is: analytics (our raw events, JSONL), plausible (Plausible's CSV export; its daily totals are kept apart as imported history), umami (Umami's data export) or ga4 (GA4's BigQuery export as JSON lines); the raw events of the last two become this property's events.", DefaultValueFactory = _ => "analytics" };
+        var from = new Option<string>("--from") { Description = "What the file is: analytics (our raw events, JSONL), plausible (Plausible's CSV export; its day totals and breakdowns are kept apart as imported history), umami (Umami's data export) or ga4 (GA4's BigQuery export as JSON lines or Parquet); the raw events of the last two become this property's events.", DefaultValueFactory = _ => "analytics" };
         var command = new Command("import", "Loads raw events from JSONL keeping their timestamps (backfill), or another tool's history (--from plausible); importing the same files twice stores them once.") { Property, file, from };
         command.SetAction((parse, cancellationToken) => AnalyticsCommandLine.Guard(async () =>
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Analytics.Storage.ClickHouse;
 using Analytics.Storage.Hosting;
 using Analytics.Storage.Properties;
@@ -8,8 +9,8 @@ using Analytics.Storage.Properties;
 namespace Analytics.Ingest.Transfer;
 
 /// <summary>
-/// Imports Google Analytics 4's BigQuery export of daily event tables, as JSON lines (<c>events_YYYYMMDD</c> exported
-/// with BigQuery's "Export to JSON", one file, a folder of them, or a zip), as the property's own events: GA4 keeps raw
+/// Imports Google Analytics 4's BigQuery export of daily event tables, as JSON lines or Parquet (<c>events_YYYYMMDD</c>
+/// exported with BigQuery's "Export" as JSON or Parquet, one file, a folder of them, or a zip), as the property's own events: GA4 keeps raw
 /// events, so they go through <see cref="EventImport"/> (each line checked first, sessions rebuilt with the 30-minute
 /// rule, stored once however often it runs). <c>page_view</c> becomes a pageview; GA4's own bookkeeping events
 /// (session_start, first_visit, user_engagement, scroll) are left out; any other event keeps its name. The visitor id
@@ -26,37 +27,20 @@ public static class Ga4Import
     /// <param name="countryCode">An English country name's ISO code (GA4 exports names), null when unknown.</param>
     public static async Task<long> RunAsync(IClickHouse clickHouse, Property property, string path, Func<string, string?> countryCode, Action<string> progress, CancellationToken cancellationToken)
     {
-        var files = ExportFiles.Read(path).Where(f => f.Name.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || f.Name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || f.Name.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase)).ToList();
+        string[] kinds = [".json", ".jsonl", ".ndjson", ".parquet"];
+        var files = ExportFiles.Read(path).Where(f => kinds.Any(k => f.Name.EndsWith(k, StringComparison.OrdinalIgnoreCase))).ToList();
         if (files.Count == 0)
         {
-            throw new FieldValidationException("path", $"{path} has no .json or .jsonl file: give GA4's BigQuery export as JSON lines (a file, a folder of them, or a zip).");
+            throw new FieldValidationException("path", $"{path} has no .json, .jsonl or .parquet file: give GA4's BigQuery export as JSON lines or Parquet (a file, a folder of them, or a zip).");
         }
 
         var lines = new StringBuilder();
         var (kept, skipped) = (0, 0);
         foreach (var (name, bytes) in files.OrderBy(f => f.Name, StringComparer.Ordinal))
         {
-            var number = 0;
-            foreach (var text in Encoding.UTF8.GetString(bytes).TrimStart('\uFEFF').Split('\n'))
+            var rows = name.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) ? await ParquetRowsAsync(Path.GetFileName(name), bytes, cancellationToken) : JsonLines(Path.GetFileName(name), bytes);
+            foreach (var (where, e) in rows)
             {
-                number++;
-                if (string.IsNullOrWhiteSpace(text))
-                {
-                    continue;
-                }
-
-                var where = $"{Path.GetFileName(name)} line {number}";
-                JsonElement e;
-                try
-                {
-                    using var document = JsonDocument.Parse(text);
-                    e = document.RootElement.Clone();
-                }
-                catch (JsonException x)
-                {
-                    throw new FieldValidationException(where, $"is not JSON: {x.Message}");
-                }
-
                 var eventName = String(e, "event_name") ?? throw new FieldValidationException(where, "event_name: is missing.");
                 if (Bookkeeping.Contains(eventName))
                 {
@@ -104,6 +88,121 @@ public static class Ga4Import
         progress($"Read {kept:N0} events from GA4's export ({skipped:N0} of GA4's own events left out: session_start, first_visit, user_engagement, scroll); they become {property.Domain}'s own events, with user_pseudo_id hashed into visitor ids.");
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(lines.ToString()));
         return await EventImport.RunAsync(clickHouse, property, stream, progress, cancellationToken);
+    }
+
+    /// <summary>A JSON lines export's events, each with where it is (file and line).</summary>
+    private static IEnumerable<(string Where, JsonElement Event)> JsonLines(string name, byte[] bytes)
+    {
+        var number = 0;
+        foreach (var text in Encoding.UTF8.GetString(bytes).TrimStart('\uFEFF').Split('\n'))
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+
+            var where = $"{name} line {number}";
+            JsonElement e;
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                e = document.RootElement.Clone();
+            }
+            catch (JsonException x)
+            {
+                throw new FieldValidationException(where, $"is not JSON: {x.Message}");
+            }
+
+            yield return (where, e);
+        }
+    }
+
+    /// <summary>A Parquet export's events (the columns <see cref="Ga4Event"/> names; others are not read), each as the JSON export has it, with its row.</summary>
+    private static async Task<List<(string Where, JsonElement Event)>> ParquetRowsAsync(string name, byte[] bytes, CancellationToken cancellationToken)
+    {
+        IList<Ga4Event> rows;
+        try
+        {
+            using var stream = new MemoryStream(bytes);
+            rows = (await Parquet.Serialization.ParquetSerializer.DeserializeAsync<Ga4Event>(stream, cancellationToken: cancellationToken)).Data;
+        }
+        catch (Exception x) when (x is IOException or InvalidDataException or InvalidOperationException or NotSupportedException or ArgumentException or Parquet.ParquetException)
+        {
+            throw new FieldValidationException(name, $"is not GA4's export as Parquet: {x.Message}");
+        }
+
+        return [.. rows.Select((row, i) => ($"{name} row {i + 1}", JsonSerializer.SerializeToElement(row)))];
+    }
+
+    /// <summary>The columns of GA4's BigQuery export the import reads, named and nested as its schema has them.</summary>
+    private sealed class Ga4Event
+    {
+        [JsonPropertyName("event_name")] public string? EventName { get; set; }
+
+        [JsonPropertyName("event_timestamp")] public long? EventTimestamp { get; set; }
+
+        [JsonPropertyName("user_pseudo_id")] public string? UserPseudoId { get; set; }
+
+        [JsonPropertyName("event_params")] public List<Ga4Param>? EventParams { get; set; }
+
+        [JsonPropertyName("device")] public Ga4Device? Device { get; set; }
+
+        [JsonPropertyName("geo")] public Ga4Geo? Geo { get; set; }
+
+        [JsonPropertyName("collected_traffic_source")] public Ga4TrafficSource? CollectedTrafficSource { get; set; }
+    }
+
+    private sealed class Ga4Param
+    {
+        [JsonPropertyName("key")] public string? Key { get; set; }
+
+        [JsonPropertyName("value")] public Ga4Value? Value { get; set; }
+    }
+
+    private sealed class Ga4Value
+    {
+        [JsonPropertyName("string_value")] public string? StringValue { get; set; }
+    }
+
+    private sealed class Ga4Device
+    {
+        [JsonPropertyName("category")] public string? Category { get; set; }
+
+        [JsonPropertyName("operating_system")] public string? OperatingSystem { get; set; }
+
+        [JsonPropertyName("language")] public string? Language { get; set; }
+
+        [JsonPropertyName("web_info")] public Ga4WebInfo? WebInfo { get; set; }
+    }
+
+    private sealed class Ga4WebInfo
+    {
+        [JsonPropertyName("browser")] public string? Browser { get; set; }
+
+        [JsonPropertyName("hostname")] public string? Hostname { get; set; }
+    }
+
+    private sealed class Ga4Geo
+    {
+        [JsonPropertyName("country")] public string? Country { get; set; }
+
+        [JsonPropertyName("region")] public string? Region { get; set; }
+
+        [JsonPropertyName("city")] public string? City { get; set; }
+    }
+
+    private sealed class Ga4TrafficSource
+    {
+        [JsonPropertyName("manual_source")] public string? ManualSource { get; set; }
+
+        [JsonPropertyName("manual_medium")] public string? ManualMedium { get; set; }
+
+        [JsonPropertyName("manual_campaign_name")] public string? ManualCampaignName { get; set; }
+
+        [JsonPropertyName("manual_content")] public string? ManualContent { get; set; }
+
+        [JsonPropertyName("manual_term")] public string? ManualTerm { get; set; }
     }
 
     private static string? String(JsonElement element, string name)

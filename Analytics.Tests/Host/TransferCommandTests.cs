@@ -265,6 +265,52 @@ public sealed class TransferCommandTests(Engines engines)
         Assert.All(events, e => Assert.Equal(("DE", "Chrome", "Android", "mobile"), (e.GetProperty("country_code").GetString(), e.GetProperty("browser").GetString(), e.GetProperty("os").GetString(), e.GetProperty("device_type").GetString())));
         Assert.Equal("Title of /blog", events[3].GetProperty("page_title").GetString());
 
+        // The same export as Parquet (BigQuery's other export format; its schema's nesting, with columns not read here
+        // too), into a data directory of its own: the same events.
+        static Ga4Row Row(string name, long micros, string user, string path, string? referrer = null, string? source = null) => new()
+        {
+            EventDate = "20250301",
+            EventTimestamp = micros,
+            EventName = name,
+            UserPseudoId = user,
+            Platform = "WEB",
+            EventParams =
+            [
+                new() { Key = "page_location", Value = new() { StringValue = $"https://example.com{path}?x=1" } },
+                new() { Key = "page_title", Value = new() { StringValue = $"Title of {path}" } },
+                new() { Key = "engagement_time_msec", Value = new() { IntValue = 1200 } },
+                .. referrer is null ? Array.Empty<Ga4Row.Param>() : [new() { Key = "page_referrer", Value = new() { StringValue = referrer } }],
+            ],
+            Device = new() { Category = "mobile", OperatingSystem = "Android", Language = "de-de", WebInfo = new() { Browser = "Chrome", Hostname = "example.com" } },
+            Geo = new() { Country = "Germany", Region = "Berlin", City = "Berlin", Continent = "Europe" },
+            CollectedTrafficSource = source is null ? null : new() { ManualSource = source, ManualMedium = "email" },
+        };
+        var parquetData = await WithPropertyAsync();
+        var parquet = Path.Combine(parquetData, "events_20250301.parquet");
+        await using (var stream = File.Create(parquet))
+        {
+            await Parquet.Serialization.ParquetSerializer.SerializeAsync(new[]
+            {
+                Row("session_start", At, "111.222", "/"),
+                Row("first_visit", At, "111.222", "/"),
+                Row("page_view", At, "111.222", "/", referrer: "https://www.google.com/", source: "newsletter"),
+                Row("page_view", At + 60_000_000, "111.222", "/pricing", referrer: "https://example.com/"),
+                Row("sign_up", At + 90_000_000, "111.222", "/pricing"),
+                Row("user_engagement", At + 95_000_000, "111.222", "/pricing"),
+                Row("page_view", At + 3_600_000_000, "333.444", "/blog", referrer: "https://example.com/elsewhere"),
+            }, stream);
+        }
+
+        var fromParquet = await AnalyticsProcess.RunAsync(parquetData, "import", "--from", "ga4", "--property", "example.com", parquet);
+        Assert.True(fromParquet.Exit == 0, fromParquet.Stderr);
+        Assert.Contains("Read 4 events from GA4's export (3 of GA4's own events left out", fromParquet.Stderr, StringComparison.Ordinal);
+        string[] fields = ["timestamp", "name", "hostname", "pathname", "referrer", "utm_source", "utm_medium", "country_code", "region", "city", "browser", "os", "device_type", "locale", "page_title"];
+        string Shape(JsonElement e) => string.Join('|', fields.Select(f => e.TryGetProperty(f, out var v) ? v.ToString() : "-"));
+        Assert.Equal(events.Select(Shape), (await ExportAsync(parquetData)).Select(Shape));
+        await File.WriteAllTextAsync(parquet, "PAR1 not really");
+        var notParquet = await AnalyticsProcess.RunAsync(parquetData, "import", "--from", "ga4", "--property", "example.com", parquet);
+        Assert.True(notParquet.Exit != 0 && notParquet.Stderr.Contains("events_20250301.parquet: is not GA4's export as Parquet", StringComparison.Ordinal), notParquet.Stderr);
+
         await File.WriteAllTextAsync(file, Event("page_view", At, "111.222", "/").Replace("\"event_timestamp\":\"", "\"event_timestamp\":\"x", StringComparison.Ordinal) + "\n");
         var bad = await AnalyticsProcess.RunAsync(data, "import", "--from", "ga4", "--property", "example.com", file);
         Assert.NotEqual(0, bad.Exit);
@@ -304,5 +350,79 @@ public sealed class TransferCommandTests(Engines engines)
         Assert.Equal(1, failed.Exit);
         Assert.Single(failed.Stderr.Trim().Split('\n'));
         Assert.Contains("not a valid MaxMind DB file", failed.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A row of GA4's BigQuery export as its schema nests it (a few of its columns), for a Parquet file.</summary>
+    private sealed class Ga4Row
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("event_date")] public string? EventDate { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("event_timestamp")] public long? EventTimestamp { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("event_name")] public string? EventName { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("event_params")] public List<Param>? EventParams { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("user_pseudo_id")] public string? UserPseudoId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("device")] public DeviceInfo? Device { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("geo")] public GeoInfo? Geo { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("collected_traffic_source")] public TrafficSource? CollectedTrafficSource { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("platform")] public string? Platform { get; set; }
+
+        public sealed class Param
+        {
+            [System.Text.Json.Serialization.JsonPropertyName("key")] public string? Key { get; set; }
+
+            [System.Text.Json.Serialization.JsonPropertyName("value")] public ParamValue? Value { get; set; }
+        }
+
+        public sealed class ParamValue
+        {
+            [System.Text.Json.Serialization.JsonPropertyName("string_value")] public string? StringValue { get; set; }
+
+            [System.Text.Json.Serialization.JsonPropertyName("int_value")] public long? IntValue { get; set; }
+
+            [System.Text.Json.Serialization.JsonPropertyName("double_value")] public double? DoubleValue { get; set; }
+        }
+
+        public sealed class DeviceInfo
+        {
+            [System.Text.Json.Serialization.JsonPropertyName("category")] public string? Category { get; set; }
+
+            [System.Text.Json.Serialization.JsonPropertyName("operating_system")] public string? OperatingSystem { get; set; }
+
+            [System.Text.Json.Serialization.JsonPropertyName("language")] public string? Language { get; set; }
+
+            [System.Text.Json.Serialization.JsonPropertyName("web_info")] public WebInfoOf? WebInfo { get; set; }
+        }
+
+        public sealed class WebInfoOf
+        {
+            [System.Text.Json.Serialization.JsonPropertyName("browser")] public string? Browser { get; set; }
+
+            [System.Text.Json.Serialization.JsonPropertyName("hostname")] public string? Hostname { get; set; }
+        }
+
+        public sealed class GeoInfo
+        {
+            [System.Text.Json.Serialization.JsonPropertyName("continent")] public string? Continent { get; set; }
+
+            [System.Text.Json.Serialization.JsonPropertyName("country")] public string? Country { get; set; }
+
+            [System.Text.Json.Serialization.JsonPropertyName("region")] public string? Region { get; set; }
+
+            [System.Text.Json.Serialization.JsonPropertyName("city")] public string? City { get; set; }
+        }
+
+        public sealed class TrafficSource
+        {
+            [System.Text.Json.Serialization.JsonPropertyName("manual_source")] public string? ManualSource { get; set; }
+
+            [System.Text.Json.Serialization.JsonPropertyName("manual_medium")] public string? ManualMedium { get; set; }
+        }
     }
 }
