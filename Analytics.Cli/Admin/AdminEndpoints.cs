@@ -20,27 +20,6 @@ internal static class AdminEndpoints
 {
     public const string TokenHeader = "X-Analytics-Admin-Token";
 
-    /// <summary>
-    /// Another tool's export into the property: Plausible's daily totals as imported history, or the raw events of
-    /// Umami's data export or GA4's BigQuery export as the property's own. What it did goes to <paramref name="progress"/>.
-    /// </summary>
-    public static async Task ImportFromAsync(IClickHouse clickHouse, ImportStore imports, Property property, string source, string path, Action<string> progress, CancellationToken cancellationToken)
-    {
-        if (source == PlausibleImport.Source)
-        {
-            await PlausibleImport.RunAsync(clickHouse, imports, property, path, progress, cancellationToken);
-            return;
-        }
-
-        var count = source switch
-        {
-            UmamiImport.Source => await UmamiImport.RunAsync(clickHouse, property, path, progress, cancellationToken),
-            Ga4Import.Source => await Ga4Import.RunAsync(clickHouse, property, path, Countries.Code, progress, cancellationToken),
-            _ => throw new FieldValidationException("--from", $"'{source}' is not a tool this imports from; use plausible, umami or ga4."),
-        };
-        progress($"Imported {count:N0} events into {property.Domain}.");
-    }
-
     public static void MapAdminEndpoints(this WebApplication app, string token)
     {
         var group = app.MapGroup("/internal").ExcludeFromDescription().AddEndpointFilter(async (context, next) =>
@@ -89,7 +68,7 @@ internal static class AdminEndpoints
             try
             {
                 var said = new StringBuilder();
-                await ImportFromAsync(clickHouse, imports, target, source, path, line => said.AppendLine(line), context.RequestAborted);
+                await ToolImport.RunAsync(clickHouse, imports, target, source, path, Countries.Code, line => said.AppendLine(line), context.RequestAborted);
                 return Results.Text(said.Append("(through the running server)").ToString());
             }
             catch (FieldValidationException e)

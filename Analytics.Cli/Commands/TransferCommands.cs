@@ -112,7 +112,7 @@ internal static class TransferCommands
             await using (local)
             {
                 var property = await local.PropertyAsync(domain, cancellationToken);
-                await Admin.AdminEndpoints.ImportFromAsync(local.Get<IClickHouse>(), local.Get<Storage.Imports.ImportStore>(), property, source, path, AnalyticsCommandLine.Progress, cancellationToken);
+                await Analytics.Ingest.Transfer.ToolImport.RunAsync(local.Get<IClickHouse>(), local.Get<Storage.Imports.ImportStore>(), property, source, path, Api.Reports.Countries.Code, AnalyticsCommandLine.Progress, cancellationToken);
                 return 0;
             }
         }

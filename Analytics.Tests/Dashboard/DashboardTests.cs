@@ -931,7 +931,7 @@ public sealed class DashboardTests(Engines engines)
             }
         }
 
-        await page.SetInputFilesAsync("[data-section=imports] input[type=file]", zip);
+        await page.SetInputFilesAsync("[data-import-upload=plausible] input[type=file]", zip);
         await page.WaitForSelectorAsync("[data-section=imports] [data-import-said]:has-text(\"Imported 3 days of team.example's history from Plausible\")");
         Assert.Contains("2025-01-01 to 2025-01-03 (3 days)", await page.InnerTextAsync("[data-imports-list]"), StringComparison.Ordinal);
         await page.GotoAsync(origin + "/properties/team.example?period=custom&from=2025-01-01&to=2025-01-03");
@@ -952,6 +952,13 @@ public sealed class DashboardTests(Engines engines)
         Assert.Equal(0, await page.Locator("[data-panel=sources] [data-imports-left-out]").CountAsync());
         await page.GotoAsync(origin + "/properties/team.example/settings");
         await InteractiveAsync(page);
+
+        // GA4's export uploaded there becomes the property's own events, and the owner is told they reach into the imported days.
+        var ga4 = Path.Combine(server.Data, "events_20250102.json");
+        await File.WriteAllTextAsync(ga4, """{"event_timestamp": "1735819200000000", "event_name": "page_view", "user_pseudo_id": "1.2", "event_params": [{"key": "page_location", "value": {"string_value": "https://team.example/"}}]}""" + "\n");
+        await page.SetInputFilesAsync("[data-import-upload=ga4] input[type=file]", ga4);
+        await page.WaitForSelectorAsync("[data-section=imports] [data-import-said]:has-text(\"Imported 1 events into team.example.\")");
+        Assert.Contains("days of imported history now lie on or after this property's first own event", await page.InnerTextAsync("[data-import-said]"), StringComparison.Ordinal);
 
         // Vic, in a browser of his own, opens it, makes an account with the invited address, and is asked to confirm it first.
         var (_, vic, vicProblems) = await browser.NewPageAsync(origin, 1280, 900);
