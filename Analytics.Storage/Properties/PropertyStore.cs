@@ -65,12 +65,13 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
             $"SELECT {Columns} FROM properties ORDER BY domain", cancellationToken: cancellationToken))).AsList();
     }
 
-    /// <summary>The properties a user may read, by domain.</summary>
-    public async Task<IReadOnlyList<Property>> ListForUserAsync(long userId, CancellationToken cancellationToken)
+    /// <summary>The properties a user may read, by domain, each with the user's role in it.</summary>
+    public async Task<IReadOnlyList<PropertyAccess>> ListForUserAsync(long userId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<Property>(new CommandDefinition(
-            $"SELECT {Columns} FROM properties p WHERE {ReadableByUser} ORDER BY domain", new { user = userId }, cancellationToken: cancellationToken))).AsList();
+        return (await connection.QueryAsync<Property, string, PropertyAccess>(new CommandDefinition(
+            $"SELECT {Columns}, {RoleOfUser} AS Role FROM properties p WHERE {ReadableByUser} ORDER BY domain", new { user = userId }, cancellationToken: cancellationToken),
+            (property, role) => new PropertyAccess(property, PropertyRoles.Parse(role, "role")), splitOn: "Role")).AsList();
     }
 
     /// <summary>

@@ -1016,6 +1016,25 @@ public sealed class DashboardTests(Engines engines)
         await page.Locator("[data-member='vic@example.com']").GetByRole(AriaRole.Button, new() { Name = "Remove vic@example.com" }).ClickAsync();
         await page.WaitForFunctionAsync("() => !document.querySelector(\"[data-member='vic@example.com']\")");
         Assert.Equal(404, (await vic.GotoAsync(origin + "/properties/team.example"))!.Status);
+
+        // Invited again as a viewer, Vic sees his role on the home page (without settings) and leaves on his own.
+        await page.FillAsync("#invite-email", "vic@example.com");
+        await Button(page, "Send invitation").ClickAsync();
+        await page.WaitForSelectorAsync("[data-invitation='vic@example.com']");
+        await vic.GotoAsync(MailSink.Link(await mail.WaitForAsync("vic@example.com", "You've been invited to team.example", skip: 1), "/invitation?token="));
+        Assert.Equal(302, await SubmitAsync(vic, "Accept"));
+        await LoadedAsync(vic);
+        await vic.GotoAsync(origin + "/");
+        await InteractiveAsync(vic);
+        Assert.Equal("viewer", await vic.InnerTextAsync("[data-property='team.example'] [data-role]"));
+        Assert.Equal(0, await vic.Locator("[data-property='team.example'] a:text-is('Settings')").CountAsync());
+        await vic.GetByRole(AriaRole.Button, new() { Name = "Leave team.example" }).ClickAsync();
+        await Button(vic, "Yes, leave").ClickAsync();
+        await vic.WaitForSelectorAsync("[data-left]:has-text('You left team.example.')");
+        Assert.Equal(0, await vic.Locator("[data-property='team.example']").CountAsync());
+        await page.ReloadAsync();
+        await InteractiveAsync(page);
+        Assert.Equal(0, await page.Locator("[data-member='vic@example.com']").CountAsync());
         Assert.Equal(["404 /properties/team.example/settings", "404 /properties/team.example"], vicProblems.Select(p => p.Split('?')[0]).ToList());
     }
 

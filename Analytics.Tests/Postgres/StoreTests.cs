@@ -178,8 +178,8 @@ public sealed class StoreTests(Engines engines)
         await properties.AddAsync("cli.example", null, "UTC", null, CancellationToken.None);
         await properties.AddAsync("grace.example", null, "UTC", grace.Id, CancellationToken.None);
 
-        Assert.Equal(["cli.example"], (await properties.ListForUserAsync(admin.Id, CancellationToken.None)).Select(p => p.Domain));
-        Assert.Equal(["grace.example"], (await properties.ListForUserAsync(grace.Id, CancellationToken.None)).Select(p => p.Domain));
+        Assert.Equal(["cli.example owner"], (await properties.ListForUserAsync(admin.Id, CancellationToken.None)).Select(a => $"{a.Property.Domain} {PropertyRoles.Name(a.Role)}"));
+        Assert.Equal(["grace.example owner"], (await properties.ListForUserAsync(grace.Id, CancellationToken.None)).Select(a => $"{a.Property.Domain} {PropertyRoles.Name(a.Role)}"));
         Assert.Empty(await properties.ListForUserAsync(linus.Id, CancellationToken.None));
         Assert.Null(await properties.FindForUserAsync(linus.Id, "grace.example", PropertyRole.Viewer, CancellationToken.None));
         Assert.Null(await properties.FindForUserAsync(admin.Id, "grace.example", PropertyRole.Viewer, CancellationToken.None));
