@@ -489,7 +489,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     /// <summary>The dimensions imported history is kept by (<c>imported_breakdowns</c>, from Plausible's tables).</summary>
     private static readonly HashSet<string> ImportedDimensions =
     [
-        "visit:source", "visit:referrer", "visit:utm_source", "visit:utm_medium", "visit:utm_campaign", "visit:utm_content", "visit:utm_term",
+        "visit:source", "visit:channel", "visit:referrer", "visit:utm_source", "visit:utm_medium", "visit:utm_campaign", "visit:utm_content", "visit:utm_term",
         "event:page", "event:hostname", "visit:entry_page", "visit:exit_page", "visit:country", "visit:device", "visit:browser", "visit:os", "event:name",
     ];
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Analytics.Ingest.Enrichment;
 using Analytics.Storage.ClickHouse;
 using Analytics.Storage.ClickHouse.Catalog;
 using Analytics.Storage.Hosting;
@@ -33,11 +34,14 @@ public static class PlausibleImport
 
     private static readonly string[] VisitSums = ["visitors", "visits", "visit_duration", "bounces"];
 
+    /// <summary>Sources: each line also counts under its channel, which collect's rules name from its source and UTM tags.</summary>
+    private static readonly Table Sources = new("imported_sources", ["date", "source", .. VisitSums],
+        [("source", "visit:source"), ("referrer", "visit:referrer"), ("utm_source", "visit:utm_source"), ("utm_medium", "visit:utm_medium"),
+         ("utm_campaign", "visit:utm_campaign"), ("utm_content", "visit:utm_content"), ("utm_term", "visit:utm_term")]);
+
     private static readonly Table[] Breakdowns =
     [
-        new("imported_sources", ["date", "source", .. VisitSums],
-            [("source", "visit:source"), ("referrer", "visit:referrer"), ("utm_source", "visit:utm_source"), ("utm_medium", "visit:utm_medium"),
-             ("utm_campaign", "visit:utm_campaign"), ("utm_content", "visit:utm_content"), ("utm_term", "visit:utm_term")]),
+        Sources,
         new("imported_pages", ["date", "page", "visitors", "pageviews"], [("page", "event:page"), ("hostname", "event:hostname")]),
         new("imported_entry_pages", ["date", "entry_page", "visitors", "entrances", "visit_duration", "bounces"], [("entry_page", "visit:entry_page")]),
         new("imported_exit_pages", ["date", "exit_page", "visitors", "exits"], [("exit_page", "visit:exit_page")]),
@@ -69,12 +73,13 @@ public static class PlausibleImport
             progress($"{name}: not imported (not a table of Plausible's export this version knows).");
         }
 
+        var referrers = tables.Any(t => t.Table == Sources) ? await ReferrerSources.LoadAsync(progress, cancellationToken) : null;
         var days = new SortedDictionary<DateOnly, Sums>();
         var breakdowns = new Dictionary<(string Dimension, DateOnly Date, string Value), Sums>();
         foreach (var (name, bytes, table) in tables)
         {
             var lines = 0;
-            foreach (var (date, values, sums) in Parse(name, bytes, table!))
+            foreach (var (date, values, sums) in Parse(name, bytes, table!, referrers))
             {
                 lines++;
                 if (table == Visitors && !days.TryAdd(date, sums))
@@ -88,7 +93,7 @@ public static class PlausibleImport
                 }
             }
 
-            var counted = table!.Dimensions.Select(d => d.Dimension).Where(d => breakdowns.Keys.Any(k => k.Dimension == d)).ToList();
+            var counted = table!.Dimensions.Select(d => d.Dimension).Append(table == Sources ? "visit:channel" : null).OfType<string>().Where(d => breakdowns.Keys.Any(k => k.Dimension == d)).ToList();
             progress($"{name}: {lines:N0} lines{(counted.Count > 0 ? " by " + string.Join(", ", counted) : string.Empty)}.");
             if (table.Name == "imported_locations")
             {
@@ -191,9 +196,10 @@ public static class PlausibleImport
     /// <summary>
     /// A table's lines, each checked: the header names the columns (in any order), each line has a date, whole numbers
     /// and no more bounces than visits. A line's values per dimension are as stored here: device types in lower case,
-    /// country codes in upper case, browser and OS names as collect names them (<see cref="Names"/>), blanks blank.
+    /// country codes in upper case, browser and OS names as collect names them (<see cref="Names"/>), blanks blank; a
+    /// sources line's channel as collect would name it (no ad click id is exported).
     /// </summary>
-    private static IEnumerable<(DateOnly Date, List<(string Dimension, string Value)> Values, Sums Sums)> Parse(string name, byte[] bytes, Table table)
+    private static IEnumerable<(DateOnly Date, List<(string Dimension, string Value)> Values, Sums Sums)> Parse(string name, byte[] bytes, Table table, ReferrerSources? referrers)
     {
         var records = ExportFiles.Csv(bytes).ToList();
         var header = records.Count > 0 ? records[0].Fields.Select(h => h.Trim()).ToList() : [];
@@ -240,6 +246,12 @@ public static class PlausibleImport
                 "visit:browser" or "visit:os" => Names.GetValueOrDefault(Field(d.Column), Field(d.Column)),
                 _ => Field(d.Column),
             })).ToList();
+            if (table == Sources)
+            {
+                string Optional(string column) => at.ContainsKey(column) ? Field(column) : string.Empty;
+                values.Add(("visit:channel", referrers!.Channel(Field("source"), Optional("utm_medium"), Optional("utm_campaign"), Optional("utm_source"), clickIdParam: string.Empty)));
+            }
+
             yield return (date, values, sums);
         }
     }

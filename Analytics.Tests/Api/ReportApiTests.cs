@@ -863,6 +863,9 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
             Count(day, "visit:source", "Google", g + 1, g + 2, 2 * g + 2, 2, 30 * (g + 1) + 5);
             Count(day, "visit:source", "Imported Only", 20, 22, 44, 11, 660);
             Count(day, "visit:source", "Direct / None", 2, 2, 3, 2, 0);
+            Count(day, "visit:channel", "Organic Search", g + 1, g + 2, 2 * g + 2, 2, 30 * (g + 1) + 5); // as collect names them
+            Count(day, "visit:channel", "Email", 20, 22, 44, 11, 660);
+            Count(day, "visit:channel", "Direct", 2, 2, 3, 2, 0);
             Count(day, "visit:utm_medium", "email", 20, 22, 44, 11, 660);
             Count(day, "visit:utm_medium", "(not set)", g + 3, g + 4, 2 * g + 5, 4, 30 * (g + 1) + 5); // the lines without one
             googleByDay[d] = day < native ? g + 1 : 0;
@@ -896,7 +899,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         var kept = days.Where(d => LocalDate.FromDateTime(DateTime.Parse(d.Key, System.Globalization.CultureInfo.InvariantCulture)) < native).ToDictionary();
         Assert.True(kept.Count == first.Days, string.Join("\n", said));
         Assert.Contains("imported_something_new_20260901_20261031.csv: not imported (not a table of Plausible's export this version knows).", said);
-        Assert.Contains("imported_sources_20260901_20261031.csv: 244 lines by visit:source, visit:referrer, visit:utm_source, visit:utm_medium, visit:utm_campaign, visit:utm_content, visit:utm_term.", said);
+        Assert.Contains("imported_sources_20260901_20261031.csv: 244 lines by visit:source, visit:referrer, visit:utm_source, visit:utm_medium, visit:utm_campaign, visit:utm_content, visit:utm_term, visit:channel.", said);
         Assert.Contains(said, l => l.Contains("days from 2026-10-25 on are left out", StringComparison.Ordinal));
 
         // The same files again: the same import, nothing stored twice. A bad line names file, line and field, and stores nothing.
@@ -960,7 +963,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         async Task<Dictionary<string, double[]>> RowsAsync(string dimension, bool include, string metrics = Metrics, string filters = "")
             => (await PostQueryAsync(client, Query(span, $$""", "dimensions": ["{{dimension}}"]{{filters}}""", include, metrics)))["results"]!.AsArray()
                 .ToDictionary(r => r!["dimensions"]![0]!.GetValue<string>(), r => MetricsOf(r!));
-        foreach (var (dimension, index) in new (string, int[])[] { ("visit:source", [0, 1, 2]), ("visit:utm_medium", [0, 1, 2]), ("visit:exit_page", [0, 1]), ("visit:country", [0, 1, 2]), ("visit:device", [0, 1, 2]), ("event:page", [0, 2]) })
+        foreach (var (dimension, index) in new (string, int[])[] { ("visit:source", [0, 1, 2]), ("visit:channel", [0, 1, 2]), ("visit:utm_medium", [0, 1, 2]), ("visit:exit_page", [0, 1]), ("visit:country", [0, 1, 2]), ("visit:device", [0, 1, 2]), ("event:page", [0, 2]) })
         {
             var before = await RowsAsync(dimension, include: false);
             var merged = await RowsAsync(dimension, include: true);
@@ -1019,7 +1022,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         foreach (var (extra, range, reason) in new[]
         {
             (""", "dimensions": ["visit:source"], "filters": [["is", "visit:country", ["DE"]]]""", span, "unsupported_query"),
-            (""", "dimensions": ["visit:channel"]""", span, "unsupported_query"),
+            (""", "dimensions": ["visit:region"]""", span, "unsupported_query"),
             (""", "dimensions": ["visit:screen"]""", span, "unsupported_query"),
             (""", "filters": [["is", "visit:source", ["Google"]], ["is", "visit:country", ["DE"]]]""", span, "unsupported_query"),
             (""", "dimensions": ["time:day", "visit:source"]""", span, "unsupported_query"),
@@ -1031,7 +1034,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
             Assert.True(!meta["imports_included"]!.GetValue<bool>() && meta["imports_skip_reason"]!.GetValue<string>() == reason, $"{extra} {range}: {meta.ToJsonString()}");
         }
 
-        Assert.Contains("query parameters are not supported", (await PostQueryAsync(client, Query(span, """, "dimensions": ["visit:channel"]""")))["meta"]!["imports_warning"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("query parameters are not supported", (await PostQueryAsync(client, Query(span, """, "dimensions": ["visit:screen"]""")))["meta"]!["imports_warning"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Null((await PostQueryAsync(client, Query(span, include: false)))["meta"]!["imports_included"]);
 
         // Deleted, the import is gone from reports, breakdowns too.
