@@ -491,6 +491,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     [
         "visit:source", "visit:channel", "visit:referrer", "visit:utm_source", "visit:utm_medium", "visit:utm_campaign", "visit:utm_content", "visit:utm_term",
         "event:page", "event:hostname", "visit:entry_page", "visit:exit_page", "visit:country", "visit:device", "visit:browser", "visit:os", "event:name",
+        GoalMatching.DimensionName,
     ];
 
     /// <summary>
@@ -501,7 +502,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     private static readonly HashSet<Metric> ImportedMetrics =
     [
         Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration, Metric.Events, Metric.Percentage,
-        Metric.TimeOnPage, Metric.ScrollDepth, Metric.TotalRevenue,
+        Metric.TimeOnPage, Metric.ScrollDepth, Metric.TotalRevenue, Metric.ConversionRate,
     ];
 
     /// <summary>
@@ -531,8 +532,8 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     /// <summary>
     /// Whether imported rows answer the query as its native half does: its metrics are imported ones; it is by one
     /// imported dimension, or over time, or neither; its filter tests that dimension only (none over time unless it is
-    /// that of the filter). Events are known by event name only, visits by an event's page only as its breakdown counts
-    /// them (by the entry page), and by a name or hostname not at all.
+    /// that of the filter). Events are known by event name (and goal) only, visits by an event's page only as its
+    /// breakdown counts them (by the entry page), and by a name or hostname not at all; goals in a breakdown by goal.
     /// </summary>
     private static bool Importable(ReportQuery query)
     {
@@ -549,7 +550,14 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             return !query.Metrics.Contains(Metric.Events);
         }
 
-        if (!ImportedDimensions.Contains(named) || (filtered.Count == 1 && filtered[0] != named) || (query.Metrics.Contains(Metric.Events) && named != "event:name"))
+        if (!ImportedDimensions.Contains(named) || (filtered.Count == 1 && filtered[0] != named) || (query.Metrics.Contains(Metric.Events) && named is not ("event:name" or GoalMatching.DimensionName)))
+        {
+            return false;
+        }
+
+        // Goals merge into a breakdown by goal (the Goals panel; its conversion rate divides by all visitors, imported
+        // ones too), not into a goal's totals or series.
+        if (named == GoalMatching.DimensionName && by.Count == 0)
         {
             return false;
         }
@@ -634,7 +642,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         async Task<Dictionary<string, SideRow>> VisitorsAsync(IReadOnlyList<Dimension> dimensions)
         {
             var (source, _) = Plan(query with { Filter = withoutGoals, Dimensions = dimensions, Metrics = [Metric.Visitors], OrderBy = [] });
-            return (await SideAsync(QuerySide.Events, source!.Value, query, dimensions, withoutGoals, ReportSql.Shape.All, imports: false, cancellationToken)).Rows;
+            return (await SideAsync(QuerySide.Events, source!.Value, query, dimensions, withoutGoals, ReportSql.Shape.All, imports, cancellationToken)).Rows;
         }
 
         var allVisitors = query.Metrics.Contains(Metric.ConversionRate) ? (await VisitorsAsync([])).Values.Single().Values["visitors"] : 0;

@@ -580,42 +580,54 @@ internal sealed class ReportSql
     /// unordered) and the imported sums of the range's days added up per group, then cut as <paramref name="shape"/>
     /// says, so a breakdown orders and pages imported and native figures together. The imported rows are those of the
     /// breakdown's (else the filter's) dimension in <c>imported_breakdowns</c>, the filter tested on their values, or
-    /// <c>imported_visitors</c>' day totals without either; a day counts in the time bucket of its date. The planner
+    /// <c>imported_visitors</c>' day totals without either; a day counts in the time bucket of its date. By goal, the
+    /// rows are the imported custom events and pages that complete a listed goal, as Plausible counts them (custom-event
+    /// goals by name, page goals by their pattern; goals with property values and scroll goals have none). The planner
     /// (<c>ReportEngine</c>) merges only queries these rows answer.
     /// </summary>
     public string WithImports(QuerySide side, string native, IReadOnlyList<Dimension> dimensions, Filter? filter, Shape shape)
     {
         var by = dimensions.FirstOrDefault(d => !d.IsTime) ?? Filters.Conditions(filter).FirstOrDefault()?.Dimension;
+        var goals = by?.Name == GoalMatching.DimensionName
+            ? GoalMatching.Listed(Goals, filter).Where(g => g.Kind != GoalKind.Scroll && g.CustomProps.Count == 0).ToList()
+            : null;
+        string GoalRow(Goal goal) => goal.Kind == GoalKind.Event
+            ? $"(i.dimension = 'event:name' AND i.value = {Param(goal.EventName!, "String")})"
+            : $"(i.dimension = 'event:page' AND {PathTest(goal.PagePath!, "i.value")})";
         var key = dimensions switch
         {
             [] => null,
-            [{ IsTime: true } time] => DayKey(time.Interval, "date"),
-            [var dimension] => Labeled(dimension, "value"),
+            [{ IsTime: true } time] => DayKey(time.Interval, "i.date"),
+            [_] when goals is not null => $"arrayJoin(arrayFilter(x -> x != '', [{string.Join(", ", goals.Select(g => $"if({GoalRow(g)}, {Param(g.DisplayName, "String")}, '')").DefaultIfEmpty("''"))}]))",
+            [var dimension] => Labeled(dimension, "i.value"),
             _ => throw new InvalidOperationException("Imports merge into one dimension at most."),
         };
         var entries = side == QuerySide.Sessions && CountsEntries(filter);
-        // Imports have no engagement or revenue: those sums (and the metrics from them) are the native events' alone.
+        // Imports have no engagement or revenue: those sums (and the metrics from them) are the native events' alone. The
+        // imported columns are named by the table's alias (i): an output alias would shadow a column of its name.
         var engagement = _query.Metrics.Any(m => m is Metric.TimeOnPage or Metric.ScrollDepth);
         var revenue = _query.Metrics.Contains(Metric.TotalRevenue);
         List<(string Column, string Imported)> columns = side == QuerySide.Events
             ?
             [
-                ("visitors", "visitors"), ("pageviews", "pageviews"), ("events", by is null ? "0" : "events"),
+                ("visitors", "i.visitors"), ("pageviews", goals is null ? "i.pageviews" : "0"),
+                ("events", by is null ? "0" : goals is null ? "i.events" : "if(i.dimension = 'event:page', i.pageviews, i.events)"), // a page goal's completions are pageviews
                 .. engagement ? [("engaged_ms", "0"), ("engaged_visits", "0"), ("scroll_sum", "0")] : Array.Empty<(string, string)>(),
                 .. revenue ? [("revenue", "0")] : Array.Empty<(string, string)>(),
             ]
-            : [("visits", "visits"), ("bounces", "bounces"), ("duration_ms", "visit_duration * 1000"), .. entries ? [("entries", "visits")] : Array.Empty<(string, string)>()];
+            : [("visits", "i.visits"), ("bounces", "i.bounces"), ("duration_ms", "i.visit_duration * 1000"), .. entries ? [("entries", "i.visits")] : Array.Empty<(string, string)>()];
         var d0 = key is null ? string.Empty : "d0, ";
-        var where = $"property_id = {_property} AND date >= {Param(_query.Range.FirstDay!.Value, "Date")} AND date <= {Param(_query.Range.LastDay!.Value, "Date")}"
-            + (by is null ? string.Empty : $" AND dimension = {Param(by.StoredName, "String")}")
-            + (filter is null ? string.Empty : $" AND {Render(filter, _ => "value")}");
+        var where = $"i.property_id = {_property} AND i.date >= {Param(_query.Range.FirstDay!.Value, "Date")} AND i.date <= {Param(_query.Range.LastDay!.Value, "Date")}"
+            + (goals is not null ? " AND i.dimension IN ('event:name', 'event:page')" // the goal conditions are the listed goals' tests, in the key
+                : by is null ? string.Empty
+                : $" AND i.dimension = {Param(by.StoredName, "String")}" + (filter is null ? string.Empty : $" AND {Render(filter, _ => "i.value")}"));
         var from = $"""
             (
                 SELECT {d0}{string.Join(", ", columns.Select(c => $"toFloat64({c.Column}) AS {c.Column}"))}
                 FROM ({native})
                 UNION ALL
                 SELECT {(key is null ? string.Empty : key + " AS d0, ")}{string.Join(", ", columns.Select(c => $"toFloat64(sum({c.Imported})) AS {c.Column}"))}
-                FROM {(by is null ? "imported_visitors" : "imported_breakdowns")} FINAL
+                FROM {(by is null ? "imported_visitors" : "imported_breakdowns")} AS i FINAL
                 WHERE {where}
                 {(key is null ? string.Empty : "GROUP BY d0")}
             )

@@ -1018,6 +1018,23 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         Assert.Equal(HttpStatusCode.BadRequest, badFlag.StatusCode);
         Assert.Contains("with_imported", await badFlag.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
+        // Goals: a custom-event goal counts the imported events of its name, a page goal the imported pageviews of its
+        // pages; the conversion rate divides by all visitors, imported ones too.
+        var goalStore = data.App.Services.GetRequiredService<Analytics.Storage.Goals.GoalStore>();
+        await goalStore.AddAsync(property.Id, new("Signup", null), CancellationToken.None);
+        await goalStore.AddAsync(property.Id, new(null, "/a,*", DisplayName: "A or B"), CancellationToken.None);
+        const string GoalMetrics = """["visitors", "events", "conversion_rate"]""";
+        var goalsBefore = await RowsAsync("event:goal", include: false, GoalMetrics);
+        var goalsWith = await RowsAsync("event:goal", include: true, GoalMetrics);
+        var page = expected[("event:page", "/a,b")];
+        foreach (var (goal, imported) in new[] { ("Signup", (Visitors: expected[("event:name", "Signup")][0], Events: expected[("event:name", "Signup")][5])), ("A or B", (Visitors: page[0], Events: page[2])) })
+        {
+            var before = goalsBefore.GetValueOrDefault(goal) ?? new double[3];
+            Assert.Equal([before[0] + imported.Visitors, before[1] + imported.Events, Math.Round(100 * (before[0] + imported.Visitors) / with[0], 1)], goalsWith[goal]);
+        }
+
+        Assert.Equal("unsupported_query", (await PostQueryAsync(client, Query(span, """, "filters": [["is", "event:goal", ["Signup"]]]""", metrics: GoalMetrics)))["meta"]!["imports_skip_reason"]!.GetValue<string>());
+
         // Where imported data cannot be merged, Plausible's meta says why.
         foreach (var (extra, range, reason) in new[]
         {
