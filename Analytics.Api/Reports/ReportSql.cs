@@ -256,12 +256,10 @@ internal sealed class ReportSql
     {
         var listed = GoalMatching.Listed(Goals, filter);
         var rolled = listed.Where(GoalMatching.FromRollup).ToList();
-        string RowTest(Goal goal) => goal.Kind == GoalKind.Event
-            ? $"(dimension = 'event:name' AND value = {Param(goal.EventName!, "String")})"
-            : $"(dimension = 'goal:pageview' AND {PathTest(goal.PagePath!, "value")})";
+        string RowTest(Goal goal) => GoalRow(goal, "goal:pageview");
         string RevenueRowTest(Goal goal) => $"(dimension = 'goal:revenue' AND value = {Param($"{goal.Currency}:{goal.EventName}", "String")})";
         var tests = rolled.Select(g => (Goal: g, Test: RowTest(g))).Concat(rolled.Where(g => g.Currency is not null).Select(g => (Goal: g, Test: RevenueRowTest(g)))).ToList();
-        var names = $"arrayJoin(arrayFilter(x -> x != '', [{string.Join(", ", tests.Select(t => $"if({t.Test}, {Param(t.Goal.DisplayName, "String")}, '')"))}]))";
+        var names = $"arrayJoin({CompletedGoals(tests)})";
         var rows = $"property_id = {_property} AND dimension IN ('event:name', 'goal:pageview', 'goal:revenue') AND ({string.Join(" OR ", tests.Select(t => t.Test))})";
         // A goal:revenue row adds a revenue goal's revenue and the events that paid it; its events are the event:name row's.
         // The columns are named by their table: an alias would shadow a column of its name everywhere in the SELECT.
@@ -337,12 +335,23 @@ internal sealed class ReportSql
     /// <summary>The goals an event row completes, by display name (among those a breakdown lists).</summary>
     private string GoalNames() => GoalNames(GoalMatching.Listed(Goals, _query.Filter));
 
-    private string GoalNames(IReadOnlyList<Goal> listed)
+    private string GoalNames(IReadOnlyList<Goal> listed) => CompletedGoals(listed.Select(g => (g, GoalTest(g))));
+
+    /// <summary>The display names of the goals whose test holds on a row (an array; a goal may come with several tests).</summary>
+    private string CompletedGoals(IEnumerable<(Goal Goal, string Test)> tests)
     {
-        return listed.Count == 0
-            ? "CAST([], 'Array(String)')"
-            : $"arrayFilter(x -> x != '', [{string.Join(", ", listed.Select(g => $"if({GoalTest(g)}, {Param(g.DisplayName, "String")}, '')"))}])";
+        var names = tests.Select(t => $"if({t.Test}, {Param(t.Goal.DisplayName, "String")}, '')").ToList();
+        return names.Count == 0 ? "CAST([], 'Array(String)')" : $"arrayFilter(x -> x != '', [{string.Join(", ", names)}])";
     }
+
+    /// <summary>
+    /// Whether a row of a table kept by dimension and value (the daily rollup, imported breakdowns) completes a goal:
+    /// a custom-event goal's <c>event:name</c> row, a page goal's rows of <paramref name="pages"/> its pattern covers.
+    /// </summary>
+    /// <param name="prefix">The table's alias with its dot, where an output alias could shadow a column.</param>
+    private string GoalRow(Goal goal, string pages, string prefix = "") => goal.Kind == GoalKind.Event
+        ? $"({prefix}dimension = 'event:name' AND {prefix}value = {Param(goal.EventName!, "String")})"
+        : $"({prefix}dimension = {Param(pages, "String")} AND {PathTest(goal.PagePath!, prefix + "value")})";
 
     /// <summary>
     /// A funnel, as Plausible counts one: per step reached, the number of visitors whose events went through the
@@ -591,14 +600,11 @@ internal sealed class ReportSql
         var goals = by?.Name == GoalMatching.DimensionName
             ? GoalMatching.Listed(Goals, filter).Where(g => g.Kind != GoalKind.Scroll && g.CustomProps.Count == 0).ToList()
             : null;
-        string GoalRow(Goal goal) => goal.Kind == GoalKind.Event
-            ? $"(i.dimension = 'event:name' AND i.value = {Param(goal.EventName!, "String")})"
-            : $"(i.dimension = 'event:page' AND {PathTest(goal.PagePath!, "i.value")})";
         var key = dimensions switch
         {
             [] => null,
             [{ IsTime: true } time] => DayKey(time.Interval, "i.date"),
-            [_] when goals is not null => $"arrayJoin(arrayFilter(x -> x != '', [{string.Join(", ", goals.Select(g => $"if({GoalRow(g)}, {Param(g.DisplayName, "String")}, '')").DefaultIfEmpty("''"))}]))",
+            [_] when goals is not null => $"arrayJoin({CompletedGoals(goals.Select(g => (g, GoalRow(g, "event:page", "i."))))})",
             [var dimension] => Labeled(dimension, "i.value"),
             _ => throw new InvalidOperationException("Imports merge into one dimension at most."),
         };

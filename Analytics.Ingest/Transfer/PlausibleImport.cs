@@ -110,10 +110,7 @@ public static class PlausibleImport
         }
 
         // Native days win: an imported day on or after the first native event is left out.
-        var first = (await clickHouse.QueryAsync<FirstEvent>(
-            "SELECT count() AS events, toString(toDate(min(timestamp), {zone:String})) AS day FROM events WHERE property_id = {property:UInt64}",
-            new { property = (ulong)property.Id, zone = property.Timezone }, cancellationToken: cancellationToken))[0];
-        var native = first.Events > 0 ? DateOnly.ParseExact(first.Day, "yyyy-MM-dd", CultureInfo.InvariantCulture) : DateOnly.MaxValue;
+        var native = await FirstOwnDayAsync(clickHouse, property, cancellationToken) ?? DateOnly.MaxValue;
         var kept = days.Where(d => d.Key < native).ToList();
         if (kept.Count < days.Count)
         {
@@ -175,6 +172,15 @@ public static class PlausibleImport
     }
 
     private static string Day(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>The property's first own (native) event's day on its clock, or null without events.</summary>
+    internal static async Task<DateOnly?> FirstOwnDayAsync(IClickHouse clickHouse, Property property, CancellationToken cancellationToken)
+    {
+        var first = (await clickHouse.QueryAsync<FirstEvent>(
+            "SELECT count() AS events, toString(toDate(min(timestamp), {zone:String})) AS day FROM events WHERE property_id = {property:UInt64}",
+            new { property = (ulong)property.Id, zone = property.Timezone }, cancellationToken: cancellationToken))[0];
+        return first.Events > 0 ? DateOnly.ParseExact(first.Day, "yyyy-MM-dd", CultureInfo.InvariantCulture) : null;
+    }
 
     private sealed record FirstEvent(ulong Events, string Day);
 

@@ -31,12 +31,14 @@ public static class ToolImport
         progress($"Imported {count:N0} events into {property.Domain}.");
 
         // Imported history stops where a property's own events began when it was imported; these events may reach into it.
+        if (await PlausibleImport.FirstOwnDayAsync(clickHouse, property, cancellationToken) is not { } first)
+        {
+            return;
+        }
+
         var overlap = (await clickHouse.QueryAsync<Overlap>(
-            """
-            SELECT toUInt64(count()) AS days FROM imported_visitors FINAL
-            WHERE property_id = {property:UInt64}
-              AND date >= (SELECT if(count() = 0, toDate('2149-06-06'), toDate(min(timestamp), {zone:String})) FROM events WHERE property_id = {property:UInt64})
-            """, new { property = (ulong)property.Id, zone = property.Timezone }, cancellationToken: cancellationToken))[0];
+            "SELECT toUInt64(count()) AS days FROM imported_visitors FINAL WHERE property_id = {property:UInt64} AND date >= {first:Date}",
+            new { property = (ulong)property.Id, first = first.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken: cancellationToken))[0];
         if (overlap.Days > 0)
         {
             progress($"Warning: {overlap.Days:N0} days of imported history now lie on or after this property's first own event; where these events cover the same days, reports that include imported data count both. Delete that import (analytics imports list / delete) if so.");
