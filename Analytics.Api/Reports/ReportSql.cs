@@ -56,10 +56,30 @@ internal sealed class ReportSql
     /// Engaged visits count each visit's first engagement on a page, and the scroll sum adds up each one's deepest
     /// scroll there (collect's bookkeeping, <c>engaged_first</c> and <c>scroll_gain</c>), as the rollups keep them.
     /// </summary>
-    /// <remarks>Rows that are goal completions (<see cref="GoalMatching.CountsGoals"/>) are events whatever their name: a scroll goal's are engagement.</remarks>
-    private static string EventSums(bool goals)
+    /// <remarks>
+    /// Rows that are goal completions (<see cref="GoalMatching.CountsGoals"/>) are events whatever their name: a scroll
+    /// goal's are engagement. The engagement sums are zeros unless a metric reads them (<see cref="EngagementMetrics"/>),
+    /// so that their columns are not read.
+    /// </remarks>
+    private string EventSums(bool goals)
         => $"countIf(name = 'pageview') AS pageviews, {(goals ? "count()" : "countIf(name != 'engagement')")} AS events, countIf(name = 'engagement') AS engagements, "
-           + "sumIf(engagement_ms, name = 'engagement') AS engaged_ms, sum(engaged_first) AS engaged_visits, sum(scroll_gain) AS scroll_sum";
+           + (EngagementMetrics
+               ? "sumIf(engagement_ms, name = 'engagement') AS engaged_ms, sum(engaged_first) AS engaged_visits, sum(scroll_gain) AS scroll_sum"
+               : "toUInt64(0) AS engaged_ms, toUInt64(0) AS engaged_visits, toUInt64(0) AS scroll_sum");
+
+    /// <summary>Whether the query's metrics read engagement pings: time on page and scroll depth.</summary>
+    private bool EngagementMetrics => _query.Metrics.Any(m => m is Metric.TimeOnPage or Metric.ScrollDepth);
+
+    /// <summary>
+    /// The condition that leaves engagement pings out of raw event rows when nothing reads them: no metric of the query
+    /// (<see cref="EngagementMetrics"/>) and no goal (a scroll goal's completions are pings). A group is then one with
+    /// events in range, not pings alone (<see cref="GroupExists"/>), and ClickHouse skips the pings' granules by the
+    /// sorting key.
+    /// </summary>
+    private string WithoutPings(bool goals) => goals || EngagementMetrics ? string.Empty : " AND name != 'engagement'";
+
+    /// <summary>When a group of rollup rows exists: as in raw events, with events of it in range, or pings where a metric reads them (<see cref="WithoutPings"/>).</summary>
+    private string GroupExists => EngagementMetrics ? "events + engagements > 0" : "events > 0";
 
     /// <summary>The events half's columns of a daily rollup row, named as the raw events' partial rows name them.</summary>
     private const string DailyEventColumns = "visitor_sketch AS visitors, pageviews, events, engagements, engaged_ms, engaged_visits, scroll_max_sum AS scroll_sum, revenue";
@@ -143,7 +163,7 @@ internal sealed class ReportSql
             var partial = $"""
                 SELECT {value}uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
                 FROM events
-                WHERE property_id = {_property} AND (timestamp >= {_from} AND timestamp < {edges.From} OR timestamp >= {edges.To} AND timestamp < {_to}){(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
+                WHERE property_id = {_property} AND (timestamp >= {_from} AND timestamp < {edges.From} OR timestamp >= {edges.To} AND timestamp < {_to}){WithoutPings(false)}{(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
                 {(value.Length > 0 ? "GROUP BY d0" : string.Empty)}
                 """;
             return Grouped(
@@ -157,7 +177,7 @@ internal sealed class ReportSql
                 )
                 """,
                 null,
-                dimensions.Count == 1 ? "events + engagements > 0" : null, // a group exists when events of it are in range, as in raw events
+                dimensions.Count == 1 ? GroupExists : null,
                 shape);
         }
 
@@ -170,7 +190,7 @@ internal sealed class ReportSql
                 + "sum(engaged_ms) AS engaged_ms, sum(engaged_visits) AS engaged_visits, sum(scroll_max_sum) AS scroll_sum, toFloat64(0) AS revenue";
 
             // A page group exists when events of it are in range, as in raw events (entries and exits alone do not make one).
-            return Grouped(dims, Aggregates, "rollup_page", where, dims.Count > 0 ? "events + engagements > 0" : null, shape);
+            return Grouped(dims, Aggregates, "rollup_page", where, dims.Count > 0 ? GroupExists : null, shape);
         }
 
         if (source is TableSource.PropertyRollup or TableSource.HourlyRollup)
@@ -190,10 +210,10 @@ internal sealed class ReportSql
 
         var from = EventsWithSessions(source, dimensions.Any(d => d.Scope == DimensionScope.Session) || Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Session));
         var eventDims = dimensions.Select(d => Labeled(d, Breakdown(d, EventRow(d, "timestamp")))).ToList();
-        var eventWhere = $"property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to}"
-            + (filter is null ? string.Empty : $" AND {Render(filter, d => EventRow(d, "timestamp"))}");
         var goals = GoalMatching.CountsGoals(dimensions, filter);
-        var uniqueVisitors = goals ? "uniq(visitor_id)" : "uniqIf(visitor_id, name != 'engagement')";
+        var eventWhere = $"property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to}{WithoutPings(goals)}"
+            + (filter is null ? string.Empty : $" AND {Render(filter, d => EventRow(d, "timestamp"))}");
+        var uniqueVisitors = goals || WithoutPings(goals).Length > 0 ? "uniq(visitor_id)" : "uniqIf(visitor_id, name != 'engagement')";
         return Grouped(eventDims, $"{uniqueVisitors} AS visitors, {EventSums(goals)}, {Revenue(dimensions, filter)}", from, eventWhere, null, shape);
     }
 
@@ -218,13 +238,13 @@ internal sealed class ReportSql
                 UNION ALL
                 SELECT {TimeKey(time.Interval, "timestamp")} AS d0, uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
                 FROM events
-                WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND {elsewhere("toDate(timestamp)")}
+                WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND {elsewhere("toDate(timestamp)")}{WithoutPings(false)}
                     AND {Render(filter, d => EventRow(d, "timestamp"))}
                 GROUP BY d0
             )
             """,
             null,
-            "events + engagements > 0", // a bucket exists when events of it are in range, as in raw events
+            GroupExists,
             shape);
     }
 
@@ -300,10 +320,16 @@ internal sealed class ReportSql
 
     /// <summary>
     /// Revenue and the number of events with revenue. Completions of goals count the revenue in their goal's currency
-    /// (by goal: each row's; under a goal filter: the goals' one currency), other events every amount.
+    /// (by goal: each row's; under a goal filter: the goals' one currency), other events every amount. Zeros when no
+    /// metric reads them.
     /// </summary>
     private string Revenue(IReadOnlyList<Dimension> dimensions, Filter? filter)
     {
+        if (!_query.Metrics.Any(m => m is Metric.TotalRevenue or Metric.AverageRevenue))
+        {
+            return "toFloat64(0) AS revenue, toUInt64(0) AS revenue_events"; // no metric reads them: their columns are not read
+        }
+
         if (!GoalMatching.CountsGoals(dimensions, filter))
         {
             return "toFloat64(sum(revenue_amount)) AS revenue, countIf(revenue_currency != '') AS revenue_events";

@@ -404,6 +404,35 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         Assert.Equal([3, 180, 33], totals[ReportSource.Raw].Rows.Single().Metrics);
     }
 
+    [Fact]
+    public async Task APageWithOnlyPingsInRange_IsListedWhereAMetricReadsPings_AndByEverySourceAlike()
+    {
+        // Dee opens /late a minute before midnight and reads it for 50 s into the next day, then opens /next: on that day
+        // /late has an engagement ping and nothing else.
+        static string Line(string time, string name, string path, int scroll = 0, int engagedMs = 0)
+            => $$"""{"timestamp":"2026-09-{{time}}Z","name":"{{name}}","visitor_id":"dee","hostname":"late.example","pathname":"{{path}}","scroll_depth":{{scroll}},"engagement_ms":{{engagedMs}}}""";
+        var jsonl = string.Join('\n',
+            Line("11T23:59:00", "pageview", "/late"), Line("12T00:00:50", "engagement", "/late", 60, 50_000),
+            Line("12T00:01:00", "pageview", "/next"), Line("12T00:02:00", "engagement", "/next", 30, 20_000));
+        var property = new Analytics.Storage.Properties.Property(11, "late.example", "Late", "UTC", DateTime.UtcNow, 1, string.Empty, null, false);
+        await Analytics.Ingest.Transfer.EventImport.RunAsync(data.ClickHouse, property, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(jsonl)), _ => { }, CancellationToken.None);
+
+        var zone = DateTimeZoneProviders.Tzdb["UTC"];
+        var query = new ReportQuery
+        {
+            PropertyId = 11, Zone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 12), new LocalDate(2026, 9, 12)),
+            Metrics = [Metric.Visitors, Metric.Pageviews], Dimensions = [Dimension.Parse("event:page", "dimensions")],
+        };
+        var counted = await AllSourcesAsync(query);
+        AssertSame(query, counted);
+        Assert.Equal("/next 1", string.Join(", ", counted[ReportSource.Raw].Rows.Select(r => $"{r.Dimensions[0]} {r.Metrics[0]}")));
+
+        var read = query with { Metrics = [Metric.Visitors, Metric.TimeOnPage] };
+        var withPings = await AllSourcesAsync(read);
+        AssertSame(read, withPings);
+        Assert.Equal("/late 0 50, /next 1 20", string.Join(", ", withPings[ReportSource.Raw].Rows.OrderBy(r => r.Dimensions[0], StringComparer.Ordinal).Select(r => $"{r.Dimensions[0]} {r.Metrics[0]} {r.Metrics[1]}")));
+    }
+
     [Theory]
     [InlineData(Metric.Visitors, 80, 100, 25d)]
     [InlineData(Metric.Visitors, 0, 5, 100d)]
