@@ -90,8 +90,9 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     }
 
     /// <summary>
-    /// A funnel over the query's range and filter: for each visitor, the furthest step any of their visits reached with
-    /// the steps' goals completed in order (ClickHouse's <c>windowFunnel</c> per visit), counted exactly.
+    /// A funnel over the query's range and filter: for each visitor, the furthest step reached with the steps' goals
+    /// completed in order, the last within 24 hours of the first (ClickHouse's <c>windowFunnel</c> per visitor, as
+    /// Plausible's), counted exactly.
     /// </summary>
     public async Task<FunnelResult> FunnelAsync(ReportQuery query, Funnel funnel, CancellationToken cancellationToken)
     {
@@ -100,12 +101,14 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         Validate(query);
         await ValidatePatternsAsync(query.Filter, cancellationToken);
         var sql = new ReportSql(query);
-        var levels = (await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.Funnel(funnel.Steps, query.Filter), sql.Parameters, cancellationToken: cancellationToken))
-            .ToDictionary(r => (int)Number(r["level"]), r => (long)Number(r["visitors"]));
-        var reached = Enumerable.Range(1, funnel.Steps.Count).Select(step => levels.Where(l => l.Key >= step).Sum(l => l.Value)).ToList();
 
-        // All visitors: the range's (the dashboard's count); never fewer than entered.
-        var all = Math.Max(reached[0], (long)(await RunAsync(query, comparisonRun: true, cancellationToken)).Rows.Single().Metrics[0]);
+        // All visitors: the range's (the dashboard's count), asked beside the funnel; never fewer than entered.
+        var range = RunAsync(query, comparisonRun: true, cancellationToken);
+        var funnelRows = clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.Funnel(funnel.Steps, query.Filter), sql.Parameters, cancellationToken: cancellationToken);
+        await Task.WhenAll(range, funnelRows);
+        var levels = (await funnelRows).ToDictionary(r => (int)Number(r["level"]), r => (long)Number(r["visitors"]));
+        var reached = Enumerable.Range(1, funnel.Steps.Count).Select(step => levels.Where(l => l.Key >= step).Sum(l => l.Value)).ToList();
+        var all = Math.Max(reached[0], (long)(await range).Rows.Single().Metrics[0]);
         static double Percent(long part, long whole) => whole == 0 ? 0 : Math.Round(100.0 * part / whole, 2);
         var steps = funnel.Steps.Select((goal, i) =>
         {
