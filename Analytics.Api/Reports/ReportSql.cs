@@ -76,7 +76,9 @@ internal sealed class ReportSql
     /// events in range, not pings alone (<see cref="GroupExists"/>), and ClickHouse skips the pings' granules by the
     /// sorting key.
     /// </summary>
-    private string WithoutPings(bool goals) => goals || EngagementMetrics ? string.Empty : " AND name != 'engagement'";
+    private string WithoutPings(bool goals) => ReadsPings(goals) ? string.Empty : " AND name != 'engagement'";
+
+    private bool ReadsPings(bool goals) => goals || EngagementMetrics;
 
     /// <summary>When a group of rollup rows exists: as in raw events, with events of it in range, or pings where a metric reads them (<see cref="WithoutPings"/>).</summary>
     private string GroupExists => EngagementMetrics ? "events + engagements > 0" : "events > 0";
@@ -213,7 +215,7 @@ internal sealed class ReportSql
         var goals = GoalMatching.CountsGoals(dimensions, filter);
         var eventWhere = $"property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to}{WithoutPings(goals)}"
             + (filter is null ? string.Empty : $" AND {Render(filter, d => EventRow(d, "timestamp"))}");
-        var uniqueVisitors = goals || WithoutPings(goals).Length > 0 ? "uniq(visitor_id)" : "uniqIf(visitor_id, name != 'engagement')";
+        var uniqueVisitors = goals || !ReadsPings(goals) ? "uniq(visitor_id)" : "uniqIf(visitor_id, name != 'engagement')";
         return Grouped(eventDims, $"{uniqueVisitors} AS visitors, {EventSums(goals)}, {Revenue(dimensions, filter)}", from, eventWhere, null, shape);
     }
 
