@@ -179,8 +179,8 @@ internal static class BenchCommand
             _results["bytes_per_event"] = Math.Round(storage.BytesPerEvent, 1);
             _results["bytes_per_event_by_table"] = new JsonObject(storage.PerTable.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)Math.Round(t.Value, 2))));
 
-            var month = await queries.TimeSetAsync("dashboard, 30 days", queries.DashboardSet(30), runs, cancellationToken);
-            var year = await queries.TimeSetAsync("dashboard, 12 months", queries.DashboardSet(365), runs, cancellationToken);
+            var month = await queries.TimeViewAsync("dashboard, 30 days", queries.DashboardSet(30), runs, cancellationToken);
+            var year = await queries.TimeViewAsync("dashboard, 12 months", queries.DashboardSet(365), runs, cancellationToken);
             Put("dashboard_30d", month);
             Put("dashboard_12m", year);
             _results["dashboard_p95_ms"] = Math.Round(year.P95, 1);
@@ -193,7 +193,7 @@ internal static class BenchCommand
                 ("source is", """[["is", "visit:source", ["Hacker News"]]]"""),
             })
             {
-                var timings = await queries.TimeSetAsync($"dashboard, 3 months, {name}", queries.DashboardSet(92, FilterJson.Parse(json)), quick ? 5 : 10, cancellationToken);
+                var timings = await queries.TimeViewAsync($"dashboard, 3 months, {name}", queries.DashboardSet(92, FilterJson.Parse(json)), quick ? 5 : 10, cancellationToken);
                 filtered.AddRange(timings.Runs);
                 Put($"filtered_{name.Replace(' ', '_')}", timings);
             }

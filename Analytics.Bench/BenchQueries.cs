@@ -69,6 +69,20 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
     }
 
     /// <summary>
+    /// A <see cref="DashboardSet"/> as the dashboard asks for it (DashboardLoader): the top stats and the graph, each
+    /// alone, then the breakdowns together (<see cref="ReportEngine.RunAllAsync"/>, where panels share a scan).
+    /// </summary>
+    public async Task<Timings> TimeViewAsync(string label, IReadOnlyList<(string Name, ReportQuery Query)> set, int runs, CancellationToken cancellationToken)
+    {
+        var engine = new ReportEngine(clickHouse);
+        var panels = set.Skip(2).Select(q => q.Query).ToList();
+        return await Timings.MeasureAsync(
+            label,
+            [.. set.Take(2).Select(q => (q.Name, (Func<Task>)(() => engine.RunAsync(q.Query, cancellationToken)))), ("panels", () => engine.RunAllAsync(panels, cancellationToken))],
+            runs);
+    }
+
+    /// <summary>
     /// The goals the bench counts, as an owner sets them up: two custom events (one a revenue goal), three pages by
     /// pattern (one exact, one segment, one any depth) and a page scrolled to 75%.
     /// </summary>

@@ -74,14 +74,15 @@ internal sealed partial class DashboardLoader(
             var graph = await GraphAsync(query, comparison, view.Graph, interval, now, spans, cancellationToken);
             Part("graph");
 
-            var panels = new List<PanelData>();
-            foreach (var panel in Panels.Breakdowns.Append(Panels.Goals).Append(Panels.Events))
+            // The panels are asked together: those that break visitors down by a visit attribute share one scan.
+            var shown = Panels.Breakdowns.Append(Panels.Goals).Append(Panels.Events).Select(panel =>
             {
-                var tab = panel.Tab(view.Get(panel.Key));
                 var map = panel == Panels.Locations && view.Get(panel.Key) == "map";
-                panels.Add(await PanelAsync(query, panel.Key, tab, panel.Tabs.Select(t => t.Key).ToList(), map ? MapRows : PanelRows, cancellationToken));
-                Part(tab.Dimension);
-            }
+                return (Panel: panel, Tab: panel.Tab(view.Get(panel.Key)), Limit: map ? MapRows : PanelRows);
+            }).ToList();
+            var answers = await engine.RunAllAsync([.. shown.Select(p => p.Tab.Query(query, p.Limit + 1))], cancellationToken);
+            var panels = shown.Select((p, i) => Panel(p.Panel.Key, p.Tab, [.. p.Panel.Tabs.Select(t => t.Key)], p.Limit, answers[i])).ToList();
+            Part("panels");
 
             var goal = view.FilteredTo("event:goal") is { } goalName ? query.Goals?.FirstOrDefault(g => g.DisplayName == goalName) : null;
             if ((goal?.EventName ?? view.FilteredTo("event:name")) is { } eventName)
@@ -258,13 +259,14 @@ internal sealed partial class DashboardLoader(
 
     /// <param name="limit">Rows to keep: the panel's, or every country for the map.</param>
     private async Task<PanelData> PanelAsync(ReportQuery query, string key, PanelTab tab, IReadOnlyList<string> tabs, int limit, CancellationToken cancellationToken)
-    {
-        var result = await engine.RunAsync(tab.Query(query, limit + 1), cancellationToken);
-        return new PanelData(key, tab.Key, tabs, [.. result.Rows.Take(limit).Select(r => new PanelRow(r.Dimensions[0], r.Metrics))], result.Rows.Count > PanelRows)
+        => Panel(key, tab, tabs, limit, await engine.RunAsync(tab.Query(query, limit + 1), cancellationToken));
+
+    /// <summary>A panel's first rows from its tab's answer (asked for one row more, to know whether there are more).</summary>
+    private static PanelData Panel(string key, PanelTab tab, IReadOnlyList<string> tabs, int limit, QueryResult result)
+        => new(key, tab.Key, tabs, [.. result.Rows.Take(limit).Select(r => new PanelRow(r.Dimensions[0], r.Metrics))], result.Rows.Count > PanelRows)
         {
             ImportsLeftOut = result.ImportsSkipReason == "unsupported_query",
         };
-    }
 
     /// <summary>The minutes as the owner's clock shows them.</summary>
     private static RealtimeData Realtime(Realtime live, DateTimeZone zone) => new(

@@ -61,6 +61,83 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         return await RunAsync(await WithGoalsAsync(query, cancellationToken), comparisonRun: false, cancellationToken);
     }
 
+    /// <summary>
+    /// Runs the queries of one view, as the dashboard asks for its panels. The events halves of breakdowns over raw
+    /// events with one range and filter (<see cref="Shareable"/>) are read in one scan (<see cref="ReportSql.SharedEvents"/>:
+    /// four such panels under a filter cost what two did alone); every other query runs alone. Each answer is the one
+    /// <see cref="RunAsync(ReportQuery, CancellationToken)"/> gives.
+    /// </summary>
+    public async Task<IReadOnlyList<QueryResult>> RunAllAsync(IReadOnlyList<ReportQuery> queries, CancellationToken cancellationToken)
+    {
+        var results = new QueryResult[queries.Count];
+        var shared = new List<(int Index, ReportQuery Query, string? Skipped)>();
+        for (var i = 0; i < queries.Count; i++)
+        {
+            var query = await WithGoalsAsync(queries[i], cancellationToken);
+            if (!Shareable(query))
+            {
+                results[i] = await RunAsync(query, comparisonRun: false, cancellationToken);
+                continue;
+            }
+
+            Validate(query);
+            await ValidatePatternsAsync(query.Filter, cancellationToken);
+            var skipped = query.IncludeImports ? await ImportsSkipReasonAsync(query, cancellationToken) : null;
+            if (query.IncludeImports && skipped is null)
+            {
+                results[i] = await RunAsync(query, comparisonRun: true, cancellationToken); // validated; imports merge into its own scan
+                continue;
+            }
+
+            shared.Add((i, query, skipped));
+        }
+
+        while (shared.Count > 0)
+        {
+            var first = shared[0].Query;
+            var scan = shared.Where(s => SameScan(s.Query, first)).ToList();
+            shared.RemoveAll(scan.Contains);
+            var dimensions = scan.Select(s => s.Query.Dimensions[0]).DistinctBy(d => d.Name).ToList();
+            IReadOnlyList<Dictionary<string, JsonElement>> rows = [];
+            if (dimensions.Count > 1)
+            {
+                // Every query of the scan has the same order (visitors, then the dimension: d0), so one shape pages them all.
+                var shape = new ReportSql.Shape(Order(first).Select(o => SqlOrder(o, first) + (o.Descending ? " DESC" : " ASC")).Append("k").ToList(), scan.Max(s => s.Query.Limit));
+                var sql = new ReportSql(first);
+                rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.SharedEvents(Plan(first).Events!.Value, dimensions, first.Filter, shape), sql.Parameters, cancellationToken: cancellationToken);
+            }
+
+            foreach (var (index, query, skipped) in scan)
+            {
+                var set = dimensions.FindIndex(d => d.Name == query.Dimensions[0].Name);
+                var lead = dimensions.Count > 1 ? Side(rows.Where(r => (int)Number(r["g"]) == set).Take(query.Limit), query.Dimensions) : null;
+                results[index] = await AnswerAsync(query, imports: false, cancellationToken, lead) with { ImportsIncluded = false, ImportsSkipReason = skipped };
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>The metrics of queries that share a scan: their events half reads the same sums (no engagement, no revenue).</summary>
+    private static readonly HashSet<Metric> SharedMetrics =
+        [Metric.Visitors, Metric.Pageviews, Metric.Events, Metric.Percentage, Metric.Visits, Metric.BounceRate, Metric.VisitDuration, Metric.ViewsPerVisit];
+
+    /// <summary>
+    /// Whether a query can share its events half with others (<see cref="RunAllAsync"/>): a breakdown by one visit or
+    /// event attribute (not a list, not names or goals) led by visitors, the first page in the usual order, with the
+    /// events half read from raw events (a filter the rollups cannot answer), and no condition that changes what it reads
+    /// (hostnames, goals). Its sessions half, if any, is still read for its own rows.
+    /// </summary>
+    private static bool Shareable(ReportQuery query)
+        => query.Metrics is [Metric.Visitors, ..] && query.Metrics.All(SharedMetrics.Contains) && query.Offset == 0 && query.OrderBy.Count == 0
+           && query.Dimensions is [{ Scope: DimensionScope.Visit or DimensionScope.Event, IsArray: false } dimension] && dimension.Name != "event:name"
+           && !Filters.Conditions(query.Filter).Any(c => c.Dimension.Name == "event:hostname" || GoalMatching.IsGoal(c))
+           && Plan(query).Events is { } events && events is not (TableSource.Daily or TableSource.PageRollup or TableSource.PropertyRollup or TableSource.HourlyRollup);
+
+    /// <summary>Whether two shareable queries read the same rows: one property, range, zone, source and filter (the same one: a view's panels share it).</summary>
+    private static bool SameScan(ReportQuery a, ReportQuery b)
+        => a.PropertyId == b.PropertyId && a.Range == b.Range && a.Zone == b.Zone && a.Source == b.Source && ReferenceEquals(a.Filter, b.Filter);
+
     /// <summary>The query with its property's goals, read when it names event:goal and does not carry them.</summary>
     private async Task<ReportQuery> WithGoalsAsync(ReportQuery query, CancellationToken cancellationToken)
     {
@@ -163,7 +240,8 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     }
 
     /// <param name="imports">Whether imported history merges into each half (<see cref="ImportsSkipReasonAsync"/> said it may).</param>
-    private async Task<QueryResult> AnswerAsync(ReportQuery query, bool imports, CancellationToken cancellationToken)
+    /// <param name="read">The leading half's rows, already read with others' (<see cref="RunAllAsync"/>).</param>
+    private async Task<QueryResult> AnswerAsync(ReportQuery query, bool imports, CancellationToken cancellationToken, SideResult? read = null)
     {
         if (query.Dimensions.Any(d => d.Name == "event:name"))
         {
@@ -205,7 +283,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         {
             // Order and page in SQL on the half that holds every ordering metric; the other half fetches those rows only.
             var shape = new ReportSql.Shape(order.Select(o => SqlOrder(o, query) + (o.Descending ? " DESC" : " ASC")).Append("k").ToList(), query.Limit, query.Offset, Total: true);
-            var leadRows = await SideAsync(side, side == QuerySide.Events ? eventSource!.Value : sessionSource!.Value, query, query.Dimensions, query.Filter, shape, imports, cancellationToken);
+            var leadRows = read ?? await SideAsync(side, side == QuerySide.Events ? eventSource!.Value : sessionSource!.Value, query, query.Dimensions, query.Filter, shape, imports, cancellationToken);
             var keys = leadRows.Keys.Select(k => leadRows.Rows[k].Dimensions).ToList();
             var followSide = side == QuerySide.Events ? QuerySide.Sessions : QuerySide.Events;
             var followSource = side == QuerySide.Events ? sessionSource : eventSource;
@@ -589,7 +667,12 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             text = sql.WithImports(side, text, dimensions, filter, shape);
         }
 
-        var raw = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(text, sql.Parameters, cancellationToken: cancellationToken);
+        return Side(await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(text, sql.Parameters, cancellationToken: cancellationToken), dimensions);
+    }
+
+    /// <summary>A half's rows as read: the groups in their order, each with its values, and the number of groups.</summary>
+    private static SideResult Side(IEnumerable<Dictionary<string, JsonElement>> raw, IReadOnlyList<Dimension> dimensions)
+    {
         var rows = new Dictionary<string, SideRow>(StringComparer.Ordinal);
         var keys = new List<string>();
         long total = 0;
@@ -599,7 +682,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             var values = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var (name, value) in r)
             {
-                if (name is not ("k" or "total") && !(name.Length > 1 && name[0] == 'd' && char.IsAsciiDigit(name[1])))
+                if (name is not ("k" or "total" or "g") && !(name.Length > 1 && name[0] == 'd' && char.IsAsciiDigit(name[1])))
                 {
                     values[name] = Number(value);
                 }

@@ -210,13 +210,46 @@ internal sealed class ReportSql
                 shape);
         }
 
+        var raw = RawEvents(source, dimensions, filter);
+        return Grouped(dimensions.Select(EventLabel).ToList(), raw.Aggregates, raw.From, raw.Where, null, shape);
+    }
+
+    /// <summary>
+    /// The events half of breakdowns that differ only in their one dimension, read from raw events in one scan
+    /// (GROUPING SETS): for each (<c>g</c>, its index in <paramref name="dimensions"/>), its groups as <see cref="Events"/>
+    /// gives them with <paramref name="shape"/> (ordered, the first page, and <c>total</c>, the number of its groups).
+    /// </summary>
+    public string SharedEvents(TableSource source, IReadOnlyList<Dimension> dimensions, Filter? filter, Shape shape)
+    {
+        var (from, where, aggregates) = RawEvents(source, dimensions, filter);
+        var sets = dimensions.Select((_, i) => $"e{i}").ToList();
+        string Which(Func<int, string> value) => $"multiIf({string.Concat(sets.SkipLast(1).Select((e, i) => $"grouping({e}) = 0, {value(i)}, "))}{value(sets.Count - 1)})";
+        return $"""
+            SELECT * EXCEPT ({string.Join(", ", sets)}), cityHash64(d0) AS k, count() OVER (PARTITION BY g) AS total
+            FROM
+            (
+                SELECT {string.Join(", ", dimensions.Select((d, i) => $"{EventLabel(d)} AS e{i}"))}, {Which(i => $"{i}")} AS g, {Which(i => sets[i])} AS d0, {aggregates}
+                FROM {from}
+                WHERE {where}
+                GROUP BY GROUPING SETS ({string.Join(", ", sets.Select(e => $"({e})"))})
+            )
+            ORDER BY g, {string.Join(", ", shape.OrderBy)}
+            LIMIT {shape.Limit ?? ReportEngine.MaxLimit} BY g
+            """;
+    }
+
+    /// <summary>A dimension's label on raw event rows.</summary>
+    private string EventLabel(Dimension dimension) => Labeled(dimension, Breakdown(dimension, EventRow(dimension, "timestamp")));
+
+    /// <summary>The events half on raw events: the rows it reads (joined to their sessions where a dimension or condition needs them), which, and the sums.</summary>
+    private (string From, string Where, string Aggregates) RawEvents(TableSource source, IReadOnlyList<Dimension> dimensions, Filter? filter)
+    {
         var from = EventsWithSessions(source, dimensions.Any(d => d.Scope == DimensionScope.Session) || Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Session));
-        var eventDims = dimensions.Select(d => Labeled(d, Breakdown(d, EventRow(d, "timestamp")))).ToList();
         var goals = GoalMatching.CountsGoals(dimensions, filter);
-        var eventWhere = $"property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to}{WithoutPings(goals)}"
+        var where = $"property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to}{WithoutPings(goals)}"
             + (filter is null ? string.Empty : $" AND {Render(filter, d => EventRow(d, "timestamp"))}");
         var uniqueVisitors = goals || !ReadsPings(goals) ? "uniq(visitor_id)" : "uniqIf(visitor_id, name != 'engagement')";
-        return Grouped(eventDims, $"{uniqueVisitors} AS visitors, {EventSums(goals)}, {Revenue(dimensions, filter)}", from, eventWhere, null, shape);
+        return (from, where, $"{uniqueVisitors} AS visitors, {EventSums(goals)}, {Revenue(dimensions, filter)}");
     }
 
     /// <summary>

@@ -404,6 +404,43 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         Assert.Equal([3, 180, 33], totals[ReportSource.Raw].Rows.Single().Metrics);
     }
 
+    [Theory]
+    [MemberData(nameof(ZoneCases))]
+    public async Task AViewsPanels_ReadInOneScan_AnswerAsEachAlone(long propertyId, string zoneId)
+    {
+        // The filters a view's panels share: a visit attribute, a page, none (rollups: nothing shared), each with the
+        // panels' breakdowns (two of one dimension with different lengths, as the map's and the list's) and the top stats.
+        var top = await Engine.RunAsync(Query(propertyId, zoneId, [Metric.Visitors], "visit:country", "visit:source"), CancellationToken.None);
+        var (country, source) = (top.Rows[0].Dimensions[0], top.Rows[0].Dimensions[1]);
+        foreach (var json in new[] { $$"""[["is", "visit:country", ["{{country}}"]]]""", $$"""[["is", "visit:source", ["{{source}}"]]]""", """[["contains", "event:page", ["/"]]]""", null })
+        {
+            var filter = FilterJson.Parse(json);
+            ReportQuery Panel(Metric[] metrics, string? dimension, int limit) => Query(propertyId, zoneId, metrics, dimension is null ? [] : [dimension]) with { Filter = filter, Limit = limit };
+            var view = new[]
+            {
+                Panel([Metric.Visitors, Metric.Visits, Metric.BounceRate], null, 1),
+                Panel([Metric.Visitors, Metric.Visits, Metric.BounceRate], "visit:source", 10),
+                Panel([Metric.Visitors, Metric.Pageviews], "event:page_type", 10),
+                Panel([Metric.Visitors, Metric.Percentage], "visit:utm_medium", 10),
+                Panel([Metric.Visitors], "visit:country", 10),
+                Panel([Metric.Visitors, Metric.Pageviews], "event:page", 10),
+                Panel([Metric.Visitors], "visit:browser", 3),
+                Panel([Metric.Visitors], "visit:country", 300),
+                Panel([Metric.Visitors], "visit:device", 10),
+                Panel([Metric.Visits], "visit:entry_page", 10),
+                Panel([Metric.Visitors], "visit:os", 2),
+            };
+            var together = await Engine.RunAllAsync(view, CancellationToken.None);
+            for (var i = 0; i < view.Length; i++)
+            {
+                var alone = await Engine.RunAsync(view[i], CancellationToken.None);
+                string Text(QueryResult r) => $"{r.TotalRows} rows: " + string.Join(", ", r.Rows.Select(row => string.Join("/", row.Dimensions) + " " + string.Join(" ", row.Metrics)));
+                Assert.True(alone.Rows.Count > 0 || json is not null, $"{json}: panel {i} is empty");
+                Assert.Equal(Text(alone), Text(together[i]));
+            }
+        }
+    }
+
     [Fact]
     public async Task APageWithOnlyPingsInRange_IsListedWhereAMetricReadsPings_AndByEverySourceAlike()
     {
