@@ -74,22 +74,15 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         for (var i = 0; i < queries.Count; i++)
         {
             var query = await WithGoalsAsync(queries[i], cancellationToken);
-            if (!Shareable(query))
+            var skipped = await CheckAsync(query, validate: true, cancellationToken);
+            if (Shareable(query) && !(query.IncludeImports && skipped is null)) // imports merge into a query's own scan
             {
-                results[i] = await RunAsync(query, comparisonRun: false, cancellationToken);
-                continue;
+                shared.Add((i, query, skipped));
             }
-
-            Validate(query);
-            await ValidatePatternsAsync(query.Filter, cancellationToken);
-            var skipped = query.IncludeImports ? await ImportsSkipReasonAsync(query, cancellationToken) : null;
-            if (query.IncludeImports && skipped is null)
+            else
             {
-                results[i] = await RunAsync(query, comparisonRun: true, cancellationToken); // validated; imports merge into its own scan
-                continue;
+                results[i] = await ResultAsync(query, skipped, cancellationToken);
             }
-
-            shared.Add((i, query, skipped));
         }
 
         while (shared.Count > 0)
@@ -111,7 +104,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             {
                 var set = dimensions.FindIndex(d => d.Name == query.Dimensions[0].Name);
                 var lead = dimensions.Count > 1 ? Side(rows.Where(r => (int)Number(r["g"]) == set).Take(query.Limit), query.Dimensions) : null;
-                results[index] = await AnswerAsync(query, imports: false, cancellationToken, lead) with { ImportsIncluded = false, ImportsSkipReason = skipped };
+                results[index] = await ResultAsync(query, skipped, cancellationToken, lead);
             }
         }
 
@@ -227,16 +220,26 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     }
 
     private async Task<QueryResult> RunAsync(ReportQuery query, bool comparisonRun, CancellationToken cancellationToken)
+        => await ResultAsync(query, await CheckAsync(query, validate: !comparisonRun, cancellationToken), cancellationToken);
+
+    /// <summary>Validates a query (unless it was already) and says why imported history does not merge into it (null: it does).</summary>
+    private async Task<string?> CheckAsync(ReportQuery query, bool validate, CancellationToken cancellationToken)
     {
-        if (!comparisonRun)
+        if (validate)
         {
             Validate(query);
             await ValidatePatternsAsync(query.Filter, cancellationToken);
         }
 
-        var skipped = query.IncludeImports ? await ImportsSkipReasonAsync(query, cancellationToken) : null;
-        var result = await AnswerAsync(query, imports: query.IncludeImports && skipped is null, cancellationToken);
-        return result with { ImportsIncluded = query.IncludeImports && skipped is null, ImportsSkipReason = skipped };
+        return query.IncludeImports ? await ImportsSkipReasonAsync(query, cancellationToken) : null;
+    }
+
+    /// <summary>The answer, with imports merged unless <paramref name="skipped"/> says why not (<see cref="CheckAsync"/>).</summary>
+    /// <param name="read">The leading half's rows, already read with others' (<see cref="RunAllAsync"/>).</param>
+    private async Task<QueryResult> ResultAsync(ReportQuery query, string? skipped, CancellationToken cancellationToken, SideResult? read = null)
+    {
+        var imports = query.IncludeImports && skipped is null;
+        return await AnswerAsync(query, imports, cancellationToken, read) with { ImportsIncluded = imports, ImportsSkipReason = skipped };
     }
 
     /// <param name="imports">Whether imported history merges into each half (<see cref="ImportsSkipReasonAsync"/> said it may).</param>
