@@ -513,7 +513,7 @@ internal sealed class ReportSql
             var where = filter is null ? string.Empty
                 : onEvents ? $" AND identity(session_id) IN (SELECT session_id FROM events WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to} AND {Render(filter, d => EventRow(d, "session_start"))})"
                 : " AND " + Render(filter, SessionTableColumn);
-            var enteredHere = EnteredOnPages(filter, "finalizeAggregation(entry_page)"); // stamped on every row of a visit
+            var enteredHere = EnteredOnPages(filter, "entry_page"); // stamped on every row of a visit
             return Grouped(
                 dimensions.Select(d => Labeled(d, SessionTableColumn(d))).ToList(),
                 enteredHere is null
@@ -772,11 +772,11 @@ internal sealed class ReportSql
             return $"""
                 SELECT session_id AS s_session_id, min(session_start) AS s_session_start, max(session_end) AS s_end, sum(events) AS s_events, sum(pageviews) AS s_pageviews,
                        sum(bounce) AS s_bounce, sum(duration_ms) AS s_duration_ms,
-                       argMinMerge(entry_page) AS s_entry_page, if(s_pageviews = 0, '', argMaxMerge(exit_page)) AS s_exit_page,
+                       any(entry_page) AS s_entry_page, if(s_pageviews = 0, '', argMaxMerge(exit_page)) AS s_exit_page,
                        if(s_pageviews = 0, '', argMaxMerge(exit_hostname)) AS s_exit_hostname,
-                       argMinMerge(hostname) AS s_hostname, argMinMerge(referrer) AS s_referrer, argMinMerge(referrer_source) AS s_referrer_source,
-                       argMinMerge(utm_source) AS s_utm_source, argMinMerge(utm_medium) AS s_utm_medium, argMinMerge(utm_campaign) AS s_utm_campaign,
-                       argMinMerge(utm_content) AS s_utm_content, argMinMerge(utm_term) AS s_utm_term, toString(max(channel)) AS s_channel, {visitor}
+                       argMinMerge(hostname) AS s_hostname, any(referrer) AS s_referrer, toString(any(referrer_source)) AS s_referrer_source,
+                       any(utm_source) AS s_utm_source, any(utm_medium) AS s_utm_medium, any(utm_campaign) AS s_utm_campaign,
+                       any(utm_content) AS s_utm_content, any(utm_term) AS s_utm_term, toString(max(channel)) AS s_channel, {visitor}
                 FROM sessions
                 WHERE property_id = {_property} AND session_start >= {startFrom} AND session_start < {startTo}{and}
                 GROUP BY session_id
@@ -927,11 +927,8 @@ internal sealed class ReportSql
             return TimeKey(dimension.Interval, "session_start");
         }
 
-        // A session row's s_<column> is the table's <column>: the first-value columns are argMin states, the others plain values.
-        var column = dimension.SessionColumn![2..];
-        return column is "entry_page" or "referrer" or "referrer_source" || column.StartsWith("utm_", StringComparison.Ordinal)
-            ? $"finalizeAggregation({column})"
-            : $"toString({column})";
+        // A session row's s_<column> is the table's <column>, a plain value (the same on every row of a session).
+        return $"toString({dimension.SessionColumn![2..]})";
     }
 
     /// <summary>A breakdown value with its blank named (<see cref="Dimension.BlankLabel"/>), the same expression in every source.</summary>

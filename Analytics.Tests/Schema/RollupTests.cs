@@ -120,8 +120,8 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         var fromView = await data.ClickHouse.QueryAsync<SessionFacts>(
             """
             SELECT session_id, sum(pageviews) AS pageviews, sum(events) AS events, sum(bounce) AS bounce, sum(duration_ms) AS duration_ms,
-                   argMinMerge(entry_page) AS entry_page, argMaxMerge(exit_page) AS exit_page,
-                   argMinMerge(referrer_source) AS referrer_source, any(country_code) AS country_code
+                   any(entry_page) AS entry_page, argMaxMerge(exit_page) AS exit_page,
+                   toString(any(referrer_source)) AS referrer_source, any(country_code) AS country_code
             FROM sessions WHERE property_id = 3 GROUP BY session_id ORDER BY session_id
             """);
         var fromRaw = await data.ClickHouse.QueryAsync<SessionFacts>(
@@ -310,7 +310,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         foreach (var (what, sql) in new[]
         {
             ("events", "SELECT session_id, pathname, name, sum(duration_delta_ms), sum(engaged_first), sum(scroll_gain), any(toString(channel)), count() FROM events GROUP BY session_id, pathname, name ORDER BY session_id, pathname, name"),
-            ("sessions", "SELECT session_id, sum(pageviews), sum(bounce), sum(duration_ms), argMinMerge(entry_page), argMaxMerge(exit_page), argMaxMerge(exit_hostname), toString(max(channel)) FROM sessions GROUP BY session_id ORDER BY session_id"),
+            ("sessions", "SELECT session_id, sum(pageviews), sum(bounce), sum(duration_ms), any(entry_page), any(referrer), argMaxMerge(exit_page), argMaxMerge(exit_hostname), toString(max(channel)) FROM sessions GROUP BY session_id ORDER BY session_id"),
             ("rollup_daily", "SELECT day, dimension, value, uniqCombinedMerge(13)(visitor_sketch), sum(pageviews), sum(events), sum(engaged_ms), sum(engaged_visits), sum(scroll_max_sum), sum(visits), sum(bounces), sum(duration_ms) FROM rollup_daily GROUP BY day, dimension, value ORDER BY day, dimension, value"),
             ("rollup_monthly", "SELECT month, dimension, value, sum(pageviews), sum(engaged_visits), sum(scroll_max_sum), sum(visits), sum(duration_ms) FROM rollup_monthly GROUP BY month, dimension, value ORDER BY month, dimension, value"),
             ("rollup_page", "SELECT bucket, pathname, sum(pageviews), sum(engaged_ms), sum(engaged_visits), sum(scroll_max_sum), sum(entries), sum(exits) FROM rollup_page GROUP BY bucket, pathname ORDER BY bucket, pathname"),

@@ -7,6 +7,7 @@ using Analytics.Storage.Goals;
 using Analytics.Tests.Host;
 using Analytics.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using NodaTime;
 
 namespace Analytics.Tests.Schema;
@@ -14,7 +15,8 @@ namespace Analytics.Tests.Schema;
 /// <summary>
 /// A data directory made before a migration that writes the tables again (0015: the parts stored before 0014's codecs)
 /// upgrades in place: every partition is written anew with the codecs of now, a run stopped half-way resumes after the
-/// last partition it wrote, progress is reported, and every report answers the same before and after.
+/// last partition it wrote, progress is reported, and every report answers as on the same events stored with the schema
+/// of now (the reports of now cannot read the schema of before).
 /// </summary>
 public sealed class UpgradeTests(Engines engines)
 {
@@ -23,26 +25,26 @@ public sealed class UpgradeTests(Engines engines)
     [Fact]
     public async Task Migration0015_WritesEveryPartAgain_ResumesAfterAStop_AndEveryReportStaysTheSame()
     {
-        // As a directory was before 0014 and 0015: the columns 0014 compresses with ZSTD stored with ClickHouse's default
-        // codec, neither migration recorded.
-        var clickHouse = await engines.NewClickHouseAsync();
-        foreach (var statement in Analytics.Storage.Hosting.SchemaFile.Load("clickhouse").Single(f => f.Version == 14).Statements())
+        // A directory as an earlier release left it, before 0014 and 0015: the columns 0014 compresses with ZSTD stored
+        // with ClickHouse's default codec. The reports to hold it to: the same events stored with the schema of now.
+        var clickHouse = await engines.NewBareClickHouseAsync();
+        await new ClickHouseMigrator(clickHouse, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None, through: 13);
+        var now = await engines.NewClickHouseAsync();
+        foreach (var store in new[] { clickHouse, now })
         {
-            await clickHouse.ExecuteAsync(statement.Replace("CODEC(ZSTD(1))", "CODEC(LZ4)", StringComparison.Ordinal));
+            await GeneratedTraffic.LoadAsync(store, Properties.Select(p => ((ulong)p.Id, p.Zone)), Instant.FromUtc(2026, 7, 20, 0, 0), Instant.FromUtc(2026, 10, 10, 0, 0), sessionsPerDay: 80, visitorPool: 500, seedBase: 150);
         }
 
-        await GeneratedTraffic.LoadAsync(clickHouse, Properties.Select(p => ((ulong)p.Id, p.Zone)), Instant.FromUtc(2026, 7, 20, 0, 0), Instant.FromUtc(2026, 10, 10, 0, 0), sessionsPerDay: 80, visitorPool: 500, seedBase: 150);
-        await clickHouse.ExecuteAsync("ALTER TABLE schema_migrations DELETE WHERE version IN (14, 15)", settings: new ClickHouseSettings { ["mutations_sync"] = "2" });
         await clickHouse.ExecuteAsync("OPTIMIZE TABLE events FINAL"); // one part per month already: what 0015 writes again differs only in its codecs
         const string EventBytes = "SELECT sum(data_compressed_bytes) AS n FROM system.parts WHERE database = currentDatabase() AND table = 'events' AND active";
         var lz4 = await CountAsync(clickHouse, EventBytes);
-        var before = await ReportsAsync(clickHouse);
+        var before = await ReportsAsync(now);
         var original = await PartsAsync(clickHouse);
         Assert.True(original.Where(p => p.Table == "events").DistinctBy(p => p.Partition).Count() >= 4, "the events span too few months to tell");
 
         // A run stopped right after its first partition...
         using var stop = new CancellationTokenSource();
-        var log = new Progress(stop);
+        var log = new Progress(" again (", stop);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new ClickHouseMigrator(clickHouse, log).MigrateAsync(stop.Token));
         var stopped = await PartsAsync(clickHouse);
         var first = original.Where(p => p.Table == "events").MinBy(p => p.Partition)!.Partition;
@@ -52,8 +54,8 @@ public sealed class UpgradeTests(Engines engines)
         Assert.All(stopped.Where(p => p.Partition != first || p.Table != "events"), p => Assert.Contains(p, original));
 
         // ...resumes with the next one, and the file is recorded when every partition of both tables is written again.
-        var resumed = new Progress(null);
-        Assert.Equal(1, await new ClickHouseMigrator(clickHouse, resumed).MigrateAsync(CancellationToken.None)); // 0014 was recorded by the stopped run
+        var resumed = new Progress(" again (", null);
+        Assert.Equal(5, await new ClickHouseMigrator(clickHouse, resumed).MigrateAsync(CancellationToken.None)); // 0014 was recorded by the stopped run; 0015-0019
         var after = await PartsAsync(clickHouse);
         Assert.Equal(original.Select(p => (p.Table, p.Partition)).Distinct().Count(), after.Count);
         Assert.All(after.Where(p => p.Table != "events" || p.Partition != first), p => Assert.DoesNotContain(p, original));
@@ -64,11 +66,74 @@ public sealed class UpgradeTests(Engines engines)
         var zstd = await CountAsync(clickHouse, EventBytes);
         Assert.True(zstd < lz4 * 0.9, $"the events take {zstd:N0} bytes written again, {lz4:N0} before");
 
-        var now = await ReportsAsync(clickHouse);
-        Assert.Equal(before.Count, now.Count);
+        var upgraded = await ReportsAsync(clickHouse);
+        Assert.Equal(before.Count, upgraded.Count);
         foreach (var (query, answer) in before)
         {
-            Assert.True(answer == now[query], $"{query} differs after the upgrade:\n  before {answer}\n  after  {now[query]}");
+            Assert.True(answer == upgraded[query], $"{query} differs after the upgrade:\n  now      {answer}\n  upgraded {upgraded[query]}");
+        }
+
+        Assert.True(before.Values.Count(a => a.Contains("[1", StringComparison.Ordinal) || a.Contains("[2", StringComparison.Ordinal) || a.Contains("[3", StringComparison.Ordinal)) > before.Count / 2, "too few reports found data");
+    }
+
+    /// <summary>
+    /// A directory made before 0018 (sessions with argMin states of the attributes collect stamps on every event)
+    /// upgrades in place: every partition of sessions is converted, a run stopped after the first resumes with the next,
+    /// and the sessions, and every report, equal those of a directory that stored the same events with the schema of now.
+    /// </summary>
+    [Fact]
+    public async Task Migration0018_ConvertsEverySessionsPartition_ResumesAfterAStop_AndEqualsTheSchemaOfNow()
+    {
+        var old = await engines.NewBareClickHouseAsync();
+        await new ClickHouseMigrator(old, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None, through: 17);
+        var now = await engines.NewClickHouseAsync();
+        foreach (var clickHouse in new[] { old, now })
+        {
+            await GeneratedTraffic.LoadAsync(clickHouse, Properties.Select(p => ((ulong)p.Id, p.Zone)), Instant.FromUtc(2026, 7, 20, 0, 0), Instant.FromUtc(2026, 10, 10, 0, 0), sessionsPerDay: 80, visitorPool: 500, seedBase: 180);
+        }
+
+        await old.ExecuteAsync("OPTIMIZE TABLE sessions FINAL"); // a row per visit, as the conversion writes them
+        const string SessionBytes = "SELECT sum(data_compressed_bytes) AS n FROM system.parts WHERE database = currentDatabase() AND table = 'sessions' AND active";
+        var states = await CountAsync(old, SessionBytes);
+        var months = (await PartsAsync(old)).Where(p => p.Table == "sessions").Select(p => p.Partition).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.True(months.Count >= 4, "the sessions span too few months to tell");
+
+        // A run stopped right after its first partition leaves sessions as they were, and that partition converted...
+        using var stop = new CancellationTokenSource();
+        var log = new Progress("converted sessions partition", stop);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new ClickHouseMigrator(old, log).MigrateAsync(stop.Token));
+        Assert.StartsWith($"Migration 0018: converted sessions partition {months[0]} (1 of {months.Count}; ", log.Lines.Single(), StringComparison.Ordinal);
+        Assert.StartsWith("AggregateFunction(argMin", await TypeAsync(old, "entry_page"), StringComparison.Ordinal);
+        Assert.Equal([months[0]], (await old.QueryAsync<Name>("SELECT DISTINCT _partition_id AS value FROM sessions_next")).Select(p => p.Value));
+
+        // ...and the next run converts the others, exchanges the tables and creates the view again.
+        var resumed = new Progress("converted sessions partition", null);
+        Assert.Equal(2, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None));
+        Assert.Equal(months.Count - 1, resumed.Lines.Count);
+        Assert.EndsWith("100% of its " + (await CountAsync(now, "SELECT count() AS n FROM sessions")).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " rows)", resumed.Lines[^1], StringComparison.Ordinal);
+        Assert.Equal("SimpleAggregateFunction(any, String)", await TypeAsync(old, "entry_page"));
+        Assert.Equal(0UL, await CountAsync(old, "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name LIKE 'sessions\\_next%'"));
+        var plain = await CountAsync(old, SessionBytes);
+        Assert.True(plain < states * 0.85, $"the sessions take {plain:N0} bytes converted, {states:N0} with states");
+
+        // New events go through the view of now, into the converted table.
+        await GeneratedTraffic.LoadAsync(old, [(3UL, "UTC")], Instant.FromUtc(2026, 10, 1, 0, 0), Instant.FromUtc(2026, 10, 3, 0, 0), sessionsPerDay: 40, visitorPool: 100, seedBase: 180);
+        await GeneratedTraffic.LoadAsync(now, [(3UL, "UTC")], Instant.FromUtc(2026, 10, 1, 0, 0), Instant.FromUtc(2026, 10, 3, 0, 0), sessionsPerDay: 40, visitorPool: 100, seedBase: 180);
+        const string Sessions = """
+            SELECT property_id, session_id, min(session_start), any(visitor_id), max(session_end), sum(pageviews), sum(events), sum(bounce), sum(duration_ms),
+                   any(entry_page), argMaxMerge(exit_page), argMinMerge(hostname), any(referrer), any(referrer_source), any(utm_source), any(utm_medium),
+                   any(utm_campaign), any(utm_content), any(utm_term), any(country_code), any(city), any(browser), any(os), any(device_type), max(channel), argMaxMerge(exit_hostname)
+            FROM sessions GROUP BY property_id, session_id ORDER BY property_id, session_id
+            """;
+        var expected = System.Text.Encoding.UTF8.GetString(await now.QueryRawAsync(Sessions, "TSV"));
+        Assert.True(expected.Count(c => c == '\n') > 5_000, "too few sessions to tell");
+        Assert.True(expected == System.Text.Encoding.UTF8.GetString(await old.QueryRawAsync(Sessions, "TSV")), "the converted sessions differ from those stored with the schema of now");
+
+        var before = await ReportsAsync(now, filtered: true);
+        var after = await ReportsAsync(old, filtered: true);
+        foreach (var (query, answer) in before)
+        {
+            Assert.True(answer == after[query], $"{query} differs after the upgrade:\n  now      {answer}\n  upgraded {after[query]}");
         }
 
         Assert.True(before.Values.Count(a => a.Contains("[1", StringComparison.Ordinal) || a.Contains("[2", StringComparison.Ordinal) || a.Contains("[3", StringComparison.Ordinal)) > before.Count / 2, "too few reports found data");
@@ -127,16 +192,22 @@ public sealed class UpgradeTests(Engines engines)
         Assert.Equal("1\t1", stored.Stdout.Trim());
     }
 
-    /// <summary>Every breakdown (each dimension, with the metrics it takes), the top stats and the graph, per property and source.</summary>
-    private static async Task<Dictionary<string, string>> ReportsAsync(IClickHouse clickHouse)
+    /// <summary>
+    /// Every breakdown (each dimension, with the metrics it takes), the top stats and the graph, per property and source;
+    /// with <paramref name="filtered"/> also under a visit filter and an event filter.
+    /// </summary>
+    private static async Task<Dictionary<string, string>> ReportsAsync(IClickHouse clickHouse, bool filtered = false)
     {
+        Filter?[] filters = filtered
+            ? [null, new Condition(FilterOperator.IsNot, Dimension.Parse("visit:source", "filters"), ["Direct / None"]), new Condition(FilterOperator.Contains, Dimension.Parse("event:page", "filters"), ["/blog"])]
+            : [null];
         var engine = new ReportEngine(clickHouse);
         var answers = new Dictionary<string, string>(StringComparer.Ordinal);
         string[] dimensions = [.. Dimension.Names.Where(n => !n.Contains('<', StringComparison.Ordinal)), "event:props:plan", "time:day", "time:week", "time:month"];
         foreach (var (id, zoneId) in Properties)
         {
             var zone = DateTimeZoneProviders.Tzdb[zoneId];
-            foreach (var source in new[] { ReportSource.Rollup, ReportSource.Raw })
+            foreach (var (source, filter) in filters.Select(f => (ReportSource.Rollup, f)).Append((ReportSource.Raw, null)))
             {
                 foreach (var dimension in dimensions.Prepend(null))
                 {
@@ -150,10 +221,11 @@ public sealed class UpgradeTests(Engines engines)
                         Dimensions = dimension is null ? [] : [Dimension.Parse(dimension, "dimensions")],
                         Limit = 1000,
                         Source = source,
+                        Filter = filter,
                         Goals = [new(1, id, "Signup", "Signup", null, null, "USD", "{}", DateTime.UnixEpoch), new(2, id, "Visit /pricing", null, "/pricing", null, null, "{}", DateTime.UnixEpoch)],
                     };
                     var result = await engine.RunAsync(query, CancellationToken.None);
-                    answers[$"{id} {source} {dimension ?? "top stats"}"] = JsonSerializer.Serialize(result.Rows.Select(r => new { r.Dimensions, r.Metrics }));
+                    answers[$"{id} {source} {dimension ?? "top stats"}{(filter is null ? string.Empty : $" where {filter}")}"] = JsonSerializer.Serialize(result.Rows.Select(r => new { r.Dimensions, r.Metrics }));
                 }
             }
         }
@@ -166,12 +238,17 @@ public sealed class UpgradeTests(Engines engines)
 
     private static async Task<ulong> CountAsync(IClickHouse clickHouse, string sql) => (await clickHouse.QueryAsync<Count>(sql))[0].N;
 
+    private static async Task<string> TypeAsync(IClickHouse clickHouse, string column)
+        => (await clickHouse.QueryAsync<Name>("SELECT type AS value FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND name = {column:String}", new { column }))[0].Value;
+
+    private sealed record Name(string Value);
+
     private sealed record Part(string Table, string Partition, string Name);
 
     private sealed record Count(ulong N);
 
-    /// <summary>The migrator's progress lines; with a source to cancel, it stops the run at the first.</summary>
-    private sealed class Progress(CancellationTokenSource? stop) : ILogger<ClickHouseMigrator>
+    /// <summary>The migrator's progress lines (those with <paramref name="marker"/>); with a source to cancel, it stops the run at the first.</summary>
+    private sealed class Progress(string marker, CancellationTokenSource? stop) : ILogger<ClickHouseMigrator>
     {
         public List<string> Lines { get; } = [];
 
@@ -182,7 +259,7 @@ public sealed class UpgradeTests(Engines engines)
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             var line = formatter(state, exception);
-            if (line.Contains(" again (", StringComparison.Ordinal))
+            if (line.Contains(marker, StringComparison.Ordinal))
             {
                 Lines.Add(line);
                 stop?.Cancel();

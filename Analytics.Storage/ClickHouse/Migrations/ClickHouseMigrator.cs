@@ -8,10 +8,13 @@ namespace Analytics.Storage.ClickHouse.Migrations;
 /// applied versions are skipped, and every statement is written to be idempotent (IF NOT EXISTS) so a run that
 /// stopped half-way through a file completes on the next start. A file can leave work to code
 /// (<see cref="IClickHouseDataMigration"/>, named on a line <c>-- code: Name</c>), which runs before the file is recorded,
-/// or ask for tables to be written again (a line <c>-- rewrite: table, table</c>; see <see cref="RewriteAsync"/>).
+/// or ask for tables to be written again (a line <c>-- rewrite: table, table</c>; see <see cref="RewriteAsync"/>). Code that
+/// needs nothing but ClickHouse is part of the migrator (<see cref="PlainSessionAttributes"/>); the rest is registered.
 /// </summary>
 public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHouseMigrator> logger, IEnumerable<IClickHouseDataMigration>? dataMigrations = null)
 {
+    private readonly IReadOnlyList<IClickHouseDataMigration> _code = [new PlainSessionAttributes(logger), .. dataMigrations ?? []];
+
     private const string CodeMarker = "-- code: ";
     private const string RewriteMarker = "-- rewrite: ";
     private const string RewriteProgress = "schema_rewrites";
@@ -46,7 +49,8 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
     private async Task<bool> HasEventsAsync(CancellationToken cancellationToken)
         => (await clickHouse.QueryAsync<Count>("SELECT count() AS rows FROM events", cancellationToken: cancellationToken).ConfigureAwait(false))[0].Rows > 0;
 
-    public async Task<int> MigrateAsync(CancellationToken cancellationToken)
+    /// <summary>Applies the pending migrations, up to version <paramref name="through"/> when given (a directory as an earlier release left it); the number applied.</summary>
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken, int? through = null)
     {
         await clickHouse.WithDatabase("default")
             .ExecuteAsync($"CREATE DATABASE IF NOT EXISTS {clickHouse.Database}", cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -64,7 +68,7 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
 
         var applied = await AppliedAsync(cancellationToken).ConfigureAwait(false);
         var count = 0;
-        foreach (var file in SchemaFile.Load("clickhouse"))
+        foreach (var file in SchemaFile.Load("clickhouse").Where(f => f.Version <= (through ?? int.MaxValue)))
         {
             if (applied.TryGetValue((uint)file.Version, out var checksum))
             {
@@ -154,7 +158,7 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
 
     private async Task RunCodeAsync(SchemaFile file, string name, CancellationToken cancellationToken)
     {
-        var migration = dataMigrations?.FirstOrDefault(m => m.Name == name);
+        var migration = _code.FirstOrDefault(m => m.Name == name);
         if (migration is null)
         {
             // Without events there is nothing to compute (a new database, a scratch one); with events, stopping is the

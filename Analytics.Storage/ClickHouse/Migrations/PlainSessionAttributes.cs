@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Logging;
+
+namespace Analytics.Storage.ClickHouse.Migrations;
+
+/// <summary>
+/// Converts the stored sessions for ClickHouse migration 0018 (schema/clickhouse/0018_plain_session_attributes.sql):
+/// each partition of <c>sessions</c>, its rows merged per visit and the stamped attributes' argMin states finalized, is
+/// written to <c>sessions_next</c> (the new definition), oldest first; then the two tables are exchanged and the old one
+/// dropped. Safe to stop at any point: a partition is emptied in <c>sessions_next</c> before it is written, the written
+/// ones are recorded in <c>sessions_next_written</c>, and once <c>sessions</c> has the new definition a run only drops
+/// what is left. Nothing inserts meanwhile (the migrations hold the batcher, <see cref="ClickHouseUpgrade"/>).
+/// Part of the migrator itself (it needs nothing but ClickHouse), so every migrator converts, with events or without.
+/// </summary>
+internal sealed partial class PlainSessionAttributes(ILogger logger) : IClickHouseDataMigration
+{
+    private const string Next = "sessions_next";
+    private const string Written = "sessions_next_written";
+
+    /// <summary>Never take an insert here for the repeat of an earlier one (a partition written again after a stop).</summary>
+    private static readonly ClickHouseSettings Always = new() { ["insert_deduplicate"] = "0" };
+
+    public string Name => nameof(PlainSessionAttributes);
+
+    public async Task RunAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
+    {
+        var entryPage = await clickHouse.QueryAsync<ColumnType>(
+            "SELECT type AS value FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND name = 'entry_page'",
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (entryPage.Count == 1 && entryPage[0].Value.StartsWith("AggregateFunction(", StringComparison.Ordinal))
+        {
+            await ConvertAsync(clickHouse, cancellationToken).ConfigureAwait(false);
+            await clickHouse.ExecuteAsync($"EXCHANGE TABLES sessions AND {Next}", cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        await clickHouse.ExecuteAsync($"DROP TABLE IF EXISTS {Next} SYNC", cancellationToken: cancellationToken).ConfigureAwait(false);
+        await clickHouse.ExecuteAsync($"DROP TABLE IF EXISTS {Written} SYNC", cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ConvertAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
+    {
+        await clickHouse.ExecuteAsync($"CREATE TABLE IF NOT EXISTS {Written} (partition_id String) ENGINE = MergeTree ORDER BY partition_id", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var done = (await clickHouse.QueryAsync<PartitionId>($"SELECT partition_id AS id FROM {Written}", cancellationToken: cancellationToken).ConfigureAwait(false))
+            .Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var partitions = await clickHouse.QueryAsync<Partition>(
+            "SELECT partition_id AS id, sum(rows) AS rows FROM system.parts WHERE database = currentDatabase() AND table = 'sessions' AND active GROUP BY partition_id ORDER BY partition_id",
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        var total = partitions.Sum(p => (decimal)p.Rows);
+        var written = partitions.Where(p => done.Contains(p.Id)).Sum(p => (decimal)p.Rows);
+        foreach (var (partition, index) in partitions.Select((p, i) => (p, i)).Where(x => !done.Contains(x.p.Id)))
+        {
+            // A partition id is ClickHouse's own name of the partition (digits, letters, '-', '_'), checked before it is quoted.
+            if (!partition.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                throw new InvalidOperationException($"Table sessions has a partition id ClickHouse should not make: '{partition.Id}'.");
+            }
+
+            await clickHouse.ExecuteAsync($"ALTER TABLE {Next} DROP PARTITION ID '{partition.Id}'", cancellationToken: cancellationToken).ConfigureAwait(false);
+            await clickHouse.ExecuteAsync(
+                $$"""
+                INSERT INTO {{Next}}
+                SELECT property_id, session_start, session_id, any(visitor_id), max(session_end), sum(pageviews), sum(events), sum(bounce),
+                       sum(duration_ms), argMinMerge(entry_page), argMaxMergeState(exit_page), argMinMergeState(hostname), argMinMerge(referrer),
+                       argMinMerge(referrer_source), argMinMerge(utm_source), argMinMerge(utm_medium), argMinMerge(utm_campaign),
+                       argMinMerge(utm_content), argMinMerge(utm_term), any(country_code), any(region), any(city), any(browser),
+                       any(browser_version), any(os), any(os_version), any(device_type), any(screen_size), any(locale), max(channel),
+                       argMaxMergeState(exit_hostname)
+                FROM sessions
+                WHERE _partition_id = {partition:String}
+                GROUP BY property_id, session_start, session_id
+                """,
+                new { partition = partition.Id }, Always, cancellationToken).ConfigureAwait(false);
+            await clickHouse.ExecuteAsync($"INSERT INTO {Written} SELECT {{partition:String}}", new { partition = partition.Id }, Always, cancellationToken).ConfigureAwait(false);
+            written += partition.Rows;
+            LogWritten(partition.Id, index + 1, partitions.Count, total == 0 ? 100 : 100 * written / total, total);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Migration 0018: converted sessions partition {Partition} ({Index} of {Count}; {Percent:0}% of its {Rows:N0} rows)")]
+    private partial void LogWritten(string partition, int index, int count, decimal percent, decimal rows);
+
+    private sealed record ColumnType(string Value);
+
+    private sealed record PartitionId(string Id);
+
+    private sealed record Partition(string Id, ulong Rows);
+}
