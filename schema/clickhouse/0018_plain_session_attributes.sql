@@ -1,10 +1,10 @@
 -- Sessions keep the visit attributes collect stamps on every event of a visit (entry page, referrer, source, UTM tags)
 -- as plain values (SimpleAggregateFunction(any)) instead of argMin states: the same value on every row of a visit, so
--- the first one is any one. A state held the value and its time (about 7.5 of the 65.5 bytes an event at 100M events,
+-- the first one is any one. A state held the value and its time (6.6 of the 65.5 bytes an event at 100M events,
 -- docs/benchmarks.md) and had to be finalized to be read or filtered on. The entry hostname and the exit page and
 -- hostname are not stamped and stay states.
 -- The sessions stored before are converted by code right after this file (Analytics.Storage/ClickHouse/Migrations/
--- PlainSessionAttributes.cs, named on the last line): each partition, its rows merged per visit, is written to
+-- PlainSessionAttributes.cs, named on the last line): each partition is written, row by row, to
 -- sessions_next; then the two tables are exchanged and the old one dropped. Migration 0019 creates the view again.
 DROP VIEW IF EXISTS sessions_mv;
 
