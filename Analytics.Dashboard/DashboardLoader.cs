@@ -74,7 +74,7 @@ internal sealed partial class DashboardLoader(
             var graph = await GraphAsync(query, comparison, view.Graph, interval, now, spans, cancellationToken);
             Part("graph");
 
-            // The panels are asked together: those whose events half reads raw events share one scan (ReportEngine.RunAllAsync).
+            // The panels are asked together: those whose events half reads raw events, or the daily rollup without a filter, share one statement (ReportEngine.RunAllAsync).
             var shown = Panels.Breakdowns.Append(Panels.Goals).Append(Panels.Events).Select(panel =>
             {
                 var map = panel == Panels.Locations && view.Get(panel.Key) == "map";

@@ -64,8 +64,9 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     /// <summary>
     /// Runs the queries of one view, as the dashboard asks for its panels. The events halves of breakdowns over raw
     /// events with one range and filter (<see cref="Shareable"/>) are read in one scan (<see cref="ReportSql.SharedEvents"/>:
-    /// four such panels under a filter cost what two did alone); every other query runs alone. Each answer is the one
-    /// <see cref="RunAsync(ReportQuery, CancellationToken)"/> gives.
+    /// four such panels under a filter cost what two did alone), and so are those of unfiltered breakdowns over the daily
+    /// rollup (<see cref="ReportSql.SharedDaily"/>: one statement instead of one per panel); every other query runs
+    /// alone. Each answer is the one <see cref="RunAsync(ReportQuery, CancellationToken)"/> gives.
     /// </summary>
     public async Task<IReadOnlyList<QueryResult>> RunAllAsync(IReadOnlyList<ReportQuery> queries, CancellationToken cancellationToken)
     {
@@ -90,19 +91,22 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             var first = shared[0].Query;
             var scan = shared.Where(s => SameScan(s.Query, first)).ToList();
             shared.RemoveAll(scan.Contains);
-            var dimensions = scan.Select(s => s.Query.Dimensions[0]).DistinctBy(d => d.Name).ToList();
+            // One set per stored dimension: a country's name is its code's rows (the same label and value), named after.
+            var dimensions = scan.Select(s => s.Query.Dimensions[0]).DistinctBy(d => d.StoredName).ToList();
             IReadOnlyList<Dictionary<string, JsonElement>> rows = [];
             if (dimensions.Count > 1)
             {
                 // Every query of the scan has the same order (visitors, then the dimension: d0), so one shape pages them all.
                 var shape = new ReportSql.Shape(Order(first).Select(o => SqlOrder(o, first) + (o.Descending ? " DESC" : " ASC")).Append("k").ToList(), scan.Max(s => s.Query.Limit));
                 var sql = new ReportSql(first);
-                rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.SharedEvents(Plan(first).Events!.Value, dimensions, first.Filter, shape), sql.Parameters, cancellationToken: cancellationToken);
+                var source = Plan(first).Events!.Value;
+                rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(
+                    source == TableSource.Daily ? sql.SharedDaily(dimensions, shape) : sql.SharedEvents(source, dimensions, first.Filter, shape), sql.Parameters, cancellationToken: cancellationToken);
             }
 
             foreach (var (index, query, skipped) in scan)
             {
-                var set = dimensions.FindIndex(d => d.Name == query.Dimensions[0].Name);
+                var set = dimensions.FindIndex(d => d.StoredName == query.Dimensions[0].StoredName);
                 var lead = dimensions.Count > 1 ? Side(rows.Where(r => (int)Number(r["g"]) == set).Take(query.Limit), query.Dimensions) : null;
                 results[index] = await ResultAsync(query, skipped, cancellationToken, lead);
             }
@@ -118,18 +122,24 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     /// <summary>
     /// Whether a query can share its events half with others (<see cref="RunAllAsync"/>): a breakdown by one visit or
     /// event attribute (not a list, not names or goals) led by visitors, the first page in the usual order, with the
-    /// events half read from raw events (a filter the rollups cannot answer), and no condition that changes what it reads
-    /// (hostnames, goals). Its sessions half, if any, is still read for its own rows.
+    /// events half read from raw events (a filter the rollups cannot answer) or, without a filter, from the daily
+    /// rollup, and no condition that changes what it reads (hostnames, goals). Its sessions half, if any, is still read
+    /// for its own rows.
     /// </summary>
     private static bool Shareable(ReportQuery query)
         => query.Metrics is [Metric.Visitors, ..] && query.Metrics.All(SharedMetrics.Contains) && query.Offset == 0 && query.OrderBy.Count == 0
            && query.Dimensions is [{ Scope: DimensionScope.Visit or DimensionScope.Event, IsArray: false } dimension] && dimension.Name != "event:name"
            && !Filters.Conditions(query.Filter).Any(c => c.Dimension.Name == "event:hostname" || GoalMatching.IsGoal(c))
-           && Plan(query).Events is { } events && events is not (TableSource.Daily or TableSource.PageRollup or TableSource.PropertyRollup or TableSource.HourlyRollup);
+           && Plan(query).Events is { } events && events is not (TableSource.PageRollup or TableSource.PropertyRollup or TableSource.HourlyRollup)
+           && (events != TableSource.Daily || query.Filter is null);
 
-    /// <summary>Whether two shareable queries read the same rows: one property, range, zone, source and filter (the same one: a view's panels share it).</summary>
+    /// <summary>
+    /// Whether two shareable queries read the same rows: one property, range, zone, source and filter (the same one: a
+    /// view's panels share it), from the same table (the daily rollup, or raw events).
+    /// </summary>
     private static bool SameScan(ReportQuery a, ReportQuery b)
-        => a.PropertyId == b.PropertyId && a.Range == b.Range && a.Zone == b.Zone && a.Source == b.Source && ReferenceEquals(a.Filter, b.Filter);
+        => a.PropertyId == b.PropertyId && a.Range == b.Range && a.Zone == b.Zone && a.Source == b.Source && ReferenceEquals(a.Filter, b.Filter)
+           && Plan(a).Events == Plan(b).Events;
 
     /// <summary>The query with its property's goals, read when it names event:goal and does not carry them.</summary>
     private async Task<ReportQuery> WithGoalsAsync(ReportQuery query, CancellationToken cancellationToken)

@@ -238,6 +238,49 @@ internal sealed class ReportSql
             """;
     }
 
+    /// <summary>
+    /// The events half of unfiltered breakdowns that the daily rollup answers, one per (stored) dimension of
+    /// <paramref name="dimensions"/>, in one statement: their day and month rows (the rollups' key starts with the
+    /// dimension) and the partial days at the range's ends from raw events in one scan (GROUPING SETS); each set
+    /// (<c>g</c>) grouped, ordered and paged as <see cref="Events"/> and <see cref="SharedEvents"/> give it.
+    /// </summary>
+    public string SharedDaily(IReadOnlyList<Dimension> dimensions, Shape shape)
+    {
+        var names = dimensions.Select(d => d.StoredName).ToList();
+        var sets = dimensions.Select((_, i) => $"e{i}").ToList();
+        string Each(Func<int, string> value) => $"multiIf({string.Concat(sets.SkipLast(1).Select((_, i) => $"g = {i}, {value(i)}, "))}{value(sets.Count - 1)})";
+        string Which(Func<int, string> value) => $"multiIf({string.Concat(sets.SkipLast(1).Select((e, i) => $"grouping({e}) = 0, {value(i)}, "))}{value(sets.Count - 1)})";
+        var (from, to) = WholeDayEdges();
+        var days = RollupDays(
+            $"property_id = {_property} AND dimension IN {Param(names, "Array(String)")}",
+            _ => $"indexOf({Param(names, "Array(String)")}, dimension) - 1 AS g, {Each(i => Labeled(dimensions[i], "value"))} AS d0, {DailyEventColumns}");
+        return $"""
+            SELECT *, cityHash64(d0) AS k, count() OVER (PARTITION BY g) AS total
+            FROM
+            (
+                SELECT g, d0, {DailyEventAggregates}
+                FROM
+                (
+                    {days}
+                    UNION ALL
+                    SELECT * EXCEPT ({string.Join(", ", sets)})
+                    FROM
+                    (
+                        SELECT {string.Join(", ", dimensions.Select((d, i) => $"{EventLabel(d)} AS e{i}"))}, {Which(i => $"{i}")} AS g, {Which(i => sets[i])} AS d0,
+                               uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
+                        FROM events
+                        WHERE property_id = {_property} AND (timestamp >= {_from} AND timestamp < {from} OR timestamp >= {to} AND timestamp < {_to}){WithoutPings(false)}
+                        GROUP BY GROUPING SETS ({string.Join(", ", sets.Select(e => $"({e})"))})
+                    )
+                )
+                GROUP BY g, d0
+                HAVING {GroupExists}
+            )
+            ORDER BY g, {string.Join(", ", shape.OrderBy)}
+            LIMIT {shape.Limit ?? ReportEngine.MaxLimit} BY g
+            """;
+    }
+
     /// <summary>A dimension's label on raw event rows.</summary>
     private string EventLabel(Dimension dimension) => Labeled(dimension, Breakdown(dimension, EventRow(dimension, "timestamp")));
 

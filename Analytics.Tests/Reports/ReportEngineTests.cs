@@ -408,8 +408,9 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
     [MemberData(nameof(ZoneCases))]
     public async Task AViewsPanels_ReadInOneScan_AnswerAsEachAlone(long propertyId, string zoneId)
     {
-        // The filters a view's panels share: a visit attribute, a page, none (rollups: nothing shared), each with the
-        // panels' breakdowns (two of one dimension with different lengths, as the map's and the list's) and the top stats.
+        // The filters a view's panels share: a visit attribute, a page (raw events), none (the daily rollup), each with the
+        // panels' breakdowns (two of one dimension with different lengths, as the map's and the list's, and one of its
+        // names) and the top stats.
         var top = await Engine.RunAsync(Query(propertyId, zoneId, [Metric.Visitors], "visit:country", "visit:source"), CancellationToken.None);
         var (country, source) = (top.Rows[0].Dimensions[0], top.Rows[0].Dimensions[1]);
         foreach (var json in new[] { $$"""[["is", "visit:country", ["{{country}}"]]]""", $$"""[["is", "visit:source", ["{{source}}"]]]""", """[["contains", "event:page", ["/"]]]""", null })
@@ -429,6 +430,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
                 Panel([Metric.Visitors], "visit:device", 10),
                 Panel([Metric.Visits], "visit:entry_page", 10),
                 Panel([Metric.Visitors], "visit:os", 2),
+                Panel([Metric.Visitors], "visit:country_name", 5), // the same rows as visit:country's, named
             };
             var together = await Engine.RunAllAsync(view, CancellationToken.None);
             for (var i = 0; i < view.Length; i++)
