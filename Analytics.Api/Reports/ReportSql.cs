@@ -222,10 +222,52 @@ internal sealed class ReportSql
     public string SharedEvents(TableSource source, IReadOnlyList<Dimension> dimensions, Filter? filter, Shape shape)
     {
         var (from, where, aggregates) = RawEvents(source, dimensions, filter);
+        return PagedSets(GroupingSets(dimensions, aggregates, from, where), shape);
+    }
+
+    /// <summary>
+    /// The events half of unfiltered breakdowns that the daily rollup answers, one per (stored) dimension of
+    /// <paramref name="dimensions"/>, in one statement: their day and month rows (the rollups' key starts with the
+    /// dimension) and the partial days at the range's ends from raw events in one scan (GROUPING SETS); each set
+    /// (<c>g</c>) grouped as <see cref="Events"/> groups it, paged as <see cref="SharedEvents"/>.
+    /// </summary>
+    public string SharedDaily(IReadOnlyList<Dimension> dimensions, Shape shape)
+    {
+        var names = Param(dimensions.Select(d => d.StoredName).ToList(), "Array(String)");
+        var label = $"multiIf({string.Concat(dimensions.SkipLast(1).Select((d, i) => $"g = {i}, {Labeled(d, "value")}, "))}{Labeled(dimensions[^1], "value")})";
+        var days = RollupDays($"property_id = {_property} AND dimension IN {names}", _ => $"indexOf({names}, dimension) - 1 AS g, {label} AS d0, {DailyEventColumns}");
+        var (from, to) = WholeDayEdges();
+        var edges = GroupingSets(
+            dimensions,
+            $"uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue",
+            "events",
+            $"property_id = {_property} AND (timestamp >= {_from} AND timestamp < {from} OR timestamp >= {to} AND timestamp < {_to}){WithoutPings(false)}");
+        return PagedSets(
+            $"""
+            SELECT g, d0, {DailyEventAggregates}
+            FROM
+            (
+                {days}
+                UNION ALL
+                {edges}
+            )
+            GROUP BY g, d0
+            HAVING {GroupExists}
+            """,
+            shape);
+    }
+
+    /// <summary>
+    /// One group per value of each of <paramref name="dimensions"/> over the rows of <paramref name="from"/> that pass
+    /// <paramref name="where"/>, in one scan (GROUPING SETS): <c>g</c> (the dimension's index), <c>d0</c> (its label)
+    /// and <paramref name="aggregates"/>.
+    /// </summary>
+    private string GroupingSets(IReadOnlyList<Dimension> dimensions, string aggregates, string from, string where)
+    {
         var sets = dimensions.Select((_, i) => $"e{i}").ToList();
         string Which(Func<int, string> value) => $"multiIf({string.Concat(sets.SkipLast(1).Select((e, i) => $"grouping({e}) = 0, {value(i)}, "))}{value(sets.Count - 1)})";
         return $"""
-            SELECT * EXCEPT ({string.Join(", ", sets)}), cityHash64(d0) AS k, count() OVER (PARTITION BY g) AS total
+            SELECT * EXCEPT ({string.Join(", ", sets)})
             FROM
             (
                 SELECT {string.Join(", ", dimensions.Select((d, i) => $"{EventLabel(d)} AS e{i}"))}, {Which(i => $"{i}")} AS g, {Which(i => sets[i])} AS d0, {aggregates}
@@ -233,53 +275,19 @@ internal sealed class ReportSql
                 WHERE {where}
                 GROUP BY GROUPING SETS ({string.Join(", ", sets.Select(e => $"({e})"))})
             )
-            ORDER BY g, {string.Join(", ", shape.OrderBy)}
-            LIMIT {shape.Limit ?? ReportEngine.MaxLimit} BY g
             """;
     }
 
-    /// <summary>
-    /// The events half of unfiltered breakdowns that the daily rollup answers, one per (stored) dimension of
-    /// <paramref name="dimensions"/>, in one statement: their day and month rows (the rollups' key starts with the
-    /// dimension) and the partial days at the range's ends from raw events in one scan (GROUPING SETS); each set
-    /// (<c>g</c>) grouped, ordered and paged as <see cref="Events"/> and <see cref="SharedEvents"/> give it.
-    /// </summary>
-    public string SharedDaily(IReadOnlyList<Dimension> dimensions, Shape shape)
-    {
-        var names = dimensions.Select(d => d.StoredName).ToList();
-        var sets = dimensions.Select((_, i) => $"e{i}").ToList();
-        string Each(Func<int, string> value) => $"multiIf({string.Concat(sets.SkipLast(1).Select((_, i) => $"g = {i}, {value(i)}, "))}{value(sets.Count - 1)})";
-        string Which(Func<int, string> value) => $"multiIf({string.Concat(sets.SkipLast(1).Select((e, i) => $"grouping({e}) = 0, {value(i)}, "))}{value(sets.Count - 1)})";
-        var (from, to) = WholeDayEdges();
-        var days = RollupDays(
-            $"property_id = {_property} AND dimension IN {Param(names, "Array(String)")}",
-            _ => $"indexOf({Param(names, "Array(String)")}, dimension) - 1 AS g, {Each(i => Labeled(dimensions[i], "value"))} AS d0, {DailyEventColumns}");
-        return $"""
-            SELECT *, cityHash64(d0) AS k, count() OVER (PARTITION BY g) AS total
-            FROM
-            (
-                SELECT g, d0, {DailyEventAggregates}
-                FROM
-                (
-                    {days}
-                    UNION ALL
-                    SELECT * EXCEPT ({string.Join(", ", sets)})
-                    FROM
-                    (
-                        SELECT {string.Join(", ", dimensions.Select((d, i) => $"{EventLabel(d)} AS e{i}"))}, {Which(i => $"{i}")} AS g, {Which(i => sets[i])} AS d0,
-                               uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
-                        FROM events
-                        WHERE property_id = {_property} AND (timestamp >= {_from} AND timestamp < {from} OR timestamp >= {to} AND timestamp < {_to}){WithoutPings(false)}
-                        GROUP BY GROUPING SETS ({string.Join(", ", sets.Select(e => $"({e})"))})
-                    )
-                )
-                GROUP BY g, d0
-                HAVING {GroupExists}
-            )
-            ORDER BY g, {string.Join(", ", shape.OrderBy)}
-            LIMIT {shape.Limit ?? ReportEngine.MaxLimit} BY g
-            """;
-    }
+    /// <summary>Each set's groups (<c>g</c>) of <paramref name="sets"/> ordered and paged on their own by <paramref name="shape"/>, with <c>k</c> and <c>total</c> (the set's number of groups).</summary>
+    private static string PagedSets(string sets, Shape shape) => $"""
+        SELECT *, cityHash64(d0) AS k, count() OVER (PARTITION BY g) AS total
+        FROM
+        (
+            {sets}
+        )
+        ORDER BY g, {string.Join(", ", shape.OrderBy)}
+        LIMIT {shape.Limit ?? ReportEngine.MaxLimit} BY g
+        """;
 
     /// <summary>A dimension's label on raw event rows.</summary>
     private string EventLabel(Dimension dimension) => Labeled(dimension, Breakdown(dimension, EventRow(dimension, "timestamp")));

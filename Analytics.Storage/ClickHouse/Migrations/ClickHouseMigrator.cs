@@ -132,19 +132,11 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
         var done = (await clickHouse.QueryAsync<PartitionId>(
             $"SELECT partition_id AS id FROM {RewriteProgress} WHERE version = {{version:UInt32}} AND table = {{table:String}}",
             new { version = file.Version, table }, cancellationToken: cancellationToken).ConfigureAwait(false)).Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-        var partitions = await clickHouse.QueryAsync<Partition>(
-            "SELECT partition_id AS id, sum(rows) AS rows FROM system.parts WHERE database = currentDatabase() AND table = {table:String} AND active GROUP BY partition_id ORDER BY partition_id",
-            new { table }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var partitions = await ListPartitionsAsync(clickHouse, table, cancellationToken).ConfigureAwait(false);
         var total = partitions.Sum(p => (decimal)p.Rows);
         var written = partitions.Where(p => done.Contains(p.Id)).Sum(p => (decimal)p.Rows);
         foreach (var (partition, index) in partitions.Select((p, i) => (p, i)).Where(x => !done.Contains(x.p.Id)))
         {
-            // A partition id is ClickHouse's own name of the partition (digits, letters, '-', '_'), checked before it is quoted.
-            if (!partition.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-            {
-                throw new InvalidOperationException($"Table {table} has a partition id ClickHouse should not make: '{partition.Id}'.");
-            }
-
             await clickHouse.ExecuteAsync($"OPTIMIZE TABLE {table} PARTITION ID '{partition.Id}' FINAL", cancellationToken: cancellationToken).ConfigureAwait(false);
             await clickHouse.ExecuteAsync(
                 $"INSERT INTO {RewriteProgress} (version, table, partition_id) SELECT {{version:UInt32}}, {{table:String}}, {{id:String}}",
@@ -183,5 +175,22 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
 
     private sealed record TableName(string Value);
 
-    private sealed record Partition(string Id, ulong Rows);
+    /// <summary>
+    /// The active partitions of <paramref name="table"/>, oldest first, with their rows. Each id is ClickHouse's own name
+    /// of the partition (digits, letters, '-', '_'), checked here, so a statement may quote it.
+    /// </summary>
+    internal static async Task<IReadOnlyList<Partition>> ListPartitionsAsync(IClickHouse clickHouse, string table, CancellationToken cancellationToken)
+    {
+        var partitions = await clickHouse.QueryAsync<Partition>(
+            "SELECT partition_id AS id, sum(rows) AS rows FROM system.parts WHERE database = currentDatabase() AND table = {table:String} AND active GROUP BY partition_id ORDER BY partition_id",
+            new { table }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (partitions.FirstOrDefault(p => !p.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) is { } odd)
+        {
+            throw new InvalidOperationException($"Table {table} has a partition id ClickHouse should not make: '{odd.Id}'.");
+        }
+
+        return partitions;
+    }
+
+    internal sealed record Partition(string Id, ulong Rows);
 }

@@ -52,19 +52,11 @@ internal sealed partial class PlainSessionAttributes(ILogger logger) : IClickHou
         await clickHouse.ExecuteAsync($"CREATE TABLE IF NOT EXISTS {Written} (partition_id String) ENGINE = MergeTree ORDER BY partition_id", cancellationToken: cancellationToken).ConfigureAwait(false);
         var done = (await clickHouse.QueryAsync<PartitionId>($"SELECT partition_id AS id FROM {Written}", cancellationToken: cancellationToken).ConfigureAwait(false))
             .Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-        var partitions = await clickHouse.QueryAsync<Partition>(
-            "SELECT partition_id AS id, sum(rows) AS rows FROM system.parts WHERE database = currentDatabase() AND table = 'sessions' AND active GROUP BY partition_id ORDER BY partition_id",
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+        var partitions = await ClickHouseMigrator.ListPartitionsAsync(clickHouse, "sessions", cancellationToken).ConfigureAwait(false);
         var total = partitions.Sum(p => (decimal)p.Rows);
         var written = partitions.Where(p => done.Contains(p.Id)).Sum(p => (decimal)p.Rows);
         foreach (var (partition, index) in partitions.Select((p, i) => (p, i)).Where(x => !done.Contains(x.p.Id)))
         {
-            // A partition id is ClickHouse's own name of the partition (digits, letters, '-', '_'), checked before it is quoted.
-            if (!partition.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-            {
-                throw new InvalidOperationException($"Table sessions has a partition id ClickHouse should not make: '{partition.Id}'.");
-            }
-
             await clickHouse.ExecuteAsync($"ALTER TABLE {Next} DROP PARTITION ID '{partition.Id}'", cancellationToken: cancellationToken).ConfigureAwait(false);
             await clickHouse.ExecuteAsync(
                 $$"""
@@ -90,6 +82,4 @@ internal sealed partial class PlainSessionAttributes(ILogger logger) : IClickHou
     private sealed record ColumnType(string Value);
 
     private sealed record PartitionId(string Id);
-
-    private sealed record Partition(string Id, ulong Rows);
 }
