@@ -27,13 +27,7 @@ public sealed class UpgradeTests(Engines engines)
     {
         // A directory as an earlier release left it, before 0014 and 0015: the columns 0014 compresses with ZSTD stored
         // with ClickHouse's default codec. The reports to hold it to: the same events stored with the schema of now.
-        var clickHouse = await engines.NewBareClickHouseAsync();
-        await new ClickHouseMigrator(clickHouse, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None, through: 13);
-        var now = await engines.NewClickHouseAsync();
-        foreach (var store in new[] { clickHouse, now })
-        {
-            await GeneratedTraffic.LoadAsync(store, Properties.Select(p => ((ulong)p.Id, p.Zone)), Instant.FromUtc(2026, 7, 20, 0, 0), Instant.FromUtc(2026, 10, 10, 0, 0), sessionsPerDay: 80, visitorPool: 500, seedBase: 150);
-        }
+        var (clickHouse, now) = await ThenAndNowAsync(through: 13, seedBase: 150);
 
         await clickHouse.ExecuteAsync("OPTIMIZE TABLE events FINAL"); // one part per month already: what 0015 writes again differs only in its codecs
         const string EventBytes = "SELECT sum(data_compressed_bytes) AS n FROM system.parts WHERE database = currentDatabase() AND table = 'events' AND active";
@@ -84,13 +78,7 @@ public sealed class UpgradeTests(Engines engines)
     [Fact]
     public async Task Migration0018_ConvertsEverySessionsPartition_ResumesAfterAStop_AndEqualsTheSchemaOfNow()
     {
-        var old = await engines.NewBareClickHouseAsync();
-        await new ClickHouseMigrator(old, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None, through: 17);
-        var now = await engines.NewClickHouseAsync();
-        foreach (var clickHouse in new[] { old, now })
-        {
-            await GeneratedTraffic.LoadAsync(clickHouse, Properties.Select(p => ((ulong)p.Id, p.Zone)), Instant.FromUtc(2026, 7, 20, 0, 0), Instant.FromUtc(2026, 10, 10, 0, 0), sessionsPerDay: 80, visitorPool: 500, seedBase: 180);
-        }
+        var (old, now) = await ThenAndNowAsync(through: 17, seedBase: 180);
 
         await old.ExecuteAsync("OPTIMIZE TABLE sessions FINAL"); // a row per visit, as the conversion writes them
         const string SessionBytes = "SELECT sum(data_compressed_bytes) AS n FROM system.parts WHERE database = currentDatabase() AND table = 'sessions' AND active";
@@ -190,6 +178,23 @@ public sealed class UpgradeTests(Engines engines)
 
         var stored = await AnalyticsProcess.RunAsync(data, "sql", "SELECT (SELECT count() FROM events WHERE pathname = '/during-the-upgrade'), (SELECT count() FROM schema_migrations WHERE version = 15)", "--format", "TSV");
         Assert.Equal("1\t1", stored.Stdout.Trim());
+    }
+
+    /// <summary>
+    /// The same events (four months of both properties) in two directories: one as the release with the migrations up
+    /// to <paramref name="through"/> left it, one with the schema of now.
+    /// </summary>
+    private async Task<(IClickHouse Then, IClickHouse Now)> ThenAndNowAsync(int through, int seedBase)
+    {
+        var then = await engines.NewBareClickHouseAsync();
+        await new ClickHouseMigrator(then, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None, through);
+        var now = await engines.NewClickHouseAsync();
+        foreach (var clickHouse in new[] { then, now })
+        {
+            await GeneratedTraffic.LoadAsync(clickHouse, Properties.Select(p => ((ulong)p.Id, p.Zone)), Instant.FromUtc(2026, 7, 20, 0, 0), Instant.FromUtc(2026, 10, 10, 0, 0), sessionsPerDay: 80, visitorPool: 500, seedBase: seedBase);
+        }
+
+        return (then, now);
     }
 
     /// <summary>
