@@ -7,9 +7,9 @@ namespace Analytics.Storage.ClickHouse.Migrations;
 /// each partition of <c>sessions</c> is written to <c>sessions_next</c> (the new definition), oldest first, row by row
 /// with the stamped attributes' argMin states finalized (each row's state holds the visit's stamped value, so the rows
 /// of one visit agree, and merge as any rows do; no GROUP BY, so the memory stays flat: a month of 100M events' visits
-/// merged at once took more than 2 GiB); then the two tables are exchanged and the old one dropped. Safe to stop at any point: a partition is emptied in <c>sessions_next</c> before it is written, the written
-/// ones are recorded in <c>sessions_next_written</c>, and once <c>sessions</c> has the new definition a run only drops
-/// what is left. Nothing inserts meanwhile (the migrations hold the batcher, <see cref="ClickHouseUpgrade"/>).
+/// merged at once took more than 2 GiB); then the two tables are exchanged and the old one dropped. Safe to stop at
+/// any point: a partition is emptied in <c>sessions_next</c> before it is written, the written ones are recorded in
+/// <c>sessions_next_written</c>, and once <c>sessions</c> has the new definition a run only drops what is left. Nothing inserts meanwhile (the migrations hold the batcher, <see cref="ClickHouseUpgrade"/>).
 /// Part of the migrator itself (it needs nothing but ClickHouse), so every migrator converts, with events or without.
 /// </summary>
 internal sealed partial class PlainSessionAttributes(ILogger logger) : IClickHouseDataMigration
