@@ -468,6 +468,9 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
 
         // Totals over time: by the hour where every edge is a whole UTC hour, by the quarter hour elsewhere.
         var totals = ReportSql.OnHours(query.Range, query.Zone) ? TableSource.HourlyRollup : TableSource.PropertyRollup;
+        // Totals (no dimension but time, no filter) on whole hours come from the hourly rollup, whatever the range: its
+        // hours at the ends take the place of raw events and sessions around the whole days (ReportSql.HourlyRows).
+        var hourlyTotals = rollups && onlyTime && conditions.Count == 0 && totals == TableSource.HourlyRollup;
 
         // By goal, over whole days, filtered by goals alone: the daily rollup's name, pageview and revenue rows for the
         // goals it holds.
@@ -486,7 +489,8 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         {
             var pageOnly = query.Dimensions.All(d => d.IsTime || d.Name == "event:page") && conditions.All(c => c.Dimension.Name == "event:page");
             var totalsOnly = query.Metrics.All(m => m is not (Metric.ScrollDepth or Metric.TimeOnPage));
-            events = dailyDimension is not null && dailyMetrics ? TableSource.Daily
+            events = hourlyTotals && pageMetrics && totalsOnly ? totals
+                : dailyDimension is not null && dailyMetrics ? TableSource.Daily
                 : !rollups || !pageOnly || !pageMetrics ? (dailyMetrics && ReportSql.DailyTimeRoute(query) ? TableSource.Daily : fallback)
                 : onlyTime && conditions.Count == 0 && totalsOnly ? totals
                 : TableSource.PageRollup;
@@ -499,7 +503,8 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             // session metrics by visit attributes only (a page is an event's, not a visit's).
             var (dimensions, filter) = ReportSql.SessionsView(query.Dimensions, query.Filter);
             var visitOnly = dimensions.Concat(Filters.Conditions(filter).Select(c => c.Dimension)).All(d => d.Scope == DimensionScope.Visit);
-            sessions = Daily(dimensions, filter) is not null && visitOnly ? TableSource.Daily
+            sessions = hourlyTotals ? totals
+                : Daily(dimensions, filter) is not null && visitOnly ? TableSource.Daily
                 : rollups && onlyTime && filter is null ? totals
                 : fallback;
         }

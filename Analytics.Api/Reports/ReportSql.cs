@@ -914,7 +914,9 @@ internal sealed class ReportSql
     /// <summary>
     /// The property's totals in the range as rows with a <c>bucket</c> time and <paramref name="columns"/>: each whole UTC
     /// day that no time bucket of the query starts inside is one row of rollup_daily, the other hours rows of rollup_hourly
-    /// (a year by local month merges about 650 sketches instead of 8,760). Both hold the same sketch of the same visitors.
+    /// (a year by local month merges about 650 sketches instead of 8,760). Without a time dimension the whole UTC months
+    /// are rows of rollup_monthly, as in <see cref="RollupDays"/> (a year is at most about 110 rows, and no raw events).
+    /// All hold the same sketch of the same visitors.
     /// </summary>
     private string HourlyRows(IReadOnlyList<Dimension> dimensions, string columns)
     {
@@ -924,6 +926,13 @@ internal sealed class ReportSql
         if (days is not { } whole)
         {
             return $"({hourly})";
+        }
+
+        if (time is null)
+        {
+            var (from, to) = WholeDayEdges();
+            var wholeDays = RollupDays($"property_id = {_property} AND dimension = ''", table => $"toDateTime({(table == "rollup_monthly" ? "month" : "day")}, 'UTC') AS bucket, {columns}");
+            return $"({wholeDays} UNION ALL {hourly} AND (hour < {from} OR hour >= {to}))";
         }
 
         var (onDays, elsewhere) = DaySplit(time, whole);
