@@ -31,7 +31,7 @@ public sealed record DashboardData(
     /// <summary>How many goals the property has (the goals panel explains where to add them when none).</summary>
     public int GoalCount { get; init; }
 
-    /// <summary>The funnel shown (the view's, or the first), when the property has funnels.</summary>
+    /// <summary>The funnel shown (the view's, or the first), when the property has funnels; its steps are counted apart (<see cref="DashboardLoader.FunnelAsync"/>).</summary>
     public FunnelData? Funnel { get; init; }
 
     /// <summary>The property's imports of other tools' history (the switch that adds them shows only then).</summary>
@@ -80,7 +80,13 @@ public sealed record RealtimeData(ulong Visitors, IReadOnlyList<ulong> MinuteVis
 /// <summary>One page of a panel's full list.</summary>
 public sealed record DetailsPage(IReadOnlyList<PanelRow> Rows, long Total);
 
-/// <summary>A funnel as the dashboard shows it: which one, the property's funnels to pick from, and its steps in the view's range and filters.</summary>
-public sealed record FunnelData(long Id, IReadOnlyList<FunnelChoice> Funnels, FunnelResult Result);
+/// <summary>
+/// A funnel as the dashboard shows it: which one, the property's funnels to pick from, and its steps in the view's range
+/// and filters, or null while they are counted (after the rest of the view is on screen: <see cref="DashboardLoader.FunnelAsync"/>).
+/// </summary>
+public sealed record FunnelData(long Id, IReadOnlyList<FunnelChoice> Funnels, FunnelResult? Result)
+{
+    public string Name => Funnels.First(f => f.Id == Id).Name;
+}
 
 public sealed record FunnelChoice(long Id, string Name);

@@ -97,10 +97,11 @@ internal sealed partial class DashboardLoader(
                 Part("custom properties");
             }
 
+            // The funnel's steps are counted apart, once the rest is on screen: a funnel reads every visitor's events in
+            // the range (seconds for a year of a large site), which would hold up every view of a property with one.
             var funnels = await funnelStore.ListAsync(property.Id, cancellationToken);
-            var funnel = funnels.FirstOrDefault(f => f.Id.ToString(CultureInfo.InvariantCulture) == view.Get("funnel")) ?? (funnels.Count > 0 ? funnels[0] : null);
-            var funnelData = funnel is null ? null : new FunnelData(funnel.Id, [.. funnels.Select(f => new FunnelChoice(f.Id, f.Name))], await engine.FunnelAsync(query, funnel, cancellationToken));
-            Part("funnel");
+            var funnel = Shown(funnels, view);
+            var funnelData = funnel is null ? null : new FunnelData(funnel.Id, [.. funnels.Select(f => new FunnelChoice(f.Id, f.Name))], null);
 
             var live = await realtime.ReadAsync(property.Id, now, cancellationToken, query.Filter);
             Part("realtime");
@@ -138,6 +139,32 @@ internal sealed partial class DashboardLoader(
             return DashboardData.Failed(view.Url, $"{e.Field}: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// The steps of the funnel a view shows (<see cref="DashboardData.Funnel"/>) in its range and filters; null when the
+    /// property has no such funnel any more.
+    /// </summary>
+    public async Task<FunnelResult?> FunnelAsync(Property property, DashboardView view, long funnelId, CancellationToken cancellationToken)
+    {
+        if ((await funnelStore.ListAsync(property.Id, cancellationToken)).FirstOrDefault(f => f.Id == funnelId) is not { } funnel)
+        {
+            return null;
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var (query, _) = await QueryAsync(property, view, [Metric.Visitors], Now, cancellationToken);
+        var result = await engine.FunnelAsync(query, funnel, cancellationToken);
+        if (System.Diagnostics.Stopwatch.GetElapsedTime(started) is var total && total > Slow)
+        {
+            LogSlow(property.Domain, (long)total.TotalMilliseconds, view.Url, "funnel");
+        }
+
+        return result;
+    }
+
+    /// <summary>The funnel a view shows: the one it names (funnel=id), else the property's first.</summary>
+    private static Funnel? Shown(IReadOnlyList<Funnel> funnels, DashboardView view)
+        => funnels.FirstOrDefault(f => f.Id.ToString(CultureInfo.InvariantCulture) == view.Get("funnel")) ?? (funnels.Count > 0 ? funnels[0] : null);
 
     /// <summary>Current visitors and the last 30 minutes under the view's filters (the page polls it).</summary>
     public async Task<RealtimeData> RealtimeAsync(Property property, DashboardView view, CancellationToken cancellationToken)

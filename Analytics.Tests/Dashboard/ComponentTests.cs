@@ -81,6 +81,30 @@ public sealed class ComponentTests : BunitContext
     }
 
     [Fact]
+    public void Funnel_SaysItIsCounting_UntilItsStepsCome_ThenDrawsEachAgainstTheFirst()
+    {
+        FunnelChoice[] funnels = [new(4, "Home to signup"), new(9, "Docs to signup")];
+        var counting = Render<FunnelCard>(p => p
+            .Add(c => c.View, View)
+            .Add(c => c.Data, new FunnelData(9, funnels, null)));
+        Assert.Equal("true", counting.Find("[data-panel=funnel]").GetAttribute("aria-busy"));
+        Assert.Equal("Funnel: Docs to signup", counting.Find("h2").TextContent);
+        Assert.Contains("Counting", counting.Find("[role=status]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(counting.FindAll("[data-step-visitors]"));
+        Assert.Equal("true", counting.Find("a[data-funnel='9']").GetAttribute("aria-current")); // the choice of funnel is there before its steps
+
+        var result = new FunnelResult("Docs to signup", 400, 200, 50, 200, 50,
+            [new FunnelStep("Read the docs", 200, 100, 100, 0, 0), new FunnelStep("Signup", 50, 25, 25, 150, 75)]);
+        var counted = Render<FunnelCard>(p => p
+            .Add(c => c.View, View)
+            .Add(c => c.Data, new FunnelData(9, funnels, result)));
+        Assert.Equal("false", counted.Find("[data-panel=funnel]").GetAttribute("aria-busy"));
+        Assert.Empty(counted.FindAll("[role=status]"));
+        Assert.Equal(["200", "50"], counted.FindAll("[data-step-visitors]").Select(s => s.TextContent).ToList());
+        Assert.Equal(["width: 100%", "width: 25%"], counted.FindAll(".bar").Select(b => b.GetAttribute("style")).ToList());
+    }
+
+    [Fact]
     public void ViewUrls_KeepEveryState_AndFiltersReplaceTheirOwnDimension()
     {
         var view = DashboardView.FromUri("site.example", "http://host/properties/site.example?graph=bounce_rate&period=7d&interval=hour&sources=referrer");
