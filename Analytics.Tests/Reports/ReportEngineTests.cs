@@ -477,6 +477,34 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         Assert.Equal("/late 0 50, /next 1 20", string.Join(", ", withPings[ReportSource.Raw].Rows.OrderBy(r => r.Dimensions[0], StringComparer.Ordinal).Select(r => $"{r.Dimensions[0]} {r.Metrics[0]} {r.Metrics[1]}")));
     }
 
+    [Fact]
+    public async Task AVisitWhosePageFilterMatchIsAPingAlone_IsNotAVisitOfThatPage_FromAnySource_NorInTheVisitsList()
+    {
+        // Eve reads /blog/a, leaves the tab open for 40 minutes and opens /home in another tab: a new visit, into which
+        // the old tab then sends its engagement ping for /blog/a. Only the first visit showed a /blog page (Plausible
+        // leaves pings out of the events that make a visit match, as here).
+        static string Line(string time, string name, string path, int scroll = 0, int engagedMs = 0)
+            => $$"""{"timestamp":"2026-09-20T{{time}}Z","name":"{{name}}","visitor_id":"eve","hostname":"tabs.example","pathname":"{{path}}","scroll_depth":{{scroll}},"engagement_ms":{{engagedMs}}}""";
+        var jsonl = string.Join('\n', Line("10:00:00", "pageview", "/blog/a"), Line("10:40:00", "pageview", "/home"), Line("10:41:00", "engagement", "/blog/a", 80, 30_000));
+        var property = new Analytics.Storage.Properties.Property(12, "tabs.example", "Tabs", "UTC", DateTime.UtcNow, 1, string.Empty, null, false);
+        await Analytics.Ingest.Transfer.EventImport.RunAsync(data.ClickHouse, property, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(jsonl)), _ => { }, CancellationToken.None);
+
+        var zone = DateTimeZoneProviders.Tzdb["UTC"];
+        var all = new ReportQuery
+        {
+            PropertyId = 12, Zone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 20), new LocalDate(2026, 9, 20)),
+            Metrics = [Metric.Visitors, Metric.Visits, Metric.Pageviews],
+        };
+        Assert.Equal([1d, 2d, 2d], (await Engine.RunAsync(all, CancellationToken.None)).Rows.Single().Metrics); // two visits, the ping in the second
+
+        var blog = all with { Filter = new Condition(FilterOperator.Contains, Dimension.Parse("event:page", "filters"), ["/blog"]) };
+        var counted = await AllSourcesAsync(blog);
+        AssertSame(blog, counted);
+        Assert.Equal([1d, 1d, 1d], counted[ReportSource.Raw].Rows.Single().Metrics);
+        var visits = await Engine.SessionsAsync(blog, 10, 0, CancellationToken.None);
+        Assert.Equal("/blog/a", visits.Single().EntryPage);
+    }
+
     [Theory]
     [InlineData(Metric.Visitors, 80, 100, 25d)]
     [InlineData(Metric.Visitors, 0, 5, 100d)]
