@@ -669,16 +669,14 @@ internal sealed class ReportSql
         }
         else
         {
-            // With conditions on events, the visits that have an event passing them.
+            // With conditions on events, the visits that have an event passing them: their ids and starts are on those
+            // events. (Looking them up in the sessions table with `session_id IN` built a primary-key set of every such
+            // visit: over a year of 100M events under a page filter it passed the engine's 2 GiB and the view failed.)
             page = $"""
-                SELECT session_id FROM sessions
-                WHERE property_id = {_property} AND session_start >= {_from} AND session_start < {_to} AND session_id IN
-                (
-                    SELECT session_id FROM events
-                    WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{MatchingEvents(filter)} AND {Render(filter!, d => EventRow(d, "session_start"))}
-                )
-                ORDER BY session_start DESC, toString(session_id)
-                LIMIT 1 BY session_id
+                SELECT session_id FROM events
+                WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{MatchingEvents(filter)} AND {Render(filter!, d => EventRow(d, "session_start"))}
+                GROUP BY session_id
+                ORDER BY any(session_start) DESC, toString(session_id)
                 LIMIT {count}
                 """;
         }

@@ -460,6 +460,18 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         var pricingAll = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=1000&filters=" + Uri.EscapeDataString(OnPricing)))!.AsArray();
         var pricingSecond = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=3&offset=3&filters=" + Uri.EscapeDataString(OnPricing)))!.AsArray();
         Assert.True(pricingAll.Count > 6, $"{pricingAll.Count} visits on /pricing");
+        // Under an event condition the list is the full list's visits with a matching event (pings aside), in its order.
+        var withPricing = new List<string>();
+        foreach (var visit in all)
+        {
+            var events = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions/{visit!["id"]!.GetValue<string>()}"))!.AsArray();
+            if (events.Any(e => e!["pathname"]!.GetValue<string>() == "/pricing" && e["name"]!.GetValue<string>() != "engagement"))
+            {
+                withPricing.Add(visit.ToJsonString());
+            }
+        }
+
+        Assert.Equal(withPricing, pricingAll.Select(s => s!.ToJsonString()));
         Assert.Equal(pricingAll.Skip(3).Take(3).Select(s => s!.ToJsonString()), pricingSecond.Select(s => s!.ToJsonString()));
         var pricing = JsonNode.Parse(await data.OnlyA.GetStringAsync($"{prefix}/sessions?period=yesterday&limit=20&filters=" + Uri.EscapeDataString("""[["is","event:page",["/pricing"]]]""")))!.AsArray();
         Assert.NotEmpty(pricing);
