@@ -758,7 +758,7 @@ public sealed class DashboardTests(Engines engines)
         Assert.Equal(404, (await visitor.GotoAsync(team))!.Status);
         var isPublic = page.GetByRole(AriaRole.Checkbox, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Public dashboard") });
         await isPublic.CheckAsync();
-        await page.WaitForSelectorAsync("[data-section=sharing] input:checked");
+        await page.WaitForSelectorAsync("[data-section=sharing][data-public-saved=true]"); // saved, not only ticked
         Assert.Equal(200, (await visitor.GotoAsync(origin + "/share/site.example"))!.Status);
         await LoadedAsync(visitor);
 
