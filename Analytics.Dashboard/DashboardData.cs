@@ -8,7 +8,7 @@ namespace Analytics.Dashboard;
 /// interactive circuit (persisted component state) instead of the circuit asking ClickHouse again.
 /// </summary>
 /// <param name="Url">The view (path and query) these numbers are of.</param>
-/// <param name="Visits">The latest visits that started in the range and pass the filters (the visits panel).</param>
+/// <param name="Visits">The latest visits that started in the range and pass the filters (the visits panel); null until listed, once the rest of the view is shown.</param>
 /// <param name="Error">Why the view could not be shown (the field and what is wrong with it); the rest is then empty.</param>
 public sealed record DashboardData(
     string Url,
@@ -23,7 +23,7 @@ public sealed record DashboardData(
     GraphSeries Graph,
     IReadOnlyList<PanelData> Panels,
     RealtimeData Realtime,
-    IReadOnlyList<SessionSummary> Visits)
+    IReadOnlyList<SessionSummary>? Visits)
 {
     /// <summary>Whether the view is filtered to goals: the top stats are then conversions.</summary>
     public bool Conversions { get; init; }

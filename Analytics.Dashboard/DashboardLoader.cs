@@ -105,8 +105,6 @@ internal sealed partial class DashboardLoader(
 
             var live = await realtime.ReadAsync(property.Id, now, cancellationToken, query.Filter);
             Part("realtime");
-            var visits = await engine.SessionsAsync(query with { Metrics = [Metric.Visits] }, PanelRows, 0, cancellationToken);
-            Part("visits");
             if (System.Diagnostics.Stopwatch.GetElapsedTime(started) is var total && total > Slow)
             {
                 LogSlow(property.Domain, (long)total.TotalMilliseconds, view.Url, string.Join(", ", parts));
@@ -125,7 +123,7 @@ internal sealed partial class DashboardLoader(
                 graph,
                 panels,
                 Realtime(live, property.Zone),
-                visits)
+                null)
             {
                 Conversions = conversions,
                 GoalCount = query.Goals?.Count ?? 0,

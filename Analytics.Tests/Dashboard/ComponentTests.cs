@@ -1,6 +1,7 @@
 using Analytics.Api.Reports;
 using Analytics.Dashboard;
 using Analytics.Dashboard.Components.Shared;
+using Analytics.Storage.Properties;
 using Bunit;
 using MudBlazor.Services;
 
@@ -102,6 +103,38 @@ public sealed class ComponentTests : BunitContext
         Assert.Empty(counted.FindAll("[role=status]"));
         Assert.Equal(["200", "50"], counted.FindAll("[data-step-visitors]").Select(s => s.TextContent).ToList());
         Assert.Equal(["width: 100%", "width: 25%"], counted.FindAll(".bar").Select(b => b.GetAttribute("style")).ToList());
+    }
+
+    [Fact]
+    public void Visits_SaysItIsListing_UntilTheyCome_ThenEachOpensItsTimeline_InTheOwnersZone()
+    {
+        var property = new Property(1, "site.example", "Site", "Asia/Kathmandu", DateTime.UnixEpoch, 1, string.Empty, null, false);
+        var listing = Render<VisitsCard>(p => p
+            .Add(c => c.View, View)
+            .Add(c => c.Property, property)
+            .Add(c => c.Visits, null));
+        Assert.Equal("true", listing.Find("[data-panel=visits]").GetAttribute("aria-busy"));
+        Assert.Contains("Listing", listing.Find("[role=status]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(listing.FindAll("a[data-visit]"));
+
+        var visit = new SessionSummary("18446744073709551615", new DateTime(2026, 12, 3, 10, 0, 0, DateTimeKind.Utc), new DateTime(2026, 12, 3, 10, 5, 0, DateTimeKind.Utc),
+            3, 4, 300_000, "/pricing", "/signup", "Google", "DE", "Firefox", "Linux", "Desktop");
+        var listed = Render<VisitsCard>(p => p
+            .Add(c => c.View, View)
+            .Add(c => c.Property, property)
+            .Add(c => c.Visits, [visit]));
+        Assert.Equal("false", listed.Find("[data-panel=visits]").GetAttribute("aria-busy"));
+        Assert.Empty(listed.FindAll("[role=status]"));
+        var link = listed.Find("a[data-visit]");
+        Assert.Contains("visit=18446744073709551615", link.GetAttribute("href"), StringComparison.Ordinal);
+        Assert.Contains("15:45", link.TextContent, StringComparison.Ordinal); // 10:00 UTC in Kathmandu (+05:45)
+
+        var none = Render<VisitsCard>(p => p
+            .Add(c => c.View, View)
+            .Add(c => c.Property, property)
+            .Add(c => c.Visits, []));
+        Assert.Contains("No visit started", none.Find("td.empty").TextContent, StringComparison.Ordinal);
+        Assert.Empty(none.FindAll("[data-details=visits]"));
     }
 
     [Fact]
