@@ -190,11 +190,21 @@ internal sealed partial class DashboardLoader(
         return new DetailsPage([.. result.Rows.Select(r => new PanelRow(r.Dimensions[0], r.Metrics))], result.TotalRows);
     }
 
-    /// <summary>A page of the visits that started in the view's range and pass its filters, newest first.</summary>
+    /// <summary>
+    /// A page of the visits that started in the view's range and pass its filters, newest first (the view's latest
+    /// visits, read after the rest of it, and the list of all visits).
+    /// </summary>
     public async Task<IReadOnlyList<SessionSummary>> VisitsAsync(Property property, DashboardView view, int offset, int limit, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var (query, _) = await QueryAsync(property, view, [Metric.Visits], Now, cancellationToken);
-        return await engine.SessionsAsync(query with { Metrics = [Metric.Visits] }, limit, offset, cancellationToken);
+        var visits = await engine.SessionsAsync(query with { Metrics = [Metric.Visits] }, limit, offset, cancellationToken);
+        if (System.Diagnostics.Stopwatch.GetElapsedTime(started) is var total && total > Slow)
+        {
+            LogSlow(property.Domain, (long)total.TotalMilliseconds, view.Url, "visits");
+        }
+
+        return visits;
     }
 
     /// <summary>One visit's events in order; null when the property has no such visit (or the id is not one).</summary>
