@@ -105,10 +105,7 @@ internal sealed partial class DashboardLoader(
 
             var live = await realtime.ReadAsync(property.Id, now, cancellationToken, query.Filter);
             Part("realtime");
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) is var total && total > Slow)
-            {
-                LogSlow(property.Domain, (long)total.TotalMilliseconds, view.Url, string.Join(", ", parts));
-            }
+            LogIfSlow(property, view, started, string.Join(", ", parts));
 
             return new DashboardData(
                 view.Url,
@@ -152,10 +149,7 @@ internal sealed partial class DashboardLoader(
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var (query, _) = await QueryAsync(property, view, [Metric.Visitors], Now, cancellationToken);
         var result = await engine.FunnelAsync(query, funnel, cancellationToken);
-        if (System.Diagnostics.Stopwatch.GetElapsedTime(started) is var total && total > Slow)
-        {
-            LogSlow(property.Domain, (long)total.TotalMilliseconds, view.Url, "funnel");
-        }
+        LogIfSlow(property, view, started, "funnel");
 
         return result;
     }
@@ -198,11 +192,8 @@ internal sealed partial class DashboardLoader(
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var (query, _) = await QueryAsync(property, view, [Metric.Visits], Now, cancellationToken);
-        var visits = await engine.SessionsAsync(query with { Metrics = [Metric.Visits] }, limit, offset, cancellationToken);
-        if (System.Diagnostics.Stopwatch.GetElapsedTime(started) is var total && total > Slow)
-        {
-            LogSlow(property.Domain, (long)total.TotalMilliseconds, view.Url, "visits");
-        }
+        var visits = await engine.SessionsAsync(query, limit, offset, cancellationToken);
+        LogIfSlow(property, view, started, "visits");
 
         return visits;
     }
@@ -309,6 +300,15 @@ internal sealed partial class DashboardLoader(
         [.. live.Minutes.Select(m => m.Visitors)],
         [.. live.Minutes.Select(m => m.Pageviews)],
         [.. live.Minutes.Select(m => Instant.FromDateTimeUtc(m.Minute).InZone(zone).ToString("HH:mm", CultureInfo.InvariantCulture))]);
+
+    /// <summary>Logs what took longer than <see cref="Slow"/> since <paramref name="started"/> (a stopwatch timestamp), with its parts.</summary>
+    private void LogIfSlow(Property property, DashboardView view, long started, string parts)
+    {
+        if (System.Diagnostics.Stopwatch.GetElapsedTime(started) is var total && total > Slow)
+        {
+            LogSlow(property.Domain, (long)total.TotalMilliseconds, view.Url, parts);
+        }
+    }
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "A dashboard view of {Domain} took {Total} ms ({View}): {Parts}")]
     private partial void LogSlow(string domain, long total, string view, string parts);
