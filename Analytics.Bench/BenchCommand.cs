@@ -179,6 +179,9 @@ internal static class BenchCommand
             _results["bytes_per_event"] = Math.Round(storage.BytesPerEvent, 1);
             _results["bytes_per_event_by_table"] = new JsonObject(storage.PerTable.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)Math.Round(t.Value, 2))));
 
+            var engine = await queries.TimeEngineAsync(quick ? 5 : 10, cancellationToken);
+            _results["engine_yardstick_ms"] = Math.Round(engine.P50, 1);
+
             var month = await queries.TimeViewAsync("dashboard, 30 days", queries.DashboardSet(30), runs, cancellationToken);
             var year = await queries.TimeViewAsync("dashboard, 12 months", queries.DashboardSet(365), runs, cancellationToken);
             Put("dashboard_30d", month);
