@@ -112,12 +112,12 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
     /// The engine's own speed on this machine, apart from the data: one fixed statement over generated numbers, the kind
     /// of work the report statements do (a hash aggregation of 2M keys, the hashes of 20M strings). Hello-world measures
     /// the server's requests, not the engine: two machines of one kind gave the same hello-world and query figures
-    /// 10-25% apart (docs/benchmarks.md, 2026-12-05).
+    /// 5-25% apart (docs/benchmarks.md, 2026-12-05).
     /// </summary>
     public Task<Timings> TimeEngineAsync(int runs, CancellationToken cancellationToken)
         => Timings.MeasureAsync("engine yardstick", [("engine", () => clickHouse.QueryRawAsync(EngineYardstick, "TSV", cancellationToken: cancellationToken))], runs);
 
-    public const string EngineYardstick = "SELECT uniqExact(number % 2000000), sum(cityHash64(toString(number))) FROM numbers(20000000)";
+    private const string EngineYardstick = "SELECT uniqExact(number % 2000000), sum(cityHash64(toString(number))) FROM numbers(20000000)";
 
     /// <summary>A four-step funnel (home, pricing, the signup page, a signup) over <paramref name="days"/>.</summary>
     public Task<Timings> TimeFunnelAsync(int days, int runs, CancellationToken cancellationToken)
