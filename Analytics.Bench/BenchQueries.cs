@@ -69,16 +69,17 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
     }
 
     /// <summary>
-    /// A <see cref="DashboardSet"/> as the dashboard asks for it (DashboardLoader): the top stats and the graph, each
-    /// alone, then the breakdowns together (<see cref="ReportEngine.RunAllAsync"/>, where panels share a scan).
+    /// A <see cref="DashboardSet"/> as the dashboard asks for it (DashboardLoader): the graph alone, then the top stats
+    /// and the breakdowns together (<see cref="ReportEngine.RunAllAsync"/>, where panels share a scan and visits looked
+    /// up by a filter on events are looked up once).
     /// </summary>
     public async Task<Timings> TimeViewAsync(string label, IReadOnlyList<(string Name, ReportQuery Query)> set, int runs, CancellationToken cancellationToken)
     {
         var engine = new ReportEngine(clickHouse);
-        var panels = set.Skip(2).Select(q => q.Query).ToList();
+        var together = set.Where((_, i) => i != 1).Select(q => q.Query).ToList();
         return await Timings.MeasureAsync(
             label,
-            [.. set.Take(2).Select(q => (q.Name, (Func<Task>)(() => engine.RunAsync(q.Query, cancellationToken)))), ("panels", () => engine.RunAllAsync(panels, cancellationToken))],
+            [(set[1].Name, () => engine.RunAsync(set[1].Query, cancellationToken)), ("top stats and panels", () => engine.RunAllAsync(together, cancellationToken))],
             runs);
     }
 

@@ -58,31 +58,30 @@ internal sealed partial class DashboardLoader(
             var (query, comparison) = await QueryAsync(property, view, top, now, cancellationToken);
             Part("range");
             var imports = (await importStore.ListAsync(property.Id, cancellationToken)).Where(i => i.State == "done" && i.FirstDay is not null).ToList();
-            var topResult = await engine.RunAsync(query, comparison, cancellationToken);
-            var rows = topResult.Rows;
-            Part("top stats");
-            var stats = rows.Count > 0 ? rows[0] : null;
-            var tops = top.Select(metric =>
-            {
-                var i = query.Metrics.ToList().IndexOf(metric);
-                return i < 0 ? new TopStat(metric, null, null, null) : new TopStat(metric, stats?.Metrics[i] ?? 0, stats?.Comparison?.Metrics[i], stats?.Change?[i]);
-            }).ToList();
-
             var intervals = Intervals(query.Range);
             var interval = Interval(view, query.Range);
             var spans = imports.Select(i => ReportRanges.Days(property.Zone, LocalDate.FromDateOnly(i.FirstDay!.Value), LocalDate.FromDateOnly(i.LastDay!.Value))).ToList();
             var graph = await GraphAsync(query, comparison, view.Graph, interval, now, spans, cancellationToken);
             Part("graph");
 
-            // The panels are asked together: those whose events half reads raw events, or the daily rollup without a filter, share one statement (ReportEngine.RunAllAsync).
+            // The top stats and the panels are asked together (ReportEngine.RunAllAsync): panels whose events half reads
+            // raw events, or the daily rollup without a filter, share one statement, and so do the top stats' and the
+            // panels' visits where a filter on events (a page) looks them up.
             var shown = Panels.Breakdowns.Append(Panels.Goals).Append(Panels.Events).Select(panel =>
             {
                 var map = panel == Panels.Locations && view.Get(panel.Key) == "map";
                 return (Panel: panel, Tab: panel.Tab(view.Get(panel.Key)), Limit: map ? MapRows : PanelRows);
             }).ToList();
-            var answers = await engine.RunAllAsync([.. shown.Select(p => p.Tab.Query(query, p.Limit + 1))], cancellationToken);
-            var panels = shown.Select((p, i) => Panel(p.Panel.Key, p.Tab, [.. p.Panel.Tabs.Select(t => t.Key)], p.Limit, answers[i])).ToList();
-            Part("panels");
+            var answers = await engine.RunAllAsync([query, .. shown.Select(p => p.Tab.Query(query, p.Limit + 1))], cancellationToken);
+            var topResult = comparison is null ? answers[0] : await engine.CompareAsync(query, answers[0], comparison, cancellationToken);
+            var stats = topResult.Rows.Count > 0 ? topResult.Rows[0] : null;
+            var tops = top.Select(metric =>
+            {
+                var i = query.Metrics.ToList().IndexOf(metric);
+                return i < 0 ? new TopStat(metric, null, null, null) : new TopStat(metric, stats?.Metrics[i] ?? 0, stats?.Comparison?.Metrics[i], stats?.Change?[i]);
+            }).ToList();
+            var panels = shown.Select((p, i) => Panel(p.Panel.Key, p.Tab, [.. p.Panel.Tabs.Select(t => t.Key)], p.Limit, answers[i + 1])).ToList();
+            Part("top stats and panels");
 
             var goal = view.FilteredTo("event:goal") is { } goalName ? query.Goals?.FirstOrDefault(g => g.DisplayName == goalName) : null;
             if ((goal?.EventName ?? view.FilteredTo("event:name")) is { } eventName)

@@ -23,12 +23,17 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     /// <summary>Runs a query, and with <paramref name="comparison"/> the same query over that range, row by row.</summary>
     public async Task<QueryResult> RunAsync(ReportQuery query, ReportRange? comparison, CancellationToken cancellationToken)
     {
-        query = await WithGoalsAsync(query, cancellationToken);
         var result = await RunAsync(query, cancellationToken);
-        if (comparison is null)
-        {
-            return result;
-        }
+        return comparison is null ? result : await CompareAsync(query, result, comparison, cancellationToken);
+    }
+
+    /// <summary>
+    /// <paramref name="result"/>, the answer to <paramref name="query"/>, with the same query over
+    /// <paramref name="comparison"/> beside it, row by row.
+    /// </summary>
+    public async Task<QueryResult> CompareAsync(ReportQuery query, QueryResult result, ReportRange comparison, CancellationToken cancellationToken)
+    {
+        query = await WithGoalsAsync(query, cancellationToken);
 
         // The comparison needs only the current rows' values (time buckets pair up by position).
         var restrict = query.Dimensions.Select((d, i) => (d, i)).Where(x => !x.d.IsTime).ToList();
@@ -62,27 +67,36 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     }
 
     /// <summary>
-    /// Runs the queries of one view, as the dashboard asks for its panels. The events halves of breakdowns over raw
+    /// Runs the queries of one view, as the dashboard asks for its top stats and panels. The events halves of breakdowns over raw
     /// events with one range and filter (<see cref="Shareable"/>) are read in one scan (<see cref="ReportSql.SharedEvents"/>:
     /// four such panels under a filter cost what two did alone), and so are those of unfiltered breakdowns over the daily
-    /// rollup (<see cref="ReportSql.SharedDaily"/>: one statement instead of one per panel); every other query runs
-    /// alone. Each answer is the one <see cref="RunAsync(ReportQuery, CancellationToken)"/> gives.
+    /// rollup (<see cref="ReportSql.SharedDaily"/>: one statement instead of one per panel). The sessions halves that
+    /// look their visits up by the same events (the top stats and panels under a page filter) are read in one statement
+    /// too (<see cref="SharedVisitsAsync"/>). Every other half runs alone. Each answer is the one
+    /// <see cref="RunAsync(ReportQuery, CancellationToken)"/> gives.
     /// </summary>
     public async Task<IReadOnlyList<QueryResult>> RunAllAsync(IReadOnlyList<ReportQuery> queries, CancellationToken cancellationToken)
     {
         var results = new QueryResult[queries.Count];
-        var shared = new List<(int Index, ReportQuery Query, string? Skipped)>();
+        var checkedQueries = new List<(int Index, ReportQuery Query, string? Skipped)>();
         for (var i = 0; i < queries.Count; i++)
         {
             var query = await WithGoalsAsync(queries[i], cancellationToken);
-            var skipped = await CheckAsync(query, validate: true, cancellationToken);
+            checkedQueries.Add((i, query, await CheckAsync(query, validate: true, cancellationToken)));
+        }
+
+        var visits = await SharedVisitsAsync(checkedQueries, cancellationToken);
+        var shared = new List<(int Index, ReportQuery Query, string? Skipped)>();
+        foreach (var (i, query, skipped) in checkedQueries)
+        {
             if (Shareable(query) && !(query.IncludeImports && skipped is null)) // imports merge into a query's own scan
             {
                 shared.Add((i, query, skipped));
             }
             else
             {
-                results[i] = await ResultAsync(query, skipped, cancellationToken);
+                var (rows, leads) = visits.GetValueOrDefault(i);
+                results[i] = await ResultAsync(query, skipped, cancellationToken, leads ? rows : null, leads ? null : rows);
             }
         }
 
@@ -108,12 +122,90 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             {
                 var set = dimensions.FindIndex(d => d.StoredName == query.Dimensions[0].StoredName);
                 var lead = dimensions.Count > 1 ? Side(rows.Where(r => (int)Number(r["g"]) == set).Take(query.Limit), query.Dimensions) : null;
-                results[index] = await ResultAsync(query, skipped, cancellationToken, lead);
+                results[index] = await ResultAsync(query, skipped, cancellationToken, lead, visits.GetValueOrDefault(index).Rows);
             }
         }
 
         return results;
     }
+
+    /// <summary>
+    /// The sessions halves of a view's queries that look their visits up by the same events (a filter on pages, say:
+    /// <see cref="ReportSql.LooksUpVisits"/>), read in one statement (<see cref="ReportSql.SharedSessions"/>), by query
+    /// index: a half that leads its breakdown as its page of rows (<c>Leads</c>), any other as every group. The lookup
+    /// is most of such a half's time, so a view's top stats and panels pay for it once.
+    /// </summary>
+    private async Task<Dictionary<int, (SideResult Rows, bool Leads)>> SharedVisitsAsync(IReadOnlyList<(int Index, ReportQuery Query, string? Skipped)> queries, CancellationToken cancellationToken)
+    {
+        var candidates = queries.Where(q => !(q.Query.IncludeImports && q.Skipped is null) && LooksUpVisits(q.Query) is not null).ToList();
+        var found = new Dictionary<int, (SideResult, bool)>();
+        while (candidates.Count > 0)
+        {
+            var first = candidates[0].Query;
+            var group = candidates.Where(c => SameLookup(c.Query, first)).ToList();
+            candidates.RemoveAll(group.Contains);
+            if (group.Count < 2)
+            {
+                continue;
+            }
+
+            // One set per stored dimension: a country's name is its code's rows, named after (Side).
+            var dimensions = group.SelectMany(c => c.Query.Dimensions).DistinctBy(d => d.StoredName).ToList();
+            if (dimensions.Count == 0)
+            {
+                continue; // totals asked twice: nothing to share
+            }
+
+            var sql = new ReportSql(first);
+            var rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.SharedSessions(dimensions, first.Filter!), sql.Parameters, cancellationToken: cancellationToken);
+            foreach (var (index, query, _) in group)
+            {
+                var set = query.Dimensions is [var d] ? dimensions.FindIndex(x => x.StoredName == d.StoredName) : dimensions.Count;
+                var groups = rows.Where(r => (int)Number(r["g"]) == set).ToList();
+                var leads = LooksUpVisits(query) == QuerySide.Sessions;
+                found[index] = (Side(leads ? groups.Skip(query.Offset).Take(query.Limit) : groups, query.Dimensions) with { Total = groups.Count }, leads);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// Whether a query's sessions half can be read with others' (<see cref="SharedVisitsAsync"/>), and which half leads
+    /// it: totals (events), or a breakdown by one visit attribute, over the sessions table, looking its visits up by
+    /// their events, led by its events half or by its sessions half in the order <see cref="ReportSql.SharedSessions"/>
+    /// gives. Null when it cannot.
+    /// </summary>
+    private static QuerySide? LooksUpVisits(ReportQuery query)
+    {
+        if (query.Dimensions.Any(d => d.Name == GoalMatching.DimensionName || d.Name == "event:name") || Filters.Conditions(query.Filter).Any(c => c.Dimension.Name == "event:hostname" || GoalMatching.IsGoal(c)))
+        {
+            return null; // AnswerAsync changes these queries' filters
+        }
+
+        var (events, sessions) = Plan(query);
+        if (sessions is not { } source || !ReportSql.LooksUpVisits(source, query.Dimensions, query.Filter))
+        {
+            return null;
+        }
+
+        if (query.Dimensions.Count == 0)
+        {
+            return QuerySide.Events;
+        }
+
+        var order = Order(query);
+        return LeadSide(query, order, events, sessions) switch
+        {
+            QuerySide.Events => QuerySide.Events,
+            QuerySide.Sessions when order.Select(o => SqlOrder(o, query) + (o.Descending ? " DESC" : " ASC")).Append("k").SequenceEqual(ReportSql.SharedSessionsOrder) => QuerySide.Sessions,
+            _ => null,
+        };
+    }
+
+    /// <summary>Whether two queries look up the same visits: one property, range and filter (the same one: a view's queries share it).</summary>
+    private static bool SameLookup(ReportQuery a, ReportQuery b)
+        => a.PropertyId == b.PropertyId && a.Range == b.Range && a.Zone == b.Zone && a.Source == b.Source && ReferenceEquals(a.Filter, b.Filter);
 
     /// <summary>The metrics of queries that share a scan: their events half reads the same sums (no engagement, no revenue).</summary>
     private static readonly HashSet<Metric> SharedMetrics =
@@ -246,15 +338,17 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
 
     /// <summary>The answer, with imports merged unless <paramref name="skipped"/> says why not (<see cref="CheckAsync"/>).</summary>
     /// <param name="read">The leading half's rows, already read with others' (<see cref="RunAllAsync"/>).</param>
-    private async Task<QueryResult> ResultAsync(ReportQuery query, string? skipped, CancellationToken cancellationToken, SideResult? read = null)
+    /// <param name="visits">The sessions half's every group, already read with others' (<see cref="SharedVisitsAsync"/>).</param>
+    private async Task<QueryResult> ResultAsync(ReportQuery query, string? skipped, CancellationToken cancellationToken, SideResult? read = null, SideResult? visits = null)
     {
         var imports = query.IncludeImports && skipped is null;
-        return await AnswerAsync(query, imports, cancellationToken, read) with { ImportsIncluded = imports, ImportsSkipReason = skipped };
+        return await AnswerAsync(query, imports, cancellationToken, read, visits) with { ImportsIncluded = imports, ImportsSkipReason = skipped };
     }
 
     /// <param name="imports">Whether imported history merges into each half (<see cref="ImportsSkipReasonAsync"/> said it may).</param>
     /// <param name="read">The leading half's rows, already read with others' (<see cref="RunAllAsync"/>).</param>
-    private async Task<QueryResult> AnswerAsync(ReportQuery query, bool imports, CancellationToken cancellationToken, SideResult? read = null)
+    /// <param name="visits">The sessions half's every group, already read with others' (<see cref="SharedVisitsAsync"/>).</param>
+    private async Task<QueryResult> AnswerAsync(ReportQuery query, bool imports, CancellationToken cancellationToken, SideResult? read = null, SideResult? visits = null)
     {
         if (query.Dimensions.Any(d => d.Name == "event:name"))
         {
@@ -283,7 +377,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         {
             // Aggregates and time series: every group, in C# (a series is at most a few thousand buckets).
             var events = eventSource is { } e ? await SideAsync(QuerySide.Events, e, query, query.Dimensions, query.Filter, ReportSql.Shape.All, imports, cancellationToken) : null;
-            var sessions = sessionSource is { } s ? await SideAsync(QuerySide.Sessions, s, query, query.Dimensions, query.Filter, ReportSql.Shape.All, imports, cancellationToken) : null;
+            var sessions = visits ?? (sessionSource is { } s ? await SideAsync(QuerySide.Sessions, s, query, query.Dimensions, query.Filter, ReportSql.Shape.All, imports, cancellationToken) : null);
             var buckets = time is null ? [] : TimeBuckets.Split(query.Range, query.Zone, time.Interval, query.WeekStart);
             IReadOnlyList<string[]> keys = time is null ? [[]] : buckets.Select(b => new[] { ReportSql.BucketKey(b, time.Interval) }).ToList();
             var rows = await ComposeAsync(query, keys, events, sessions, eventSource, imports, cancellationToken);
@@ -300,7 +394,8 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             var keys = leadRows.Keys.Select(k => leadRows.Rows[k].Dimensions).ToList();
             var followSide = side == QuerySide.Events ? QuerySide.Sessions : QuerySide.Events;
             var followSource = side == QuerySide.Events ? sessionSource : eventSource;
-            var follow = followSource is { } f && keys.Count > 0
+            var follow = followSide == QuerySide.Sessions && visits is not null ? visits
+                : followSource is { } f && keys.Count > 0
                 ? await SideAsync(followSide, f, query, query.Dimensions, query.Filter, new ReportSql.Shape([], Keys: leadRows.Rows.Values.Select(r => r.Hash).Distinct().ToList()), imports, cancellationToken)
                 : null;
             var rows = await ComposeAsync(query, keys, side == QuerySide.Events ? leadRows : follow, side == QuerySide.Sessions ? leadRows : follow, eventSource, imports, cancellationToken);

@@ -415,7 +415,9 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
     {
         // The filters a view's panels share: a visit attribute, a page (raw events), none (the daily rollup), each with the
         // panels' breakdowns (two of one dimension with different lengths, as the map's and the list's, and one of its
-        // names) and the top stats.
+        // names) and the top stats. Under the page filter the visits are looked up once for the top stats and every
+        // breakdown by a visit attribute whose events lead it or whose visits lead it in their usual order (their
+        // sessions halves in one statement); one ordered by bounce rate reads its own.
         var top = await Engine.RunAsync(Query(propertyId, zoneId, [Metric.Visitors], "visit:country", "visit:source"), CancellationToken.None);
         var (country, source) = (top.Rows[0].Dimensions[0], top.Rows[0].Dimensions[1]);
         foreach (var json in new[] { $$"""[["is", "visit:country", ["{{country}}"]]]""", $$"""[["is", "visit:source", ["{{source}}"]]]""", """[["contains", "event:page", ["/"]]]""", null })
@@ -436,6 +438,9 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
                 Panel([Metric.Visits], "visit:entry_page", 10),
                 Panel([Metric.Visitors], "visit:os", 2),
                 Panel([Metric.Visitors], "visit:country_name", 5), // the same rows as visit:country's, named
+                Panel([Metric.Visits, Metric.BounceRate], "visit:entry_page", 3) with { Offset = 2 }, // a later page of visits' own order
+                Panel([Metric.Visitors, Metric.Visits], "visit:country_name", 5),
+                Panel([Metric.BounceRate, Metric.Visits], "visit:browser", 10), // an order the shared visits do not have
             };
             var together = await Engine.RunAllAsync(view, CancellationToken.None);
             for (var i = 0; i < view.Length; i++)
