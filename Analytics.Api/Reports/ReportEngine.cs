@@ -137,7 +137,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     /// </summary>
     private async Task<Dictionary<int, (SideResult Rows, bool Leads)>> SharedVisitsAsync(IReadOnlyList<(int Index, ReportQuery Query, string? Skipped)> queries, CancellationToken cancellationToken)
     {
-        var candidates = queries.Where(q => !(q.Query.IncludeImports && q.Skipped is null) && LooksUpVisits(q.Query) is not null).ToList();
+        var candidates = queries.Where(q => !(q.Query.IncludeImports && q.Skipped is null) && SharedVisitsLead(q.Query) is not null).ToList();
         var found = new Dictionary<int, (SideResult, bool)>();
         while (candidates.Count > 0)
         {
@@ -162,7 +162,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             {
                 var set = query.Dimensions is [var d] ? dimensions.FindIndex(x => x.StoredName == d.StoredName) : dimensions.Count;
                 var groups = rows.Where(r => (int)Number(r["g"]) == set).ToList();
-                var leads = LooksUpVisits(query) == QuerySide.Sessions;
+                var leads = SharedVisitsLead(query) == QuerySide.Sessions;
                 found[index] = (Side(leads ? groups.Skip(query.Offset).Take(query.Limit) : groups, query.Dimensions) with { Total = groups.Count }, leads);
             }
         }
@@ -171,12 +171,13 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     }
 
     /// <summary>
-    /// Whether a query's sessions half can be read with others' (<see cref="SharedVisitsAsync"/>), and which half leads
-    /// it: totals (events), or a breakdown by one visit attribute, over the sessions table, looking its visits up by
-    /// their events, led by its events half or by its sessions half in the order <see cref="ReportSql.SharedSessions"/>
-    /// gives. Null when it cannot.
+    /// Which half leads a query whose sessions half can be read with others' (<see cref="SharedVisitsAsync"/>), or null
+    /// when it cannot. It can when it reads the sessions table and looks its visits up by their events, and is totals
+    /// (their visits are used as read: <see cref="QuerySide.Events"/>) or a breakdown by one visit attribute led by its
+    /// events half, or by its sessions half in the order <see cref="ReportSql.SharedSessions"/> gives
+    /// (<see cref="QuerySide.Sessions"/>: its page is cut from those rows).
     /// </summary>
-    private static QuerySide? LooksUpVisits(ReportQuery query)
+    private static QuerySide? SharedVisitsLead(ReportQuery query)
     {
         if (query.Dimensions.Any(d => d.Name == GoalMatching.DimensionName || d.Name == "event:name") || Filters.Conditions(query.Filter).Any(c => c.Dimension.Name == "event:hostname" || GoalMatching.IsGoal(c)))
         {

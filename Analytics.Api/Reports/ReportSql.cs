@@ -560,7 +560,6 @@ internal sealed class ReportSql
         }
 
         var onEvents = Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Event);
-
         var sessions = SessionRows(source, _from, _to);
         var needsEvents = onEvents || dimensions.Any(d => d.Scope == DimensionScope.Event);
         if (!needsEvents)
