@@ -137,7 +137,8 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     /// </summary>
     private async Task<Dictionary<int, (SideResult Rows, bool Leads)>> SharedVisitsAsync(IReadOnlyList<(int Index, ReportQuery Query, string? Skipped)> queries, CancellationToken cancellationToken)
     {
-        var candidates = queries.Where(q => !(q.Query.IncludeImports && q.Skipped is null) && SharedVisitsLead(q.Query) is not null).ToList();
+        var candidates = queries.Where(q => !(q.Query.IncludeImports && q.Skipped is null))
+            .Select(q => (q.Index, q.Query, Lead: SharedVisitsLead(q.Query))).Where(c => c.Lead is not null).ToList();
         var found = new Dictionary<int, (SideResult, bool)>();
         while (candidates.Count > 0)
         {
@@ -158,11 +159,11 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
 
             var sql = new ReportSql(first);
             var rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.SharedSessions(dimensions, first.Filter!), sql.Parameters, cancellationToken: cancellationToken);
-            foreach (var (index, query, _) in group)
+            foreach (var (index, query, lead) in group)
             {
                 var set = query.Dimensions is [var d] ? dimensions.FindIndex(x => x.StoredName == d.StoredName) : dimensions.Count;
                 var groups = rows.Where(r => (int)Number(r["g"]) == set).ToList();
-                var leads = SharedVisitsLead(query) == QuerySide.Sessions;
+                var leads = lead == QuerySide.Sessions;
                 found[index] = (Side(leads ? groups.Skip(query.Offset).Take(query.Limit) : groups, query.Dimensions) with { Total = groups.Count }, leads);
             }
         }
