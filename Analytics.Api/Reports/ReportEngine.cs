@@ -67,10 +67,10 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     }
 
     /// <summary>
-    /// Runs the queries of one view, as the dashboard asks for its top stats and panels. The events halves of breakdowns over raw
-    /// events with one range and filter (<see cref="Shareable"/>) are read in one scan (<see cref="ReportSql.SharedEvents"/>:
-    /// four such panels under a filter cost what two did alone), and so are those of unfiltered breakdowns over the daily
-    /// rollup (<see cref="ReportSql.SharedDaily"/>: one statement instead of one per panel). The sessions halves that
+    /// Runs the queries of one view, as the dashboard asks for its top stats and panels. The events halves of breakdowns
+    /// over raw events with one range and filter (<see cref="Shareable"/>) are read in one scan
+    /// (<see cref="ReportSql.SharedEvents"/>: four such panels under a filter cost what two did alone), and so are those
+    /// of unfiltered breakdowns over the daily rollup (<see cref="ReportSql.SharedDaily"/>: one statement instead of one per panel). The sessions halves that
     /// look their visits up by the same events (the top stats and panels under a page filter) are read in one statement
     /// too (<see cref="SharedVisitsAsync"/>). Every other half runs alone. Each answer is the one
     /// <see cref="RunAsync(ReportQuery, CancellationToken)"/> gives.
@@ -143,7 +143,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         while (candidates.Count > 0)
         {
             var first = candidates[0].Query;
-            var group = candidates.Where(c => SameLookup(c.Query, first)).ToList();
+            var group = candidates.Where(c => SameView(c.Query, first)).ToList();
             candidates.RemoveAll(group.Contains);
             if (group.Count < 2)
             {
@@ -205,8 +205,11 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         };
     }
 
-    /// <summary>Whether two queries look up the same visits: one property, range and filter (the same one: a view's queries share it).</summary>
-    private static bool SameLookup(ReportQuery a, ReportQuery b)
+    /// <summary>
+    /// Whether two queries are of one view: one property, range, zone, source and filter (the same one: a view's queries
+    /// share it), so they read the same visits (<see cref="SharedVisitsAsync"/>).
+    /// </summary>
+    private static bool SameView(ReportQuery a, ReportQuery b)
         => a.PropertyId == b.PropertyId && a.Range == b.Range && a.Zone == b.Zone && a.Source == b.Source && ReferenceEquals(a.Filter, b.Filter);
 
     /// <summary>The metrics of queries that share a scan: their events half reads the same sums (no engagement, no revenue).</summary>
@@ -227,13 +230,8 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
            && Plan(query).Events is { } events && events is not (TableSource.PageRollup or TableSource.PropertyRollup or TableSource.HourlyRollup)
            && (events != TableSource.Daily || query.Filter is null);
 
-    /// <summary>
-    /// Whether two shareable queries read the same rows: one property, range, zone, source and filter (the same one: a
-    /// view's panels share it), from the same table (the daily rollup, or raw events).
-    /// </summary>
-    private static bool SameScan(ReportQuery a, ReportQuery b)
-        => a.PropertyId == b.PropertyId && a.Range == b.Range && a.Zone == b.Zone && a.Source == b.Source && ReferenceEquals(a.Filter, b.Filter)
-           && Plan(a).Events == Plan(b).Events;
+    /// <summary>Whether two shareable queries read the same rows: of one view (<see cref="SameView"/>), from the same table (the daily rollup, or raw events).</summary>
+    private static bool SameScan(ReportQuery a, ReportQuery b) => SameView(a, b) && Plan(a).Events == Plan(b).Events;
 
     /// <summary>The query with its property's goals, read when it names event:goal and does not carry them.</summary>
     private async Task<ReportQuery> WithGoalsAsync(ReportQuery query, CancellationToken cancellationToken)
