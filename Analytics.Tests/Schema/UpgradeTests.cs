@@ -13,8 +13,8 @@ using NodaTime;
 namespace Analytics.Tests.Schema;
 
 /// <summary>
-/// A data directory made before a migration that writes the tables again (0015: the parts stored before 0014's codecs)
-/// upgrades in place: every partition is written anew with the codecs of now, a run stopped half-way resumes after the
+/// A data directory made before a migration that writes the tables again (0015: the parts stored before 0014's codecs;
+/// 0020: those stored before its own) upgrades in place: every partition is written anew with the codecs of now, a run stopped half-way resumes after the
 /// last partition it wrote, progress is reported, and every report answers as on the same events stored with the schema
 /// of now (the reports of now cannot read the schema of before).
 /// </summary>
@@ -22,34 +22,42 @@ public sealed class UpgradeTests(Engines engines)
 {
     private static readonly (long Id, string Zone)[] Properties = [(1, "Europe/Berlin"), (2, "Asia/Kolkata")];
 
-    [Fact]
-    public async Task Migration0015_WritesEveryPartAgain_ResumesAfterAStop_AndEveryReportStaysTheSame()
+    /// <param name="through">The last migration the directory had.</param>
+    /// <param name="rewrite">The migration that writes every part again with the codecs it sets (the next file).</param>
+    [Theory]
+    [InlineData(13, "0015_rewrite_with_cold_codecs.sql")] // 0014's ZSTD(1) on the columns few queries read, 0015 writing the parts again
+    [InlineData(19, "0020_codecs_by_measurement.sql")] // T64, Delta and ZSTD(1) set and applied in one file
+    public async Task MigrationThatRewrites_WritesEveryPartAgain_ResumesAfterAStop_AndEveryReportStaysTheSame(int through, string rewrite)
     {
-        // A directory as an earlier release left it, before 0014 and 0015: the columns 0014 compresses with ZSTD stored
-        // with ClickHouse's default codec. The reports to hold it to: the same events stored with the schema of now.
-        var (clickHouse, now) = await ThenAndNowAsync(through: 13, seedBase: 150);
+        // A directory as an earlier release left it, its parts written with the codecs of then. The reports to hold it
+        // to: the same events stored with the schema of now.
+        var (clickHouse, now) = await ThenAndNowAsync(through, seedBase: 150);
+        var version = int.Parse(rewrite[..4], System.Globalization.CultureInfo.InvariantCulture);
 
-        await clickHouse.ExecuteAsync("OPTIMIZE TABLE events FINAL"); // one part per month already: what 0015 writes again differs only in its codecs
-        const string EventBytes = "SELECT sum(data_compressed_bytes) AS n FROM system.parts WHERE database = currentDatabase() AND table = 'events' AND active";
-        var lz4 = await CountAsync(clickHouse, EventBytes);
+        await clickHouse.ExecuteAsync("OPTIMIZE TABLE events FINAL"); // one part per month already: what the rewrite writes again differs only in its codecs
+        await clickHouse.ExecuteAsync("OPTIMIZE TABLE sessions FINAL");
+        const string Bytes = "SELECT sum(data_compressed_bytes) AS n FROM system.parts WHERE database = currentDatabase() AND table IN ('events', 'sessions') AND active";
+        var then = await CountAsync(clickHouse, Bytes);
         var before = await ReportsAsync(now);
         var original = await PartsAsync(clickHouse);
-        Assert.True(original.Where(p => p.Table == "events").DistinctBy(p => p.Partition).Count() >= 4, "the events span too few months to tell");
+        var months = original.Where(p => p.Table == "events").DistinctBy(p => p.Partition).Count();
+        Assert.True(months >= 4, "the events span too few months to tell");
 
         // A run stopped right after its first partition...
         using var stop = new CancellationTokenSource();
-        var log = new Progress(" again (", stop);
+        var marker = $"Migration {rewrite}: wrote ";
+        var log = new Progress(marker, stop);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new ClickHouseMigrator(clickHouse, log).MigrateAsync(stop.Token));
         var stopped = await PartsAsync(clickHouse);
         var first = original.Where(p => p.Table == "events").MinBy(p => p.Partition)!.Partition;
         Assert.Single(log.Lines);
-        Assert.Contains($"wrote events partition {first} again (1 of {original.Where(p => p.Table == "events").DistinctBy(p => p.Partition).Count()};", log.Lines[0], StringComparison.Ordinal);
+        Assert.Contains($"wrote events partition {first} again (1 of {months};", log.Lines[0], StringComparison.Ordinal);
         Assert.DoesNotContain(stopped.Where(p => p.Table == "events" && p.Partition == first), original.Contains);
         Assert.All(stopped.Where(p => p.Partition != first || p.Table != "events"), p => Assert.Contains(p, original));
 
         // ...resumes with the next one, and the file is recorded when every partition of both tables is written again.
-        var resumed = new Progress(" again (", null);
-        Assert.Equal(5, await new ClickHouseMigrator(clickHouse, resumed).MigrateAsync(CancellationToken.None)); // 0014 was recorded by the stopped run; 0015-0019
+        var resumed = new Progress(marker, null);
+        Assert.Equal(1, await new ClickHouseMigrator(clickHouse, resumed).MigrateAsync(CancellationToken.None, version)); // the files before it were recorded by the stopped run
         var after = await PartsAsync(clickHouse);
         Assert.Equal(original.Select(p => (p.Table, p.Partition)).Distinct().Count(), after.Count);
         Assert.All(after.Where(p => p.Table != "events" || p.Partition != first), p => Assert.DoesNotContain(p, original));
@@ -57,9 +65,11 @@ public sealed class UpgradeTests(Engines engines)
         Assert.Equal(after.Count - 1, resumed.Lines.Count);
         Assert.EndsWith("100% of its " + (await CountAsync(clickHouse, "SELECT count() AS n FROM sessions")).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " rows)", resumed.Lines[^1], StringComparison.Ordinal);
         Assert.Equal(0UL, await CountAsync(clickHouse, "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'schema_rewrites'"));
-        var zstd = await CountAsync(clickHouse, EventBytes);
-        Assert.True(zstd < lz4 * 0.9, $"the events take {zstd:N0} bytes written again, {lz4:N0} before");
+        var written = await CountAsync(clickHouse, Bytes);
+        Assert.True(written < then * 0.9, $"the events and sessions take {written:N0} bytes written again, {then:N0} before");
 
+        // The migrations after it, and every report answers as on the schema of now.
+        await new ClickHouseMigrator(clickHouse, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None);
         var upgraded = await ReportsAsync(clickHouse);
         Assert.Equal(before.Count, upgraded.Count);
         foreach (var (query, answer) in before)
@@ -96,7 +106,7 @@ public sealed class UpgradeTests(Engines engines)
 
         // ...and the next run converts the others, exchanges the tables and creates the view again.
         var resumed = new Progress("converted sessions partition", null);
-        Assert.Equal(2, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None));
+        Assert.Equal(3, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None)); // 0018-0020
         Assert.Equal(months.Count - 1, resumed.Lines.Count);
         Assert.EndsWith("100% of its " + (await CountAsync(now, "SELECT count() AS n FROM sessions")).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " rows)", resumed.Lines[^1], StringComparison.Ordinal);
         Assert.Equal("SimpleAggregateFunction(any, String)", await TypeAsync(old, "entry_page"));
