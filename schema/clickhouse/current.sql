@@ -7,7 +7,7 @@ CREATE TABLE events
     `property_id` UInt64,
     `timestamp` DateTime64(3, 'UTC') CODEC(T64, LZ4),
     `name` LowCardinality(String),
-    `visitor_id` UInt64 CODEC(Delta(8), LZ4),
+    `visitor_id` UInt64,
     `session_id` UInt64,
     `session_start` DateTime64(3, 'UTC'),
     `session_first` UInt8 CODEC(T64, LZ4),
