@@ -14,9 +14,9 @@ namespace Analytics.Tests.Schema;
 
 /// <summary>
 /// A data directory made before a migration that writes the tables again (0015: the parts stored before 0014's codecs;
-/// 0020: those stored before its own) upgrades in place: every partition is written anew with the codecs of now, a run stopped half-way resumes after the
-/// last partition it wrote, progress is reported, and every report answers as on the same events stored with the schema
-/// of now (the reports of now cannot read the schema of before).
+/// 0020: those stored before its own) upgrades in place: every partition is written anew with the codecs of now, a run
+/// stopped half-way resumes after the last partition it wrote, progress is reported, and every report answers as on the
+/// same events stored with the schema of now (the reports of now cannot read the schema of before).
 /// </summary>
 public sealed class UpgradeTests(Engines engines)
 {
@@ -26,7 +26,7 @@ public sealed class UpgradeTests(Engines engines)
     /// <param name="rewrite">The migration that writes every part again with the codecs it sets (the next file).</param>
     [Theory]
     [InlineData(13, "0015_rewrite_with_cold_codecs.sql")] // 0014's ZSTD(1) on the columns few queries read, 0015 writing the parts again
-    [InlineData(19, "0020_codecs_by_measurement.sql")] // T64, Delta and ZSTD(1) set and applied in one file
+    [InlineData(19, "0020_codecs_by_measurement.sql")] // T64 and ZSTD(1) set and applied in one file
     public async Task MigrationThatRewrites_WritesEveryPartAgain_ResumesAfterAStop_AndEveryReportStaysTheSame(int through, string rewrite)
     {
         // A directory as an earlier release left it, its parts written with the codecs of then. The reports to hold it
