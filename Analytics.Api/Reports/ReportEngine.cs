@@ -70,9 +70,9 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     /// Runs the queries of one view, as the dashboard asks for its top stats and panels. The events halves of breakdowns
     /// over raw events with one range and filter (<see cref="Shareable"/>) are read in one scan
     /// (<see cref="ReportSql.SharedEvents"/>: four such panels under a filter cost what two did alone), and so are those
-    /// of unfiltered breakdowns over the daily rollup (<see cref="ReportSql.SharedDaily"/>: one statement instead of one per panel). The sessions halves that
-    /// look their visits up by the same events (the top stats and panels under a page filter) are read in one statement
-    /// too (<see cref="SharedVisitsAsync"/>). Every other half runs alone. Each answer is the one
+    /// of unfiltered breakdowns over the daily rollup (<see cref="ReportSql.SharedDaily"/>: one statement instead of one
+    /// per panel). The sessions halves that look their visits up by the same events (the top stats and panels under a
+    /// page filter) are read in one statement too (<see cref="SharedVisitsAsync"/>). Every other half runs alone. Each answer is the one
     /// <see cref="RunAsync(ReportQuery, CancellationToken)"/> gives.
     /// </summary>
     public async Task<IReadOnlyList<QueryResult>> RunAllAsync(IReadOnlyList<ReportQuery> queries, CancellationToken cancellationToken)
