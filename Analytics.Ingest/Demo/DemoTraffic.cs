@@ -152,7 +152,9 @@ public sealed class DemoTraffic
     private IEnumerable<EventRow> Session(DateTime start)
     {
         var visitorNumber = _random.Next(1, VisitorPool);
-        var visitor = (ulong)visitorNumber * 2_654_435_761UL;
+        // Spread over all 64 bits, as collect's keyed hashes are (the golden-ratio multiplier, wrapping): sampling by
+        // visitor takes a range of ids, and reads the share it asks for only if the ids fill the range evenly.
+        var visitor = unchecked((ulong)visitorNumber * 0x9E37_79B9_7F4A_7C15UL);
         var source = Pick(_random, Sources, s => s.Weight);
 
         // A visitor id stands for one IP and user agent, so its country, client and language never change.

@@ -81,38 +81,53 @@ public sealed class UpgradeTests(Engines engines)
     }
 
     /// <summary>
-    /// A directory made before 0018 (sessions with argMin states of the attributes collect stamps on every event)
-    /// upgrades in place: every partition of sessions is converted, a run stopped after the first resumes with the next,
-    /// and the sessions, and every report, equal those of a directory that stored the same events with the schema of now.
+    /// A directory made before a migration that converts the sessions to a new definition (0018: argMin states of the
+    /// attributes collect stamps on every event become plain values; 0021: the visitor joins the sorting key, for
+    /// sampling) upgrades in place: every partition of sessions is converted, a run stopped after the first resumes with
+    /// the next, and the sessions, and every report, equal those of a directory that stored the same events with the
+    /// schema of now.
     /// </summary>
-    [Fact]
-    public async Task Migration0018_ConvertsEverySessionsPartition_ResumesAfterAStop_AndEqualsTheSchemaOfNow()
+    /// <param name="through">The last migration the directory had.</param>
+    /// <param name="version">The converting migration (the next file).</param>
+    /// <param name="pending">The migrations from it to now.</param>
+    /// <param name="maxBytes">At most this share of the sessions' bytes before, converted.</param>
+    [Theory]
+    [InlineData(17, "0018", 5, 0.85)]
+    [InlineData(20, "0021", 2, 1.05)]
+    public async Task MigrationThatConvertsSessions_ConvertsEveryPartition_ResumesAfterAStop_AndEqualsTheSchemaOfNow(int through, string version, int pending, double maxBytes)
     {
-        var (old, now) = await ThenAndNowAsync(through: 17, seedBase: 180);
+        var (old, now) = await ThenAndNowAsync(through, seedBase: 180);
+        var (probe, then, converted) = version == "0018"
+            ? ("SELECT type AS value FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND name = 'entry_page'",
+                "AggregateFunction(argMin, String, DateTime64(3, 'UTC'))", "SimpleAggregateFunction(any, String)")
+            : ("SELECT sorting_key || ' | ' || sampling_key AS value FROM system.tables WHERE database = currentDatabase() AND name = 'sessions'",
+                "property_id, toDate(session_start), session_id | ", "property_id, toDate(session_start), visitor_id, session_id | visitor_id");
+        Assert.Equal(then, (await old.QueryAsync<Name>(probe))[0].Value);
 
         await old.ExecuteAsync("OPTIMIZE TABLE sessions FINAL"); // a row per visit, as the conversion writes them
         const string SessionBytes = "SELECT sum(data_compressed_bytes) AS n FROM system.parts WHERE database = currentDatabase() AND table = 'sessions' AND active";
-        var states = await CountAsync(old, SessionBytes);
+        var before = await CountAsync(old, SessionBytes);
         var months = (await PartsAsync(old)).Where(p => p.Table == "sessions").Select(p => p.Partition).Distinct().Order(StringComparer.Ordinal).ToList();
         Assert.True(months.Count >= 4, "the sessions span too few months to tell");
 
         // A run stopped right after its first partition leaves sessions as they were, and that partition converted...
         using var stop = new CancellationTokenSource();
-        var log = new Progress("converted sessions partition", stop);
+        var marker = $"Migration {version}: converted sessions partition";
+        var log = new Progress(marker, stop);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new ClickHouseMigrator(old, log).MigrateAsync(stop.Token));
-        Assert.StartsWith($"Migration 0018: converted sessions partition {months[0]} (1 of {months.Count}; ", log.Lines.Single(), StringComparison.Ordinal);
-        Assert.StartsWith("AggregateFunction(argMin", await TypeAsync(old, "entry_page"), StringComparison.Ordinal);
+        Assert.StartsWith($"{marker} {months[0]} (1 of {months.Count}; ", log.Lines.Single(), StringComparison.Ordinal);
+        Assert.Equal(then, (await old.QueryAsync<Name>(probe))[0].Value);
         Assert.Equal([months[0]], (await old.QueryAsync<Name>("SELECT DISTINCT _partition_id AS value FROM sessions_next")).Select(p => p.Value));
 
         // ...and the next run converts the others, exchanges the tables and creates the view again.
-        var resumed = new Progress("converted sessions partition", null);
-        Assert.Equal(3, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None)); // 0018-0020
+        var resumed = new Progress(marker, null);
+        Assert.Equal(pending, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None));
         Assert.Equal(months.Count - 1, resumed.Lines.Count);
         Assert.EndsWith("100% of its " + (await CountAsync(now, "SELECT count() AS n FROM sessions")).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " rows)", resumed.Lines[^1], StringComparison.Ordinal);
-        Assert.Equal("SimpleAggregateFunction(any, String)", await TypeAsync(old, "entry_page"));
+        Assert.Equal(converted, (await old.QueryAsync<Name>(probe))[0].Value);
         Assert.Equal(0UL, await CountAsync(old, "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name LIKE 'sessions\\_next%'"));
-        var plain = await CountAsync(old, SessionBytes);
-        Assert.True(plain < states * 0.85, $"the sessions take {plain:N0} bytes converted, {states:N0} with states");
+        var after = await CountAsync(old, SessionBytes);
+        Assert.True(after < before * maxBytes, $"the sessions take {after:N0} bytes converted, {before:N0} before");
 
         // New events go through the view of now, into the converted table.
         await GeneratedTraffic.LoadAsync(old, [(3UL, "UTC")], Instant.FromUtc(2026, 10, 1, 0, 0), Instant.FromUtc(2026, 10, 3, 0, 0), sessionsPerDay: 40, visitorPool: 100, seedBase: 180);
@@ -127,14 +142,14 @@ public sealed class UpgradeTests(Engines engines)
         Assert.True(expected.Count(c => c == '\n') > 5_000, "too few sessions to tell");
         Assert.True(expected == System.Text.Encoding.UTF8.GetString(await old.QueryRawAsync(Sessions, "TSV")), "the converted sessions differ from those stored with the schema of now");
 
-        var before = await ReportsAsync(now, filtered: true);
-        var after = await ReportsAsync(old, filtered: true);
-        foreach (var (query, answer) in before)
+        var reports = await ReportsAsync(now, filtered: true);
+        var upgraded = await ReportsAsync(old, filtered: true);
+        foreach (var (query, answer) in reports)
         {
-            Assert.True(answer == after[query], $"{query} differs after the upgrade:\n  now      {answer}\n  upgraded {after[query]}");
+            Assert.True(answer == upgraded[query], $"{query} differs after the upgrade:\n  now      {answer}\n  upgraded {upgraded[query]}");
         }
 
-        Assert.True(before.Values.Count(a => a.Contains("[1", StringComparison.Ordinal) || a.Contains("[2", StringComparison.Ordinal) || a.Contains("[3", StringComparison.Ordinal)) > before.Count / 2, "too few reports found data");
+        Assert.True(reports.Values.Count(a => a.Contains("[1", StringComparison.Ordinal) || a.Contains("[2", StringComparison.Ordinal) || a.Contains("[3", StringComparison.Ordinal)) > reports.Count / 2, "too few reports found data");
     }
 
     /// <summary>

@@ -52,6 +52,7 @@ CREATE TABLE events
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (property_id, toDate(timestamp), name, visitor_id, timestamp)
+SAMPLE BY visitor_id
 SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
 
 CREATE TABLE imported_breakdowns
@@ -190,7 +191,7 @@ CREATE TABLE sessions
     `property_id` UInt64,
     `session_start` DateTime64(3, 'UTC') CODEC(T64, LZ4),
     `session_id` UInt64,
-    `visitor_id` SimpleAggregateFunction(any, UInt64),
+    `visitor_id` UInt64,
     `session_end` SimpleAggregateFunction(max, DateTime64(3, 'UTC')) CODEC(T64, LZ4),
     `pageviews` SimpleAggregateFunction(sum, UInt64) CODEC(T64, LZ4),
     `events` SimpleAggregateFunction(sum, UInt64) CODEC(T64, LZ4),
@@ -221,7 +222,8 @@ CREATE TABLE sessions
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(session_start)
-ORDER BY (property_id, toDate(session_start), session_id)
+ORDER BY (property_id, toDate(session_start), visitor_id, session_id)
+SAMPLE BY visitor_id
 SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
 
 CREATE MATERIALIZED VIEW rollup_daily_events_mv TO rollup_daily
