@@ -28,7 +28,7 @@ public static class ApiExtensions
     /// <param name="configuration"><c>Api:RateLimitPerMinute</c> (env <c>ANALYTICS_API_RATE_LIMIT</c>): requests per key per minute, default 600.</param>
     public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddReporting();
+        services.AddReporting(configuration);
         services.AddSettings<ApiOptions>(configuration, ApiOptions.Section);
         services.AddRateLimiter(options =>
         {
@@ -48,8 +48,10 @@ public static class ApiExtensions
     }
 
     /// <summary>The reports and API keys, which the dashboard and the admin commands use as well as the API.</summary>
-    public static IServiceCollection AddReporting(this IServiceCollection services)
+    /// <param name="configuration">Section <c>Reports</c> (<see cref="ReportOptions"/>).</param>
+    public static IServiceCollection AddReporting(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSettings<ReportOptions>(configuration, ReportOptions.Section);
         services.TryAddSingleton<ReportEngine>();
         services.TryAddSingleton<RealtimeQuery>();
         services.TryAddSingleton<VisitTimeline>();

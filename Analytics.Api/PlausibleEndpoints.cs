@@ -126,6 +126,11 @@ internal static class PlausibleEndpoints
                 meta["total_rows"] = result.TotalRows;
             }
 
+            if (ReportEndpoints.SamplePercent(result) is { } percent)
+            {
+                meta["sample_percent"] = percent; // ours: the range was too large to read whole (Reports:SampleAbove)
+            }
+
             if (imports)
             {
                 meta["imports_included"] = result.ImportsIncluded;

@@ -151,7 +151,10 @@ internal static class ReportEndpoints
         static IEnumerable<double?> OrNull(IReadOnlyList<double> values) => values.Select(v => double.IsNaN(v) ? (double?)null : v); // no data: null
         var rows = result.Rows.Select(r => new ReportRow(r.Dimensions, ByName(OrNull(r.Metrics)), r.Comparison is { } c ? ByName(OrNull(c.Metrics)) : null, r.Change is { } ch ? ByName(ch) : null)).ToList();
         var meta = new ReportMeta(result.Query.Range.From.ToDateTimeOffset(), result.Query.Range.To.ToDateTimeOffset(), result.Query.Zone.Id,
-            result.Query.Dimensions.Select(d => d.Name).ToList(), result.Plan, comparison?.From.ToDateTimeOffset(), comparison?.To.ToDateTimeOffset());
+            result.Query.Dimensions.Select(d => d.Name).ToList(), result.Plan, comparison?.From.ToDateTimeOffset(), comparison?.To.ToDateTimeOffset(), SamplePercent(result));
         return new ReportResponse(rows, result.TotalRows, meta);
     }
+
+    /// <summary>The percentage of visitors a sampled answer read (<see cref="QueryResult.SampledOneIn"/>), null when it read all.</summary>
+    internal static double? SamplePercent(QueryResult result) => result.SampledOneIn > 1 ? Math.Round(100.0 / result.SampledOneIn, 2) : null;
 }

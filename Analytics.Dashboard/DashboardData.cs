@@ -40,6 +40,12 @@ public sealed record DashboardData(
     /// <summary>With imports asked for: whether the top stats and the graph include them, or why not (a Stats API skip reason).</summary>
     public string? ImportsSkipReason { get; init; }
 
+    /// <summary>
+    /// One visitor in this many was read for the view's figures when its range holds more events than the server reads
+    /// whole (<c>Reports:SampleAbove</c>; the figures are then estimates, and the dashboard says so); 1 when every one was.
+    /// </summary>
+    public int SampledOneIn { get; init; } = 1;
+
     /// <summary>An import's days, as the dashboard names them ("Plausible, 1 Sep – 24 Oct 2026").</summary>
     public sealed record ImportSpan(string Source, string Days);
 

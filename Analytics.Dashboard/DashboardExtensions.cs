@@ -44,7 +44,7 @@ public static class DashboardExtensions
     /// <param name="passwords">What new passwords must be (<see cref="PasswordPolicy.LoadAsync"/>).</param>
     public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration, string dataDirectory, PublicUrl publicUrl, PasswordPolicy passwords)
     {
-        services.AddAccounts(passwords).AddReporting().AddEventData();
+        services.AddAccounts(passwords).AddReporting(configuration).AddEventData();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddScoped<DashboardLoader>();

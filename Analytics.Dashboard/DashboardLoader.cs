@@ -126,6 +126,7 @@ internal sealed partial class DashboardLoader(
                 Funnel = funnelData,
                 Imports = [.. imports.Zip(spans, (i, span) => new DashboardData.ImportSpan(i.Source == "plausible" ? "Plausible" : i.Source, Format.Range(span)))],
                 ImportsSkipReason = topResult.ImportsSkipReason,
+                SampledOneIn = answers.Max(a => a.SampledOneIn),
             };
         }
         catch (FieldValidationException e)

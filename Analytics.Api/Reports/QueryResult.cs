@@ -26,4 +26,7 @@ public sealed record QueryResult(ReportQuery Query, IReadOnlyList<ResultRow> Row
     /// unsupported_query (filters, breakdowns or metrics it has no figures for) or unsupported_interval (hours); null when it was, or not asked for.
     /// </summary>
     public string? ImportsSkipReason { get; init; }
+
+    /// <summary>One visitor in this many was read for some figure of the answer (<see cref="ReportQuery.SampleOneIn"/>), which is then an estimate; 1 when every one was.</summary>
+    public int SampledOneIn { get; init; } = 1;
 }

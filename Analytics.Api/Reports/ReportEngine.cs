@@ -15,10 +15,14 @@ namespace Analytics.Api.Reports;
 /// A breakdown ordered by one half's metric is ordered and paged in SQL, and the other half fetches only those rows.
 /// </summary>
 /// <param name="goalStore">Where the property's goals are read when a query names event:goal without carrying them.</param>
-public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = null)
+/// <param name="options">Whether large ranges are sampled (<see cref="ReportOptions.SampleAbove"/>); null: never.</param>
+public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = null, ReportOptions? options = null)
 {
     public const int MaxLimit = 10_000;
     private const int MaxValues = 100;
+
+    /// <summary>The sparsest sample the engine chooses: one visitor in 100.</summary>
+    public const int MaxSampleOneIn = 100;
 
     /// <summary>Runs a query, and with <paramref name="comparison"/> the same query over that range, row by row.</summary>
     public async Task<QueryResult> RunAsync(ReportQuery query, ReportRange? comparison, CancellationToken cancellationToken)
@@ -79,9 +83,10 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     {
         var results = new QueryResult[queries.Count];
         var checkedQueries = new List<(int Index, ReportQuery Query, string? Skipped)>();
+        var counted = new Dictionary<(long, ReportRange), int>();
         for (var i = 0; i < queries.Count; i++)
         {
-            var query = await WithGoalsAsync(queries[i], cancellationToken);
+            var query = await WithSampleAsync(await WithGoalsAsync(queries[i], cancellationToken), counted, cancellationToken);
             checkedQueries.Add((i, query, await CheckAsync(query, validate: true, cancellationToken)));
         }
 
@@ -108,12 +113,14 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             // One set per stored dimension: a country's name is its code's rows (the same label and value), named after.
             var dimensions = scan.Select(s => s.Query.Dimensions[0]).DistinctBy(d => d.StoredName).ToList();
             IReadOnlyList<Dictionary<string, JsonElement>> rows = [];
+            var sample = 1;
             if (dimensions.Count > 1)
             {
                 // Every query of the scan has the same order (visitors, then the dimension: d0), so one shape pages them all.
                 var shape = new ReportSql.Shape(Order(first).Select(o => SqlOrder(o, first) + (o.Descending ? " DESC" : " ASC")).Append("k").ToList(), scan.Max(s => s.Query.Limit));
-                var sql = new ReportSql(first);
                 var source = Plan(first).Events!.Value;
+                sample = Sample(source, first, imports: false);
+                var sql = new ReportSql(first, sample);
                 rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(
                     source == TableSource.Daily ? sql.SharedDaily(dimensions, shape) : sql.SharedEvents(source, dimensions, first.Filter, shape), sql.Parameters, cancellationToken: cancellationToken);
             }
@@ -121,7 +128,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             foreach (var (index, query, skipped) in scan)
             {
                 var set = dimensions.FindIndex(d => d.StoredName == query.Dimensions[0].StoredName);
-                var lead = dimensions.Count > 1 ? Side(rows.Where(r => (int)Number(r["g"]) == set).Take(query.Limit), query.Dimensions) : null;
+                var lead = dimensions.Count > 1 ? Side(rows.Where(r => (int)Number(r["g"]) == set).Take(query.Limit), query.Dimensions, sample) : null;
                 results[index] = await ResultAsync(query, skipped, cancellationToken, lead, visits.GetValueOrDefault(index).Rows);
             }
         }
@@ -157,14 +164,15 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
                 continue; // totals asked twice: nothing to share
             }
 
-            var sql = new ReportSql(first);
+            var sample = Sample(TableSource.Sessions, first, imports: false);
+            var sql = new ReportSql(first, sample);
             var rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.SharedSessions(dimensions, first.Filter!), sql.Parameters, cancellationToken: cancellationToken);
             foreach (var (index, query, lead) in group)
             {
                 var set = query.Dimensions is [var d] ? dimensions.FindIndex(x => x.StoredName == d.StoredName) : dimensions.Count;
                 var groups = rows.Where(r => (int)Number(r["g"]) == set).ToList();
                 var leads = lead == QuerySide.Sessions;
-                found[index] = (Side(leads ? groups.Skip(query.Offset).Take(query.Limit) : groups, query.Dimensions) with { Total = groups.Count }, leads);
+                found[index] = (Side(leads ? groups.Skip(query.Offset).Take(query.Limit) : groups, query.Dimensions, sample) with { Total = groups.Count }, leads);
             }
         }
 
@@ -251,6 +259,34 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         return query with { Goals = await store.ListAsync(query.PropertyId, cancellationToken) };
     }
 
+    /// <summary>
+    /// The query with <see cref="ReportQuery.SampleOneIn"/> decided, unless it says: one visitor in N when its range
+    /// holds more than <see cref="ReportOptions.SampleAbove"/> events, N the smallest that brings them under it (at
+    /// most <see cref="MaxSampleOneIn"/>), else every visitor. The count comes from the 15-minute rollup, once per
+    /// property and range in <paramref name="counted"/>.
+    /// </summary>
+    private async Task<ReportQuery> WithSampleAsync(ReportQuery query, Dictionary<(long, ReportRange), int>? counted, CancellationToken cancellationToken)
+    {
+        if (query.SampleOneIn is not null || options is not { SampleAbove: > 0 } sampling)
+        {
+            return query;
+        }
+
+        if (counted is null || !counted.TryGetValue((query.PropertyId, query.Range), out var oneIn))
+        {
+            var sql = new ReportSql(query);
+            var events = Number((await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.EventCount(), sql.Parameters, cancellationToken: cancellationToken))[0]["n"]);
+            oneIn = (int)Math.Clamp(Math.Ceiling(events / sampling.SampleAbove), 1, MaxSampleOneIn);
+            counted?.Add((query.PropertyId, query.Range), oneIn);
+        }
+
+        return query with { SampleOneIn = oneIn };
+    }
+
+    /// <summary>The sample a half reads from <paramref name="source"/>: the query's, for the raw tables alone, unless imported history merges into it.</summary>
+    private static int Sample(TableSource source, ReportQuery query, bool imports)
+        => source is TableSource.Raw or TableSource.Sessions && !imports ? query.SampleOneIn ?? 1 : 1;
+
     /// <summary>The visits that started in the query's range and pass its filter, newest first (the sessions list).</summary>
     public async Task<IReadOnlyList<SessionSummary>> SessionsAsync(ReportQuery query, int limit, int offset, CancellationToken cancellationToken)
     {
@@ -269,7 +305,8 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     public async Task<FunnelResult> FunnelAsync(ReportQuery query, Funnel funnel, CancellationToken cancellationToken)
     {
         // A funnel is of visits, which imports do not have: its visitors are the native ones.
-        query = await WithGoalsAsync(query with { Metrics = [Metric.Visitors], Dimensions = [], OrderBy = [], IncludeImports = false }, cancellationToken);
+        // Counted exactly, so its visitors of the range too (a funnel reads one statement, not a view's dozen).
+        query = await WithGoalsAsync(query with { Metrics = [Metric.Visitors], Dimensions = [], OrderBy = [], IncludeImports = false, SampleOneIn = 1 }, cancellationToken);
         Validate(query);
         await ValidatePatternsAsync(query.Filter, cancellationToken);
         var sql = new ReportSql(query);
@@ -322,7 +359,10 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     }
 
     private async Task<QueryResult> RunAsync(ReportQuery query, bool comparisonRun, CancellationToken cancellationToken)
-        => await ResultAsync(query, await CheckAsync(query, validate: !comparisonRun, cancellationToken), cancellationToken);
+    {
+        query = await WithSampleAsync(query, null, cancellationToken);
+        return await ResultAsync(query, await CheckAsync(query, validate: !comparisonRun, cancellationToken), cancellationToken);
+    }
 
     /// <summary>Validates a query (unless it was already) and says why imported history does not merge into it (null: it does).</summary>
     private async Task<string?> CheckAsync(ReportQuery query, bool validate, CancellationToken cancellationToken)
@@ -371,6 +411,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         query = WithVisitHostnames(query);
         var (eventSource, sessionSource) = Plan(query);
         var plan = new QueryPlan(eventSource?.ToString(), sessionSource?.ToString());
+        var sampled = Math.Max(eventSource is { } es ? Sample(es, query, imports) : 1, sessionSource is { } ss ? Sample(ss, query, imports) : 1);
         var order = Order(query);
         var time = query.Dimensions.FirstOrDefault(d => d.IsTime);
         if (query.Dimensions.Count == 0 || (time is not null && query.Dimensions.Count == 1))
@@ -382,7 +423,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             IReadOnlyList<string[]> keys = time is null ? [[]] : buckets.Select(b => new[] { ReportSql.BucketKey(b, time.Interval) }).ToList();
             var rows = await ComposeAsync(query, keys, events, sessions, eventSource, imports, cancellationToken);
             var sorted = Sort(rows, order, query, buckets);
-            return new QueryResult(query, sorted.Skip(query.Offset).Take(query.Limit).ToList(), sorted.Count, plan) { TimeBuckets = buckets };
+            return new QueryResult(query, sorted.Skip(query.Offset).Take(query.Limit).ToList(), sorted.Count, plan) { TimeBuckets = buckets, SampledOneIn = sampled };
         }
 
         var lead = LeadSide(query, order, eventSource, sessionSource);
@@ -400,7 +441,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
                 : null;
             var rows = await ComposeAsync(query, keys, side == QuerySide.Events ? leadRows : follow, side == QuerySide.Sessions ? leadRows : follow, eventSource, imports, cancellationToken);
             var total = leadRows.Rows.Count == 0 ? await CountAsync(side, side == QuerySide.Events ? eventSource!.Value : sessionSource!.Value, query, imports, cancellationToken) : leadRows.Total;
-            return new QueryResult(query, rows.Select(r => r.Row).ToList(), total, plan);
+            return new QueryResult(query, rows.Select(r => r.Row).ToList(), total, plan) { SampledOneIn = sampled };
         }
 
         // Ordered by a metric that needs both halves: every group, ordered here.
@@ -410,7 +451,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             .DistinctBy(d => string.Join('\u001f', d)).ToList();
         var all = await ComposeAsync(query, allKeys, allEvents, allSessions, eventSource, imports, cancellationToken);
         var ordered = Sort(all, order, query, time is null ? [] : TimeBuckets.Split(query.Range, query.Zone, time.Interval, query.WeekStart));
-        return new QueryResult(query, ordered.Skip(query.Offset).Take(query.Limit).ToList(), ordered.Count, plan);
+        return new QueryResult(query, ordered.Skip(query.Offset).Take(query.Limit).ToList(), ordered.Count, plan) { SampledOneIn = sampled };
     }
 
     /// <summary>
@@ -767,7 +808,8 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     /// <param name="imports">Whether imported history merges into the groups (<see cref="ReportSql.WithImports"/>).</param>
     private async Task<SideResult> SideAsync(QuerySide side, TableSource source, ReportQuery query, IReadOnlyList<Dimension> dimensions, Filter? filter, ReportSql.Shape shape, bool imports, CancellationToken cancellationToken)
     {
-        var sql = new ReportSql(query);
+        var sample = Sample(source, query, imports);
+        var sql = new ReportSql(query, sample);
         if (side == QuerySide.Sessions)
         {
             (dimensions, filter) = ReportSql.SessionsView(dimensions, filter);
@@ -780,11 +822,14 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             text = sql.WithImports(side, text, dimensions, filter, shape);
         }
 
-        return Side(await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(text, sql.Parameters, cancellationToken: cancellationToken), dimensions);
+        return Side(await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(text, sql.Parameters, cancellationToken: cancellationToken), dimensions, sample);
     }
 
-    /// <summary>A half's rows as read: the groups in their order, each with its values, and the number of groups.</summary>
-    private static SideResult Side(IEnumerable<Dictionary<string, JsonElement>> raw, IReadOnlyList<Dimension> dimensions)
+    /// <summary>
+    /// A half's rows as read: the groups in their order, each with its values (every one a sum or a count, so a sample
+    /// of one visitor in <paramref name="sampleOneIn"/> is scaled by it), and the number of groups.
+    /// </summary>
+    private static SideResult Side(IEnumerable<Dictionary<string, JsonElement>> raw, IReadOnlyList<Dimension> dimensions, int sampleOneIn)
     {
         var rows = new Dictionary<string, SideRow>(StringComparer.Ordinal);
         var keys = new List<string>();
@@ -797,7 +842,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             {
                 if (name is not ("k" or "total" or "g") && !(name.Length > 1 && name[0] == 'd' && char.IsAsciiDigit(name[1])))
                 {
-                    values[name] = Number(value);
+                    values[name] = Number(value) * sampleOneIn;
                 }
             }
 
@@ -813,7 +858,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     /// <summary>The number of groups when the requested page is past the last one.</summary>
     private async Task<long> CountAsync(QuerySide side, TableSource source, ReportQuery query, bool imports, CancellationToken cancellationToken)
     {
-        var sql = new ReportSql(query);
+        var sql = new ReportSql(query, Sample(source, query, imports));
         var (dimensions, filter) = side == QuerySide.Events ? (query.Dimensions, query.Filter) : ReportSql.SessionsView(query.Dimensions, query.Filter);
         var inner = side == QuerySide.Events
             ? sql.Events(source, dimensions, filter, ReportSql.Shape.All)

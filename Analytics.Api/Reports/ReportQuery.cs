@@ -47,4 +47,12 @@ public sealed record ReportQuery
 
     /// <summary>The fastest source the planner may use; it falls back to slower ones when the query needs them.</summary>
     public ReportSource Source { get; init; } = ReportSource.Rollup;
+
+    /// <summary>
+    /// Read raw events and visits of one visitor in this many (those whose id falls in the first 1/N of the id space:
+    /// ids are keyed hashes, spread evenly) and scale the figures by it; 1 reads every visitor. Null lets the engine
+    /// decide by <see cref="ReportOptions.SampleAbove"/>. The rollups are always read whole, and so is a half that merges
+    /// imported history. <see cref="QueryResult.SampledOneIn"/> says what was read.
+    /// </summary>
+    public int? SampleOneIn { get; init; }
 }

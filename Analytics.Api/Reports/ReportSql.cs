@@ -91,6 +91,10 @@ internal sealed class ReportSql
         + "sum(engaged_ms) AS engaged_ms, sum(engaged_visits) AS engaged_visits, sum(scroll_sum) AS scroll_sum, toFloat64(sum(revenue)) AS revenue";
 
     private readonly ReportQuery _query;
+
+    /// <summary>The raw tables as the statements read them: whole, or one visitor in N (<see cref="ReportSql(ReportQuery, int)"/>).</summary>
+    private readonly string _events;
+    private readonly string _sessions;
     private readonly string _property;
     private readonly string _from;
     private readonly string _to;
@@ -98,15 +102,26 @@ internal sealed class ReportSql
     private string? _transitions;
     private int _next;
 
-    public ReportSql(ReportQuery query)
+    /// <param name="sampleOneIn">
+    /// Read the raw events and sessions of one visitor in this many (<see cref="ReportQuery.SampleOneIn"/>): the sums
+    /// are then the sample's, for the engine to scale. Only for a half read from those tables alone (raw events or the
+    /// sessions table as its source): the rollups' statements never sample.
+    /// </param>
+    public ReportSql(ReportQuery query, int sampleOneIn = 1)
     {
         _query = query;
+        var sample = sampleOneIn > 1 ? $" SAMPLE 1/{sampleOneIn.ToString(CultureInfo.InvariantCulture)}" : string.Empty;
+        _events = "events" + sample;
+        _sessions = "sessions" + sample;
         _property = Param((ulong)query.PropertyId, "UInt64");
         _from = Param(query.Range.From, "DateTime64(3)");
         _to = Param(query.Range.To, "DateTime64(3)");
     }
 
     public Dictionary<string, object?> Parameters { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The events of the range (pageviews and custom events, from the 15-minute rollup): <c>n</c>.</summary>
+    public string EventCount() => $"SELECT sum(events) AS n FROM rollup_property WHERE property_id = {_property} AND bucket >= {_from} AND bucket < {_to}";
 
     /// <summary>The whole UTC days inside a range, which the daily rollup answers; null when there are none.</summary>
     public static (Instant From, Instant To)? WholeDays(ReportRange range)
@@ -506,12 +521,12 @@ internal sealed class ReportSql
     /// <summary>Raw events, joined to their sessions (rebuilt from <paramref name="source"/>) when a dimension or condition is known only from the session.</summary>
     private string EventsWithSessions(TableSource source, bool needsSession) => needsSession
         ? $"""
-           events LEFT JOIN
+           {_events} LEFT JOIN
            (
            {SessionRows(source, $"(SELECT min(session_start) FROM events WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to})", _to)}
            ) AS s ON session_id = s_session_id
            """
-        : "events";
+        : _events;
 
     /// <summary>
     /// The sessions half: visits, bounces and duration per group, over the sessions that started in the range. With
@@ -556,7 +571,7 @@ internal sealed class ReportSql
         if (SessionRowsAsTheyAre(source, dimensions, filter))
         {
             var plain = PlainSessions(filter);
-            return Grouped(dimensions.Select(d => Labeled(d, SessionTableColumn(d))).ToList(), plain.Aggregates, "sessions", plain.Where, null, shape);
+            return Grouped(dimensions.Select(d => Labeled(d, SessionTableColumn(d))).ToList(), plain.Aggregates, _sessions, plain.Where, null, shape);
         }
 
         var onEvents = Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Event);
@@ -609,7 +624,7 @@ internal sealed class ReportSql
     {
         var onEvents = Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Event);
         var where = filter is null ? string.Empty
-            : onEvents ? $" AND identity(session_id) IN (SELECT session_id FROM events WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{MatchingEvents(filter)} AND {Render(filter, d => EventRow(d, "session_start"))})"
+            : onEvents ? $" AND identity(session_id) IN (SELECT session_id FROM {_events} WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{MatchingEvents(filter)} AND {Render(filter, d => EventRow(d, "session_start"))})"
             : " AND " + Render(filter, SessionTableColumn);
         var enteredHere = EnteredOnPages(filter, "entry_page"); // stamped on every row of a visit
         return (
@@ -638,7 +653,7 @@ internal sealed class ReportSql
             FROM
             (
                 SELECT {string.Join(", ", dimensions.Select((d, i) => $"{Labeled(d, SessionTableColumn(d))} AS e{i}"))}, {Which(i => $"{i}", $"{sets.Count}")} AS g, {Which(i => sets[i], "''")} AS d0, {aggregates}
-                FROM sessions
+                FROM {_sessions}
                 WHERE {where}
                 GROUP BY GROUPING SETS ({string.Join(", ", sets.Select(e => $"({e})"))}, ())
             )
@@ -874,7 +889,7 @@ internal sealed class ReportSql
                        argMinMerge(hostname) AS s_hostname, any(referrer) AS s_referrer, toString(any(referrer_source)) AS s_referrer_source,
                        any(utm_source) AS s_utm_source, any(utm_medium) AS s_utm_medium, any(utm_campaign) AS s_utm_campaign,
                        any(utm_content) AS s_utm_content, any(utm_term) AS s_utm_term, toString(max(channel)) AS s_channel, {visitor}
-                FROM sessions
+                FROM {_sessions}
                 WHERE property_id = {_property} AND session_start >= {startFrom} AND session_start < {startTo}{and}
                 GROUP BY session_id
                 """;
@@ -892,7 +907,7 @@ internal sealed class ReportSql
                    argMin(toString(referrer_source), timestamp) AS s_referrer_source, argMin(utm_source, timestamp) AS s_utm_source,
                    argMin(utm_medium, timestamp) AS s_utm_medium, argMin(utm_campaign, timestamp) AS s_utm_campaign,
                    argMin(utm_content, timestamp) AS s_utm_content, argMin(utm_term, timestamp) AS s_utm_term, toString(any(channel)) AS s_channel, {visitor}
-            FROM events
+            FROM {_events}
             WHERE property_id = {_property} AND timestamp >= {startFrom} AND session_start >= {startFrom} AND session_start < {startTo}{and}
             GROUP BY session_id
             """;
@@ -903,7 +918,7 @@ internal sealed class ReportSql
     /// range) that pass <paramref name="filter"/>: event conditions test the event, visit conditions its session.
     /// </summary>
     private string SessionEvents(string sessions, Filter? filter) => $"""
-        FROM events INNER JOIN ({sessions}) AS s ON session_id = s_session_id
+        FROM {_events} INNER JOIN ({sessions}) AS s ON session_id = s_session_id
         WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{MatchingEvents(filter)}{(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "s_session_start")))}
         """;
 
@@ -1089,7 +1104,7 @@ internal sealed class ReportSql
         Not not => $"NOT ({Render(not.Filter, expression)})",
 
         // On an event (or a sessions table row): whether its visit has an event in the range that passes the filter.
-        Behaviour b => $"{(b.Done ? string.Empty : "NOT ")}identity(session_id) IN (SELECT session_id FROM events WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND {Render(b.Filter, d => EventRow(d, "timestamp"))})",
+        Behaviour b => $"{(b.Done ? string.Empty : "NOT ")}identity(session_id) IN (SELECT session_id FROM {_events} WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND {Render(b.Filter, d => EventRow(d, "timestamp"))})",
         _ => throw new InvalidOperationException($"Unknown filter {filter.GetType().Name}."),
     };
 

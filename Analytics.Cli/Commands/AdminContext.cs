@@ -61,7 +61,7 @@ internal sealed class AdminContext : IAsyncDisposable
                 .AddFilter("Analytics.Storage.ClickHouse.Migrations", LogLevel.Information) // a migration's progress
                 .AddFilter("Analytics.Ingest.Events", LogLevel.Information)) // the progress of a migration's code
             .AddAnalyticsStorage(runtime)
-            .AddReporting()
+            .AddReporting(configuration)
             .AddEventData();
         if (passwords is not null)
         {

@@ -28,6 +28,7 @@ internal static class AnalyticsConfiguration
         ["ANALYTICS_TRUSTED_PROXIES"] = "Collect:TrustedProxies",
         ["ANALYTICS_METRICS_TOKEN"] = "Collect:MetricsToken",
         ["ANALYTICS_API_RATE_LIMIT"] = "Api:RateLimitPerMinute",
+        ["ANALYTICS_SAMPLE_ABOVE"] = "Reports:SampleAbove",
         ["ANALYTICS_OPEN_SIGNUP"] = "Dashboard:OpenSignup",
         ["ANALYTICS_PUBLIC_URL"] = "Dashboard:PublicUrl",
         ["ANALYTICS_KEY_ENCRYPTION_KEY"] = "Dashboard:KeyEncryptionKey",

@@ -1225,6 +1225,38 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         Assert.Empty(problems); // no policy violation, no failed request, nothing fetched from elsewhere
     }
 
+    /// <summary>
+    /// With Reports:SampleAbove set, a report over a range with more events reads one visitor in N, and both APIs' meta
+    /// say what share was read; what the rollups answer is whole and says nothing.
+    /// </summary>
+    [Fact]
+    public async Task Sampling_AboveTheThreshold_MetaSaysTheShareRead_InPlausiblesApiAndOurs()
+    {
+        var clickHouse = await engines.NewClickHouseAsync();
+        await using var app = await ApiApp.StartAsync(engines, clickHouse, Data.Now, new() { ["Reports:SampleAbove"] = "1000" });
+        var property = await app.AddPropertyAsync("sampled.example", "UTC");
+        await GeneratedTraffic.LoadAsync(clickHouse, [((ulong)property.Id, "UTC")], Instant.FromUtc(2026, 10, 25, 0, 0), Instant.FromDateTimeOffset(Data.Now),
+            sessionsPerDay: 150, visitorPool: 2_000, seedBase: 310);
+        var client = await app.ClientWithKeyAsync([property.Id]);
+
+        var whole = await PostQueryAsync(client, """{"site_id": "sampled.example", "metrics": ["events"], "date_range": "7d"}""");
+        Assert.Null(whole["meta"]!["sample_percent"]);
+        var events = whole["results"]![0]!["metrics"]![0]!.GetValue<double>();
+        var oneIn = (int)Math.Ceiling(events / 1000);
+        Assert.True(oneIn >= 2, $"{events} events: too few to sample");
+        var percent = Math.Round(100.0 / oneIn, 2);
+
+        const string Filters = """[["contains", "event:page", ["/blog"]]]""";
+        var v2 = await PostQueryAsync(client, $$"""{"site_id": "sampled.example", "metrics": ["visitors", "visits"], "date_range": "7d", "dimensions": ["visit:source"], "filters": {{Filters}}}""");
+        Assert.Equal(percent, v2["meta"]!["sample_percent"]!.GetValue<double>());
+        Assert.All(v2["results"]!.AsArray(), r => Assert.Equal(0, r!["metrics"]![1]!.GetValue<long>() % oneIn)); // visits, scaled
+
+        using var native = await client.GetAsync($"/api/v1/properties/{property.Id}/breakdown?period=7d&dimension=visit:source&metrics=visitors,visits&filters={Uri.EscapeDataString(Filters)}");
+        var body = await native.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.True(native.StatusCode == HttpStatusCode.OK, body?.ToJsonString());
+        Assert.Equal(percent, body!["meta"]!["sample_percent"]!.GetValue<double>());
+    }
+
     [Fact]
     public async Task RateLimit_PerKey_Answers429WithRetryAfter()
     {
