@@ -648,6 +648,19 @@ public sealed class DashboardTests(Engines engines)
             Assert.Contains("Tablet", await page.InnerTextAsync(".chip"), StringComparison.Ordinal);
             Assert.Equal(visitors, await page.InnerTextAsync("[data-metric=visitors] .stat-value"));
 
+            // Sampling set by its environment variable: a filtered view over a range with more events reads a sample and
+            // says so; what the rollups answer alone (no filter) does not.
+            await server.KillAsync();
+            await server.DisposeAsync();
+            server = await ServerProcess.StartAsync(engines, server.Data, server.Port, [], ("ANALYTICS_SAMPLE_ABOVE", "1000"));
+            await page.GotoAsync(origin + "/properties/demo.example.com?period=30d&filters=%5B%5B%22contains%22%2C%22event%3Apage%22%2C%5B%22%2Fblog%22%5D%5D%5D");
+            await LoadedAsync(page);
+            Assert.Contains("Estimated from a sample of 1 visitor in", await page.InnerTextAsync("[data-sampled]"), StringComparison.Ordinal);
+            Assert.True(int.Parse(await page.GetAttributeAsync("[data-sampled]", "data-sampled") ?? "0", System.Globalization.CultureInfo.InvariantCulture) >= 2);
+            await page.GotoAsync(origin + "/properties/demo.example.com?period=30d");
+            await LoadedAsync(page);
+            Assert.Equal(0, await page.Locator("[data-sampled]").CountAsync());
+
             Assert.Empty(problems);
         }
         finally

@@ -56,6 +56,7 @@ public sealed class StartupErrorTests(Engines engines)
     /// <summary>Each role's settings are bound and validated as the server starts: a bad one stops it with a line naming it.</summary>
     [Theory]
     [InlineData("ANALYTICS_API_RATE_LIMIT", "0", "Api:RateLimitPerMinute must be at least 1")]
+    [InlineData("ANALYTICS_SAMPLE_ABOVE", "-5", "Reports:SampleAbove must be 0 (never sample) or a number of events")]
     [InlineData("ANALYTICS_SPOOL__SEALAFTERMS", "5", "Spool:SealAfterMs must be between 10 and 60000")]
     [InlineData("ANALYTICS_SPOOL__MAXBYTES", "lots", "Spool:MaxBytes")]
     [InlineData("ANALYTICS_SMTP_PORT", "0", "Smtp:Port must be between 1 and 65535")]
