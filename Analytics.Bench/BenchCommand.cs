@@ -33,6 +33,17 @@ internal static class BenchCommand
     private const string Timezone = "America/New_York";
     private static readonly LocalDate LastDay = new(2026, 10, 31);
 
+    /// <summary>The filters of the filtered views: a page, a country and a source.</summary>
+    private static readonly (string Name, string Json)[] Filters =
+    [
+        ("page contains", """[["contains", "event:page", ["/blog"]]]"""),
+        ("country is", """[["is", "visit:country", ["DE"]]]"""),
+        ("source is", """[["is", "visit:source", ["Hacker News"]]]"""),
+    ];
+
+    /// <summary>The sampled figures' Reports:SampleAbove: Plausible's threshold, 10M events.</summary>
+    private const long SampleAbove = 10_000_000;
+
     /// <summary>The targets of issue #6: key, limit, and whether a figure must be at least (true) or at most (false) it.</summary>
     private static readonly (string Key, double Limit, bool AtLeast, string Text)[] Targets =
     [
@@ -43,6 +54,7 @@ internal static class BenchCommand
         ("load_rows_per_s_per_core", 60_000, true, ">= 60,000"),
         ("dashboard_p95_ms", 300, false, "<= 300 ms (12 months)"),
         ("filtered_p95_ms", 1_000, false, "<= 1 s (3 months)"),
+        ("filtered_sampled_p95_ms", 2_000, false, "<= 2 s (3 and 12 months, sampled above 10M events)"),
         ("goals_12m_p95_ms", 300, false, "<= 300 ms (by goal with conversion rates, 12 months)"),
         ("funnel_3m_p95_ms", 1_000, false, "<= 1 s (4 steps, 3 months)"),
         ("baseline_speedup", 50, true, ">= 50x"),
@@ -189,12 +201,7 @@ internal static class BenchCommand
             _results["dashboard_p95_ms"] = Math.Round(year.P95, 1);
 
             var filtered = new List<double>();
-            foreach (var (name, json) in new[]
-            {
-                ("page contains", """[["contains", "event:page", ["/blog"]]]"""),
-                ("country is", """[["is", "visit:country", ["DE"]]]"""),
-                ("source is", """[["is", "visit:source", ["Hacker News"]]]"""),
-            })
+            foreach (var (name, json) in Filters)
             {
                 var timings = await queries.TimeViewAsync($"dashboard, 3 months, {name}", queries.DashboardSet(92, FilterJson.Parse(json)), quick ? 5 : 10, cancellationToken);
                 filtered.AddRange(timings.Runs);
@@ -202,6 +209,28 @@ internal static class BenchCommand
             }
 
             _results["filtered_p95_ms"] = Math.Round(Timings.Percentile(filtered, 0.95), 1);
+
+            // The same views sampled (opt-in: Reports:SampleAbove) at Plausible's threshold, over 3 and 12 months, and
+            // how far their counts are from the whole.
+            _results["sample_above"] = SampleAbove;
+            var sampledTimes = new List<double>();
+            var errors = new JsonObject();
+            foreach (var (days, span) in new[] { (92, "3m"), (365, "12m") })
+            {
+                foreach (var (name, json) in Filters)
+                {
+                    var set = queries.DashboardSet(days, FilterJson.Parse(json));
+                    var timings = await queries.TimeViewAsync($"dashboard, {span}, {name}, sampled", set, quick ? 5 : 10, cancellationToken, SampleAbove);
+                    sampledTimes.AddRange(timings.Runs);
+                    Put($"filtered_sampled_{span}_{name.Replace(' ', '_')}", timings);
+                    var (oneIn, error) = await queries.SampleErrorAsync(set, SampleAbove, cancellationToken);
+                    _results[$"sampled_one_in_{span}"] = oneIn;
+                    errors[$"{span} {name}"] = error;
+                }
+            }
+
+            _results["filtered_sampled_p95_ms"] = Math.Round(Timings.Percentile(sampledTimes, 0.95), 1);
+            _results["sampled_error_pct"] = errors;
             Put("goals_12m", await queries.TimeGoalsAsync(365, scroll: false, quick ? 5 : 10, cancellationToken));
             Put("goals_scroll_12m", await queries.TimeGoalsAsync(365, scroll: true, quick ? 5 : 10, cancellationToken));
             Put("funnel_3m", await queries.TimeFunnelAsync(92, quick ? 5 : 10, cancellationToken));
@@ -320,7 +349,18 @@ internal static class BenchCommand
 
                 await BrowserAsync(server, async () => await Wrk.RunAsync(wrk, server.Url("/api/event"), bodies, Connections, duration, 0, cancellationToken), max.RequestsPerSecond, cancellationToken);
             }
+
+            // The 12-month filter click again with sampling on, as an owner of a large site would run the server.
+            environment["ANALYTICS_SAMPLE_ABOVE"] = SampleAbove.ToString(CultureInfo.InvariantCulture);
+            await using (var sampled = await ChildServer.StartAsync(serve, environment, cancellationToken))
+            {
+                await using var browser = await BrowserBench.StartAsync(sampled.Url(string.Empty), BenchUser, _password, cancellationToken);
+                Put("filter_click_12m_sampled", await browser.FilterClickAsync("filter click, 12 months, sampled", DashboardPath(365), "sources", quick ? 3 : 7));
+            }
         }
+
+        /// <summary>The bench property's dashboard over the <paramref name="days"/> to the last day.</summary>
+        private static string DashboardPath(int days) => $"/properties/{Domain}?period=custom&from={LastDay.PlusDays(1 - days):yyyy-MM-dd}&to={LastDay:yyyy-MM-dd}";
 
         /// <summary>An admin account the browser signs in with (a new password each run).</summary>
         private async Task BenchUserAsync(Dashboard.Accounts.UserStore users, CancellationToken cancellationToken)
@@ -342,8 +382,7 @@ internal static class BenchCommand
         /// </summary>
         private async Task BrowserAsync(ChildServer server, Func<Task<Wrk.Result>> collect, double collectAlone, CancellationToken cancellationToken)
         {
-            string Days(int days) => $"/properties/{Domain}?period=custom&from={LastDay.PlusDays(1 - days):yyyy-MM-dd}&to={LastDay:yyyy-MM-dd}";
-            var (month, year) = (Days(30), Days(365));
+            var (month, year) = (DashboardPath(30), DashboardPath(365));
             var runs = quick ? 3 : 7;
             await using var browser = await BrowserBench.StartAsync(server.Url(string.Empty), BenchUser, _password, cancellationToken);
 

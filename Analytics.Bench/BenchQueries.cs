@@ -73,14 +73,45 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
     /// and the breakdowns together (<see cref="ReportEngine.RunAllAsync"/>, where panels share a scan and visits looked
     /// up by a filter on events are looked up once).
     /// </summary>
-    public async Task<Timings> TimeViewAsync(string label, IReadOnlyList<(string Name, ReportQuery Query)> set, int runs, CancellationToken cancellationToken)
+    /// <param name="sampleAbove">Sampling as <c>Reports:SampleAbove</c> sets it (0: every visitor is read).</param>
+    public async Task<Timings> TimeViewAsync(string label, IReadOnlyList<(string Name, ReportQuery Query)> set, int runs, CancellationToken cancellationToken, long sampleAbove = 0)
     {
-        var engine = new ReportEngine(clickHouse);
+        var engine = new ReportEngine(clickHouse, options: new ReportOptions { SampleAbove = sampleAbove });
         var together = set.Where((_, i) => i != 1).Select(q => q.Query).ToList();
         return await Timings.MeasureAsync(
             label,
             [(set[1].Name, () => engine.RunAsync(set[1].Query, cancellationToken)), ("top stats and panels", () => engine.RunAllAsync(together, cancellationToken))],
             runs);
+    }
+
+    /// <summary>
+    /// How far a sampled view is from the whole: the one visitor in N it read, and the largest difference, in percent,
+    /// between its counts (visitors, visits, pageviews) and the exact ones over the top stats and the first three rows
+    /// of each breakdown.
+    /// </summary>
+    public async Task<(int OneIn, double ErrorPercent)> SampleErrorAsync(IReadOnlyList<(string Name, ReportQuery Query)> set, long sampleAbove, CancellationToken cancellationToken)
+    {
+        var exact = new ReportEngine(clickHouse);
+        var sampling = new ReportEngine(clickHouse, options: new ReportOptions { SampleAbove = sampleAbove });
+        var (oneIn, error) = (1, 0.0);
+        foreach (var (_, query) in set.Where(q => q.Query.Dimensions.All(d => !d.IsTime)))
+        {
+            var whole = await exact.RunAsync(query, cancellationToken);
+            var sampled = await sampling.RunAsync(query, cancellationToken);
+            oneIn = Math.Max(oneIn, sampled.SampledOneIn);
+            var estimates = sampled.Rows.ToDictionary(r => string.Join('|', r.Dimensions));
+            foreach (var row in whole.Rows.Take(3))
+            {
+                var estimate = estimates.GetValueOrDefault(string.Join('|', row.Dimensions));
+                foreach (var (metric, i) in query.Metrics.Select((m, i) => (m, i)).Where(x => x.m is Metric.Visitors or Metric.Visits or Metric.Pageviews))
+                {
+                    var value = estimate?.Metrics[i] ?? 0;
+                    error = Math.Max(error, row.Metrics[i] == 0 ? 0 : Math.Abs(value - row.Metrics[i]) / row.Metrics[i] * 100);
+                }
+            }
+        }
+
+        return (oneIn, Math.Round(error, 2));
     }
 
     /// <summary>
