@@ -261,9 +261,9 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
 
     /// <summary>
     /// The query with <see cref="ReportQuery.SampleOneIn"/> decided, unless it says: one visitor in N when its range
-    /// holds more than <see cref="ReportOptions.SampleAbove"/> events, N the smallest that brings them under it (at
-    /// most <see cref="MaxSampleOneIn"/>), else every visitor. The count comes from the 15-minute rollup, once per
-    /// property and range in <paramref name="counted"/>.
+    /// holds more than <see cref="ReportOptions.SampleAbove"/> rows of events, N the smallest that brings them under it
+    /// (at most <see cref="MaxSampleOneIn"/>), else every visitor. The count comes from the daily rollup
+    /// (<see cref="ReportSql.EventCount"/>), once per property and range in <paramref name="counted"/>.
     /// </summary>
     private async Task<ReportQuery> WithSampleAsync(ReportQuery query, Dictionary<(long, ReportRange), int>? counted, CancellationToken cancellationToken)
     {

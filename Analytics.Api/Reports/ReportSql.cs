@@ -120,8 +120,12 @@ internal sealed class ReportSql
 
     public Dictionary<string, object?> Parameters { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The events of the range (pageviews and custom events, from the 15-minute rollup): <c>n</c>.</summary>
-    public string EventCount() => $"SELECT sum(events) AS n FROM rollup_property WHERE property_id = {_property} AND bucket >= {_from} AND bucket < {_to}";
+    /// <summary>
+    /// About how many rows of raw events a range holds (pageviews, custom events and engagement pings, what a scan of
+    /// it reads): those of the UTC days it touches, from the daily rollup's totals. <c>n</c>.
+    /// </summary>
+    public string EventCount()
+        => $"SELECT sum(events + engagements) AS n FROM rollup_daily WHERE property_id = {_property} AND dimension = '' AND day >= toDate({_from}) AND day <= toDate({_to})";
 
     /// <summary>The whole UTC days inside a range, which the daily rollup answers; null when there are none.</summary>
     public static (Instant From, Instant To)? WholeDays(ReportRange range)

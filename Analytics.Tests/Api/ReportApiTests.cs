@@ -1242,13 +1242,14 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         var whole = await PostQueryAsync(client, """{"site_id": "sampled.example", "metrics": ["events"], "date_range": "7d"}""");
         Assert.Null(whole["meta"]!["sample_percent"]);
         var events = whole["results"]![0]!["metrics"]![0]!.GetValue<double>();
-        var oneIn = (int)Math.Ceiling(events / 1000);
-        Assert.True(oneIn >= 2, $"{events} events: too few to sample");
-        var percent = Math.Round(100.0 / oneIn, 2);
 
+        // One visitor in N, N at least the events over the threshold (the rows it counts hold engagement pings too).
         const string Filters = """[["contains", "event:page", ["/blog"]]]""";
         var v2 = await PostQueryAsync(client, $$"""{"site_id": "sampled.example", "metrics": ["visitors", "visits"], "date_range": "7d", "dimensions": ["visit:source"], "filters": {{Filters}}}""");
-        Assert.Equal(percent, v2["meta"]!["sample_percent"]!.GetValue<double>());
+        var percent = v2["meta"]!["sample_percent"]!.GetValue<double>();
+        var oneIn = (int)Math.Round(100 / percent);
+        Assert.Equal(Math.Round(100.0 / oneIn, 2), percent);
+        Assert.True(oneIn >= Math.Ceiling(events / 1000) && oneIn >= 2, $"1 in {oneIn} for {events} events");
         Assert.All(v2["results"]!.AsArray(), r => Assert.Equal(0, r!["metrics"]![1]!.GetValue<long>() % oneIn)); // visits, scaled
 
         using var native = await client.GetAsync($"/api/v1/properties/{property.Id}/breakdown?period=7d&dimension=visit:source&metrics=visitors,visits&filters={Uri.EscapeDataString(Filters)}");

@@ -109,12 +109,15 @@ public sealed class SamplingTests(SamplingTests.Data data) : IClassFixture<Sampl
     public async Task TheEngine_SamplesRangesAboveTheThreshold_OnlyWhereTheRollupsCannotAnswer_AndSaysSo()
     {
         var exact = new ReportEngine(data.ClickHouse);
-        var totals = Query(null, null) with { Metrics = [Metric.Events] };
-        var events = (await exact.RunAsync(totals, CancellationToken.None)).Rows[0].Metrics[0];
-        Assert.True(events > 50_000, "too few events to tell");
+        var range = Query(null, null).Range;
+        var events = (double)(await data.ClickHouse.QueryAsync<Count>(
+            "SELECT count() AS n FROM events WHERE property_id = {property:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}",
+            new { property = (ulong)Data.Property, from = range.From.ToDateTimeUtc(), to = range.To.ToDateTimeUtc() }))[0].N;
+        Assert.True(events > 100_000, "too few events to tell");
 
-        // Above the threshold: one visitor in N, N the smallest that brings the range's events under it.
-        var engine = new ReportEngine(data.ClickHouse, options: new ReportOptions { SampleAbove = (long)(events / 3) + 1 });
+        // Above the threshold: one visitor in N, N the smallest that brings the range's rows of events (pings too: what
+        // a scan reads) under it. The engine counts the UTC days the range touches, up to two more than its 56.
+        var engine = new ReportEngine(data.ClickHouse, options: new ReportOptions { SampleAbove = (long)(events / 2.5) });
         var filtered = Query("visit:source", """[["contains", "event:page", ["/blog"]]]""");
         var sampled = await engine.RunAsync(filtered, CancellationToken.None);
         Assert.Equal(3, sampled.SampledOneIn);
@@ -136,7 +139,7 @@ public sealed class SamplingTests(SamplingTests.Data data) : IClassFixture<Sampl
         }
 
         // Under the threshold, or asked for every visitor: exact.
-        var under = new ReportEngine(data.ClickHouse, options: new ReportOptions { SampleAbove = (long)events });
+        var under = new ReportEngine(data.ClickHouse, options: new ReportOptions { SampleAbove = (long)(events * 1.1) });
         var all = await exact.RunAsync(filtered, CancellationToken.None);
         Assert.Equal(Shown(all), Shown(await under.RunAsync(filtered, CancellationToken.None)));
         Assert.Equal(1, (await under.RunAsync(filtered, CancellationToken.None)).SampledOneIn);
@@ -146,6 +149,8 @@ public sealed class SamplingTests(SamplingTests.Data data) : IClassFixture<Sampl
         var tiny = new ReportEngine(data.ClickHouse, options: new ReportOptions { SampleAbove = 10 });
         Assert.Equal(ReportEngine.MaxSampleOneIn, (await tiny.RunAsync(filtered, CancellationToken.None)).SampledOneIn);
     }
+
+    private sealed record Count(ulong N);
 
     private static string Shown(QueryResult result) => System.Text.Json.JsonSerializer.Serialize(result.Rows.Select(r => new { r.Dimensions, r.Metrics }));
 }
