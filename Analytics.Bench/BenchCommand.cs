@@ -41,8 +41,6 @@ internal static class BenchCommand
         ("source is", """[["is", "visit:source", ["Hacker News"]]]"""),
     ];
 
-    /// <summary>The sampled figures' Reports:SampleAbove: Plausible's threshold, 10M events.</summary>
-    private const long SampleAbove = 10_000_000;
 
     /// <summary>The targets of issue #6: key, limit, and whether a figure must be at least (true) or at most (false) it.</summary>
     private static readonly (string Key, double Limit, bool AtLeast, string Text)[] Targets =
@@ -130,6 +128,9 @@ internal static class BenchCommand
         private IReadOnlyList<JsonObject> _apiDashboard = [];
         private readonly string _password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
 
+        /// <summary>The sampled figures' Reports:SampleAbove (set with the events' count).</summary>
+        private long _sampleAbove;
+
         public async Task<JsonObject> ExecuteAsync(CancellationToken cancellationToken)
         {
             _results["machine"] = Machine();
@@ -210,9 +211,11 @@ internal static class BenchCommand
 
             _results["filtered_p95_ms"] = Math.Round(Timings.Percentile(filtered, 0.95), 1);
 
-            // The same views sampled (opt-in: Reports:SampleAbove) at Plausible's threshold, over 3 and 12 months, and
-            // how far their counts are from the whole.
-            _results["sample_above"] = SampleAbove;
+            // The same views sampled (opt-in: Reports:SampleAbove), over 3 and 12 months, and how far their counts are
+            // from the whole. The threshold is a tenth of the events asked for (--events), so that a year is read as one visitor in
+            // about 11 at every size: Plausible's 10M at 100M events.
+            _sampleAbove = Math.Max(1, spec.Events / 10);
+            _results["sample_above"] = _sampleAbove;
             var sampledTimes = new List<double>();
             var errors = new JsonObject();
             foreach (var (days, span) in new[] { (92, "3m"), (365, "12m") })
@@ -220,10 +223,10 @@ internal static class BenchCommand
                 foreach (var (name, json) in Filters)
                 {
                     var set = queries.DashboardSet(days, FilterJson.Parse(json));
-                    var timings = await queries.TimeViewAsync($"dashboard, {span}, {name}, sampled", set, quick ? 5 : 10, cancellationToken, SampleAbove);
+                    var timings = await queries.TimeViewAsync($"dashboard, {span}, {name}, sampled", set, quick ? 5 : 10, cancellationToken, _sampleAbove);
                     sampledTimes.AddRange(timings.Runs);
                     Put($"filtered_sampled_{span}_{name.Replace(' ', '_')}", timings);
-                    var (oneIn, error) = await queries.SampleErrorAsync(set, SampleAbove, cancellationToken);
+                    var (oneIn, error) = await queries.SampleErrorAsync(set, _sampleAbove, cancellationToken);
                     _results[$"sampled_one_in_{span}"] = oneIn;
                     errors[$"{span} {name}"] = error;
                 }
@@ -351,7 +354,7 @@ internal static class BenchCommand
             }
 
             // The 12-month filter click again with sampling on, as an owner of a large site would run the server.
-            environment["ANALYTICS_SAMPLE_ABOVE"] = SampleAbove.ToString(CultureInfo.InvariantCulture);
+            environment["ANALYTICS_SAMPLE_ABOVE"] = _sampleAbove.ToString(CultureInfo.InvariantCulture);
             await using (var sampled = await ChildServer.StartAsync(serve, environment, cancellationToken))
             {
                 await using var browser = await BrowserBench.StartAsync(sampled.Url(string.Empty), BenchUser, _password, cancellationToken);
