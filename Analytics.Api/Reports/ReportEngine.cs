@@ -86,8 +86,9 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         var counted = new Dictionary<(long, ReportRange), int>();
         for (var i = 0; i < queries.Count; i++)
         {
-            var query = await WithSampleAsync(await WithGoalsAsync(queries[i], cancellationToken), counted, cancellationToken);
-            checkedQueries.Add((i, query, await CheckAsync(query, validate: true, cancellationToken)));
+            var query = await WithGoalsAsync(queries[i], cancellationToken);
+            var skipped = await CheckAsync(query, validate: true, cancellationToken);
+            checkedQueries.Add((i, await WithSampleAsync(query, counted, cancellationToken), skipped));
         }
 
         var visits = await SharedVisitsAsync(checkedQueries, cancellationToken);
@@ -263,11 +264,13 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     /// The query with <see cref="ReportQuery.SampleOneIn"/> decided, unless it says: one visitor in N when its range
     /// holds more than <see cref="ReportOptions.SampleAbove"/> rows of events, N the smallest that brings them under it
     /// (at most <see cref="MaxSampleOneIn"/>), else every visitor. The count comes from the daily rollup
-    /// (<see cref="ReportSql.EventCount"/>), once per property and range in <paramref name="counted"/>.
+    /// (<see cref="ReportSql.EventCount"/>), once per property and range in <paramref name="counted"/>, and only for a
+    /// (validated) query the planner answers from raw events or the sessions table: the rollups' never pay for it.
     /// </summary>
     private async Task<ReportQuery> WithSampleAsync(ReportQuery query, Dictionary<(long, ReportRange), int>? counted, CancellationToken cancellationToken)
     {
-        if (query.SampleOneIn is not null || options is not { SampleAbove: > 0 } sampling)
+        if (query.SampleOneIn is not null || options is not { SampleAbove: > 0 } sampling
+            || Plan(WithVisitHostnames(query)) is { Events: not (TableSource.Raw or TableSource.Sessions), Sessions: not (TableSource.Raw or TableSource.Sessions) })
         {
             return query;
         }
@@ -360,8 +363,8 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
 
     private async Task<QueryResult> RunAsync(ReportQuery query, bool comparisonRun, CancellationToken cancellationToken)
     {
-        query = await WithSampleAsync(query, null, cancellationToken);
-        return await ResultAsync(query, await CheckAsync(query, validate: !comparisonRun, cancellationToken), cancellationToken);
+        var skipped = await CheckAsync(query, validate: !comparisonRun, cancellationToken);
+        return await ResultAsync(await WithSampleAsync(query, null, cancellationToken), skipped, cancellationToken);
     }
 
     /// <summary>Validates a query (unless it was already) and says why imported history does not merge into it (null: it does).</summary>
