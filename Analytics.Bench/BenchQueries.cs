@@ -179,7 +179,7 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
         await scratch.WithDatabase("default").ExecuteAsync("DROP DATABASE IF EXISTS bench_load SYNC", cancellationToken: cancellationToken);
         await new ClickHouseMigrator(scratch, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(cancellationToken);
         var spec = new GenerateCommand.Spec(events, Math.Max(1, events / 100_000), new LocalDate(2026, 10, 31), 3);
-        var batches = spec.Traffic(1, "load.bench", "UTC").Generate(spec.From, spec.To).Chunk(DemoLoader.BatchSize).Select(b => (Rows: EventRowBinary.Encode(b), b.Length)).ToList();
+        var batches = spec.Traffic(1, "load.bench", "UTC").Generate(spec.From, spec.To).Chunk(DemoLoader.BatchSize).Select(b => (Rows: EventNative.Encode(b), b.Length)).ToList();
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpu = process.TotalProcessorTime;
@@ -187,7 +187,7 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
         long rows = 0;
         foreach (var (data, count) in batches)
         {
-            await EventRowBinary.InsertAsync(scratch, "events", data, cancellationToken: cancellationToken);
+            await EventNative.InsertAsync(scratch, "events", data, cancellationToken: cancellationToken);
             rows += count;
             AnalyticsCommandLine.Bar(rows / (double)batches.Sum(b => b.Length), $"bulk load: {rows:N0} rows", final: rows == batches.Sum(b => b.Length));
         }

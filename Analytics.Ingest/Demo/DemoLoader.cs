@@ -7,7 +7,7 @@ using NodaTime;
 namespace Analytics.Ingest.Demo;
 
 /// <summary>
-/// Writes generated traffic into ClickHouse in deduplicated batches. Generation and encoding run on one thread while
+/// Writes generated traffic into ClickHouse in deduplicated batches (Native blocks: <see cref="EventNative"/>). Generation and encoding run on one thread while
 /// the previous batch is being inserted, so a load runs at the speed of the slower of the two, not their sum.
 /// </summary>
 public static class DemoLoader
@@ -34,7 +34,7 @@ public static class DemoLoader
                 {
                     foreach (var batch in traffic.Generate(from, to).Chunk(BatchSize))
                     {
-                        await batches.Writer.WriteAsync((EventRowBinary.Encode(batch), batch.Length, batch[^1].Timestamp), stop.Token);
+                        await batches.Writer.WriteAsync((EventNative.Encode(batch), batch.Length, batch[^1].Timestamp), stop.Token);
                     }
 
                     batches.Writer.Complete();
@@ -53,7 +53,7 @@ public static class DemoLoader
         {
             await foreach (var (rows, count, last) in batches.Reader.ReadAllAsync(cancellationToken))
             {
-                await EventRowBinary.InsertAsync(clickHouse, "events", rows, ClickHouseSettings.Deduplicated($"{batchPrefix}-{batchNumber++}"), cancellationToken);
+                await EventNative.InsertAsync(clickHouse, "events", rows, ClickHouseSettings.Deduplicated($"{batchPrefix}-{batchNumber++}"), cancellationToken);
                 written += count;
                 if (stopwatch.Elapsed - lastReport > TimeSpan.FromSeconds(1))
                 {

@@ -6,15 +6,15 @@ using NodaTime;
 
 namespace Analytics.Tests.Schema;
 
-/// <summary>Bulk loads write RowBinary, collect writes JSONEachRow: both must store exactly the same rows.</summary>
+/// <summary>Bulk loads write Native, the spool RowBinary, imports JSONEachRow: all must store exactly the same rows.</summary>
 public sealed class EventRowBinaryTests(Engines engines)
 {
     [Fact]
-    public async Task RowBinary_StoresTheSameRowsAsJson_IncludingOddValues()
+    public async Task RowBinaryAndNative_StoreTheSameRowsAsJson_IncludingOddValues()
     {
         var clickHouse = await engines.NewBareClickHouseAsync();
         var schema = await engines.NewClickHouseAsync();
-        foreach (var table in new[] { "json", "binary" })
+        foreach (var table in new[] { "json", "binary", "native" })
         {
             await clickHouse.ExecuteAsync($"CREATE TABLE {table} AS {schema.Database}.events");
         }
@@ -40,21 +40,29 @@ public sealed class EventRowBinaryTests(Engines engines)
 
         await clickHouse.InsertAsync("json", ClickHouseJson.Encode(rows));
         await EventRowBinary.InsertAsync(clickHouse, "binary", EventRowBinary.Encode(rows));
+        await EventNative.InsertAsync(clickHouse, "native", EventNative.Encode(rows));
 
         const string All = "SELECT * FROM {0} ORDER BY property_id, timestamp, name, visitor_id, session_id, pathname";
         var json = await clickHouse.QueryRawAsync(string.Format(null, All, "json"), "TSV");
         var binary = await clickHouse.QueryRawAsync(string.Format(null, All, "binary"), "TSV");
+        var native = await clickHouse.QueryRawAsync(string.Format(null, All, "native"), "TSV");
         Assert.True(rows.Count > 1_000);
+        Assert.Contains(rows, r => r.Props.Count > 0);
+        Assert.Contains(rows, r => r.Categories.Count > 0);
         Assert.Equal(rows.Count, json.Count(b => b == (byte)'\n'));
         Assert.Equal(System.Text.Encoding.UTF8.GetString(json), System.Text.Encoding.UTF8.GetString(binary));
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(json), System.Text.Encoding.UTF8.GetString(native));
     }
 
-    [Fact]
-    public async Task RowBinary_WithItsToken_InsertsOnce_IntoEventsAndEveryView()
+    [Theory]
+    [InlineData(EventRowBinary.Format)]
+    [InlineData(EventNative.Format)]
+    public async Task ABatch_WithItsToken_InsertsOnce_IntoEventsAndEveryView(string format)
     {
         var clickHouse = await engines.NewClickHouseAsync();
         var from = Instant.FromUtc(2026, 3, 28, 0, 0);
-        var rows = EventRowBinary.Encode(new DemoTraffic(4, "b.example", "UTC", 12).Generate(from, from + Duration.FromDays(1)));
+        var events = new DemoTraffic(4, "b.example", "UTC", 12).Generate(from, from + Duration.FromDays(1)).ToList();
+        var rows = format == EventNative.Format ? EventNative.Encode(events) : EventRowBinary.Encode(events);
         const string Totals = """
             SELECT (SELECT count() FROM events) AS events, (SELECT count() FROM sessions FINAL) AS sessions,
                    (SELECT sum(pageviews) FROM rollup_property) AS property, (SELECT sum(pageviews) FROM rollup_page) AS page,
@@ -62,9 +70,9 @@ public sealed class EventRowBinaryTests(Engines engines)
                    (SELECT sum(pageviews) FROM rollup_monthly) AS monthly
             """;
 
-        await EventRowBinary.InsertAsync(clickHouse, "events", rows, ClickHouseSettings.Deduplicated("batch-1"));
+        await clickHouse.InsertAsync("events", EventRowBinary.Columns, format, rows, ClickHouseSettings.Deduplicated("batch-1"));
         var once = Assert.Single(await clickHouse.QueryAsync<Counts>(Totals));
-        await EventRowBinary.InsertAsync(clickHouse, "events", rows, ClickHouseSettings.Deduplicated("batch-1"));
+        await clickHouse.InsertAsync("events", EventRowBinary.Columns, format, rows, ClickHouseSettings.Deduplicated("batch-1"));
         var again = Assert.Single(await clickHouse.QueryAsync<Counts>(Totals));
 
         Assert.True(once.Events > 100 && once.Sessions > 10 && once.Property > 10 && once.Hourly == once.Property && once.Monthly == once.Daily, once.ToString());
