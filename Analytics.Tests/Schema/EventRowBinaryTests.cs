@@ -38,6 +38,8 @@ public sealed class EventRowBinaryTests(Engines engines)
             ScrollDepth = 255,
         });
 
+        // More than 256 distinct values in a dictionary column: Native indexes them with two bytes.
+        rows.AddRange(Enumerable.Range(0, 300).Select(i => rows[i] with { Name = $"custom {i}", Author = i % 2 == 0 ? "" : $"author {i}" }));
         await clickHouse.InsertAsync("json", ClickHouseJson.Encode(rows));
         await EventRowBinary.InsertAsync(clickHouse, "binary", EventRowBinary.Encode(rows));
         await EventNative.InsertAsync(clickHouse, "native", EventNative.Encode(rows));
