@@ -42,15 +42,15 @@ internal static class BenchCommand
     ];
 
 
-    /// <summary>The targets of issue #6: key, limit, and whether a figure must be at least (true) or at most (false) it.</summary>
+    /// <summary>The targets (issue #6's, raised by issue #23 for load and the 12-month dashboard): key, limit, and whether a figure must be at least (true) or at most (false) it.</summary>
     private static readonly (string Key, double Limit, bool AtLeast, string Text)[] Targets =
     [
         ("collect_ratio", 0.6, true, ">= 0.6 of hello-world"),
         ("collect_p99_ms", 10, false, "<= 10 ms at half the maximum rate"),
         ("collect_cpu_us_per_event", 30, false, "<= 30 µs of our CPU (ClickHouse's threads aside) an event"),
         ("freshness_p99_ms", 2_000, false, "<= 2 s"),
-        ("load_rows_per_s_per_core", 60_000, true, ">= 60,000"),
-        ("dashboard_p95_ms", 300, false, "<= 300 ms (12 months)"),
+        ("load_rows_per_s_per_core", 100_000, true, ">= 100,000"),
+        ("dashboard_p95_ms", 200, false, "<= 200 ms (12 months)"),
         ("filtered_p95_ms", 1_000, false, "<= 1 s (3 months)"),
         ("filtered_sampled_p95_ms", 2_000, false, "<= 2 s (3 and 12 months, sampled above 10M events)"),
         ("goals_12m_p95_ms", 300, false, "<= 300 ms (by goal with conversion rates, 12 months)"),
