@@ -7,8 +7,9 @@ using NodaTime;
 namespace Analytics.Ingest.Demo;
 
 /// <summary>
-/// Writes generated traffic into ClickHouse in deduplicated batches (Native blocks: <see cref="EventNative"/>). Generation and encoding run on one thread while
-/// the previous batch is being inserted, so a load runs at the speed of the slower of the two, not their sum.
+/// Writes generated traffic into ClickHouse in deduplicated batches (Native blocks: <see cref="EventNative"/>).
+/// Generation and encoding run on one thread while the previous batch is being inserted, so a load runs at the speed
+/// of the slower of the two, not their sum.
 /// </summary>
 public static class DemoLoader
 {

@@ -9,7 +9,7 @@ namespace Analytics.Ingest.Events;
 /// Encodes a batch of events as one block of ClickHouse's Native format: column after column, each with its name and
 /// type, then its values. Bulk loads write it: ClickHouse reads a column in one pass, where RowBinary costs it a call
 /// per value (measured on 1M generated events, docs/benchmarks.md: 0.2 µs of ClickHouse's CPU an event to read Native
-/// against 4-5 µs for RowBinary; a load through every view 9-12 µs an event against 16-18).
+/// against 4-5 µs for RowBinary; a load through every view 10-11 µs an event against 15-19).
 /// </summary>
 /// <remarks>
 /// The dictionary columns (<c>LowCardinality(String)</c>) are sent with their dictionaries (<see cref="Keys"/>): sent

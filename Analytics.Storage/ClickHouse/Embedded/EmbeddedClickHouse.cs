@@ -11,13 +11,14 @@ internal sealed class EmbeddedClickHouse(ChdbSession session, string database) :
 
     protected override async Task<byte[]> SendAsync(ClickHouseCommand command, CancellationToken cancellationToken)
     {
-        if (command.Data is not { } data || command.Format is not { } format || !(format.StartsWith("RowBinary", StringComparison.Ordinal) || format == "Native"))
+        if (command.Data is not { } data || !IsBinary(command.Format))
         {
             return await session.RunAsync(Database, command, cancellationToken).ConfigureAwait(false);
         }
 
-        // Binary rows (RowBinary, Native) cannot ride inline after the query text as text formats do (measured: where the data holds two
-        // newline bytes in a row, chDB loses one and the insert fails), so ClickHouse reads them from a file.
+        // Binary rows (RowBinary, Native) cannot ride inline after the query text as text formats do (measured: where
+        // the data holds two newline bytes in a row, chDB loses one and the insert fails), so ClickHouse reads them
+        // from a file.
         var directory = Path.Combine(session.DataPath, "tmp", "inserts");
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, $"{Guid.NewGuid():N}.bin");
@@ -33,4 +34,6 @@ internal sealed class EmbeddedClickHouse(ChdbSession session, string database) :
             File.Delete(path);
         }
     }
+
+    private static bool IsBinary(string? format) => format == "Native" || format?.StartsWith("RowBinary", StringComparison.Ordinal) == true;
 }
