@@ -270,7 +270,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     private async Task<ReportQuery> WithSampleAsync(ReportQuery query, Dictionary<(long, ReportRange), int>? counted, CancellationToken cancellationToken)
     {
         if (query.SampleOneIn is not null || options is not { SampleAbove: > 0 } sampling
-            || Plan(WithVisitHostnames(query)) is { Events: not (TableSource.Raw or TableSource.Sessions), Sessions: not (TableSource.Raw or TableSource.Sessions) })
+            || Plan(WithVisitHostnames(query)) is var (eventSource, sessionSource) && !Samplable(eventSource) && !Samplable(sessionSource))
         {
             return query;
         }
@@ -288,7 +288,10 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
 
     /// <summary>The sample a half reads from <paramref name="source"/>: the query's, for the raw tables alone, unless imported history merges into it.</summary>
     private static int Sample(TableSource source, ReportQuery query, bool imports)
-        => source is TableSource.Raw or TableSource.Sessions && !imports ? query.SampleOneIn ?? 1 : 1;
+        => Samplable(source) && !imports ? query.SampleOneIn ?? 1 : 1;
+
+    /// <summary>Whether a half read from <paramref name="source"/> can be sampled: raw events and the sessions table, never a rollup.</summary>
+    private static bool Samplable(TableSource? source) => source is TableSource.Raw or TableSource.Sessions;
 
     /// <summary>The visits that started in the query's range and pass its filter, newest first (the sessions list).</summary>
     public async Task<IReadOnlyList<SessionSummary>> SessionsAsync(ReportQuery query, int limit, int offset, CancellationToken cancellationToken)
