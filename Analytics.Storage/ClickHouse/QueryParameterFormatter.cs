@@ -79,8 +79,9 @@ internal static class QueryParameterFormatter
                     first = false;
                 }
 
-                var literal = builder.Append(']').ToString();
-                return topLevel ? Escape(literal) : literal;
+                // ClickHouse reads an array parameter as its literal, with no escaped-format layer around it: the
+                // elements' quoting is the only escaping (escaped again, a quote inside an element broke the array).
+                return builder.Append(']').ToString();
             default:
                 throw new ArgumentException($"A query parameter of type {value.GetType().Name} cannot be sent to ClickHouse.", nameof(value));
         }
@@ -89,7 +90,7 @@ internal static class QueryParameterFormatter
     private static string Wrap(string text, bool topLevel) => topLevel ? text : Quote(text);
 
     /// <summary>A string literal inside an array or tuple value: single quotes, backslash escapes.</summary>
-    private static string Quote(string s) => "'" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
+    private static string Quote(string s) => "'" + Escape(s).Replace("'", "\\'", StringComparison.Ordinal) + "'";
 
     /// <summary>The escaped text format of a top-level value: backslash, tab and newlines escaped.</summary>
     private static string Escape(string s)

@@ -41,6 +41,25 @@ public sealed class EmbeddedClickHouseTests(Engines engines)
     }
 
     [Fact]
+    public async Task QueryAsync_StringsAloneAndInArrays_ReachTheEngineAsTheyAre()
+    {
+        // Filter values and page names carry quotes, backslashes and control characters; an array of them once reached
+        // ClickHouse escaped twice (a quote broke the array, a backslash was doubled).
+        var clickHouse = await engines.NewBareClickHouseAsync();
+        string[] texts = ["it's", @"c:\dir\", "tab\there", "line\nbreak\r", "nul\0end", @"quote\'d", "[', ']", "plain", ""];
+        foreach (var text in texts)
+        {
+            var one = await clickHouse.QueryAsync<Value>("SELECT {text:String} AS v", new { text });
+            Assert.Equal(text, Assert.Single(one).V);
+        }
+
+        var all = await clickHouse.QueryAsync<Value>("SELECT arrayJoin({texts:Array(String)}) AS v", new { texts });
+        Assert.Equal(texts, all.Select(r => r.V));
+        var found = await clickHouse.QueryAsync<Value>("SELECT toString(has({texts:Array(String)}, {text:String})) AS v", new { texts, text = @"c:\dir\" });
+        Assert.Equal("1", Assert.Single(found).V);
+    }
+
+    [Fact]
     public async Task QueryAsync_InjectionAttemptInParameter_MatchesNothingAndDropsNothing()
     {
         var clickHouse = await engines.NewBareClickHouseAsync();
