@@ -511,6 +511,41 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
     }
 
     [Theory]
+    [InlineData("a_b", "/a_b")] // '_' is LIKE's any-character: /axb must not match
+    [InlineData("50%", "/50%off")] // '%' is LIKE's any-string: /50-off must not match
+    [InlineData(@"\x", @"/c\x")] // the escape itself: /cx must not match
+    [InlineData("/", "/50%off /50-off /a_b /axb /cx /c\\x")]
+    [InlineData("nowhere", "")]
+    public async Task Contains_MatchesItsTextLiterally_AloneOrBesideAnother_AndItsNegationTheRest(string text, string matching)
+    {
+        // One case-sensitive value is searched with LIKE, several with multiSearchAny: both take the text as it is.
+        string[] paths = ["/a_b", "/axb", "/50%off", "/50-off", @"/c\x", "/cx"];
+        var jsonl = string.Join('\n', paths.Select((p, i) => $$"""{"timestamp":"2026-09-21T10:0{{i}}:00Z","name":"pageview","visitor_id":"v{{i}}","hostname":"odd.example","pathname":{{System.Text.Json.JsonSerializer.Serialize(p)}}}"""));
+        var property = new Analytics.Storage.Properties.Property(13, "odd.example", "Odd", "UTC", DateTime.UtcNow, 1, string.Empty, null, false);
+        await Analytics.Ingest.Transfer.EventImport.RunAsync(data.ClickHouse, property, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(jsonl)), _ => { }, CancellationToken.None);
+
+        var zone = DateTimeZoneProviders.Tzdb["UTC"];
+        async Task<string> Pages(FilterOperator op, params string[] values)
+        {
+            var query = new ReportQuery
+            {
+                PropertyId = 13, Zone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 21), new LocalDate(2026, 9, 21)),
+                Metrics = [Metric.Visitors], Dimensions = [Dimension.Parse("event:page", "dimensions")],
+                Filter = new Condition(op, Dimension.Parse("event:page", "filters"), values),
+            };
+            var answers = await AllSourcesAsync(query);
+            AssertSame(query, answers);
+            return string.Join(" ", answers[ReportSource.Raw].Rows.Select(r => r.Dimensions[0]).Order(StringComparer.Ordinal));
+        }
+
+        var expected = string.Join(" ", matching.Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        Assert.Equal(expected, await Pages(FilterOperator.Contains, text));
+        Assert.Equal(expected, await Pages(FilterOperator.Contains, text, "no such text"));
+        var rest = string.Join(" ", paths.Except(matching.Split(' ')).Order(StringComparer.Ordinal));
+        Assert.Equal(rest, await Pages(FilterOperator.ContainsNot, text));
+    }
+
+    [Theory]
     [InlineData(Metric.Visitors, 80, 100, 25d)]
     [InlineData(Metric.Visitors, 0, 5, 100d)]
     [InlineData(Metric.Visitors, 0, 0, 0d)]
