@@ -9,9 +9,9 @@ namespace Analytics.Ingest.Spool;
 
 /// <summary>
 /// Drains sealed spool segments into ClickHouse in batches (<see cref="EventSpool.NewBatches"/>: a backlog goes in a few
-/// large inserts, not one per segment), each with its first segment's name as the deduplication token, so a batch
-/// replayed after a crash inserts nothing twice, in the raw table or any view. Batches fixed earlier go first, and new
-/// ones are formed only once those are in. Segments are deleted only after ClickHouse confirmed them and its data is on
+/// large inserts, not one per segment; RowBinary rows go as one Native block, <see cref="NativeTranscoder"/>), each
+/// with its first segment's name as the deduplication token, so a batch replayed after a crash inserts nothing twice,
+/// in the raw table or any view. Batches fixed earlier go first, and new ones are formed only once those are in. Segments are deleted only after ClickHouse confirmed them and its data is on
 /// disk (<see cref="IClickHouse.FlushToDiskAsync"/>), so a power loss cannot take both copies. Failures of any
 /// kind (ClickHouse down, a timeout, an error it reports) are retried with a backoff from 0.1 s doubling to 1 s, so a
 /// backlog starts draining within a second of ClickHouse answering again; a batch ClickHouse refuses as malformed data
@@ -29,6 +29,7 @@ internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHo
     // A segment's bytes, and a batch's rows as one insert: reused from batch to batch (see Collect).
     private byte[] _segment = [];
     private byte[] _rows = [];
+    private readonly NativeTranscoder _native = new();
 
     // The current run of failed inserts: logged as a warning when it starts, and once more when it ends.
     private int _failures;
@@ -74,9 +75,19 @@ internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHo
             if (count > 0)
             {
                 var settings = ClickHouseSettings.Deduplicated(batch.Token);
-                await (columns is null
-                    ? clickHouse.InsertAsync("events", _rows.AsMemory(0, length), settings, cancellationToken) // written before RowBinary
-                    : clickHouse.InsertAsync("events", EventRowBinary.ColumnNames(columns), EventRowBinary.Format, _rows.AsMemory(0, length), settings, cancellationToken));
+                if (columns is null)
+                {
+                    await clickHouse.InsertAsync("events", _rows.AsMemory(0, length), settings, cancellationToken); // written before RowBinary
+                }
+                else if (_native.TryTranscode(columns, _rows.AsSpan(columns.Length, length - columns.Length), count, out var block))
+                {
+                    await clickHouse.InsertAsync("events", EventRowBinary.ColumnNames(columns), EventNative.Format, block, settings, cancellationToken);
+                }
+                else
+                {
+                    await clickHouse.InsertAsync("events", EventRowBinary.ColumnNames(columns), EventRowBinary.Format, _rows.AsMemory(0, length), settings, cancellationToken);
+                }
+
                 var flush = Stopwatch.GetTimestamp();
                 await clickHouse.FlushToDiskAsync(cancellationToken); // the segments are the only other copy
                 metrics.RecordFlush(Stopwatch.GetElapsedTime(flush));

@@ -1,6 +1,7 @@
 using Analytics.Storage.ClickHouse;
 using Analytics.Ingest.Demo;
 using Analytics.Ingest.Events;
+using Analytics.Ingest.Spool;
 using Analytics.Tests.Infrastructure;
 using NodaTime;
 
@@ -14,7 +15,7 @@ public sealed class EventRowBinaryTests(Engines engines)
     {
         var clickHouse = await engines.NewBareClickHouseAsync();
         var schema = await engines.NewClickHouseAsync();
-        foreach (var table in new[] { "json", "binary", "native" })
+        foreach (var table in new[] { "json", "binary", "native", "spool" })
         {
             await clickHouse.ExecuteAsync($"CREATE TABLE {table} AS {schema.Database}.events");
         }
@@ -43,17 +44,62 @@ public sealed class EventRowBinaryTests(Engines engines)
         await clickHouse.InsertAsync("json", ClickHouseJson.Encode(rows));
         await EventRowBinary.InsertAsync(clickHouse, "binary", EventRowBinary.Encode(rows));
         await EventNative.InsertAsync(clickHouse, "native", EventNative.Encode(rows));
+        var encoded = EventRowBinary.Encode(rows);
+        Assert.True(new NativeTranscoder().TryTranscode(EventRowBinary.Header, encoded.AsSpan(EventRowBinary.Header.Length), rows.Count, out var block));
+        await EventNative.InsertAsync(clickHouse, "spool", block);
 
         const string All = "SELECT * FROM {0} ORDER BY property_id, timestamp, name, visitor_id, session_id, pathname";
         var json = await clickHouse.QueryRawAsync(string.Format(null, All, "json"), "TSV");
         var binary = await clickHouse.QueryRawAsync(string.Format(null, All, "binary"), "TSV");
         var native = await clickHouse.QueryRawAsync(string.Format(null, All, "native"), "TSV");
+        var spool = await clickHouse.QueryRawAsync(string.Format(null, All, "spool"), "TSV");
         Assert.True(rows.Count > 1_000);
         Assert.Contains(rows, r => r.Props.Count > 0);
         Assert.Contains(rows, r => r.Categories.Count > 0);
         Assert.Equal(rows.Count, json.Count(b => b == (byte)'\n'));
         Assert.Equal(System.Text.Encoding.UTF8.GetString(json), System.Text.Encoding.UTF8.GetString(binary));
         Assert.Equal(System.Text.Encoding.UTF8.GetString(json), System.Text.Encoding.UTF8.GetString(native));
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(json), System.Text.Encoding.UTF8.GetString(spool));
+    }
+
+    [Fact]
+    public void TheSpoolsTranscoder_GivesNoBlock_ForATypeItDoesNotKnow_OrRowsThatAreNotWhole()
+    {
+        var from = Instant.FromUtc(2026, 3, 28, 0, 0);
+        var rows = new DemoTraffic(3, "a.example", "UTC", 5).Generate(from, from + Duration.FromHours(6)).Take(20).ToList();
+        var body = EventRowBinary.Encode(rows).AsSpan(EventRowBinary.Header.Length).ToArray();
+        var transcoder = new NativeTranscoder();
+        Assert.True(transcoder.TryTranscode(EventRowBinary.Header, body, rows.Count, out _));
+
+        Assert.False(transcoder.TryTranscode(EventRowBinary.Header, body.AsSpan(0, body.Length - 1), rows.Count, out _)); // the last value cut short
+        Assert.False(transcoder.TryTranscode(EventRowBinary.Header, body, rows.Count - 1, out _)); // a row more than counted
+        Assert.False(transcoder.TryTranscode(EventRowBinary.Header, [.. body, .. body], rows.Count + 1, out _)); // a row fewer
+        Assert.False(transcoder.TryTranscode(Header(("id", "UInt64"), ("at", "Nullable(DateTime)")), new byte[9 * 2], 2, out _));
+        Assert.False(transcoder.TryTranscode(Header(("id", "UInt64")).AsSpan(0, 4), new byte[8], 1, out _)); // a header cut short
+
+        // A header of another time (fewer columns, another order) is as good as the current one.
+        Assert.True(transcoder.TryTranscode(Header(("tags", "Array(String)"), ("id", "UInt64"), ("props", "Map(String, String)")), [0, 1, 0, 0, 0, 0, 0, 0, 0, 0], 1, out var block));
+        Assert.Equal(3, block.Span[0]); // columns
+        Assert.Equal(1, block.Span[1]); // rows
+        Assert.True(transcoder.TryTranscode(EventRowBinary.Header, body, rows.Count, out _));
+    }
+
+    /// <summary>A RowBinaryWithNamesAndTypes header: the count, the names, the types.</summary>
+    private static byte[] Header(params (string Name, string Type)[] columns)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        EventRowBinary.VarUInt(output, (ulong)columns.Length);
+        foreach (var (name, _) in columns)
+        {
+            EventRowBinary.String(output, name);
+        }
+
+        foreach (var (_, type) in columns)
+        {
+            EventRowBinary.String(output, type);
+        }
+
+        return output.WrittenSpan.ToArray();
     }
 
     [Theory]
