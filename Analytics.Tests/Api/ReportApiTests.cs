@@ -91,6 +91,28 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         Assert.InRange(MetricsOf(filtered["results"]![0]!)[1], 1, MetricsOf(all["results"]![0]!)[2] / 2);
     }
 
+    [Fact]
+    public async Task V2Query_FilterValuesWithQuotesAndBackslashes_AreMatchedAsWritten()
+    {
+        // Lists of such values once reached ClickHouse escaped twice: a quote broke the statement (a 500).
+        const string Range = "\"date_range\": [\"2026-10-25\", \"2026-11-01\"]";
+        var plain = await PostQueryAsync(data.OnlyA, $$"""
+            {"site_id": "a.example", "metrics": ["visitors"], {{Range}},
+             "filters": [["is_not", "event:page", ["/no such page"]], ["contains_not", "event:page", ["no such text"]], ["is_not", "visit:source", ["No such source"]]]}
+            """);
+        var odd = await PostQueryAsync(data.OnlyA, $$"""
+            {"site_id": "a.example", "metrics": ["visitors"], {{Range}},
+             "filters": [["is_not", "event:page", ["/it's", "C:\\dir\\", "tab\there"]], ["contains_not", "event:page", ["'", "\\"]],
+                         ["is_not", "visit:source", ["O'Reilly"]]]}
+            """);
+        var quoted = await PostQueryAsync(data.OnlyA, $$"""
+            {"site_id": "a.example", "metrics": ["visitors"], {{Range}}, "filters": [["is", "event:page", ["/it's", "/"]]]}
+            """);
+
+        Assert.Equal(MetricsOf(plain["results"]![0]!), MetricsOf(odd["results"]![0]!)); // no page or source has them either
+        Assert.InRange(MetricsOf(quoted["results"]![0]!)[0], 1, MetricsOf(plain["results"]![0]!)[0] - 1); // "/" alone
+    }
+
     /// <summary>
     /// Saved segments in the Stats API as Plausible takes them: <c>["is", "segment", [id]]</c> reads exactly as the
     /// segment's own filters (several ids: any of them), beside other filters; a segment of another property, an
