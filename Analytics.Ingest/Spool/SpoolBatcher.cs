@@ -11,11 +11,12 @@ namespace Analytics.Ingest.Spool;
 /// Drains sealed spool segments into ClickHouse in batches (<see cref="EventSpool.NewBatches"/>: a backlog goes in a few
 /// large inserts, not one per segment; RowBinary rows go as one Native block, <see cref="NativeTranscoder"/>), each
 /// with its first segment's name as the deduplication token, so a batch replayed after a crash inserts nothing twice,
-/// in the raw table or any view. Batches fixed earlier go first, and new ones are formed only once those are in. Segments are deleted only after ClickHouse confirmed them and its data is on
-/// disk (<see cref="IClickHouse.FlushToDiskAsync"/>), so a power loss cannot take both copies. Failures of any
-/// kind (ClickHouse down, a timeout, an error it reports) are retried with a backoff from 0.1 s doubling to 1 s, so a
-/// backlog starts draining within a second of ClickHouse answering again; a batch ClickHouse refuses as malformed data
-/// is set aside, never retried forever. While ClickHouse migrations run in the background (<see cref="ClickHouseUpgrade"/>),
+/// in the raw table or any view. Batches fixed earlier go first, and new ones are formed only once those are in.
+/// Segments are deleted only after ClickHouse confirmed them and its data is on disk
+/// (<see cref="IClickHouse.FlushToDiskAsync"/>), so a power loss cannot take both copies. Failures of any kind
+/// (ClickHouse down, a timeout, an error it reports) are retried with a backoff from 0.1 s doubling to 1 s, so a backlog
+/// starts draining within a second of ClickHouse answering again; a batch ClickHouse refuses as malformed data is set
+/// aside, never retried forever. While ClickHouse migrations run in the background (<see cref="ClickHouseUpgrade"/>),
 /// nothing is inserted: the events wait in the spool.
 /// </summary>
 internal sealed partial class SpoolBatcher(EventSpool spool, IClickHouse clickHouse, IngestMetrics metrics, ILogger<SpoolBatcher> logger, ClickHouseUpgrade? upgrade = null) : BackgroundService
