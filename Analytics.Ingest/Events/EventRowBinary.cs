@@ -53,32 +53,59 @@ public static class EventRowBinary
 
     /// <summary>The column names a header made by this class (now or in an earlier version) lists, in its order.</summary>
     public static IReadOnlyList<string> ColumnNames(ReadOnlySpan<byte> header)
+        => TryReadHeader(header, out var names, out _) ? names : throw new FormatException("A RowBinary header that is not whole.");
+
+    /// <summary>The names and types a header lists (its count, the names, the types); false when it is not exactly that.</summary>
+    internal static bool TryReadHeader(ReadOnlySpan<byte> header, out string[] names, out string[] types)
     {
-        var count = (int)ReadVarUInt(ref header);
-        var names = new string[count];
-        for (var i = 0; i < count; i++)
+        names = types = [];
+        if (!TryVarUInt(ref header, out var count) || count > (ulong)header.Length)
         {
-            var length = (int)ReadVarUInt(ref header);
-            names[i] = Encoding.UTF8.GetString(header[..length]);
-            header = header[length..];
+            return false;
         }
 
-        return names;
+        names = new string[count];
+        types = new string[count];
+        return TryStrings(ref header, names) && TryStrings(ref header, types) && header.IsEmpty;
     }
 
-    private static ulong ReadVarUInt(ref ReadOnlySpan<byte> input)
+    private static bool TryStrings(ref ReadOnlySpan<byte> input, string[] values)
     {
-        ulong value = 0;
-        for (var shift = 0; ; shift += 7)
+        for (var i = 0; i < values.Length; i++)
         {
+            if (!TryVarUInt(ref input, out var length) || (ulong)input.Length < length)
+            {
+                return false;
+            }
+
+            values[i] = Encoding.UTF8.GetString(input[..(int)length]);
+            input = input[(int)length..];
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads a LEB128 number (RowBinary's lengths and counts); false when the input ends inside it.</summary>
+    internal static bool TryVarUInt(ref ReadOnlySpan<byte> input, out ulong value)
+    {
+        value = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            if (input.IsEmpty)
+            {
+                return false;
+            }
+
             var b = input[0];
             input = input[1..];
             value |= (ulong)(b & 0x7F) << shift;
             if (b < 0x80)
             {
-                return value;
+                return true;
             }
         }
+
+        return false;
     }
 
     private static byte[] EncodeHeader()

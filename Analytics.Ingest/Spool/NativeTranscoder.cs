@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Text;
 using Analytics.Ingest.Events;
 
 namespace Analytics.Ingest.Spool;
@@ -109,30 +108,12 @@ internal sealed class NativeTranscoder
     /// <summary>The columns a header names, with their types as sent in Native; null when one has a type not known here.</summary>
     private static Column[]? Columns(ReadOnlySpan<byte> header)
     {
-        if (!TryVarUInt(ref header, out var count) || count > 10_000)
+        if (!EventRowBinary.TryReadHeader(header, out var names, out var types))
         {
             return null;
         }
 
-        var names = new string[count];
-        var types = new string[count];
-        for (var i = 0; i < (int)count; i++)
-        {
-            if (!TryString(ref header, out names[i]))
-            {
-                return null;
-            }
-        }
-
-        for (var i = 0; i < (int)count; i++)
-        {
-            if (!TryString(ref header, out types[i]))
-            {
-                return null;
-            }
-        }
-
-        var columns = new Column[count];
+        var columns = new Column[names.Length];
         for (var i = 0; i < columns.Length; i++)
         {
             Column? column = types[i] switch
@@ -154,7 +135,7 @@ internal sealed class NativeTranscoder
             columns[i] = column;
         }
 
-        return header.IsEmpty ? columns : null;
+        return columns;
     }
 
     /// <summary>Moves one value of <paramref name="column"/> from the rows to its buffers.</summary>
@@ -174,7 +155,7 @@ internal sealed class NativeTranscoder
             case Kind.Text:
                 return CopyString(column.Values, ref rows);
             default:
-                if (!TryVarUInt(ref rows, out var elements))
+                if (!EventRowBinary.TryVarUInt(ref rows, out var elements))
                 {
                     return false;
                 }
@@ -198,7 +179,7 @@ internal sealed class NativeTranscoder
     private static bool CopyString(ArrayBufferWriter<byte> output, ref ReadOnlySpan<byte> rows)
     {
         var start = rows;
-        if (!TryVarUInt(ref rows, out var length) || (ulong)rows.Length < length)
+        if (!EventRowBinary.TryVarUInt(ref rows, out var length) || (ulong)rows.Length < length)
         {
             return false;
         }
@@ -207,40 +188,5 @@ internal sealed class NativeTranscoder
         output.Write(start[..size]);
         rows = rows[(int)length..];
         return true;
-    }
-
-    private static bool TryString(ref ReadOnlySpan<byte> input, out string value)
-    {
-        value = string.Empty;
-        if (!TryVarUInt(ref input, out var length) || (ulong)input.Length < length)
-        {
-            return false;
-        }
-
-        value = Encoding.UTF8.GetString(input[..(int)length]);
-        input = input[(int)length..];
-        return true;
-    }
-
-    private static bool TryVarUInt(ref ReadOnlySpan<byte> input, out ulong value)
-    {
-        value = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            if (input.IsEmpty)
-            {
-                return false;
-            }
-
-            var b = input[0];
-            input = input[1..];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }
