@@ -1,3 +1,4 @@
+using Analytics.Storage;
 using Dapper;
 using Npgsql;
 
@@ -55,7 +56,7 @@ public sealed class AttemptThrottle(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM auth_throttle WHERE key = @account OR key LIKE @pairs ESCAPE '\\'",
-            new { account = $"password:{Account(email)}", pairs = $"password:{Escape(Account(email))}|%" }, cancellationToken: cancellationToken));
+            new { account = $"password:{Account(email)}", pairs = $"password:{SqlLike.Escape(Account(email))}|%" }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Counts one reset request; throws <see cref="ThrottledException"/> when refused.</summary>
@@ -105,6 +106,4 @@ public sealed class AttemptThrottle(NpgsqlDataSource dataSource)
     }
 
     private static string Account(string email) => email.Trim().ToLowerInvariant();
-
-    private static string Escape(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 }
