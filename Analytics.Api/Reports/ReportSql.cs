@@ -185,7 +185,7 @@ internal sealed class ReportSql
             var partial = $"""
                 SELECT {value}uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
                 FROM events
-                WHERE property_id = {_property} AND (timestamp >= {_from} AND timestamp < {edges.From} OR timestamp >= {edges.To} AND timestamp < {_to}){WithoutPings(false)}{(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
+                WHERE property_id = {_property} AND (timestamp >= {_from} AND timestamp < {edges.From} OR timestamp >= {edges.To} AND timestamp < {_to}){WithoutPings(false)}{(filter is null ? string.Empty : " AND " + Render(filter, d => EventTest(d, "timestamp")))}
                 {(value.Length > 0 ? "GROUP BY d0" : string.Empty)}
                 """;
             return Grouped(
@@ -318,7 +318,7 @@ internal sealed class ReportSql
         var from = EventsWithSessions(source, dimensions.Any(d => d.Scope == DimensionScope.Session) || Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Session));
         var goals = GoalMatching.CountsGoals(dimensions, filter);
         var where = $"property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to}{WithoutPings(goals)}"
-            + (filter is null ? string.Empty : $" AND {Render(filter, d => EventRow(d, "timestamp"))}");
+            + (filter is null ? string.Empty : $" AND {Render(filter, d => EventTest(d, "timestamp"))}");
         var uniqueVisitors = goals || !ReadsPings(goals) ? "uniq(visitor_id)" : "uniqIf(visitor_id, name != 'engagement')";
         return (from, where, $"{uniqueVisitors} AS visitors, {EventSums(goals)}, {Revenue(dimensions, filter)}");
     }
@@ -345,7 +345,7 @@ internal sealed class ReportSql
                 SELECT {TimeKey(time.Interval, "timestamp")} AS d0, uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
                 FROM events
                 WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND {elsewhere("toDate(timestamp)")}{WithoutPings(false)}
-                    AND {Render(filter, d => EventRow(d, "timestamp"))}
+                    AND {Render(filter, d => EventTest(d, "timestamp"))}
                 GROUP BY d0
             )
             """,
@@ -400,7 +400,7 @@ internal sealed class ReportSql
                 SELECT arrayJoin({GoalNames(goals)}) AS d0, uniqCombinedState(13)(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews, count() AS events,
                     {Revenue(_query.Dimensions, filter)}
                 FROM events
-                WHERE property_id = {_property} AND ({times}) AND {Render(filter!, d => EventRow(d, "timestamp"))} AND ({string.Join(" OR ", goals.Select(GoalTest))})
+                WHERE property_id = {_property} AND ({times}) AND {Render(filter!, d => EventTest(d, "timestamp"))} AND ({string.Join(" OR ", goals.Select(GoalTest))})
                 GROUP BY d0
             )
             """;
@@ -500,7 +500,7 @@ internal sealed class ReportSql
             (
                 SELECT visitor_id, windowFunnel(86400000)(toUInt64(toUnixTimestamp64Milli(timestamp)), {string.Join(", ", tests)}) AS level
                 FROM {from}
-                WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND ({string.Join(" OR ", tests)}){(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
+                WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND ({string.Join(" OR ", tests)}){(filter is null ? string.Empty : " AND " + Render(filter, d => EventTest(d, "timestamp")))}
                 GROUP BY visitor_id
             )
             GROUP BY level
@@ -518,7 +518,7 @@ internal sealed class ReportSql
         return $"""
             SELECT {(byMinute ? "toStartOfMinute(timestamp)" : "toDateTime(0)")} AS minute, uniq(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews
             FROM {from}
-            WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND name != 'engagement'{(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
+            WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND name != 'engagement'{(filter is null ? string.Empty : " AND " + Render(filter, d => EventTest(d, "timestamp")))}
             GROUP BY minute ORDER BY minute
             """;
     }
@@ -629,8 +629,8 @@ internal sealed class ReportSql
     {
         var onEvents = Filters.Conditions(filter).Any(c => c.Dimension.Scope == DimensionScope.Event);
         var where = filter is null ? string.Empty
-            : onEvents ? $" AND identity(session_id) IN (SELECT session_id FROM {_events} WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{MatchingEvents(filter)} AND {Render(filter, d => EventRow(d, "session_start"))})"
-            : " AND " + Render(filter, SessionTableColumn);
+            : onEvents ? $" AND identity(session_id) IN (SELECT session_id FROM {_events} WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{MatchingEvents(filter)} AND {Render(filter, d => EventTest(d, "session_start"))})"
+            : " AND " + Render(filter, SessionTableTest);
         var enteredHere = EnteredOnPages(filter, "entry_page"); // stamped on every row of a visit
         return (
             $"property_id = {_property} AND session_start >= {_from} AND session_start < {_to}{where}",
@@ -726,7 +726,7 @@ internal sealed class ReportSql
             // the last one wanted, the second sorts only the days from it (a year's 1.8M visits are not sorted).
             var firsts = $"""
                 FROM events
-                WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND session_first = 1{(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "timestamp")))}
+                WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND session_first = 1{(filter is null ? string.Empty : " AND " + Render(filter, d => EventTest(d, "timestamp")))}
                 """;
             page = $"""
                 SELECT session_id {firsts}
@@ -742,7 +742,7 @@ internal sealed class ReportSql
             // visit: over a year of 100M events under a page filter it passed the engine's 2 GiB and the view failed.)
             page = $"""
                 SELECT session_id FROM events
-                WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{MatchingEvents(filter)} AND {Render(filter!, d => EventRow(d, "session_start"))}
+                WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{MatchingEvents(filter)} AND {Render(filter!, d => EventTest(d, "session_start"))}
                 GROUP BY session_id
                 ORDER BY any(session_start) DESC, toString(session_id)
                 LIMIT {count}
@@ -924,7 +924,7 @@ internal sealed class ReportSql
     /// </summary>
     private string SessionEvents(string sessions, Filter? filter) => $"""
         FROM {_events} INNER JOIN ({sessions}) AS s ON session_id = s_session_id
-        WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{MatchingEvents(filter)}{(filter is null ? string.Empty : " AND " + Render(filter, d => EventRow(d, "s_session_start")))}
+        WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{MatchingEvents(filter)}{(filter is null ? string.Empty : " AND " + Render(filter, d => EventTest(d, "s_session_start")))}
         """;
 
     /// <summary>
@@ -1045,6 +1045,9 @@ internal sealed class ReportSql
         _ => dimension.SessionColumn!,
     };
 
+    /// <summary>A dimension as a filter tests it on an event row: a dictionary column as stored (<see cref="Dimension.Stored"/>).</summary>
+    private string EventTest(Dimension dimension, string time) => dimension.Stored ?? EventRow(dimension, time);
+
     /// <summary>A dimension on a session row (never an event dimension: the planner joins events for those).</summary>
     private string SessionRow(Dimension dimension) => dimension.Scope switch
     {
@@ -1064,6 +1067,9 @@ internal sealed class ReportSql
         // A session row's s_<column> is the table's <column>, a plain value (the same on every row of a session).
         return $"toString({dimension.SessionColumn![2..]})";
     }
+
+    /// <summary>A time or visit dimension as a filter tests it on a row of the <c>sessions</c> table: a dictionary column as stored.</summary>
+    private string SessionTableTest(Dimension dimension) => dimension.Stored ?? SessionTableColumn(dimension);
 
     /// <summary>A breakdown value with its blank named (<see cref="Dimension.BlankLabel"/>), the same expression in every source.</summary>
     private string Labeled(Dimension dimension, string expression)
@@ -1109,7 +1115,7 @@ internal sealed class ReportSql
         Not not => $"NOT ({Render(not.Filter, expression)})",
 
         // On an event (or a sessions table row): whether its visit has an event in the range that passes the filter.
-        Behaviour b => $"{(b.Done ? string.Empty : "NOT ")}identity(session_id) IN (SELECT session_id FROM {_events} WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND {Render(b.Filter, d => EventRow(d, "timestamp"))})",
+        Behaviour b => $"{(b.Done ? string.Empty : "NOT ")}identity(session_id) IN (SELECT session_id FROM {_events} WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND {Render(b.Filter, d => EventTest(d, "timestamp"))})",
         _ => throw new InvalidOperationException($"Unknown filter {filter.GetType().Name}."),
     };
 
