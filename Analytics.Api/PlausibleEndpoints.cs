@@ -98,6 +98,7 @@ internal static class PlausibleEndpoints
             {
                 PropertyId = property.Id,
                 Zone = property.Zone,
+                DayZone = property.Days,
                 WeekStart = property.FirstDayOfWeek,
                 Range = range,
                 Metrics = metrics,
@@ -302,6 +303,7 @@ internal static class PlausibleEndpoints
             {
                 PropertyId = property.Id,
                 Zone = property.Zone,
+                DayZone = property.Days,
                 WeekStart = property.FirstDayOfWeek,
                 Range = range,
                 Metrics = Reports.Metrics.ParseList(Metrics ?? defaultMetrics, "metrics"),

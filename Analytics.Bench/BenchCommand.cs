@@ -191,7 +191,7 @@ internal static class BenchCommand
             _results["load_rows_per_s_per_core"] = Math.Round(load.RowsPerSecondPerCore);
             _results["load_rows_per_s"] = Math.Round(load.RowsPerSecond);
 
-            var queries = new BenchQueries(clickHouse, property.Id, _zone, LastDay);
+            var queries = new BenchQueries(clickHouse, property.Id, _zone, property.Days, LastDay);
             _apiDashboard = queries.ApiQueries(Domain, 365);
             var storage = await queries.StorageAsync(cancellationToken);
             _results["bytes_per_event"] = Math.Round(storage.BytesPerEvent, 1);

@@ -16,7 +16,7 @@ using Analytics.Cli.Commands;
 namespace Analytics.Bench;
 
 /// <summary>The in-process benchmarks on the generated data: bulk load, dashboard sets (rollups and raw events), storage.</summary>
-internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, DateTimeZone zone, LocalDate lastDay)
+internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, DateTimeZone zone, DateTimeZone dayZone, LocalDate lastDay)
 {
     /// <summary>A dashboard's first view: top stats, the graph and six breakdowns.</summary>
     public IReadOnlyList<(string Name, ReportQuery Query)> DashboardSet(int days, Filter? filter = null, ReportSource source = ReportSource.Rollup)
@@ -27,6 +27,7 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
         {
             PropertyId = propertyId,
             Zone = zone,
+            DayZone = dayZone,
             Range = range,
             Metrics = metrics,
             Dimensions = dimension is null ? [] : [dimension],
@@ -165,6 +166,7 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
     {
         PropertyId = propertyId,
         Zone = zone,
+        DayZone = dayZone,
         Range = ReportRanges.Days(zone, lastDay.PlusDays(1 - days), lastDay),
         Metrics = [Metric.Visitors],
     };
@@ -179,7 +181,7 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
         await scratch.WithDatabase("default").ExecuteAsync("DROP DATABASE IF EXISTS bench_load SYNC", cancellationToken: cancellationToken);
         await new ClickHouseMigrator(scratch, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(cancellationToken);
         var spec = new GenerateCommand.Spec(events, Math.Max(1, events / 100_000), new LocalDate(2026, 10, 31), 3);
-        var batches = spec.Traffic(1, "load.bench", "UTC").Generate(spec.From, spec.To).Chunk(DemoLoader.BatchSize).Select(b => (Rows: EventNative.Encode(b), b.Length)).ToList();
+        var batches = spec.Traffic(1, "load.bench", "UTC", DateTimeZone.Utc).Generate(spec.From, spec.To).Chunk(DemoLoader.BatchSize).Select(b => (Rows: EventNative.Encode(b), b.Length)).ToList();
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpu = process.TotalProcessorTime;

@@ -31,6 +31,7 @@ public sealed class RealtimeQuery(IClickHouse clickHouse)
     {
         PropertyId = propertyId,
         Zone = DateTimeZone.Utc,
+        DayZone = DateTimeZone.Utc, // raw events alone
         Range = new ReportRange(from, to, null, null),
         Metrics = [Metric.Visitors],
         Filter = filter,

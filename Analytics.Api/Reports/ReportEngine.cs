@@ -598,9 +598,9 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         var conditions = Filters.Conditions(query.Filter).ToList();
         var onlyTime = query.Dimensions.All(d => d.IsTime);
 
-        // Without a time dimension, ranges that hold whole UTC days are answered from the daily rollup.
+        // Without a time dimension, ranges that hold whole days (of the rollups' zone) are answered from the daily rollup.
         string? Daily(IReadOnlyList<Dimension> dimensions, Filter? filter)
-            => query.Source == ReportSource.Rollup && !dimensions.Any(d => d.IsTime) && ReportSql.WholeDays(query.Range) is not null
+            => query.Source == ReportSource.Rollup && !dimensions.Any(d => d.IsTime) && ReportSql.WholeDays(query.Range, query.DayZone) is not null
                 ? ReportSql.DailyDimension(dimensions, filter)
                 : null;
         var dailyDimension = Daily(query.Dimensions, query.Filter);
@@ -617,7 +617,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         // By goal, over whole days, filtered by goals alone: the daily rollup's name, pageview and revenue rows for the
         // goals it holds.
         var listedGoals = GoalMatching.Listed(query.Goals ?? [], query.Filter);
-        var goalsDaily = query.Source == ReportSource.Rollup && ReportSql.WholeDays(query.Range) is not null
+        var goalsDaily = query.Source == ReportSource.Rollup && ReportSql.WholeDays(query.Range, query.DayZone) is not null
             && query.Dimensions is [{ Name: GoalMatching.DimensionName }] && conditions.All(GoalMatching.IsGoal) && listedGoals.Any(GoalMatching.FromRollup)
             && query.Metrics.All(m => m is Metric.Visitors or Metric.Events or Metric.Pageviews or Metric.ConversionRate or Metric.GroupConversionRate
                 or Metric.TotalRevenue or Metric.AverageRevenue);

@@ -14,6 +14,13 @@ public sealed record ReportQuery
     /// <summary>The property's zone: time buckets are its local hours, days, weeks and months.</summary>
     public required DateTimeZone Zone { get; init; }
 
+    /// <summary>
+    /// The zone of the property's rollup days (<see cref="Analytics.Storage.Properties.Property.Days"/>): a day row of
+    /// rollup_daily holds the events of one local day there. When it is <see cref="Zone"/>, a range of local days is
+    /// whole rows; otherwise the partial days at a range's ends are read from finer rows or raw events.
+    /// </summary>
+    public required DateTimeZone DayZone { get; init; }
+
     public required ReportRange Range { get; init; }
 
     public IsoDayOfWeek WeekStart { get; init; } = IsoDayOfWeek.Monday;

@@ -46,6 +46,7 @@ public sealed record ReportRequest(string? Period, string? From, string? To, str
         {
             PropertyId = property.Id,
             Zone = zone,
+            DayZone = property.Days,
             WeekStart = property.FirstDayOfWeek,
             Range = range,
             Metrics = metrics,

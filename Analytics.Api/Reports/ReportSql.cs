@@ -19,8 +19,9 @@ internal enum TableSource
     PageRollup,
 
     /// <summary>
-    /// <c>rollup_monthly</c> and <c>rollup_daily</c> (totals per UTC month or day and value of one dimension) for the
-    /// whole UTC months and days of the range, raw events and the sessions table for its partial first and last days.
+    /// <c>rollup_monthly</c> and <c>rollup_daily</c> (totals per month or day of the property's zone of days and value
+    /// of one dimension) for the whole months and days of the range, raw events and the sessions table for its partial
+    /// first and last days (none when the range is local days of that zone).
     /// </summary>
     Daily,
 
@@ -123,24 +124,55 @@ internal sealed class ReportSql
 
     /// <summary>
     /// About how many rows of raw events a range holds (pageviews, custom events and engagement pings, what a scan of
-    /// it reads): those of the UTC days it touches, from the daily rollup's totals. <c>n</c>.
+    /// it reads): those of the days it touches, from the daily rollup's totals. <c>n</c>.
     /// </summary>
     public string EventCount()
         => $"SELECT sum(events + engagements) AS n FROM rollup_daily WHERE property_id = {_property} AND dimension = '' AND day >= toDate({_from}) AND day <= toDate({_to})";
 
-    /// <summary>The whole UTC days inside a range, which the daily rollup answers; null when there are none.</summary>
-    public static (Instant From, Instant To)? WholeDays(ReportRange range)
+    /// <summary>
+    /// The whole days of the rollups' zone (<paramref name="days"/>, <see cref="ReportQuery.DayZone"/>) inside a range,
+    /// which the daily rollup answers, as their first and end instant; null when there are none. A range of local days in
+    /// that zone is all whole days.
+    /// </summary>
+    public static (Instant From, Instant To)? WholeDays(ReportRange range, DateTimeZone days)
     {
-        var from = Instant.FromUnixTimeTicks((range.From.ToUnixTimeTicks() + TimeSpan.TicksPerDay - 1) / TimeSpan.TicksPerDay * TimeSpan.TicksPerDay);
-        var to = Instant.FromUnixTimeTicks(range.To.ToUnixTimeTicks() / TimeSpan.TicksPerDay * TimeSpan.TicksPerDay);
+        var first = range.From.InZone(days).Date;
+        var from = IsDayStart(range.From, days) ? range.From : days.AtStartOfDay(first.PlusDays(1)).ToInstant();
+        var to = days.AtStartOfDay(range.To.InZone(days).Date).ToInstant();
         return from < to ? (from, to) : null;
     }
 
-    /// <summary>The whole UTC days of the range that a time bucket of <paramref name="interval"/> starts inside (not at their midnight): a day row cannot be given to one bucket.</summary>
+    /// <summary>Whether <paramref name="instant"/> is where a day of <paramref name="zone"/> starts.</summary>
+    private static bool IsDayStart(Instant instant, DateTimeZone zone) => zone.AtStartOfDay(instant.InZone(zone).Date).ToInstant() == instant;
+
+    /// <summary>
+    /// The whole days (of the rollups' zone) of the range that a time bucket of <paramref name="interval"/> starts
+    /// inside (not where the day starts): a day row cannot be given to one bucket. None when the buckets are the
+    /// rollups' own local days, weeks or months.
+    /// </summary>
     public static List<LocalDate> CutDays(ReportQuery query, TimeInterval interval, (Instant From, Instant To) whole)
         => TimeBuckets.Split(query.Range, query.Zone, interval, query.WeekStart)
-            .Select(b => b.From).Where(t => t >= whole.From && t < whole.To && t.ToUnixTimeTicks() % TimeSpan.TicksPerDay != 0)
-            .Select(t => t.InUtc().Date).Distinct().Order().ToList();
+            .Select(b => b.From).Where(t => t >= whole.From && t < whole.To && !IsDayStart(t, query.DayZone))
+            .Select(t => t.InZone(query.DayZone).Date).Distinct().Order().ToList();
+
+    /// <summary>
+    /// The whole days of the range whose day rows can be given to time buckets of <paramref name="interval"/>, and the
+    /// days among them that a bucket cuts (read from finer rows); null when none can. Cut days are found by their UTC
+    /// date in SQL, so rollups in another zone serve only buckets that cut none of their days (their own zone's).
+    /// </summary>
+    public static (Instant From, Instant To, List<LocalDate> Cut)? DaysForTime(ReportQuery query, TimeInterval interval)
+    {
+        if (interval == TimeInterval.Hour || WholeDays(query.Range, query.DayZone) is not { } whole)
+        {
+            return null;
+        }
+
+        var cut = CutDays(query, interval, whole);
+        return cut.Count == 0 || IsUtc(query.DayZone) ? (whole.From, whole.To, cut) : null;
+    }
+
+    /// <summary>Whether days in <paramref name="zone"/> are UTC days (its offset is always zero: "UTC", "Etc/UTC"...).</summary>
+    private static bool IsUtc(DateTimeZone zone) => zone.MinOffset == Offset.Zero && zone.MaxOffset == Offset.Zero;
 
     /// <summary>
     /// The one dimension a query needs from the daily rollup ("" for none): the breakdown's, which every filter
@@ -325,26 +357,26 @@ internal sealed class ReportSql
 
     /// <summary>
     /// The events half over time under a filter on one dimension of the daily rollup (<see cref="DailyTimeRoute"/>):
-    /// the day rows of the filter's values for the whole UTC days that lie in one time bucket, each given to the bucket
-    /// of its midnight; raw events for the partial days at the range's ends and the days a bucket starts inside.
+    /// the day rows of the filter's values for the whole days that lie in one time bucket, each given to the bucket of
+    /// its start; raw events for the partial days at the range's ends and the days a bucket starts inside.
     /// </summary>
     private string DailyOverTime(Dimension time, Filter filter, Shape shape)
     {
         var dimension = DailyDimension([], filter) ?? throw new InvalidOperationException("The daily rollup cannot answer this query.");
-        var whole = WholeDays(_query.Range) ?? throw new InvalidOperationException("The range holds no whole UTC day.");
-        var (onDays, elsewhere) = DaySplit(time, whole);
+        var days = DaysForTime(_query, time.Interval) ?? throw new InvalidOperationException("No day rows of the range can be given to its time buckets.");
+        var (onDays, elsewhere) = DaySplit(days);
         return Grouped(
             ["d0"],
             DailyEventAggregates,
             $"""
             (
-                SELECT {TimeKey(time.Interval, "toDateTime(day, 'UTC')")} AS d0, {DailyEventColumns}
+                SELECT {TimeKey(time.Interval, DayStart("day", days))} AS d0, {DailyEventColumns}
                 FROM rollup_daily
                 WHERE property_id = {_property} AND dimension = {Param(dimension, "String")} AND {Render(filter, _ => "value")} AND {onDays}
                 UNION ALL
                 SELECT {TimeKey(time.Interval, "timestamp")} AS d0, uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
                 FROM events
-                WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND {elsewhere("toDate(timestamp)")}{WithoutPings(false)}
+                WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND {elsewhere("timestamp")}{WithoutPings(false)}
                     AND {Render(filter, d => EventTest(d, "timestamp"))}
                 GROUP BY d0
             )
@@ -356,25 +388,25 @@ internal sealed class ReportSql
 
     /// <summary>
     /// Whether the events half of <paramref name="query"/> can be read by <see cref="DailyOverTime"/>: over time (by
-    /// day, week or month), filtered on one dimension the daily rollup keeps, over a range that holds whole UTC days
-    /// of which fewer are cut by a bucket than not (by day outside UTC, every day is cut: raw events are read alone).
+    /// day, week or month), filtered on one dimension the daily rollup keeps, over a range that holds whole days of
+    /// which fewer are cut by a bucket than not (<see cref="DaysForTime"/>; with UTC days, by day outside UTC every day
+    /// is cut: raw events are read alone).
     /// </summary>
     public static bool DailyTimeRoute(ReportQuery query)
     {
-        if (query.Source != ReportSource.Rollup || query.Dimensions is not [{ IsTime: true, Interval: not TimeInterval.Hour } time]
-            || DailyDimension([], query.Filter) is not { Length: > 0 } || WholeDays(query.Range) is not { } whole)
+        if (query.Source != ReportSource.Rollup || query.Dimensions is not [{ IsTime: true } time]
+            || DailyDimension([], query.Filter) is not { Length: > 0 } || DaysForTime(query, time.Interval) is not { } days)
         {
             return false;
         }
 
-        var days = (whole.To - whole.From).Days;
-        return CutDays(query, time.Interval, whole).Count * 2 < days;
+        return days.Cut.Count * 2 < (days.To - days.From).TotalDays;
     }
 
     /// <summary>
     /// By goal from the daily rollup (<see cref="GoalMatching.FromRollup"/>): a custom event goal is its event:name
     /// rows (and a revenue goal's revenue its goal:revenue rows in its currency), a page goal the goal:pageview rows of
-    /// the paths its pattern covers (both schema/clickhouse/0013), for the whole UTC days of the range; the partial days
+    /// the paths its pattern covers (both schema/clickhouse/0013), for the whole days of the range; the partial days
     /// around them come from raw events, as in <see cref="DailyParts"/>, and so do the other goals (scroll, property
     /// values) over the whole range: each goal's row has one source.
     /// </summary>
@@ -936,7 +968,7 @@ internal sealed class ReportSql
     private static string MatchingEvents(Filter? filter) => Filters.Conditions(filter).Any(GoalMatching.IsGoal) ? string.Empty : " AND name != 'engagement'";
 
     /// <summary>
-    /// The daily rollup's rows of the query's dimension over the whole UTC days of the range (a function of the columns
+    /// The daily rollup's rows of the query's dimension over the whole days of the range (a function of the columns
     /// to read), and the bounds of those days: the partial days before and after are read from raw events or sessions.
     /// </summary>
     private (Func<string, string> Body, (string From, string To) Edges) DailyParts(IReadOnlyList<Dimension> dimensions, Filter? filter)
@@ -949,14 +981,14 @@ internal sealed class ReportSql
     }
 
     /// <summary>
-    /// The rows of the range's whole UTC days that pass <paramref name="rows"/>: the whole UTC months among them from
+    /// The rows of the range's whole days that pass <paramref name="rows"/>: the whole months among them from
     /// rollup_monthly (12 sketches a year per value), the other days from rollup_daily; <paramref name="select"/> gives
     /// what to read from each, by table name.
     /// </summary>
     private string RollupDays(string rows, Func<string, string> select)
     {
-        var days = WholeDays(_query.Range) ?? throw new InvalidOperationException("The range holds no whole UTC day.");
-        var (first, end) = (days.From.InUtc().Date, days.To.InUtc().Date);
+        var days = WholeDays(_query.Range, _query.DayZone) ?? throw new InvalidOperationException("The range holds no whole day.");
+        var (first, end) = (days.From.InZone(_query.DayZone).Date, days.To.InZone(_query.DayZone).Date);
         var monthsFrom = first.Day == 1 ? first : first.With(DateAdjusters.StartOfMonth).PlusMonths(1);
         var monthsTo = end.With(DateAdjusters.StartOfMonth);
         string Days(LocalDate from, LocalDate to) => $"day >= {Param(from, "Date")} AND day < {Param(to, "Date")}";
@@ -966,10 +998,10 @@ internal sealed class ReportSql
               + $"UNION ALL SELECT {select("rollup_monthly")} FROM rollup_monthly WHERE {rows} AND month >= {Param(monthsFrom, "Date")} AND month < {Param(monthsTo, "Date")}";
     }
 
-    /// <summary>The range's whole UTC days as their first and end instant: the partial days before and after them are raw events'.</summary>
+    /// <summary>The range's whole days as their first and end instant: the partial days before and after them are raw events'.</summary>
     private (string From, string To) WholeDayEdges()
     {
-        var days = WholeDays(_query.Range) ?? throw new InvalidOperationException("The range holds no whole UTC day.");
+        var days = WholeDays(_query.Range, _query.DayZone) ?? throw new InvalidOperationException("The range holds no whole day.");
         return (Param(days.From, "DateTime64(3)"), Param(days.To, "DateTime64(3)"));
     }
 
@@ -986,18 +1018,17 @@ internal sealed class ReportSql
         => $"(SELECT bucket, {columns} FROM rollup_property WHERE property_id = {_property} AND bucket >= {_from} AND bucket < {_to})";
 
     /// <summary>
-    /// The property's totals in the range as rows with a <c>bucket</c> time and <paramref name="columns"/>: each whole UTC
+    /// The property's totals in the range as rows with a <c>bucket</c> time and <paramref name="columns"/>: each whole
     /// day that no time bucket of the query starts inside is one row of rollup_daily, the other hours rows of rollup_hourly
-    /// (a year by local month merges about 650 sketches instead of 8,760). Without a time dimension the whole UTC months
+    /// (a year by local month merges about 650 sketches instead of 8,760). Without a time dimension the whole months
     /// are rows of rollup_monthly, as in <see cref="RollupDays"/> (a year is at most about 110 rows, and no raw events).
     /// All hold the same sketch of the same visitors.
     /// </summary>
     private string HourlyRows(IReadOnlyList<Dimension> dimensions, string columns)
     {
         var time = dimensions.FirstOrDefault(d => d.IsTime);
-        var days = time?.Interval == TimeInterval.Hour ? null : WholeDays(_query.Range);
         var hourly = $"SELECT hour AS bucket, {columns} FROM rollup_hourly WHERE property_id = {_property} AND hour >= {_from} AND hour < {_to}";
-        if (days is not { } whole)
+        if (time is null ? WholeDays(_query.Range, _query.DayZone) is null : DaysForTime(_query, time.Interval) is null)
         {
             return $"({hourly})";
         }
@@ -1009,30 +1040,49 @@ internal sealed class ReportSql
             return $"({wholeDays} UNION ALL {hourly} AND (hour < {from} OR hour >= {to}))";
         }
 
-        var (onDays, elsewhere) = DaySplit(time, whole);
+        var days = DaysForTime(_query, time.Interval)!.Value;
+        var (onDays, elsewhere) = DaySplit(days);
         return $"""
             (
-                SELECT toDateTime(day, 'UTC') AS bucket, {columns}
+                SELECT {DayStart("day", days)} AS bucket, {columns}
                 FROM rollup_daily
                 WHERE property_id = {_property} AND dimension = '' AND {onDays}
                 UNION ALL
-                {hourly} AND {elsewhere("toDate(hour)")}
+                {hourly} AND {elsewhere("hour")}
             )
             """;
     }
 
     /// <summary>
-    /// The range split for day rows: the test of a rollup_daily row's <c>day</c> for the whole UTC days no bucket of
-    /// <paramref name="time"/> starts inside, and the test of a date expression for every other day (the partial
-    /// ends and the cut days), which finer rows answer. Each is one test (an OR of a range per cut day took 70-100 ms
-    /// to plan for the 53 weeks of a year; this takes 12-22 ms).
+    /// The range split for day rows (<see cref="DaysForTime"/>): the test of a rollup_daily row's <c>day</c> for the
+    /// whole days no time bucket starts inside, and the test of a time expression for every other time (the partial
+    /// ends and the cut days, which are UTC days), which finer rows answer. Each is one test (an OR of a range per cut
+    /// day took 70-100 ms to plan for the 53 weeks of a year; this takes 12-22 ms).
     /// </summary>
-    private (string OnDays, Func<string, string> Elsewhere) DaySplit(Dimension? time, (Instant From, Instant To) whole)
+    private (string OnDays, Func<string, string> Elsewhere) DaySplit((Instant From, Instant To, List<LocalDate> Cut) days)
     {
-        var cut = time is null ? [] : CutDays(_query, time.Interval, whole);
-        var (cutDays, dailyFrom, dailyTo) = (Param(cut, "Array(Date)"), Param(whole.From.InUtc().Date, "Date"), Param(whole.To.InUtc().Date, "Date"));
+        var (cutDays, dailyFrom, dailyTo) = (Param(days.Cut, "Array(Date)"), Param(days.From.InZone(_query.DayZone).Date, "Date"), Param(days.To.InZone(_query.DayZone).Date, "Date"));
+        var (from, to) = (Param(days.From, "DateTime64(3)"), Param(days.To, "DateTime64(3)"));
         return ($"day >= {dailyFrom} AND day < {dailyTo} AND NOT has({cutDays}, day)",
-            date => $"({date} < {dailyFrom} OR {date} >= {dailyTo} OR has({cutDays}, {date}))");
+            time => $"({time} < {from} OR {time} >= {to} OR has({cutDays}, toDate({time})))");
+    }
+
+    /// <summary>
+    /// Where the day of a day row (<paramref name="day"/>, one of <paramref name="days"/>) starts, as a UTC time: its
+    /// midnight for UTC days, else that zone's start of the day, looked up among the range's days (NodaTime's, as the
+    /// events' days were stamped).
+    /// </summary>
+    private string DayStart(string day, (Instant From, Instant To, List<LocalDate> Cut) days)
+    {
+        if (IsUtc(_query.DayZone))
+        {
+            return $"toDateTime({day}, 'UTC')";
+        }
+
+        var first = days.From.InZone(_query.DayZone).Date;
+        var count = Period.Between(first, days.To.InZone(_query.DayZone).Date, PeriodUnits.Days).Days;
+        var starts = Enumerable.Range(0, count).Select(i => _query.DayZone.AtStartOfDay(first.PlusDays(i)).ToInstant().ToUnixTimeSeconds()).ToList();
+        return $"toDateTime({Param(starts, "Array(Int64)")}[dateDiff('day', {Param(first, "Date")}, {day}) + 1], 'UTC')";
     }
 
     /// <summary>A dimension on an event row (joined with its session as <c>s_*</c> where needed); time from <paramref name="time"/>.</summary>

@@ -22,8 +22,9 @@ internal static class GenerateCommand
         /// <summary>Distinct visitors to draw sessions from: about one per 50 events, so most are new and some return.</summary>
         public int VisitorPool => (int)Math.Clamp(Events / 50, 20_000, int.MaxValue);
 
-        public DemoTraffic Traffic(ulong propertyId, string domain, string timezone) => new(propertyId, domain, timezone, Seed)
+        public DemoTraffic Traffic(ulong propertyId, string domain, string timezone, DateTimeZone dayZone) => new(propertyId, domain, timezone, Seed)
         {
+            DayZone = dayZone,
             SessionsPerDay = DemoTraffic.SessionsPerDayFor(Events, Days),
             VisitorPool = VisitorPool,
         };
@@ -68,7 +69,7 @@ internal static class GenerateCommand
     /// <summary>Writes the spec's events for a property, drawing a progress bar.</summary>
     public static async Task<LoadProgress> RunAsync(IClickHouse clickHouse, Spec spec, Property property, CancellationToken cancellationToken)
     {
-        var traffic = spec.Traffic((ulong)property.Id, property.Domain, property.Timezone);
+        var traffic = spec.Traffic((ulong)property.Id, property.Domain, property.Timezone, property.Days);
         var result = await DemoLoader.LoadAsync(clickHouse, traffic, spec.From, spec.To, spec.BatchPrefix(property.Domain), p => AnalyticsCommandLine.Bar(p), cancellationToken);
         AnalyticsCommandLine.Bar(result, final: true);
         return result;

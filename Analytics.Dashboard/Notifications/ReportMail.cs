@@ -35,6 +35,7 @@ public sealed class ReportMail(ReportEngine engine, PublicUrl publicUrl)
         {
             PropertyId = property.Id,
             Zone = zone,
+            DayZone = property.Days,
             Range = range,
             WeekStart = property.FirstDayOfWeek,
             Metrics = metrics,

@@ -225,6 +225,7 @@ public sealed class Scheduler(NpgsqlDataSource dataSource, NotificationStore sto
         {
             PropertyId = property.Id,
             Zone = property.Zone,
+            DayZone = property.Days,
             Range = ReportRanges.Days(property.Zone, day.PlusDays(-UsualDays), day),
             Metrics = [Metric.Visitors],
             Dimensions = [Dimension.Time(TimeInterval.Day)],

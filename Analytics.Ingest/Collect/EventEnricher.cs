@@ -38,6 +38,7 @@ internal sealed class EventEnricher(UserAgentParser userAgents, GeoLookup geo, R
         return new EventRow
         {
             PropertyId = (ulong)property.Id,
+            DayZone = property.Days,
             Timestamp = now,
             Name = request.Name,
             VisitorId = visitorId,

@@ -95,6 +95,9 @@ public sealed class DemoTraffic
     /// <summary>The base rate that makes about <paramref name="events"/> events in <paramref name="days"/> days (weekends run at 60%).</summary>
     public static int SessionsPerDayFor(long events, double days) => (int)Math.Ceiling(events / EventsPerSession / days / ((5 + (2 * 0.6)) / 7));
 
+    /// <summary>The zone of the property's rollup days (<see cref="Analytics.Storage.Properties.Property.Days"/>), stamped on each event.</summary>
+    public required DateTimeZone DayZone { get; init; }
+
     /// <summary>Sessions a day at the base rate, before the weekly and diurnal shape.</summary>
     public int SessionsPerDay { get; init; } = 400;
 
@@ -165,6 +168,7 @@ public sealed class DemoTraffic
         var template = new EventRow
         {
             PropertyId = _propertyId,
+            DayZone = DayZone,
             Timestamp = start,
             Name = "pageview",
             VisitorId = visitor,

@@ -43,7 +43,7 @@ internal sealed class DemoTrafficService(PropertyStore properties, GoalStore goa
             if (existing[0].Count == 0)
             {
                 logger.LogInformation("Generating 90 days of demo traffic for {Domain} (property {Id})", Domain, property.Id);
-                var history = new DemoTraffic((ulong)property.Id, Domain, Timezone, Seed);
+                var history = new DemoTraffic((ulong)property.Id, Domain, Timezone, Seed) { DayZone = property.Days };
                 var loaded = await DemoLoader.LoadAsync(clickHouse, history, now - Duration.FromDays(90), now, $"demo-history-{now.ToUnixTimeSeconds()}", _ => { }, stoppingToken);
                 logger.LogInformation("Generated {Events} demo events in {Seconds:F1} s ({Rate:F0} events/s)", loaded.Events, loaded.Elapsed.TotalSeconds, loaded.EventsPerSecond);
             }
@@ -68,7 +68,7 @@ internal sealed class DemoTrafficService(PropertyStore properties, GoalStore goa
 
     private async Task RunLiveAsync(Property property, Instant from, CancellationToken stoppingToken)
     {
-        var live = new DemoTraffic((ulong)property.Id, Domain, Timezone, Seed + 1) { SessionsPerDay = 3_000 };
+        var live = new DemoTraffic((ulong)property.Id, Domain, Timezone, Seed + 1) { SessionsPerDay = 3_000, DayZone = property.Days };
         var pending = new List<Events.EventRow>();
         using var timer = new PeriodicTimer(Tick);
         while (await timer.WaitForNextTickAsync(stoppingToken))

@@ -49,10 +49,12 @@ public static class EventNative
         {
             ["property_id"] = Fixed(8, (s, r) => BinaryPrimitives.WriteUInt64LittleEndian(s, r.PropertyId)),
             ["timestamp"] = Fixed(8, (s, r) => BinaryPrimitives.WriteInt64LittleEndian(s, EventRowBinary.Milliseconds(r.Timestamp))),
+            ["day"] = Fixed(2, (s, r) => BinaryPrimitives.WriteUInt16LittleEndian(s, EventRowBinary.Days(r.Day))),
             ["name"] = Keys(r => r.Name),
             ["visitor_id"] = Fixed(8, (s, r) => BinaryPrimitives.WriteUInt64LittleEndian(s, r.VisitorId)),
             ["session_id"] = Fixed(8, (s, r) => BinaryPrimitives.WriteUInt64LittleEndian(s, r.SessionId)),
             ["session_start"] = Fixed(8, (s, r) => BinaryPrimitives.WriteInt64LittleEndian(s, EventRowBinary.Milliseconds(r.SessionStart))),
+            ["session_day"] = Fixed(2, (s, r) => BinaryPrimitives.WriteUInt16LittleEndian(s, EventRowBinary.Days(r.SessionDay))),
             ["session_first"] = Fixed(1, (s, r) => s[0] = r.SessionFirst),
             ["bounce_delta"] = Fixed(1, (s, r) => s[0] = unchecked((byte)r.BounceDelta)),
             ["duration_delta_ms"] = Fixed(4, (s, r) => BinaryPrimitives.WriteUInt32LittleEndian(s, r.DurationDeltaMs)),

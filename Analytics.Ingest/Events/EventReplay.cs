@@ -52,7 +52,7 @@ public sealed class EventReplay(ILogger<EventReplay> logger) : IClickHouseDataMi
             await clickHouse.ExecuteAsync($"TRUNCATE TABLE {table}", cancellationToken: cancellationToken);
         }
 
-        var columns = string.Join(", ", EventsTable.Columns.Select(c => c.Name));
+        var columns = string.Join(", ", await ColumnsAsync(clickHouse, cancellationToken));
         foreach (var month in await MonthsAsync(clickHouse, Complete, "timestamp", cancellationToken))
         {
             await clickHouse.ExecuteAsync($"INSERT INTO {EventsTable.Name} ({columns}) SELECT {columns} FROM {Complete} WHERE toYYYYMM(timestamp) = {{month:UInt32}}", new { month }, Always, cancellationToken);
@@ -67,8 +67,9 @@ public sealed class EventReplay(ILogger<EventReplay> logger) : IClickHouseDataMi
     {
         await clickHouse.ExecuteAsync($"DROP TABLE IF EXISTS {Filling}", cancellationToken: cancellationToken);
         await clickHouse.ExecuteAsync($"CREATE TABLE {Filling} AS {EventsTable.Name}", cancellationToken: cancellationToken);
-        var columns = string.Join(", ", EventsTable.Columns.Select(c => c.Name));
-        var values = string.Join(", ", EventsTable.Columns.Select(c => Recomputed.TryGetValue(c.Name, out var expression) ? $"{expression} AS {c.Name}" : c.Name));
+        var names = await ColumnsAsync(clickHouse, cancellationToken);
+        var columns = string.Join(", ", names);
+        var values = string.Join(", ", names.Select(c => Recomputed.TryGetValue(c, out var expression) ? $"{expression} AS {c}" : c));
         foreach (var month in await MonthsAsync(clickHouse, EventsTable.Name, "session_start", cancellationToken))
         {
             // A visit's counted events (all but engagement) in order, and its engagement events on each page in order.
@@ -102,6 +103,14 @@ public sealed class EventReplay(ILogger<EventReplay> logger) : IClickHouseDataMi
     private static async Task<bool> ExistsAsync(IClickHouse clickHouse, string table, CancellationToken cancellationToken)
         => (await clickHouse.QueryAsync<Count>("SELECT count() AS rows FROM system.tables WHERE database = currentDatabase() AND name = {table:String}", new { table }, cancellationToken: cancellationToken))[0].Rows > 0;
 
+    /// <summary>
+    /// The events table's columns as this migration finds them (those of the migrations up to 0012: a column added
+    /// since is not there yet when a directory that old is upgraded).
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> ColumnsAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
+        => (await clickHouse.QueryAsync<Column>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {table:String} ORDER BY position", new { table = EventsTable.Name }, cancellationToken: cancellationToken))
+            .Select(c => c.Name).ToList();
+
     private static async Task<ulong> CountAsync(IClickHouse clickHouse, string table, CancellationToken cancellationToken)
         => (await clickHouse.QueryAsync<Count>($"SELECT count() AS rows FROM {table}", cancellationToken: cancellationToken))[0].Rows;
 
@@ -109,6 +118,8 @@ public sealed class EventReplay(ILogger<EventReplay> logger) : IClickHouseDataMi
         => (await clickHouse.QueryAsync<Month>($"SELECT DISTINCT toYYYYMM({column}) AS value FROM {table} ORDER BY value", cancellationToken: cancellationToken)).Select(m => m.Value).ToList();
 
     private sealed record Count(ulong Rows);
+
+    private sealed record Column(string Name);
 
     private sealed record Month(uint Value);
 }

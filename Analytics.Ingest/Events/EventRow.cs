@@ -7,6 +7,17 @@ public sealed record EventRow
 
     public required DateTime Timestamp { get; init; }
 
+    /// <summary>
+    /// The zone of the property's rollup days (<see cref="Analytics.Storage.Properties.Property.Days"/>), in which
+    /// <see cref="Day"/> and <see cref="SessionDay"/> are stamped on the row. Every row needs it (not C#'s required
+    /// member, which JSON serialization would then ask for): writing a row without it throws.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public NodaTime.DateTimeZone DayZone { get; init; } = null!;
+
+    /// <summary>The local day of <see cref="Timestamp"/> in <see cref="DayZone"/>: the daily rollup's day of the event.</summary>
+    public DateOnly Day => LocalDay(Timestamp);
+
     public required string Name { get; init; }
 
     public required ulong VisitorId { get; init; }
@@ -14,6 +25,9 @@ public sealed record EventRow
     public ulong SessionId { get; init; }
 
     public DateTime SessionStart { get; init; }
+
+    /// <summary>The local day of <see cref="SessionStart"/> in <see cref="DayZone"/>: the daily rollup's day of the visit.</summary>
+    public DateOnly SessionDay => LocalDay(SessionStart);
 
     /// <summary>1 on the first event of its session (a visit starts).</summary>
     public byte SessionFirst { get; init; }
@@ -98,6 +112,16 @@ public sealed record EventRow
     public IReadOnlyList<string> Categories { get; init; } = [];
 
     public IReadOnlyList<string> Tags { get; init; } = [];
+
+    private DateOnly LocalDay(DateTime utc) => DayZone switch
+    {
+        null => throw new InvalidOperationException($"An event of property {PropertyId} has no zone of days (EventRow.DayZone)."),
+        _ when utc <= DateTime.UnixEpoch => UnixDay, // no time (a row without its visit): ClickHouse's first Date
+        var zone when zone.MaxOffset == NodaTime.Offset.Zero && zone.MinOffset == NodaTime.Offset.Zero => DateOnly.FromDateTime(utc),
+        var zone => NodaTime.Instant.FromUnixTimeTicks(utc.Ticks - DateTime.UnixEpoch.Ticks).InZone(zone).Date.ToDateOnly(),
+    };
+
+    private static readonly DateOnly UnixDay = DateOnly.FromDateTime(DateTime.UnixEpoch);
 
     private static readonly IReadOnlyDictionary<string, string> EmptyProps = new Dictionary<string, string>();
 }

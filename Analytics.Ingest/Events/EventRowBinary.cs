@@ -130,10 +130,12 @@ public static class EventRowBinary
     {
         UInt64(output, row.PropertyId);
         DateTime64(output, row.Timestamp);
+        Date(output, row.Day);
         String(output, row.Name);
         UInt64(output, row.VisitorId);
         UInt64(output, row.SessionId);
         DateTime64(output, row.SessionStart);
+        Date(output, row.SessionDay);
         Byte(output, row.SessionFirst);
         Byte(output, unchecked((byte)row.BounceDelta));
         UInt32(output, row.DurationDeltaMs);
@@ -205,6 +207,17 @@ public static class EventRowBinary
     }
 
     private static void DateTime64(ArrayBufferWriter<byte> output, DateTime value) => Int64(output, Milliseconds(value));
+
+    private static void Date(ArrayBufferWriter<byte> output, DateOnly value)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(output.GetSpan(2), Days(value));
+        output.Advance(2);
+    }
+
+    /// <summary>A ClickHouse <c>Date</c>: days since 1970-01-01.</summary>
+    internal static ushort Days(DateOnly value) => (ushort)(value.DayNumber - UnixDay);
+
+    private static readonly int UnixDay = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
 
     /// <summary>DateTime64(3): milliseconds since the Unix epoch (sub-millisecond ticks dropped, as the text format does).</summary>
     internal static long Milliseconds(DateTime value) => (value.Ticks - Epoch.Ticks) / TimeSpan.TicksPerMillisecond;

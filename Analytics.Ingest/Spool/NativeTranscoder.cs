@@ -120,6 +120,7 @@ internal sealed class NativeTranscoder
             {
                 // The types of the events table's columns (EventsTable), each one in the round-trip test.
                 "UInt8" or "Int8" => new(names[i], types[i], Kind.Fixed, 1),
+                "Date" => new(names[i], types[i], Kind.Fixed, 2),
                 "UInt32" => new(names[i], types[i], Kind.Fixed, 4),
                 "UInt64" or "Decimal(18, 6)" or "DateTime64(3, 'UTC')" => new(names[i], types[i], Kind.Fixed, 8),
                 "String" or "LowCardinality(String)" => new(names[i], "String", Kind.Text, 0),

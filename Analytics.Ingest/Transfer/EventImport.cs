@@ -9,6 +9,7 @@ using Analytics.Ingest.Events;
 using Analytics.Storage.Hosting;
 using Analytics.Storage.Properties;
 using Analytics.Ingest.Sessions;
+using NodaTime;
 
 namespace Analytics.Ingest.Transfer;
 
@@ -33,7 +34,7 @@ public static class EventImport
                 number++;
                 if (!string.IsNullOrWhiteSpace(line))
                 {
-                    rows.Add(ParseLine(line, number, (ulong)property.Id));
+                    rows.Add(ParseLine(line, number, (ulong)property.Id, property.Days));
                 }
             }
         }
@@ -76,7 +77,7 @@ public static class EventImport
         return BinaryPrimitives.ReadUInt64LittleEndian(hash) | 1;
     }
 
-    private static EventRow ParseLine(string line, int number, ulong propertyId)
+    private static EventRow ParseLine(string line, int number, ulong propertyId, DateTimeZone dayZone)
     {
         JsonDocument document;
         try
@@ -135,6 +136,7 @@ public static class EventImport
             return new EventRow
             {
                 PropertyId = propertyId,
+                DayZone = dayZone,
                 Timestamp = timestamp,
                 Name = name,
                 VisitorId = Visitor(o, number),

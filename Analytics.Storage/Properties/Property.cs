@@ -6,10 +6,11 @@ namespace Analytics.Storage.Properties;
 /// from <see cref="AllowedHostnames"/> when there are any, for <see cref="RetentionDays"/> days when set, and not at all
 /// from browsers sending Do Not Track or Global Privacy Control when <see cref="HonorDoNotTrack"/>, and not from the
 /// addresses, pages and countries of its <see cref="Shields"/> (each list as stored, one entry per line). A public
-/// property's dashboard is open to anyone (<see cref="SharedLinkStore"/>).
+/// property's dashboard is open to anyone (<see cref="SharedLinkStore"/>). <see cref="DayZone"/> is the zone of its rollups'
+/// days: its time zone when it was added (schema/postgres/0018).
 /// </summary>
 public sealed record Property(long Id, string Domain, string Name, string Timezone, DateTime CreatedAt, short WeekStart,
-    string AllowedHostnameList, int? RetentionDays, bool HonorDoNotTrack, string ExcludedIpList = "", string ExcludedPageList = "", string ExcludedCountryList = "", bool IsPublic = false)
+    string AllowedHostnameList, int? RetentionDays, bool HonorDoNotTrack, string ExcludedIpList = "", string ExcludedPageList = "", string ExcludedCountryList = "", bool IsPublic = false, string DayZone = "UTC")
 {
     /// <summary>The hostnames whose events are kept (<see cref="AllowedHostnameList"/>, comma-separated, as stored); empty: any.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -45,6 +46,10 @@ public sealed record Property(long Id, string Domain, string Name, string Timezo
 
     [System.Text.Json.Serialization.JsonIgnore]
     public NodaTime.DateTimeZone Zone => NodaTime.DateTimeZoneProviders.Tzdb[Timezone];
+
+    /// <summary>The zone its events' days are stamped in (<see cref="DayZone"/>), which its rollups' days are.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public NodaTime.DateTimeZone Days => NodaTime.DateTimeZoneProviders.Tzdb[DayZone];
 
     [System.Text.Json.Serialization.JsonIgnore]
     public NodaTime.IsoDayOfWeek FirstDayOfWeek => (NodaTime.IsoDayOfWeek)WeekStart;

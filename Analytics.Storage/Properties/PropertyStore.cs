@@ -10,7 +10,7 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
     /// <summary>The columns of a <see cref="Property"/> (also read by the API key store's scoped queries).</summary>
     public const string Columns = "id AS Id, domain AS Domain, name AS Name, timezone AS Timezone, created_at AS CreatedAt, week_start AS WeekStart, " +
         "array_to_string(allowed_hostnames, ',') AS AllowedHostnameList, retention_days AS RetentionDays, honor_do_not_track AS HonorDoNotTrack, " +
-        "array_to_string(excluded_ips, E'\\n') AS ExcludedIpList, array_to_string(excluded_pages, E'\\n') AS ExcludedPageList, array_to_string(excluded_countries, E'\\n') AS ExcludedCountryList, public AS IsPublic";
+        "array_to_string(excluded_ips, E'\\n') AS ExcludedIpList, array_to_string(excluded_pages, E'\\n') AS ExcludedPageList, array_to_string(excluded_countries, E'\\n') AS ExcludedCountryList, public AS IsPublic, day_zone AS DayZone";
 
     /// <summary>
     /// SQL: the role (as stored) of user <c>@user</c> in property <c>p</c>: as one of its members, or, for a property
@@ -39,7 +39,7 @@ public sealed class PropertyStore(NpgsqlDataSource dataSource)
         try
         {
             var property = await connection.QuerySingleAsync<Property>(new CommandDefinition(
-                $"INSERT INTO properties (domain, name, timezone) VALUES (@domain, @name, @zone) RETURNING {Columns}",
+                $"INSERT INTO properties (domain, name, timezone, day_zone) VALUES (@domain, @name, @zone, @zone) RETURNING {Columns}",
                 new { domain = normalized, name = string.IsNullOrWhiteSpace(name) ? normalized : name.Trim(), zone },
                 transaction, cancellationToken: cancellationToken));
             if (ownerId is { } owner)

@@ -37,7 +37,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
             App = await ApiApp.StartAsync(engines, clickHouse, Now);
             A = await App.AddPropertyAsync("a.example", "Asia/Kathmandu");
             B = await App.AddPropertyAsync("b.example", "America/New_York");
-            await GeneratedTraffic.LoadAsync(clickHouse, [((ulong)A.Id, A.Timezone), ((ulong)B.Id, B.Timezone)],
+            await GeneratedTraffic.LoadAsync(clickHouse, [((ulong)A.Id, A.Timezone, A.DayZone), ((ulong)B.Id, B.Timezone, B.DayZone)],
                 Instant.FromUtc(2026, 10, 20, 0, 0), Instant.FromDateTimeOffset(Now), sessionsPerDay: 120, visitorPool: 800, seedBase: 300);
             OnlyA = await App.ClientWithKeyAsync([A.Id]);
             All = await App.ClientWithKeyAsync(null);
@@ -60,6 +60,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
     {
         PropertyId = property.Id,
         Zone = property.Zone,
+        DayZone = property.Days,
         Range = ReportRanges.Days(property.Zone, first, last),
         Metrics = metrics,
     };
@@ -321,7 +322,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
     {
         // A property of its own, its events stored first; the goals come after.
         var property = await data.App.AddPropertyAsync($"g{Guid.NewGuid():N}"[..12] + ".example", "Asia/Kathmandu");
-        await GeneratedTraffic.LoadOneAsync(data.App.ClickHouse, (ulong)property.Id, property.Timezone, Instant.FromUtc(2026, 10, 25, 0, 0), Instant.FromDateTimeOffset(Data.Now), sessionsPerDay: 60, visitorPool: 300, seed: 900);
+        await GeneratedTraffic.LoadOneAsync(data.App.ClickHouse, (ulong)property.Id, property.Timezone, property.DayZone, Instant.FromUtc(2026, 10, 25, 0, 0), Instant.FromDateTimeOffset(Data.Now), sessionsPerDay: 60, visitorPool: 300, seed: 900);
         var client = await data.App.ClientWithKeyAsync([property.Id]);
         var site = property.Domain;
         var byGoal = $$"""{"site_id": "{{site}}", "metrics": ["visitors", "events", "conversion_rate"], "date_range": "7d", "dimensions": ["event:goal"]}""";
@@ -851,7 +852,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
     {
         // A property with its own events from 25 October, and Plausible's export of 1 September to 31 October.
         var property = await data.App.AddPropertyAsync($"i{Guid.NewGuid():N}"[..12] + ".example", "Asia/Kathmandu");
-        await GeneratedTraffic.LoadOneAsync(data.App.ClickHouse, (ulong)property.Id, property.Timezone, Instant.FromUtc(2026, 10, 25, 0, 0), Instant.FromDateTimeOffset(Data.Now), sessionsPerDay: 40, visitorPool: 200, seed: 970);
+        await GeneratedTraffic.LoadOneAsync(data.App.ClickHouse, (ulong)property.Id, property.Timezone, property.DayZone, Instant.FromUtc(2026, 10, 25, 0, 0), Instant.FromDateTimeOffset(Data.Now), sessionsPerDay: 40, visitorPool: 200, seed: 970);
         var folder = Path.Combine(Path.GetTempPath(), $"plausible-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
 
@@ -1101,7 +1102,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
     public async Task Funnels_MadeThroughTheSitesApi_ReportedPerStep_AndGoneWithTheirGoals()
     {
         var property = await data.App.AddPropertyAsync($"f{Guid.NewGuid():N}"[..12] + ".example", "Australia/Lord_Howe");
-        await GeneratedTraffic.LoadOneAsync(data.App.ClickHouse, (ulong)property.Id, property.Timezone, Instant.FromUtc(2026, 10, 25, 0, 0), Instant.FromDateTimeOffset(Data.Now), sessionsPerDay: 80, visitorPool: 300, seed: 950);
+        await GeneratedTraffic.LoadOneAsync(data.App.ClickHouse, (ulong)property.Id, property.Timezone, property.DayZone, Instant.FromUtc(2026, 10, 25, 0, 0), Instant.FromDateTimeOffset(Data.Now), sessionsPerDay: 80, visitorPool: 300, seed: 950);
         var (_, secret) = await data.App.Services.GetRequiredService<Analytics.Storage.ApiKeys.ApiKeyStore>().CreateAsync("funnels", null, [property.Id], CancellationToken.None, ["sites", "stats:read"]);
         using var client = new HttpClient { BaseAddress = data.App.Client.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new("Bearer", secret);
@@ -1257,7 +1258,7 @@ public sealed class ReportApiTests(ReportApiTests.Data data, Engines engines) : 
         var clickHouse = await engines.NewClickHouseAsync();
         await using var app = await ApiApp.StartAsync(engines, clickHouse, Data.Now, new() { ["Reports:SampleAbove"] = "1000" });
         var property = await app.AddPropertyAsync("sampled.example", "UTC");
-        await GeneratedTraffic.LoadAsync(clickHouse, [((ulong)property.Id, "UTC")], Instant.FromUtc(2026, 10, 25, 0, 0), Instant.FromDateTimeOffset(Data.Now),
+        await GeneratedTraffic.LoadAsync(clickHouse, [((ulong)property.Id, "UTC", property.DayZone)], Instant.FromUtc(2026, 10, 25, 0, 0), Instant.FromDateTimeOffset(Data.Now),
             sessionsPerDay: 150, visitorPool: 2_000, seedBase: 310);
         var client = await app.ClientWithKeyAsync([property.Id]);
 

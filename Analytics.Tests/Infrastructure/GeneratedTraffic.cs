@@ -7,12 +7,15 @@ namespace Analytics.Tests.Infrastructure;
 /// <summary>Deterministic demo traffic for several properties, each shaped by its own zone's day, loaded through the views.</summary>
 internal static class GeneratedTraffic
 {
-    /// <summary>Each property's traffic from <paramref name="seedBase"/> plus its id: properties of one call differ.</summary>
-    public static async Task LoadAsync(IClickHouse clickHouse, IEnumerable<(ulong Id, string Zone)> properties, Instant from, Instant to, int sessionsPerDay, int visitorPool, int seedBase)
+    /// <summary>
+    /// Each property's traffic from <paramref name="seedBase"/> plus its id: properties of one call differ. A property's
+    /// events are stamped with their days in its <c>DayZone</c> (<see cref="Analytics.Storage.Properties.Property.Days"/>).
+    /// </summary>
+    public static async Task LoadAsync(IClickHouse clickHouse, IEnumerable<(ulong Id, string Zone, string DayZone)> properties, Instant from, Instant to, int sessionsPerDay, int visitorPool, int seedBase)
     {
-        foreach (var (id, zone) in properties)
+        foreach (var (id, zone, dayZone) in properties)
         {
-            await LoadOneAsync(clickHouse, id, zone, from, to, sessionsPerDay, visitorPool, seedBase + (int)id);
+            await LoadOneAsync(clickHouse, id, zone, dayZone, from, to, sessionsPerDay, visitorPool, seedBase + (int)id);
         }
     }
 
@@ -20,10 +23,28 @@ internal static class GeneratedTraffic
     /// One property's traffic from <paramref name="seed"/> alone: the same whatever id the property got, so tests that
     /// ran before (and took ids) do not change it.
     /// </summary>
-    public static async Task LoadOneAsync(IClickHouse clickHouse, ulong id, string zone, Instant from, Instant to, int sessionsPerDay, int visitorPool, int seed)
+    public static async Task LoadOneAsync(IClickHouse clickHouse, ulong id, string zone, string dayZone, Instant from, Instant to, int sessionsPerDay, int visitorPool, int seed)
     {
-        var traffic = new DemoTraffic(id, $"site{id}.example", zone, seed) { SessionsPerDay = sessionsPerDay, VisitorPool = visitorPool };
+        var traffic = new DemoTraffic(id, $"site{id}.example", zone, seed) { SessionsPerDay = sessionsPerDay, VisitorPool = visitorPool, DayZone = DateTimeZoneProviders.Tzdb[dayZone] };
         await DemoLoader.LoadAsync(clickHouse, traffic, from, to, $"generated-{seed}-{id}", _ => { }, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// As <see cref="LoadAsync"/>, into a database of an earlier schema, whose events table lacks columns added since
+    /// (their days among them): as JSONEachRow, whose fields the table does not have ClickHouse skips. The properties'
+    /// days are UTC days, as every property's were then.
+    /// </summary>
+    public static async Task LoadIntoEarlierSchemaAsync(IClickHouse clickHouse, IEnumerable<(ulong Id, string Zone)> properties, Instant from, Instant to, int sessionsPerDay, int visitorPool, int seedBase)
+    {
+        var skip = new ClickHouseSettings { ["input_format_skip_unknown_fields"] = "1" };
+        foreach (var (id, zone) in properties)
+        {
+            var traffic = new DemoTraffic(id, $"site{id}.example", zone, seedBase + (int)id) { SessionsPerDay = sessionsPerDay, VisitorPool = visitorPool, DayZone = DateTimeZone.Utc };
+            foreach (var batch in traffic.Generate(from, to).Chunk(DemoLoader.BatchSize))
+            {
+                await clickHouse.InsertAsync("events", ClickHouseJson.Encode(batch), skip);
+            }
+        }
     }
 
     /// <summary>uniq is an approximate count: within 2% (and one) of the exact one at these sizes.</summary>

@@ -134,7 +134,7 @@ public sealed class PrivacyControlsTests(Engines engines)
         var today = SystemClock.Instance.GetCurrentInstant().InUtc().Date;
         foreach (var property in new[] { kept, other })
         {
-            var traffic = new DemoTraffic((ulong)property.Id, property.Domain, "UTC", seed: 3) { SessionsPerDay = 40 };
+            var traffic = new DemoTraffic((ulong)property.Id, property.Domain, "UTC", seed: 3) { DayZone = property.Days, SessionsPerDay = 40 };
             var from = today.PlusDays(-75).AtStartOfDayInZone(DateTimeZone.Utc).ToInstant();
             await app.ClickHouse.InsertAsync("events", ClickHouseJson.Encode(traffic.Generate(from, today.AtStartOfDayInZone(DateTimeZone.Utc).ToInstant())));
         }

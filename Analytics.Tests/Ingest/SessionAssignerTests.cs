@@ -3,6 +3,8 @@ using Analytics.Ingest.Sessions;
 using Analytics.Ingest.Visitors;
 using Microsoft.Extensions.Logging.Abstractions;
 
+using NodaTime;
+
 namespace Analytics.Tests.Ingest;
 
 public sealed class SessionAssignerTests(Analytics.Tests.Infrastructure.Engines engines)
@@ -12,7 +14,7 @@ public sealed class SessionAssignerTests(Analytics.Tests.Infrastructure.Engines 
 
     private static EventRow Pageview(DateTime at, ulong visitor, string path) => new()
     {
-        PropertyId = 7, Timestamp = at, Name = "pageview", VisitorId = visitor, Pathname = path,
+        PropertyId = 7, DayZone = DateTimeZone.Utc, Timestamp = at, Name = "pageview", VisitorId = visitor, Pathname = path,
     };
 
     [Fact]

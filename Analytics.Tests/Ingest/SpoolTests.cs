@@ -5,6 +5,8 @@ using Analytics.Ingest.Spool;
 using Analytics.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
+using NodaTime;
+
 namespace Analytics.Tests.Ingest;
 
 public sealed class SpoolTests(Engines engines)
@@ -19,6 +21,7 @@ public sealed class SpoolTests(Engines engines)
     private static EventRow Row(int i) => new()
     {
         PropertyId = 1,
+        DayZone = DateTimeZone.Utc,
         Timestamp = new DateTime(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc).AddSeconds(i),
         Name = "pageview",
         VisitorId = (ulong)i,

@@ -21,7 +21,7 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
         public async ValueTask InitializeAsync()
         {
             ClickHouse = await engines.NewClickHouseAsync();
-            await GeneratedTraffic.LoadAsync(ClickHouse, Zones.Select(z => ((ulong)z.Id, z.Zone)), Instant.FromUtc(2026, 10, 20, 0, 0), Instant.FromUtc(2026, 11, 6, 0, 0),
+            await GeneratedTraffic.LoadAsync(ClickHouse, Zones.Select(z => ((ulong)z.Id, z.Zone, z.DayZone)), Instant.FromUtc(2026, 10, 20, 0, 0), Instant.FromUtc(2026, 11, 6, 0, 0),
                 sessionsPerDay: 150, visitorPool: 1_000, seedBase: 700);
 
             // Every paid signup paid again a second later in euros, so that revenue in a goal's currency
@@ -37,7 +37,8 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
-    private static readonly (long Id, string Zone)[] Zones = [(1, "Asia/Kathmandu"), (2, "Australia/Lord_Howe"), (3, "America/New_York")];
+    /// <summary>One property with UTC rollup days (added before day zones), two with their own zone's.</summary>
+    private static readonly (long Id, string Zone, string DayZone)[] Zones = [(1, "Asia/Kathmandu", "UTC"), (2, "Australia/Lord_Howe", "Australia/Lord_Howe"), (3, "America/New_York", "America/New_York")];
 
     public static TheoryData<long, string> ZoneCases() => new(Zones.Select(z => (z.Id, z.Zone)));
 
@@ -63,6 +64,7 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
         {
             PropertyId = propertyId,
             Zone = zone,
+            DayZone = DateTimeZoneProviders.Tzdb[Zones.Single(z => z.Id == propertyId).DayZone],
             Range = ReportRanges.Days(zone, new LocalDate(2026, 10, 24), new LocalDate(2026, 11, 2)), // both autumn DST changes
             Metrics = metrics,
             Dimensions = dimensions.Select(d => Dimension.Parse(d, "dimensions")).ToList(),
@@ -269,7 +271,7 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
     [Fact]
     public async Task GoalConditions_OrAmongTheirNames_AndContainsMatchesDisplayNames()
     {
-        var (id, zone) = Zones[0];
+        var (id, zone, _) = Zones[0];
         async Task<double[]> Totals(Filter filter) => [.. (await Engine.RunAsync(Query(id, zone, [Metric.Visitors, Metric.Events], filter), CancellationToken.None)).Rows.Single().Metrics];
 
         var signup = await Totals(Goal("Signup"));
@@ -290,7 +292,7 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
     [InlineData("""[["has_done", ["has_not_done", ["is", "event:name", ["Signup"]]]]]""", "visitors", null, "not another has_done")]
     public async Task GoalQueriesTheEngineCannotAnswer_AreRefusedNamingTheReason(string? filters, string metric, string? dimension, string message)
     {
-        var (id, zone) = Zones[0];
+        var (id, zone, _) = Zones[0];
         var query = Query(id, zone, [Metrics.Parse(metric, "metrics")], FilterJson.Parse(filters), dimension is null ? [] : [dimension]);
         var error = await Assert.ThrowsAsync<FieldValidationException>(() => Engine.RunAsync(query, CancellationToken.None));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
@@ -319,7 +321,7 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
         var zone = DateTimeZoneProviders.Tzdb["UTC"];
         var query = new ReportQuery
         {
-            PropertyId = 20, Zone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 11), new LocalDate(2026, 9, 11)), Metrics = [Metric.Visitors],
+            PropertyId = 20, Zone = zone, DayZone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 11), new LocalDate(2026, 9, 11)), Metrics = [Metric.Visitors],
             Filter = Goal("G"), Goals = [new(1, 20, "G", null, pattern, null, null, "{}", DateTime.UtcNow)],
         };
         var expected = covered.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -331,7 +333,7 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
     [Fact]
     public async Task WithoutGoals_AGoalBreakdownIsEmpty()
     {
-        var (id, zone) = Zones[0];
+        var (id, zone, _) = Zones[0];
         var result = await Engine.RunAsync(Query(id, zone, [Metric.Visitors], null, "event:goal") with { Goals = [] }, CancellationToken.None);
         Assert.Empty(result.Rows);
     }

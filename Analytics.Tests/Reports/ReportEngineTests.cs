@@ -22,19 +22,32 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         public async ValueTask InitializeAsync()
         {
             ClickHouse = await engines.NewClickHouseAsync();
-            await GeneratedTraffic.LoadAsync(ClickHouse, Zones.Select(z => ((ulong)z.Id, z.Zone)), From, To, sessionsPerDay: 150, visitorPool: 1_000, seedBase: 100);
+            await GeneratedTraffic.LoadAsync(ClickHouse, Zones.Select(z => ((ulong)z.Id, z.Zone, z.DayZone)), From, To, sessionsPerDay: 150, visitorPool: 1_000, seedBase: 100);
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
-    private static readonly (long Id, string Zone)[] Zones =
-        [(1, "America/New_York"), (2, "Asia/Kathmandu"), (3, "Australia/Lord_Howe"), (4, "Pacific/Chatham"), (5, "Europe/London")];
+    /// <summary>
+    /// Properties in zones of every kind, each twice: with UTC rollup days (added before day zones) and with rollup days
+    /// in its own zone (added since: a range of its local days is whole day rows).
+    /// </summary>
+    private static readonly (long Id, string Zone, string DayZone)[] Zones =
+    [
+        (1, "America/New_York", "UTC"), (2, "Asia/Kathmandu", "UTC"), (3, "Australia/Lord_Howe", "UTC"), (4, "Pacific/Chatham", "UTC"), (5, "Europe/London", "UTC"),
+        (21, "America/New_York", "America/New_York"), (22, "Asia/Kathmandu", "Asia/Kathmandu"), (23, "Australia/Lord_Howe", "Australia/Lord_Howe"),
+        (24, "Pacific/Chatham", "Pacific/Chatham"), (25, "Europe/London", "Europe/London"),
+    ];
 
     private static readonly Metric[] AllMetrics =
         [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.ViewsPerVisit, Metric.BounceRate, Metric.VisitDuration, Metric.Events, Metric.ScrollDepth, Metric.TimeOnPage, Metric.TotalRevenue, Metric.Percentage];
 
     public static TheoryData<long, string> ZoneCases() => new(Zones.Select(z => (z.Id, z.Zone)));
+
+    private static DateTimeZone DayZoneOf(long propertyId) => DateTimeZoneProviders.Tzdb[Zones.Single(z => z.Id == propertyId).DayZone];
+
+    /// <summary>Whether the property's rollup days are its own zone's (not UTC's).</summary>
+    private static bool LocalDays(long propertyId) => Zones.Single(z => z.Id == propertyId) is var z && z.DayZone == z.Zone;
 
     private ReportEngine Engine => new(data.ClickHouse);
 
@@ -45,6 +58,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         {
             PropertyId = propertyId,
             Zone = zone,
+            DayZone = DayZoneOf(propertyId),
             Range = ReportRanges.Days(zone, new LocalDate(2026, 10, 24), new LocalDate(2026, 11, 2)), // both autumn DST changes
             Metrics = metrics,
             Dimensions = dimensions.Select(d => Dimension.Parse(d, "dimensions")).ToList(),
@@ -70,10 +84,10 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
 
         // One local day (the autumn DST change) holds no whole UTC day, so the hourly rollup answers where offsets are
         // whole hours (Lord Howe is at +11 until April) and the 15-minute one elsewhere; in London (UTC+0 by then) it is
-        // one, whose row of the daily rollup the hourly source reads.
+        // one, whose row of the daily rollup the hourly source reads. With days in its own zone it is one day row.
         var zone = DateTimeZoneProviders.Tzdb[zoneId];
         var day = query with { Range = ReportRanges.Days(zone, new LocalDate(2026, 11, 1), new LocalDate(2026, 11, 1)) };
-        var source = wholeHours ? "HourlyRollup" : "PropertyRollup";
+        var source = wholeHours ? "HourlyRollup" : LocalDays(propertyId) ? "Daily" : "PropertyRollup";
         Assert.Equal(new QueryPlan(source, source), ReportEngine.Explain(day));
         AssertSame(day, await AllSourcesAsync(day));
     }
@@ -175,7 +189,8 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         // The graph under a filter on one visit attribute: the whole UTC days that lie in one local week or month from
         // the daily rollup, the days a bucket starts inside and the partial days at the ends from raw events. By local
         // day, every day is cut outside UTC (London's until summer time ends): those graphs read raw events; in London
-        // the ten days around the change are one cut day, then UTC days.
+        // the ten days around the change are one cut day, then UTC days. With days in the property's own zone, no
+        // bucket cuts a day: every graph is day rows.
         var zone = DateTimeZoneProviders.Tzdb[zoneId];
         var months = ReportRanges.Days(zone, new LocalDate(2026, 8, 29), new LocalDate(2026, 11, 3));
         Filter[] filters =
@@ -194,7 +209,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
                     Dimensions = [Dimension.Time(interval)],
                     Filter = filter,
                 };
-                var daily = interval != TimeInterval.Day || zoneId == "Europe/London";
+                var daily = interval != TimeInterval.Day || zoneId == "Europe/London" || LocalDays(propertyId);
                 Assert.Equal(daily, ReportEngine.Explain(series).Events == "Daily");
                 var answers = await AllSourcesAsync(series);
                 AssertSame(series, answers);
@@ -252,10 +267,11 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         Assert.Equal("/", top.Rows[0].Dimensions[0]); // the demo's most popular page
         Assert.True(top.Rows[0].Metrics[3] > 0 && top.Rows[0].Metrics[4] > 0);
 
-        // Over one local day, the 15-minute page rollup (in London, a UTC day: the daily rollup).
+        // Over one local day, the 15-minute page rollup (in London, a UTC day, and with days in the property's own
+        // zone, one day row: the daily rollup).
         var zone = DateTimeZoneProviders.Tzdb[zoneId];
         var day = query with { Range = ReportRanges.Days(zone, new LocalDate(2026, 11, 1), new LocalDate(2026, 11, 1)) };
-        Assert.Equal(new QueryPlan(zoneId == "Europe/London" ? "Daily" : "PageRollup", null), ReportEngine.Explain(day));
+        Assert.Equal(new QueryPlan(zoneId == "Europe/London" || LocalDays(propertyId) ? "Daily" : "PageRollup", null), ReportEngine.Explain(day));
         AssertSame(day, await AllSourcesAsync(day), ordered: true);
     }
 
@@ -279,7 +295,10 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         var (answered, fromRollups, fromDaily) = (0, 0, 0);
         for (var n = 0; n < 40; n++)
         {
-            var (propertyId, zone) = Zones[random.Next(Zones.Length)];
+            // One query in four in another zone than the property's own (an owner who changed it): its days are then
+            // not the rollups' days, whichever zone those are in.
+            var (propertyId, own, _) = Zones[random.Next(Zones.Length)];
+            var zone = random.Next(4) == 0 ? Zones[random.Next(Zones.Length)].Zone : own;
 
             // Every third query keeps to what the rollups hold (time, pages), so the planner uses them.
             var rollupShaped = n % 3 == 0;
@@ -356,6 +375,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
             {
                 PropertyId = 9,
                 Zone = zone,
+                DayZone = zone,
                 Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 10), new LocalDate(2026, 9, 10)),
                 Metrics = [Metric.Visits],
                 Dimensions = [Dimension.Parse(dimension, "dimensions")],
@@ -393,7 +413,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
 
         var zone = DateTimeZoneProviders.Tzdb["UTC"];
         var range = ReportRanges.Days(zone, new LocalDate(2026, 9, 11), new LocalDate(2026, 9, 11));
-        var byPage = new ReportQuery { PropertyId = 10, Zone = zone, Range = range, Metrics = [Metric.Pageviews, Metric.TimeOnPage, Metric.ScrollDepth], Dimensions = [Dimension.Parse("event:page", "dimensions")] };
+        var byPage = new ReportQuery { PropertyId = 10, Zone = zone, DayZone = zone, Range = range, Metrics = [Metric.Pageviews, Metric.TimeOnPage, Metric.ScrollDepth], Dimensions = [Dimension.Parse("event:page", "dimensions")] };
         var answers = await AllSourcesAsync(byPage);
         AssertSame(byPage, answers);
         var pages = answers[ReportSource.Raw].Rows.ToDictionary(r => r.Dimensions[0], r => r.Metrics);
@@ -403,7 +423,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         Assert.True(double.IsNaN(pages["/c"][1]) && double.IsNaN(pages["/c"][2]), "no engagement: no time on page or scroll depth, not zero");
 
         // Visit durations end at the last event that is not engagement: Ada 4 min, Bob 0 (a bounce), Cy 5 min.
-        var visits = new ReportQuery { PropertyId = 10, Zone = zone, Range = range, Metrics = [Metric.Visits, Metric.VisitDuration, Metric.BounceRate] };
+        var visits = new ReportQuery { PropertyId = 10, Zone = zone, DayZone = zone, Range = range, Metrics = [Metric.Visits, Metric.VisitDuration, Metric.BounceRate] };
         var totals = await AllSourcesAsync(visits);
         AssertSame(visits, totals);
         Assert.Equal([3, 180, 33], totals[ReportSource.Raw].Rows.Single().Metrics);
@@ -469,7 +489,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         var zone = DateTimeZoneProviders.Tzdb["UTC"];
         var query = new ReportQuery
         {
-            PropertyId = 11, Zone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 12), new LocalDate(2026, 9, 12)),
+            PropertyId = 11, Zone = zone, DayZone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 12), new LocalDate(2026, 9, 12)),
             Metrics = [Metric.Visitors, Metric.Pageviews], Dimensions = [Dimension.Parse("event:page", "dimensions")],
         };
         var counted = await AllSourcesAsync(query);
@@ -497,7 +517,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         var zone = DateTimeZoneProviders.Tzdb["UTC"];
         var all = new ReportQuery
         {
-            PropertyId = 12, Zone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 20), new LocalDate(2026, 9, 20)),
+            PropertyId = 12, Zone = zone, DayZone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 20), new LocalDate(2026, 9, 20)),
             Metrics = [Metric.Visitors, Metric.Visits, Metric.Pageviews],
         };
         Assert.Equal([1d, 2d, 2d], (await Engine.RunAsync(all, CancellationToken.None)).Rows.Single().Metrics); // two visits, the ping in the second
@@ -529,7 +549,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         {
             var query = new ReportQuery
             {
-                PropertyId = 13, Zone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 21), new LocalDate(2026, 9, 21)),
+                PropertyId = 13, Zone = zone, DayZone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 21), new LocalDate(2026, 9, 21)),
                 Metrics = [Metric.Visitors], Dimensions = [Dimension.Parse("event:page", "dimensions")],
                 Filter = new Condition(op, Dimension.Parse("event:page", "filters"), values),
             };

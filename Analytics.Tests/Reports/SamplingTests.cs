@@ -22,7 +22,7 @@ public sealed class SamplingTests(SamplingTests.Data data) : IClassFixture<Sampl
         public async ValueTask InitializeAsync()
         {
             ClickHouse = await engines.NewClickHouseAsync();
-            await GeneratedTraffic.LoadAsync(ClickHouse, [((ulong)Property, Zone.Id)], Instant.FromUtc(2026, 8, 1, 0, 0), Instant.FromUtc(2026, 10, 1, 0, 0),
+            await GeneratedTraffic.LoadAsync(ClickHouse, [((ulong)Property, Zone.Id, Zone.Id)], Instant.FromUtc(2026, 8, 1, 0, 0), Instant.FromUtc(2026, 10, 1, 0, 0),
                 sessionsPerDay: 700, visitorPool: 30_000, seedBase: 400);
         }
 
@@ -37,6 +37,7 @@ public sealed class SamplingTests(SamplingTests.Data data) : IClassFixture<Sampl
     {
         PropertyId = Data.Property,
         Zone = Zone,
+        DayZone = Zone,
         Range = ReportRanges.Days(Zone, new LocalDate(2026, 8, 3), new LocalDate(2026, 9, 27)),
         Metrics = [.. Counts, Metric.BounceRate, Metric.VisitDuration],
         Dimensions = dimension is null ? [] : [Dimension.Parse(dimension, "dimensions")],

@@ -21,11 +21,12 @@ public sealed class EventRowBinaryTests(Engines engines)
         }
 
         var from = Instant.FromUtc(2026, 3, 28, 0, 0);
-        var rows = new DemoTraffic(3, "a.example", "Europe/Berlin", 11).Generate(from, from + Duration.FromDays(2)).ToList();
+        var rows = new DemoTraffic(3, "a.example", "Europe/Berlin", 11) { DayZone = DateTimeZoneProviders.Tzdb["Europe/Berlin"] }.Generate(from, from + Duration.FromDays(2)).ToList();
         var at = new DateTime(2026, 3, 29, 1, 2, 3, 456, DateTimeKind.Utc).AddTicks(7_999);
         rows.Add(new EventRow
         {
             PropertyId = ulong.MaxValue,
+            DayZone = DateTimeZoneProviders.Tzdb["Pacific/Kiritimati"], // +14: its day is the next UTC day
             Timestamp = at,
             Name = "Ünïcode ✓ \"quoted\"\ttab\\n",
             VisitorId = 1,
@@ -66,7 +67,7 @@ public sealed class EventRowBinaryTests(Engines engines)
     public void TheSpoolsTranscoder_GivesNoBlock_ForATypeItDoesNotKnow_OrRowsThatAreNotWhole()
     {
         var from = Instant.FromUtc(2026, 3, 28, 0, 0);
-        var rows = new DemoTraffic(3, "a.example", "UTC", 5).Generate(from, from + Duration.FromHours(6)).Take(20).ToList();
+        var rows = new DemoTraffic(3, "a.example", "UTC", 5) { DayZone = DateTimeZone.Utc }.Generate(from, from + Duration.FromHours(6)).Take(20).ToList();
         var body = EventRowBinary.Encode(rows).AsSpan(EventRowBinary.Header.Length).ToArray();
         var transcoder = new NativeTranscoder();
         Assert.True(transcoder.TryTranscode(EventRowBinary.Header, body, rows.Count, out _));
@@ -109,7 +110,7 @@ public sealed class EventRowBinaryTests(Engines engines)
     {
         var clickHouse = await engines.NewClickHouseAsync();
         var from = Instant.FromUtc(2026, 3, 28, 0, 0);
-        var events = new DemoTraffic(4, "b.example", "UTC", 12).Generate(from, from + Duration.FromDays(1)).ToList();
+        var events = new DemoTraffic(4, "b.example", "UTC", 12) { DayZone = DateTimeZone.Utc }.Generate(from, from + Duration.FromDays(1)).ToList();
         var rows = format == EventNative.Format ? EventNative.Encode(events) : EventRowBinary.Encode(events);
         const string Totals = """
             SELECT (SELECT count() FROM events) AS events, (SELECT count() FROM sessions FINAL) AS sessions,
@@ -133,7 +134,8 @@ public sealed class EventRowBinaryTests(Engines engines)
     [Fact]
     public void Columns_AreEveryColumnOfEventRow()
     {
-        var properties = typeof(EventRow).GetProperties().Select(p => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name));
+        var properties = typeof(EventRow).GetProperties().Where(p => !p.IsDefined(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), false))
+            .Select(p => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name));
         Assert.Equal(properties.Order(), EventRowBinary.Columns.Order());
     }
 }

@@ -30,7 +30,9 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
-    private static readonly (ulong Id, string Zone)[] Zones = [(1, "Asia/Kathmandu"), (2, "Australia/Lord_Howe"), (3, "America/St_Johns"), (4, "Asia/Kolkata")];
+    /// <summary>Properties in zones off whole hours, each with its rollup days in its own zone.</summary>
+    private static readonly (ulong Id, string Zone, string DayZone)[] Zones =
+        [(1, "Asia/Kathmandu", "Asia/Kathmandu"), (2, "Australia/Lord_Howe", "Australia/Lord_Howe"), (3, "America/St_Johns", "America/St_Johns"), (4, "Asia/Kolkata", "Asia/Kolkata")];
 
     public static TheoryData<ulong, string> ZoneCases() => new(Zones.Select(z => (z.Id, z.Zone)));
 
@@ -57,23 +59,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
                 FROM rollup_property
                 WHERE property_id = {property:UInt64} AND bucket >= {from:DateTime64(3)} AND bucket < {to:DateTime64(3)}
                 """, range)).Single();
-            var raw = (await data.ClickHouse.QueryAsync<Totals>(
-                """
-                SELECT
-                    (SELECT countIf(name = 'pageview') FROM events WHERE property_id = {property:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}) AS pageviews,
-                    (SELECT countIf(name != 'engagement') FROM events WHERE property_id = {property:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}) AS events,
-                    (SELECT uniqExactIf(visitor_id, name != 'engagement') FROM events WHERE property_id = {property:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}) AS visitors,
-                    count() AS visits,
-                    countIf(pv = 1) AS bounces,
-                    sum(toUInt64(dateDiff('millisecond', started, ended))) AS duration_ms
-                FROM
-                (
-                    SELECT session_id, min(timestamp) AS started, maxIf(timestamp, name != 'engagement') AS ended, countIf(name = 'pageview') AS pv
-                    FROM events WHERE property_id = {property:UInt64}
-                    GROUP BY session_id
-                    HAVING started >= {from:DateTime64(3)} AND started < {to:DateTime64(3)}
-                )
-                """, range)).Single();
+            var raw = await RawTotalsAsync(propertyId, start, end);
 
             var context = $"{zoneId} {day}";
             Assert.True(raw.Pageviews > 0, $"no traffic generated on {context}");
@@ -87,6 +73,60 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
 
         Assert.True(days >= 30);
     }
+
+    [Theory]
+    [MemberData(nameof(ZoneCases))]
+    public async Task DailyRollup_InTheDayZone_EveryLocalDayIsItsRow_AndEveryLocalMonthItsMonthRow_EqualRawEvents(ulong propertyId, string zoneId)
+    {
+        // Events carry their local day and their visit's in the property's zone of days (here its own: zones off whole
+        // hours, one with a 30-minute DST change), so the day row of a local day holds that day's events and visits
+        // exactly, and the month row the local month's.
+        var zone = DateTimeZoneProviders.Tzdb[zoneId];
+        var first = Data.From.InZone(zone).Date.PlusDays(1);
+        var last = Data.To.InZone(zone).Date.PlusDays(-2);
+        var days = 0;
+        const string Sums = "sum(pageviews) AS pageviews, sum(events) AS events, uniqCombinedMerge(13)(visitor_sketch) AS visitors, sum(visits) AS visits, sum(bounces) AS bounces, sum(duration_ms) AS duration_ms";
+        for (var day = first; day <= last; day = day.PlusDays(1), days++)
+        {
+            var (start, end) = (zone.AtStartOfDay(day).ToInstant(), zone.AtStartOfDay(day.PlusDays(1)).ToInstant());
+            var rollup = (await data.ClickHouse.QueryAsync<Totals>(
+                $"SELECT {Sums} FROM rollup_daily WHERE property_id = {{property:UInt64}} AND dimension = '' AND day = {{day:Date}}",
+                new { property = propertyId, day })).Single();
+            var raw = await RawTotalsAsync(propertyId, start, end);
+            var context = $"{zoneId} {day}";
+            Assert.True(raw.Pageviews > 0, $"no traffic generated on {context}");
+            Assert.Equal((raw.Pageviews, raw.Events, raw.Visits, raw.Bounces, raw.DurationMs), (rollup.Pageviews, rollup.Events, rollup.Visits, rollup.Bounces, rollup.DurationMs));
+            GeneratedTraffic.AssertVisitorsClose(raw.Visitors, rollup.Visitors, context);
+        }
+
+        Assert.True(days >= 30);
+        var october = new LocalDate(2026, 10, 1);
+        var month = (await data.ClickHouse.QueryAsync<Totals>(
+            $"SELECT {Sums} FROM rollup_monthly WHERE property_id = {{property:UInt64}} AND dimension = '' AND month = {{month:Date}}",
+            new { property = propertyId, month = october })).Single();
+        var rawMonth = await RawTotalsAsync(propertyId, zone.AtStartOfDay(october).ToInstant(), zone.AtStartOfDay(october.PlusMonths(1)).ToInstant());
+        Assert.Equal((rawMonth.Pageviews, rawMonth.Events, rawMonth.Visits, rawMonth.Bounces, rawMonth.DurationMs), (month.Pageviews, month.Events, month.Visits, month.Bounces, month.DurationMs));
+        GeneratedTraffic.AssertVisitorsClose(rawMonth.Visitors, month.Visitors, $"{zoneId} October");
+    }
+
+    /// <summary>The totals of [<paramref name="from"/>, <paramref name="to"/>) counted from raw events: visits by their first event.</summary>
+    private async Task<Totals> RawTotalsAsync(ulong propertyId, Instant from, Instant to) => (await data.ClickHouse.QueryAsync<Totals>(
+        """
+        SELECT
+            (SELECT countIf(name = 'pageview') FROM events WHERE property_id = {property:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}) AS pageviews,
+            (SELECT countIf(name != 'engagement') FROM events WHERE property_id = {property:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}) AS events,
+            (SELECT uniqExactIf(visitor_id, name != 'engagement') FROM events WHERE property_id = {property:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}) AS visitors,
+            count() AS visits,
+            countIf(pv = 1) AS bounces,
+            sum(toUInt64(dateDiff('millisecond', started, ended))) AS duration_ms
+        FROM
+        (
+            SELECT session_id, min(timestamp) AS started, maxIf(timestamp, name != 'engagement') AS ended, countIf(name = 'pageview') AS pv
+            FROM events WHERE property_id = {property:UInt64}
+            GROUP BY session_id
+            HAVING started >= {from:DateTime64(3)} AND started < {to:DateTime64(3)}
+        )
+        """, new { property = propertyId, from, to })).Single();
 
     [Theory]
     [InlineData(1UL, "Asia/Kathmandu")]
@@ -212,7 +252,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         var clickHouse = await engines.NewClickHouseAsync();
         foreach (var id in new ulong[] { 21, 22 })
         {
-            var traffic = new DemoTraffic(id, $"p{id}.example", "UTC", seed: (int)id) { SessionsPerDay = 100 };
+            var traffic = new DemoTraffic(id, $"p{id}.example", "UTC", seed: (int)id) { DayZone = DateTimeZone.Utc, SessionsPerDay = 100 };
             await clickHouse.InsertAsync("events", ClickHouseJson.Encode(traffic.Generate(Data.From, Data.From + Duration.FromDays(2))));
             await clickHouse.InsertAsync("imported_visitors", System.Text.Encoding.UTF8.GetBytes($$"""{"property_id": {{id}}, "import_id": 1, "date": "2025-01-01", "visitors": 3, "pageviews": 4, "bounces": 1, "visits": 3, "visit_duration": 60}"""));
             await clickHouse.InsertAsync("imported_breakdowns", System.Text.Encoding.UTF8.GetBytes($$"""{"property_id": {{id}}, "import_id": 1, "dimension": "visit:source", "date": "2025-01-01", "value": "Google", "visitors": 3, "visits": 3}"""));
@@ -237,7 +277,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
     public async Task ReplayedBatch_WithSameToken_IsStoredOnceInRawAndEveryView()
     {
         var clickHouse = await engines.NewClickHouseAsync();
-        var traffic = new DemoTraffic(9, "replay.example", "UTC", seed: 9) { SessionsPerDay = 200 };
+        var traffic = new DemoTraffic(9, "replay.example", "UTC", seed: 9) { DayZone = DateTimeZone.Utc, SessionsPerDay = 200 };
         var rows = ClickHouseJson.Encode(traffic.Generate(Data.From, Data.From + Duration.FromDays(1)));
 
         for (var attempt = 0; attempt < 3; attempt++)
@@ -289,7 +329,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
     {
         // The same visits twice: as collect stores them now, and as they were stored before migrations 0011 and 0012
         // (no channel, no engagement bookkeeping, engagement lengthening the visit), which the two code steps then mend.
-        var traffic = new DemoTraffic(31, "old.example", "UTC", seed: 31) { SessionsPerDay = 300 };
+        var traffic = new DemoTraffic(31, "old.example", "UTC", seed: 31) { DayZone = DateTimeZone.Utc, SessionsPerDay = 300 };
         var events = traffic.Generate(Data.From, Data.From + Duration.FromDays(3)).ToList();
         var now = await engines.NewClickHouseAsync();
         await now.InsertAsync("events", ClickHouseJson.Encode(events));
@@ -331,7 +371,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
     {
         // The same visits twice: collected with 0013's view in place, and stored before it (none of its rows),
         // which the migration's own statements then fill in, twice over as after an interruption.
-        var events = new DemoTraffic(32, "pages.example", "UTC", seed: 32) { SessionsPerDay = 300 }.Generate(Data.From, Data.From + Duration.FromDays(40)).ToList();
+        var events = new DemoTraffic(32, "pages.example", "UTC", seed: 32) { DayZone = DateTimeZone.Utc, SessionsPerDay = 300 }.Generate(Data.From, Data.From + Duration.FromDays(40)).ToList();
         var now = await engines.NewClickHouseAsync();
         await now.InsertAsync("events", ClickHouseJson.Encode(events));
         var old = await engines.NewClickHouseAsync();

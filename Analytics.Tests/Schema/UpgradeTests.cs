@@ -80,6 +80,25 @@ public sealed class UpgradeTests(Engines engines)
         Assert.True(before.Values.Count(a => a.Contains("[1", StringComparison.Ordinal) || a.Contains("[2", StringComparison.Ordinal) || a.Contains("[3", StringComparison.Ordinal)) > before.Count / 2, "too few reports found data");
     }
 
+    [Fact]
+    public async Task ADirectoryFromBeforeMigration0012_UpgradesThroughEveryMigration_AndEveryReportStaysTheSame()
+    {
+        // The oldest upgrade with data work in code: 0012 derives the events' visit bookkeeping again (EventReplay) on
+        // the events table as 0011 left it, without the columns added since (0023's days, which their defaults give).
+        var (then, now) = await ThenAndNowAsync(11, seedBase: 190);
+        var before = await ReportsAsync(now);
+        await new ClickHouseMigrator(then, NullLogger<ClickHouseMigrator>.Instance, [new Analytics.Ingest.Events.EventReplay(NullLogger<Analytics.Ingest.Events.EventReplay>.Instance)])
+            .MigrateAsync(CancellationToken.None);
+        var upgraded = await ReportsAsync(then);
+        Assert.Equal(before.Count, upgraded.Count);
+        foreach (var (query, answer) in before)
+        {
+            Assert.True(answer == upgraded[query], $"{query} differs after the upgrade:\n  now      {answer}\n  upgraded {upgraded[query]}");
+        }
+
+        Assert.True(before.Values.Count(a => a.Contains("[1", StringComparison.Ordinal) || a.Contains("[2", StringComparison.Ordinal)) > before.Count / 2, "too few reports found data");
+    }
+
     /// <summary>
     /// A directory made before a migration that converts the sessions to a new definition (0018: argMin states of the
     /// attributes collect stamps on every event become plain values; 0021: the visitor joins the sorting key, for
@@ -92,8 +111,8 @@ public sealed class UpgradeTests(Engines engines)
     /// <param name="pending">The migrations from it to now.</param>
     /// <param name="maxBytes">At most this share of the sessions' bytes before, converted.</param>
     [Theory]
-    [InlineData(17, "0018", 5, 0.85)]
-    [InlineData(20, "0021", 2, 1.05)]
+    [InlineData(17, "0018", 6, 0.85)]
+    [InlineData(20, "0021", 3, 1.05)]
     public async Task MigrationThatConvertsSessions_ConvertsEveryPartition_ResumesAfterAStop_AndEqualsTheSchemaOfNow(int through, string version, int pending, double maxBytes)
     {
         var (old, now) = await ThenAndNowAsync(through, seedBase: 180);
@@ -130,8 +149,8 @@ public sealed class UpgradeTests(Engines engines)
         Assert.True(after < before * maxBytes, $"the sessions take {after:N0} bytes converted, {before:N0} before");
 
         // New events go through the view of now, into the converted table.
-        await GeneratedTraffic.LoadAsync(old, [(3UL, "UTC")], Instant.FromUtc(2026, 10, 1, 0, 0), Instant.FromUtc(2026, 10, 3, 0, 0), sessionsPerDay: 40, visitorPool: 100, seedBase: 180);
-        await GeneratedTraffic.LoadAsync(now, [(3UL, "UTC")], Instant.FromUtc(2026, 10, 1, 0, 0), Instant.FromUtc(2026, 10, 3, 0, 0), sessionsPerDay: 40, visitorPool: 100, seedBase: 180);
+        await GeneratedTraffic.LoadAsync(old, [(3UL, "UTC", "UTC")], Instant.FromUtc(2026, 10, 1, 0, 0), Instant.FromUtc(2026, 10, 3, 0, 0), sessionsPerDay: 40, visitorPool: 100, seedBase: 180);
+        await GeneratedTraffic.LoadAsync(now, [(3UL, "UTC", "UTC")], Instant.FromUtc(2026, 10, 1, 0, 0), Instant.FromUtc(2026, 10, 3, 0, 0), sessionsPerDay: 40, visitorPool: 100, seedBase: 180);
         const string Sessions = """
             SELECT property_id, session_id, min(session_start), any(visitor_id), max(session_end), sum(pageviews), sum(events), sum(bounce), sum(duration_ms),
                    any(entry_page), argMaxMerge(exit_page), argMinMerge(hostname), any(referrer), any(referrer_source), any(utm_source), any(utm_medium),
@@ -214,10 +233,9 @@ public sealed class UpgradeTests(Engines engines)
         var then = await engines.NewBareClickHouseAsync();
         await new ClickHouseMigrator(then, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None, through);
         var now = await engines.NewClickHouseAsync();
-        foreach (var clickHouse in new[] { then, now })
-        {
-            await GeneratedTraffic.LoadAsync(clickHouse, Properties.Select(p => ((ulong)p.Id, p.Zone)), Instant.FromUtc(2026, 7, 20, 0, 0), Instant.FromUtc(2026, 10, 10, 0, 0), sessionsPerDay: 80, visitorPool: 500, seedBase: seedBase);
-        }
+        var (from, to) = (Instant.FromUtc(2026, 7, 20, 0, 0), Instant.FromUtc(2026, 10, 10, 0, 0));
+        await GeneratedTraffic.LoadIntoEarlierSchemaAsync(then, Properties.Select(p => ((ulong)p.Id, p.Zone)), from, to, sessionsPerDay: 80, visitorPool: 500, seedBase: seedBase);
+        await GeneratedTraffic.LoadAsync(now, Properties.Select(p => ((ulong)p.Id, p.Zone, "UTC")), from, to, sessionsPerDay: 80, visitorPool: 500, seedBase: seedBase);
 
         return (then, now);
     }
@@ -246,6 +264,7 @@ public sealed class UpgradeTests(Engines engines)
                     {
                         PropertyId = id,
                         Zone = zone,
+                        DayZone = DateTimeZone.Utc, // the days of a directory made before day zones
                         Range = ReportRanges.Days(zone, new LocalDate(2026, 7, 25), new LocalDate(2026, 10, 5)),
                         Metrics = visit ? [Metric.Visitors, Metric.Visits, Metric.Pageviews, Metric.BounceRate, Metric.VisitDuration, Metric.Events] : [Metric.Visitors, Metric.Pageviews, Metric.Events],
                         Dimensions = dimension is null ? [] : [Dimension.Parse(dimension, "dimensions")],

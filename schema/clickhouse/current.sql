@@ -6,10 +6,12 @@ CREATE TABLE events
 (
     `property_id` UInt64,
     `timestamp` DateTime64(3, 'UTC') CODEC(T64, LZ4),
+    `day` Date DEFAULT toDate(timestamp),
     `name` LowCardinality(String),
     `visitor_id` UInt64,
     `session_id` UInt64,
     `session_start` DateTime64(3, 'UTC'),
+    `session_day` Date DEFAULT toDate(session_start),
     `session_first` UInt8 CODEC(T64, LZ4),
     `bounce_delta` Int8 CODEC(T64, LZ4),
     `duration_delta_ms` UInt32 CODEC(T64, LZ4),
@@ -243,7 +245,7 @@ CREATE MATERIALIZED VIEW rollup_daily_events_mv TO rollup_daily
 )
 AS SELECT
     property_id,
-    toDate(timestamp) AS day,
+    day,
     tupleElement(pair, 1) AS dimension,
     tupleElement(pair, 2) AS value,
     uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitor_sketch,
@@ -274,7 +276,7 @@ CREATE MATERIALIZED VIEW rollup_daily_sessions_mv TO rollup_daily
 )
 AS SELECT
     property_id,
-    toDate(session_start) AS day,
+    session_day AS day,
     tupleElement(pair, 1) AS dimension,
     tupleElement(pair, 2) AS value,
     sum(session_first) AS visits,

@@ -17,10 +17,12 @@ public static class EventsTable
     [
         new("property_id", "UInt64", Exported: false),
         new("timestamp", Instant),
+        new("day", "Date", Exported: false),
         new("name", Small, FromVisitors: true),
         new("visitor_id", "UInt64"),
         new("session_id", "UInt64"),
         new("session_start", Instant, Exported: false),
+        new("session_day", "Date", Exported: false),
         new("session_first", "UInt8", Exported: false),
         new("bounce_delta", "Int8", Exported: false),
         new("duration_delta_ms", "UInt32", Exported: false),
