@@ -212,22 +212,20 @@ internal sealed class ReportSql
 
         if (source == TableSource.Daily)
         {
-            var (body, edges) = DailyParts(dimensions, filter);
+            var body = DailyParts(dimensions, filter);
             var value = dimensions.Count == 1 ? $"{Labeled(dimensions[0], EventRow(dimensions[0], "timestamp"))} AS d0, " : string.Empty;
-            var partial = $"""
+            var partial = EdgeTimes("timestamp") is { } edges ? $"""
                 SELECT {value}uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
                 FROM events
-                WHERE property_id = {_property} AND (timestamp >= {_from} AND timestamp < {edges.From} OR timestamp >= {edges.To} AND timestamp < {_to}){WithoutPings(false)}{(filter is null ? string.Empty : " AND " + Render(filter, d => EventTest(d, "timestamp")))}
+                WHERE property_id = {_property} AND ({edges}){WithoutPings(false)}{(filter is null ? string.Empty : " AND " + Render(filter, d => EventTest(d, "timestamp")))}
                 {(value.Length > 0 ? "GROUP BY d0" : string.Empty)}
-                """;
+                """ : null;
             return Grouped(
                 dimensions.Count == 1 ? ["d0"] : [],
                 DailyEventAggregates,
                 $"""
                 (
-                    {body(DailyEventColumns)}
-                    UNION ALL
-                    {partial}
+                    {AndEdges(body(DailyEventColumns), partial)}
                 )
                 """,
                 null,
@@ -288,20 +286,17 @@ internal sealed class ReportSql
         var names = Param(dimensions.Select(d => d.StoredName).ToList(), "Array(String)");
         var label = $"multiIf({string.Concat(dimensions.SkipLast(1).Select((d, i) => $"g = {i}, {Labeled(d, "value")}, "))}{Labeled(dimensions[^1], "value")})";
         var days = RollupDays($"property_id = {_property} AND dimension IN {names}", _ => $"indexOf({names}, dimension) - 1 AS g, {label} AS d0, {DailyEventColumns}");
-        var (from, to) = WholeDayEdges();
-        var edges = GroupingSets(
+        var edges = EdgeTimes("timestamp") is { } times ? GroupingSets(
             dimensions,
             $"uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue",
             "events",
-            $"property_id = {_property} AND (timestamp >= {_from} AND timestamp < {from} OR timestamp >= {to} AND timestamp < {_to}){WithoutPings(false)}");
+            $"property_id = {_property} AND ({times}){WithoutPings(false)}") : null;
         return PagedSets(
             $"""
             SELECT g, d0, {DailyEventAggregates}
             FROM
             (
-                {days}
-                UNION ALL
-                {edges}
+                {AndEdges(days, edges)}
             )
             GROUP BY g, d0
             HAVING {GroupExists}
@@ -365,20 +360,24 @@ internal sealed class ReportSql
         var dimension = DailyDimension([], filter) ?? throw new InvalidOperationException("The daily rollup cannot answer this query.");
         var days = DaysForTime(_query, time.Interval) ?? throw new InvalidOperationException("No day rows of the range can be given to its time buckets.");
         var (onDays, elsewhere) = DaySplit(days);
+        var dayRows = $"""
+            SELECT {TimeKey(time.Interval, DayStart("day", days))} AS d0, {DailyEventColumns}
+            FROM rollup_daily
+            WHERE property_id = {_property} AND dimension = {Param(dimension, "String")} AND {Render(filter, _ => "value")} AND {onDays}
+            """;
+        var raw = elsewhere is null ? null : $"""
+            SELECT {TimeKey(time.Interval, "timestamp")} AS d0, uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
+            FROM events
+            WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND {elsewhere("timestamp")}{WithoutPings(false)}
+                AND {Render(filter, d => EventTest(d, "timestamp"))}
+            GROUP BY d0
+            """;
         return Grouped(
             ["d0"],
             DailyEventAggregates,
             $"""
             (
-                SELECT {TimeKey(time.Interval, DayStart("day", days))} AS d0, {DailyEventColumns}
-                FROM rollup_daily
-                WHERE property_id = {_property} AND dimension = {Param(dimension, "String")} AND {Render(filter, _ => "value")} AND {onDays}
-                UNION ALL
-                SELECT {TimeKey(time.Interval, "timestamp")} AS d0, uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
-                FROM events
-                WHERE property_id = {_property} AND timestamp >= {_from} AND timestamp < {_to} AND {elsewhere("timestamp")}{WithoutPings(false)}
-                    AND {Render(filter, d => EventTest(d, "timestamp"))}
-                GROUP BY d0
+                {AndEdges(dayRows, raw)}
             )
             """,
             null,
@@ -436,8 +435,7 @@ internal sealed class ReportSql
                 GROUP BY d0
             )
             """;
-        var (edgeFrom, edgeTo) = WholeDayEdges();
-        var partial = Raw(rolled, $"timestamp >= {_from} AND timestamp < {edgeFrom} OR timestamp >= {edgeTo} AND timestamp < {_to}");
+        var partial = EdgeTimes("timestamp") is { } edges ? Raw(rolled, edges) : null;
         var others = listed.Except(rolled).ToList() is { Count: > 0 } rest ? $"UNION ALL\n{Raw(rest, $"timestamp >= {_from} AND timestamp < {_to}")}" : string.Empty;
         return Grouped(
             ["d0"],
@@ -445,9 +443,7 @@ internal sealed class ReportSql
             + "toUInt64(0) AS engaged_visits, toUInt64(0) AS scroll_sum, sum(revenue) AS revenue, sum(revenue_events) AS revenue_events",
             $"""
             (
-                {whole}
-                UNION ALL
-                {partial}
+                {AndEdges(whole, partial)}
                 {others}
             )
             """,
@@ -582,22 +578,19 @@ internal sealed class ReportSql
         const string SessionAggregates = "count() AS visits, sum(s_bounce) AS bounces, sum(s_duration_ms) AS duration_ms";
         if (source == TableSource.Daily)
         {
-            var (body, edges) = DailyParts(dimensions, filter);
+            var body = DailyParts(dimensions, filter);
             string Partial(string from, string to) => $"""
                 SELECT {(dimensions.Count == 1 ? Labeled(dimensions[0], SessionRow(dimensions[0])) + " AS d0, " : string.Empty)}toUInt64(1) AS visits, s_bounce AS bounces, s_duration_ms AS duration_ms
                 FROM ({SessionRows(TableSource.Sessions, from, to)})
                 {(filter is null ? string.Empty : "WHERE " + Render(filter, SessionRow))}
                 """;
+            var edges = Edges() is { Count: > 0 } ends ? string.Join("\nUNION ALL\n", ends.Select(e => Partial(e.From, e.To))) : null;
             return Grouped(
                 dimensions.Count == 1 ? ["d0"] : [],
                 "sum(visits) AS visits, sum(bounces) AS bounces, sum(duration_ms) AS duration_ms",
                 $"""
                 (
-                    {body("visits, bounces, duration_ms")}
-                    UNION ALL
-                    {Partial(_from, edges.From)}
-                    UNION ALL
-                    {Partial(edges.To, _to)}
+                    {AndEdges(body("visits, bounces, duration_ms"), edges)}
                 )
                 """,
                 null,
@@ -971,13 +964,13 @@ internal sealed class ReportSql
     /// The daily rollup's rows of the query's dimension over the whole days of the range (a function of the columns
     /// to read), and the bounds of those days: the partial days before and after are read from raw events or sessions.
     /// </summary>
-    private (Func<string, string> Body, (string From, string To) Edges) DailyParts(IReadOnlyList<Dimension> dimensions, Filter? filter)
+    private Func<string, string> DailyParts(IReadOnlyList<Dimension> dimensions, Filter? filter)
     {
         var dimension = DailyDimension(dimensions, filter) ?? throw new InvalidOperationException("The daily rollup cannot answer this query.");
         var rows = $"property_id = {_property} AND dimension = {Param(dimension, "String")}"
             + (filter is null ? string.Empty : $" AND {Render(filter, _ => "value")}");
         var value = dimensions.Count == 1 ? $"{Labeled(dimensions[0], "value")} AS d0, " : string.Empty;
-        return (columns => RollupDays(rows, _ => value + columns), WholeDayEdges());
+        return columns => RollupDays(rows, _ => value + columns);
     }
 
     /// <summary>
@@ -998,12 +991,33 @@ internal sealed class ReportSql
               + $"UNION ALL SELECT {select("rollup_monthly")} FROM rollup_monthly WHERE {rows} AND month >= {Param(monthsFrom, "Date")} AND month < {Param(monthsTo, "Date")}";
     }
 
-    /// <summary>The range's whole days as their first and end instant: the partial days before and after them are raw events'.</summary>
-    private (string From, string To) WholeDayEdges()
+    /// <summary>
+    /// The partial days at the range's ends, around its whole days (<see cref="WholeDays"/>), as [from, to) instants:
+    /// none when the range is days of the rollups' zone, as a range of the owner's local days is in its own.
+    /// </summary>
+    private List<(string From, string To)> Edges()
     {
         var days = WholeDays(_query.Range, _query.DayZone) ?? throw new InvalidOperationException("The range holds no whole day.");
-        return (Param(days.From, "DateTime64(3)"), Param(days.To, "DateTime64(3)"));
+        var edges = new List<(string, string)>();
+        if (days.From > _query.Range.From)
+        {
+            edges.Add((_from, Param(days.From, "DateTime64(3)")));
+        }
+
+        if (days.To < _query.Range.To)
+        {
+            edges.Add((Param(days.To, "DateTime64(3)"), _to));
+        }
+
+        return edges;
     }
+
+    /// <summary>The test of <paramref name="time"/> for the partial days at the range's ends (<see cref="Edges"/>); null when there are none.</summary>
+    private string? EdgeTimes(string time)
+        => Edges() is { Count: > 0 } edges ? string.Join(" OR ", edges.Select(e => $"{time} >= {e.From} AND {time} < {e.To}")) : null;
+
+    /// <summary>The rows of the whole days and, when there are any, those of the partial days read elsewhere.</summary>
+    private static string AndEdges(string wholeDays, string? edges) => edges is null ? wholeDays : $"{wholeDays}\nUNION ALL\n{edges}";
 
     /// <summary>
     /// Whether every edge a query can cut (its range, and each local hour, day, week and month in its zone) is a whole
@@ -1035,20 +1049,16 @@ internal sealed class ReportSql
 
         if (time is null)
         {
-            var (from, to) = WholeDayEdges();
             var wholeDays = RollupDays($"property_id = {_property} AND dimension = ''", table => $"toDateTime({(table == "rollup_monthly" ? "month" : "day")}, 'UTC') AS bucket, {columns}");
-            return $"({wholeDays} UNION ALL {hourly} AND (hour < {from} OR hour >= {to}))";
+            return $"({AndEdges(wholeDays, EdgeTimes("hour") is { } edges ? $"{hourly} AND ({edges})" : null)})";
         }
 
         var days = DaysForTime(_query, time.Interval)!.Value;
         var (onDays, elsewhere) = DaySplit(days);
+        var dayRows = $"SELECT {DayStart("day", days)} AS bucket, {columns} FROM rollup_daily WHERE property_id = {_property} AND dimension = '' AND {onDays}";
         return $"""
             (
-                SELECT {DayStart("day", days)} AS bucket, {columns}
-                FROM rollup_daily
-                WHERE property_id = {_property} AND dimension = '' AND {onDays}
-                UNION ALL
-                {hourly} AND {elsewhere("hour")}
+                {AndEdges(dayRows, elsewhere is null ? null : $"{hourly} AND {elsewhere("hour")}")}
             )
             """;
     }
@@ -1057,14 +1067,16 @@ internal sealed class ReportSql
     /// The range split for day rows (<see cref="DaysForTime"/>): the test of a rollup_daily row's <c>day</c> for the
     /// whole days no time bucket starts inside, and the test of a time expression for every other time (the partial
     /// ends and the cut days, which are UTC days), which finer rows answer. Each is one test (an OR of a range per cut
-    /// day took 70-100 ms to plan for the 53 weeks of a year; this takes 12-22 ms).
+    /// day took 70-100 ms to plan for the 53 weeks of a year; this takes 12-22 ms). No other time when the whole days
+    /// are the range and none is cut (the owner's local days in their own zone).
     /// </summary>
-    private (string OnDays, Func<string, string> Elsewhere) DaySplit((Instant From, Instant To, List<LocalDate> Cut) days)
+    private (string OnDays, Func<string, string>? Elsewhere) DaySplit((Instant From, Instant To, List<LocalDate> Cut) days)
     {
         var (cutDays, dailyFrom, dailyTo) = (Param(days.Cut, "Array(Date)"), Param(days.From.InZone(_query.DayZone).Date, "Date"), Param(days.To.InZone(_query.DayZone).Date, "Date"));
         var (from, to) = (Param(days.From, "DateTime64(3)"), Param(days.To, "DateTime64(3)"));
+        var whole = days.Cut.Count == 0 && days.From == _query.Range.From && days.To == _query.Range.To;
         return ($"day >= {dailyFrom} AND day < {dailyTo} AND NOT has({cutDays}, day)",
-            time => $"({time} < {from} OR {time} >= {to} OR has({cutDays}, toDate({time})))");
+            whole ? null : time => $"({time} < {from} OR {time} >= {to} OR has({cutDays}, toDate({time})))");
     }
 
     /// <summary>
