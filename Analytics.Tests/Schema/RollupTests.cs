@@ -43,15 +43,9 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
     public async Task PropertyRollup_EveryLocalDay_EqualsRawEvents(ulong propertyId, string zoneId)
     {
         var zone = DateTimeZoneProviders.Tzdb[zoneId];
-        var first = Data.From.InZone(zone).Date.PlusDays(1);
-        var last = Data.To.InZone(zone).Date.PlusDays(-2);
-        var days = 0;
-        for (var day = first; day <= last; day = day.PlusDays(1), days++)
+        foreach (var day in WholeLocalDays(zone))
         {
-            var start = zone.AtStartOfDay(day).ToInstant();
-            var end = zone.AtStartOfDay(day.PlusDays(1)).ToInstant();
-            var range = new { property = propertyId, from = start, to = end };
-
+            var range = new { property = propertyId, from = zone.AtStartOfDay(day).ToInstant(), to = zone.AtStartOfDay(day.PlusDays(1)).ToInstant() };
             var rollup = (await data.ClickHouse.QueryAsync<Totals>(
                 """
                 SELECT sum(pageviews) AS pageviews, sum(events) AS events, uniqMerge(visitors) AS visitors,
@@ -59,19 +53,8 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
                 FROM rollup_property
                 WHERE property_id = {property:UInt64} AND bucket >= {from:DateTime64(3)} AND bucket < {to:DateTime64(3)}
                 """, range)).Single();
-            var raw = await RawTotalsAsync(propertyId, start, end);
-
-            var context = $"{zoneId} {day}";
-            Assert.True(raw.Pageviews > 0, $"no traffic generated on {context}");
-            Assert.Equal(raw.Pageviews, rollup.Pageviews);
-            Assert.Equal(raw.Events, rollup.Events);
-            Assert.Equal(raw.Visits, rollup.Visits);
-            Assert.Equal(raw.Bounces, rollup.Bounces);
-            Assert.Equal(raw.DurationMs, rollup.DurationMs);
-            GeneratedTraffic.AssertVisitorsClose(raw.Visitors, rollup.Visitors, context);
+            AssertSameTotals(await RawTotalsAsync(propertyId, range.from, range.to), rollup, $"{zoneId} {day}");
         }
-
-        Assert.True(days >= 30);
     }
 
     [Theory]
@@ -82,31 +65,37 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         // hours, one with a 30-minute DST change), so the day row of a local day holds that day's events and visits
         // exactly, and the month row the local month's.
         var zone = DateTimeZoneProviders.Tzdb[zoneId];
-        var first = Data.From.InZone(zone).Date.PlusDays(1);
-        var last = Data.To.InZone(zone).Date.PlusDays(-2);
-        var days = 0;
         const string Sums = "sum(pageviews) AS pageviews, sum(events) AS events, uniqCombinedMerge(13)(visitor_sketch) AS visitors, sum(visits) AS visits, sum(bounces) AS bounces, sum(duration_ms) AS duration_ms";
-        for (var day = first; day <= last; day = day.PlusDays(1), days++)
+        foreach (var day in WholeLocalDays(zone))
         {
-            var (start, end) = (zone.AtStartOfDay(day).ToInstant(), zone.AtStartOfDay(day.PlusDays(1)).ToInstant());
             var rollup = (await data.ClickHouse.QueryAsync<Totals>(
                 $"SELECT {Sums} FROM rollup_daily WHERE property_id = {{property:UInt64}} AND dimension = '' AND day = {{day:Date}}",
                 new { property = propertyId, day })).Single();
-            var raw = await RawTotalsAsync(propertyId, start, end);
-            var context = $"{zoneId} {day}";
-            Assert.True(raw.Pageviews > 0, $"no traffic generated on {context}");
-            Assert.Equal((raw.Pageviews, raw.Events, raw.Visits, raw.Bounces, raw.DurationMs), (rollup.Pageviews, rollup.Events, rollup.Visits, rollup.Bounces, rollup.DurationMs));
-            GeneratedTraffic.AssertVisitorsClose(raw.Visitors, rollup.Visitors, context);
+            AssertSameTotals(await RawTotalsAsync(propertyId, zone.AtStartOfDay(day).ToInstant(), zone.AtStartOfDay(day.PlusDays(1)).ToInstant()), rollup, $"{zoneId} {day}");
         }
 
-        Assert.True(days >= 30);
         var october = new LocalDate(2026, 10, 1);
         var month = (await data.ClickHouse.QueryAsync<Totals>(
             $"SELECT {Sums} FROM rollup_monthly WHERE property_id = {{property:UInt64}} AND dimension = '' AND month = {{month:Date}}",
             new { property = propertyId, month = october })).Single();
-        var rawMonth = await RawTotalsAsync(propertyId, zone.AtStartOfDay(october).ToInstant(), zone.AtStartOfDay(october.PlusMonths(1)).ToInstant());
-        Assert.Equal((rawMonth.Pageviews, rawMonth.Events, rawMonth.Visits, rawMonth.Bounces, rawMonth.DurationMs), (month.Pageviews, month.Events, month.Visits, month.Bounces, month.DurationMs));
-        GeneratedTraffic.AssertVisitorsClose(rawMonth.Visitors, month.Visitors, $"{zoneId} October");
+        AssertSameTotals(await RawTotalsAsync(propertyId, zone.AtStartOfDay(october).ToInstant(), zone.AtStartOfDay(october.PlusMonths(1)).ToInstant()), month, $"{zoneId} October");
+    }
+
+    /// <summary>The whole local days of the generated traffic in <paramref name="zone"/> (the partial first and last left out): at least 30.</summary>
+    private static List<LocalDate> WholeLocalDays(DateTimeZone zone)
+    {
+        var (first, last) = (Data.From.InZone(zone).Date.PlusDays(1), Data.To.InZone(zone).Date.PlusDays(-2));
+        var days = Enumerable.Range(0, Period.Between(first, last, PeriodUnits.Days).Days + 1).Select(first.PlusDays).ToList();
+        Assert.True(days.Count >= 30);
+        return days;
+    }
+
+    /// <summary>A rollup's totals against raw events': the counts exactly, the visitors within the sketch's error.</summary>
+    private static void AssertSameTotals(Totals raw, Totals rollup, string context)
+    {
+        Assert.True(raw.Pageviews > 0, $"no traffic generated on {context}");
+        Assert.Equal((raw.Pageviews, raw.Events, raw.Visits, raw.Bounces, raw.DurationMs), (rollup.Pageviews, rollup.Events, rollup.Visits, rollup.Bounces, rollup.DurationMs));
+        GeneratedTraffic.AssertVisitorsClose(raw.Visitors, rollup.Visitors, context);
     }
 
     /// <summary>The totals of [<paramref name="from"/>, <paramref name="to"/>) counted from raw events: visits by their first event.</summary>
