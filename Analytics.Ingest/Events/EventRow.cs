@@ -117,7 +117,6 @@ public sealed record EventRow
     {
         null => throw new InvalidOperationException($"An event of property {PropertyId} has no zone of days (EventRow.DayZone)."),
         _ when utc <= DateTime.UnixEpoch => UnixDay, // no time (a row without its visit): ClickHouse's first Date
-        var zone when zone.MaxOffset == NodaTime.Offset.Zero && zone.MinOffset == NodaTime.Offset.Zero => DateOnly.FromDateTime(utc),
         var zone => NodaTime.Instant.FromUnixTimeTicks(utc.Ticks - DateTime.UnixEpoch.Ticks).InZone(zone).Date.ToDateOnly(),
     };
 

@@ -47,9 +47,12 @@ public sealed record Property(long Id, string Domain, string Name, string Timezo
     [System.Text.Json.Serialization.JsonIgnore]
     public NodaTime.DateTimeZone Zone => NodaTime.DateTimeZoneProviders.Tzdb[Timezone];
 
-    /// <summary>The zone its events' days are stamped in (<see cref="DayZone"/>), which its rollups' days are.</summary>
+    /// <summary>
+    /// The zone its events' days are stamped in (<see cref="DayZone"/>), which its rollups' days are: looked up once, as
+    /// collect stamps every event with it.
+    /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public NodaTime.DateTimeZone Days => NodaTime.DateTimeZoneProviders.Tzdb[DayZone];
+    public NodaTime.DateTimeZone Days { get; } = NodaTime.DateTimeZoneProviders.Tzdb[DayZone];
 
     [System.Text.Json.Serialization.JsonIgnore]
     public NodaTime.IsoDayOfWeek FirstDayOfWeek => (NodaTime.IsoDayOfWeek)WeekStart;
