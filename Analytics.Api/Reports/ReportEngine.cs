@@ -168,10 +168,13 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             var sample = Sample(TableSource.Sessions, first, imports: false);
             var sql = new ReportSql(first, sample);
             var rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.SharedSessions(dimensions, first.Filter!), sql.Parameters, cancellationToken: cancellationToken);
+            var all = ReportSql.SetOfAllVisits(dimensions);
             foreach (var (index, query, lead) in group)
             {
                 var set = query.Dimensions is [var d] ? dimensions.FindIndex(x => x.StoredName == d.StoredName) : dimensions.Count;
-                var groups = rows.Where(r => (int)Number(r["g"]) == set).ToList();
+                var groups = set == dimensions.Count && all is { } parts
+                    ? Summed(rows.Where(r => (int)Number(r["g"]) == parts).ToList())
+                    : rows.Where(r => (int)Number(r["g"]) == set).ToList();
                 var leads = lead == QuerySide.Sessions;
                 found[index] = (Side(leads ? groups.Skip(query.Offset).Take(query.Limit) : groups, query.Dimensions, sample) with { Total = groups.Count }, leads);
             }
@@ -179,6 +182,12 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
 
         return found;
     }
+
+    /// <summary>The totals of groups that part the visits (<see cref="ReportSql.SetOfAllVisits"/>): each sum over them all, in one row; none for none.</summary>
+    private static List<Dictionary<string, JsonElement>> Summed(List<Dictionary<string, JsonElement>> groups)
+        => groups.Count == 0
+            ? []
+            : [groups[0].Keys.Where(IsValue).ToDictionary(name => name, name => JsonSerializer.SerializeToElement(groups.Sum(r => Number(r[name]))), StringComparer.Ordinal)];
 
     /// <summary>
     /// Which half leads a query whose sessions half can be read with others' (<see cref="SharedVisitsAsync"/>), or null
@@ -631,9 +640,12 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         {
             var pageOnly = query.Dimensions.All(d => d.IsTime || d.Name == "event:page") && conditions.All(c => c.Dimension.Name == "event:page");
             var totalsOnly = query.Metrics.All(m => m is not (Metric.ScrollDepth or Metric.TimeOnPage));
+            // Over time under a filter, day rows come before the page rollup's quarter hours: a page-filtered year by
+            // month is a few hundred rows instead of a hundred thousand (3 months on 100M events: 18 against 110 ms).
             events = hourlyTotals && pageMetrics && totalsOnly ? totals
                 : dailyDimension is not null && dailyMetrics ? TableSource.Daily
-                : !rollups || !pageOnly || !pageMetrics ? (dailyMetrics && ReportSql.DailyTimeRoute(query) ? TableSource.Daily : fallback)
+                : dailyMetrics && ReportSql.DailyTimeRoute(query) ? TableSource.Daily
+                : !rollups || !pageOnly || !pageMetrics ? fallback
                 : onlyTime && conditions.Count == 0 && totalsOnly ? totals
                 : TableSource.PageRollup;
         }
@@ -846,7 +858,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             var values = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var (name, value) in r)
             {
-                if (name is not ("k" or "total" or "g") && !(name.Length > 1 && name[0] == 'd' && char.IsAsciiDigit(name[1])))
+                if (IsValue(name))
                 {
                     values[name] = Number(value) * sampleOneIn;
                 }
@@ -860,6 +872,9 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
 
         return new SideResult(rows, keys, total);
     }
+
+    /// <summary>Whether a column of a side's row is a value (a sum or count), not its set, label, key or group count.</summary>
+    private static bool IsValue(string column) => column is not ("k" or "total" or "g") && !(column.Length > 1 && column[0] == 'd' && char.IsAsciiDigit(column[1]));
 
     /// <summary>The number of groups when the requested page is past the last one.</summary>
     private async Task<long> CountAsync(QuerySide side, TableSource source, ReportQuery query, bool imports, CancellationToken cancellationToken)

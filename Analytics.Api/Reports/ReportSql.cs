@@ -671,13 +671,15 @@ internal sealed class ReportSql
     /// The sessions halves of a view's queries that look their visits up by the same events (<see cref="LooksUpVisits"/>),
     /// in one statement, so the lookup (most of such a half's time) is done once: every group of each of
     /// <paramref name="dimensions"/> (<c>g</c>, its index; <c>d0</c>, its label; <c>k</c>, its key) in the order
-    /// <see cref="SharedSessionsOrder"/>, and the totals (<c>g</c> past the last index).
+    /// <see cref="SharedSessionsOrder"/>, and the totals (<c>g</c> past the last index) unless the groups of one set
+    /// sum to them (<see cref="SetOfAllVisits"/>).
     /// </summary>
     public string SharedSessions(IReadOnlyList<Dimension> dimensions, Filter filter)
     {
         var (where, aggregates) = PlainSessions(filter);
         var sets = dimensions.Select((_, i) => $"e{i}").ToList();
         string Which(Func<int, string> value, string totals) => $"multiIf({string.Concat(sets.Select((e, i) => $"grouping({e}) = 0, {value(i)}, "))}{totals})";
+        var groupings = sets.Select(e => $"({e})").Concat(SetOfAllVisits(dimensions) is null ? ["()"] : []);
         return $"""
             SELECT * EXCEPT ({string.Join(", ", sets)}), cityHash64(d0) AS k
             FROM
@@ -685,11 +687,20 @@ internal sealed class ReportSql
                 SELECT {string.Join(", ", dimensions.Select((d, i) => $"{Labeled(d, SessionTableColumn(d))} AS e{i}"))}, {Which(i => $"{i}", $"{sets.Count}")} AS g, {Which(i => sets[i], "''")} AS d0, {aggregates}
                 FROM {_sessions}
                 WHERE {where}
-                GROUP BY GROUPING SETS ({string.Join(", ", sets.Select(e => $"({e})"))}, ())
+                GROUP BY GROUPING SETS ({string.Join(", ", groupings)})
             )
             ORDER BY g, {string.Join(", ", SharedSessionsOrder)}
             """;
     }
+
+    /// <summary>
+    /// The set of <see cref="SharedSessions"/> whose groups sum to its totals, or null: the entry page's, since a visit
+    /// has one (stamped on each of its rows), so its groups part the visits and every sum of theirs (visits, bounces,
+    /// duration, entries) adds up over them. The totals are then not counted a second time (3 months of `page
+    /// contains` on 100M events: 560 against 635 ms).
+    /// </summary>
+    public static int? SetOfAllVisits(IReadOnlyList<Dimension> dimensions)
+        => dimensions.ToList().FindIndex(d => d.Name == "visit:entry_page") is var i and >= 0 ? i : null;
 
     /// <summary>
     /// The dimensions and filter the sessions half reads. By a page, a visit counts on the page it entered on (its
