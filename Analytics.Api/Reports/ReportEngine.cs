@@ -168,13 +168,12 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             var sample = Sample(TableSource.Sessions, first, imports: false);
             var sql = new ReportSql(first, sample);
             var rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.SharedSessions(dimensions, first.Filter!), sql.Parameters, cancellationToken: cancellationToken);
-            var all = ReportSql.SetOfAllVisits(dimensions);
             foreach (var (index, query, lead) in group)
             {
-                var set = query.Dimensions is [var d] ? dimensions.FindIndex(x => x.StoredName == d.StoredName) : dimensions.Count;
-                var groups = set == dimensions.Count && all is { } parts
-                    ? Summed(rows.Where(r => (int)Number(r["g"]) == parts).ToList())
-                    : rows.Where(r => (int)Number(r["g"]) == set).ToList();
+                // A breakdown's groups are its set's; the totals are the sums of the first set's (ReportSql.SharedSessions).
+                var groups = query.Dimensions is [var d]
+                    ? rows.Where(r => (int)Number(r["g"]) == dimensions.FindIndex(x => x.StoredName == d.StoredName)).ToList()
+                    : Summed(rows.Where(r => (int)Number(r["g"]) == 0).ToList());
                 var leads = lead == QuerySide.Sessions;
                 found[index] = (Side(leads ? groups.Skip(query.Offset).Take(query.Limit) : groups, query.Dimensions, sample) with { Total = groups.Count }, leads);
             }
@@ -183,7 +182,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         return found;
     }
 
-    /// <summary>The totals of groups that part the visits (<see cref="ReportSql.SetOfAllVisits"/>): each sum over them all, in one row; none for none.</summary>
+    /// <summary>The totals of groups that part the visits (<see cref="ReportSql.SharedSessions"/>): each sum over them all, in one row; none for none.</summary>
     private static List<Dictionary<string, JsonElement>> Summed(List<Dictionary<string, JsonElement>> groups)
         => groups.Count == 0
             ? []

@@ -305,6 +305,13 @@ internal sealed class ReportSql
     }
 
     /// <summary>
+    /// In a row of <c>GROUP BY GROUPING SETS</c> over <paramref name="sets"/> (one column each), <paramref name="value"/>
+    /// of the set the row is of.
+    /// </summary>
+    private static string InSet(List<string> sets, Func<int, string> value)
+        => sets.Count == 1 ? value(0) : $"multiIf({string.Concat(sets.SkipLast(1).Select((e, i) => $"grouping({e}) = 0, {value(i)}, "))}{value(sets.Count - 1)})";
+
+    /// <summary>
     /// One group per value of each of <paramref name="dimensions"/> over the rows of <paramref name="from"/> that pass
     /// <paramref name="where"/>, in one scan (GROUPING SETS): <c>g</c> (the dimension's index), <c>d0</c> (its label)
     /// and <paramref name="aggregates"/>.
@@ -312,12 +319,11 @@ internal sealed class ReportSql
     private string GroupingSets(IReadOnlyList<Dimension> dimensions, string aggregates, string from, string where)
     {
         var sets = dimensions.Select((_, i) => $"e{i}").ToList();
-        string Which(Func<int, string> value) => $"multiIf({string.Concat(sets.SkipLast(1).Select((e, i) => $"grouping({e}) = 0, {value(i)}, "))}{value(sets.Count - 1)})";
         return $"""
             SELECT * EXCEPT ({string.Join(", ", sets)})
             FROM
             (
-                SELECT {string.Join(", ", dimensions.Select((d, i) => $"{EventLabel(d)} AS e{i}"))}, {Which(i => $"{i}")} AS g, {Which(i => sets[i])} AS d0, {aggregates}
+                SELECT {string.Join(", ", dimensions.Select((d, i) => $"{EventLabel(d)} AS e{i}"))}, {InSet(sets, i => $"{i}")} AS g, {InSet(sets, i => sets[i])} AS d0, {aggregates}
                 FROM {from}
                 WHERE {where}
                 GROUP BY GROUPING SETS ({string.Join(", ", sets.Select(e => $"({e})"))})
@@ -671,36 +677,27 @@ internal sealed class ReportSql
     /// The sessions halves of a view's queries that look their visits up by the same events (<see cref="LooksUpVisits"/>),
     /// in one statement, so the lookup (most of such a half's time) is done once: every group of each of
     /// <paramref name="dimensions"/> (<c>g</c>, its index; <c>d0</c>, its label; <c>k</c>, its key) in the order
-    /// <see cref="SharedSessionsOrder"/>, and the totals (<c>g</c> past the last index) unless the groups of one set
-    /// sum to them (<see cref="SetOfAllVisits"/>).
+    /// <see cref="SharedSessionsOrder"/>. The totals are the sums of any one set's groups: each dimension is a visit
+    /// attribute, stamped on each of a visit's rows, so every set parts the visits and their sums (visits, bounces,
+    /// duration, entries) add up over its groups. A set of the totals' own would count every visit a second time (3
+    /// months of `page contains` on 100M events: 464-473 against 524-535 ms).
     /// </summary>
     public string SharedSessions(IReadOnlyList<Dimension> dimensions, Filter filter)
     {
         var (where, aggregates) = PlainSessions(filter);
         var sets = dimensions.Select((_, i) => $"e{i}").ToList();
-        string Which(Func<int, string> value, string totals) => $"multiIf({string.Concat(sets.Select((e, i) => $"grouping({e}) = 0, {value(i)}, "))}{totals})";
-        var groupings = sets.Select(e => $"({e})").Concat(SetOfAllVisits(dimensions) is null ? ["()"] : []);
         return $"""
             SELECT * EXCEPT ({string.Join(", ", sets)}), cityHash64(d0) AS k
             FROM
             (
-                SELECT {string.Join(", ", dimensions.Select((d, i) => $"{Labeled(d, SessionTableColumn(d))} AS e{i}"))}, {Which(i => $"{i}", $"{sets.Count}")} AS g, {Which(i => sets[i], "''")} AS d0, {aggregates}
+                SELECT {string.Join(", ", dimensions.Select((d, i) => $"{Labeled(d, SessionTableColumn(d))} AS e{i}"))}, {InSet(sets, i => $"{i}")} AS g, {InSet(sets, i => sets[i])} AS d0, {aggregates}
                 FROM {_sessions}
                 WHERE {where}
-                GROUP BY GROUPING SETS ({string.Join(", ", groupings)})
+                GROUP BY GROUPING SETS ({string.Join(", ", sets.Select(e => $"({e})"))})
             )
             ORDER BY g, {string.Join(", ", SharedSessionsOrder)}
             """;
     }
-
-    /// <summary>
-    /// The set of <see cref="SharedSessions"/> whose groups sum to its totals, or null: the entry page's, since a visit
-    /// has one (stamped on each of its rows), so its groups part the visits and every sum of theirs (visits, bounces,
-    /// duration, entries) adds up over them. The totals are then not counted a second time (3 months of `page
-    /// contains` on 100M events: 464-473 against 524-535 ms).
-    /// </summary>
-    public static int? SetOfAllVisits(IReadOnlyList<Dimension> dimensions)
-        => dimensions.ToList().FindIndex(d => d.Name == "visit:entry_page") is var i and >= 0 ? i : null;
 
     /// <summary>
     /// The dimensions and filter the sessions half reads. By a page, a visit counts on the page it entered on (its
