@@ -171,8 +171,8 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             foreach (var (index, query, lead) in group)
             {
                 // A breakdown's groups are its set's; the totals are the sums of the first set's (ReportSql.SharedSessions).
-                var groups = query.Dimensions is [var d]
-                    ? rows.Where(r => (int)Number(r["g"]) == dimensions.FindIndex(x => x.StoredName == d.StoredName)).ToList()
+                var groups = query.Dimensions is [var d] && dimensions.FindIndex(x => x.StoredName == d.StoredName) is var set
+                    ? rows.Where(r => (int)Number(r["g"]) == set).ToList()
                     : Summed(rows.Where(r => (int)Number(r["g"]) == 0).ToList());
                 var leads = lead == QuerySide.Sessions;
                 found[index] = (Side(leads ? groups.Skip(query.Offset).Take(query.Limit) : groups, query.Dimensions, sample) with { Total = groups.Count }, leads);
