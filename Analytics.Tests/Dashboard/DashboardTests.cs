@@ -176,10 +176,12 @@ public sealed class DashboardTests(Engines engines)
         await page.ClickAsync("[data-panel=events] a:text-is('Signup')");
         await page.WaitForSelectorAsync(".chip[data-filter='event:name']");
         await ViewShownAsync(page);
+        await page.WaitForSelectorAsync("[data-panel=visits][aria-busy=false] a[data-visit]");
+        var visits = await page.InnerTextAsync("[data-panel=visits]");
         await page.ClickAsync("[data-panel=visits] a[data-visit]");
-        await page.WaitForSelectorAsync("[data-timeline]");
+        await page.WaitForSelectorAsync("[data-timeline] li");
         var timeline = await page.InnerTextAsync("[data-timeline]");
-        Assert.Contains("Signup /hello", timeline, StringComparison.Ordinal);
+        Assert.True(timeline.Contains("Signup /hello", StringComparison.Ordinal), $"The timeline: {timeline}\nThe visits panel, before the click: {visits}"); // once in CI, another visit's timeline: keep what it listed
         Assert.Contains("plan: pro", timeline, StringComparison.Ordinal);
         Assert.Contains("visit=", page.Url, StringComparison.Ordinal);
         await CloseByEscapeAsync(page, "() => !location.search.includes('visit=') && !document.querySelector('.mud-dialog') && !document.querySelector('a[data-shortcut=w]').href.includes('visit=')");
