@@ -534,6 +534,47 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         Assert.Equal("/blog/a", visits.Single().EntryPage);
     }
 
+    [Fact]
+    public async Task AVisitStoredInTwoRowsNotMergedYet_PassesAPageFilterOnItsLaterPage_WithItsWholeDuration()
+    {
+        // Fay reads /start and /next, then 10,000 others read /other (an import's first batch ends there), then Fay
+        // reads /blog/b: her visit is two rows of the sessions table until a merge, and only the second holds /blog/b.
+        // Under a /blog filter the visit counts whole: 20 minutes (the second row alone holds 19:50 of them).
+        static string Line(string time, string visitor, string path)
+            => $$"""{"timestamp":"2026-09-21T{{time}}Z","name":"pageview","visitor_id":"{{visitor}}","hostname":"split.example","pathname":"{{path}}"}""";
+        var lines = new List<string> { Line("10:00:00", "fay", "/start"), Line("10:00:10", "fay", "/next") };
+        lines.AddRange(Enumerable.Range(0, Analytics.Ingest.Transfer.EventImport.BatchSize - 1).Select(i => Line($"10:{1 + i / 1000:00}:{i % 60:00}", $"other{i}", "/other")));
+        lines.Add(Line("10:20:00", "fay", "/blog/b"));
+        var property = new Analytics.Storage.Properties.Property(13, "split.example", "Split", "UTC", DateTime.UtcNow, 1, string.Empty, null, false);
+        await data.ClickHouse.ExecuteAsync("SYSTEM STOP MERGES sessions"); // the two rows stay two for this test
+        try
+        {
+            await Analytics.Ingest.Transfer.EventImport.RunAsync(data.ClickHouse, property, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines))), _ => { }, CancellationToken.None);
+            var rows = await data.ClickHouse.QueryAsync<Rows>("SELECT count() AS n FROM sessions WHERE property_id = 13 AND (has(pages, '/start') OR has(pages, '/blog/b'))");
+            Assert.Equal(2UL, rows.Single().N);
+
+            var zone = DateTimeZoneProviders.Tzdb["UTC"];
+            var blog = new ReportQuery
+            {
+                PropertyId = 13, Zone = zone, DayZone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 21), new LocalDate(2026, 9, 21)),
+                Metrics = [Metric.Visits, Metric.BounceRate, Metric.VisitDuration],
+                Filter = new Condition(FilterOperator.Contains, Dimension.Parse("event:page", "filters"), ["/blog"]),
+            };
+            foreach (var query in new[] { blog, blog with { Dimensions = [Dimension.Parse("visit:entry_page", "dimensions")] } })
+            {
+                var counted = await AllSourcesAsync(query);
+                AssertSame(query, counted);
+                Assert.Equal([1d, 0d, 1200d], counted[ReportSource.Sessions].Rows.Single().Metrics);
+            }
+        }
+        finally
+        {
+            await data.ClickHouse.ExecuteAsync("SYSTEM START MERGES sessions");
+        }
+    }
+
+    private sealed record Rows(ulong N);
+
     [Theory]
     [InlineData("a_b", "/a_b")] // '_' is LIKE's any-character: /axb must not match
     [InlineData("50%", "/50%off")] // '%' is LIKE's any-string: /50-off must not match

@@ -108,7 +108,7 @@ public sealed class UpgradeTests(Engines engines)
     /// </summary>
     /// <param name="through">The last migration the directory had.</param>
     /// <param name="version">The converting migration (the next file).</param>
-    /// <param name="pending">The migrations from it to now.</param>
+    /// <param name="pending">The migrations from it to 0024 (0025 adds each visit's pages, and a row with them).</param>
     /// <param name="maxBytes">At most this share of the sessions' bytes before, converted.</param>
     [Theory]
     [InlineData(17, "0018", 7, 0.85)]
@@ -140,26 +140,63 @@ public sealed class UpgradeTests(Engines engines)
 
         // ...and the next run converts the others, exchanges the tables and creates the view again.
         var resumed = new Progress(marker, null);
-        Assert.Equal(pending, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None));
+        Assert.Equal(pending, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None, 24));
         Assert.Equal(months.Count - 1, resumed.Lines.Count);
         Assert.EndsWith("100% of its " + (await CountAsync(now, "SELECT count() AS n FROM sessions")).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " rows)", resumed.Lines[^1], StringComparison.Ordinal);
         Assert.Equal(converted, (await old.QueryAsync<Name>(probe))[0].Value);
         Assert.Equal(0UL, await CountAsync(old, "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name LIKE 'sessions\\_next%'"));
         var after = await CountAsync(old, SessionBytes);
         Assert.True(after < before * maxBytes, $"the sessions take {after:N0} bytes converted, {before:N0} before");
+        Assert.Equal(1, await new ClickHouseMigrator(old, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None));
 
         // New events go through the view of now, into the converted table.
         await GeneratedTraffic.LoadAsync(old, [(3UL, "UTC", "UTC")], Instant.FromUtc(2026, 10, 1, 0, 0), Instant.FromUtc(2026, 10, 3, 0, 0), sessionsPerDay: 40, visitorPool: 100, seedBase: 180);
         await GeneratedTraffic.LoadAsync(now, [(3UL, "UTC", "UTC")], Instant.FromUtc(2026, 10, 1, 0, 0), Instant.FromUtc(2026, 10, 3, 0, 0), sessionsPerDay: 40, visitorPool: 100, seedBase: 180);
-        const string Sessions = """
-            SELECT property_id, session_id, min(session_start), any(visitor_id), max(session_end), sum(pageviews), sum(events), sum(bounce), sum(duration_ms),
-                   any(entry_page), argMaxMerge(exit_page), argMinMerge(hostname), any(referrer), any(referrer_source), any(utm_source), any(utm_medium),
-                   any(utm_campaign), any(utm_content), any(utm_term), any(country_code), any(city), any(browser), any(os), any(device_type), max(channel), argMaxMerge(exit_hostname)
-            FROM sessions GROUP BY property_id, session_id ORDER BY property_id, session_id
-            """;
         var expected = System.Text.Encoding.UTF8.GetString(await now.QueryRawAsync(Sessions, "TSV"));
         Assert.True(expected.Count(c => c == '\n') > 5_000, "too few sessions to tell");
         Assert.True(expected == System.Text.Encoding.UTF8.GetString(await old.QueryRawAsync(Sessions, "TSV")), "the converted sessions differ from those stored with the schema of now");
+
+        var reports = await ReportsAsync(now, filtered: true);
+        var upgraded = await ReportsAsync(old, filtered: true);
+        foreach (var (query, answer) in reports)
+        {
+            Assert.True(answer == upgraded[query], $"{query} differs after the upgrade:\n  now      {answer}\n  upgraded {upgraded[query]}");
+        }
+
+        Assert.True(reports.Values.Count(a => a.Contains("[1", StringComparison.Ordinal) || a.Contains("[2", StringComparison.Ordinal) || a.Contains("[3", StringComparison.Ordinal)) > reports.Count / 2, "too few reports found data");
+    }
+
+    /// <summary>
+    /// A directory made before 0025 (each visit's pages on its sessions rows) upgrades in place: every partition of
+    /// sessions gets its visits' pages from their events, a run stopped after the first resumes with the next, and the
+    /// visits (with their pages) and every report, under a page filter too, equal those of a directory that stored the
+    /// same events with the schema of now.
+    /// </summary>
+    [Fact]
+    public async Task MigrationThatGivesVisitsTheirPages_WritesEveryPartition_ResumesAfterAStop_AndEqualsTheSchemaOfNow()
+    {
+        var (old, now) = await ThenAndNowAsync(24, seedBase: 200);
+        var months = (await PartsAsync(old)).Where(p => p.Table == "sessions").Select(p => p.Partition).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.True(months.Count >= 4, "the sessions span too few months to tell");
+
+        // A run stopped right after its first partition...
+        using var stop = new CancellationTokenSource();
+        const string Marker = "Migration 0025: gave the visits of sessions partition";
+        var log = new Progress(Marker, stop);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new ClickHouseMigrator(old, log).MigrateAsync(stop.Token));
+        Assert.StartsWith($"{Marker} {months[0]} their pages (1 of {months.Count}; ", log.Lines.Single(), StringComparison.Ordinal);
+
+        // ...and the next run writes the others, and records the file.
+        var resumed = new Progress(Marker, null);
+        Assert.Equal(1, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None));
+        Assert.Equal(months.Count - 1, resumed.Lines.Count);
+        Assert.Equal(0UL, await CountAsync(old, "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'visit_pages_written'"));
+        const string Pages = "SELECT property_id, session_id, arraySort(groupUniqArrayArray(pages)) FROM sessions GROUP BY property_id, session_id ORDER BY property_id, session_id";
+        var pages = System.Text.Encoding.UTF8.GetString(await now.QueryRawAsync(Pages, "TSV"));
+        Assert.True(pages.Count(c => c == '\n') > 5_000 && pages.Contains("/blog", StringComparison.Ordinal), "too few visits to tell");
+        Assert.True(pages == System.Text.Encoding.UTF8.GetString(await old.QueryRawAsync(Pages, "TSV")), "the visits' pages differ from those stored with the schema of now");
+        var sessions = System.Text.Encoding.UTF8.GetString(await now.QueryRawAsync(Sessions, "TSV"));
+        Assert.True(sessions == System.Text.Encoding.UTF8.GetString(await old.QueryRawAsync(Sessions, "TSV")), "the visits differ from those stored with the schema of now");
 
         var reports = await ReportsAsync(now, filtered: true);
         var upgraded = await ReportsAsync(old, filtered: true);
@@ -281,6 +318,14 @@ public sealed class UpgradeTests(Engines engines)
 
         return answers;
     }
+
+    /// <summary>Each visit as its sessions rows sum to, by property and id.</summary>
+    private const string Sessions = """
+        SELECT property_id, session_id, min(session_start), any(visitor_id), max(session_end), sum(pageviews), sum(events), sum(bounce), sum(duration_ms),
+               any(entry_page), argMaxMerge(exit_page), argMinMerge(hostname), any(referrer), any(referrer_source), any(utm_source), any(utm_medium),
+               any(utm_campaign), any(utm_content), any(utm_term), any(country_code), any(city), any(browser), any(os), any(device_type), max(channel), argMaxMerge(exit_hostname)
+        FROM sessions GROUP BY property_id, session_id ORDER BY property_id, session_id
+        """;
 
     private static async Task<List<Part>> PartsAsync(IClickHouse clickHouse)
         => [.. await clickHouse.QueryAsync<Part>("SELECT table, partition_id AS partition, name FROM system.parts WHERE database = currentDatabase() AND active AND table IN ('events', 'sessions') ORDER BY table, partition, name")];

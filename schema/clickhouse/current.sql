@@ -220,7 +220,8 @@ CREATE TABLE sessions
     `screen_size` SimpleAggregateFunction(any, LowCardinality(String)),
     `locale` SimpleAggregateFunction(any, LowCardinality(String)),
     `channel` SimpleAggregateFunction(max, LowCardinality(String)),
-    `exit_hostname` AggregateFunction(argMax, String, DateTime64(3, 'UTC')) CODEC(ZSTD(1))
+    `exit_hostname` AggregateFunction(argMax, String, DateTime64(3, 'UTC')) CODEC(ZSTD(1)),
+    `pages` SimpleAggregateFunction(groupUniqArrayArray, Array(String)) CODEC(ZSTD(1))
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(session_start)
@@ -500,7 +501,8 @@ CREATE MATERIALIZED VIEW sessions_mv TO sessions
     `screen_size` String,
     `locale` String,
     `channel` String,
-    `exit_hostname` AggregateFunction(argMax, String, DateTime64(3, 'UTC'))
+    `exit_hostname` AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
+    `pages` Array(String)
 )
 AS SELECT
     property_id,
@@ -533,7 +535,8 @@ AS SELECT
     any(screen_size) AS screen_size,
     any(locale) AS locale,
     max(channel) AS channel,
-    argMaxState(toString(events.hostname), if(name = 'pageview', timestamp, toDateTime64(0, 3, 'UTC'))) AS exit_hostname
+    argMaxState(toString(events.hostname), if(name = 'pageview', timestamp, toDateTime64(0, 3, 'UTC'))) AS exit_hostname,
+    groupUniqArrayIf(pathname, name != 'engagement') AS pages
 FROM events
 GROUP BY
     property_id,

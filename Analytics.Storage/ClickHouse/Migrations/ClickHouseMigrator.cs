@@ -9,11 +9,11 @@ namespace Analytics.Storage.ClickHouse.Migrations;
 /// stopped half-way through a file completes on the next start. A file can leave work to code
 /// (<see cref="IClickHouseDataMigration"/>, named on a line <c>-- code: Name</c>), which runs before the file is recorded,
 /// or ask for tables to be written again (a line <c>-- rewrite: table, table</c>; see <see cref="RewriteAsync"/>). Code that
-/// needs nothing but ClickHouse is part of the migrator (<see cref="SessionsConversion"/>); the rest is registered.
+/// needs nothing but ClickHouse is part of the migrator (<see cref="SessionsConversion"/>, <see cref="VisitPages"/>); the rest is registered.
 /// </summary>
 public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHouseMigrator> logger, IEnumerable<IClickHouseDataMigration>? dataMigrations = null)
 {
-    private readonly IReadOnlyList<IClickHouseDataMigration> _code = [SessionsConversion.PlainAttributes(logger), SessionsConversion.ByVisitor(logger), .. dataMigrations ?? []];
+    private readonly IReadOnlyList<IClickHouseDataMigration> _code = [SessionsConversion.PlainAttributes(logger), SessionsConversion.ByVisitor(logger), new VisitPages(logger), .. dataMigrations ?? []];
 
     private const string CodeMarker = "-- code: ";
     private const string RewriteMarker = "-- rewrite: ";

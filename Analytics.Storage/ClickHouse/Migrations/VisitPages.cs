@@ -1,0 +1,69 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
+namespace Analytics.Storage.ClickHouse.Migrations;
+
+/// <summary>
+/// Migration 0025 (schema/clickhouse/0025_visit_pages.sql): the visits stored before it get their pages. Each partition
+/// of <c>sessions</c>, oldest first, gets a row more for each of its rows: the same visit (its key and the attributes
+/// every row of it carries) with the paths of its events other than engagement, and nothing else (sums of zero, empty
+/// states), so the rows of a visit still merge to what they were, now with its pages. Safe to stop at any point: a
+/// partition written again only adds rows that merge away. The partitions done are recorded in
+/// <c>visit_pages_written</c>, which the end drops. Nothing inserts meanwhile (the migrations hold the batcher,
+/// <see cref="ClickHouseUpgrade"/>).
+/// </summary>
+internal sealed partial class VisitPages(ILogger logger) : IClickHouseDataMigration
+{
+    private const string Written = "visit_pages_written";
+
+    /// <summary>The attributes collect stamps on every event of a visit: the same on each of its sessions rows.</summary>
+    private const string Attributes = "entry_page, referrer, referrer_source, utm_source, utm_medium, utm_campaign, utm_content, utm_term, country_code, region, city, browser, browser_version, os, os_version, device_type, screen_size, locale";
+
+    /// <summary>Inserts in blocks of 65,536 rows (as <see cref="SessionsConversion"/>), never taken for the repeat of an earlier one.</summary>
+    private static readonly ClickHouseSettings Writing = new()
+    {
+        ["insert_deduplicate"] = "0", ["min_insert_block_size_rows"] = "65536", ["min_insert_block_size_bytes"] = "67108864",
+    };
+
+    public string Name => "VisitPages";
+
+    public async Task RunAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
+    {
+        await clickHouse.ExecuteAsync($"CREATE TABLE IF NOT EXISTS {Written} (partition_id String) ENGINE = MergeTree ORDER BY partition_id", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var done = (await clickHouse.QueryAsync<PartitionId>($"SELECT partition_id AS id FROM {Written}", cancellationToken: cancellationToken).ConfigureAwait(false))
+            .Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var partitions = await ClickHouseMigrator.ListPartitionsAsync(clickHouse, "sessions", cancellationToken).ConfigureAwait(false);
+        var total = partitions.Sum(p => (decimal)p.Rows);
+        var written = partitions.Where(p => done.Contains(p.Id)).Sum(p => (decimal)p.Rows);
+        foreach (var (partition, index) in partitions.Select((p, i) => (p, i)).Where(x => !done.Contains(x.p.Id)))
+        {
+            // The partition is a month of visits' starts (toYYYYMM); their events are in that month and the next.
+            var month = DateTime.ParseExact(partition.Id, "yyyyMM", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+            await clickHouse.ExecuteAsync(
+                $$"""
+                INSERT INTO sessions (property_id, session_start, session_id, visitor_id, {{Attributes}}, pages)
+                SELECT s.property_id, s.session_start, s.session_id, s.visitor_id, {{string.Join(", ", Attributes.Split(", ").Select(a => "s." + a))}}, p.pages
+                FROM sessions AS s
+                INNER JOIN
+                (
+                    SELECT property_id, session_id, arrayDistinct(groupArray(pathname)) AS pages
+                    FROM events
+                    WHERE timestamp >= {from:DateTime64(3)} AND session_start >= {from:DateTime64(3)} AND session_start < {to:DateTime64(3)} AND name != 'engagement'
+                    GROUP BY property_id, session_id
+                ) AS p ON s.property_id = p.property_id AND s.session_id = p.session_id
+                WHERE s._partition_id = {partition:String}
+                """,
+                new { partition = partition.Id, from = month, to = month.AddMonths(1) }, Writing, cancellationToken).ConfigureAwait(false);
+            await clickHouse.ExecuteAsync($"INSERT INTO {Written} SELECT {{partition:String}}", new { partition = partition.Id }, Writing, cancellationToken).ConfigureAwait(false);
+            written += partition.Rows;
+            LogWritten(partition.Id, index + 1, partitions.Count, total == 0 ? 100 : 100 * written / total, total);
+        }
+
+        await clickHouse.ExecuteAsync($"DROP TABLE IF EXISTS {Written} SYNC", cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Migration 0025: gave the visits of sessions partition {Partition} their pages ({Index} of {Count}; {Percent:0}% of its {Rows:N0} rows)")]
+    private partial void LogWritten(string partition, int index, int count, decimal percent, decimal rows);
+
+    private sealed record PartitionId(string Id);
+}
