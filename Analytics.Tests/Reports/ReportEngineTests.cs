@@ -545,18 +545,18 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         var lines = new List<string> { Line("10:00:00", "fay", "/start"), Line("10:00:10", "fay", "/next") };
         lines.AddRange(Enumerable.Range(0, Analytics.Ingest.Transfer.EventImport.BatchSize - 1).Select(i => Line($"10:{1 + i / 1000:00}:{i % 60:00}", $"other{i}", "/other")));
         lines.Add(Line("10:20:00", "fay", "/blog/b"));
-        var property = new Analytics.Storage.Properties.Property(13, "split.example", "Split", "UTC", DateTime.UtcNow, 1, string.Empty, null, false);
+        var property = new Analytics.Storage.Properties.Property(14, "split.example", "Split", "UTC", DateTime.UtcNow, 1, string.Empty, null, false);
         await data.ClickHouse.ExecuteAsync("SYSTEM STOP MERGES sessions"); // the two rows stay two for this test
         try
         {
             await Analytics.Ingest.Transfer.EventImport.RunAsync(data.ClickHouse, property, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines))), _ => { }, CancellationToken.None);
-            var rows = await data.ClickHouse.QueryAsync<Rows>("SELECT count() AS n FROM sessions WHERE property_id = 13 AND (has(pages, '/start') OR has(pages, '/blog/b'))");
+            var rows = await data.ClickHouse.QueryAsync<Rows>("SELECT count() AS n FROM sessions WHERE property_id = 14 AND (has(pages, '/start') OR has(pages, '/blog/b'))");
             Assert.Equal(2UL, rows.Single().N);
 
             var zone = DateTimeZoneProviders.Tzdb["UTC"];
             var blog = new ReportQuery
             {
-                PropertyId = 13, Zone = zone, DayZone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 21), new LocalDate(2026, 9, 21)),
+                PropertyId = 14, Zone = zone, DayZone = zone, Range = ReportRanges.Days(zone, new LocalDate(2026, 9, 21), new LocalDate(2026, 9, 21)),
                 Metrics = [Metric.Visits, Metric.BounceRate, Metric.VisitDuration],
                 Filter = new Condition(FilterOperator.Contains, Dimension.Parse("event:page", "filters"), ["/blog"]),
             };

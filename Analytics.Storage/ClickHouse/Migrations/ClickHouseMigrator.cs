@@ -192,5 +192,32 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
         return partitions;
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on each partition of the <c>sessions</c> table, oldest first, that
+    /// <paramref name="recorded"/> (a table this makes when missing) does not list, and records each as it completes, so
+    /// that a run stopped half-way resumes with the next. <paramref name="progress"/> gets each partition's id, its index
+    /// and the count, and the share of the table's rows done with their total.
+    /// </summary>
+    internal static async Task ForEachSessionsPartitionAsync(
+        IClickHouse clickHouse, string recorded, Func<Partition, Task> work, Action<string, int, int, decimal, decimal> progress, CancellationToken cancellationToken)
+    {
+        await clickHouse.ExecuteAsync($"CREATE TABLE IF NOT EXISTS {recorded} (partition_id String) ENGINE = MergeTree ORDER BY partition_id", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var done = (await clickHouse.QueryAsync<PartitionId>($"SELECT partition_id AS id FROM {recorded}", cancellationToken: cancellationToken).ConfigureAwait(false))
+            .Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var partitions = await ListPartitionsAsync(clickHouse, "sessions", cancellationToken).ConfigureAwait(false);
+        var total = partitions.Sum(p => (decimal)p.Rows);
+        var written = partitions.Where(p => done.Contains(p.Id)).Sum(p => (decimal)p.Rows);
+        foreach (var (partition, index) in partitions.Select((p, i) => (p, i)).Where(x => !done.Contains(x.p.Id)))
+        {
+            await work(partition).ConfigureAwait(false);
+            await clickHouse.ExecuteAsync($"INSERT INTO {recorded} SELECT {{partition:String}}", new { partition = partition.Id }, Recording, cancellationToken).ConfigureAwait(false);
+            written += partition.Rows;
+            progress(partition.Id, index + 1, partitions.Count, total == 0 ? 100 : 100 * written / total, total);
+        }
+    }
+
+    /// <summary>Never take a record's insert for the repeat of an earlier one (a partition written again after a stop).</summary>
+    private static readonly ClickHouseSettings Recording = new() { ["insert_deduplicate"] = "0" };
+
     internal sealed record Partition(string Id, ulong Rows);
 }

@@ -22,9 +22,6 @@ internal sealed partial class SessionsConversion(ILogger logger, string name, st
     private const string Next = "sessions_next";
     private const string Written = "sessions_next_written";
 
-    /// <summary>Never take an insert here for the repeat of an earlier one (a partition written again after a stop).</summary>
-    private static readonly ClickHouseSettings Always = new() { ["insert_deduplicate"] = "0" };
-
     /// <summary>
     /// The conversion's inserts in blocks of 65,536 rows: with ClickHouse's default (about a million) a month of 100M
     /// events' visits took 2.1 GB of memory, 7.5 s; with these 1.0 GB, 5.8 s (docs/benchmarks.md), in a few more parts
@@ -79,30 +76,22 @@ internal sealed partial class SessionsConversion(ILogger logger, string name, st
         await clickHouse.ExecuteAsync($"DROP TABLE IF EXISTS {Written} SYNC", cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ConvertAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
-    {
-        await clickHouse.ExecuteAsync($"CREATE TABLE IF NOT EXISTS {Written} (partition_id String) ENGINE = MergeTree ORDER BY partition_id", cancellationToken: cancellationToken).ConfigureAwait(false);
-        var done = (await clickHouse.QueryAsync<PartitionId>($"SELECT partition_id AS id FROM {Written}", cancellationToken: cancellationToken).ConfigureAwait(false))
-            .Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-        var partitions = await ClickHouseMigrator.ListPartitionsAsync(clickHouse, "sessions", cancellationToken).ConfigureAwait(false);
-        var total = partitions.Sum(p => (decimal)p.Rows);
-        var written = partitions.Where(p => done.Contains(p.Id)).Sum(p => (decimal)p.Rows);
-        foreach (var (partition, index) in partitions.Select((p, i) => (p, i)).Where(x => !done.Contains(x.p.Id)))
-        {
-            await clickHouse.ExecuteAsync($"ALTER TABLE {Next} DROP PARTITION ID '{partition.Id}'", cancellationToken: cancellationToken).ConfigureAwait(false);
-            await clickHouse.ExecuteAsync(
-                $"INSERT INTO {Next} SELECT {columns} FROM sessions WHERE _partition_id = {{partition:String}}",
-                new { partition = partition.Id }, Converting, cancellationToken).ConfigureAwait(false);
-            await clickHouse.ExecuteAsync($"INSERT INTO {Written} SELECT {{partition:String}}", new { partition = partition.Id }, Always, cancellationToken).ConfigureAwait(false);
-            written += partition.Rows;
-            LogWritten(version, partition.Id, index + 1, partitions.Count, total == 0 ? 100 : 100 * written / total, total);
-        }
-    }
+    private Task ConvertAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
+        => ClickHouseMigrator.ForEachSessionsPartitionAsync(
+            clickHouse,
+            Written,
+            async partition =>
+            {
+                await clickHouse.ExecuteAsync($"ALTER TABLE {Next} DROP PARTITION ID '{partition.Id}'", cancellationToken: cancellationToken).ConfigureAwait(false);
+                await clickHouse.ExecuteAsync(
+                    $"INSERT INTO {Next} SELECT {columns} FROM sessions WHERE _partition_id = {{partition:String}}",
+                    new { partition = partition.Id }, Converting, cancellationToken).ConfigureAwait(false);
+            },
+            (partition, index, count, percent, rows) => LogWritten(version, partition, index, count, percent, rows),
+            cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Migration {Version}: converted sessions partition {Partition} ({Index} of {Count}; {Percent:0}% of its {Rows:N0} rows)")]
     private partial void LogWritten(string version, string partition, int index, int count, decimal percent, decimal rows);
 
     private sealed record Converted(bool Value);
-
-    private sealed record PartitionId(string Id);
 }

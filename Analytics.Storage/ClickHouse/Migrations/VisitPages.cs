@@ -29,41 +29,34 @@ internal sealed partial class VisitPages(ILogger logger) : IClickHouseDataMigrat
 
     public async Task RunAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
     {
-        await clickHouse.ExecuteAsync($"CREATE TABLE IF NOT EXISTS {Written} (partition_id String) ENGINE = MergeTree ORDER BY partition_id", cancellationToken: cancellationToken).ConfigureAwait(false);
-        var done = (await clickHouse.QueryAsync<PartitionId>($"SELECT partition_id AS id FROM {Written}", cancellationToken: cancellationToken).ConfigureAwait(false))
-            .Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-        var partitions = await ClickHouseMigrator.ListPartitionsAsync(clickHouse, "sessions", cancellationToken).ConfigureAwait(false);
-        var total = partitions.Sum(p => (decimal)p.Rows);
-        var written = partitions.Where(p => done.Contains(p.Id)).Sum(p => (decimal)p.Rows);
-        foreach (var (partition, index) in partitions.Select((p, i) => (p, i)).Where(x => !done.Contains(x.p.Id)))
-        {
-            // The partition is a month of visits' starts (toYYYYMM); their events are in that month and the next.
-            var month = DateTime.ParseExact(partition.Id, "yyyyMM", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-            await clickHouse.ExecuteAsync(
-                $$"""
-                INSERT INTO sessions (property_id, session_start, session_id, visitor_id, {{Attributes}}, pages)
-                SELECT s.property_id, s.session_start, s.session_id, s.visitor_id, {{string.Join(", ", Attributes.Split(", ").Select(a => "s." + a))}}, p.pages
-                FROM sessions AS s
-                INNER JOIN
-                (
-                    SELECT property_id, session_id, arrayDistinct(groupArray(pathname)) AS pages
-                    FROM events
-                    WHERE timestamp >= {from:DateTime64(3)} AND session_start >= {from:DateTime64(3)} AND session_start < {to:DateTime64(3)} AND name != 'engagement'
-                    GROUP BY property_id, session_id
-                ) AS p ON s.property_id = p.property_id AND s.session_id = p.session_id
-                WHERE s._partition_id = {partition:String}
-                """,
-                new { partition = partition.Id, from = month, to = month.AddMonths(1) }, Writing, cancellationToken).ConfigureAwait(false);
-            await clickHouse.ExecuteAsync($"INSERT INTO {Written} SELECT {{partition:String}}", new { partition = partition.Id }, Writing, cancellationToken).ConfigureAwait(false);
-            written += partition.Rows;
-            LogWritten(partition.Id, index + 1, partitions.Count, total == 0 ? 100 : 100 * written / total, total);
-        }
-
+        await ClickHouseMigrator.ForEachSessionsPartitionAsync(
+            clickHouse,
+            Written,
+            async partition =>
+            {
+                // The partition is a month of visits' starts (toYYYYMM); their events are in that month and the next.
+                var month = DateTime.ParseExact(partition.Id, "yyyyMM", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+                await clickHouse.ExecuteAsync(
+                    $$"""
+                    INSERT INTO sessions (property_id, session_start, session_id, visitor_id, {{Attributes}}, pages)
+                    SELECT s.property_id, s.session_start, s.session_id, s.visitor_id, {{string.Join(", ", Attributes.Split(", ").Select(a => "s." + a))}}, p.pages
+                    FROM sessions AS s
+                    INNER JOIN
+                    (
+                        SELECT property_id, session_id, arrayDistinct(groupArray(pathname)) AS pages
+                        FROM events
+                        WHERE timestamp >= {from:DateTime64(3)} AND session_start >= {from:DateTime64(3)} AND session_start < {to:DateTime64(3)} AND name != 'engagement'
+                        GROUP BY property_id, session_id
+                    ) AS p ON s.property_id = p.property_id AND s.session_id = p.session_id
+                    WHERE s._partition_id = {partition:String}
+                    """,
+                    new { partition = partition.Id, from = month, to = month.AddMonths(1) }, Writing, cancellationToken).ConfigureAwait(false);
+            },
+            LogWritten,
+            cancellationToken).ConfigureAwait(false);
         await clickHouse.ExecuteAsync($"DROP TABLE IF EXISTS {Written} SYNC", cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Migration 0025: gave the visits of sessions partition {Partition} their pages ({Index} of {Count}; {Percent:0}% of its {Rows:N0} rows)")]
     private partial void LogWritten(string partition, int index, int count, decimal percent, decimal rows);
-
-    private sealed record PartitionId(string Id);
 }
