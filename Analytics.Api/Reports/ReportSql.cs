@@ -673,12 +673,15 @@ internal sealed class ReportSql
             : onEvents ? $" AND identity(session_id) IN (SELECT session_id FROM {_events} WHERE property_id = {_property} AND timestamp >= {_from} AND session_start >= {_from} AND session_start < {_to}{MatchingEvents(filter)} AND {Render(filter, d => EventTest(d, "session_start"))})"
             : " AND " + Render(filter, SessionTableTest);
         var enteredHere = EnteredOnPages(filter, "entry_page"); // stamped on every row of a visit
+        // Merged (FINAL), a visit is one row, so its rows need not be told apart by id (3 months of `page contains` on
+        // 100M events: 236-293 against 337-399 ms).
+        var (visits, entries) = onPages ? ("count()", $"countIf({enteredHere})") : ("uniqExact(session_id)", $"uniqExactIf(session_id, {enteredHere})");
         return (
             onPages ? _sessionsFinal : _sessions,
             $"property_id = {_property} AND session_start >= {_from} AND session_start < {_to}{where}",
             enteredHere is null
-                ? "uniqExact(session_id) AS visits, sum(bounce) AS bounces, sum(duration_ms) AS duration_ms"
-                : $"uniqExact(session_id) AS visits, sumIf(bounce, {enteredHere}) AS bounces, sum(duration_ms) AS duration_ms, uniqExactIf(session_id, {enteredHere}) AS entries");
+                ? $"{visits} AS visits, sum(bounce) AS bounces, sum(duration_ms) AS duration_ms"
+                : $"{visits} AS visits, sumIf(bounce, {enteredHere}) AS bounces, sum(duration_ms) AS duration_ms, {entries} AS entries");
     }
 
     /// <summary>
