@@ -53,7 +53,7 @@ CREATE TABLE events
 )
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(timestamp)
-ORDER BY (property_id, toDate(timestamp), name, country_code, visitor_id, timestamp)
+ORDER BY (property_id, toDate(timestamp), name, visitor_id, timestamp)
 SAMPLE BY visitor_id
 SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
 

@@ -9,11 +9,11 @@ namespace Analytics.Storage.ClickHouse.Migrations;
 /// stopped half-way through a file completes on the next start. A file can leave work to code
 /// (<see cref="IClickHouseDataMigration"/>, named on a line <c>-- code: Name</c>), which runs before the file is recorded,
 /// or ask for tables to be written again (a line <c>-- rewrite: table, table</c>; see <see cref="RewriteAsync"/>). Code that
-/// needs nothing but ClickHouse is part of the migrator (<see cref="TableConversion"/>, <see cref="VisitPages"/>); the rest is registered.
+/// needs nothing but ClickHouse is part of the migrator (<see cref="SessionsConversion"/>, <see cref="VisitPages"/>); the rest is registered.
 /// </summary>
 public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHouseMigrator> logger, IEnumerable<IClickHouseDataMigration>? dataMigrations = null)
 {
-    private readonly IReadOnlyList<IClickHouseDataMigration> _code = [TableConversion.PlainAttributes(logger), TableConversion.ByVisitor(logger), new VisitPages(logger), TableConversion.EventsByCountry(logger), .. dataMigrations ?? []];
+    private readonly IReadOnlyList<IClickHouseDataMigration> _code = [SessionsConversion.PlainAttributes(logger), SessionsConversion.ByVisitor(logger), new VisitPages(logger), .. dataMigrations ?? []];
 
     private const string CodeMarker = "-- code: ";
     private const string RewriteMarker = "-- rewrite: ";
@@ -193,18 +193,18 @@ public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHous
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> on each partition of <paramref name="table"/>, oldest first, that
+    /// Runs <paramref name="work"/> on each partition of the <c>sessions</c> table, oldest first, that
     /// <paramref name="recorded"/> (a table this makes when missing) does not list, and records each as it completes, so
     /// that a run stopped half-way resumes with the next. <paramref name="progress"/> gets each partition's id, its index
     /// and the count, and the share of the table's rows done with their total.
     /// </summary>
-    internal static async Task ForEachPartitionAsync(
-        IClickHouse clickHouse, string table, string recorded, Func<Partition, Task> work, Action<string, int, int, decimal, decimal> progress, CancellationToken cancellationToken)
+    internal static async Task ForEachSessionsPartitionAsync(
+        IClickHouse clickHouse, string recorded, Func<Partition, Task> work, Action<string, int, int, decimal, decimal> progress, CancellationToken cancellationToken)
     {
         await clickHouse.ExecuteAsync($"CREATE TABLE IF NOT EXISTS {recorded} (partition_id String) ENGINE = MergeTree ORDER BY partition_id", cancellationToken: cancellationToken).ConfigureAwait(false);
         var done = (await clickHouse.QueryAsync<PartitionId>($"SELECT partition_id AS id FROM {recorded}", cancellationToken: cancellationToken).ConfigureAwait(false))
             .Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-        var partitions = await ListPartitionsAsync(clickHouse, table, cancellationToken).ConfigureAwait(false);
+        var partitions = await ListPartitionsAsync(clickHouse, "sessions", cancellationToken).ConfigureAwait(false);
         var total = partitions.Sum(p => (decimal)p.Rows);
         var written = partitions.Where(p => done.Contains(p.Id)).Sum(p => (decimal)p.Rows);
         foreach (var (partition, index) in partitions.Select((p, i) => (p, i)).Where(x => !done.Contains(x.p.Id)))

@@ -3,27 +3,24 @@ using Microsoft.Extensions.Logging;
 namespace Analytics.Storage.ClickHouse.Migrations;
 
 /// <summary>
-/// Converts the rows stored in <paramref name="table"/> to a new definition of it, which a migration file creates as
-/// <c>{table}_next</c>: each partition of the table is written to the new one, oldest first, row by row (no GROUP BY,
-/// so the memory stays flat: a month of 100M events' visits merged at once took more than 2 GiB); then the two tables
-/// are exchanged and the old one dropped. Safe to stop at any point: a partition is emptied in the new table before it
-/// is written, the written ones are recorded in <c>{table}_next_written</c>, and once the table has the new definition
-/// a run only drops what is left. Nothing inserts meanwhile (the migrations hold the batcher,
-/// <see cref="ClickHouseUpgrade"/>). A view that reads the table follows its name to the new one; the file that
-/// converts <c>sessions</c> drops the view that writes it, and the next file creates it again. Part of the migrator
-/// itself (it needs nothing but ClickHouse), so every migrator converts, with events or without. (Named
-/// SessionsConversion until 0026 converted events too.)
+/// Converts the stored sessions to a new definition of the table, which a migration file creates as
+/// <c>sessions_next</c> (after dropping the view that writes sessions, which the next file creates again): each
+/// partition of <c>sessions</c> is written to <c>sessions_next</c>, oldest first, row by row (no GROUP BY, so the
+/// memory stays flat: a month of 100M events' visits merged at once took more than 2 GiB); then the two tables are
+/// exchanged and the old one dropped. Safe to stop at any point: a partition is emptied in <c>sessions_next</c> before
+/// it is written, the written ones are recorded in <c>sessions_next_written</c>, and once <c>sessions</c> has the new
+/// definition a run only drops what is left. Nothing inserts meanwhile (the migrations hold the batcher,
+/// <see cref="ClickHouseUpgrade"/>). Part of the migrator itself (it needs nothing but ClickHouse), so every migrator
+/// converts, with events or without.
 /// </summary>
 /// <param name="name">The name the migration file gives after <c>-- code:</c>.</param>
 /// <param name="version">The migration file's number, for the progress lines.</param>
-/// <param name="table">The table converted.</param>
-/// <param name="converted">A query of one row and column, true when the table already has the new definition.</param>
+/// <param name="converted">A query of one row and column, true when <c>sessions</c> already has the new definition.</param>
 /// <param name="columns">The SELECT list that makes a new row of an old one.</param>
-internal sealed partial class TableConversion(ILogger logger, string name, string version, string table, string converted, string columns) : IClickHouseDataMigration
+internal sealed partial class SessionsConversion(ILogger logger, string name, string version, string converted, string columns) : IClickHouseDataMigration
 {
-    private string Next => table + "_next";
-
-    private string Written => table + "_next_written";
+    private const string Next = "sessions_next";
+    private const string Written = "sessions_next_written";
 
     /// <summary>
     /// The conversion's inserts in blocks of 65,536 rows: with ClickHouse's default (about a million) a month of 100M
@@ -40,11 +37,10 @@ internal sealed partial class TableConversion(ILogger logger, string name, strin
     /// event of a visit become plain values, their argMin states finalized (each row's state holds the visit's stamped
     /// value, so the rows of one visit agree, and merge as any rows do).
     /// </summary>
-    public static TableConversion PlainAttributes(ILogger logger) => new(
+    public static SessionsConversion PlainAttributes(ILogger logger) => new(
         logger,
         "PlainSessionAttributes",
         "0018",
-        "sessions",
         "SELECT CAST(NOT startsWith(type, 'AggregateFunction(') AS Bool) AS value FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND name = 'entry_page'",
         """
         property_id, session_start, session_id, visitor_id, session_end, pageviews, events, bounce, duration_ms,
@@ -58,24 +54,11 @@ internal sealed partial class TableConversion(ILogger logger, string name, strin
     /// Migration 0021 (schema/clickhouse/0021_sessions_sampled_by_visitor.sql): the visitor joins the sessions' sorting
     /// key, so that they can be sampled by visitor as events are. The rows do not change.
     /// </summary>
-    public static TableConversion ByVisitor(ILogger logger) => new(
+    public static SessionsConversion ByVisitor(ILogger logger) => new(
         logger,
         "SessionsByVisitor",
         "0021",
-        "sessions",
         "SELECT CAST(sampling_key = 'visitor_id' AS Bool) AS value FROM system.tables WHERE database = currentDatabase() AND name = 'sessions'",
-        "*");
-
-    /// <summary>
-    /// Migration 0026 (schema/clickhouse/0026_events_by_country.sql): the country joins the events' sorting key, after
-    /// the event name and before the visitor. The rows do not change.
-    /// </summary>
-    public static TableConversion EventsByCountry(ILogger logger) => new(
-        logger,
-        "EventsByCountry",
-        "0026",
-        "events",
-        "SELECT CAST(sorting_key = 'property_id, toDate(timestamp), name, country_code, visitor_id, timestamp' AS Bool) AS value FROM system.tables WHERE database = currentDatabase() AND name = 'events'",
         "*");
 
     public string Name => name;
@@ -86,7 +69,7 @@ internal sealed partial class TableConversion(ILogger logger, string name, strin
         if (done is [{ Value: false }])
         {
             await ConvertAsync(clickHouse, cancellationToken).ConfigureAwait(false);
-            await clickHouse.ExecuteAsync($"EXCHANGE TABLES {table} AND {Next}", cancellationToken: cancellationToken).ConfigureAwait(false);
+            await clickHouse.ExecuteAsync($"EXCHANGE TABLES sessions AND {Next}", cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         await clickHouse.ExecuteAsync($"DROP TABLE IF EXISTS {Next} SYNC", cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -94,22 +77,21 @@ internal sealed partial class TableConversion(ILogger logger, string name, strin
     }
 
     private Task ConvertAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
-        => ClickHouseMigrator.ForEachPartitionAsync(
+        => ClickHouseMigrator.ForEachSessionsPartitionAsync(
             clickHouse,
-            table,
             Written,
             async partition =>
             {
                 await clickHouse.ExecuteAsync($"ALTER TABLE {Next} DROP PARTITION ID '{partition.Id}'", cancellationToken: cancellationToken).ConfigureAwait(false);
                 await clickHouse.ExecuteAsync(
-                    $"INSERT INTO {Next} SELECT {columns} FROM {table} WHERE _partition_id = {{partition:String}}",
+                    $"INSERT INTO {Next} SELECT {columns} FROM sessions WHERE _partition_id = {{partition:String}}",
                     new { partition = partition.Id }, Converting, cancellationToken).ConfigureAwait(false);
             },
-            (partition, index, count, percent, rows) => LogWritten(version, table, partition, index, count, percent, rows),
+            (partition, index, count, percent, rows) => LogWritten(version, partition, index, count, percent, rows),
             cancellationToken);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Migration {Version}: converted {Table} partition {Partition} ({Index} of {Count}; {Percent:0}% of its {Rows:N0} rows)")]
-    private partial void LogWritten(string version, string table, string partition, int index, int count, decimal percent, decimal rows);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Migration {Version}: converted sessions partition {Partition} ({Index} of {Count}; {Percent:0}% of its {Rows:N0} rows)")]
+    private partial void LogWritten(string version, string partition, int index, int count, decimal percent, decimal rows);
 
     private sealed record Converted(bool Value);
 }
