@@ -21,29 +21,23 @@ internal sealed partial class VisitPages(ILogger logger) : IClickHouseDataMigrat
 
     /// <summary>
     /// Inserts in blocks of 65,536 rows (as <see cref="SessionsConversion"/>), never taken for the repeat of an earlier
-    /// one, on one thread (one aggregation's table of pages instead of one a thread).
-    /// </summary>
-    private static readonly ClickHouseSettings Writing = new()
-    {
-        ["insert_deduplicate"] = "0", ["min_insert_block_size_rows"] = "65536", ["min_insert_block_size_bytes"] = "67108864", ["max_threads"] = "1",
-    };
-
-    /// <summary>
-    /// <see cref="Writing"/> on a ClickHouse that chooses a join's hashed side (recent releases, the embedded 26.7 among
-    /// them; the setting is looked up in <c>system.settings</c>), told to hash the right side as written, the pages:
-    /// left to choose, it hashes the partition's sessions rows and their 18 attributes, as many rows but far wider. An
-    /// earlier server always hashes the right side, and refuses a setting it does not know. Measured on the 100M events: one month's statement alone 1.18 GB peak and 2.8 s as ClickHouse chose,
-    /// 0.79 GB and 1.8 s with the pages hashed, 0.74 GB on one thread too; the whole upgrade 1.76 GB and 104 s as
+    /// one, on one thread (one aggregation's table of pages instead of one a thread). On a ClickHouse that chooses a
+    /// join's hashed side (<paramref name="choosesHashedSide"/>: recent releases, the embedded 26.7 among them), told to
+    /// hash the right side as written, the pages: left to choose, it hashes the partition's sessions rows and their 18
+    /// attributes, as many rows but far wider. An earlier server always hashes the right side, and refuses a setting it
+    /// does not know. Measured on the 100M events: one month's statement alone 1.18 GB peak and 2.8 s as ClickHouse
+    /// chose, 0.79 GB and 1.8 s with the pages hashed, 0.74 GB on one thread too; the whole upgrade 1.76 GB and 104 s as
     /// chosen, 1.40-1.43 GB and 65-68 s with both.
     /// </summary>
-    private static readonly ClickHouseSettings WritingPagesHashed = PagesHashed();
-
-    private static ClickHouseSettings PagesHashed()
+    private static ClickHouseSettings Writing(bool choosesHashedSide)
     {
-        var settings = new ClickHouseSettings { ["query_plan_join_swap_table"] = "false" };
-        foreach (var (name, value) in Writing)
+        var settings = new ClickHouseSettings
         {
-            settings[name] = value;
+            ["insert_deduplicate"] = "0", ["min_insert_block_size_rows"] = "65536", ["min_insert_block_size_bytes"] = "67108864", ["max_threads"] = "1",
+        };
+        if (choosesHashedSide)
+        {
+            settings["query_plan_join_swap_table"] = "false";
         }
 
         return settings;
@@ -53,10 +47,8 @@ internal sealed partial class VisitPages(ILogger logger) : IClickHouseDataMigrat
 
     public async Task RunAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
     {
-        var settings = (await clickHouse.QueryAsync<Known>(
-            "SELECT CAST(count() > 0 AS Bool) AS value FROM system.settings WHERE name = 'query_plan_join_swap_table'", cancellationToken: cancellationToken).ConfigureAwait(false))[0].Value
-            ? WritingPagesHashed
-            : Writing;
+        var settings = Writing((await clickHouse.QueryAsync<Known>(
+            "SELECT CAST(count() > 0 AS Bool) AS value FROM system.settings WHERE name = 'query_plan_join_swap_table'", cancellationToken: cancellationToken).ConfigureAwait(false))[0].Value);
         await ClickHouseMigrator.ForEachSessionsPartitionAsync(
             clickHouse,
             Written,
