@@ -112,6 +112,7 @@ public static class IngestExtensions
     public static IEndpointRouteBuilder MapIngestEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/api/event", (HttpContext context, CollectEndpoint endpoint) => endpoint.HandleAsync(context))
+            .WithMetadata(BeaconEndpoint.Instance)
             .WithName("CollectEvent")
             .WithTags("Collect")
             .WithSummary("Records a pageview, engagement or custom event (Plausible Events API format).")
@@ -120,7 +121,7 @@ public static class IngestExtensions
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        endpoints.MapMethods("/api/event", ["OPTIONS"], CollectEndpoint.Preflight).ExcludeFromDescription();
+        endpoints.MapMethods("/api/event", ["OPTIONS"], CollectEndpoint.Preflight).WithMetadata(BeaconEndpoint.Instance).ExcludeFromDescription();
         endpoints.MapMethods("/js/{file}", [HttpMethods.Get, HttpMethods.Head], TrackerScript.Serve).ExcludeFromDescription();
         var token = endpoints.ServiceProvider.GetRequiredService<CollectOptions>().MetricsToken;
         endpoints.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: branch => branch.Use((context, next) =>

@@ -53,11 +53,11 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Headers every response carries. The policy allows only this server's own scripts, styles, fonts and images
-    /// (Radzen's style attributes need inline styles; no page has an inline script), no framing and no plugins; pages
-    /// may post forms only to this server. CORS is per surface: the collect endpoint answers any origin (without
-    /// credentials), the tracker script is a plain script, and the API and the dashboard send no CORS headers, so no
-    /// other origin's page can read them.
+    /// Headers every response carries, but a <see cref="BeaconEndpoint"/>'s (which has none of a document's policies).
+    /// The policy allows only this server's own scripts, styles, fonts and images (Radzen's style attributes need inline
+    /// styles; no page has an inline script), no framing and no plugins; pages may post forms only to this server. CORS
+    /// is per surface: the collect endpoint answers any origin (without credentials), the tracker script is a plain
+    /// script, and the API and the dashboard send no CORS headers, so no other origin's page can read them.
     /// </summary>
     public const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
@@ -85,21 +85,7 @@ public static class ServiceDefaultsExtensions
         {
             var context = (HttpContext)state;
             var headers = context.Response.Headers;
-            // The API reference page starts Scalar with an inline script carrying a fresh nonce; only that script is allowed.
-            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(ReferencePath, StringComparison.Ordinal)
-                && context.Items.TryGetValue(ScalarOptions.NonceHttpContextItemKey, out var nonce) && nonce is string value
-                ? ContentSecurityPolicy.Replace("script-src 'self'", $"script-src 'self' 'nonce-{value}'", StringComparison.Ordinal)
-                : context.Items.ContainsKey(FrameableItem) ? ContentSecurityPolicy.Replace("frame-ancestors 'none'", "frame-ancestors *", StringComparison.Ordinal)
-                : ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
-            if (!context.Items.ContainsKey(FrameableItem))
-            {
-                headers.XFrameOptions = "DENY";
-            }
-
-            headers["Referrer-Policy"] = "same-origin";
-            headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
-            headers["Cross-Origin-Opener-Policy"] = "same-origin";
             if (https || context.Request.IsHttps)
             {
                 headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
@@ -110,6 +96,25 @@ public static class ServiceDefaultsExtensions
                 headers.CacheControl = "no-store";
             }
 
+            if (context.GetEndpoint()?.Metadata.GetMetadata<BeaconEndpoint>() is not null)
+            {
+                return Task.CompletedTask; // never shown as a page: the document policies below would only add bytes
+            }
+
+            // The API reference page starts Scalar with an inline script carrying a fresh nonce; only that script is allowed.
+            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(ReferencePath, StringComparison.Ordinal)
+                && context.Items.TryGetValue(ScalarOptions.NonceHttpContextItemKey, out var nonce) && nonce is string value
+                ? ContentSecurityPolicy.Replace("script-src 'self'", $"script-src 'self' 'nonce-{value}'", StringComparison.Ordinal)
+                : context.Items.ContainsKey(FrameableItem) ? ContentSecurityPolicy.Replace("frame-ancestors 'none'", "frame-ancestors *", StringComparison.Ordinal)
+                : ContentSecurityPolicy;
+            if (!context.Items.ContainsKey(FrameableItem))
+            {
+                headers.XFrameOptions = "DENY";
+            }
+
+            headers["Referrer-Policy"] = "same-origin";
+            headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
+            headers["Cross-Origin-Opener-Policy"] = "same-origin";
             return Task.CompletedTask;
         };
 

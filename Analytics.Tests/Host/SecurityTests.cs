@@ -3,7 +3,7 @@ using Analytics.Tests.Infrastructure;
 
 namespace Analytics.Tests.Host;
 
-/// <summary>Security headers on every surface, CORS per surface, cookie flags.</summary>
+/// <summary>Security headers on every surface (a document's policies on all but collect's answers), CORS per surface, cookie flags.</summary>
 public sealed class SecurityTests(Engines engines)
 {
     [Fact]
@@ -17,6 +17,19 @@ public sealed class SecurityTests(Engines engines)
             Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
             Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
             Assert.Equal("same-origin", response.Headers.GetValues("Referrer-Policy").Single());
+        }
+
+        // The collect endpoint's answers, which every visitor's browser receives and none shows as a page: the headers
+        // of any response, not a document's policies.
+        foreach (var collect in new[] { new HttpRequestMessage(HttpMethod.Post, "/api/event") { Content = new StringContent("{}") }, new HttpRequestMessage(HttpMethod.Options, "/api/event") })
+        {
+            using var answer = await server.Http.SendAsync(collect);
+            Assert.Equal("nosniff", answer.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("no-store", answer.Headers.CacheControl?.ToString());
+            foreach (var policy in new[] { "Content-Security-Policy", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy" })
+            {
+                Assert.False(answer.Headers.Contains(policy) || answer.Content.Headers.Contains(policy), $"{collect.Method} /api/event: {policy}");
+            }
         }
 
         // The log-in form's antiforgery cookie: not readable by scripts, not sent on cross-site requests.
