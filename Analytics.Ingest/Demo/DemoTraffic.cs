@@ -86,7 +86,7 @@ public sealed class DemoTraffic
         _hostname = hostname;
         _zone = DateTimeZoneProviders.Tzdb[timezone];
         _pageWeights = Pages.Select((_, i) => 1.0 / Math.Pow(i + 1, 1.1)).ToArray(); // Zipf-like popularity
-        _tracker = new SessionTracker(_ => (ulong)_random.NextInt64(1, long.MaxValue));
+        _tracker = new SessionTracker();
     }
 
     /// <summary>The mean number of events in a generated session (pageviews, engagements, custom events), measured.</summary>

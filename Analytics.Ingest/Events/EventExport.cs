@@ -17,6 +17,9 @@ public static class EventExport
     /// <summary>The catalog's exported columns; timestamps as ISO 8601 text in UTC.</summary>
     private static readonly string Columns = string.Join(", ", EventsTable.Exported.Select(c => c.Name == "timestamp" ? "concat(replaceOne(toString(timestamp), ' ', 'T'), 'Z') AS timestamp" : c.Name));
 
+    /// <summary>The events' rows as the export reads them: every stored column (<c>*</c>), and the derived ones (the visit's id), which <c>*</c> leaves out.</summary>
+    private static readonly string Rows = string.Join(", ", EventsTable.Columns.Where(c => !c.Stored).Select(c => c.Name).Prepend("*"));
+
     /// <summary>Columns whose text comes from visitors' browsers, which a spreadsheet could take for a formula.</summary>
     private static readonly IEnumerable<string> TextColumns = EventsTable.Exported.Where(c => c.FromVisitors).Select(c => c.Name);
 
@@ -41,7 +44,7 @@ public static class EventExport
         const string Where = "property_id = {property:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}";
 
         // Filtered inside, formatted outside: the output column 'timestamp' (ISO text) would shadow the real one in WHERE.
-        var select = $"SELECT {Columns} FROM (SELECT * FROM events WHERE {Where} ORDER BY timestamp)";
+        var select = $"SELECT {Columns} FROM (SELECT {Rows} FROM events WHERE {Where} ORDER BY timestamp)";
 
         if (format == "parquet")
         {
@@ -72,7 +75,7 @@ public static class EventExport
 
         if (first && format == "csv")
         {
-            await output.WriteAsync(await clickHouse.QueryRawAsync($"SELECT {Columns} FROM (SELECT * FROM events WHERE 0)", "CSVWithNames", cancellationToken: cancellationToken), cancellationToken);
+            await output.WriteAsync(await clickHouse.QueryRawAsync($"SELECT {Columns} FROM (SELECT {Rows} FROM events WHERE 0)", "CSVWithNames", cancellationToken: cancellationToken), cancellationToken);
         }
 
         return written;

@@ -52,7 +52,6 @@ public static class EventNative
             ["day"] = Fixed(2, (s, r) => BinaryPrimitives.WriteUInt16LittleEndian(s, EventRowBinary.Days(r.Day))),
             ["name"] = Keys(r => r.Name),
             ["visitor_id"] = Fixed(8, (s, r) => BinaryPrimitives.WriteUInt64LittleEndian(s, r.VisitorId)),
-            ["session_id"] = Fixed(8, (s, r) => BinaryPrimitives.WriteUInt64LittleEndian(s, r.SessionId)),
             ["session_start"] = Fixed(8, (s, r) => BinaryPrimitives.WriteInt64LittleEndian(s, EventRowBinary.Milliseconds(r.SessionStart))),
             ["session_day"] = Fixed(2, (s, r) => BinaryPrimitives.WriteUInt16LittleEndian(s, EventRowBinary.Days(r.SessionDay))),
             ["session_first"] = Fixed(1, (s, r) => s[0] = r.SessionFirst),
@@ -95,7 +94,7 @@ public static class EventNative
             ["tags"] = Texts(r => r.Tags),
         };
 
-        return EventsTable.Columns
+        return EventsTable.Stored
             .Select(c => new Column(
                 c.Name,
                 c.Type == "Array(LowCardinality(String))" ? "Array(String)" : c.Type,

@@ -104,11 +104,11 @@ public sealed class EventReplay(ILogger<EventReplay> logger) : IClickHouseDataMi
         => (await clickHouse.QueryAsync<Count>("SELECT count() AS rows FROM system.tables WHERE database = currentDatabase() AND name = {table:String}", new { table }, cancellationToken: cancellationToken))[0].Rows > 0;
 
     /// <summary>
-    /// The events table's columns as this migration finds them (those of the migrations up to 0012: a column added
-    /// since is not there yet when a directory that old is upgraded).
+    /// The events table's stored columns as this migration finds them (those of the migrations up to 0012: a column
+    /// added since is not there yet when a directory that old is upgraded; one derived since, 0026's visit id, not stored).
     /// </summary>
     private static async Task<IReadOnlyList<string>> ColumnsAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
-        => (await clickHouse.QueryAsync<Column>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {table:String} ORDER BY position", new { table = EventsTable.Name }, cancellationToken: cancellationToken))
+        => (await clickHouse.QueryAsync<Column>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {table:String} AND default_kind != 'ALIAS' ORDER BY position", new { table = EventsTable.Name }, cancellationToken: cancellationToken))
             .Select(c => c.Name).ToList();
 
     private static async Task<ulong> CountAsync(IClickHouse clickHouse, string table, CancellationToken cancellationToken)

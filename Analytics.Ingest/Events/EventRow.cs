@@ -1,3 +1,5 @@
+using Analytics.Storage.ClickHouse.Catalog;
+
 namespace Analytics.Ingest.Events;
 
 /// <summary>One row of the raw <c>events</c> table, as written in JSONEachRow (snake_case column names).</summary>
@@ -22,7 +24,9 @@ public sealed record EventRow
 
     public required ulong VisitorId { get; init; }
 
-    public ulong SessionId { get; init; }
+    /// <summary>The visit's id, derived from the visitor and the visit's start as the table derives it (<see cref="SessionIds"/>): not written.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ulong SessionId => SessionIds.Of(VisitorId, SessionStart);
 
     public DateTime SessionStart { get; init; }
 

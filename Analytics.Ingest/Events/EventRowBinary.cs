@@ -18,8 +18,8 @@ public static class EventRowBinary
 
     private static readonly DateTime Epoch = DateTime.UnixEpoch;
 
-    /// <summary>The columns and their types (ClickHouse checks them), in the catalog's order, which <see cref="Write"/> follows.</summary>
-    private static readonly IReadOnlyList<EventColumn> Catalog = EventsTable.Columns;
+    /// <summary>The stored columns and their types (ClickHouse checks them), in the catalog's order, which <see cref="Write"/> follows.</summary>
+    private static readonly IReadOnlyList<EventColumn> Catalog = EventsTable.Stored;
 
     /// <summary>The columns, in the order <see cref="Encode"/> writes them (an insert names them, so the table's order does not matter).</summary>
     public static readonly IReadOnlyList<string> Columns = Catalog.Select(c => c.Name).ToArray();
@@ -51,9 +51,17 @@ public static class EventRowBinary
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>The column names a header made by this class (now or in an earlier version) lists, in its order.</summary>
+    /// <summary>
+    /// The column names a header made by this class (now or in an earlier version) lists, in its order, that an insert
+    /// can write: without those the table derives now (<see cref="IsDerived"/>), whose values ClickHouse skips.
+    /// </summary>
     public static IReadOnlyList<string> ColumnNames(ReadOnlySpan<byte> header)
-        => TryReadHeader(header, out var names, out _) ? names : throw new FormatException("A RowBinary header that is not whole.");
+        => TryReadHeader(header, out var names, out _) ? names.Where(n => !IsDerived(n)).ToArray() : throw new FormatException("A RowBinary header that is not whole.");
+
+    /// <summary>True for a column the events table derives (an <c>ALIAS</c>), which an earlier version wrote.</summary>
+    public static bool IsDerived(string column) => Derived.Contains(column);
+
+    private static readonly HashSet<string> Derived = EventsTable.Columns.Where(c => !c.Stored).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The names and types a header lists (its count, the names, the types); false when it is not exactly that.</summary>
     internal static bool TryReadHeader(ReadOnlySpan<byte> header, out string[] names, out string[] types)
@@ -125,7 +133,7 @@ public static class EventRowBinary
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>One row, column by column in <see cref="EventsTable.Columns"/> order (the RowBinary test round-trips every column).</summary>
+    /// <summary>One row, column by column in <see cref="EventsTable.Stored"/> order (the RowBinary test round-trips every column).</summary>
     private static void Write(ArrayBufferWriter<byte> output, EventRow row)
     {
         UInt64(output, row.PropertyId);
@@ -133,7 +141,6 @@ public static class EventRowBinary
         Date(output, row.Day);
         String(output, row.Name);
         UInt64(output, row.VisitorId);
-        UInt64(output, row.SessionId);
         DateTime64(output, row.SessionStart);
         Date(output, row.SessionDay);
         Byte(output, row.SessionFirst);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Analytics.Storage.ClickHouse;
 using Analytics.Ingest.Events;
 using Analytics.Ingest.Visitors;
@@ -15,7 +14,7 @@ namespace Analytics.Ingest.Sessions;
 internal sealed partial class SessionAssigner(TimeProvider clock, ILogger<SessionAssigner> logger)
 {
     private readonly Lock _lock = new();
-    private readonly SessionTracker _tracker = new(_ => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) | 1);
+    private readonly SessionTracker _tracker = new();
     private DateTime _lastExpiry = DateTime.MinValue;
 
     public int ActiveSessions

@@ -10,9 +10,10 @@ namespace Analytics.Ingest.Sessions;
 /// there, so that time on page and scroll depth are sums too. Every event of a
 /// session carries the session's attributes, taken from its first event (entry page, referrer and source, UTM tags,
 /// location, client, screen, language), so a report can count events by visit:source or visit:entry_page without
-/// rebuilding sessions, and the daily rollup can keep them.
+/// rebuilding sessions, and the daily rollup can keep them. A session's id is its visitor and start
+/// (<see cref="EventRow.SessionId"/>).
 /// </summary>
-internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
+internal sealed class SessionTracker
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(30);
 
@@ -30,7 +31,7 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
                 return null;
             }
 
-            state = new State(newSessionId(e), e.Timestamp, e.Timestamp, e) { Counted = e.Timestamp };
+            state = new State(e.Timestamp, e.Timestamp, e) { Counted = e.Timestamp };
             _sessions[key] = state;
             return Apply(e, state, first: true, isPageview, duration: 0);
         }
@@ -67,7 +68,7 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
             return;
         }
 
-        _sessions[key] = new State(first.SessionId, first.SessionStart, last, first)
+        _sessions[key] = new State(first.SessionStart, last, first)
         {
             Counted = counted, Pageviews = pageviews, LastPathname = lastPathname, Scrolled = new Dictionary<string, byte>(scrolled, StringComparer.Ordinal),
         };
@@ -76,7 +77,7 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
     /// <summary>A copy of the visitor's session state, to put back with <see cref="Put"/> if an event is not kept after all.</summary>
     public object? Save(ulong propertyId, ulong visitorId)
         => _sessions.TryGetValue((propertyId, visitorId), out var state)
-            ? new State(state.Id, state.Start, state.Last, state.First)
+            ? new State(state.Start, state.Last, state.First)
             {
                 Counted = state.Counted, Pageviews = state.Pageviews, LastPathname = state.LastPathname, Scrolled = state.Scrolled is null ? null : new(state.Scrolled, StringComparer.Ordinal),
             }
@@ -150,7 +151,6 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
             DeviceType = state.First.DeviceType,
             ScreenSize = state.First.ScreenSize,
             Locale = state.First.Locale,
-            SessionId = state.Id,
             SessionStart = state.Start,
             SessionFirst = first ? (byte)1 : (byte)0,
             BounceDelta = bounce,
@@ -161,11 +161,9 @@ internal sealed class SessionTracker(Func<EventRow, ulong> newSessionId)
         };
     }
 
-    private sealed class State(ulong id, DateTime start, DateTime last, EventRow first)
+    private sealed class State(DateTime start, DateTime last, EventRow first)
     {
         public EventRow First { get; } = first;
-
-        public ulong Id { get; } = id;
 
         public DateTime Start { get; } = start;
 

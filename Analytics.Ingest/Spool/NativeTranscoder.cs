@@ -10,7 +10,8 @@ namespace Analytics.Ingest.Spool;
 /// costs it a call per value (about 4 µs of its CPU an event, docs/benchmarks.md). A string's bytes are the same in
 /// both formats; fixed-width values are copied as they are; a list or a map becomes its offsets and its elements. The
 /// dictionary columns go as plain strings, which the insert converts. A header with a type it does not know, or rows
-/// that end inside a value, give no block, and the batch goes in as RowBinary, as it was written.
+/// that end inside a value, give no block, and the batch goes in as RowBinary, as it was written. A column the table
+/// derives now (written by an earlier version) is left out of the block.
 /// </summary>
 /// <remarks>
 /// One instance per batcher: its buffers are kept from batch to batch (a batch is megabytes, see
@@ -29,6 +30,9 @@ internal sealed class NativeTranscoder
     private sealed class Column(string name, string type, Kind kind, int width)
     {
         public string Name { get; } = name;
+
+        /// <summary>A column the table derives now (the visits' ids in segments written before 0026): read past, not sent.</summary>
+        public bool Derived { get; } = EventRowBinary.IsDerived(name);
         public string Type { get; } = type;
         public Kind Kind { get; } = kind;
         public int Width { get; } = width;
@@ -90,9 +94,9 @@ internal sealed class NativeTranscoder
         }
 
         _block.ResetWrittenCount();
-        EventRowBinary.VarUInt(_block, (ulong)_columns.Length);
+        EventRowBinary.VarUInt(_block, (ulong)_columns.Count(c => !c.Derived));
         EventRowBinary.VarUInt(_block, (ulong)count);
-        foreach (var column in _columns)
+        foreach (var column in _columns.Where(c => !c.Derived))
         {
             EventRowBinary.String(_block, column.Name);
             EventRowBinary.String(_block, column.Type);

@@ -48,7 +48,7 @@ public static class EventImport
 
         progress($"Read {rows.Count:N0} events; assigning sessions.");
         // Stable orderings only: the same file must make the same batches, byte for byte, or its tokens would differ.
-        var tracker = new SessionTracker(DeterministicId);
+        var tracker = new SessionTracker();
         var assigned = rows.OrderBy(r => r.VisitorId).ThenBy(r => r.Timestamp)
             .Select(tracker.Assign).OfType<EventRow>()
             .OrderBy(r => r.Timestamp).ThenBy(r => r.VisitorId).ToList();
@@ -68,13 +68,6 @@ public static class EventImport
         }
 
         return written;
-    }
-
-    private static ulong DeterministicId(EventRow first)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"{first.PropertyId}:{first.VisitorId}:{first.Timestamp.Ticks}"), hash);
-        return BinaryPrimitives.ReadUInt64LittleEndian(hash) | 1;
     }
 
     private static EventRow ParseLine(string line, int number, ulong propertyId, DateTimeZone dayZone)

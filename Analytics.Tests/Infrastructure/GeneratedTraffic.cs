@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Analytics.Storage.ClickHouse;
 using Analytics.Ingest.Demo;
 using NodaTime;
@@ -32,7 +36,8 @@ internal static class GeneratedTraffic
     /// <summary>
     /// As <see cref="LoadAsync"/>, into a database of an earlier schema, whose events table lacks columns added since
     /// (their days among them): as JSONEachRow, whose fields the table does not have ClickHouse skips. The properties'
-    /// days are UTC days, as every property's were then.
+    /// days are UTC days, as every property's were then. Each visit's id is one of its own, as the releases before
+    /// 0026 stored (random there, a hash of the visit here), not the one derived now: an upgrade must derive them.
     /// </summary>
     public static async Task LoadIntoEarlierSchemaAsync(IClickHouse clickHouse, IEnumerable<(ulong Id, string Zone)> properties, Instant from, Instant to, int sessionsPerDay, int visitorPool, int seedBase)
     {
@@ -42,10 +47,20 @@ internal static class GeneratedTraffic
             var traffic = new DemoTraffic(id, $"site{id}.example", zone, seedBase + (int)id) { SessionsPerDay = sessionsPerDay, VisitorPool = visitorPool, DayZone = DateTimeZone.Utc };
             foreach (var batch in traffic.Generate(from, to).Chunk(DemoLoader.BatchSize))
             {
-                await clickHouse.InsertAsync("events", ClickHouseJson.Encode(batch), skip);
+                var lines = batch.Select(e =>
+                {
+                    var row = JsonSerializer.SerializeToNode(e, ClickHouseJson.Options)!.AsObject();
+                    row["session_id"] = StoredId(e.VisitorId, e.SessionStart);
+                    return row.ToJsonString();
+                });
+                await clickHouse.InsertAsync("events", Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"), skip);
             }
         }
     }
+
+    /// <summary>A visit's id as a release before 0026 stored it: a number of its own, unrelated to the derived one.</summary>
+    private static ulong StoredId(ulong visitorId, DateTime sessionStart)
+        => BinaryPrimitives.ReadUInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"{visitorId}:{sessionStart.Ticks}"))) | 1;
 
     /// <summary>uniq is an approximate count: within 2% (and one) of the exact one at these sizes.</summary>
     public static void AssertVisitorsClose(ulong exact, ulong estimate, string context = "")

@@ -46,7 +46,7 @@ public sealed class SessionAssignerTests(Analytics.Tests.Infrastructure.Engines 
     [Fact]
     public void LaterEventsOfASession_CarryTheFirstEventsAttributes_ANewSessionTakesItsOwn()
     {
-        var tracker = new SessionTracker(e => (ulong)e.Timestamp.Ticks);
+        var tracker = new SessionTracker();
         var start = new DateTime(2026, 11, 22, 9, 0, 0, DateTimeKind.Utc);
         EventRow Event(int minutes, string name, string source, string country, string screen) => Pageview(start.AddMinutes(minutes), 1, "/") with
         {
@@ -68,7 +68,7 @@ public sealed class SessionAssignerTests(Analytics.Tests.Infrastructure.Engines 
     public async Task Engagement_NeverLengthensAVisit_MarksItsFirstOnEachPage_AndIsRememberedAcrossARestart()
     {
         var now = DateTime.UtcNow;
-        var tracker = new SessionTracker(_ => 42);
+        var tracker = new SessionTracker();
         EventRow At(int seconds, string name, string path, byte scroll = 0) => Pageview(now.AddMinutes(-10).AddSeconds(seconds), 1, path) with { Name = name, ScrollDepth = scroll };
         var stored = new List<EventRow>
         {
@@ -84,6 +84,8 @@ public sealed class SessionAssignerTests(Analytics.Tests.Infrastructure.Engines 
         // A restart: the session comes back from ClickHouse with its pages' deepest scrolls and its last counted event.
         var clickHouse = await engines.NewClickHouseAsync();
         await clickHouse.InsertAsync("events", Analytics.Storage.ClickHouse.ClickHouseJson.Encode(stored));
+        var id = stored[0].SessionId;
+        Assert.Equal([id.ToString(System.Globalization.CultureInfo.InvariantCulture)], (await clickHouse.QueryAsync<Id>("SELECT DISTINCT toString(session_id) AS value FROM events")).Select(r => r.Value)); // the table derives the id as collect does
         var assigner = new SessionAssigner(TimeProvider.System, NullLogger<SessionAssigner>.Instance);
         await assigner.RecoverAsync(clickHouse, CancellationToken.None);
         var after = new List<EventRow>();
@@ -98,6 +100,8 @@ public sealed class SessionAssignerTests(Analytics.Tests.Infrastructure.Engines 
         await assigner.Assign(At(160, "engagement", "/b", 50), visitor, Keep)!;
         await assigner.Assign(At(200, "pageview", "/c"), visitor, Keep)!;
         Assert.Equal([(0, 30, 0u), (1, 50, 0u), (0, 0, 110_000u)], after.Select(e => ((int)e.EngagedFirst, (int)e.ScrollGain, e.DurationDeltaMs)));
-        Assert.All(after, e => Assert.Equal(42UL, e.SessionId));
+        Assert.All(after, e => Assert.Equal(id, e.SessionId));
     }
+
+    private sealed record Id(string Value);
 }

@@ -1,4 +1,5 @@
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Catalog;
 using Analytics.Ingest.Events;
 using Analytics.Ingest;
 using Analytics.Ingest.Spool;
@@ -25,7 +26,6 @@ public sealed class SpoolTests(Engines engines)
         Timestamp = new DateTime(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc).AddSeconds(i),
         Name = "pageview",
         VisitorId = (ulong)i,
-        SessionId = (ulong)i,
         SessionStart = new DateTime(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc).AddSeconds(i),
         SessionFirst = 1,
         BounceDelta = 1,
@@ -215,6 +215,54 @@ public sealed class SpoolTests(Engines engines)
         Assert.Equal(300UL, (await clickHouse.QueryAsync<Count>("SELECT uniqExact(props['id']) AS n FROM events")).Single().N);
         Assert.Equal(300UL, (await clickHouse.QueryAsync<Count>("SELECT countIf(pathname = concat('/p', props['id']) AND visitor_id = toUInt64(props['id'])) AS n FROM events")).Single().N);
     }
+
+    /// <summary>
+    /// A segment as collect wrote it before migration 0026, with each visit's id stored after the visitor: the table
+    /// derives the ids now, so the batcher leaves the stored ones out, and every event goes in once with its derived id.
+    /// </summary>
+    [Fact]
+    public async Task SegmentWrittenBeforeTheIdsWereDerived_IsInsertedWithoutThem_EachEventOnce()
+    {
+        var clickHouse = await engines.NewClickHouseAsync();
+        var directory = NewDirectory();
+        Directory.CreateDirectory(directory);
+        var header = new System.Buffers.ArrayBufferWriter<byte>();
+        System.Buffers.BuffersExtensions.Write(header, "RowBinaryWithNamesAndTypes\n"u8);
+        EventRowBinary.VarUInt(header, (ulong)EventsTable.Columns.Count);
+        foreach (var column in EventsTable.Columns)
+        {
+            EventRowBinary.String(header, column.Name);
+        }
+
+        foreach (var column in EventsTable.Columns)
+        {
+            EventRowBinary.String(header, column.Type);
+        }
+
+        using (var file = File.Create(Path.Combine(directory, "0638990000000000000-abcdef012345.ready")))
+        {
+            SegmentFormat.Write(file, header.WrittenSpan);
+            for (var i = 0; i < 50; i++)
+            {
+                var row = Event(i);
+                const int Visitor = 8 + 8 + 2 + 1 + 8 + 8; // property, timestamp, day, the name "pageview" (its length, its bytes), visitor
+                SegmentFormat.Write(file, [.. row[..Visitor], .. BitConverter.GetBytes(1_000_000UL + (ulong)i), .. row[Visitor..]]);
+            }
+        }
+
+        await using (var spool = Open(directory))
+        {
+            await spool.CompleteAsync();
+            var batcher = new SpoolBatcher(spool, clickHouse, Instruments.NewMetrics(), NullLogger<SpoolBatcher>.Instance);
+            Assert.True(await batcher.DrainAsync(CancellationToken.None));
+            Assert.Empty(Directory.GetFiles(directory));
+        }
+
+        var expected = Enumerable.Range(0, 50).Select(i => $"{Row(i).SessionId} /p{i}").Order(StringComparer.Ordinal);
+        Assert.Equal(expected, (await clickHouse.QueryAsync<Text>("SELECT concat(toString(session_id), ' ', pathname) AS value FROM events ORDER BY value")).Select(r => r.Value));
+    }
+
+    private sealed record Text(string Value);
 
     [Fact]
     public async Task SpareSegmentGone_FailsOneWrite_ThenTheNextSpareTakesOver()

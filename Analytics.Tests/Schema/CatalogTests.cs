@@ -17,9 +17,12 @@ public sealed class CatalogTests(Engines engines)
         var clickHouse = await engines.NewClickHouseAsync();
 
         var columns = await clickHouse.QueryAsync<Column>(
-            "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'events' ORDER BY position");
+            "SELECT name, type, if(default_kind = 'ALIAS', default_expression, '') AS alias FROM system.columns WHERE database = currentDatabase() AND table = 'events' ORDER BY position");
 
-        Assert.Equal(columns.Select(c => $"{c.Name} {c.Type}"), EventsTable.Columns.Select(c => $"{c.Name} {c.Type}"));
+        Assert.Equal(columns.Select(c => $"{c.Name} {c.Type} {c.Alias}"), EventsTable.Columns.Select(c => $"{c.Name} {c.Type} {c.Alias}"));
+        var sessions = await clickHouse.QueryAsync<Column>(
+            "SELECT name, type, default_expression AS alias FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND default_kind = 'ALIAS'");
+        Assert.Equal([$"session_id UInt64 {SessionIds.Sql}"], sessions.Select(c => $"{c.Name} {c.Type} {c.Alias}")); // a visit's id, derived in both tables alike
     }
 
     [Fact]
@@ -68,7 +71,7 @@ public sealed class CatalogTests(Engines engines)
         return text.ToString();
     }
 
-    private sealed record Column(string Name, string Type);
+    private sealed record Column(string Name, string Type, string Alias);
 
     private sealed record Name(string Value);
 }

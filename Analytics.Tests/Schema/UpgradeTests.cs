@@ -102,25 +102,33 @@ public sealed class UpgradeTests(Engines engines)
     /// <summary>
     /// A directory made before a migration that converts the sessions to a new definition (0018: argMin states of the
     /// attributes collect stamps on every event become plain values; 0021: the visitor joins the sorting key, for
-    /// sampling) upgrades in place: every partition of sessions is converted, a run stopped after the first resumes with
-    /// the next, and the sessions, and every report, equal those of a directory that stored the same events with the
-    /// schema of now.
+    /// sampling; 0026: the visits' ids are derived, and their start ends the key) upgrades in place: every partition of
+    /// sessions is converted, a run stopped after the first resumes with the next, and the sessions, and every report,
+    /// equal those of a directory that stored the same events with the schema of now.
     /// </summary>
     /// <param name="through">The last migration the directory had.</param>
     /// <param name="version">The converting migration (the next file).</param>
-    /// <param name="pending">The migrations from it to 0024 (0025 adds each visit's pages, and a row with them).</param>
+    /// <param name="last">The last migration the resumed run applies: before the next one that changes what the probe reads
+    /// (0025 adds each visit's pages, and a row with them; 0026 changes the sorting key again).</param>
+    /// <param name="pending">The migrations from <paramref name="version"/> to <paramref name="last"/>.</param>
+    /// <param name="rest">The migrations after <paramref name="last"/>.</param>
     /// <param name="maxBytes">At most this share of the sessions' bytes before, converted.</param>
     [Theory]
-    [InlineData(17, "0018", 7, 0.85)]
-    [InlineData(20, "0021", 4, 1.05)]
-    public async Task MigrationThatConvertsSessions_ConvertsEveryPartition_ResumesAfterAStop_AndEqualsTheSchemaOfNow(int through, string version, int pending, double maxBytes)
+    [InlineData(17, "0018", 24, 7, 3, 0.85)]
+    [InlineData(20, "0021", 24, 4, 3, 1.05)]
+    [InlineData(25, "0026", 27, 2, 0, 0.95)]
+    public async Task MigrationThatConvertsSessions_ConvertsEveryPartition_ResumesAfterAStop_AndEqualsTheSchemaOfNow(int through, string version, int last, int pending, int rest, double maxBytes)
     {
         var (old, now) = await ThenAndNowAsync(through, seedBase: 180);
-        var (probe, then, converted) = version == "0018"
-            ? ("SELECT type AS value FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND name = 'entry_page'",
-                "AggregateFunction(argMin, String, DateTime64(3, 'UTC'))", "SimpleAggregateFunction(any, String)")
-            : ("SELECT sorting_key || ' | ' || sampling_key AS value FROM system.tables WHERE database = currentDatabase() AND name = 'sessions'",
-                "property_id, toDate(session_start), session_id | ", "property_id, toDate(session_start), visitor_id, session_id | visitor_id");
+        var (probe, then, converted) = version switch
+        {
+            "0018" => ("SELECT type AS value FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND name = 'entry_page'",
+                "AggregateFunction(argMin, String, DateTime64(3, 'UTC'))", "SimpleAggregateFunction(any, String)"),
+            "0021" => ("SELECT sorting_key || ' | ' || sampling_key AS value FROM system.tables WHERE database = currentDatabase() AND name = 'sessions'",
+                "property_id, toDate(session_start), session_id | ", "property_id, toDate(session_start), visitor_id, session_id | visitor_id"),
+            _ => ("SELECT sorting_key || ' | ' || (SELECT default_kind FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND name = 'session_id') AS value FROM system.tables WHERE database = currentDatabase() AND name = 'sessions'",
+                "property_id, toDate(session_start), visitor_id, session_id | ", "property_id, toDate(session_start), visitor_id, session_start | ALIAS"),
+        };
         Assert.Equal(then, (await old.QueryAsync<Name>(probe))[0].Value);
 
         await old.ExecuteAsync("OPTIMIZE TABLE sessions FINAL"); // a row per visit, as the conversion writes them
@@ -140,14 +148,14 @@ public sealed class UpgradeTests(Engines engines)
 
         // ...and the next run converts the others, exchanges the tables and creates the view again.
         var resumed = new Progress(marker, null);
-        Assert.Equal(pending, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None, 24));
+        Assert.Equal(pending, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None, last));
         Assert.Equal(months.Count - 1, resumed.Lines.Count);
         Assert.EndsWith("100% of its " + (await CountAsync(now, "SELECT count() AS n FROM sessions")).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " rows)", resumed.Lines[^1], StringComparison.Ordinal);
         Assert.Equal(converted, (await old.QueryAsync<Name>(probe))[0].Value);
         Assert.Equal(0UL, await CountAsync(old, "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name LIKE 'sessions\\_next%'"));
         var after = await CountAsync(old, SessionBytes);
         Assert.True(after < before * maxBytes, $"the sessions take {after:N0} bytes converted, {before:N0} before");
-        Assert.Equal(1, await new ClickHouseMigrator(old, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None));
+        Assert.Equal(rest, await new ClickHouseMigrator(old, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None));
 
         // New events go through the view of now, into the converted table.
         await GeneratedTraffic.LoadAsync(old, [(3UL, "UTC", "UTC")], Instant.FromUtc(2026, 10, 1, 0, 0), Instant.FromUtc(2026, 10, 3, 0, 0), sessionsPerDay: 40, visitorPool: 100, seedBase: 180);
@@ -181,7 +189,7 @@ public sealed class UpgradeTests(Engines engines)
 
         // ...and the next run writes the others, and records the file.
         var resumed = new Progress(Marker, null);
-        Assert.Equal(1, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None));
+        Assert.Equal(3, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None)); // 0025, and 0026-0027 (the visits' ids derived)
         Assert.Equal(months.Count - 1, resumed.Lines.Count);
         Assert.Equal(0UL, await CountAsync(old, "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'visit_pages_written'"));
         const string Pages = "SELECT property_id, session_id, arraySort(groupUniqArrayArray(pages)) FROM sessions GROUP BY property_id, session_id ORDER BY property_id, session_id";

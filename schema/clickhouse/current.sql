@@ -9,7 +9,7 @@ CREATE TABLE events
     `day` Date DEFAULT toDate(timestamp) CODEC(ZSTD(1)),
     `name` LowCardinality(String),
     `visitor_id` UInt64,
-    `session_id` UInt64,
+    `session_id` UInt64 ALIAS bitXor(visitor_id, toUInt64(toUnixTimestamp64Milli(session_start)) * 11400714819323198485),
     `session_start` DateTime64(3, 'UTC'),
     `session_day` Date DEFAULT toDate(session_start) CODEC(ZSTD(1)),
     `session_first` UInt8 CODEC(T64, LZ4),
@@ -192,7 +192,7 @@ CREATE TABLE sessions
 (
     `property_id` UInt64,
     `session_start` DateTime64(3, 'UTC') CODEC(T64, LZ4),
-    `session_id` UInt64,
+    `session_id` UInt64 ALIAS bitXor(visitor_id, toUInt64(toUnixTimestamp64Milli(session_start)) * 11400714819323198485),
     `visitor_id` UInt64,
     `session_end` SimpleAggregateFunction(max, DateTime64(3, 'UTC')) CODEC(T64, LZ4),
     `pageviews` SimpleAggregateFunction(sum, UInt64) CODEC(T64, LZ4),
@@ -225,7 +225,7 @@ CREATE TABLE sessions
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(session_start)
-ORDER BY (property_id, toDate(session_start), visitor_id, session_id)
+ORDER BY (property_id, toDate(session_start), visitor_id, session_start)
 SAMPLE BY visitor_id
 SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
 
@@ -473,7 +473,6 @@ CREATE MATERIALIZED VIEW sessions_mv TO sessions
 (
     `property_id` UInt64,
     `session_start` DateTime64(3, 'UTC'),
-    `session_id` UInt64,
     `visitor_id` UInt64,
     `session_end` DateTime64(3, 'UTC'),
     `pageviews` UInt64,
@@ -507,8 +506,7 @@ CREATE MATERIALIZED VIEW sessions_mv TO sessions
 AS SELECT
     property_id,
     session_start,
-    session_id,
-    any(visitor_id) AS visitor_id,
+    visitor_id,
     max(timestamp) AS session_end,
     countIf(name = 'pageview') AS pageviews,
     countIf(name != 'engagement') AS events,
@@ -541,4 +539,4 @@ FROM events
 GROUP BY
     property_id,
     session_start,
-    session_id;
+    visitor_id;

@@ -5,4 +5,10 @@ namespace Analytics.Storage.ClickHouse.Catalog;
 /// <param name="Exported">Written by <c>analytics export</c> and read back by <c>analytics import</c>; the session bookkeeping
 /// columns are not, because an import rebuilds sessions.</param>
 /// <param name="FromVisitors">Text a visitor's browser sent, which a spreadsheet could take for a formula (CSV export neutralises it).</param>
-public sealed record EventColumn(string Name, string Type, bool Exported = true, bool FromVisitors = false);
+/// <param name="Alias">The expression of a column the table derives from others instead of storing (<c>ALIAS</c>): read
+/// like any column, never written.</param>
+public sealed record EventColumn(string Name, string Type, bool Exported = true, bool FromVisitors = false, string? Alias = null)
+{
+    /// <summary>Written by an insert: stored, not derived.</summary>
+    public bool Stored => Alias is null;
+}

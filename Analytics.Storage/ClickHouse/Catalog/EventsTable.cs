@@ -2,7 +2,7 @@ namespace Analytics.Storage.ClickHouse.Catalog;
 
 /// <summary>
 /// The raw <c>events</c> table's columns, in the table's order: the one place that lists them. The RowBinary encoder
-/// writes them in this order, export and import read them from here, and a test holds this list equal to
+/// writes the stored ones in this order, export and import read them from here, and a test holds this list equal to
 /// <c>system.columns</c> of the migrated schema (schema/clickhouse/current.sql shows the whole definition).
 /// </summary>
 public static class EventsTable
@@ -20,7 +20,7 @@ public static class EventsTable
         new("day", "Date", Exported: false),
         new("name", Small, FromVisitors: true),
         new("visitor_id", "UInt64"),
-        new("session_id", "UInt64"),
+        new("session_id", "UInt64", Alias: SessionIds.Sql),
         new("session_start", Instant, Exported: false),
         new("session_day", "Date", Exported: false),
         new("session_first", "UInt8", Exported: false),
@@ -62,6 +62,9 @@ public static class EventsTable
         new("categories", "Array(LowCardinality(String))"),
         new("tags", "Array(String)"),
     ];
+
+    /// <summary>The columns an insert writes: all but those the table derives (<see cref="EventColumn.Alias"/>).</summary>
+    public static readonly IReadOnlyList<EventColumn> Stored = Columns.Where(c => c.Stored).ToArray();
 
     /// <summary>The columns <c>analytics export</c> writes and <c>analytics import</c> reads.</summary>
     public static readonly IReadOnlyList<EventColumn> Exported = Columns.Where(c => c.Exported).ToArray();

@@ -61,6 +61,18 @@ internal sealed partial class SessionsConversion(ILogger logger, string name, st
         "SELECT CAST(sampling_key = 'visitor_id' AS Bool) AS value FROM system.tables WHERE database = currentDatabase() AND name = 'sessions'",
         "*");
 
+    /// <summary>
+    /// Migration 0026 (schema/clickhouse/0026_derived_session_ids.sql): the visits' ids are derived from the visitor and
+    /// the start (<see cref="Catalog.SessionIds"/>), which become the end of the sorting key. Every row but its id is
+    /// written as it is.
+    /// </summary>
+    public static SessionsConversion DerivedIds(ILogger logger) => new(
+        logger,
+        "DerivedSessionIds",
+        "0026",
+        "SELECT CAST(default_kind = 'ALIAS' AS Bool) AS value FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND name = 'session_id'",
+        "* EXCEPT (session_id)");
+
     public string Name => name;
 
     public async Task RunAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
