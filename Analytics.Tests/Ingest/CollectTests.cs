@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Analytics.Storage.ClickHouse;
+using Analytics.Storage.ClickHouse.Catalog;
 using Analytics.Ingest.Collect;
 using Analytics.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,7 +30,7 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
     private sealed record Stored(string Name, string Hostname, string Pathname, string Referrer, string ReferrerSource, string UtmSource, string UtmMedium,
         string ClickIdParam, string Channel, string CountryCode, string Region, string City, string Browser, string Os, string DeviceType, string ScreenSize,
         string Locale, ulong VisitorId, ulong SessionId, byte SessionFirst, sbyte BounceDelta, string PrevPathname, Dictionary<string, string> Props,
-        decimal RevenueAmount, string RevenueCurrency, byte ScrollDepth, uint EngagementMs, string ContentType, string Author, List<string> Tags);
+        decimal RevenueAmount, string RevenueCurrency, byte ScrollDepth, uint EngagementMs, string ContentType, string Author, List<string> Tags, DateTime SessionStart);
 
     private async Task<HttpResponseMessage> PostAsync(string json, string userAgent = Chrome, string? forwardedFor = "2.125.160.216", string contentType = "text/plain")
     {
@@ -50,7 +51,7 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
         for (var attempt = 0; attempt < 100; attempt++)
         {
             var rows = (await (clickHouse ?? app.Instance.ClickHouse).QueryAsync<Stored>(
-                "SELECT * FROM events WHERE props['marker'] = {marker:String} ORDER BY timestamp", new { marker })).ToList();
+                "SELECT *, session_id FROM events WHERE props['marker'] = {marker:String} ORDER BY timestamp", new { marker })).ToList();
             if (rows.Count >= expected)
             {
                 return rows;
@@ -227,6 +228,7 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
         var rows = (await StoredAsync(marker, 4)).OrderBy(r => r.Props["seq"], StringComparer.Ordinal).ToList();
 
         Assert.Single(rows.Select(r => r.SessionId).Distinct());
+        Assert.Equal(SessionIds.Of(rows[0].VisitorId, rows[0].SessionStart), rows[0].SessionId); // the table's id is collect's
         Assert.Single(rows.Select(r => r.VisitorId).Distinct());
         Assert.Equal(0, rows.Sum(r => r.BounceDelta));
         Assert.Equal("/app#/settings", rows[1].Pathname);

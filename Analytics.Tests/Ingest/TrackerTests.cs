@@ -297,7 +297,7 @@ public sealed class TrackerTests(Engines engines)
         for (var attempt = 0; attempt < 100 && rows.Count < expected; attempt++)
         {
             await Task.Delay(100);
-            rows = (await clickHouse.QueryAsync<Row>("SELECT * FROM events ORDER BY timestamp")).ToList();
+            rows = (await clickHouse.QueryAsync<Row>("SELECT *, session_id FROM events ORDER BY timestamp")).ToList();
         }
 
         return rows;
