@@ -18,7 +18,7 @@ public static class EventExport
     private static readonly string Columns = string.Join(", ", EventsTable.Exported.Select(c => c.Name == "timestamp" ? "concat(replaceOne(toString(timestamp), ' ', 'T'), 'Z') AS timestamp" : c.Name));
 
     /// <summary>The events' rows as the export reads them: every stored column (<c>*</c>), and the derived ones (the visit's id), which <c>*</c> leaves out.</summary>
-    private static readonly string Rows = string.Join(", ", EventsTable.Columns.Where(c => !c.Stored).Select(c => c.Name).Prepend("*"));
+    private static readonly string Rows = string.Join(", ", EventsTable.Derived.Order(StringComparer.Ordinal).Prepend("*"));
 
     /// <summary>Columns whose text comes from visitors' browsers, which a spreadsheet could take for a formula.</summary>
     private static readonly IEnumerable<string> TextColumns = EventsTable.Exported.Where(c => c.FromVisitors).Select(c => c.Name);

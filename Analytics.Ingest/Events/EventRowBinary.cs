@@ -53,15 +53,10 @@ public static class EventRowBinary
 
     /// <summary>
     /// The column names a header made by this class (now or in an earlier version) lists, in its order, that an insert
-    /// can write: without those the table derives now (<see cref="IsDerived"/>), whose values ClickHouse skips.
+    /// can write: without those the table derives now (<see cref="EventsTable.Derived"/>), whose values ClickHouse skips.
     /// </summary>
     public static IReadOnlyList<string> ColumnNames(ReadOnlySpan<byte> header)
-        => TryReadHeader(header, out var names, out _) ? names.Where(n => !IsDerived(n)).ToArray() : throw new FormatException("A RowBinary header that is not whole.");
-
-    /// <summary>True for a column the events table derives (an <c>ALIAS</c>), which an earlier version wrote.</summary>
-    public static bool IsDerived(string column) => Derived.Contains(column);
-
-    private static readonly HashSet<string> Derived = EventsTable.Columns.Where(c => !c.Stored).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        => TryReadHeader(header, out var names, out _) ? names.Where(n => !EventsTable.Derived.Contains(n)).ToArray() : throw new FormatException("A RowBinary header that is not whole.");
 
     /// <summary>The names and types a header lists (its count, the names, the types); false when it is not exactly that.</summary>
     internal static bool TryReadHeader(ReadOnlySpan<byte> header, out string[] names, out string[] types)

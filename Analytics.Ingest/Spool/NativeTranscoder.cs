@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Analytics.Ingest.Events;
+using Analytics.Storage.ClickHouse.Catalog;
 
 namespace Analytics.Ingest.Spool;
 
@@ -30,12 +31,12 @@ internal sealed class NativeTranscoder
     private sealed class Column(string name, string type, Kind kind, int width)
     {
         public string Name { get; } = name;
-
-        /// <summary>A column the table derives now (the visits' ids in segments written before 0026): read past, not sent.</summary>
-        public bool Derived { get; } = EventRowBinary.IsDerived(name);
         public string Type { get; } = type;
         public Kind Kind { get; } = kind;
         public int Width { get; } = width;
+
+        /// <summary>A column the table derives now (the visits' ids in segments written before 0026): read past, not sent.</summary>
+        public bool Derived { get; } = EventsTable.Derived.Contains(name);
         public ArrayBufferWriter<byte> Values { get; } = new();
         public ArrayBufferWriter<byte> Offsets { get; } = new();
         public ArrayBufferWriter<byte> MapValues { get; } = new();

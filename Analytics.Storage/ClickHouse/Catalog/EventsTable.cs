@@ -66,6 +66,9 @@ public static class EventsTable
     /// <summary>The columns an insert writes: all but those the table derives (<see cref="EventColumn.Alias"/>).</summary>
     public static readonly IReadOnlyList<EventColumn> Stored = Columns.Where(c => c.Stored).ToArray();
 
+    /// <summary>The names of the columns the table derives, which <c>SELECT *</c> leaves out and an insert cannot write.</summary>
+    public static readonly IReadOnlySet<string> Derived = Columns.Where(c => !c.Stored).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>The columns <c>analytics export</c> writes and <c>analytics import</c> reads.</summary>
     public static readonly IReadOnlyList<EventColumn> Exported = Columns.Where(c => c.Exported).ToArray();
 }
