@@ -25,7 +25,7 @@ public static class EventRowBinary
     public static readonly IReadOnlyList<string> Columns = Catalog.Select(c => c.Name).ToArray();
 
     /// <summary>The format's header for <see cref="Columns"/>: their count, names and types.</summary>
-    public static byte[] Header { get; } = EncodeHeader();
+    public static byte[] Header { get; } = EncodeHeader(Catalog);
 
     /// <summary>Inserts rows made by <see cref="Encode"/> into <paramref name="table"/> (the events table, or one with its columns), naming the columns in their order.</summary>
     public static Task InsertAsync(IClickHouse clickHouse, string table, ReadOnlyMemory<byte> rows, ClickHouseSettings? settings = null, CancellationToken cancellationToken = default)
@@ -111,16 +111,17 @@ public static class EventRowBinary
         return false;
     }
 
-    private static byte[] EncodeHeader()
+    /// <summary>The header of <paramref name="columns"/> (the stored ones now; all, with the derived, in segments written before 0026).</summary>
+    internal static byte[] EncodeHeader(IReadOnlyList<EventColumn> columns)
     {
         var buffer = new ArrayBufferWriter<byte>(2048);
-        VarUInt(buffer, (ulong)Catalog.Count);
-        foreach (var column in Catalog)
+        VarUInt(buffer, (ulong)columns.Count);
+        foreach (var column in columns)
         {
             String(buffer, column.Name);
         }
 
-        foreach (var column in Catalog)
+        foreach (var column in columns)
         {
             String(buffer, column.Type);
         }

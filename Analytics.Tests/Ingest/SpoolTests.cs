@@ -226,22 +226,9 @@ public sealed class SpoolTests(Engines engines)
         var clickHouse = await engines.NewClickHouseAsync();
         var directory = NewDirectory();
         Directory.CreateDirectory(directory);
-        var header = new System.Buffers.ArrayBufferWriter<byte>();
-        System.Buffers.BuffersExtensions.Write(header, "RowBinaryWithNamesAndTypes\n"u8);
-        EventRowBinary.VarUInt(header, (ulong)EventsTable.Columns.Count);
-        foreach (var column in EventsTable.Columns)
-        {
-            EventRowBinary.String(header, column.Name);
-        }
-
-        foreach (var column in EventsTable.Columns)
-        {
-            EventRowBinary.String(header, column.Type);
-        }
-
         using (var file = File.Create(Path.Combine(directory, "0638990000000000000-abcdef012345.ready")))
         {
-            SegmentFormat.Write(file, header.WrittenSpan);
+            SegmentFormat.Write(file, [.. "RowBinaryWithNamesAndTypes\n"u8, .. EventRowBinary.EncodeHeader(EventsTable.Columns)]); // every column, the id among them
             for (var i = 0; i < 50; i++)
             {
                 var row = Event(i);
