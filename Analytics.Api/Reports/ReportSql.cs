@@ -944,9 +944,9 @@ internal sealed class ReportSql
             return $"""
                 SELECT session_id AS s_session_id, min(session_start) AS s_session_start, max(session_end) AS s_end, sum(events) AS s_events, sum(pageviews) AS s_pageviews,
                        sum(bounce) AS s_bounce, sum(duration_ms) AS s_duration_ms,
-                       any(entry_page) AS s_entry_page, if(s_pageviews = 0, '', argMaxMerge(exit_page)) AS s_exit_page,
-                       if(s_pageviews = 0, '', argMaxMerge(exit_hostname)) AS s_exit_hostname,
-                       argMinMerge(hostname) AS s_hostname, any(referrer) AS s_referrer, toString(any(referrer_source)) AS s_referrer_source,
+                       any(entry_page) AS s_entry_page, if(s_pageviews = 0, '', tupleElement(max(last_pageview), 2)) AS s_exit_page,
+                       if(s_pageviews = 0, '', tupleElement(max(last_pageview), 3)) AS s_exit_hostname,
+                       toString(ifNull(any(entry_hostname), '')) AS s_hostname, any(referrer) AS s_referrer, toString(any(referrer_source)) AS s_referrer_source,
                        any(utm_source) AS s_utm_source, any(utm_medium) AS s_utm_medium, any(utm_campaign) AS s_utm_campaign,
                        any(utm_content) AS s_utm_content, any(utm_term) AS s_utm_term, toString(max(channel)) AS s_channel, {visitor}
                 FROM {_sessions}

@@ -141,7 +141,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
 
     private sealed record PageviewCount(ulong Pageviews);
 
-    private sealed record SessionFacts(ulong SessionId, ulong Pageviews, ulong Events, long Bounce, ulong DurationMs, string EntryPage, string ExitPage, string ReferrerSource, string CountryCode);
+    private sealed record SessionFacts(ulong SessionId, ulong Pageviews, ulong Events, long Bounce, ulong DurationMs, string EntryPage, string ExitPage, string EntryHostname, string ExitHostname, string ReferrerSource, string CountryCode);
 
     [Fact]
     public async Task SessionsView_EverySession_EqualsRawEvents()
@@ -149,7 +149,8 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         var fromView = await data.ClickHouse.QueryAsync<SessionFacts>(
             """
             SELECT session_id, sum(pageviews) AS pageviews, sum(events) AS events, sum(bounce) AS bounce, sum(duration_ms) AS duration_ms,
-                   any(entry_page) AS entry_page, argMaxMerge(exit_page) AS exit_page,
+                   any(entry_page) AS entry_page, tupleElement(max(last_pageview), 2) AS exit_page,
+                   toString(ifNull(any(entry_hostname), '')) AS entry_hostname, tupleElement(max(last_pageview), 3) AS exit_hostname,
                    toString(any(referrer_source)) AS referrer_source, any(country_code) AS country_code
             FROM sessions WHERE property_id = 3 GROUP BY session_id ORDER BY session_id
             """);
@@ -159,6 +160,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
                    toInt64(countIf(name = 'pageview') = 1) AS bounce,
                    toUInt64(dateDiff('millisecond', min(timestamp), maxIf(timestamp, name != 'engagement'))) AS duration_ms, -- engagement never lengthens a visit
                    argMinIf(pathname, timestamp, name = 'pageview') AS entry_page, argMaxIf(pathname, timestamp, name = 'pageview') AS exit_page,
+                   toString(argMin(hostname, timestamp)) AS entry_hostname, toString(argMaxIf(hostname, timestamp, name = 'pageview')) AS exit_hostname,
                    toString(argMin(referrer_source, timestamp)) AS referrer_source, toString(any(country_code)) AS country_code
             FROM events WHERE property_id = 3 GROUP BY session_id ORDER BY session_id
             """);
@@ -327,7 +329,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         {
             Channel = string.Empty, EngagedFirst = 0, ScrollGain = 0, DurationDeltaMs = e.Name == "engagement" ? 1_234u : e.DurationDeltaMs,
         })));
-        await old.ExecuteAsync("ALTER TABLE sessions UPDATE exit_hostname = arrayReduce('argMaxState', [''], [toDateTime64(0, 3, 'UTC')]) WHERE 1", settings: new ClickHouseSettings { ["mutations_sync"] = "2" });
+        await old.ExecuteAsync("ALTER TABLE sessions UPDATE last_pageview = (last_pageview.1, last_pageview.2, '') WHERE 1", settings: new ClickHouseSettings { ["mutations_sync"] = "2" });
         var channels = new Analytics.Ingest.Events.ChannelBackfill(NullLogger<Analytics.Ingest.Events.ChannelBackfill>.Instance);
         var replay = new Analytics.Ingest.Events.EventReplay(NullLogger<Analytics.Ingest.Events.EventReplay>.Instance);
         await channels.RunAsync(old, CancellationToken.None);
@@ -339,7 +341,7 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
         foreach (var (what, sql) in new[]
         {
             ("events", "SELECT session_id, pathname, name, sum(duration_delta_ms), sum(engaged_first), sum(scroll_gain), any(toString(channel)), count() FROM events GROUP BY session_id, pathname, name ORDER BY session_id, pathname, name"),
-            ("sessions", "SELECT session_id, sum(pageviews), sum(bounce), sum(duration_ms), any(entry_page), any(referrer), argMaxMerge(exit_page), argMaxMerge(exit_hostname), toString(max(channel)) FROM sessions GROUP BY session_id ORDER BY session_id"),
+            ("sessions", "SELECT session_id, sum(pageviews), sum(bounce), sum(duration_ms), any(entry_page), any(referrer), max(last_pageview), toString(max(channel)) FROM sessions GROUP BY session_id ORDER BY session_id"),
             ("rollup_daily", "SELECT day, dimension, value, uniqCombinedMerge(13)(visitor_sketch), sum(pageviews), sum(events), sum(engaged_ms), sum(engaged_visits), sum(scroll_max_sum), sum(visits), sum(bounces), sum(duration_ms) FROM rollup_daily GROUP BY day, dimension, value ORDER BY day, dimension, value"),
             ("rollup_monthly", "SELECT month, dimension, value, sum(pageviews), sum(engaged_visits), sum(scroll_max_sum), sum(visits), sum(duration_ms) FROM rollup_monthly GROUP BY month, dimension, value ORDER BY month, dimension, value"),
             ("rollup_page", "SELECT bucket, pathname, sum(pageviews), sum(engaged_ms), sum(engaged_visits), sum(scroll_max_sum), sum(entries), sum(exits) FROM rollup_page GROUP BY bucket, pathname ORDER BY bucket, pathname"),

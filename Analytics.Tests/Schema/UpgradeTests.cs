@@ -3,6 +3,7 @@ using System.Text.Json;
 using Analytics.Api.Reports;
 using Analytics.Storage.ClickHouse;
 using Analytics.Storage.ClickHouse.Migrations;
+using Analytics.Ingest.Events;
 using Analytics.Storage.Goals;
 using Analytics.Tests.Host;
 using Analytics.Tests.Infrastructure;
@@ -102,7 +103,8 @@ public sealed class UpgradeTests(Engines engines)
     /// <summary>
     /// A directory made before a migration that converts the sessions to a new definition (0018: argMin states of the
     /// attributes collect stamps on every event become plain values; 0021: the visitor joins the sorting key, for
-    /// sampling; 0026: the visits' ids are derived, and their start ends the key) upgrades in place: every partition of
+    /// sampling; 0026: the visits' ids are derived, and their start ends the key; 0028: the exit and the entry hostname
+    /// without argMin and argMax states) upgrades in place: every partition of
     /// sessions is converted, a run stopped after the first resumes with the next, and the sessions, and every report,
     /// equal those of a directory that stored the same events with the schema of now.
     /// </summary>
@@ -114,9 +116,10 @@ public sealed class UpgradeTests(Engines engines)
     /// <param name="rest">The migrations after <paramref name="last"/>.</param>
     /// <param name="maxBytes">At most this share of the sessions' bytes before, converted.</param>
     [Theory]
-    [InlineData(17, "0018", 24, 7, 3, 0.85)]
-    [InlineData(20, "0021", 24, 4, 3, 1.05)]
-    [InlineData(25, "0026", 27, 2, 0, 0.95)]
+    [InlineData(17, "0018", 24, 7, 5, 0.85)]
+    [InlineData(20, "0021", 24, 4, 5, 1.05)]
+    [InlineData(25, "0026", 27, 2, 2, 0.95)]
+    [InlineData(27, "0028", 29, 2, 0, 0.9)]
     public async Task MigrationThatConvertsSessions_ConvertsEveryPartition_ResumesAfterAStop_AndEqualsTheSchemaOfNow(int through, string version, int last, int pending, int rest, double maxBytes)
     {
         var (old, now) = await ThenAndNowAsync(through, seedBase: 180);
@@ -126,6 +129,9 @@ public sealed class UpgradeTests(Engines engines)
                 "AggregateFunction(argMin, String, DateTime64(3, 'UTC'))", "SimpleAggregateFunction(any, String)"),
             "0021" => ("SELECT sorting_key || ' | ' || sampling_key AS value FROM system.tables WHERE database = currentDatabase() AND name = 'sessions'",
                 "property_id, toDate(session_start), session_id | ", "property_id, toDate(session_start), visitor_id, session_id | visitor_id"),
+            "0028" => ("SELECT arrayStringConcat(groupArray(name || ' ' || type), ', ') AS value FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND name IN ('exit_page', 'hostname', 'exit_hostname', 'last_pageview', 'entry_hostname')",
+                "exit_page AggregateFunction(argMax, String, DateTime64(3, 'UTC')), hostname AggregateFunction(argMin, String, DateTime64(3, 'UTC')), exit_hostname AggregateFunction(argMax, String, DateTime64(3, 'UTC'))",
+                "last_pageview SimpleAggregateFunction(max, Tuple(DateTime64(3, 'UTC'), String, String)), entry_hostname SimpleAggregateFunction(any, LowCardinality(Nullable(String)))"),
             _ => ("SELECT sorting_key || ' | ' || (SELECT default_kind FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND name = 'session_id') AS value FROM system.tables WHERE database = currentDatabase() AND name = 'sessions'",
                 "property_id, toDate(session_start), visitor_id, session_id | ", "property_id, toDate(session_start), visitor_id, session_start | ALIAS"),
         };
@@ -168,6 +174,49 @@ public sealed class UpgradeTests(Engines engines)
     }
 
     /// <summary>
+    /// 0028 reads each visit whole. Two visits stored in several rows each, merges not yet run: one visit's later
+    /// events written before its first, the other's after (so that whichever row a read meets first, one visit's is not
+    /// its first). Each keeps its first event's hostname as its entry and its last pageview's page and hostname as its
+    /// exit, as the schema of now stores the same events; and a pageview after the upgrade still becomes the exit.
+    /// </summary>
+    [Fact]
+    public async Task Migration0028_ReadsEachVisitWhole_VisitsStoredInSeveralRowsKeepTheirEntryAndExit()
+    {
+        var start = new DateTime(2026, 9, 1, 10, 0, 0, DateTimeKind.Utc);
+        EventRow Event(ulong visitor, int seconds, string name, string hostname, string pathname) => new()
+        {
+            PropertyId = 5, DayZone = DateTimeZone.Utc, Timestamp = start.AddSeconds(seconds), Name = name, VisitorId = visitor, SessionStart = start,
+            SessionFirst = seconds == 0 ? (byte)1 : (byte)0, Hostname = hostname, Pathname = pathname, EntryPage = "/one",
+        };
+        EventRow[] First(ulong visitor) => [Event(visitor, 0, "pageview", "a.example", "/one")];
+        EventRow[] Later(ulong visitor) => [Event(visitor, 60, "pageview", "b.example", "/two"), Event(visitor, 90, "engagement", "b.example", "/two")];
+        EventRow[][] blocks = [[.. Later(77), .. First(78)], [.. First(77), .. Later(78)], [Event(77, 120, "engagement", "c.example", "/two"), Event(78, 120, "engagement", "c.example", "/two")]];
+        var old = await engines.NewBareClickHouseAsync();
+        await new ClickHouseMigrator(old, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None, 27);
+        var now = await engines.NewClickHouseAsync();
+        await old.ExecuteAsync("SYSTEM STOP MERGES sessions");
+        foreach (var block in blocks)
+        {
+            await old.InsertAsync("events", ClickHouseJson.Encode(block));
+            await now.InsertAsync("events", ClickHouseJson.Encode(block));
+        }
+
+        Assert.Equal(6UL, await CountAsync(old, "SELECT count() AS n FROM sessions"));
+        await new ClickHouseMigrator(old, NullLogger<ClickHouseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+
+        const string Visits = """
+            SELECT arrayStringConcat(groupArray(visit), ', ') AS value FROM (
+                SELECT visitor_id || ' ' || toString(ifNull(any(entry_hostname), '')) || ' ' || tupleElement(max(last_pageview), 2) || ' ' || tupleElement(max(last_pageview), 3) AS visit
+                FROM sessions GROUP BY visitor_id ORDER BY visitor_id)
+            """;
+        Assert.Equal("77 a.example /two b.example, 78 a.example /two b.example", (await now.QueryAsync<Name>(Visits))[0].Value);
+        Assert.Equal("77 a.example /two b.example, 78 a.example /two b.example", (await old.QueryAsync<Name>(Visits))[0].Value);
+
+        await old.InsertAsync("events", ClickHouseJson.Encode([Event(77, 150, "engagement", "b.example", "/two"), Event(78, 180, "pageview", "d.example", "/three")]));
+        Assert.Equal("77 a.example /two b.example, 78 a.example /three d.example", (await old.QueryAsync<Name>(Visits))[0].Value);
+    }
+
+    /// <summary>
     /// A directory made before 0025 (each visit's pages on its sessions rows) upgrades in place: every partition of
     /// sessions gets its visits' pages from their events, a run stopped after the first resumes with the next, and the
     /// visits (with their pages) and every report, under a page filter too, equal those of a directory that stored the
@@ -189,7 +238,7 @@ public sealed class UpgradeTests(Engines engines)
 
         // ...and the next run writes the others, and records the file.
         var resumed = new Progress(Marker, null);
-        Assert.Equal(3, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None)); // 0025, and 0026-0027 (the visits' ids derived)
+        Assert.Equal(5, await new ClickHouseMigrator(old, resumed).MigrateAsync(CancellationToken.None)); // 0025, 0026-0027 (the visits' ids derived) and 0028-0029 (no states)
         Assert.Equal(months.Count - 1, resumed.Lines.Count);
         Assert.Equal(0UL, await CountAsync(old, "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'visit_pages_written'"));
         const string Pages = "SELECT property_id, session_id, arraySort(groupUniqArrayArray(pages)) FROM sessions GROUP BY property_id, session_id ORDER BY property_id, session_id";
@@ -326,11 +375,12 @@ public sealed class UpgradeTests(Engines engines)
         Assert.True(reports.Values.Count(a => a.Contains("[1", StringComparison.Ordinal) || a.Contains("[2", StringComparison.Ordinal) || a.Contains("[3", StringComparison.Ordinal)) > reports.Count / 2, "too few reports found data");
     }
 
-    /// <summary>Each visit as its sessions rows sum to, by property and id.</summary>
+    /// <summary>Each visit as its sessions rows sum to, by property and id (as of migration 0028).</summary>
     private const string Sessions = """
         SELECT property_id, session_id, min(session_start), any(visitor_id), max(session_end), sum(pageviews), sum(events), sum(bounce), sum(duration_ms),
-               any(entry_page), argMaxMerge(exit_page), argMinMerge(hostname), any(referrer), any(referrer_source), any(utm_source), any(utm_medium),
-               any(utm_campaign), any(utm_content), any(utm_term), any(country_code), any(city), any(browser), any(os), any(device_type), max(channel), argMaxMerge(exit_hostname)
+               any(entry_page), any(entry_hostname), any(referrer), any(referrer_source), any(utm_source), any(utm_medium), any(utm_campaign), any(utm_content),
+               any(utm_term), any(country_code), any(city), any(browser), any(os), any(device_type), max(channel),
+               if(sum(pageviews) = 0, '', tupleElement(max(last_pageview), 2)), if(sum(pageviews) = 0, '', tupleElement(max(last_pageview), 3)) -- the exit (its time is the visit's last event's in a converted row)
         FROM sessions GROUP BY property_id, session_id ORDER BY property_id, session_id
         """;
 

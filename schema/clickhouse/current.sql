@@ -200,8 +200,11 @@ CREATE TABLE sessions
     `bounce` SimpleAggregateFunction(sum, Int64) CODEC(T64, LZ4),
     `duration_ms` SimpleAggregateFunction(sum, UInt64) CODEC(T64, LZ4),
     `entry_page` SimpleAggregateFunction(any, String) CODEC(ZSTD(1)),
-    `exit_page` AggregateFunction(argMax, String, DateTime64(3, 'UTC')) CODEC(ZSTD(1)),
-    `hostname` AggregateFunction(argMin, String, DateTime64(3, 'UTC')) CODEC(ZSTD(1)),
+    `last_pageview` SimpleAggregateFunction(max, Tuple(
+        DateTime64(3, 'UTC'),
+        String,
+        String)) CODEC(ZSTD(1)),
+    `entry_hostname` SimpleAggregateFunction(any, LowCardinality(Nullable(String))),
     `referrer` SimpleAggregateFunction(any, String) CODEC(ZSTD(1)),
     `referrer_source` SimpleAggregateFunction(any, LowCardinality(String)),
     `utm_source` SimpleAggregateFunction(any, String) CODEC(ZSTD(1)),
@@ -220,7 +223,6 @@ CREATE TABLE sessions
     `screen_size` SimpleAggregateFunction(any, LowCardinality(String)),
     `locale` SimpleAggregateFunction(any, LowCardinality(String)),
     `channel` SimpleAggregateFunction(max, LowCardinality(String)),
-    `exit_hostname` AggregateFunction(argMax, String, DateTime64(3, 'UTC')) CODEC(ZSTD(1)),
     `pages` SimpleAggregateFunction(groupUniqArrayArray, Array(String)) CODEC(ZSTD(1))
 )
 ENGINE = AggregatingMergeTree
@@ -480,8 +482,11 @@ CREATE MATERIALIZED VIEW sessions_mv TO sessions
     `bounce` Int64,
     `duration_ms` UInt64,
     `entry_page` String,
-    `exit_page` AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
-    `hostname` AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
+    `last_pageview` Tuple(
+        DateTime64(3, 'UTC'),
+        String,
+        String),
+    `entry_hostname` Nullable(String),
     `referrer` String,
     `referrer_source` String,
     `utm_source` String,
@@ -500,7 +505,6 @@ CREATE MATERIALIZED VIEW sessions_mv TO sessions
     `screen_size` String,
     `locale` String,
     `channel` String,
-    `exit_hostname` AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
     `pages` Array(String)
 )
 AS SELECT
@@ -513,8 +517,8 @@ AS SELECT
     sum(bounce_delta) AS bounce,
     sum(duration_delta_ms) AS duration_ms,
     any(entry_page) AS entry_page,
-    argMaxState(pathname, if(name = 'pageview', timestamp, toDateTime64(0, 3, 'UTC'))) AS exit_page,
-    argMinState(toString(hostname), timestamp) AS hostname,
+    max((if(name = 'pageview', timestamp, toDateTime64(0, 3, 'UTC')), pathname, toString(hostname))) AS last_pageview,
+    anyIf(toNullable(toString(hostname)), session_first = 1) AS entry_hostname,
     any(referrer) AS referrer,
     any(referrer_source) AS referrer_source,
     any(utm_source) AS utm_source,
@@ -533,7 +537,6 @@ AS SELECT
     any(screen_size) AS screen_size,
     any(locale) AS locale,
     max(channel) AS channel,
-    argMaxState(toString(events.hostname), if(name = 'pageview', timestamp, toDateTime64(0, 3, 'UTC'))) AS exit_hostname,
     groupUniqArrayIf(pathname, name != 'engagement') AS pages
 FROM events
 GROUP BY

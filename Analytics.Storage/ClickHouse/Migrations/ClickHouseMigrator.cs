@@ -13,7 +13,7 @@ namespace Analytics.Storage.ClickHouse.Migrations;
 /// </summary>
 public sealed class ClickHouseMigrator(IClickHouse clickHouse, ILogger<ClickHouseMigrator> logger, IEnumerable<IClickHouseDataMigration>? dataMigrations = null)
 {
-    private readonly IReadOnlyList<IClickHouseDataMigration> _code = [SessionsConversion.PlainAttributes(logger), SessionsConversion.ByVisitor(logger), new VisitPages(logger), SessionsConversion.DerivedIds(logger), .. dataMigrations ?? []];
+    private readonly IReadOnlyList<IClickHouseDataMigration> _code = [SessionsConversion.PlainAttributes(logger), SessionsConversion.ByVisitor(logger), new VisitPages(logger), SessionsConversion.DerivedIds(logger), SessionsConversion.WithoutStates(logger), .. dataMigrations ?? []];
 
     private const string CodeMarker = "-- code: ";
     private const string RewriteMarker = "-- rewrite: ";

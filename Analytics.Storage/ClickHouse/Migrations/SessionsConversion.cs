@@ -17,7 +17,11 @@ namespace Analytics.Storage.ClickHouse.Migrations;
 /// <param name="version">The migration file's number, for the progress lines.</param>
 /// <param name="converted">A query of one row and column, true when <c>sessions</c> already has the new definition.</param>
 /// <param name="columns">The SELECT list that makes a new row of an old one.</param>
-internal sealed partial class SessionsConversion(ILogger logger, string name, string version, string converted, string columns) : IClickHouseDataMigration
+/// <param name="merged">
+/// Whether each partition is read merged (<c>FINAL</c>: one row a visit), for a definition whose values need the whole
+/// visit; ClickHouse merges the partition's parts as it reads them, in order, so the memory stays flat too.
+/// </param>
+internal sealed partial class SessionsConversion(ILogger logger, string name, string version, string converted, string columns, bool merged = false) : IClickHouseDataMigration
 {
     private const string Next = "sessions_next";
     private const string Written = "sessions_next_written";
@@ -73,6 +77,26 @@ internal sealed partial class SessionsConversion(ILogger logger, string name, st
         "SELECT CAST(default_kind = 'ALIAS' AS Bool) AS value FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND name = 'session_id'",
         "* EXCEPT (session_id)");
 
+    /// <summary>
+    /// Migration 0028 (schema/clickhouse/0028_sessions_without_states.sql): the exit page and hostname become one
+    /// greatest (time, path, hostname) of the visit's pageviews, and the entry hostname a plain value, instead of three
+    /// states that each kept a timestamp. A state's time cannot be read back, so each visit is read whole (merged): its
+    /// exit's time becomes its last event's when it has a pageview (every event to come is later, so a later pageview
+    /// still takes its place), the epoch when it has none, as the view gives non-pageviews.
+    /// </summary>
+    public static SessionsConversion WithoutStates(ILogger logger) => new(
+        logger,
+        "SessionsWithoutStates",
+        "0028",
+        "SELECT CAST(count() = 1 AS Bool) AS value FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND name = 'last_pageview'",
+        """
+        property_id, session_start, visitor_id, session_end, pageviews, events, bounce, duration_ms, entry_page,
+        (if(pageviews > 0, session_end, toDateTime64(0, 3, 'UTC')), finalizeAggregation(exit_page), finalizeAggregation(exit_hostname)),
+        finalizeAggregation(hostname), referrer, referrer_source, utm_source, utm_medium, utm_campaign, utm_content, utm_term,
+        country_code, region, city, browser, browser_version, os, os_version, device_type, screen_size, locale, channel, pages
+        """,
+        merged: true);
+
     public string Name => name;
 
     public async Task RunAsync(IClickHouse clickHouse, CancellationToken cancellationToken)
@@ -96,7 +120,7 @@ internal sealed partial class SessionsConversion(ILogger logger, string name, st
             {
                 await clickHouse.ExecuteAsync($"ALTER TABLE {Next} DROP PARTITION ID '{partition.Id}'", cancellationToken: cancellationToken).ConfigureAwait(false);
                 await clickHouse.ExecuteAsync(
-                    $"INSERT INTO {Next} SELECT {columns} FROM sessions WHERE _partition_id = {{partition:String}}",
+                    $"INSERT INTO {Next} SELECT {columns} FROM sessions{(merged ? " FINAL" : string.Empty)} WHERE _partition_id = {{partition:String}}",
                     new { partition = partition.Id }, Converting, cancellationToken).ConfigureAwait(false);
             },
             (partition, index, count, percent, rows) => LogWritten(version, partition, index, count, percent, rows),
