@@ -931,7 +931,9 @@ internal sealed class ReportSql
     /// <summary>
     /// One row per session that started at or after <paramref name="startFrom"/> and before <paramref name="startTo"/>,
     /// with its attributes: from the sessions table (merging its partial rows), or rebuilt from raw events with the
-    /// view's definitions.
+    /// view's definitions. From the table, the exit is the page and hostname of the rows' latest last pageview:
+    /// <c>argMax</c> on the tuple's elements, which read twice as fast as the greatest tuple, and pick the same but for
+    /// two rows of one visit whose last pageviews share a millisecond.
     /// </summary>
     /// <param name="only">A further condition on the table's rows (e.g. which sessions), or null.</param>
     private string SessionRows(TableSource source, string startFrom, string startTo, string? only = null)
@@ -944,8 +946,8 @@ internal sealed class ReportSql
             return $"""
                 SELECT session_id AS s_session_id, min(session_start) AS s_session_start, max(session_end) AS s_end, sum(events) AS s_events, sum(pageviews) AS s_pageviews,
                        sum(bounce) AS s_bounce, sum(duration_ms) AS s_duration_ms,
-                       any(entry_page) AS s_entry_page, if(s_pageviews = 0, '', tupleElement(max(last_pageview), 2)) AS s_exit_page,
-                       if(s_pageviews = 0, '', tupleElement(max(last_pageview), 3)) AS s_exit_hostname,
+                       any(entry_page) AS s_entry_page, if(s_pageviews = 0, '', argMax(last_pageview.2, last_pageview.1)) AS s_exit_page,
+                       if(s_pageviews = 0, '', argMax(last_pageview.3, last_pageview.1)) AS s_exit_hostname,
                        toString(ifNull(any(entry_hostname), '')) AS s_hostname, any(referrer) AS s_referrer, toString(any(referrer_source)) AS s_referrer_source,
                        any(utm_source) AS s_utm_source, any(utm_medium) AS s_utm_medium, any(utm_campaign) AS s_utm_campaign,
                        any(utm_content) AS s_utm_content, any(utm_term) AS s_utm_term, toString(max(channel)) AS s_channel, {visitor}
