@@ -244,7 +244,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         => query.Metrics is [Metric.Visitors, ..] && query.Metrics.All(SharedMetrics.Contains) && query.Offset == 0 && query.OrderBy.Count == 0
            && query.Dimensions is [{ Scope: DimensionScope.Visit or DimensionScope.Event, IsArray: false } dimension] && dimension.Name != "event:name"
            && !Filters.Conditions(query.Filter).Any(c => c.Dimension.Name == "event:hostname" || GoalMatching.IsGoal(c))
-           && Plan(query).Events is { } events && events is not (TableSource.PageRollup or TableSource.PropertyRollup or TableSource.HourlyRollup)
+           && Plan(query).Events is { } events && events is not (TableSource.PropertyRollup or TableSource.HourlyRollup)
            && (events != TableSource.Daily || query.Filter is null);
 
     /// <summary>Whether two shareable queries read the same rows: of one view (<see cref="SameView"/>), from the same table (the daily rollup, or raw events).</summary>
@@ -612,9 +612,9 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
                 ? ReportSql.DailyDimension(dimensions, filter)
                 : null;
         var dailyDimension = Daily(query.Dimensions, query.Filter);
-        // The page rollup keeps no revenue; neither rollup answers conversion rates.
+        // The totals rollups keep no revenue; no rollup answers conversion rates.
         var dailyMetrics = !query.Metrics.Contains(Metric.ConversionRate);
-        var pageMetrics = dailyMetrics && !query.Metrics.Contains(Metric.TotalRevenue);
+        var totalMetrics = dailyMetrics && !query.Metrics.Contains(Metric.TotalRevenue);
 
         // Totals over time: by the hour where every edge is a whole UTC hour, by the quarter hour elsewhere.
         var totals = ReportSql.OnHours(query.Range, query.Zone) ? TableSource.HourlyRollup : TableSource.PropertyRollup;
@@ -637,16 +637,14 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         }
         else if (needEvents)
         {
-            var pageOnly = query.Dimensions.All(d => d.IsTime || d.Name == "event:page") && conditions.All(c => c.Dimension.Name == "event:page");
             var totalsOnly = query.Metrics.All(m => m is not (Metric.ScrollDepth or Metric.TimeOnPage));
-            // Over time under a filter, day rows come before the page rollup's quarter hours: a page-filtered year by
-            // month is a few thousand rows instead of hundreds of thousands (3 months on 100M events: 23-29 against 102 ms).
-            events = hourlyTotals && pageMetrics && totalsOnly ? totals
+            // Over time under a filter, day rows come before raw events; what is left of pages off whole days (an hourly
+            // graph of a page, a range off the day grid) reads raw events, nearly as fast as a page rollup did (0030).
+            events = hourlyTotals && totalMetrics && totalsOnly ? totals
                 : dailyDimension is not null && dailyMetrics ? TableSource.Daily
                 : dailyMetrics && ReportSql.DailyTimeRoute(query) ? TableSource.Daily
-                : !rollups || !pageOnly || !pageMetrics ? fallback
-                : onlyTime && conditions.Count == 0 && totalsOnly ? totals
-                : TableSource.PageRollup;
+                : rollups && totalMetrics && totalsOnly && onlyTime && conditions.Count == 0 ? totals
+                : fallback;
         }
 
         TableSource? sessions = null;

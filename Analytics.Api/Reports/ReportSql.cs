@@ -15,9 +15,6 @@ internal enum TableSource
     /// <summary><c>rollup_hourly</c>: totals per UTC hour, visitors as sketches (for ranges and zones whose edges are whole hours).</summary>
     HourlyRollup,
 
-    /// <summary><c>rollup_page</c>: event totals per page and 15-minute bucket.</summary>
-    PageRollup,
-
     /// <summary>
     /// <c>rollup_monthly</c> and <c>rollup_daily</c> (totals per month or day of the property's zone of days and value
     /// of one dimension) for the whole months and days of the range, raw events and the sessions table for its partial
@@ -235,18 +232,6 @@ internal sealed class ReportSql
                 null,
                 dimensions.Count == 1 ? GroupExists : null,
                 shape);
-        }
-
-        if (source == TableSource.PageRollup)
-        {
-            var dims = dimensions.Select(d => d.IsTime ? TimeKey(d.Interval, "bucket") : "pathname").ToList();
-            var where = $"property_id = {_property} AND bucket >= {_from} AND bucket < {_to}"
-                + (filter is null ? string.Empty : $" AND {Render(filter, _ => "pathname")}");
-            const string Aggregates = "uniqMerge(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events, sum(engagements) AS engagements, "
-                + "sum(engaged_ms) AS engaged_ms, sum(engaged_visits) AS engaged_visits, sum(scroll_max_sum) AS scroll_sum, toFloat64(0) AS revenue";
-
-            // A page group exists when events of it are in range, as in raw events (entries and exits alone do not make one).
-            return Grouped(dims, Aggregates, "rollup_page", where, dims.Count > 0 ? GroupExists : null, shape);
         }
 
         if (source is TableSource.PropertyRollup or TableSource.HourlyRollup)

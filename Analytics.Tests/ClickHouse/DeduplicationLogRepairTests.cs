@@ -16,7 +16,7 @@ public sealed class DeduplicationLogRepairTests(Engines engines) : IDisposable
 
     private const string Counts =
         "SELECT (SELECT count() FROM events), (SELECT sum(events) FROM sessions), (SELECT sum(events) FROM rollup_property), "
-        + "(SELECT sum(events) FROM rollup_hourly), (SELECT sum(events) FROM rollup_page)";
+        + "(SELECT sum(events) FROM rollup_hourly), (SELECT sum(events) FROM rollup_daily WHERE dimension = '')";
 
     private readonly string _files = Directory.CreateTempSubdirectory("dedup-logs-").FullName;
 

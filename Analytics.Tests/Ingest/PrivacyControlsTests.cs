@@ -175,7 +175,6 @@ public sealed class PrivacyControlsTests(Engines engines)
             UNION ALL SELECT 'sessions', toDateTime(min(session_start)) FROM sessions WHERE property_id = {p:UInt64}
             UNION ALL SELECT 'rollup_property', toDateTime(min(bucket)) FROM rollup_property WHERE property_id = {p:UInt64}
             UNION ALL SELECT 'rollup_hourly', toDateTime(min(hour)) FROM rollup_hourly WHERE property_id = {p:UInt64}
-            UNION ALL SELECT 'rollup_page', toDateTime(min(bucket)) FROM rollup_page WHERE property_id = {p:UInt64}
             UNION ALL SELECT 'rollup_daily', toDateTime(min(day)) FROM rollup_daily WHERE property_id = {p:UInt64}
             UNION ALL SELECT 'rollup_monthly', toDateTime(min(month)) FROM rollup_monthly WHERE property_id = {p:UInt64}
             """, new { p = property });

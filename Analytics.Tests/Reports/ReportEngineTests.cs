@@ -267,11 +267,11 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         Assert.Equal("/", top.Rows[0].Dimensions[0]); // the demo's most popular page
         Assert.True(top.Rows[0].Metrics[3] > 0 && top.Rows[0].Metrics[4] > 0);
 
-        // Over one local day, the 15-minute page rollup (in London, a UTC day, and with days in the property's own
-        // zone, one day row: the daily rollup).
+        // Over one local day, raw events (in London, a UTC day, and with days in the property's own zone, one day row:
+        // the daily rollup).
         var zone = DateTimeZoneProviders.Tzdb[zoneId];
         var day = query with { Range = ReportRanges.Days(zone, new LocalDate(2026, 11, 1), new LocalDate(2026, 11, 1)) };
-        Assert.Equal(new QueryPlan(zoneId == "Europe/London" || LocalDays(propertyId) ? "Daily" : "PageRollup", null), ReportEngine.Explain(day));
+        Assert.Equal(new QueryPlan(zoneId == "Europe/London" || LocalDays(propertyId) ? "Daily" : "Sessions", null), ReportEngine.Explain(day));
         AssertSame(day, await AllSourcesAsync(day), ordered: true);
     }
 
@@ -300,15 +300,14 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
             var (propertyId, own, _) = Zones[random.Next(Zones.Length)];
             var zone = random.Next(4) == 0 ? Zones[random.Next(Zones.Length)].Zone : own;
 
-            // Every third query keeps to what the rollups hold (time, pages), so the planner uses them.
+            // Every third query keeps to what the 15-minute rollups hold (totals over time, unfiltered), so the planner uses them.
             var rollupShaped = n % 3 == 0;
-            var dimensionPool = rollupShaped ? ["event:page", "time:day", "time:hour", "time:month"] : dimensionNames;
-            var conditionPool = rollupShaped ? conditions.Where(c => c.Dimension == "event:page").ToArray() : conditions;
+            var dimensionPool = rollupShaped ? ["time:day", "time:hour", "time:month"] : dimensionNames;
             var dimensions = dimensionPool.OrderBy(_ => random.Next()).Take(random.Next(0, 3)).Where((d, i) => i == 0 || !d.StartsWith("time", StringComparison.Ordinal)).ToArray();
             Filter? filter = null;
-            var parts = Enumerable.Range(0, random.Next(0, 3)).Select(_ =>
+            var parts = Enumerable.Range(0, rollupShaped ? 0 : random.Next(0, 3)).Select(_ =>
             {
-                var (dimension, values) = conditionPool[random.Next(conditionPool.Length)];
+                var (dimension, values) = conditions[random.Next(conditions.Length)];
                 var op = (FilterOperator)random.Next(6);
                 var chosen = values.OrderBy(_ => random.Next()).Take(random.Next(1, 3)).ToList();
                 Filter condition = new Condition(op, Dimension.Parse(dimension, "filters"), op is FilterOperator.Matches or FilterOperator.MatchesNot ? chosen.Select(v => "^" + v).ToList() : chosen, random.Next(2) == 0);
@@ -323,7 +322,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
             var metrics = AllMetrics.Where(_ => random.Next(3) == 0)
                 .Where(m => m != Metric.ViewsPerVisit || filter is null && dimensions.All(d => d.StartsWith("time", StringComparison.Ordinal)))
                 .Where(m => m is not (Metric.BounceRate or Metric.VisitDuration) || dimensions.All(d => !d.StartsWith("event:", StringComparison.Ordinal) || d == "event:page"))
-                .Where(m => !rollupShaped || Metrics.IsEventMetric(m) && m != Metric.TotalRevenue).ToList();
+                .Where(m => !rollupShaped || Metrics.IsEventMetric(m) && m is not (Metric.TotalRevenue or Metric.ScrollDepth or Metric.TimeOnPage)).ToList();
             if (metrics.Count == 0)
             {
                 metrics.Add(rollupShaped ? Metric.Pageviews : Metric.Visits);

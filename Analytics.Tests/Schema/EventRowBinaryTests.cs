@@ -107,7 +107,7 @@ public sealed class EventRowBinaryTests(Engines engines)
         var rows = format == EventNative.Format ? EventNative.Encode(events) : EventRowBinary.Encode(events);
         const string Totals = """
             SELECT (SELECT count() FROM events) AS events, (SELECT count() FROM sessions FINAL) AS sessions,
-                   (SELECT sum(pageviews) FROM rollup_property) AS property, (SELECT sum(pageviews) FROM rollup_page) AS page,
+                   (SELECT sum(pageviews) FROM rollup_property) AS property,
                    (SELECT sum(pageviews) FROM rollup_daily) AS daily, (SELECT sum(pageviews) FROM rollup_hourly) AS hourly,
                    (SELECT sum(pageviews) FROM rollup_monthly) AS monthly
             """;
@@ -122,7 +122,7 @@ public sealed class EventRowBinaryTests(Engines engines)
         Assert.Empty(Directory.GetFiles(Path.Combine(engines.Root, "clickhouse", "tmp", "inserts")));
     }
 
-    private sealed record Counts(ulong Events, ulong Sessions, ulong Property, ulong Page, ulong Daily, ulong Hourly, ulong Monthly);
+    private sealed record Counts(ulong Events, ulong Sessions, ulong Property, ulong Daily, ulong Hourly, ulong Monthly);
 
     [Fact]
     public void Columns_AreEveryColumnOfEventRow()

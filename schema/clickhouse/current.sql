@@ -152,26 +152,6 @@ PARTITION BY toYear(month)
 ORDER BY (property_id, dimension, month, value)
 SETTINGS index_granularity = 256, non_replicated_deduplication_window = 1000;
 
-CREATE TABLE rollup_page
-(
-    `property_id` UInt64,
-    `bucket` DateTime('UTC'),
-    `pathname` String,
-    `visitors` AggregateFunction(uniq, UInt64),
-    `pageviews` SimpleAggregateFunction(sum, UInt64),
-    `events` SimpleAggregateFunction(sum, UInt64),
-    `engagements` SimpleAggregateFunction(sum, UInt64),
-    `engaged_ms` SimpleAggregateFunction(sum, UInt64),
-    `engaged_visits` SimpleAggregateFunction(sum, UInt64),
-    `scroll_max_sum` SimpleAggregateFunction(sum, UInt64),
-    `entries` SimpleAggregateFunction(sum, UInt64),
-    `exits` SimpleAggregateFunction(sum, Int64)
-)
-ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(bucket)
-ORDER BY (property_id, bucket, pathname)
-SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
-
 CREATE TABLE rollup_property
 (
     `property_id` UInt64,
@@ -373,64 +353,6 @@ GROUP BY
     month,
     dimension,
     value;
-
-CREATE MATERIALIZED VIEW rollup_page_events_mv TO rollup_page
-(
-    `property_id` UInt64,
-    `bucket` DateTime('UTC'),
-    `pathname` String,
-    `visitors` AggregateFunction(uniqIf, UInt64, UInt8),
-    `pageviews` UInt64,
-    `events` UInt64,
-    `engagements` UInt64,
-    `engaged_ms` UInt64,
-    `engaged_visits` UInt64,
-    `scroll_max_sum` UInt64
-)
-AS SELECT
-    property_id,
-    toStartOfFifteenMinutes(timestamp) AS bucket,
-    pathname,
-    uniqIfState(visitor_id, name != 'engagement') AS visitors,
-    countIf(name = 'pageview') AS pageviews,
-    countIf(name != 'engagement') AS events,
-    countIf(name = 'engagement') AS engagements,
-    sumIf(engagement_ms, name = 'engagement') AS engaged_ms,
-    sum(engaged_first) AS engaged_visits,
-    sum(scroll_gain) AS scroll_max_sum
-FROM events
-GROUP BY
-    property_id,
-    bucket,
-    pathname;
-
-CREATE MATERIALIZED VIEW rollup_page_sessions_mv TO rollup_page
-(
-    `property_id` UInt64,
-    `bucket` DateTime('UTC'),
-    `pathname` String,
-    `entries` UInt64,
-    `exits` Int64
-)
-AS SELECT
-    property_id,
-    toStartOfFifteenMinutes(session_start) AS bucket,
-    tupleElement(page, 1) AS pathname,
-    sum(tupleElement(page, 2)) AS entries,
-    sum(tupleElement(page, 3)) AS exits
-FROM
-(
-    SELECT
-        property_id,
-        session_start,
-        arrayJoin(if(prev_pathname = '', [(pathname, toUInt8(1), toInt8(1))], [(pathname, toUInt8(0), toInt8(1)), (prev_pathname, toUInt8(0), toInt8(-1))])) AS page
-    FROM events
-    WHERE name = 'pageview'
-)
-GROUP BY
-    property_id,
-    bucket,
-    pathname;
 
 CREATE MATERIALIZED VIEW rollup_property_events_mv TO rollup_property
 (

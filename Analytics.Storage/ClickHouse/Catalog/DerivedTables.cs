@@ -12,7 +12,6 @@ public static class DerivedTables
         new("sessions", "session_start < {cutoff:DateTime64(3)}"),
         new("rollup_property", "bucket < {cutoff:DateTime64(3)}"),
         new("rollup_hourly", "hour < {cutoff:DateTime64(3)}"),
-        new("rollup_page", "bucket < {cutoff:DateTime64(3)}"),
         new("rollup_daily", "day < toDate({cutoff:DateTime64(3)})", Totals: "dimension = ''"),
         new("rollup_monthly", "month < toStartOfMonth({cutoff:DateTime64(3)})", Totals: "dimension = ''"), // whole months only
     ];
