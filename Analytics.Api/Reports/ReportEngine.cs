@@ -612,9 +612,9 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
                 ? ReportSql.DailyDimension(dimensions, filter)
                 : null;
         var dailyDimension = Daily(query.Dimensions, query.Filter);
-        // The totals rollups keep no revenue; no rollup answers conversion rates.
+        // No rollup answers conversion rates; the totals rollups keep no revenue, time on page or scroll depth either.
         var dailyMetrics = !query.Metrics.Contains(Metric.ConversionRate);
-        var totalMetrics = dailyMetrics && !query.Metrics.Contains(Metric.TotalRevenue);
+        var totalMetrics = dailyMetrics && query.Metrics.All(m => m is not (Metric.TotalRevenue or Metric.ScrollDepth or Metric.TimeOnPage));
 
         // Totals over time: by the hour where every edge is a whole UTC hour, by the quarter hour elsewhere.
         var totals = ReportSql.OnHours(query.Range, query.Zone) ? TableSource.HourlyRollup : TableSource.PropertyRollup;
@@ -637,13 +637,12 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         }
         else if (needEvents)
         {
-            var totalsOnly = query.Metrics.All(m => m is not (Metric.ScrollDepth or Metric.TimeOnPage));
             // Over time under a filter, day rows come before raw events; what is left of pages off whole days (an hourly
             // graph of a page, a range off the day grid) reads raw events, nearly as fast as a page rollup did (0030).
-            events = hourlyTotals && totalMetrics && totalsOnly ? totals
+            events = hourlyTotals && totalMetrics ? totals
                 : dailyDimension is not null && dailyMetrics ? TableSource.Daily
                 : dailyMetrics && ReportSql.DailyTimeRoute(query) ? TableSource.Daily
-                : rollups && totalMetrics && totalsOnly && onlyTime && conditions.Count == 0 ? totals
+                : rollups && totalMetrics && onlyTime && conditions.Count == 0 ? totals
                 : fallback;
         }
 
