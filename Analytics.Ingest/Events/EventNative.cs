@@ -59,7 +59,6 @@ public static class EventNative
             ["duration_delta_ms"] = Fixed(4, (s, r) => BinaryPrimitives.WriteUInt32LittleEndian(s, r.DurationDeltaMs)),
             ["engaged_first"] = Fixed(1, (s, r) => s[0] = r.EngagedFirst),
             ["scroll_gain"] = Fixed(1, (s, r) => s[0] = r.ScrollGain),
-            ["prev_pathname"] = Text(r => r.PrevPathname),
             ["entry_page"] = Text(r => r.EntryPage),
             ["hostname"] = Keys(r => r.Hostname),
             ["pathname"] = Text(r => r.Pathname),

@@ -48,9 +48,6 @@ public sealed record EventRow
     /// <summary>On an engagement event, how much deeper than before in the session it scrolled the page: the sum is the session's deepest scroll there.</summary>
     public byte ScrollGain { get; init; }
 
-    /// <summary>On a pageview, the session's previous pageview path ("" on its first): moves the exit page.</summary>
-    public string PrevPathname { get; init; } = string.Empty;
-
     /// <summary>The session's entry page: the path of its first event, stamped on each of its events.</summary>
     public string EntryPage { get; init; } = string.Empty;
 

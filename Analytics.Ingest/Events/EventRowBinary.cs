@@ -53,10 +53,11 @@ public static class EventRowBinary
 
     /// <summary>
     /// The column names a header made by this class (now or in an earlier version) lists, in its order, that an insert
-    /// can write: without those the table derives now (<see cref="EventsTable.Derived"/>), whose values ClickHouse skips.
+    /// can write: without those the table derives now or no longer has (<see cref="EventsTable.NotInserted"/>), whose
+    /// values ClickHouse skips.
     /// </summary>
     public static IReadOnlyList<string> ColumnNames(ReadOnlySpan<byte> header)
-        => TryReadHeader(header, out var names, out _) ? names.Where(n => !EventsTable.Derived.Contains(n)).ToArray() : throw new FormatException("A RowBinary header that is not whole.");
+        => TryReadHeader(header, out var names, out _) ? names.Where(n => !EventsTable.NotInserted.Contains(n)).ToArray() : throw new FormatException("A RowBinary header that is not whole.");
 
     /// <summary>The names and types a header lists (its count, the names, the types); false when it is not exactly that.</summary>
     internal static bool TryReadHeader(ReadOnlySpan<byte> header, out string[] names, out string[] types)
@@ -144,7 +145,6 @@ public static class EventRowBinary
         UInt32(output, row.DurationDeltaMs);
         Byte(output, row.EngagedFirst);
         Byte(output, row.ScrollGain);
-        String(output, row.PrevPathname);
         String(output, row.EntryPage);
         String(output, row.Hostname);
         String(output, row.Pathname);

@@ -81,7 +81,7 @@ internal sealed partial class SessionAssigner(TimeProvider clock, ILogger<Sessio
         var rows = await clickHouse.QueryAsync<RecoveredSession>(
             Active + """
             SELECT session_id, max(timestamp) AS last_seen, maxIf(timestamp, name != 'engagement') AS last_counted,
-                   toUInt32(countIf(name = 'pageview')) AS pageviews, argMaxIf(pathname, timestamp, name = 'pageview') AS last_pathname,
+                   toUInt32(countIf(name = 'pageview')) AS pageviews,
                    maxMapIf([pathname], [scroll_depth], name = 'engagement') AS scrolled, scrolled.1 AS scrolled_pages, scrolled.2 AS scrolled_depths
             FROM events
             WHERE session_id IN (SELECT session_id FROM active) AND timestamp >= (SELECT min(started) FROM active)
@@ -99,7 +99,7 @@ internal sealed partial class SessionAssigner(TimeProvider clock, ILogger<Sessio
             {
                 if (state.TryGetValue(first.SessionId, out var s))
                 {
-                    _tracker.Restore(first, s.LastSeen, s.LastCounted, (int)s.Pageviews, s.LastPathname,
+                    _tracker.Restore(first, s.LastSeen, s.LastCounted, (int)s.Pageviews,
                         s.ScrolledPages.Zip(s.ScrolledDepths).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal));
                 }
             }
@@ -111,5 +111,5 @@ internal sealed partial class SessionAssigner(TimeProvider clock, ILogger<Sessio
     [LoggerMessage(Level = LogLevel.Information, Message = "Recovered {Count} active sessions from ClickHouse")]
     private partial void LogRecovered(int count);
 
-    private sealed record RecoveredSession(ulong SessionId, DateTime LastSeen, DateTime LastCounted, uint Pageviews, string LastPathname, List<string> ScrolledPages, List<byte> ScrolledDepths);
+    private sealed record RecoveredSession(ulong SessionId, DateTime LastSeen, DateTime LastCounted, uint Pageviews, List<string> ScrolledPages, List<byte> ScrolledDepths);
 }

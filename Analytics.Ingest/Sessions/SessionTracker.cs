@@ -60,7 +60,7 @@ internal sealed class SessionTracker
     /// <param name="first">The session's first event, whose attributes the session's later events carry.</param>
     /// <param name="last">Its last event; <paramref name="counted"/> its last event other than engagement.</param>
     /// <param name="scrolled">The deepest scroll of each page it has engagement on.</param>
-    public void Restore(EventRow first, DateTime last, DateTime counted, int pageviews, string lastPathname, IReadOnlyDictionary<string, byte> scrolled)
+    public void Restore(EventRow first, DateTime last, DateTime counted, int pageviews, IReadOnlyDictionary<string, byte> scrolled)
     {
         var key = (first.PropertyId, first.VisitorId);
         if (_sessions.TryGetValue(key, out var held) && held.Last >= last)
@@ -70,7 +70,7 @@ internal sealed class SessionTracker
 
         _sessions[key] = new State(first.SessionStart, last, first)
         {
-            Counted = counted, Pageviews = pageviews, LastPathname = lastPathname, Scrolled = new Dictionary<string, byte>(scrolled, StringComparer.Ordinal),
+            Counted = counted, Pageviews = pageviews, Scrolled = new Dictionary<string, byte>(scrolled, StringComparer.Ordinal),
         };
     }
 
@@ -79,7 +79,7 @@ internal sealed class SessionTracker
         => _sessions.TryGetValue((propertyId, visitorId), out var state)
             ? new State(state.Start, state.Last, state.First)
             {
-                Counted = state.Counted, Pageviews = state.Pageviews, LastPathname = state.LastPathname, Scrolled = state.Scrolled is null ? null : new(state.Scrolled, StringComparer.Ordinal),
+                Counted = state.Counted, Pageviews = state.Pageviews, Scrolled = state.Scrolled is null ? null : new(state.Scrolled, StringComparer.Ordinal),
             }
             : null;
 
@@ -110,13 +110,10 @@ internal sealed class SessionTracker
     private static EventRow Apply(EventRow e, State state, bool first, bool isPageview, uint duration)
     {
         sbyte bounce = 0;
-        var previous = string.Empty;
         if (isPageview)
         {
             bounce = state.Pageviews switch { 0 => 1, 1 => -1, _ => 0 };
-            previous = state.LastPathname;
             state.Pageviews++;
-            state.LastPathname = e.Pathname;
         }
 
         byte engagedFirst = 0, scrollGain = 0;
@@ -157,7 +154,6 @@ internal sealed class SessionTracker
             DurationDeltaMs = duration,
             EngagedFirst = engagedFirst,
             ScrollGain = scrollGain,
-            PrevPathname = previous,
         };
     }
 
@@ -177,6 +173,5 @@ internal sealed class SessionTracker
 
         public int Pageviews { get; set; }
 
-        public string LastPathname { get; set; } = string.Empty;
     }
 }

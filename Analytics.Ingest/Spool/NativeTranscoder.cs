@@ -12,7 +12,7 @@ namespace Analytics.Ingest.Spool;
 /// both formats; fixed-width values are copied as they are; a list or a map becomes its offsets and its elements. The
 /// dictionary columns go as plain strings, which the insert converts. A header with a type it does not know, or rows
 /// that end inside a value, give no block, and the batch goes in as RowBinary, as it was written. A column the table
-/// derives now (written by an earlier version) is left out of the block.
+/// derives now or no longer has (written by an earlier version) is left out of the block.
 /// </summary>
 /// <remarks>
 /// One instance per batcher: its buffers are kept from batch to batch (a batch is megabytes, see
@@ -35,8 +35,11 @@ internal sealed class NativeTranscoder
         public Kind Kind { get; } = kind;
         public int Width { get; } = width;
 
-        /// <summary>A column the table derives now (the visits' ids in segments written before 0026): read past, not sent.</summary>
-        public bool Derived { get; } = EventsTable.Derived.Contains(name);
+        /// <summary>
+        /// A column the table derives now or no longer has (the visits' ids in segments written before 0026, the previous
+        /// page before 0031): read past, not sent.
+        /// </summary>
+        public bool Skipped { get; } = EventsTable.NotInserted.Contains(name);
         public ArrayBufferWriter<byte> Values { get; } = new();
         public ArrayBufferWriter<byte> Offsets { get; } = new();
         public ArrayBufferWriter<byte> MapValues { get; } = new();
@@ -95,9 +98,9 @@ internal sealed class NativeTranscoder
         }
 
         _block.ResetWrittenCount();
-        EventRowBinary.VarUInt(_block, (ulong)_columns.Count(c => !c.Derived));
+        EventRowBinary.VarUInt(_block, (ulong)_columns.Count(c => !c.Skipped));
         EventRowBinary.VarUInt(_block, (ulong)count);
-        foreach (var column in _columns.Where(c => !c.Derived))
+        foreach (var column in _columns.Where(c => !c.Skipped))
         {
             EventRowBinary.String(_block, column.Name);
             EventRowBinary.String(_block, column.Type);

@@ -29,7 +29,7 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
 
     private sealed record Stored(string Name, string Hostname, string Pathname, string Referrer, string ReferrerSource, string UtmSource, string UtmMedium,
         string ClickIdParam, string Channel, string CountryCode, string Region, string City, string Browser, string Os, string DeviceType, string ScreenSize,
-        string Locale, ulong VisitorId, ulong SessionId, byte SessionFirst, sbyte BounceDelta, string PrevPathname, Dictionary<string, string> Props,
+        string Locale, ulong VisitorId, ulong SessionId, byte SessionFirst, sbyte BounceDelta, string EntryPage, Dictionary<string, string> Props,
         decimal RevenueAmount, string RevenueCurrency, byte ScrollDepth, uint EngagementMs, string ContentType, string Author, List<string> Tags, DateTime SessionStart);
 
     private async Task<HttpResponseMessage> PostAsync(string json, string userAgent = Chrome, string? forwardedFor = "2.125.160.216", string contentType = "text/plain")
@@ -80,7 +80,7 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
         Assert.Equal("Email", row.Channel); // the campaign's medium, not Google's paid click id: the source is "news"
         Assert.Equal(("GB", "England", "Boxford"), (row.CountryCode, row.Region, row.City)); // X-Forwarded-For from a trusted (loopback) proxy
         Assert.Equal(("Chrome", "Windows", "desktop", "laptop", "en-GB"), (row.Browser, row.Os, row.DeviceType, row.ScreenSize, row.Locale));
-        Assert.Equal((1, 1, string.Empty), (row.SessionFirst, row.BounceDelta, row.PrevPathname));
+        Assert.Equal((1, 1, "/a"), (row.SessionFirst, row.BounceDelta, row.EntryPage));
     }
 
     /// <summary>
@@ -232,7 +232,7 @@ public sealed class CollectTests(Engines engines, CollectTests.App app) : IClass
         Assert.Single(rows.Select(r => r.VisitorId).Distinct());
         Assert.Equal(0, rows.Sum(r => r.BounceDelta));
         Assert.Equal("/app#/settings", rows[1].Pathname);
-        Assert.Equal("/first", rows[1].PrevPathname);
+        Assert.Equal(["/first"], rows.Select(r => r.EntryPage).Distinct()); // the visit's entry, on each of its events
         Assert.Equal((80, 12000u), (rows[2].ScrollDepth, rows[2].EngagementMs));
         Assert.Equal((49.9m, "EUR", "pro"), (rows[3].RevenueAmount, rows[3].RevenueCurrency, rows[3].Props["plan"]));
         Assert.Equal(("form", "Ada"), (rows[3].ContentType, rows[3].Author));

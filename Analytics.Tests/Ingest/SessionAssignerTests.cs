@@ -35,7 +35,7 @@ public sealed class SessionAssignerTests(Analytics.Tests.Infrastructure.Engines 
 
         Assert.Equal(before, stored[1].VisitorId);
         Assert.Equal(stored[0].SessionId, stored[1].SessionId);
-        Assert.Equal((0, -1, "/a"), (stored[1].SessionFirst, stored[1].BounceDelta, stored[1].PrevPathname));
+        Assert.Equal((0, -1, "/a"), (stored[1].SessionFirst, stored[1].BounceDelta, stored[1].EntryPage));
 
         // Someone with no visit before midnight keeps today's id and opens a session.
         var stranger = new VisitorId(VisitorIds.Hash(Today, 7, "198.51.100.1", "agent"), Yesterday, 7, "198.51.100.1", "agent");

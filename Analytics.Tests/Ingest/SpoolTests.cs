@@ -217,23 +217,28 @@ public sealed class SpoolTests(Engines engines)
     }
 
     /// <summary>
-    /// A segment as collect wrote it before migration 0026, with each visit's id stored after the visitor: the table
-    /// derives the ids now, so the batcher leaves the stored ones out, and every event goes in once with its derived id.
+    /// A segment as collect wrote it before migration 0026, with each visit's id stored after the visitor and the
+    /// previous page after the scroll gain: the table derives the ids now (0026) and no longer has the previous page
+    /// (0031), so the batcher leaves both out, and every event goes in once with its derived id.
     /// </summary>
     [Fact]
-    public async Task SegmentWrittenBeforeTheIdsWereDerived_IsInsertedWithoutThem_EachEventOnce()
+    public async Task SegmentWrittenByAnEarlierVersion_IsInsertedWithoutTheColumnsTheTableDerivesOrDropped_EachEventOnce()
     {
         var clickHouse = await engines.NewClickHouseAsync();
         var directory = NewDirectory();
         Directory.CreateDirectory(directory);
+        var columns = EventsTable.Columns.ToList(); // every column, the id among them
+        columns.Insert(columns.FindIndex(c => c.Name == "scroll_gain") + 1, new EventColumn("prev_pathname", "String"));
         using (var file = File.Create(Path.Combine(directory, "0638990000000000000-abcdef012345.ready")))
         {
-            SegmentFormat.Write(file, [.. "RowBinaryWithNamesAndTypes\n"u8, .. EventRowBinary.EncodeHeader(EventsTable.Columns)]); // every column, the id among them
+            SegmentFormat.Write(file, [.. "RowBinaryWithNamesAndTypes\n"u8, .. EventRowBinary.EncodeHeader(columns)]);
             for (var i = 0; i < 50; i++)
             {
                 var row = Event(i);
                 const int Visitor = 8 + 8 + 2 + 1 + 8 + 8; // property, timestamp, day, the name "pageview" (its length, its bytes), visitor
-                SegmentFormat.Write(file, [.. row[..Visitor], .. BitConverter.GetBytes(1_000_000UL + (ulong)i), .. row[Visitor..]]);
+                const int Gain = Visitor + 8 + 2 + 1 + 1 + 4 + 1 + 1; // the visit's start and day, first, bounce, duration, engaged, scroll gain
+                byte[] previous = [5, .. "/prev"u8];
+                SegmentFormat.Write(file, [.. row[..Visitor], .. BitConverter.GetBytes(1_000_000UL + (ulong)i), .. row[Visitor..Gain], .. previous, .. row[Gain..]]);
             }
         }
 

@@ -89,6 +89,11 @@ public sealed class EventRowBinaryTests(Engines engines)
         Assert.True(transcoder.TryTranscode(Header(("id", "UInt64"), ("session_id", "UInt64")), new byte[16], 1, out var withoutId));
         Assert.Equal(1, withoutId.Span[0]); // columns
         Assert.Equal(["id"], EventRowBinary.ColumnNames(Header(("id", "UInt64"), ("session_id", "UInt64"))));
+
+        // So is a column the table no longer has (the previous page of a segment written before 0031).
+        Assert.True(transcoder.TryTranscode(Header(("prev_pathname", "String"), ("id", "UInt64")), [2, .. "/a"u8, .. new byte[8]], 1, out var withoutPrevious));
+        Assert.Equal(1, withoutPrevious.Span[0]); // columns
+        Assert.Equal(["id"], EventRowBinary.ColumnNames(Header(("prev_pathname", "String"), ("id", "UInt64"))));
         Assert.True(transcoder.TryTranscode(EventRowBinary.Header, body, rows.Count, out _));
     }
 

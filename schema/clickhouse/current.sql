@@ -17,7 +17,6 @@ CREATE TABLE events
     `duration_delta_ms` UInt32 CODEC(T64, LZ4),
     `engaged_first` UInt8 CODEC(T64, LZ4),
     `scroll_gain` UInt8 CODEC(T64, LZ4),
-    `prev_pathname` String CODEC(ZSTD(1)),
     `entry_page` String CODEC(ZSTD(1)),
     `hostname` LowCardinality(String),
     `pathname` String,

@@ -28,7 +28,6 @@ public static class EventsTable
         new("duration_delta_ms", "UInt32", Exported: false),
         new("engaged_first", "UInt8", Exported: false),
         new("scroll_gain", "UInt8", Exported: false),
-        new("prev_pathname", Text, Exported: false),
         new("entry_page", Text, Exported: false),
         new("hostname", Small, FromVisitors: true),
         new("pathname", Text, FromVisitors: true),
@@ -68,6 +67,18 @@ public static class EventsTable
 
     /// <summary>The names of the columns the table derives, which <c>SELECT *</c> leaves out and an insert cannot write.</summary>
     public static readonly IReadOnlySet<string> Derived = Columns.Where(c => !c.Stored).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The names of the columns an earlier version stored and the table no longer has: <c>prev_pathname</c> fed only
+    /// the page rollup's exits (dropped by 0030 and 0031).
+    /// </summary>
+    public static readonly IReadOnlySet<string> Dropped = new HashSet<string>(["prev_pathname"], StringComparer.Ordinal);
+
+    /// <summary>
+    /// The names a spool segment's header may list that an insert must leave out: those the table derives now and those it
+    /// no longer has (segments written by an earlier version hold their values).
+    /// </summary>
+    public static readonly IReadOnlySet<string> NotInserted = Derived.Union(Dropped).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The columns <c>analytics export</c> writes and <c>analytics import</c> reads.</summary>
     public static readonly IReadOnlyList<EventColumn> Exported = Columns.Where(c => c.Exported).ToArray();
