@@ -5,7 +5,7 @@ namespace Analytics.Ingest.Sessions;
 /// <summary>
 /// Assigns sessions and the session bookkeeping columns to a visitor's events, in timestamp order: 30 minutes of
 /// inactivity opens a new session; an engagement event never opens one. The columns it fills let the materialized
-/// views keep visits, bounces, duration, entries and exits with plain sums (docs/architecture.md); engagement events
+/// views keep visits, bounces, duration and entries with plain sums (docs/architecture.md); engagement events
 /// never lengthen a visit, and mark the first engagement of a visit on each page and the rise of its deepest scroll
 /// there, so that time on page and scroll depth are sums too. Every event of a
 /// session carries the session's attributes, taken from its first event (entry page, referrer and source, UTM tags,
