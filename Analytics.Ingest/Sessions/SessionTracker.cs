@@ -172,6 +172,5 @@ internal sealed class SessionTracker
         public Dictionary<string, byte>? Scrolled { get; set; }
 
         public int Pageviews { get; set; }
-
     }
 }

@@ -222,7 +222,7 @@ public sealed class SpoolTests(Engines engines)
     /// (0031), so the batcher leaves both out, and every event goes in once with its derived id.
     /// </summary>
     [Fact]
-    public async Task SegmentWrittenByAnEarlierVersion_IsInsertedWithoutTheColumnsTheTableDerivesOrDropped_EachEventOnce()
+    public async Task SegmentWrittenByAnEarlierVersion_IsInsertedWithoutTheColumnsTheTableDerivesOrNoLongerHas_EachEventOnce()
     {
         var clickHouse = await engines.NewClickHouseAsync();
         var directory = NewDirectory();

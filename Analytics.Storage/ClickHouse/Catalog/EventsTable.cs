@@ -70,7 +70,7 @@ public static class EventsTable
 
     /// <summary>
     /// The names of the columns an earlier version stored and the table no longer has: <c>prev_pathname</c> fed only
-    /// the page rollup's exits (dropped by 0030 and 0031).
+    /// the page rollup's exits (the rollup went in migration 0030, the column in 0031).
     /// </summary>
     public static readonly IReadOnlySet<string> Dropped = new HashSet<string>(["prev_pathname"], StringComparer.Ordinal);
 
