@@ -1,4 +1,6 @@
 using System.Text;
+using Analytics.Api.Reports;
+using Analytics.Dashboard;
 using Analytics.Storage.ClickHouse;
 using Analytics.Storage.ClickHouse.Catalog;
 using Analytics.Tests.Infrastructure;
@@ -34,6 +36,26 @@ public sealed class CatalogTests(Engines engines)
             "SELECT DISTINCT extract(create_table_query, ' TO [^ .]+\\\\.([a-z_]+)') AS value FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView' ORDER BY value");
 
         Assert.Equal(targets.Select(t => t.Value).Order(StringComparer.Ordinal), DerivedTables.All.Select(t => t.Name).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The dictionary keys of events that a filtered first view reads from raw events (the first tab of each of the
+    /// dashboard's panels, the event name and the hostname) keep LZ4, which reads fastest; every other key is read only
+    /// by a tab, filter or export of its own and takes ZSTD(1) (migration 0033). A panel whose first tab changes, or a
+    /// new key, must choose again.
+    /// </summary>
+    [Fact]
+    public async Task EventsDictionaryKeys_KeepLz4ExactlyWhereAFilteredFirstViewReadsThem()
+    {
+        var clickHouse = await engines.NewClickHouseAsync();
+        var firstView = Panels.Breakdowns.Select(p => Dimension.Parse(p.Tabs[0].Dimension, "dimension").Stored).OfType<string>()
+            .Append("name").Append("hostname").ToHashSet(StringComparer.Ordinal);
+
+        var keys = await clickHouse.QueryAsync<KeyCodec>(
+            "SELECT name, compression_codec AS codec FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND type = 'LowCardinality(String)'");
+
+        Assert.Equal(firstView.Order(StringComparer.Ordinal), keys.Where(k => k.Codec.Length == 0).Select(k => k.Name).Order(StringComparer.Ordinal));
+        Assert.All(keys.Where(k => !firstView.Contains(k.Name)), k => Assert.Equal("CODEC(ZSTD(1))", k.Codec));
     }
 
     [Fact]
@@ -74,4 +96,6 @@ public sealed class CatalogTests(Engines engines)
     private sealed record Column(string Name, string Type, string Alias);
 
     private sealed record Name(string Value);
+
+    private sealed record KeyCodec(string Name, string Codec);
 }
