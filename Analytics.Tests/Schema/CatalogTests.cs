@@ -41,14 +41,14 @@ public sealed class CatalogTests(Engines engines)
     /// <summary>
     /// The dictionary keys of events that a filtered first view reads from raw events (the first tab of each of the
     /// dashboard's panels, the event name and the hostname) keep LZ4, which reads fastest; every other key is read only
-    /// by a tab, filter or export of its own and takes ZSTD(1) (migration 0033). A panel whose first tab changes, or a
-    /// new key, must choose again.
+    /// by a tab, filter or export of its own and takes ZSTD(1), as does every key of sessions (migration 0033). A panel
+    /// whose first tab changes, or a new key, must choose again.
     /// </summary>
     [Fact]
     public async Task EventsDictionaryKeys_KeepLz4ExactlyWhereAFilteredFirstViewReadsThem()
     {
         var clickHouse = await engines.NewClickHouseAsync();
-        var firstView = Panels.Breakdowns.Select(p => Dimension.Parse(p.Tabs[0].Dimension, "dimension").Stored).OfType<string>()
+        var firstView = Panels.Breakdowns.Select(p => Dimension.Parse(p.Tab(null).Dimension, "dimension").Stored).OfType<string>()
             .Append("name").Append("hostname").ToHashSet(StringComparer.Ordinal);
 
         var keys = await clickHouse.QueryAsync<KeyCodec>(
@@ -56,6 +56,10 @@ public sealed class CatalogTests(Engines engines)
 
         Assert.Equal(firstView.Order(StringComparer.Ordinal), keys.Where(k => k.Codec.Length == 0).Select(k => k.Name).Order(StringComparer.Ordinal));
         Assert.All(keys.Where(k => !firstView.Contains(k.Name)), k => Assert.Equal("CODEC(ZSTD(1))", k.Codec));
+        var visitKeys = await clickHouse.QueryAsync<KeyCodec>(
+            "SELECT name, compression_codec AS codec FROM system.columns WHERE database = currentDatabase() AND table = 'sessions' AND type LIKE '%LowCardinality%'");
+        Assert.NotEmpty(visitKeys);
+        Assert.All(visitKeys, k => Assert.Equal("CODEC(ZSTD(1))", k.Codec)); // a visit is one row: every key of sessions
     }
 
     [Fact]
