@@ -33,11 +33,20 @@ dotnet build "$here/Analytics.sln" --nologo -v quiet -clp:ErrorsOnly
 export TZ=Pacific/Chatham
 
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log.failures"' EXIT
 set +e
 "$here/Analytics.Tests/bin/Debug/net10.0/Analytics.Tests" -noColor "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+# The servers' logs run on after a failure, and a reader of the end of the output (CI shows its tail) would miss
+# which test failed and why: each failure's message and first stack lines come again here.
+awk '/\[FAIL\]$/ { n = 40; print "---"; print; next }
+     n > 0 && /^      / { print; n--; next }
+     { n = 0 }' "$log" | sed -n '1,400p' > "$log.failures"
+if [ -s "$log.failures" ]; then
+  echo "=== FAILURES (again, from above) ==="
+  cat "$log.failures"
+fi
 summary=$(grep -E 'Total: [0-9]+, Errors: [0-9]+, Failed: [0-9]+, Skipped: [0-9]+' "$log" | tail -n 1)
 count() { printf '%s' "$summary" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+' || echo 0; }
 total=$(count Total); errors=$(count Errors); failed=$(count Failed); skipped=$(count Skipped); notrun=$(count 'Not Run')
