@@ -19,7 +19,10 @@ internal static class GenerateCommand
 
         public Instant From => To - Duration.FromDays(Days);
 
-        /// <summary>Distinct visitors to draw sessions from: about one per 50 events, so most are new and some return.</summary>
+        /// <summary>
+        /// Distinct people to draw sessions from: about one per 50 events, so some come back. As under collect's daily
+        /// salt, one who comes back on another day is another visitor id.
+        /// </summary>
         public int VisitorPool => (int)Math.Clamp(Events / 50, 20_000, int.MaxValue);
 
         public DemoTraffic Traffic(ulong propertyId, string domain, string timezone, DateTimeZone dayZone) => new(propertyId, domain, timezone, Seed)
@@ -43,7 +46,7 @@ internal static class GenerateCommand
         var seed = new Option<int>("--seed") { Description = "The random seed: the same seed and options give the same events.", DefaultValueFactory = _ => 1 };
         var command = new Command(
             "generate",
-            "Generates realistic traffic (power-law pages, sources with UTM tags, countries, devices, daily and weekly seasonality, multi-page sessions with engagement, custom events) straight into ClickHouse, with a progress bar. Stop the server first: the embedded engine is held by one process.")
+            "Generates realistic traffic (power-law pages with a long tail, visitor ids that change daily as collect's do, sources with UTM tags, countries, devices, daily and weekly seasonality, multi-page sessions with engagement, custom events) straight into ClickHouse, with a progress bar. Stop the server first: the embedded engine is held by one process.")
         {
             events, days, end, domain, timezone, seed,
         };

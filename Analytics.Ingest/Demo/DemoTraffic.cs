@@ -11,7 +11,8 @@ namespace Analytics.Ingest.Demo;
 /// </summary>
 public sealed class DemoTraffic
 {
-    private static readonly (string Path, string Title, string Type, string Author, string[] Categories)[] Pages =
+    /// <summary>The site's own pages, most read first; <see cref="Pages"/> adds the long tail of articles and docs after them.</summary>
+    private static readonly (string Path, string Title, string Type, string Author, string[] Categories)[] Head =
     [
         ("/", "Home", "landing", "", []),
         ("/pricing", "Pricing", "landing", "", []),
@@ -33,6 +34,33 @@ public sealed class DemoTraffic
         ("/careers", "Careers", "page", "", []),
         ("/security", "Security", "page", "", []),
         ("/docs/self-hosting", "Self-hosting", "docs", "Linus", ["docs"]),
+    ];
+
+    private static readonly string[] Topics = ["privacy", "clickhouse", "timezones", "cookieless", "dashboards", "funnels", "retention", "imports", "goals", "performance"];
+
+    private static readonly string[] Sections = ["guides", "api", "self-hosting", "integrations", "reference"];
+
+    private static readonly string[] Authors = ["Ada", "Grace", "Linus"];
+
+    /// <summary>
+    /// Every page, in order of popularity: the site's own, then the long tail a content site has (10,000 articles and
+    /// 2,000 docs pages, interleaved). A real site's paths are thousands, not twenty: the bench's page filters, groups
+    /// and codecs are measured on such a vocabulary.
+    /// </summary>
+    private static readonly (string Path, string Title, string Type, string Author, string[] Categories)[] Pages =
+    [
+        .. Head,
+        .. Enumerable.Range(0, 12_000).Select(i =>
+        {
+            if (i % 6 == 5)
+            {
+                var section = Sections[i % Sections.Length];
+                return ($"/docs/{section}/{i / 6}", $"{section} {i / 6}", "docs", Authors[i % Authors.Length], new[] { "docs", section });
+            }
+
+            var topic = Topics[i % Topics.Length];
+            return ($"/blog/{topic}-{i}", $"On {topic}, part {i}", "article", Authors[i % Authors.Length], new[] { "blog", topic });
+        }),
     ];
 
     /// <summary>Sources as collect would store them, with the channel it derives (a test holds the channels to the classifier's).</summary>
@@ -76,7 +104,7 @@ public sealed class DemoTraffic
     private readonly ulong _propertyId;
     private readonly string _hostname;
     private readonly DateTimeZone _zone;
-    private readonly double[] _pageWeights;
+    private readonly double[] _pageCumulative;
     private readonly SessionTracker _tracker;
 
     public DemoTraffic(ulong propertyId, string hostname, string timezone, int seed)
@@ -85,7 +113,13 @@ public sealed class DemoTraffic
         _propertyId = propertyId;
         _hostname = hostname;
         _zone = DateTimeZoneProviders.Tzdb[timezone];
-        _pageWeights = Pages.Select((_, i) => 1.0 / Math.Pow(i + 1, 1.1)).ToArray(); // Zipf-like popularity
+        // Zipf-like popularity, summed for a binary search (a linear pick over 12,020 pages would slow generation).
+        _pageCumulative = new double[Pages.Length];
+        var total = 0.0;
+        for (var i = 0; i < Pages.Length; i++)
+        {
+            _pageCumulative[i] = total += 1.0 / Math.Pow(i + 1, 1.1);
+        }
         _tracker = new SessionTracker();
     }
 
@@ -101,7 +135,10 @@ public sealed class DemoTraffic
     /// <summary>Sessions a day at the base rate, before the weekly and diurnal shape.</summary>
     public int SessionsPerDay { get; init; } = 400;
 
-    /// <summary>Distinct visitors the sessions are drawn from; a smaller pool means more returning visitors.</summary>
+    /// <summary>
+    /// Distinct people the sessions are drawn from; a smaller pool means more people who come back: on the same day
+    /// under the same visitor id, on another day under another (collect's salt changes daily).
+    /// </summary>
     public int VisitorPool { get; init; } = 20_000;
 
     /// <summary>The events of every session starting in [from, to), in timestamp order, with sessions assigned.</summary>
@@ -155,9 +192,7 @@ public sealed class DemoTraffic
     private IEnumerable<EventRow> Session(DateTime start)
     {
         var visitorNumber = _random.Next(1, VisitorPool);
-        // Spread over all 64 bits, as collect's keyed hashes are (the golden-ratio multiplier, wrapping): sampling by
-        // visitor takes a range of ids, and reads the share it asks for only if the ids fill the range evenly.
-        var visitor = unchecked((ulong)visitorNumber * 0x9E37_79B9_7F4A_7C15UL);
+        var visitor = VisitorOn(visitorNumber, start);
         var source = Pick(_random, Sources, s => s.Weight);
 
         // A visitor id stands for one IP and user agent, so its country, client and language never change.
@@ -195,7 +230,7 @@ public sealed class DemoTraffic
         var time = start;
         for (var i = 0; i < pageviews; i++)
         {
-            var page = Pages[PickIndex(_random, _pageWeights)];
+            var page = Pages[PickPage()];
             var pageEvent = template with
             {
                 Timestamp = time,
@@ -241,6 +276,29 @@ public sealed class DemoTraffic
                 ScrollDepth = (byte)Math.Min(100, 20 + _random.Next(0, 81)),
             };
             time = time.AddMilliseconds(500 + _random.Next(0, 20_000));
+        }
+    }
+
+    private int PickPage()
+    {
+        var index = Array.BinarySearch(_pageCumulative, _random.NextDouble() * _pageCumulative[^1]);
+        return Math.Min(index < 0 ? ~index : index, Pages.Length - 1);
+    }
+
+    /// <summary>
+    /// The person's id on the UTC day a session starts, as collect's keyed hash with a daily salt makes it: another id
+    /// each day, the same within a day, spread evenly over all 64 bits (sampling by visitor takes a range of ids).
+    /// The day and the person together are one 64-bit number, mixed by a bijection (SplitMix64's finalizer), so no two
+    /// people on any days share an id.
+    /// </summary>
+    internal static ulong VisitorOn(int person, DateTime startUtc)
+    {
+        unchecked
+        {
+            var x = ((ulong)(uint)DateOnly.FromDateTime(startUtc).DayNumber << 32) | (uint)person;
+            x = (x ^ (x >> 30)) * 0xBF58_476D_1CE4_E5B9UL;
+            x = (x ^ (x >> 27)) * 0x94D0_49BB_1331_11EBUL;
+            return x ^ (x >> 31);
         }
     }
 

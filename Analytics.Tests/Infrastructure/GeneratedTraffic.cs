@@ -62,7 +62,12 @@ internal static class GeneratedTraffic
     private static ulong StoredId(ulong visitorId, DateTime sessionStart)
         => BinaryPrimitives.ReadUInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"{visitorId}:{sessionStart.Ticks}"))) | 1;
 
-    /// <summary>uniq is an approximate count: within 2% (and one) of the exact one at these sizes.</summary>
+    /// <summary>
+    /// The rollups' visitors are <c>uniqCombined(13)</c> sketches: exact to 512 visitors, then estimates with a standard
+    /// error of 0.7-0.9% up to 10,000 (measured on 100-200 sets of each size; the worst of them 3.1% off). Generated ids
+    /// change daily, as collect's do, so a test's few weeks hold thousands and every comparison estimates: within 3.5%
+    /// (four standard errors) and two. A wrong count (visits for visitors, a week left out) is further off than that.
+    /// </summary>
     public static void AssertVisitorsClose(ulong exact, ulong estimate, string context = "")
-        => Assert.True(Math.Abs((double)exact - estimate) <= Math.Max(2, exact * 0.02), $"{context}: uniq {estimate} vs exact {exact}");
+        => Assert.True(Math.Abs((double)exact - estimate) <= Math.Max(2, exact * 0.035), $"{context}: uniq {estimate} vs exact {exact}");
 }

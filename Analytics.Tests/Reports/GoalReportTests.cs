@@ -22,7 +22,7 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
         {
             ClickHouse = await engines.NewClickHouseAsync();
             await GeneratedTraffic.LoadAsync(ClickHouse, Zones.Select(z => ((ulong)z.Id, z.Zone, z.DayZone)), Instant.FromUtc(2026, 10, 20, 0, 0), Instant.FromUtc(2026, 11, 6, 0, 0),
-                sessionsPerDay: 150, visitorPool: 1_000, seedBase: 700);
+                sessionsPerDay: 300, visitorPool: 2_000, seedBase: 700);
 
             // Every paid signup paid again a second later in euros, so that revenue in a goal's currency
             // leaves some out (the generated traffic pays in dollars only). The source's currency is named by its table: the
@@ -81,6 +81,7 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
     {
         var query = Query(propertyId, zoneId, [Metric.Visitors, Metric.Events, Metric.ConversionRate, Metric.TotalRevenue, Metric.AverageRevenue, Metric.Visits], null, "event:goal");
         var events = await EventsAsync(query);
+        var visitEvents = await VisitEventsAsync(query);
         var all = events.Where(e => e.Name != "engagement").Select(e => e.VisitorId).Distinct().Count();
 
         var rows = (await Engine.RunAsync(query, CancellationToken.None)).Rows.ToDictionary(r => r.Dimensions[0], r => r.Metrics);
@@ -93,7 +94,7 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
             var paid = done.Where(e => e.Currency == goal.Currency).ToList();
             var revenue = goal.Currency is null ? double.NaN : Math.Round(paid.Sum(e => e.Revenue), 2);
             var average = goal.Currency is null || paid.Count == 0 ? double.NaN : Math.Round(paid.Sum(e => e.Revenue) / paid.Count, 2);
-            var visits = done.Where(e => e.SessionStart >= query.Range.From.ToDateTimeUtc()).Select(e => e.SessionId).Distinct().Count(); // visits that started in the range
+            var visits = visitEvents.Where(e => Completes(goal, e)).Select(e => e.SessionId).Distinct().Count();
             var row = rows[goal.DisplayName];
             var completions = goal.Kind == GoalKind.Scroll ? double.NaN : done.Count; // engagement pings: null, as Plausible answers
             Assert.Equal([visitors, completions, revenue, average, visits], [row[0], row[1], row[3], row[4], row[5]]);
@@ -136,6 +137,7 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
     {
         var query = Query(propertyId, zoneId, [Metric.Visitors, Metric.ConversionRate, Metric.GroupConversionRate, Metric.Visits, Metric.Events], Goal("Visit docs", "Pro signup"), "visit:source");
         var events = await EventsAsync(query);
+        var visitEvents = await VisitEventsAsync(query);
         var goals = GoalsOf(propertyId).Where(g => g.DisplayName is "Visit docs" or "Pro signup").ToList();
         var done = events.Where(e => goals.Any(g => Completes(g, e))).ToList();
         var all = events.Where(e => e.Name != "engagement").Select(e => e.VisitorId).Distinct().Count();
@@ -147,9 +149,11 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
         {
             var visitors = source.Select(e => e.VisitorId).Distinct().Count();
             var sourceVisitors = events.Where(e => e.Name != "engagement" && (e.Source.Length == 0 ? Dimension.NoReferrer : e.Source) == source.Key).Select(e => e.VisitorId).Distinct().Count();
-            var visits = source.Where(e => e.SessionStart >= query.Range.From.ToDateTimeUtc()).Select(e => e.SessionId).Distinct().Count(); // visits that started in the range
+            var visits = visitEvents.Where(e => e.Source == source.First().Source && goals.Any(g => Completes(g, e))).Select(e => e.SessionId).Distinct().Count();
             var row = rows[source.Key];
-            Assert.Equal([visitors, Math.Round(100.0 * visitors / sourceVisitors, 1), visits, source.Count()], [row[0], row[2], row[3], row[4]]);
+            Assert.Equal([visitors, visits, source.Count()], [row[0], row[3], row[4]]);
+            // Both rates divide by visitors the daily rollup's sketches count: exact only for a few hundred of them.
+            AssertRateClose(100.0 * visitors / sourceVisitors, row[2], source.Key + " of its own visitors");
             AssertRateClose(100.0 * visitors / all, row[1], source.Key);
         }
     }
@@ -374,11 +378,20 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
         return path.Length > 0 && path[0] == pattern[0] && Covers(pattern[1..], path[1..]);
     }
 
-    private async Task<IReadOnlyList<Row>> EventsAsync(ReportQuery query) => await data.ClickHouse.QueryAsync<Row>(
-        """
+    /// <summary>The events in the range: what event metrics count.</summary>
+    private Task<IReadOnlyList<Row>> EventsAsync(ReportQuery query) => RowsAsync(query, "timestamp");
+
+    /// <summary>
+    /// Every event of the visits that started in the range, those after its end too: visit metrics describe those
+    /// visits, and a goal a visit completed after the range's end still marks it (docs/api.md).
+    /// </summary>
+    private Task<IReadOnlyList<Row>> VisitEventsAsync(ReportQuery query) => RowsAsync(query, "session_start");
+
+    private async Task<IReadOnlyList<Row>> RowsAsync(ReportQuery query, string time) => await data.ClickHouse.QueryAsync<Row>(
+        $$"""
         SELECT timestamp, toString(name) AS name, toString(visitor_id) AS visitor_id, toString(session_id) AS session_id, session_start, pathname,
                props['plan'] AS plan, scroll_depth, toFloat64(revenue_amount) AS revenue, toString(revenue_currency) AS currency, toString(referrer_source) AS source
-        FROM events WHERE property_id = {p:UInt64} AND timestamp >= {from:DateTime64(3)} AND timestamp < {to:DateTime64(3)}
+        FROM events WHERE property_id = {p:UInt64} AND {{time}} >= {from:DateTime64(3)} AND {{time}} < {to:DateTime64(3)}
         """,
         new { p = (ulong)query.PropertyId, from = query.Range.From, to = query.Range.To });
 

@@ -34,7 +34,28 @@ public sealed class DemoTrafficTests
         var sessions = events.GroupBy(e => e.SessionId).ToList();
         Assert.Contains(sessions, s => s.Count(e => e.Name == "pageview") > 3);
         Assert.All(sessions, s => Assert.Equal(1, s.Sum(e => e.SessionFirst)));
-        Assert.True(events.Select(e => e.Pathname).Distinct().Count() >= 15);
+        var views = events.Where(e => e.Name == "pageview").CountBy(e => e.Pathname).OrderByDescending(p => p.Value).ToList();
+        Assert.Equal("/", views[0].Key);
+        Assert.InRange(views.Count, 1_000, 12_020); // the long tail of a content site, not twenty pages
+    }
+
+    /// <summary>
+    /// Visitor ids behave as collect's keyed hashes with a daily salt: a person who comes back the same day keeps the
+    /// id, on another day has another, and the ids spread over all 64 bits.
+    /// </summary>
+    [Fact]
+    public void Generate_VisitorIds_ChangeWithTheUtcDayOfTheSessionStart()
+    {
+        var events = new DemoTraffic(1, "a.example", "UTC", 9) { DayZone = DateTimeZone.Utc, VisitorPool = 300 }.Generate(From, From + Duration.FromDays(4)).ToList();
+        var starts = events.Where(e => e.SessionFirst == 1).ToList();
+
+        Assert.All(starts.GroupBy(e => e.VisitorId), id => Assert.Single(id.Select(e => e.Timestamp.Date).Distinct()));
+        Assert.Contains(starts.GroupBy(e => e.VisitorId), id => id.Count() > 1); // back the same day, same id
+        Assert.Equal(DemoTraffic.VisitorOn(7, new DateTime(2026, 3, 1, 23, 59, 0, DateTimeKind.Utc)), DemoTraffic.VisitorOn(7, new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc)));
+        Assert.NotEqual(DemoTraffic.VisitorOn(7, new DateTime(2026, 3, 1, 23, 59, 0, DateTimeKind.Utc)), DemoTraffic.VisitorOn(7, new DateTime(2026, 3, 2, 0, 0, 0, DateTimeKind.Utc)));
+        var halves = starts.Select(e => e.VisitorId).Distinct().CountBy(id => id >> 63).Select(h => h.Value).ToList();
+        Assert.Equal(2, halves.Count);
+        Assert.InRange((double)halves.Min() / halves.Max(), 0.7, 1.0);
     }
 
     [Fact]

@@ -217,7 +217,10 @@ public sealed class RollupTests(Engines engines, RollupTests.Data data) : IClass
                 )
                 GROUP BY pathname
             )
-            GROUP BY pathname ORDER BY pathname
+            GROUP BY pathname
+            -- The engagement half reads every day, so a page of the long tail read only outside the range comes back with nothing.
+            HAVING pageviews + visitors + engagements + engaged_visits + scroll_max_sum > 0
+            ORDER BY pathname
             """, range);
 
         Assert.True(fromRaw.Count >= 15);
