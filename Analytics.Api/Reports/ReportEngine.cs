@@ -829,6 +829,13 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             (dimensions, filter) = ReportSql.SessionsView(dimensions, filter);
         }
 
+        if (side == QuerySide.Events && source == TableSource.Daily && !imports && dimensions is [{ IsTime: false, Name: not GoalMatching.DimensionName } dimension]
+            && shape is { Limit: not null, Keys: null, Among: null, OrderBy: ["visitors DESC", ..] }
+            && await AmongTheMostEventsAsync(query, dimension, filter, shape, cancellationToken) is { } page)
+        {
+            return page;
+        }
+
         var native = imports ? ReportSql.Shape.All : shape;
         var text = side == QuerySide.Events ? sql.Events(source, dimensions, filter, native) : sql.Sessions(source, dimensions, filter, native);
         if (imports)
@@ -837,6 +844,44 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         }
 
         return Side(await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(text, sql.Parameters, cancellationToken: cancellationToken), dimensions, sample);
+    }
+
+    /// <summary>
+    /// How far above a group's visitors their sketch's estimate can be, as a multiple. Measured for
+    /// <c>uniqCombined(13)</c> (docs/architecture.md): exact to 512 visitors, then a standard error of at most 2.2% and
+    /// 4.6% off for one set in a hundred; 25% is ten times the worst seen.
+    /// </summary>
+    private const double SketchAbove = 1.25;
+
+    /// <summary>
+    /// A page of a breakdown over the daily rollup led by visitors, with only the sketches merged of the groups that
+    /// can be on it: the groups with the most events (<see cref="ReportSql.DailyEventBounds"/>; twice the rows up to the
+    /// page's end, and ten). A group's events bound its visitors, so a group left out cannot come before the page's
+    /// last row when that row's visitors exceed <see cref="SketchAbove"/> times the events of the first group left
+    /// out: the page is then the one every sketch merged gives, and its total is the bounds'. Null when no group is
+    /// left out or the test fails: the caller merges them all. (A year of top pages on 100M events over 12,020 pages:
+    /// 530 ms merging every page's sketches, about 45 ms this way.)
+    /// </summary>
+    private async Task<SideResult?> AmongTheMostEventsAsync(ReportQuery query, Dimension dimension, Filter? filter, ReportSql.Shape shape, CancellationToken cancellationToken)
+    {
+        var count = (2 * (shape.Offset + shape.Limit!.Value)) + 10;
+        var bounds = new ReportSql(query);
+        var most = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(bounds.DailyEventBounds(dimension, filter, count + 1), bounds.Parameters, cancellationToken: cancellationToken);
+        if (most.Count <= count)
+        {
+            return null;
+        }
+
+        var sql = new ReportSql(query);
+        var among = most.Take(count).Select(r => r["d0"].GetString() ?? string.Empty).ToList();
+        var rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(
+            sql.Events(TableSource.Daily, [dimension], filter, shape with { Total = false, Among = among }), sql.Parameters, cancellationToken: cancellationToken);
+        if (rows.Count < shape.Limit || Number(rows[^1]["visitors"]) <= SketchAbove * Number(most[count]["events"]))
+        {
+            return null;
+        }
+
+        return Side(rows, [dimension], 1) with { Total = (long)Number(most[0]["total"]) };
     }
 
     /// <summary>

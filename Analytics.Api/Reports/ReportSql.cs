@@ -213,23 +213,11 @@ internal sealed class ReportSql
 
         if (source == TableSource.Daily)
         {
-            var body = DailyParts(dimensions, filter);
-            var value = dimensions.Count == 1 ? $"{Labeled(dimensions[0], EventRow(dimensions[0], "timestamp"))} AS d0, " : string.Empty;
-            var partial = EdgeTimes("timestamp") is { } edges ? $"""
-                SELECT {value}uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
-                FROM events
-                WHERE property_id = {_property} AND ({edges}){WithoutPings(false)}{(filter is null ? string.Empty : " AND " + Render(filter, d => EventTest(d, "timestamp")))}
-                {(value.Length > 0 ? "GROUP BY d0" : string.Empty)}
-                """ : null;
             return Grouped(
                 dimensions.Count == 1 ? ["d0"] : [],
                 DailyEventAggregates,
-                $"""
-                (
-                    {AndEdges(body(DailyEventColumns), partial)}
-                )
-                """,
-                null,
+                DailyEventRows(dimensions, filter),
+                shape.Among is { } among ? $"d0 IN {Param(among, "Array(String)")}" : null,
                 dimensions.Count == 1 ? GroupExists : null,
                 shape);
         }
@@ -252,6 +240,48 @@ internal sealed class ReportSql
         var raw = RawEvents(source, dimensions, filter);
         return Grouped(dimensions.Select(EventLabel).ToList(), raw.Aggregates, raw.From, raw.Where, null, shape);
     }
+
+    /// <summary>
+    /// The events half's rows over the daily rollup (<see cref="TableSource.Daily"/>), before they are grouped: the
+    /// rollups' rows of the whole days and the raw events' sums of the partial days around them, each with its label
+    /// (<c>d0</c>) when there is a dimension, and the columns <see cref="DailyEventColumns"/> names.
+    /// </summary>
+    private string DailyEventRows(IReadOnlyList<Dimension> dimensions, Filter? filter)
+    {
+        var body = DailyParts(dimensions, filter);
+        var value = dimensions.Count == 1 ? $"{Labeled(dimensions[0], EventRow(dimensions[0], "timestamp"))} AS d0, " : string.Empty;
+        var partial = EdgeTimes("timestamp") is { } edges ? $"""
+            SELECT {value}uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
+            FROM events
+            WHERE property_id = {_property} AND ({edges}){WithoutPings(false)}{(filter is null ? string.Empty : " AND " + Render(filter, d => EventTest(d, "timestamp")))}
+            {(value.Length > 0 ? "GROUP BY d0" : string.Empty)}
+            """ : null;
+        return $"""
+            (
+                {AndEdges(body(DailyEventColumns), partial)}
+            )
+            """;
+    }
+
+    /// <summary>
+    /// The groups of a breakdown by <paramref name="dimension"/> over the daily rollup (as <see cref="Events"/> has
+    /// them), the <paramref name="count"/> with the most events first (then by label): <c>d0</c>, <c>events</c> and
+    /// <c>total</c>, the number of groups. A group's events bound its visitors from above (each visitor of it sent one
+    /// at least), so the groups left out of the first ones can only lead by visitors if their events allow it; the
+    /// sums read no sketch.
+    /// </summary>
+    public string DailyEventBounds(Dimension dimension, Filter? filter, int count) => $"""
+        SELECT d0, events, count() OVER () AS total
+        FROM
+        (
+            SELECT d0, sum(events) AS events, sum(engagements) AS engagements
+            FROM {DailyEventRows([dimension], filter)}
+            GROUP BY d0
+            HAVING {GroupExists}
+        )
+        ORDER BY events DESC, d0
+        LIMIT {count.ToString(CultureInfo.InvariantCulture)}
+        """;
 
     /// <summary>
     /// The events half of breakdowns that differ only in their one dimension, read from raw events in one scan
@@ -859,8 +889,12 @@ internal sealed class ReportSql
         return Grouped(key is null ? [] : ["d0"], string.Join(", ", columns.Select(c => $"sum({c.Column}) AS {c.Column}")), from, null, null, shape);
     }
 
-    /// <summary>How a statement is cut: ordering and paging in SQL, the total number of groups, or only the groups with these keys.</summary>
-    public sealed record Shape(IReadOnlyList<string> OrderBy, int? Limit = null, int Offset = 0, bool Total = false, IReadOnlyList<ulong>? Keys = null)
+    /// <summary>
+    /// How a statement is cut: ordering and paging in SQL, the total number of groups, only the groups with these keys
+    /// (tested on each group), or, over the daily rollup, only the rows of the groups with these labels (tested before
+    /// grouping, so no other group's sketches are merged).
+    /// </summary>
+    public sealed record Shape(IReadOnlyList<string> OrderBy, int? Limit = null, int Offset = 0, bool Total = false, IReadOnlyList<ulong>? Keys = null, IReadOnlyList<string>? Among = null)
     {
         public static Shape All { get; } = new([]);
     }

@@ -275,6 +275,31 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         AssertSame(day, await AllSourcesAsync(day), ordered: true);
     }
 
+    [Theory]
+    [InlineData(1L, "America/New_York")] // UTC rollup days: the range's partial days come from raw events
+    [InlineData(22L, "Asia/Kathmandu")]
+    [InlineData(23L, "Australia/Lord_Howe")]
+    public async Task APageOfABreakdownLedByVisitors_FromTheDailyRollup_IsTheOneEveryGroupMergedGives(long propertyId, string zoneId)
+    {
+        // Led by visitors, the daily rollup merges the sketches of the groups with the most events only, where those
+        // decide the page. Asked for every group at once (no group is left out), it merges them all: each page of ten
+        // must be that list's, with its total.
+        foreach (var dimension in new[] { "event:page", "visit:entry_page", "visit:source" })
+        {
+            var query = Query(propertyId, zoneId, [Metric.Visitors, Metric.Pageviews, Metric.TimeOnPage], dimension);
+            Assert.Equal("Daily", ReportEngine.Explain(query).Events);
+            var every = await Engine.RunAsync(query with { Limit = 10_000 }, CancellationToken.None);
+            Assert.True(dimension == "visit:source" || every.TotalRows > 150, $"{dimension}: {every.TotalRows} groups, too few to leave any out");
+            foreach (var offset in new[] { 0, 10, 45 })
+            {
+                var page = await Engine.RunAsync(query with { Limit = 10, Offset = offset }, CancellationToken.None);
+                string Text(IEnumerable<ResultRow> rows) => string.Join(", ", rows.Select(row => string.Join("/", row.Dimensions) + " " + string.Join(" ", row.Metrics)));
+                Assert.Equal(Text(every.Rows.Skip(offset).Take(10)), Text(page.Rows));
+                Assert.Equal(every.TotalRows, page.TotalRows);
+            }
+        }
+    }
+
     [Fact]
     public async Task RandomQueries_GiveTheSameAnswerFromEverySource()
     {
