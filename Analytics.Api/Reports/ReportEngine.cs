@@ -114,6 +114,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             // One set per stored dimension: a country's name is its code's rows (the same label and value), named after.
             var dimensions = scan.Select(s => s.Query.Dimensions[0]).DistinctBy(d => d.StoredName).ToList();
             IReadOnlyList<Dictionary<string, JsonElement>> rows = [];
+            Dictionary<int, long> totals = [];
             var sample = 1;
             if (dimensions.Count > 1)
             {
@@ -121,20 +122,45 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
                 var shape = new ReportSql.Shape(Order(first).Select(o => SqlOrder(o, first) + (o.Descending ? " DESC" : " ASC")).Append("k").ToList(), scan.Max(s => s.Query.Limit));
                 var source = Plan(first).Events!.Value;
                 sample = Sample(source, first, imports: false);
-                var sql = new ReportSql(first, sample);
-                rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(
-                    source == TableSource.Daily ? sql.SharedDaily(dimensions, shape) : sql.SharedEvents(source, dimensions, first.Filter, shape), sql.Parameters, cancellationToken: cancellationToken);
+                if (source == TableSource.Daily)
+                {
+                    (rows, totals) = await SharedDailyAsync(first, dimensions, shape, cancellationToken);
+                }
+                else
+                {
+                    var sql = new ReportSql(first, sample);
+                    rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.SharedEvents(source, dimensions, first.Filter, shape), sql.Parameters, cancellationToken: cancellationToken);
+                }
             }
 
             foreach (var (index, query, skipped) in scan)
             {
                 var set = dimensions.FindIndex(d => d.StoredName == query.Dimensions[0].StoredName);
                 var lead = dimensions.Count > 1 ? Side(rows.Where(r => (int)Number(r["g"]) == set).Take(query.Limit), query.Dimensions, sample) : null;
+                lead = lead is not null && totals.TryGetValue(set, out var total) ? lead with { Total = total } : lead;
                 results[index] = await ResultAsync(query, skipped, cancellationToken, lead, visits.GetValueOrDefault(index).Rows);
             }
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// The events halves of unfiltered breakdowns over the daily rollup, one set per dimension, in one statement
+    /// (<see cref="ReportSql.SharedDaily"/>), the sketches merged in each set only for the groups that can be on its
+    /// first page (<see cref="Leaders"/>), and the number of groups of each set read among its leaders (the statement's
+    /// own count is of those).
+    /// </summary>
+    private async Task<(IReadOnlyList<Dictionary<string, JsonElement>> Rows, Dictionary<int, long> Totals)> SharedDailyAsync(ReportQuery first, IReadOnlyList<Dimension> dimensions, ReportSql.Shape shape, CancellationToken cancellationToken)
+    {
+        var (limit, bounds) = (shape.Limit!.Value, new ReportSql(first));
+        var leaders = Leaders.Of(await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(bounds.SharedDailyBounds(dimensions, Leaders.Read(limit)), bounds.Parameters, cancellationToken: cancellationToken));
+        var (rows, among) = await leaders.ReadAsync(0, limit, async among =>
+        {
+            var sql = new ReportSql(first);
+            return await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.SharedDaily(dimensions, shape with { Among = among }), sql.Parameters, cancellationToken: cancellationToken);
+        });
+        return (rows, among.Keys.ToDictionary(set => set, set => leaders.Total(set, among)!.Value));
     }
 
     /// <summary>
@@ -830,10 +856,9 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         }
 
         if (side == QuerySide.Events && source == TableSource.Daily && !imports && dimensions is [{ IsTime: false, Name: not GoalMatching.DimensionName } dimension]
-            && shape is { Limit: not null, Keys: null, Among: null, OrderBy: ["visitors DESC", ..] }
-            && await AmongTheMostEventsAsync(query, dimension, filter, shape, cancellationToken) is { } page)
+            && shape is { Limit: not null, Keys: null, Among: null, OrderBy: ["visitors DESC", ..] })
         {
-            return page;
+            return await AmongTheMostEventsAsync(query, dimension, filter, shape, cancellationToken);
         }
 
         var native = imports ? ReportSql.Shape.All : shape;
@@ -847,41 +872,21 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
     }
 
     /// <summary>
-    /// How far above a group's visitors their sketch's estimate can be, as a multiple. Measured for
-    /// <c>uniqCombined(13)</c> (docs/architecture.md): exact to 512 visitors, then a standard error of at most 2.2% and
-    /// 4.6% off for one set in a hundred; 25% is ten times the worst seen.
+    /// A page of a breakdown over the daily rollup led by visitors, with only the sketches merged of the groups that can
+    /// be on it (<see cref="Leaders"/>).
     /// </summary>
-    private const double SketchAbove = 1.25;
-
-    /// <summary>
-    /// A page of a breakdown over the daily rollup led by visitors, with only the sketches merged of the groups that
-    /// can be on it: the groups with the most events (<see cref="ReportSql.DailyEventBounds"/>; twice the rows up to the
-    /// page's end, and ten). A group's events bound its visitors, so a group left out cannot come before the page's
-    /// last row when that row's visitors exceed <see cref="SketchAbove"/> times the events of the first group left
-    /// out: the page is then the one every sketch merged gives, and its total is the bounds'. Null when no group is
-    /// left out or the test fails: the caller merges them all. (A year of top pages on 100M events over 12,020 pages:
-    /// 530 ms merging every page's sketches, about 45 ms this way.)
-    /// </summary>
-    private async Task<SideResult?> AmongTheMostEventsAsync(ReportQuery query, Dimension dimension, Filter? filter, ReportSql.Shape shape, CancellationToken cancellationToken)
+    private async Task<SideResult> AmongTheMostEventsAsync(ReportQuery query, Dimension dimension, Filter? filter, ReportSql.Shape shape, CancellationToken cancellationToken)
     {
-        var count = (2 * (shape.Offset + shape.Limit!.Value)) + 10;
-        var bounds = new ReportSql(query);
-        var most = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(bounds.DailyEventBounds(dimension, filter, count + 1), bounds.Parameters, cancellationToken: cancellationToken);
-        if (most.Count <= count)
+        var (limit, bounds) = (shape.Limit!.Value, new ReportSql(query));
+        var leaders = Leaders.Of(await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(
+            bounds.DailyEventBounds(dimension, filter, Leaders.Read(shape.Offset + limit)), bounds.Parameters, cancellationToken: cancellationToken));
+        var (rows, among) = await leaders.ReadAsync(shape.Offset, limit, async among =>
         {
-            return null;
-        }
-
-        var sql = new ReportSql(query);
-        var among = most.Take(count).Select(r => r["d0"].GetString() ?? string.Empty).ToList();
-        var rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(
-            sql.Events(TableSource.Daily, [dimension], filter, shape with { Total = false, Among = among }), sql.Parameters, cancellationToken: cancellationToken);
-        if (rows.Count < shape.Limit || Number(rows[^1]["visitors"]) <= SketchAbove * Number(most[count]["events"]))
-        {
-            return null;
-        }
-
-        return Side(rows, [dimension], 1) with { Total = (long)Number(most[0]["total"]) };
+            var sql = new ReportSql(query);
+            return await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(
+                sql.Events(TableSource.Daily, [dimension], filter, shape with { Total = among.Count == 0, Among = among }), sql.Parameters, cancellationToken: cancellationToken);
+        });
+        return leaders.Total(0, among) is { } total ? Side(rows, [dimension], 1) with { Total = total } : Side(rows, [dimension], 1);
     }
 
     /// <summary>
@@ -1077,7 +1082,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         ? ulong.Parse(value.GetString()!, CultureInfo.InvariantCulture)
         : value.GetUInt64();
 
-    private static double Number(JsonElement value) => value.ValueKind == JsonValueKind.String
+    internal static double Number(JsonElement value) => value.ValueKind == JsonValueKind.String
         ? double.Parse(value.GetString()!, CultureInfo.InvariantCulture)
         : value.GetDouble();
 }

@@ -217,7 +217,7 @@ internal sealed class ReportSql
                 dimensions.Count == 1 ? ["d0"] : [],
                 DailyEventAggregates,
                 DailyEventRows(dimensions, filter),
-                shape.Among is { } among ? $"d0 IN {Param(among, "Array(String)")}" : null,
+                shape.Among?.GetValueOrDefault(0) is { } among ? $"d0 IN {Param(among, "Array(String)")}" : null,
                 dimensions.Count == 1 ? GroupExists : null,
                 shape);
         }
@@ -265,22 +265,25 @@ internal sealed class ReportSql
 
     /// <summary>
     /// The groups of a breakdown by <paramref name="dimension"/> over the daily rollup (as <see cref="Events"/> has
-    /// them), the <paramref name="count"/> with the most events first (then by label): <c>d0</c>, <c>events</c> and
-    /// <c>total</c>, the number of groups. A group's events bound its visitors from above (each visitor of it sent one
-    /// at least), so the groups left out of the first ones can only lead by visitors if their events allow it; the
-    /// sums read no sketch.
+    /// them), the <paramref name="count"/> with the most events first (then by label): <c>g</c> (0), <c>d0</c>,
+    /// <c>events</c> and <c>total</c>, the number of groups. A group's events bound its visitors from above (each
+    /// visitor of it sent one at least), so the groups left out of the first ones can only lead by visitors if their
+    /// events allow it; the sums read no sketch.
     /// </summary>
-    public string DailyEventBounds(Dimension dimension, Filter? filter, int count) => $"""
-        SELECT d0, events, count() OVER () AS total
+    public string DailyEventBounds(Dimension dimension, Filter? filter, int count) => Bounds($"SELECT 0 AS g, d0, {BoundSums} FROM {DailyEventRows([dimension], filter)} GROUP BY d0", count);
+
+    private const string BoundSums = "sum(events) AS events, sum(engagements) AS engagements";
+
+    /// <summary>Of <paramref name="groups"/> (<c>g</c>, <c>d0</c>, <see cref="BoundSums"/>), those that exist, the <paramref name="count"/> of each set with the most events first, and each set's number.</summary>
+    private string Bounds(string groups, int count) => $"""
+        SELECT g, d0, events, count() OVER (PARTITION BY g) AS total
         FROM
         (
-            SELECT d0, sum(events) AS events, sum(engagements) AS engagements
-            FROM {DailyEventRows([dimension], filter)}
-            GROUP BY d0
+            {groups}
             HAVING {GroupExists}
         )
-        ORDER BY events DESC, d0
-        LIMIT {count.ToString(CultureInfo.InvariantCulture)}
+        ORDER BY g, events DESC, d0
+        LIMIT {count.ToString(CultureInfo.InvariantCulture)} BY g
         """;
 
     /// <summary>
@@ -302,6 +305,26 @@ internal sealed class ReportSql
     /// </summary>
     public string SharedDaily(IReadOnlyList<Dimension> dimensions, Shape shape)
     {
+        var among = shape.Among is { Count: > 0 } sets
+            ? $"WHERE multiIf({string.Concat(sets.Select(s => $"g = {s.Key.ToString(CultureInfo.InvariantCulture)}, d0 IN {Param(s.Value, "Array(String)")}, "))}1)"
+            : string.Empty;
+        return PagedSets(
+            $"""
+            SELECT g, d0, {DailyEventAggregates}
+            FROM {SharedDailyRows(dimensions)}
+            {among}
+            GROUP BY g, d0
+            HAVING {GroupExists}
+            """,
+            shape);
+    }
+
+    /// <summary>
+    /// The rows <see cref="SharedDaily"/> groups: each (stored) dimension's day and month rows and the partial days'
+    /// sums from raw events, with their set (<c>g</c>) and label (<c>d0</c>).
+    /// </summary>
+    private string SharedDailyRows(IReadOnlyList<Dimension> dimensions)
+    {
         var names = Param(dimensions.Select(d => d.StoredName).ToList(), "Array(String)");
         var label = $"multiIf({string.Concat(dimensions.SkipLast(1).Select((d, i) => $"g = {i}, {Labeled(d, "value")}, "))}{Labeled(dimensions[^1], "value")})";
         var days = RollupDays($"property_id = {_property} AND dimension IN {names}", _ => $"indexOf({names}, dimension) - 1 AS g, {label} AS d0, {DailyEventColumns}");
@@ -310,18 +333,18 @@ internal sealed class ReportSql
             $"uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue",
             "events",
             $"property_id = {_property} AND ({times}){WithoutPings(false)}") : null;
-        return PagedSets(
-            $"""
-            SELECT g, d0, {DailyEventAggregates}
-            FROM
+        return $"""
             (
                 {AndEdges(days, edges)}
             )
-            GROUP BY g, d0
-            HAVING {GroupExists}
-            """,
-            shape);
+            """;
     }
+
+    /// <summary>
+    /// The groups of each set of <see cref="SharedDaily"/> (<c>g</c>), the <paramref name="count"/> with the most events
+    /// first, as <see cref="DailyEventBounds"/> gives them for one.
+    /// </summary>
+    public string SharedDailyBounds(IReadOnlyList<Dimension> dimensions, int count) => Bounds($"SELECT g, d0, {BoundSums} FROM {SharedDailyRows(dimensions)} GROUP BY g, d0", count);
 
     /// <summary>
     /// In a row of <c>GROUP BY GROUPING SETS</c> over <paramref name="sets"/> (one column each), <paramref name="value"/>
@@ -891,10 +914,10 @@ internal sealed class ReportSql
 
     /// <summary>
     /// How a statement is cut: ordering and paging in SQL, the total number of groups, only the groups with these keys
-    /// (tested on each group), or, over the daily rollup, only the rows of the groups with these labels (tested before
-    /// grouping, so no other group's sketches are merged).
+    /// (tested on each group), or, over the daily rollup, only the rows of the groups with these labels in the sets
+    /// named (<c>g</c>; 0 for one breakdown), tested before grouping, so no other group's sketches are merged.
     /// </summary>
-    public sealed record Shape(IReadOnlyList<string> OrderBy, int? Limit = null, int Offset = 0, bool Total = false, IReadOnlyList<ulong>? Keys = null, IReadOnlyList<string>? Among = null)
+    public sealed record Shape(IReadOnlyList<string> OrderBy, int? Limit = null, int Offset = 0, bool Total = false, IReadOnlyList<ulong>? Keys = null, IReadOnlyDictionary<int, IReadOnlyList<string>>? Among = null)
     {
         public static Shape All { get; } = new([]);
     }

@@ -283,7 +283,9 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
     {
         // Led by visitors, the daily rollup merges the sketches of the groups with the most events only, where those
         // decide the page. Asked for every group at once (no group is left out), it merges them all: each page of ten
-        // must be that list's, with its total.
+        // must be that list's, with its total, alone and as a view's panels read together (one statement for all).
+        string Text(IEnumerable<ResultRow> rows) => string.Join(", ", rows.Select(row => string.Join("/", row.Dimensions) + " " + string.Join(" ", row.Metrics)));
+        var view = new List<(ReportQuery Panel, QueryResult Every)>();
         foreach (var dimension in new[] { "event:page", "visit:entry_page", "visit:source" })
         {
             var query = Query(propertyId, zoneId, [Metric.Visitors, Metric.Pageviews, Metric.TimeOnPage], dimension);
@@ -293,10 +295,18 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
             foreach (var offset in new[] { 0, 10, 45 })
             {
                 var page = await Engine.RunAsync(query with { Limit = 10, Offset = offset }, CancellationToken.None);
-                string Text(IEnumerable<ResultRow> rows) => string.Join(", ", rows.Select(row => string.Join("/", row.Dimensions) + " " + string.Join(" ", row.Metrics)));
                 Assert.Equal(Text(every.Rows.Skip(offset).Take(10)), Text(page.Rows));
                 Assert.Equal(every.TotalRows, page.TotalRows);
             }
+
+            view.Add((query with { Metrics = [Metric.Visitors, Metric.Pageviews], Limit = 10 }, every));
+        }
+
+        var together = await Engine.RunAllAsync(view.Select(v => v.Panel).ToList(), CancellationToken.None);
+        foreach (var ((panel, every), read) in view.Zip(together))
+        {
+            Assert.Equal(Text(every.Rows.Take(10).Select(r => r with { Metrics = r.Metrics.Take(2).ToList() })), Text(read.Rows));
+            Assert.Equal(every.TotalRows, read.TotalRows);
         }
     }
 
