@@ -408,11 +408,16 @@ internal sealed class ReportSql
         var dimension = DailyDimension([], filter) ?? throw new InvalidOperationException("The daily rollup cannot answer this query.");
         var days = DaysForTime(_query, time.Interval) ?? throw new InvalidOperationException("No day rows of the range can be given to its time buckets.");
         var (onDays, elsewhere) = DaySplit(days);
-        var dayRows = $"""
-            SELECT {TimeKey(time.Interval, DayStart("day", days))} AS d0, {DailyEventColumns}
-            FROM rollup_daily
-            WHERE property_id = {_property} AND dimension = {Param(dimension, "String")} AND {Render(filter, _ => "value")} AND {onDays}
-            """;
+        var rows = $"property_id = {_property} AND dimension = {Param(dimension, "String")} AND {Render(filter, _ => "value")}";
+        // By month, with no day cut (the months are the rollups' own), whole months are month rows: a year of a filter
+        // that matches 10,000 pages merges about 120,000 sketches instead of 3.6M (100M events: 394 -> 196-213 ms).
+        var dayRows = time.Interval == TimeInterval.Month && days.Cut.Count == 0
+            ? RollupDays(rows, table => $"{TimeKey(time.Interval, DayStart(table == "rollup_monthly" ? "month" : "day", days))} AS d0, {DailyEventColumns}")
+            : $"""
+              SELECT {TimeKey(time.Interval, DayStart("day", days))} AS d0, {DailyEventColumns}
+              FROM rollup_daily
+              WHERE {rows} AND {onDays}
+              """;
         var raw = elsewhere is null ? null : $"""
             SELECT {TimeKey(time.Interval, "timestamp")} AS d0, uniqCombinedIfState(13)(visitor_id, name != 'engagement') AS visitors, {EventSums(false)}, sum(revenue_amount) AS revenue
             FROM events

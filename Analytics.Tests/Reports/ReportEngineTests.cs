@@ -190,7 +190,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
         // the daily rollup, the days a bucket starts inside and the partial days at the ends from raw events. By local
         // day, every day is cut outside UTC (London's until summer time ends): those graphs read raw events; in London
         // the ten days around the change are one cut day, then UTC days. With days in the property's own zone, no
-        // bucket cuts a day: every graph is day rows.
+        // bucket cuts a day: every graph is day rows, and month rows for whole months by month.
         var zone = DateTimeZoneProviders.Tzdb[zoneId];
         var months = ReportRanges.Days(zone, new LocalDate(2026, 8, 29), new LocalDate(2026, 11, 3));
         Filter[] filters =
@@ -198,6 +198,7 @@ public sealed class ReportEngineTests(ReportEngineTests.Data data) : IClassFixtu
             new Condition(FilterOperator.Is, Dimension.Parse("visit:country", "filters"), ["US", "DE"]),
             new Condition(FilterOperator.IsNot, Dimension.Parse("visit:source", "filters"), ["Google"]),
             new Condition(FilterOperator.Contains, Dimension.Parse("visit:channel", "filters"), ["search"], CaseSensitive: false),
+            new Condition(FilterOperator.Contains, Dimension.Parse("event:page", "filters"), ["/blog"]), // hundreds of pages' rows, whole months' from month rows
         ];
         foreach (var filter in filters)
         {
