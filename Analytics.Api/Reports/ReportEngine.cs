@@ -122,14 +122,15 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
                 var shape = new ReportSql.Shape(Order(first).Select(o => SqlOrder(o, first) + (o.Descending ? " DESC" : " ASC")).Append("k").ToList(), scan.Max(s => s.Query.Limit));
                 var source = Plan(first).Events!.Value;
                 sample = Sample(source, first, imports: false);
-                if (source == TableSource.Daily)
+                if (source == TableSource.Daily && Leaders.Serve(shape.Limit!.Value))
                 {
                     (rows, totals) = await SharedDailyAsync(first, dimensions, shape, cancellationToken);
                 }
                 else
                 {
                     var sql = new ReportSql(first, sample);
-                    rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(sql.SharedEvents(source, dimensions, first.Filter, shape), sql.Parameters, cancellationToken: cancellationToken);
+                    rows = await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(
+                        source == TableSource.Daily ? sql.SharedDaily(dimensions, shape) : sql.SharedEvents(source, dimensions, first.Filter, shape), sql.Parameters, cancellationToken: cancellationToken);
                 }
             }
 
@@ -856,7 +857,7 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
         }
 
         if (side == QuerySide.Events && source == TableSource.Daily && !imports && dimensions is [{ IsTime: false, Name: not GoalMatching.DimensionName } dimension]
-            && shape is { Limit: not null, Keys: null, Among: null, OrderBy: ["visitors DESC", ..] })
+            && shape is { Limit: not null, Keys: null, Among: null, OrderBy: ["visitors DESC", ..] } && Leaders.Serve(shape.Offset + shape.Limit.Value))
         {
             return await AmongTheMostEventsAsync(query, dimension, filter, shape, cancellationToken);
         }
