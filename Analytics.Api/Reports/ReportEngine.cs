@@ -887,7 +887,8 @@ public sealed class ReportEngine(IClickHouse clickHouse, GoalStore? goalStore = 
             return await clickHouse.QueryAsync<Dictionary<string, JsonElement>>(
                 sql.Events(TableSource.Daily, [dimension], filter, shape with { Total = among.Count == 0, Among = among }), sql.Parameters, cancellationToken: cancellationToken);
         });
-        return leaders.Total(0, among) is { } total ? Side(rows, [dimension], 1) with { Total = total } : Side(rows, [dimension], 1);
+        var side = Side(rows, [dimension], 1);
+        return side with { Total = leaders.Total(0, among) ?? side.Total };
     }
 
     /// <summary>
