@@ -200,8 +200,8 @@ internal static class BenchCommand
             var engine = await queries.TimeEngineAsync(quick ? 5 : 10, cancellationToken);
             _results["engine_yardstick_ms"] = Math.Round(engine.P50, 1);
 
-            var month = await queries.TimeViewAsync("dashboard, 30 days", queries.DashboardSet(30), runs, cancellationToken);
-            var year = await queries.TimeViewAsync("dashboard, 12 months", queries.DashboardSet(365), runs, cancellationToken);
+            var month = await queries.TimeViewAsync("dashboard, 30 days", queries.ViewSet(30), runs, cancellationToken);
+            var year = await queries.TimeViewAsync("dashboard, 12 months", queries.ViewSet(365), runs, cancellationToken);
             Put("dashboard_30d", month);
             Put("dashboard_12m", year);
             _results["dashboard_p95_ms"] = Math.Round(year.P95, 1);
@@ -209,7 +209,7 @@ internal static class BenchCommand
             var filtered = new List<double>();
             foreach (var (name, json) in Filters)
             {
-                var timings = await queries.TimeViewAsync($"dashboard, 3 months, {name}", queries.DashboardSet(92, FilterJson.Parse(json)), quick ? 5 : 10, cancellationToken);
+                var timings = await queries.TimeViewAsync($"dashboard, 3 months, {name}", queries.ViewSet(92, FilterJson.Parse(json)), quick ? 5 : 10, cancellationToken);
                 filtered.AddRange(timings.Runs);
                 Put($"filtered_{name.Replace(' ', '_')}", timings);
             }
@@ -225,7 +225,7 @@ internal static class BenchCommand
             {
                 foreach (var (name, json) in Filters)
                 {
-                    var set = queries.DashboardSet(days, FilterJson.Parse(json));
+                    var set = queries.ViewSet(days, FilterJson.Parse(json));
                     var timings = await queries.TimeViewAsync($"dashboard, {span}, {name}, sampled", set, quick ? 5 : 10, cancellationToken, SampleAbove);
                     sampledTimes.AddRange(timings.Runs);
                     Put($"filtered_sampled_{span}_{name.Replace(' ', '_')}", timings);

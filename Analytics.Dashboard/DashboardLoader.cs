@@ -67,11 +67,7 @@ internal sealed partial class DashboardLoader(
             // The top stats and the panels are asked together (ReportEngine.RunAllAsync): panels whose events half reads
             // raw events, or the daily rollup without a filter, share one statement, and so do the top stats' and the
             // panels' visits where a filter on events (a page) looks them up.
-            var shown = Panels.Breakdowns.Append(Panels.Goals).Append(Panels.Events).Select(panel =>
-            {
-                var map = panel == Panels.Locations && view.Get(panel.Key) == "map";
-                return (Panel: panel, Tab: panel.Tab(view.Get(panel.Key)), Limit: map ? MapRows : PanelRows);
-            }).ToList();
+            var shown = Shown(view.Get);
             var answers = await engine.RunAllAsync([query, .. shown.Select(p => p.Tab.Query(query, p.Limit + 1))], cancellationToken);
             var topResult = comparison is null ? answers[0] : await engine.CompareAsync(query, answers[0], comparison, cancellationToken);
             var stats = topResult.Rows.Count > 0 ? topResult.Rows[0] : null;
@@ -251,6 +247,25 @@ internal sealed partial class DashboardLoader(
         return (query, comparison);
     }
 
+    /// <summary>
+    /// The panels a view shows, each with the tab <paramref name="chosen"/> names for its key (else its first) and the
+    /// rows it shows (the map: every country). The bench times a view's first screen with these.
+    /// </summary>
+    public static IReadOnlyList<(Panel Panel, PanelTab Tab, int Limit)> Shown(Func<string, string?> chosen)
+        => [.. Panels.Breakdowns.Append(Panels.Goals).Append(Panels.Events).Select(panel =>
+        {
+            var map = panel == Panels.Locations && chosen(panel.Key) == "map";
+            return (panel, panel.Tab(chosen(panel.Key)), map ? MapRows : PanelRows);
+        })];
+
+    /// <summary>The graph's series of <paramref name="metric"/> by <paramref name="interval"/> over the view's <paramref name="query"/>.</summary>
+    public static ReportQuery GraphQuery(ReportQuery query, Metric metric, TimeInterval interval)
+    {
+        // A conversion rate over time is each bucket's: its converting visitors over its visitors.
+        var asked = metric == Metric.ConversionRate ? Metric.GroupConversionRate : metric;
+        return query with { Metrics = [asked], Dimensions = [Dimension.Parse("time", "dimension", interval)] };
+    }
+
     /// <param name="imported">The ranges imported history covers: the buckets they overlap are marked.</param>
     private async Task<GraphSeries> GraphAsync(ReportQuery query, ReportRange? comparison, Metric metric, TimeInterval interval, Instant now, IReadOnlyList<ReportRange> imported, CancellationToken cancellationToken)
     {
@@ -259,9 +274,7 @@ internal sealed partial class DashboardLoader(
             metric = Metric.Visitors; // views per visit under an event filter
         }
 
-        // A conversion rate over time is each bucket's: its converting visitors over its visitors.
-        var asked = metric == Metric.ConversionRate ? Metric.GroupConversionRate : metric;
-        var series = await engine.RunAsync(query with { Metrics = [asked], Dimensions = [Dimension.Parse("time", "dimension", interval)] }, comparison, cancellationToken);
+        var series = await engine.RunAsync(GraphQuery(query, metric, interval), comparison, cancellationToken);
         var byLabel = series.Rows.GroupBy(r => r.Dimensions[0]).ToDictionary(g => g.Key, g => g.First());
         var buckets = series.TimeBuckets;
         var labels = buckets.Select(b => TimeBuckets.LabelText(b, interval)).ToList();
