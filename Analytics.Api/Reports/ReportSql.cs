@@ -458,7 +458,9 @@ internal sealed class ReportSql
     /// <summary>
     /// By goal from the daily rollup (<see cref="GoalMatching.FromRollup"/>): a custom event goal is its event:name
     /// rows (and a revenue goal's revenue its goal:revenue rows in its currency), a page goal the goal:pageview rows of
-    /// the paths its pattern covers (both schema/clickhouse/0013), for the whole days of the range; the partial days
+    /// the paths its pattern covers (both schema/clickhouse/0013), or the goal:page_dir rows of the one directory
+    /// whose pages it covers (<c>/blog/*</c>: schema/clickhouse/0034; 12 month rows for a year instead of 12 for each
+    /// page), for the whole days of the range; the partial days
     /// around them come from raw events, as in <see cref="DailyParts"/>, and so do the other goals (scroll, property
     /// values) over the whole range: each goal's row has one source.
     /// </summary>
@@ -466,11 +468,13 @@ internal sealed class ReportSql
     {
         var listed = GoalMatching.Listed(Goals, filter);
         var rolled = listed.Where(GoalMatching.FromRollup).ToList();
-        string RowTest(Goal goal) => GoalRow(goal, "goal:pageview");
+        string RowTest(Goal goal) => goal.Kind == GoalKind.Page && PagePattern.Directory(goal.PagePath!) is { } directory
+            ? $"(dimension = 'goal:page_dir' AND value = {Param(directory, "String")})"
+            : GoalRow(goal, "goal:pageview");
         string RevenueRowTest(Goal goal) => $"(dimension = 'goal:revenue' AND value = {Param($"{goal.Currency}:{goal.EventName}", "String")})";
         var tests = rolled.Select(g => (Goal: g, Test: RowTest(g))).Concat(rolled.Where(g => g.Currency is not null).Select(g => (Goal: g, Test: RevenueRowTest(g)))).ToList();
         var names = $"arrayJoin({CompletedGoals(tests)})";
-        var rows = $"property_id = {_property} AND dimension IN ('event:name', 'goal:pageview', 'goal:revenue') AND ({string.Join(" OR ", tests.Select(t => t.Test))})";
+        var rows = $"property_id = {_property} AND dimension IN ('event:name', 'goal:pageview', 'goal:page_dir', 'goal:revenue') AND ({string.Join(" OR ", tests.Select(t => t.Test))})";
         // A goal:revenue row adds a revenue goal's revenue and the events that paid it; its events are the event:name row's.
         // The columns are named by their table: an alias would shadow a column of its name everywhere in the SELECT.
         static string Columns(string table) => $"visitor_sketch AS visitors, if(dimension = 'goal:revenue', 0, {table}.pageviews) AS pageviews, "

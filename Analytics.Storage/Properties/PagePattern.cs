@@ -33,4 +33,12 @@ public static class PagePattern
 
         return regex.Append('$').ToString();
     }
+
+    /// <summary>
+    /// The directory whose pages a pattern covers and nothing else, or null: <c>/blog/*</c> covers a path exactly when
+    /// the path's directory (all of it up to its last <c>/</c>) is <c>/blog/</c>. The daily rollup keeps such a
+    /// directory's pageviews in one row a day (<c>goal:page_dir</c>, schema/clickhouse/0034).
+    /// </summary>
+    public static string? Directory(string pattern)
+        => pattern.EndsWith("/*", StringComparison.Ordinal) && pattern.IndexOf('*', StringComparison.Ordinal) == pattern.Length - 1 ? pattern[..^1] : null;
 }

@@ -305,6 +305,8 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
     [Theory]
     [InlineData("/blog/*", "/blog/ /blog/a /blog/a.b /blog/axb")]
     [InlineData("/blog/**", "/blog/ /blog/a /blog/a.b /blog/axb /blog/a/b")]
+    [InlineData("/blog/a/*", "/blog/a/b")]
+    [InlineData("/*", "/blog /blogs /(x)|[y]+$")]
     [InlineData("/blog*", "/blog /blogs")]
     [InlineData("/blog/a?b", "")]
     [InlineData("/**/b", "/blog/a/b")]
@@ -332,6 +334,13 @@ public sealed class GoalReportTests(GoalReportTests.Data data) : IClassFixture<G
         Assert.All(expected, path => Assert.True(Covers(pattern, path), $"the test's own reading covers {path}"));
         Assert.Equal(expected.Length, (await Engine.RunAsync(query, CancellationToken.None)).Rows.SingleOrDefault()?.Metrics[0] ?? 0);
         Assert.Equal(paths.Count(p => Covers(pattern, p)), expected.Length);
+
+        // The Goals panel reads the day's rollup rows: the goal:pageview row of each path, or for a directory's pages
+        // (/blog/*) its goal:page_dir row.
+        var byGoal = query with { Filter = null, Dimensions = [Dimension.Parse("event:goal", "dimensions")], Metrics = [Metric.Visitors, Metric.Events] };
+        Assert.Equal("Daily", ReportEngine.Explain(byGoal).Events);
+        var row = (await Engine.RunAsync(byGoal, CancellationToken.None)).Rows.SingleOrDefault();
+        Assert.Equal((expected.Length, expected.Length), ((int)(row?.Metrics[0] ?? 0), (int)(row?.Metrics[1] ?? 0)));
     }
 
     [Fact]
