@@ -70,8 +70,7 @@ internal sealed class BenchQueries(IClickHouse clickHouse, long propertyId, Date
             Zone = zone,
             DayZone = dayZone,
             Range = range,
-            // Views per visit is undefined under event filters (Filters.OnEvents); the dashboard leaves it out.
-            Metrics = [.. DashboardLoader.TopMetrics.Where(m => m != Metric.ViewsPerVisit || filter is null || !Filters.OnEvents(filter))],
+            Metrics = DashboardLoader.Asked(DashboardLoader.TopMetrics, filter),
             Filter = filter,
             Goals = [.. Goals.Where(g => g.Kind != GoalKind.Scroll)],
         };

@@ -238,14 +238,15 @@ internal sealed partial class DashboardLoader(
         var request = new ReportRequest(view.Period, view.From, view.To, view.Compare, view.Filters, view.CompareFrom, view.CompareTo) { Segments = Segments };
         var (query, comparison, _) = await request.ToQueryAsync(property, metrics, facts, now, cancellationToken);
         query = query with { Goals = await goalStore.ListAsync(property.Id, cancellationToken), IncludeImports = view.Imports }; // goals once for every part of the view
-        if (Filters.OnEvents(query.Filter))
-        {
-            // Views per visit mixes visits with events; with a filter on events it has no meaning (the API refuses it too).
-            query = query with { Metrics = [.. metrics.Where(m => m != Metric.ViewsPerVisit)] };
-        }
-
-        return (query, comparison);
+        return (query with { Metrics = Asked(metrics, query.Filter) }, comparison);
     }
+
+    /// <summary>
+    /// The metrics a view asks under <paramref name="filter"/>: views per visit mixes visits with events, so with a
+    /// filter on events it has no meaning (the API refuses it too) and is left out.
+    /// </summary>
+    public static IReadOnlyList<Metric> Asked(IReadOnlyList<Metric> metrics, Filter? filter)
+        => Filters.OnEvents(filter) ? [.. metrics.Where(m => m != Metric.ViewsPerVisit)] : metrics;
 
     /// <summary>
     /// The panels a view shows, each with the tab <paramref name="chosen"/> names for its key (else its first) and the
